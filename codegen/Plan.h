@@ -1,0 +1,134 @@
+//===- codegen/Plan.h - The compiled plan (.tlp contents) -------*- C++ -*-===//
+//
+// A Plan is everything the runtime needs to execute a model: SPIR-V modules,
+// the buffers to allocate (sizes fixed ahead of time), where every tensor
+// lives (buffer + byte offset), the weights, and the command list (dispatch,
+// barrier, release). The runtime allocates the buffers once, records the
+// commands once and then only submits.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_CODEGEN_PLAN_H
+#define TLC_CODEGEN_PLAN_H
+
+#include "ir/Types.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tlc {
+
+/// What a device buffer holds.
+enum class BufferRole : uint8_t {
+  Transient, // intermediate tensors, memory reused per the plan
+  Weights,   // all weights, uploaded once at load
+  Input,     // one graph input, written by the host before each run
+  Output,    // one graph output, read by the host after each run
+};
+llvm::StringRef bufferRoleName(BufferRole r);
+
+struct PlanBuffer {
+  BufferRole role = BufferRole::Transient;
+  uint64_t bytes = 0; // size of the VkBuffer, in bytes (> 0)
+};
+
+enum class TensorRole : uint8_t { Input, Output, Weight, Transient };
+llvm::StringRef tensorRoleName(TensorRole r);
+
+/// Where one tensor lives and for how long.
+struct PlanTensor {
+  std::string name;
+  TensorType type;
+  TensorRole role = TensorRole::Transient;
+  uint32_t buffer = 0; // index into Plan::buffers
+  uint64_t offset = 0; // byte offset in that buffer (a multiple of alignment)
+  uint64_t bytes = 0;  // type.byteSize()
+  /// Live interval in schedule steps, inclusive: defined by the dispatches of
+  /// step firstStep, last read at step lastStep. Inputs start at step 0 and
+  /// outputs end at the last step; weights span the whole plan.
+  int64_t firstStep = 0;
+  int64_t lastStep = 0;
+  /// Step after which the memory is free (the release point); -1 for tensors
+  /// that are never released (inputs, outputs, weights).
+  int64_t releaseStep = -1;
+  std::string poolKey;   // shape-keyed pool key, e.g. "1x16x28x28xf32"
+  int32_t slot = -1;     // slot within poolKey (pool planner), else -1
+  std::string producer;  // name of the producing node, "" if none
+};
+
+struct PlanShader {
+  std::string name;            // shaders/<name>.comp
+  std::vector<uint32_t> spirv; // SPIR-V words
+};
+
+enum class CommandKind : uint8_t { Dispatch, Barrier, Release };
+
+/// One entry of the command list.
+struct PlanCommand {
+  CommandKind kind = CommandKind::Dispatch;
+  uint32_t step = 0;  // schedule step (node index) this command belongs to
+  std::string label;  // node name, for traces and errors
+  // Dispatch:
+  uint32_t shader = 0;                 // index into Plan::shaders
+  std::vector<uint32_t> specConstants; // constant_id i = specConstants[i]
+  std::vector<uint32_t> bindings;      // tensor index per binding (set 0)
+  std::vector<uint32_t> writes;        // bindings the dispatch writes
+  uint32_t groups[3] = {1, 1, 1};
+  // Release:
+  uint32_t tensor = 0;                 // index into Plan::tensors
+};
+
+/// Summary figures reported by the compiler and `tlc inspect`.
+struct PlanStats {
+  std::string planner;       // "pool", ...
+  uint64_t transientBytes = 0; // sum of Transient buffer sizes (bytes)
+  uint64_t lowerBound = 0;   // max over steps of live transient bytes
+  uint64_t noReuseBytes = 0; // sum of transient tensor sizes (no reuse)
+  /// Slots per pool key, sorted by key (pool planner only).
+  std::vector<std::pair<std::string, uint32_t>> slotsPerKey;
+};
+
+struct Plan {
+  std::string modelName;
+  uint32_t alignment = 256; // byte alignment of every tensor offset
+  uint32_t numSteps = 0;    // schedule steps (nodes)
+  std::vector<PlanShader> shaders;
+  std::vector<PlanBuffer> buffers;
+  std::vector<PlanTensor> tensors;
+  std::vector<PlanCommand> commands;
+  std::vector<uint32_t> inputs;  // tensor indices, graph input order
+  std::vector<uint32_t> outputs; // tensor indices, graph output order
+  std::vector<uint8_t> weights;  // contents of the Weights buffer
+  PlanStats stats;
+};
+
+/// Structural validation: every index in range, every tensor inside its
+/// buffer, offsets aligned, bindings consistent, weights sized to the weights
+/// buffer, at most one Weights buffer, each Input/Output buffer holding its
+/// tensor. Errors name the field ("tensors[3].offset: ...").
+llvm::Error validatePlanStructure(const Plan &plan);
+
+/// Plan checker (independent of the planner): no two tensors whose live
+/// intervals overlap share bytes of the same buffer, and no transient tensor
+/// is touched by a dispatch outside its live interval. Errors name both
+/// tensors and the step.
+llvm::Error checkPlanMemory(const Plan &plan);
+
+/// Writes \p plan as a .tlp file, atomically (temporary file + rename).
+llvm::Error writePlanFile(const Plan &plan, llvm::StringRef path);
+
+/// Reads and fully validates a .tlp file (magic, version, checksum, every
+/// field). Errors name the file, the byte offset or JSON path, and what was
+/// expected.
+llvm::Expected<Plan> readPlanFile(llvm::StringRef path);
+/// Same, from bytes in memory; \p name is used in error messages.
+llvm::Expected<Plan> readPlanBytes(llvm::ArrayRef<uint8_t> bytes,
+                                   llvm::StringRef name);
+
+} // namespace tlc
+
+#endif // TLC_CODEGEN_PLAN_H

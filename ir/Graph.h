@@ -1,0 +1,126 @@
+//===- ir/Graph.h - The tensor IR: values, nodes, graph ---------*- C++ -*-===//
+//
+// A Graph is a list of Nodes (ops, ONNX opset 17 names and semantics) over
+// Values (tensors with static types). After the schedule pass, the order of
+// Graph::nodes is the execution order: node i runs at schedule step i.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_IR_GRAPH_H
+#define TLC_IR_GRAPH_H
+
+#include "ir/Types.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace tlc {
+
+using ValueId = uint32_t;
+using NodeId = uint32_t;
+
+/// Where something came from in a user's file, for error messages.
+struct SourceLoc {
+  std::string file;
+  unsigned line = 0;   // 1-based; 0 when unknown
+  unsigned column = 0; // 1-based; 0 when unknown
+  /// "file:line:col", or "file" when the position is unknown.
+  std::string str() const;
+};
+
+/// Builds an llvm::Error "<loc>: <message>".
+llvm::Error errorAt(const SourceLoc &loc, const llvm::Twine &message);
+
+enum class ValueKind : uint8_t {
+  Input,        // graph input, written by the host before each run
+  Weight,       // constant data known at compile time (weights, constants)
+  Intermediate, // produced by a node
+};
+
+/// A tensor in the graph.
+struct Value {
+  std::string name;
+  TensorType type;
+  bool hasType = false; // set by the parser (inputs, weights) or shape inference
+  ValueKind kind = ValueKind::Intermediate;
+  std::optional<NodeId> producer; // the node that defines it (Intermediate)
+  /// Weight contents: numElements * dtypeBytes bytes, little-endian, row-major.
+  std::vector<uint8_t> data;
+  SourceLoc loc;
+};
+
+/// One attribute value (ONNX attribute kinds tlc uses).
+using AttrValue = std::variant<int64_t, double, std::string,
+                               std::vector<int64_t>, std::vector<double>>;
+
+/// A node's attributes, ordered by name so that printing is deterministic.
+struct Attributes {
+  std::map<std::string, AttrValue> values;
+
+  bool has(llvm::StringRef name) const;
+  /// Integer attribute, or \p def when absent. Errors when present with
+  /// another kind.
+  llvm::Expected<int64_t> getInt(llvm::StringRef name, int64_t def) const;
+  llvm::Expected<double> getFloat(llvm::StringRef name, double def) const;
+  llvm::Expected<std::vector<int64_t>>
+  getInts(llvm::StringRef name, std::vector<int64_t> def) const;
+  llvm::Expected<std::string> getString(llvm::StringRef name,
+                                        std::string def) const;
+};
+
+/// One op application.
+struct Node {
+  std::string op;   // ONNX op type, e.g. "Conv"
+  std::string name; // unique label; defaults to the first output's name
+  llvm::SmallVector<ValueId, 4> inputs;
+  llvm::SmallVector<ValueId, 2> outputs;
+  Attributes attrs;
+  SourceLoc loc;
+};
+
+/// The whole model.
+class Graph {
+public:
+  std::string name;
+  std::vector<Value> values;
+  std::vector<Node> nodes;
+  std::vector<ValueId> inputs;  // in declaration order
+  std::vector<ValueId> outputs; // in declaration order
+
+  /// Adds a value; errors when its name is already taken.
+  llvm::Expected<ValueId> addValue(Value v);
+  /// Adds a node and records it as the producer of its outputs.
+  NodeId addNode(Node n);
+  /// The value named \p name, if any.
+  std::optional<ValueId> lookup(llvm::StringRef name) const;
+  /// Rebuilds the name index and producers after nodes/values were edited.
+  void reindex();
+
+  Value &value(ValueId id) { return values[id]; }
+  const Value &value(ValueId id) const { return values[id]; }
+  bool isOutput(ValueId id) const;
+
+private:
+  llvm::StringMap<ValueId> byName;
+};
+
+/// Checks the IR invariants: every value defined exactly once and before its
+/// uses in node order, every reference in range, no cycles, every value typed
+/// and every node's output types equal to its op's shape rule. Errors name the
+/// node and its source location.
+llvm::Error verifyGraph(const Graph &g);
+
+/// Prints the IR in a stable, readable text form (tlc compile --print-ir).
+void printGraph(const Graph &g, llvm::raw_ostream &os);
+
+} // namespace tlc
+
+#endif // TLC_IR_GRAPH_H

@@ -1,0 +1,104 @@
+//===- ir/Types.cpp - Element types and static tensor types ---------------===//
+#include "ir/Types.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+StringRef dtypeName(DType t) {
+  switch (t) {
+  case DType::F32: return "f32";
+  case DType::F16: return "f16";
+  case DType::I32: return "i32";
+  case DType::I64: return "i64";
+  }
+  llvm_unreachable("bad dtype");
+}
+
+std::optional<DType> parseDType(StringRef name) {
+  if (name == "f32") return DType::F32;
+  if (name == "f16") return DType::F16;
+  if (name == "i32") return DType::I32;
+  if (name == "i64") return DType::I64;
+  return std::nullopt;
+}
+
+unsigned dtypeBytes(DType t) {
+  switch (t) {
+  case DType::F32: return 4;
+  case DType::F16: return 2;
+  case DType::I32: return 4;
+  case DType::I64: return 8;
+  }
+  llvm_unreachable("bad dtype");
+}
+
+Expected<int64_t> checkedNumElements(ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i] < 1)
+      return createStringError(inconvertibleErrorCode(),
+                               "dimension %zu is %lld; expected a positive size",
+                               i, (long long)dims[i]);
+    if (dims[i] > kMaxTensorElements || n > kMaxTensorElements / dims[i])
+      return createStringError(
+          inconvertibleErrorCode(),
+          "element count overflows the limit of 2^40 elements at dimension %zu",
+          i);
+    n *= dims[i];
+  }
+  return n;
+}
+
+int64_t TensorType::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+uint64_t TensorType::byteSize() const {
+  return uint64_t(numElements()) * dtypeBytes(dtype);
+}
+
+std::string TensorType::shapeStr() const {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += "x";
+    s += std::to_string(shape[i]);
+  }
+  return s;
+}
+
+std::string TensorType::str() const {
+  std::string s = shapeStr();
+  if (!s.empty()) s += "x";
+  return s + dtypeName(dtype).str();
+}
+
+Expected<Shape> parseShapeString(StringRef text) {
+  Shape dims;
+  if (text.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "empty shape; expected dims like 1x3x224x224");
+  SmallVector<StringRef, 8> parts;
+  text.split(parts, 'x', /*MaxSplit=*/-1, /*KeepEmpty=*/true);
+  for (StringRef p : parts) {
+    unsigned long long v;
+    if (p.empty() || getAsUnsignedInteger(p, 10, v) || v == 0 ||
+        v > (unsigned long long)kMaxTensorElements)
+      return createStringError(inconvertibleErrorCode(),
+                               "bad dimension '%s' in shape '%s'; expected "
+                               "positive integers separated by 'x'",
+                               p.str().c_str(), text.str().c_str());
+    dims.push_back(int64_t(v));
+  }
+  if (Error e = checkedNumElements(dims).takeError())
+    return std::move(e);
+  return dims;
+}
+
+} // namespace tlc

@@ -1,0 +1,69 @@
+//===- ir/Types.h - Element types and static tensor types -------*- C++ -*-===//
+//
+// A tensor type is an element type (dtype) and a static shape. tlc plans
+// memory ahead of time, so every shape is fully known after shape inference.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_IR_TYPES_H
+#define TLC_IR_TYPES_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace tlc {
+
+/// Element types the model format accepts. Only F32 is executed today; the
+/// others parse and are rejected where unsupported with a clear error.
+enum class DType : uint8_t { F32, F16, I32, I64 };
+
+/// Canonical lower-case name ("f32", "f16", "i32", "i64").
+llvm::StringRef dtypeName(DType t);
+/// Parses a canonical name; std::nullopt when unknown.
+std::optional<DType> parseDType(llvm::StringRef name);
+/// Size of one element in bytes.
+unsigned dtypeBytes(DType t);
+
+/// Dimensions of a tensor, outermost first (row-major, NCHW for images).
+using Shape = llvm::SmallVector<int64_t, 4>;
+
+/// Largest element count tlc accepts for one tensor (2^40); keeps every byte
+/// size and index computation far from 64-bit overflow.
+constexpr int64_t kMaxTensorElements = int64_t(1) << 40;
+
+/// Element count of \p dims, checked: every dim must be >= 1 and the product
+/// at most kMaxTensorElements. Errors say which dim is bad or that the product
+/// overflows.
+llvm::Expected<int64_t> checkedNumElements(llvm::ArrayRef<int64_t> dims);
+
+/// A static tensor type: dtype plus shape. A rank-0 shape is a scalar.
+struct TensorType {
+  DType dtype = DType::F32;
+  Shape shape;
+
+  /// Product of dims (1 for a scalar). Assumes a checked shape.
+  int64_t numElements() const;
+  /// numElements() * dtypeBytes(dtype), in bytes.
+  uint64_t byteSize() const;
+  /// "1x16x28x28xf32"; a scalar prints as "f32".
+  std::string str() const;
+  /// "1x16x28x28" only (empty for a scalar).
+  std::string shapeStr() const;
+
+  bool operator==(const TensorType &o) const {
+    return dtype == o.dtype && shape == o.shape;
+  }
+  bool operator!=(const TensorType &o) const { return !(*this == o); }
+};
+
+/// Parses "1x3x224x224" into dims. Errors name the offending token.
+llvm::Expected<Shape> parseShapeString(llvm::StringRef text);
+
+} // namespace tlc
+
+#endif // TLC_IR_TYPES_H

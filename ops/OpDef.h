@@ -1,0 +1,94 @@
+//===- ops/OpDef.h - One definition per op ----------------------*- C++ -*-===//
+//
+// Every op tlc supports is defined in one file, ops/<Op>.cpp, as an OpDef:
+//   - its shape rule (inferTypes), which also validates inputs and attributes,
+//   - its naive CPU reference (reference), used by tests and constant folding,
+//   - its lowering to compute dispatches of shaders/<shader>.comp (lower).
+// Semantics follow ONNX opset 17 (https://onnx.ai/onnx/operators/).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_OPS_OPDEF_H
+#define TLC_OPS_OPDEF_H
+
+#include "ir/Graph.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace tlc {
+
+/// A tensor in host memory, f32 row-major, for CPU references and tests.
+struct HostTensor {
+  TensorType type;
+  std::vector<float> data; // type.numElements() elements
+
+  HostTensor() = default;
+  explicit HostTensor(TensorType t)
+      : type(std::move(t)), data(size_t(type.numElements()), 0.0f) {}
+};
+
+/// One compute dispatch of a SPIR-V shader, as an op's lowering emits it.
+///
+/// The shader's storage buffers are `layout(set = 0, binding = i)` for i in
+/// 0..operands.size()-1; operand k names the node's operand bound at binding k:
+/// indices 0..inputs-1 are the node's inputs, inputs..inputs+outputs-1 its
+/// outputs. Specialization constant `constant_id = i` receives
+/// specConstants[i] (32-bit; floats are passed as their bit pattern).
+struct DispatchDesc {
+  std::string shader;                         // name of shaders/<shader>.comp
+  llvm::SmallVector<uint32_t, 16> specConstants;
+  llvm::SmallVector<unsigned, 4> operands;    // operand index per binding
+  llvm::SmallVector<unsigned, 2> writes;      // bindings the shader writes
+  uint32_t groups[3] = {1, 1, 1};             // vkCmdDispatch group counts
+};
+
+struct OpDef {
+  /// ONNX op type, e.g. "Conv".
+  const char *name;
+
+  /// Shape rule: checks the input types and attributes and computes the
+  /// output types. Errors say what is wrong (the caller adds the location).
+  llvm::Error (*inferTypes)(const Node &node,
+                            llvm::ArrayRef<TensorType> inputs,
+                            llvm::SmallVectorImpl<TensorType> &outputs);
+
+  /// Naive CPU reference: computes every output from the inputs. Outputs are
+  /// pre-sized with the types from inferTypes. Attributes were validated by
+  /// inferTypes.
+  void (*reference)(const Node &node,
+                    llvm::ArrayRef<const HostTensor *> inputs,
+                    llvm::MutableArrayRef<HostTensor> outputs);
+
+  /// Lowering: appends the dispatches that compute this node, in order.
+  void (*lower)(const Node &node, llvm::ArrayRef<TensorType> inputs,
+                llvm::ArrayRef<TensorType> outputs,
+                llvm::SmallVectorImpl<DispatchDesc> &dispatches);
+};
+
+/// The definition of \p op, or nullptr when tlc does not support it.
+const OpDef *lookupOp(llvm::StringRef op);
+
+/// Every supported op, sorted by name.
+llvm::ArrayRef<OpDef> allOps();
+
+/// Number of workgroups of \p groupSize invocations that cover \p n items.
+inline uint64_t ceilDiv(uint64_t n, uint64_t groupSize) {
+  return (n + groupSize - 1) / groupSize;
+}
+
+/// Sets d.groups to cover \p n invocations with 1-D workgroups of
+/// \p groupSize: groups[0] stays <= 65535 (the minimum
+/// maxComputeWorkGroupCount the Vulkan spec guarantees, table 53) and the rest
+/// spill into groups[1]. Shaders compute the linear index as
+///   gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * groupSize
+/// and return when it is >= n.
+void setGrid1D(DispatchDesc &d, uint64_t n, uint32_t groupSize);
+
+} // namespace tlc
+
+#endif // TLC_OPS_OPDEF_H

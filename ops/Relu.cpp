@@ -1,0 +1,29 @@
+//===- ops/Relu.cpp - Relu: y = max(x, 0) ---------------------------------===//
+//
+// ONNX Relu (opset 14): elementwise, one input, output of the same type.
+// Shader: shaders/unary.comp with operation code kUnaryRelu.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/OpDef.h"
+#include "ops/Unary.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static void reluReference(const Node &, ArrayRef<const HostTensor *> in,
+                          MutableArrayRef<HostTensor> out) {
+  const std::vector<float> &x = in[0]->data;
+  for (size_t i = 0; i < x.size(); ++i)
+    out[0].data[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+static void reluLower(const Node &node, ArrayRef<TensorType> in,
+                      ArrayRef<TensorType> out,
+                      SmallVectorImpl<DispatchDesc> &d) {
+  d.push_back(lowerUnary(UnaryOpCode::Relu, out[0].numElements()));
+}
+
+const OpDef kReluOp = {"Relu", inferUnaryTypes, reluReference, reluLower};
+
+} // namespace tlc

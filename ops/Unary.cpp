@@ -1,0 +1,31 @@
+//===- ops/Unary.cpp - Shared pieces of elementwise unary ops -------------===//
+#include "ops/Unary.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+Error inferUnaryTypes(const Node &node, ArrayRef<TensorType> in,
+                      SmallVectorImpl<TensorType> &out) {
+  if (in.size() != 1)
+    return createStringError(inconvertibleErrorCode(),
+                             "expected 1 input, got %zu", in.size());
+  if (in[0].dtype != DType::F32)
+    return createStringError(inconvertibleErrorCode(),
+                             "input has dtype %s; only f32 is supported",
+                             dtypeName(in[0].dtype).str().c_str());
+  out.push_back(in[0]);
+  return Error::success();
+}
+
+DispatchDesc lowerUnary(UnaryOpCode code, int64_t n) {
+  DispatchDesc d;
+  d.shader = "unary";
+  d.specConstants = {uint32_t(n), uint32_t(code)};
+  d.operands = {0, 1};
+  d.writes = {1};
+  setGrid1D(d, uint64_t(n), 256);
+  return d;
+}
+
+} // namespace tlc

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tlc needs, only those missing.
+# Usage: tools/install-deps.sh [build|run|test|all]   (default: all)
+set -euo pipefail
+BUILD_PKGS="cmake g++ make pkg-config libvulkan-dev glslang-tools glslang-dev spirv-tools
+  libyaml-cpp-dev llvm-dev llvm-14-dev llvm-14-tools libgtest-dev"
+RUN_PKGS="mesa-vulkan-drivers dataset-fashion-mnist"
+TEST_PKGS="vulkan-validationlayers python3 python3-numpy"
+case "${1:-all}" in
+  build) want="$BUILD_PKGS" ;;
+  run)   want="$BUILD_PKGS $RUN_PKGS" ;;
+  test)  want="$BUILD_PKGS $RUN_PKGS $TEST_PKGS" ;;
+  all)   want="$BUILD_PKGS $RUN_PKGS $TEST_PKGS" ;;
+  *) echo "usage: $0 [build|run|test|all]" >&2; exit 2 ;;
+esac
+missing=()
+for p in $want; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "tlc: installing missing packages: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
