@@ -97,7 +97,7 @@ Expected<Shape> parseShapeString(StringRef text) {
     dims.push_back(int64_t(v));
   }
   if (Error e = checkedNumElements(dims).takeError())
-    return std::move(e);
+    return e;
   return dims;
 }
 

@@ -1,0 +1,11 @@
+//===- codegen/EmbeddedShaders.cpp - Lookup of embedded SPIR-V ------------===//
+#include "codegen/EmbeddedShaders.h"
+
+namespace tlc {
+const EmbeddedShader *findEmbeddedShader(llvm::StringRef name) {
+  for (const EmbeddedShader &s : embeddedShaders())
+    if (name == s.name)
+      return &s;
+  return nullptr;
+}
+} // namespace tlc

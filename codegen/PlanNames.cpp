@@ -1,0 +1,28 @@
+//===- codegen/PlanNames.cpp - Names of plan enums ------------------------===//
+#include "codegen/Plan.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+StringRef bufferRoleName(BufferRole r) {
+  switch (r) {
+  case BufferRole::Transient: return "transient";
+  case BufferRole::Weights: return "weights";
+  case BufferRole::Input: return "input";
+  case BufferRole::Output: return "output";
+  }
+  llvm_unreachable("bad buffer role");
+}
+
+StringRef tensorRoleName(TensorRole r) {
+  switch (r) {
+  case TensorRole::Input: return "input";
+  case TensorRole::Output: return "output";
+  case TensorRole::Weight: return "weight";
+  case TensorRole::Transient: return "transient";
+  }
+  llvm_unreachable("bad tensor role");
+}
+
+} // namespace tlc

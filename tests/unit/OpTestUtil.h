@@ -1,0 +1,54 @@
+//===- tests/unit/OpTestUtil.h - Run one op on the device -------*- C++ -*-===//
+//
+// Helpers for op tests: random inputs, the op's CPU reference, the same op
+// compiled by the full pipeline and run on the default Vulkan device (with
+// validation layers on), and error measures.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_TESTS_OPTESTUTIL_H
+#define TLC_TESTS_OPTESTUTIL_H
+
+#include "ops/OpDef.h"
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace tlc {
+namespace testing {
+
+/// A tensor of \p shape with elements uniform in [lo, hi), from a fixed seed.
+HostTensor randomTensor(const Shape &shape, uint32_t seed, float lo = -1.0f,
+                        float hi = 1.0f);
+
+/// One operand of a single-op test: its data, and whether it is a weight
+/// (compiled into the plan) or a graph input (written at run time).
+struct OpOperand {
+  HostTensor tensor;
+  bool isWeight = false;
+};
+
+/// Runs op \p op with \p attrs on \p operands through its CPU reference.
+/// Errors when the shape rule rejects the operands.
+llvm::Expected<std::vector<HostTensor>>
+runReference(llvm::StringRef op, const Attributes &attrs,
+             const std::vector<OpOperand> &operands);
+
+/// Builds a one-node graph, compiles it with the full pipeline (pool
+/// planner, plan checker on), round-trips the plan through the .tlp format,
+/// runs it on the default device and returns the outputs. Fails (errors) on
+/// any validation-layer message.
+llvm::Expected<std::vector<HostTensor>>
+runOnDevice(llvm::StringRef op, const Attributes &attrs,
+            const std::vector<OpOperand> &operands);
+
+/// ||a - b||_2 / max(||b||_2, 1e-30).
+double relativeL2(const HostTensor &a, const HostTensor &b);
+/// max_i |a_i - b_i|.
+double maxAbsDiff(const HostTensor &a, const HostTensor &b);
+
+} // namespace testing
+} // namespace tlc
+
+#endif // TLC_TESTS_OPTESTUTIL_H

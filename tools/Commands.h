@@ -1,0 +1,35 @@
+//===- tools/Commands.h - tlc subcommands -----------------------*- C++ -*-===//
+//
+// Each subcommand lives in tools/<Name>Command.cpp: it defines its
+// llvm::cl::SubCommand (declared here), its options with cl::sub(...), and
+// its entry point. tools/tlc.cpp parses the command line and dispatches.
+// Entry points return the process exit code: 0 on success, 1 on an error the
+// user can fix (already printed with reportError), 2 on bad usage.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_TOOLS_COMMANDS_H
+#define TLC_TOOLS_COMMANDS_H
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+
+namespace tlc {
+
+extern llvm::cl::SubCommand CompileCommand; // tools/CompileCommand.cpp
+extern llvm::cl::SubCommand RunCommand;     // tools/RunCommand.cpp
+extern llvm::cl::SubCommand InspectCommand; // tools/InspectCommand.cpp
+extern llvm::cl::SubCommand DevicesCommand; // tools/DevicesCommand.cpp
+extern llvm::cl::SubCommand PlanCommand;    // tools/PlanCommand.cpp
+
+int runCompile();
+int runRun();
+int runInspect();
+int runDevices();
+int runPlan();
+
+/// Prints "tlc: error: <message>" to stderr and returns 1.
+int reportError(llvm::Error e);
+
+} // namespace tlc
+
+#endif // TLC_TOOLS_COMMANDS_H

@@ -1,0 +1,55 @@
+//===- tools/tlc.cpp - The tlc command-line driver ------------------------===//
+//
+//   tlc compile MODEL -o PLAN     build a compiled plan (.tlp)
+//   tlc run PLAN ...              execute it on a Vulkan device
+//   tlc inspect PLAN              read its memory plan
+//   tlc plan TRACE.csv            run the memory planner on a trace
+//   tlc devices                   list Vulkan devices
+//
+//===----------------------------------------------------------------------===//
+#include "tools/Commands.h"
+
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace tlc {
+int reportError(Error e) {
+  handleAllErrors(std::move(e), [](const ErrorInfoBase &info) {
+    WithColor::error(errs(), "tlc") << info.message() << "\n";
+  });
+  return 1;
+}
+} // namespace tlc
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << "tlc " << TLC_VERSION
+       << " (computation-graph compiler with ahead-of-time memory planning)\n";
+  });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "tlc: compiles neural-network models to Vulkan compute plans with "
+      "ahead-of-time memory planning\n\n"
+      "  tlc compile MODEL.yaml -o MODEL.tlp   build a compiled plan\n"
+      "  tlc run MODEL.tlp --input NAME=X.npy  execute it\n"
+      "  tlc inspect MODEL.tlp                 read its memory plan\n"
+      "  tlc plan TRACE.csv                    plan a lifetime trace\n"
+      "  tlc devices                           list Vulkan devices\n\n"
+      "Run 'tlc <command> --help' for a command's options.\n");
+  if (tlc::CompileCommand)
+    return tlc::runCompile();
+  if (tlc::RunCommand)
+    return tlc::runRun();
+  if (tlc::InspectCommand)
+    return tlc::runInspect();
+  if (tlc::DevicesCommand)
+    return tlc::runDevices();
+  if (tlc::PlanCommand)
+    return tlc::runPlan();
+  errs() << "tlc: no command given; try 'tlc --help'\n";
+  return 2;
+}
