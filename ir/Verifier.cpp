@@ -27,7 +27,7 @@ Error verifyGraph(const Graph &g) {
     if (!def)
       return errorAt(node.loc, "node '" + node.name + "': unsupported op '" +
                                    node.op + "'");
-    SmallVector<TensorType, 4> inTypes;
+    SmallVector<InputInfo, 4> inTypes;
     for (ValueId in : node.inputs) {
       if (in >= g.values.size())
         return errorAt(node.loc, "node '" + node.name +
@@ -39,7 +39,7 @@ Error verifyGraph(const Graph &g) {
       if (!g.values[in].hasType)
         return errorAt(node.loc, "node '" + node.name + "': input '" +
                                      g.values[in].name + "' has no type");
-      inTypes.push_back(g.values[in].type);
+      inTypes.push_back({g.values[in].type, g.values[in].data});
     }
     SmallVector<TensorType, 2> outTypes;
     if (Error e = def->inferTypes(node, inTypes, outTypes))

@@ -47,6 +47,14 @@ struct DispatchDesc {
   uint32_t groups[3] = {1, 1, 1};             // vkCmdDispatch group counts
 };
 
+/// What a shape rule sees of one input: its type and, when the input is a
+/// weight or constant, its bytes (little-endian, row-major; empty otherwise).
+/// Ops such as Reshape read their shape operand from here.
+struct InputInfo {
+  TensorType type;
+  llvm::ArrayRef<uint8_t> data;
+};
+
 struct OpDef {
   /// ONNX op type, e.g. "Conv".
   const char *name;
@@ -54,7 +62,7 @@ struct OpDef {
   /// Shape rule: checks the input types and attributes and computes the
   /// output types. Errors say what is wrong (the caller adds the location).
   llvm::Error (*inferTypes)(const Node &node,
-                            llvm::ArrayRef<TensorType> inputs,
+                            llvm::ArrayRef<InputInfo> inputs,
                             llvm::SmallVectorImpl<TensorType> &outputs);
 
   /// Naive CPU reference: computes every output from the inputs. Outputs are

@@ -5,16 +5,16 @@ using namespace llvm;
 
 namespace tlc {
 
-Error inferUnaryTypes(const Node &node, ArrayRef<TensorType> in,
+Error inferUnaryTypes(const Node &node, ArrayRef<InputInfo> in,
                       SmallVectorImpl<TensorType> &out) {
   if (in.size() != 1)
     return createStringError(inconvertibleErrorCode(),
                              "expected 1 input, got %zu", in.size());
-  if (in[0].dtype != DType::F32)
+  if (in[0].type.dtype != DType::F32)
     return createStringError(inconvertibleErrorCode(),
                              "input has dtype %s; only f32 is supported",
-                             dtypeName(in[0].dtype).str().c_str());
-  out.push_back(in[0]);
+                             dtypeName(in[0].type.dtype).str().c_str());
+  out.push_back(in[0].type);
   return Error::success();
 }
 

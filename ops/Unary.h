@@ -12,7 +12,7 @@ enum class UnaryOpCode : uint32_t { Copy = 0, Relu = 1 };
 
 /// Shape rule of a one-input elementwise op: one f32 input, output of the
 /// same type.
-llvm::Error inferUnaryTypes(const Node &node, llvm::ArrayRef<TensorType> in,
+llvm::Error inferUnaryTypes(const Node &node, llvm::ArrayRef<InputInfo> in,
                             llvm::SmallVectorImpl<TensorType> &out);
 
 /// One dispatch of shaders/unary.comp over \p n elements: binding 0 is the
