@@ -1,0 +1,53 @@
+//===- ops/Flatten.cpp - Flatten: reshape to a matrix at an axis ----------===//
+//
+// ONNX Flatten (opset 13): input of rank r, attribute axis in [-r, r]
+// (default 1) -> [prod(dims[0:axis]), prod(dims[axis:r])]. The data is
+// unchanged, so the lowering is a copy (shaders/unary.comp, Copy).
+//
+//===----------------------------------------------------------------------===//
+#include "ops/OpUtil.h"
+#include "ops/Unary.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static Error flattenInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                               SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkInputCount(in, 1, 1))
+    return e;
+  if (Error e = checkF32(in, 0, "input"))
+    return e;
+  Expected<int64_t> axis = node.attrs.getInt("axis", 1);
+  if (!axis)
+    return axis.takeError();
+  const Shape &s = in[0].type.shape;
+  int64_t rank = int64_t(s.size());
+  // Flatten accepts axis == rank (everything goes into the outer dim).
+  if (*axis < -rank || *axis > rank)
+    return opError("attribute 'axis' is " + Twine(*axis) +
+                   "; expected a value in [" + Twine(-rank) + ", " +
+                   Twine(rank) + "] for rank " + Twine(rank));
+  int64_t a = *axis < 0 ? *axis + rank : *axis;
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    (i < a ? outer : inner) *= s[i];
+  out.push_back(TensorType{DType::F32, {outer, inner}});
+  return Error::success();
+}
+
+static void flattenReference(const Node &, ArrayRef<const HostTensor *> in,
+                             MutableArrayRef<HostTensor> out) {
+  out[0].data = in[0]->data;
+}
+
+static void flattenLower(const Node &, ArrayRef<TensorType> in,
+                         ArrayRef<TensorType> out,
+                         SmallVectorImpl<DispatchDesc> &d) {
+  d.push_back(lowerUnary(UnaryOpCode::Copy, out[0].numElements()));
+}
+
+const OpDef kFlattenOp = {"Flatten", flattenInferTypes, flattenReference,
+                          flattenLower};
+
+} // namespace tlc

@@ -1,0 +1,96 @@
+//===- ops/OpUtil.cpp - Checks and helpers shared by shape rules ----------===//
+#include "ops/OpUtil.h"
+
+#include <cstring>
+
+using namespace llvm;
+
+namespace tlc {
+
+Error opError(const Twine &message) {
+  return createStringError(inconvertibleErrorCode(), message.str());
+}
+
+Error checkInputCount(ArrayRef<InputInfo> in, unsigned min, unsigned max) {
+  if (in.size() >= min && in.size() <= max)
+    return Error::success();
+  std::string want = std::to_string(min);
+  if (max != min)
+    want += (max == min + 1 ? " or " : " to ") + std::to_string(max);
+  return opError("expected " + want + " input" + (max == 1 ? "" : "s") +
+                 ", got " + Twine(in.size()));
+}
+
+Error checkOutputCount(const Node &node, unsigned n, StringRef why) {
+  if (node.outputs.size() == n)
+    return Error::success();
+  if (node.outputs.size() > n)
+    return opError("node lists " + Twine(node.outputs.size()) +
+                   " outputs; only " + Twine(n) + " supported (" + why + ")");
+  return opError("expected " + Twine(n) + " output(s), node lists " +
+                 Twine(node.outputs.size()));
+}
+
+Error checkF32(ArrayRef<InputInfo> in, unsigned idx, StringRef what) {
+  if (in[idx].type.dtype == DType::F32)
+    return Error::success();
+  return opError("input " + Twine(idx) + " (" + what + ") has dtype " +
+                 dtypeName(in[idx].type.dtype) + "; only f32 is supported");
+}
+
+Error checkRank(const TensorType &t, unsigned rank, StringRef what,
+                StringRef layout) {
+  if (t.shape.size() == rank)
+    return Error::success();
+  std::string l = layout.empty() ? "" : " (" + layout.str() + ")";
+  return opError(what + " must have rank " + Twine(rank) + l + ", got rank " +
+                 Twine(t.shape.size()) + " (" + t.str() + ")");
+}
+
+Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank, StringRef attr) {
+  if (axis < -rank || axis >= rank)
+    return opError("attribute '" + attr + "' is " + Twine(axis) +
+                   "; expected a value in [" + Twine(-rank) + ", " +
+                   Twine(rank - 1) + "] for rank " + Twine(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+Expected<std::vector<int64_t>> getIntList(const Attributes &attrs,
+                                          StringRef name, size_t count,
+                                          std::vector<int64_t> def,
+                                          int64_t minValue) {
+  Expected<std::vector<int64_t>> v = attrs.getInts(name, std::move(def));
+  if (!v)
+    return v.takeError();
+  if (v->size() != count)
+    return opError("attribute '" + name + "' has " + Twine(v->size()) +
+                   " entries; expected " + Twine(count));
+  for (size_t i = 0; i < v->size(); ++i)
+    if ((*v)[i] < minValue)
+      return opError("attribute '" + name + "'[" + Twine(i) + "] is " +
+                     Twine((*v)[i]) + "; expected a value >= " +
+                     Twine(minValue));
+  return v;
+}
+
+Error checkFits32(const TensorType &t, StringRef what) {
+  if (uint64_t(t.numElements()) <= 0xffffffffull)
+    return Error::success();
+  return opError(what + " " + t.str() +
+                 " has more than 2^32-1 elements; shaders index with 32 bits");
+}
+
+Shape rowMajorStrides(ArrayRef<int64_t> shape) {
+  Shape s(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;)
+    s[i - 1] = s[i] * shape[i];
+  return s;
+}
+
+uint32_t floatBits(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits;
+}
+
+} // namespace tlc

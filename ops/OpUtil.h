@@ -1,0 +1,64 @@
+//===- ops/OpUtil.h - Checks and helpers shared by shape rules --*- C++ -*-===//
+//
+// Small helpers that every op's shape rule and lowering uses: error values
+// with a formatted message, input count / dtype / rank checks, ONNX axis
+// normalization, row-major strides and the bit pattern of an f32 for a
+// specialization constant. Keeping them here gives every op the same wording
+// of the same mistake.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_OPS_OPUTIL_H
+#define TLC_OPS_OPUTIL_H
+
+#include "ops/OpDef.h"
+
+#include "llvm/ADT/Twine.h"
+
+namespace tlc {
+
+/// An llvm::Error carrying \p message (no location: the shape rule's caller
+/// prefixes node name and file:line:col).
+llvm::Error opError(const llvm::Twine &message);
+
+/// Errors unless min <= in.size() <= max: "expected 2 or 3 inputs, got 1".
+llvm::Error checkInputCount(llvm::ArrayRef<InputInfo> in, unsigned min,
+                            unsigned max);
+
+/// Errors unless the node lists exactly \p n outputs; \p why explains what
+/// is unsupported about the others (e.g. "the Indices output").
+llvm::Error checkOutputCount(const Node &node, unsigned n,
+                             llvm::StringRef why);
+
+/// Errors unless input \p idx (called \p what, e.g. "X") has dtype f32.
+llvm::Error checkF32(llvm::ArrayRef<InputInfo> in, unsigned idx,
+                     llvm::StringRef what);
+
+/// Errors unless \p t has rank \p rank: "X must have rank 4 (NCHW), got 3".
+llvm::Error checkRank(const TensorType &t, unsigned rank,
+                      llvm::StringRef what, llvm::StringRef layout = "");
+
+/// ONNX axis in [-rank, rank-1] mapped to [0, rank-1]; errors when out of
+/// range. \p attr names the attribute for the message.
+llvm::Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank,
+                                      llvm::StringRef attr);
+
+/// Integer-list attribute \p name with exactly \p count entries, each >=
+/// \p minValue; \p def when absent. Errors name the attribute and the entry.
+llvm::Expected<std::vector<int64_t>>
+getIntList(const Attributes &attrs, llvm::StringRef name, size_t count,
+           std::vector<int64_t> def, int64_t minValue);
+
+/// Errors unless \p t has at most 2^32-1 elements: shaders index tensors
+/// with 32-bit integers (specialization constants are 32-bit).
+llvm::Error checkFits32(const TensorType &t, llvm::StringRef what);
+
+/// Row-major element strides of \p shape (innermost stride 1).
+Shape rowMajorStrides(llvm::ArrayRef<int64_t> shape);
+
+/// The IEEE-754 bit pattern of \p v (for specialization constants read with
+/// uintBitsToFloat).
+uint32_t floatBits(float v);
+
+} // namespace tlc
+
+#endif // TLC_OPS_OPUTIL_H

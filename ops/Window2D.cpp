@@ -1,0 +1,63 @@
+//===- ops/Window2D.cpp - Sliding-window attributes of 2-D ops ------------===//
+#include "ops/Window2D.h"
+#include "ops/OpUtil.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+Expected<Window2D> parseWindow2D(const Attributes &attrs, int64_t kh,
+                                 int64_t kw, bool allowDilations) {
+  Window2D w;
+  w.kernel[0] = kh;
+  w.kernel[1] = kw;
+  Expected<std::string> autoPad = attrs.getString("auto_pad", "NOTSET");
+  if (!autoPad)
+    return autoPad.takeError();
+  if (*autoPad != "NOTSET")
+    return opError("attribute 'auto_pad' is '" + *autoPad +
+                   "'; only NOTSET is supported (give explicit 'pads')");
+  auto strides = getIntList(attrs, "strides", 2, {1, 1}, 1);
+  if (!strides)
+    return strides.takeError();
+  auto pads = getIntList(attrs, "pads", 4, {0, 0, 0, 0}, 0);
+  if (!pads)
+    return pads.takeError();
+  auto dilations = getIntList(attrs, "dilations", 2, {1, 1}, 1);
+  if (!dilations)
+    return dilations.takeError();
+  if (!allowDilations && ((*dilations)[0] != 1 || (*dilations)[1] != 1))
+    return opError("attribute 'dilations' is not supported by this op "
+                   "(opset 17); expected it absent or [1, 1]");
+  for (int d = 0; d < 2; ++d) {
+    w.stride[d] = (*strides)[d];
+    w.dilation[d] = (*dilations)[d];
+    w.padBegin[d] = (*pads)[d];
+    w.padEnd[d] = (*pads)[d + 2];
+  }
+  return w;
+}
+
+Error computeWindowOutput(Window2D &w, int64_t inH, int64_t inW,
+                          bool ceilMode) {
+  int64_t in[2] = {inH, inW};
+  static const char *dimName[2] = {"height", "width"};
+  for (int d = 0; d < 2; ++d) {
+    int64_t padded = in[d] + w.padBegin[d] + w.padEnd[d];
+    if (w.extent(d) > padded)
+      return opError(Twine("kernel ") + dimName[d] + " " +
+                     Twine(w.kernel[d]) + " (dilated extent " +
+                     Twine(w.extent(d)) + ") is larger than the padded input " +
+                     dimName[d] + " " + Twine(padded));
+    int64_t span = padded - w.extent(d);
+    int64_t o = (ceilMode ? (span + w.stride[d] - 1) / w.stride[d]
+                          : span / w.stride[d]) +
+                1;
+    if (ceilMode && (o - 1) * w.stride[d] >= in[d] + w.padBegin[d])
+      --o;
+    w.out[d] = o;
+  }
+  return Error::success();
+}
+
+} // namespace tlc

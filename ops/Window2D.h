@@ -1,0 +1,48 @@
+//===- ops/Window2D.h - Sliding-window attributes of 2-D ops ----*- C++ -*-===//
+//
+// Conv, MaxPool and AveragePool share the ONNX attributes that place a 2-D
+// window on an NCHW input: strides, pads ([top, left, bottom, right]),
+// dilations, auto_pad (NOTSET only) and the output-size formula, with
+// ceil_mode for pools. This file parses and checks them once.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_OPS_WINDOW2D_H
+#define TLC_OPS_WINDOW2D_H
+
+#include "ops/OpDef.h"
+
+namespace tlc {
+
+/// A 2-D window; index 0 is H, index 1 is W. All sizes in elements.
+struct Window2D {
+  int64_t kernel[2] = {1, 1};
+  int64_t stride[2] = {1, 1};
+  int64_t dilation[2] = {1, 1};
+  int64_t padBegin[2] = {0, 0}; // top, left
+  int64_t padEnd[2] = {0, 0};   // bottom, right
+  int64_t out[2] = {1, 1};      // output spatial size, set by computeOutput
+
+  /// Extent of the dilated kernel along \p d: (kernel-1)*dilation+1.
+  int64_t extent(int d) const { return (kernel[d] - 1) * dilation[d] + 1; }
+};
+
+/// Parses strides (each >= 1, default 1), pads (4 entries, each >= 0,
+/// default 0), dilations (each >= 1, default 1; must be absent or all 1 when
+/// \p allowDilations is false) and auto_pad (only "NOTSET"; SAME_UPPER,
+/// SAME_LOWER and VALID are rejected by name) for a kernel of \p kh x \p kw.
+/// Errors name the attribute and entry.
+llvm::Expected<Window2D> parseWindow2D(const Attributes &attrs, int64_t kh,
+                                       int64_t kw, bool allowDilations);
+
+/// Sets w.out for an input of \p inH x \p inW, per the ONNX Conv/Pool
+/// formula (https://onnx.ai/onnx/operators/onnx__MaxPool.html):
+///   out = floor_or_ceil((in + padBegin + padEnd - extent) / stride) + 1
+/// With ceil_mode, a last window that would start in the end padding is
+/// dropped, as PyTorch and onnxruntime do. Errors when the dilated kernel is
+/// larger than the padded input.
+llvm::Error computeWindowOutput(Window2D &w, int64_t inH, int64_t inW,
+                                bool ceilMode);
+
+} // namespace tlc
+
+#endif // TLC_OPS_WINDOW2D_H
