@@ -1,4 +1,4 @@
-//===- ops/AveragePool.cpp - AveragePool: 2-D average pooling --------------===//
+//===- ops/AveragePool.cpp - AveragePool: 2-D average pooling -------------===//
 //
 // ONNX AveragePool (opset 11, unchanged in 17) on NCHW inputs: kernel_shape,
 // strides, pads, ceil_mode, count_include_pad. Shared logic: ops/Pool2D.h.
@@ -12,7 +12,7 @@ using namespace llvm;
 namespace tlc {
 
 static Error averagePoolInferTypes(const Node &node, ArrayRef<InputInfo> in,
-                               SmallVectorImpl<TensorType> &out) {
+                                   SmallVectorImpl<TensorType> &out) {
   return inferPool2DTypes(node, PoolMode::Average, in, out);
 }
 
@@ -26,14 +26,15 @@ static Pool2DParams verifiedParams(const Node &node, const TensorType &x) {
   return *p;
 }
 
-static void averagePoolReference(const Node &node, ArrayRef<const HostTensor *> in,
-                             MutableArrayRef<HostTensor> out) {
+static void averagePoolReference(const Node &node,
+                                 ArrayRef<const HostTensor *> in,
+                                 MutableArrayRef<HostTensor> out) {
   referencePool2D(verifiedParams(node, in[0]->type), *in[0], out[0]);
 }
 
 static void averagePoolLower(const Node &node, ArrayRef<TensorType> in,
-                         ArrayRef<TensorType> out,
-                         SmallVectorImpl<DispatchDesc> &d) {
+                             ArrayRef<TensorType> out,
+                             SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerPool2D(verifiedParams(node, in[0])));
 }
 

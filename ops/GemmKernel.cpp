@@ -41,8 +41,10 @@ DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a,
   // The shader loops over tiles and batches beyond the group counts, so each
   // count is capped at the Vulkan-guaranteed 65535.
   constexpr uint64_t kMaxGroups = 65535;
-  d.groups[0] = uint32_t(std::min<uint64_t>(ceilDiv(args.n, kGemmTile), kMaxGroups));
-  d.groups[1] = uint32_t(std::min<uint64_t>(ceilDiv(args.m, kGemmTile), kMaxGroups));
+  d.groups[0] =
+      uint32_t(std::min<uint64_t>(ceilDiv(args.n, kGemmTile), kMaxGroups));
+  d.groups[1] =
+      uint32_t(std::min<uint64_t>(ceilDiv(args.m, kGemmTile), kMaxGroups));
   d.groups[2] = uint32_t(std::min<uint64_t>(batch, kMaxGroups));
   return d;
 }

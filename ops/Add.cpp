@@ -1,0 +1,26 @@
+//===- ops/Add.cpp - Add: elementwise C = A + B, numpy broadcasting -------===//
+//
+// ONNX Add (opset 14) on f32 with multidirectional broadcasting (rank <= 6).
+// Shared logic: ops/Binary.h. Shader: shaders/binary.comp.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Binary.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static void addReference(const Node &, ArrayRef<const HostTensor *> in,
+                         MutableArrayRef<HostTensor> out) {
+  referenceBinary(BinaryOpCode::Add, *in[0], *in[1], out[0]);
+}
+
+static void addLower(const Node &, ArrayRef<TensorType> in,
+                     ArrayRef<TensorType> out,
+                     SmallVectorImpl<DispatchDesc> &d) {
+  d.push_back(lowerBinary(BinaryOpCode::Add, in[0], in[1], out[0]));
+}
+
+const OpDef kAddOp = {"Add", inferBinaryTypes, addReference, addLower};
+
+} // namespace tlc

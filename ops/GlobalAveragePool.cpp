@@ -1,0 +1,69 @@
+//===- ops/GlobalAveragePool.cpp - Mean over all spatial dims -------------===//
+//
+// ONNX GlobalAveragePool (opset 1, unchanged in 17): X [N, C, D1, ..., Dk]
+// (k >= 1) -> Y [N, C, 1, ..., 1], Y[n, c] = mean of X[n, c, ...].
+// Shader: shaders/global_avgpool.comp, one workgroup per (n, c).
+//
+//===----------------------------------------------------------------------===//
+#include "ops/OpUtil.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static Error gapInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                           SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkInputCount(in, 1, 1))
+    return e;
+  if (Error e = checkF32(in, 0, "X"))
+    return e;
+  const TensorType &x = in[0].type;
+  if (x.shape.size() < 3)
+    return opError("X must have rank >= 3 (N, C, spatial dims), got " +
+                   x.str());
+  if (Error e = checkFits32(x, "input"))
+    return e;
+  TensorType y = x;
+  for (size_t i = 2; i < y.shape.size(); ++i)
+    y.shape[i] = 1;
+  out.push_back(y);
+  return Error::success();
+}
+
+/// Elements per (n, c) plane of \p x.
+static int64_t planeSize(const TensorType &x) {
+  int64_t s = 1;
+  for (size_t i = 2; i < x.shape.size(); ++i)
+    s *= x.shape[i];
+  return s;
+}
+
+static void gapReference(const Node &, ArrayRef<const HostTensor *> in,
+                         MutableArrayRef<HostTensor> out) {
+  int64_t plane = planeSize(in[0]->type);
+  int64_t planes = in[0]->type.shape[0] * in[0]->type.shape[1];
+  for (int64_t p = 0; p < planes; ++p) {
+    double sum = 0.0;
+    for (int64_t i = 0; i < plane; ++i)
+      sum += in[0]->data[p * plane + i];
+    out[0].data[p] = float(sum / double(plane));
+  }
+}
+
+static void gapLower(const Node &, ArrayRef<TensorType> in,
+                     ArrayRef<TensorType> out,
+                     SmallVectorImpl<DispatchDesc> &dispatches) {
+  uint64_t planes = uint64_t(in[0].shape[0] * in[0].shape[1]);
+  DispatchDesc d;
+  d.shader = "global_avgpool";
+  d.specConstants = {uint32_t(planes), uint32_t(planeSize(in[0]))};
+  d.operands = {0, 1};
+  d.writes = {1};
+  setGrid1D(d, planes, 1); // one workgroup per plane
+  dispatches.push_back(d);
+}
+
+const OpDef kGlobalAveragePoolOp = {"GlobalAveragePool", gapInferTypes,
+                                    gapReference, gapLower};
+
+} // namespace tlc

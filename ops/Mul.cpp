@@ -1,0 +1,26 @@
+//===- ops/Mul.cpp - Mul: elementwise C = A * B, numpy broadcasting -------===//
+//
+// ONNX Mul (opset 14) on f32 with multidirectional broadcasting (rank <= 6).
+// Shared logic: ops/Binary.h. Shader: shaders/binary.comp.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Binary.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static void mulReference(const Node &, ArrayRef<const HostTensor *> in,
+                         MutableArrayRef<HostTensor> out) {
+  referenceBinary(BinaryOpCode::Mul, *in[0], *in[1], out[0]);
+}
+
+static void mulLower(const Node &, ArrayRef<TensorType> in,
+                     ArrayRef<TensorType> out,
+                     SmallVectorImpl<DispatchDesc> &d) {
+  d.push_back(lowerBinary(BinaryOpCode::Mul, in[0], in[1], out[0]));
+}
+
+const OpDef kMulOp = {"Mul", inferBinaryTypes, mulReference, mulLower};
+
+} // namespace tlc

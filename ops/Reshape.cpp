@@ -1,0 +1,109 @@
+//===- ops/Reshape.cpp - Reshape to a constant target shape ---------------===//
+//
+// ONNX Reshape (opset 14): data (f32) and shape (i64, 1-D, which tlc requires
+// to be a compile-time constant: a weight). In the target shape, 0 copies
+// the input dim at the same index (unless allowzero=1, which tlc rejects
+// since it would make an empty tensor) and one -1 is inferred from the
+// element count. The data is unchanged, so the lowering is a copy
+// (shaders/unary.comp, Copy).
+//
+//===----------------------------------------------------------------------===//
+#include "ops/OpUtil.h"
+#include "ops/Unary.h"
+
+#include <cstring>
+
+using namespace llvm;
+
+namespace tlc {
+
+static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                               SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkInputCount(in, 2, 2))
+    return e;
+  if (Error e = checkF32(in, 0, "data"))
+    return e;
+  const TensorType &st = in[1].type;
+  if (st.dtype != DType::I64)
+    return opError("input 1 (shape) has dtype " + dtypeName(st.dtype) +
+                   "; expected i64");
+  if (Error e = checkRank(st, 1, "shape"))
+    return e;
+  Expected<int64_t> allowZero = node.attrs.getInt("allowzero", 0);
+  if (!allowZero)
+    return allowZero.takeError();
+  if (*allowZero != 0 && *allowZero != 1)
+    return opError("attribute 'allowzero' is " + Twine(*allowZero) +
+                   "; expected 0 or 1");
+  int64_t count = st.shape[0];
+  if (in[1].data.empty())
+    return opError("input 1 (shape) must be a compile-time constant (a "
+                   "weight); tlc plans memory ahead of time");
+  if (in[1].data.size() != uint64_t(count) * 8)
+    return opError("input 1 (shape) holds " + Twine(in[1].data.size()) +
+                   " bytes; expected " + Twine(count * 8) + " (" +
+                   Twine(count) + " x i64)");
+  const Shape &inShape = in[0].type.shape;
+  Shape target(size_t(count), 0);
+  int inferAt = -1;
+  int64_t known = 1;
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t v;
+    std::memcpy(&v, in[1].data.data() + i * 8, 8);
+    if (v == -1) {
+      if (inferAt >= 0)
+        return opError("shape has more than one -1 (entries " +
+                       Twine(inferAt) + " and " + Twine(i) + ")");
+      inferAt = int(i);
+      continue;
+    }
+    if (v == 0) {
+      if (*allowZero)
+        return opError("shape[" + Twine(i) +
+                       "] is 0 with allowzero=1: empty tensors are not "
+                       "supported");
+      if (i >= int64_t(inShape.size()))
+        return opError("shape[" + Twine(i) + "] is 0 (copy the input dim) "
+                       "but the input " + in[0].type.str() + " has rank " +
+                       Twine(inShape.size()));
+      v = inShape[i];
+    }
+    if (v < -1)
+      return opError("shape[" + Twine(i) + "] is " + Twine(v) +
+                     "; expected -1, 0 or a positive size");
+    target[i] = v;
+    if (known > kMaxTensorElements / v)
+      return opError("shape's element count overflows");
+    known *= v;
+  }
+  int64_t total = in[0].type.numElements();
+  if (inferAt >= 0) {
+    if (total % known != 0)
+      return opError("cannot infer the -1 in the shape: " + Twine(total) +
+                     " elements are not divisible by " + Twine(known));
+    target[inferAt] = total / known;
+  } else if (known != total) {
+    return opError("shape has " + Twine(known) + " elements, the input " +
+                   in[0].type.str() + " has " + Twine(total));
+  }
+  out.push_back(TensorType{DType::F32, target});
+  return Error::success();
+}
+
+static void reshapeReference(const Node &, ArrayRef<const HostTensor *> in,
+                             MutableArrayRef<HostTensor> out) {
+  out[0].data = in[0]->data;
+}
+
+static void reshapeLower(const Node &, ArrayRef<TensorType> in,
+                         ArrayRef<TensorType> out,
+                         SmallVectorImpl<DispatchDesc> &d) {
+  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].numElements());
+  copy.operands = {0, 2}; // data -> output (operand 1 is the shape)
+  d.push_back(copy);
+}
+
+const OpDef kReshapeOp = {"Reshape", reshapeInferTypes, reshapeReference,
+                          reshapeLower};
+
+} // namespace tlc

@@ -1,0 +1,28 @@
+// Global average pooling (ops/GlobalAveragePool.cpp): workgroup p (of
+// PLANES = N*C) sums the PLANE contiguous elements of X[p] in a shared-memory
+// tree reduction and writes their mean to Y[p].
+// Bindings: 0 = X [PLANES, PLANE], 1 = Y [PLANES].
+#version 450
+#define WG 64u
+layout(local_size_x = 64) in;
+layout(constant_id = 0) const uint PLANES = 1;
+layout(constant_id = 1) const uint PLANE = 1;
+layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
+layout(set = 0, binding = 1) writeonly buffer YBuf { float y[]; };
+
+shared float red[WG];
+
+void main() {
+  uint p = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  if (p >= PLANES) return; // uniform across the workgroup
+  uint lid = gl_LocalInvocationID.x;
+  float sum = 0.0;
+  for (uint i = lid; i < PLANE; i += WG) sum += x[p * PLANE + i];
+  red[lid] = sum;
+  barrier();
+  for (uint s = WG / 2u; s > 0u; s >>= 1) {
+    if (lid < s) red[lid] += red[lid + s];
+    barrier();
+  }
+  if (lid == 0u) y[p] = red[0] / float(PLANE);
+}

@@ -1,0 +1,46 @@
+// Softmax along one axis (ops/Softmax.cpp). The input is viewed as
+// [outer, L, inner]; workgroup r (of ROWS = outer*inner) handles the row of
+// L elements starting at (r / INNER) * L * INNER + r % INNER with stride
+// INNER: it reduces the max, then the sum of exp(x - max), in shared memory,
+// and writes exp(x - max) / sum.
+// Bindings: 0 = X, 1 = Y.
+#version 450
+#define WG 64u
+layout(local_size_x = 64) in;
+layout(constant_id = 0) const uint ROWS = 1;
+layout(constant_id = 1) const uint L = 1;
+layout(constant_id = 2) const uint INNER = 1;
+layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
+layout(set = 0, binding = 1) writeonly buffer YBuf { float y[]; };
+
+shared float red[WG];
+
+void main() {
+  uint row = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  if (row >= ROWS) return; // uniform across the workgroup
+  uint lid = gl_LocalInvocationID.x;
+  uint base = (row / INNER) * L * INNER + row % INNER;
+
+  float mx = uintBitsToFloat(0xff800000u); // -inf
+  for (uint l = lid; l < L; l += WG) mx = max(mx, x[base + l * INNER]);
+  red[lid] = mx;
+  barrier();
+  for (uint s = WG / 2u; s > 0u; s >>= 1) {
+    if (lid < s) red[lid] = max(red[lid], red[lid + s]);
+    barrier();
+  }
+  mx = red[0];
+  barrier();
+
+  float sum = 0.0;
+  for (uint l = lid; l < L; l += WG) sum += exp(x[base + l * INNER] - mx);
+  red[lid] = sum;
+  barrier();
+  for (uint s = WG / 2u; s > 0u; s >>= 1) {
+    if (lid < s) red[lid] += red[lid + s];
+    barrier();
+  }
+  float inv = 1.0 / red[0];
+  for (uint l = lid; l < L; l += WG)
+    y[base + l * INNER] = exp(x[base + l * INNER] - mx) * inv;
+}
