@@ -1,12 +1,96 @@
-//===- tools/CompileCommand.cpp - tlc compile ------------------------------------===//
+//===- tools/CompileCommand.cpp - tlc compile -----------------------------===//
+#include "passes/Pipeline.h"
 #include "tools/Commands.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace llvm;
 
 namespace tlc {
-cl::SubCommand CompileCommand("compile", "(not built yet)");
-int runCompile() {
-  return reportError(createStringError(inconvertibleErrorCode(),
-                                       "'tlc compile' is not built yet"));
+
+cl::SubCommand CompileCommand("compile",
+                              "Compile a model (model.yaml) to a plan (.tlp)");
+
+static cl::opt<std::string> ModelPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.yaml>"),
+                                      cl::sub(CompileCommand));
+static cl::opt<std::string> OutputPath("o", cl::Required,
+                                       cl::desc("Output plan file (.tlp)"),
+                                       cl::value_desc("plan.tlp"),
+                                       cl::sub(CompileCommand));
+static cl::list<std::string>
+    InputShapes("input-shape",
+                cl::desc("Bind an input's shape, e.g. image=1x1x28x28 "
+                         "(repeatable)"),
+                cl::value_desc("NAME=DIMS"), cl::sub(CompileCommand));
+static cl::opt<bool> PrintIR("print-ir",
+                             cl::desc("Print the IR after shape inference"),
+                             cl::sub(CompileCommand));
+static cl::opt<bool>
+    PrintIRAfterAll("print-ir-after-all",
+                    cl::desc("Print the IR after every pass"),
+                    cl::sub(CompileCommand));
+static cl::opt<std::string>
+    Planner("planner", cl::init("auto"),
+            cl::desc("Memory planner: pool, arena, no-alias or auto (the "
+                     "smallest valid plan)"),
+            cl::sub(CompileCommand));
+static cl::opt<double>
+    PlanTimeLimit("plan-time-limit", cl::init(1.0),
+                  cl::desc("Time budget of the arena planner's search, in "
+                           "seconds"),
+                  cl::sub(CompileCommand));
+static cl::opt<unsigned>
+    Alignment("alignment", cl::init(256),
+              cl::desc("Byte alignment of tensor offsets (power of two)"),
+              cl::sub(CompileCommand));
+
+/// Parses "NAME=1x3x224x224" into the options map.
+static Error parseInputShapeFlags(ModelParseOptions &opts) {
+  for (const std::string &flag : InputShapes) {
+    StringRef name, dims;
+    std::tie(name, dims) = StringRef(flag).split('=');
+    if (name.empty() || dims.empty())
+      return createStringError(inconvertibleErrorCode(),
+                               "--input-shape '%s': expected NAME=DIMS, e.g. "
+                               "image=1x1x28x28",
+                               flag.c_str());
+    auto shape = parseShapeString(dims);
+    if (!shape)
+      return createStringError(inconvertibleErrorCode(),
+                               "--input-shape '%s': %s", flag.c_str(),
+                               toString(shape.takeError()).c_str());
+    if (!opts.inputShapes.emplace(name.str(), *shape).second)
+      return createStringError(inconvertibleErrorCode(),
+                               "--input-shape names '%s' twice",
+                               name.str().c_str());
+  }
+  return Error::success();
 }
+
+int runCompile() {
+  ModelParseOptions parse;
+  if (Error e = parseInputShapeFlags(parse))
+    return reportError(std::move(e));
+  CompileOptions opts;
+  opts.planner = Planner;
+  opts.planTimeLimit = PlanTimeLimit;
+  opts.alignment = Alignment;
+  if (PrintIR || PrintIRAfterAll)
+    opts.printIR = &outs();
+  opts.printAfterAll = PrintIRAfterAll;
+  if (PlanTimeLimit < 0 || PlanTimeLimit > 3600)
+    return reportError(createStringError(
+        inconvertibleErrorCode(),
+        "--plan-time-limit must be between 0 and 3600 seconds"));
+
+  Expected<Plan> plan = compileModelFile(ModelPath, parse, opts);
+  if (!plan)
+    return reportError(plan.takeError());
+  if (Error e = writePlanFile(*plan, OutputPath))
+    return reportError(std::move(e));
+  return 0;
+}
+
 } // namespace tlc

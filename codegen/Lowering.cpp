@@ -1,0 +1,212 @@
+//===- codegen/Lowering.cpp - Graph + memory plan -> dispatches -----------===//
+//
+// Every op's lowering (ops/<Op>.cpp) names a shader and its specialization
+// constants; here those become Plan commands bound to the tensors' planned
+// memory, in schedule order, with release points after each step.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Codegen.h"
+#include "codegen/EmbeddedShaders.h"
+#include "ops/OpDef.h"
+
+#include "llvm/ADT/StringMap.h"
+
+#include <cstring>
+
+using namespace llvm;
+
+namespace tlc {
+
+namespace {
+struct Lowering {
+  const Graph &g;
+  const Liveness &live;
+  const MemoryPlan &mem;
+  uint32_t alignment;
+  Plan plan;
+  std::vector<int64_t> tensorOf; // ValueId -> plan tensor index, -1 if none
+  StringMap<uint32_t> shaderIndex;
+
+  Lowering(const Graph &g, const Liveness &live, const MemoryPlan &mem,
+           uint32_t alignment)
+      : g(g), live(live), mem(mem), alignment(alignment),
+        tensorOf(g.values.size(), -1) {}
+
+  uint32_t addTensor(ValueId v, TensorRole role, uint32_t buffer,
+                     uint64_t offset) {
+    const Value &val = g.values[v];
+    PlanTensor t;
+    t.name = val.name;
+    t.type = val.type;
+    t.role = role;
+    t.buffer = buffer;
+    t.offset = offset;
+    t.bytes = val.type.byteSize();
+    t.firstStep = live.intervals[v].first;
+    t.lastStep = live.intervals[v].last;
+    t.poolKey = val.type.str();
+    if (val.producer)
+      t.producer = g.nodes[*val.producer].name;
+    uint32_t idx = uint32_t(plan.tensors.size());
+    plan.tensors.push_back(std::move(t));
+    tensorOf[v] = idx;
+    return idx;
+  }
+
+  uint32_t addBuffer(BufferRole role, uint64_t bytes) {
+    plan.buffers.push_back({role, std::max<uint64_t>(bytes, 4)});
+    return uint32_t(plan.buffers.size() - 1);
+  }
+
+  Error placeTensors() {
+    for (ValueId in : g.inputs) {
+      if (g.isOutput(in))
+        return errorAt(g.values[in].loc, "input '" + g.values[in].name +
+                                             "' is also an output");
+      uint32_t b = addBuffer(BufferRole::Input, g.values[in].type.byteSize());
+      plan.inputs.push_back(addTensor(in, TensorRole::Input, b, 0));
+    }
+    for (ValueId out : g.outputs) {
+      uint32_t b = addBuffer(BufferRole::Output, g.values[out].type.byteSize());
+      plan.outputs.push_back(addTensor(out, TensorRole::Output, b, 0));
+    }
+    // Weights: one buffer, each tensor at an aligned offset.
+    uint64_t weightBytes = 0;
+    std::vector<std::pair<ValueId, uint64_t>> weights;
+    for (ValueId v = 0; v < g.values.size(); ++v) {
+      const Value &val = g.values[v];
+      if (val.kind != ValueKind::Weight || !live.intervals[v].isLive())
+        continue;
+      if (val.data.size() != val.type.byteSize())
+        return errorAt(val.loc, "weight '" + val.name + "' has " +
+                                    Twine(val.data.size()) +
+                                    " bytes; its type " + val.type.str() +
+                                    " needs " + Twine(val.type.byteSize()));
+      weights.push_back({v, weightBytes});
+      weightBytes = alignTo(weightBytes + val.data.size(), alignment);
+    }
+    if (!weights.empty()) {
+      uint32_t b = addBuffer(BufferRole::Weights, weightBytes);
+      plan.weights.assign(size_t(plan.buffers[b].bytes), 0);
+      for (auto &[v, off] : weights) {
+        addTensor(v, TensorRole::Weight, b, off);
+        std::memcpy(plan.weights.data() + off, g.values[v].data.data(),
+                    g.values[v].data.size());
+      }
+    }
+    // Transients: per the memory plan.
+    uint32_t firstTransient = uint32_t(plan.buffers.size());
+    for (uint64_t bytes : mem.bufferBytes)
+      addBuffer(BufferRole::Transient, bytes);
+    for (ValueId v = 0; v < g.values.size(); ++v) {
+      if (!live.isTransient[v])
+        continue;
+      const Placement &p = *mem.placement[v];
+      uint32_t t = addTensor(v, TensorRole::Transient,
+                             firstTransient + p.buffer, p.offset);
+      plan.tensors[t].slot = p.slot;
+      plan.tensors[t].poolKey = p.poolKey;
+      plan.tensors[t].releaseStep = live.intervals[v].last;
+    }
+    return Error::success();
+  }
+
+  Expected<uint32_t> shaderFor(StringRef name, const Node &node) {
+    auto it = shaderIndex.find(name);
+    if (it != shaderIndex.end())
+      return it->second;
+    const EmbeddedShader *s = findEmbeddedShader(name);
+    if (!s)
+      return errorAt(node.loc, "node '" + node.name + "': shader '" + name +
+                                   "' is not built into this tlc");
+    PlanShader ps;
+    ps.name = name.str();
+    ps.spirv.assign(s->words, s->words + s->numWords);
+    uint32_t idx = uint32_t(plan.shaders.size());
+    plan.shaders.push_back(std::move(ps));
+    shaderIndex[name] = idx;
+    return idx;
+  }
+
+  Error emitCommands(const std::vector<std::vector<ValueId>> &releases) {
+    for (size_t step = 0; step < g.nodes.size(); ++step) {
+      const Node &node = g.nodes[step];
+      const OpDef *def = lookupOp(node.op);
+      if (!def || !def->lower)
+        return errorAt(node.loc, "node '" + node.name + "': op '" + node.op +
+                                     "' has no lowering");
+      SmallVector<TensorType, 4> inTypes, outTypes;
+      SmallVector<ValueId, 6> operands;
+      for (ValueId in : node.inputs) {
+        inTypes.push_back(g.values[in].type);
+        operands.push_back(in);
+      }
+      for (ValueId out : node.outputs) {
+        outTypes.push_back(g.values[out].type);
+        operands.push_back(out);
+      }
+      for (ValueId v : operands)
+        if (g.values[v].type.dtype != DType::F32 &&
+            g.values[v].kind != ValueKind::Weight)
+          return errorAt(node.loc, "node '" + node.name + "': tensor '" +
+                                       g.values[v].name + "' has dtype " +
+                                       dtypeName(g.values[v].type.dtype) +
+                                       "; the runtime executes f32 only");
+      SmallVector<DispatchDesc, 2> dispatches;
+      def->lower(node, inTypes, outTypes, dispatches);
+      for (const DispatchDesc &d : dispatches) {
+        PlanCommand c;
+        c.kind = CommandKind::Dispatch;
+        c.step = uint32_t(step);
+        c.label = node.name;
+        auto shader = shaderFor(d.shader, node);
+        if (!shader)
+          return shader.takeError();
+        c.shader = *shader;
+        c.specConstants.assign(d.specConstants.begin(), d.specConstants.end());
+        for (unsigned op : d.operands) {
+          assert(op < operands.size() && "lowering names a bad operand");
+          int64_t t = tensorOf[operands[op]];
+          assert(t >= 0 && "operand without a plan tensor");
+          c.bindings.push_back(uint32_t(t));
+        }
+        c.writes.assign(d.writes.begin(), d.writes.end());
+        std::copy(std::begin(d.groups), std::end(d.groups), c.groups);
+        plan.commands.push_back(std::move(c));
+      }
+      for (ValueId v : releases[step]) {
+        PlanCommand c;
+        c.kind = CommandKind::Release;
+        c.step = uint32_t(step);
+        c.label = g.values[v].name;
+        c.tensor = uint32_t(tensorOf[v]);
+        plan.commands.push_back(std::move(c));
+      }
+    }
+    return Error::success();
+  }
+};
+} // namespace
+
+Expected<Plan> lowerToPlan(const Graph &g, const Liveness &live,
+                           const MemoryPlan &mem,
+                           const std::vector<std::vector<ValueId>> &releases,
+                           uint32_t alignment) {
+  Lowering l(g, live, mem, alignment);
+  l.plan.modelName = g.name;
+  l.plan.alignment = alignment;
+  l.plan.numSteps = uint32_t(g.nodes.size());
+  if (Error e = l.placeTensors())
+    return std::move(e);
+  if (Error e = l.emitCommands(releases))
+    return std::move(e);
+  PlanStats &st = l.plan.stats;
+  st.planner = mem.planner;
+  st.transientBytes = mem.totalBytes();
+  st.lowerBound = mem.lowerBound;
+  st.noReuseBytes = mem.noReuseBytes;
+  st.slotsPerKey = mem.slotsPerKey;
+  return std::move(l.plan);
+}
+
+} // namespace tlc

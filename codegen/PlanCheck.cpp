@@ -1,0 +1,76 @@
+//===- codegen/PlanCheck.cpp - Independent check of a memory plan ---------===//
+//
+// Trusts nothing the planner computed except the final placement: for every
+// pair of tensors in one buffer whose byte ranges overlap, their live
+// intervals must not overlap; every dispatch may only touch transient tensors
+// live at its step; a release must come at the tensor's last step. Run on
+// every plan the compiler emits and by the tests.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Plan.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <numeric>
+
+using namespace llvm;
+
+namespace tlc {
+
+static Error planError(const Twine &msg) {
+  return createStringError(inconvertibleErrorCode(),
+                           "plan check failed: " + msg.str());
+}
+
+Error checkPlanMemory(const Plan &plan) {
+  // 1. Overlap in memory implies disjoint live intervals. Sort by (buffer,
+  // offset) and compare each tensor with those that start before it ends.
+  std::vector<uint32_t> order(plan.tensors.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const PlanTensor &x = plan.tensors[a], &y = plan.tensors[b];
+    return std::tie(x.buffer, x.offset) < std::tie(y.buffer, y.offset);
+  });
+  for (size_t i = 0; i < order.size(); ++i) {
+    const PlanTensor &a = plan.tensors[order[i]];
+    for (size_t j = i + 1; j < order.size(); ++j) {
+      const PlanTensor &b = plan.tensors[order[j]];
+      if (b.buffer != a.buffer || b.offset >= a.offset + a.bytes)
+        break;
+      bool timeOverlap = a.firstStep <= b.lastStep && b.firstStep <= a.lastStep;
+      if (timeOverlap)
+        return planError(formatv(
+            "tensors '{0}' (live {1}..{2}) and '{3}' (live {4}..{5}) share "
+            "bytes [{6}, {7}) of buffer {8} while both are live",
+            a.name, a.firstStep, a.lastStep, b.name, b.firstStep, b.lastStep,
+            b.offset, std::min(a.offset + a.bytes, b.offset + b.bytes),
+            a.buffer));
+    }
+  }
+  // 2. Dispatches touch only live tensors; releases at the last use.
+  for (size_t c = 0; c < plan.commands.size(); ++c) {
+    const PlanCommand &cmd = plan.commands[c];
+    if (cmd.kind == CommandKind::Dispatch) {
+      for (uint32_t t : cmd.bindings) {
+        const PlanTensor &pt = plan.tensors[t];
+        if (pt.role != TensorRole::Transient)
+          continue;
+        if (int64_t(cmd.step) < pt.firstStep || int64_t(cmd.step) > pt.lastStep)
+          return planError(formatv("command {0} ('{1}', step {2}) uses '{3}' "
+                                   "outside its live interval {4}..{5}",
+                                   c, cmd.label, cmd.step, pt.name,
+                                   pt.firstStep, pt.lastStep));
+      }
+    } else if (cmd.kind == CommandKind::Release) {
+      const PlanTensor &pt = plan.tensors[cmd.tensor];
+      if (pt.role != TensorRole::Transient || int64_t(cmd.step) != pt.lastStep)
+        return planError(formatv("command {0} releases '{1}' at step {2}; its "
+                                 "last use is step {3}",
+                                 c, pt.name, cmd.step, pt.lastStep));
+    }
+  }
+  return Error::success();
+}
+
+} // namespace tlc

@@ -1,0 +1,47 @@
+//===- ir/ModelParser.h - model.yaml -> Graph -------------------*- C++ -*-===//
+//
+// Reads tlc's model format (docs/model-format.md) with yaml-cpp and builds a
+// Graph whose inputs and weights are typed; shape inference types the rest.
+// Weights are read by name from the safetensors file the model names.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_IR_MODELPARSER_H
+#define TLC_IR_MODELPARSER_H
+
+#include "ir/Graph.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <string>
+
+namespace tlc {
+
+/// The model format version this parser reads (the `tlc:` key).
+constexpr int kModelFormatVersion = 1;
+
+struct ModelParseOptions {
+  /// --input-shape NAME=DIMS: replaces the declared shape of input NAME (the
+  /// rank must match). Symbolic dims of other inputs take the `dims:`
+  /// defaults.
+  std::map<std::string, Shape> inputShapes;
+};
+
+/// Parses the model file at \p path. Errors carry "path:line:col: message"
+/// for malformed YAML, unknown keys, wrong kinds, bad shapes or dtypes,
+/// duplicate or undefined tensor names, and weights that are missing from or
+/// disagree with the safetensors file.
+llvm::Expected<Graph> parseModelFile(llvm::StringRef path,
+                                     const ModelParseOptions &opts = {});
+
+/// Same, from text; \p fileName is used in messages and \p baseDir resolves
+/// the weights path.
+llvm::Expected<Graph> parseModelString(llvm::StringRef text,
+                                       llvm::StringRef fileName,
+                                       llvm::StringRef baseDir,
+                                       const ModelParseOptions &opts = {});
+
+} // namespace tlc
+
+#endif // TLC_IR_MODELPARSER_H

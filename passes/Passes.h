@@ -1,0 +1,45 @@
+//===- passes/Passes.h - The compiler's passes ------------------*- C++ -*-===//
+//
+// One pass per file; passes/Pipeline.cpp runs them in order. Each pass says
+// what it needs and what it guarantees.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_PASSES_PASSES_H
+#define TLC_PASSES_PASSES_H
+
+#include "ir/Graph.h"
+#include "passes/Liveness.h"
+
+#include "llvm/Support/Error.h"
+
+namespace tlc {
+
+/// Orders Graph::nodes topologically (Kahn's algorithm; among ready nodes the
+/// one listed first in the model goes first, so a well-ordered model keeps its
+/// order). Errors when the nodes form a cycle, naming a node on it.
+/// (passes/Schedule.cpp)
+llvm::Error scheduleTopological(Graph &g);
+
+/// Gives every node output its type from the op's shape rule, in node order
+/// (needs a topological order). Errors name the node, its location and what
+/// the shape rule rejected, e.g. an unsupported op or mismatched shapes.
+/// (passes/ShapeInference.cpp)
+llvm::Error inferShapes(Graph &g);
+
+/// Removes nodes none of whose outputs is needed by a graph output, and
+/// weights nothing reads. Keeps the order of the rest. Returns the number of
+/// nodes removed. (passes/DeadCodeElimination.cpp)
+size_t eliminateDeadCode(Graph &g);
+
+/// Live interval of every tensor in schedule steps (node indices).
+/// (passes/Liveness.cpp)
+Liveness computeLiveness(const Graph &g);
+
+/// Release points: for each step, the transient tensors whose last use is
+/// that step, so their memory is free after it. (passes/ReleasePoints.cpp)
+std::vector<std::vector<ValueId>> computeReleasePoints(const Graph &g,
+                                                       const Liveness &live);
+
+} // namespace tlc
+
+#endif // TLC_PASSES_PASSES_H

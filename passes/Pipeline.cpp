@@ -1,0 +1,79 @@
+//===- passes/Pipeline.cpp - The whole compiler in one function -----------===//
+//
+// Read compileGraph top to bottom to follow a model from YAML to dispatches.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Pipeline.h"
+#include "codegen/Codegen.h"
+#include "passes/MemoryPlan.h"
+#include "passes/Passes.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static void dump(const CompileOptions &opts, const Graph &g, StringRef pass,
+                 bool always = false) {
+  if (!opts.printIR || !(opts.printAfterAll || always))
+    return;
+  *opts.printIR << "// ----- IR after " << pass << " -----\n";
+  printGraph(g, *opts.printIR);
+}
+
+static Expected<MemoryPlan> planMemory(const Graph &g, const Liveness &live,
+                                       const CompileOptions &opts) {
+  if (opts.planner == "pool" || opts.planner == "auto")
+    return assignPoolSlots(g, live, opts.alignment);
+  return createStringError(inconvertibleErrorCode(),
+                           "unknown planner '%s'; expected pool, arena, "
+                           "no-alias or auto",
+                           opts.planner.c_str());
+}
+
+Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
+  if (opts.alignment == 0 || (opts.alignment & (opts.alignment - 1)))
+    return createStringError(inconvertibleErrorCode(),
+                             "alignment %u is not a power of two",
+                             opts.alignment);
+  // Front end: order, type and prune the graph.
+  if (Error e = scheduleTopological(g))
+    return std::move(e);
+  dump(opts, g, "schedule");
+  if (Error e = inferShapes(g))
+    return std::move(e);
+  dump(opts, g, "shape-inference", /*always=*/!opts.printAfterAll);
+  eliminateDeadCode(g);
+  dump(opts, g, "dead-code-elimination");
+  if (Error e = verifyGraph(g))
+    return std::move(e);
+
+  // Memory: live intervals, release points, placement.
+  Liveness live = computeLiveness(g);
+  std::vector<std::vector<ValueId>> releases = computeReleasePoints(g, live);
+  Expected<MemoryPlan> mem = planMemory(g, live, opts);
+  if (!mem)
+    return mem.takeError();
+
+  // Codegen: dispatches bound to planned memory, then barriers.
+  Expected<Plan> plan = lowerToPlan(g, live, *mem, releases, opts.alignment);
+  if (!plan)
+    return plan.takeError();
+  insertBarriers(*plan);
+
+  // Independent checks of what we emit.
+  if (Error e = validatePlanStructure(*plan))
+    return std::move(e);
+  if (Error e = checkPlanMemory(*plan))
+    return std::move(e);
+  return plan;
+}
+
+Expected<Plan> compileModelFile(StringRef path, const ModelParseOptions &parse,
+                                const CompileOptions &opts) {
+  Expected<Graph> g = parseModelFile(path, parse);
+  if (!g)
+    return g.takeError();
+  return compileGraph(std::move(*g), opts);
+}
+
+} // namespace tlc

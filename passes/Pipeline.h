@@ -1,0 +1,48 @@
+//===- passes/Pipeline.h - The whole compiler in one function ---*- C++ -*-===//
+#ifndef TLC_PASSES_PIPELINE_H
+#define TLC_PASSES_PIPELINE_H
+
+#include "codegen/Plan.h"
+#include "ir/Graph.h"
+#include "ir/ModelParser.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace tlc {
+
+struct CompileOptions {
+  /// Memory planner: "pool" (shape-keyed pool), "arena" (offsets in one
+  /// arena), "no-alias" (every tensor its own memory), "auto" (the smallest
+  /// valid plan of pool and arena).
+  std::string planner = "auto";
+  /// Byte alignment of every tensor offset; must be a power of two and a
+  /// multiple of the device's minStorageBufferOffsetAlignment (256 covers
+  /// every device known to us).
+  uint32_t alignment = 256;
+  /// Time budget of the arena planner's exact search, seconds.
+  double planTimeLimit = 1.0;
+  /// When set, the IR is printed here after shape inference; with
+  /// printAfterAll, after every pass (each dump headed by the pass name).
+  llvm::raw_ostream *printIR = nullptr;
+  bool printAfterAll = false;
+};
+
+/// Compiles a parsed model to a Plan; the pipeline, in order:
+///   schedule (topological) -> shape inference -> dead-code elimination ->
+///   verifier -> liveness -> release points -> memory planning -> lowering to
+///   dispatches -> barriers -> plan structure check -> plan memory check.
+/// Errors name the node and its location in the model.
+llvm::Expected<Plan> compileGraph(Graph g, const CompileOptions &opts);
+
+/// parseModelFile + compileGraph.
+llvm::Expected<Plan> compileModelFile(llvm::StringRef path,
+                                      const ModelParseOptions &parse,
+                                      const CompileOptions &opts);
+
+} // namespace tlc
+
+#endif // TLC_PASSES_PIPELINE_H

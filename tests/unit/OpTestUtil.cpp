@@ -1,0 +1,216 @@
+//===- tests/unit/OpTestUtil.cpp - Run one op on the device ---------------===//
+#include "OpTestUtil.h"
+
+#include "passes/Pipeline.h"
+#include "runtime/Runtime.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+using namespace llvm;
+
+namespace tlc {
+namespace testing {
+
+HostTensor randomTensor(const Shape &shape, uint32_t seed, float lo, float hi) {
+  TensorType t;
+  t.shape = shape;
+  HostTensor h(t);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  for (float &x : h.data)
+    x = dist(rng);
+  return h;
+}
+
+/// Bytes of \p h in its dtype (f32 data converted for i32/i64 operands such
+/// as Reshape's shape).
+static std::vector<uint8_t> toBytes(const HostTensor &h) {
+  std::vector<uint8_t> out;
+  auto put = [&](const void *p, size_t n) {
+    const uint8_t *b = static_cast<const uint8_t *>(p);
+    out.insert(out.end(), b, b + n);
+  };
+  for (float f : h.data) {
+    switch (h.type.dtype) {
+    case DType::F32: put(&f, 4); break;
+    case DType::I32: { int32_t i = int32_t(f); put(&i, 4); break; }
+    case DType::I64: { int64_t i = int64_t(f); put(&i, 8); break; }
+    case DType::F16: break;
+    }
+  }
+  return out;
+}
+
+/// A one-node graph over \p operands; operand i is named "in<i>".
+static Expected<Graph> buildGraph(StringRef op, const Attributes &attrs,
+                                  const std::vector<OpOperand> &operands) {
+  Graph g;
+  g.name = ("test_" + op).str();
+  Node n;
+  n.op = op.str();
+  n.name = "node";
+  n.attrs = attrs;
+  for (size_t i = 0; i < operands.size(); ++i) {
+    Value v;
+    v.name = "in" + std::to_string(i);
+    v.type = operands[i].tensor.type;
+    v.hasType = true;
+    v.kind = operands[i].isWeight ? ValueKind::Weight : ValueKind::Input;
+    if (operands[i].isWeight)
+      v.data = toBytes(operands[i].tensor);
+    auto id = g.addValue(std::move(v));
+    if (!id)
+      return id.takeError();
+    if (!operands[i].isWeight)
+      g.inputs.push_back(*id);
+    n.inputs.push_back(*id);
+  }
+  // The number of outputs comes from the shape rule.
+  const OpDef *def = lookupOp(op);
+  if (!def)
+    return createStringError(inconvertibleErrorCode(), "unknown op %s",
+                             op.str().c_str());
+  SmallVector<InputInfo, 4> infos;
+  for (ValueId in : n.inputs)
+    infos.push_back({g.values[in].type, g.values[in].data});
+  SmallVector<TensorType, 2> outTypes;
+  if (Error e = def->inferTypes(n, infos, outTypes))
+    return std::move(e);
+  for (size_t i = 0; i < outTypes.size(); ++i) {
+    Value v;
+    v.name = "out" + std::to_string(i);
+    auto id = g.addValue(std::move(v));
+    if (!id)
+      return id.takeError();
+    n.outputs.push_back(*id);
+    g.outputs.push_back(*id);
+  }
+  g.addNode(std::move(n));
+  return std::move(g);
+}
+
+Expected<std::vector<HostTensor>>
+runReference(StringRef op, const Attributes &attrs,
+             const std::vector<OpOperand> &operands) {
+  Expected<Graph> g = buildGraph(op, attrs, operands);
+  if (!g)
+    return g.takeError();
+  const Node &n = g->nodes[0];
+  std::vector<const HostTensor *> ins;
+  for (const OpOperand &o : operands)
+    ins.push_back(&o.tensor);
+  SmallVector<InputInfo, 4> infos;
+  for (ValueId in : n.inputs)
+    infos.push_back({g->values[in].type, g->values[in].data});
+  SmallVector<TensorType, 2> outTypes;
+  if (Error e = lookupOp(op)->inferTypes(n, infos, outTypes))
+    return std::move(e);
+  std::vector<HostTensor> outs;
+  for (const TensorType &t : outTypes)
+    outs.emplace_back(t);
+  lookupOp(op)->reference(n, ins, outs);
+  return outs;
+}
+
+/// One device for the whole test binary, with validation on.
+static Expected<Device *> testDevice() {
+  static std::unique_ptr<Device> device;
+  if (!device) {
+    DeviceOptions opts;
+    opts.validation = true;
+    auto d = Device::create(opts);
+    if (!d)
+      return d.takeError();
+    device = std::move(*d);
+  }
+  return device.get();
+}
+
+Expected<std::vector<HostTensor>>
+runOnDevice(StringRef op, const Attributes &attrs,
+            const std::vector<OpOperand> &operands) {
+  Expected<Graph> g = buildGraph(op, attrs, operands);
+  if (!g)
+    return g.takeError();
+  CompileOptions copts;
+  copts.planner = "pool";
+  Expected<Plan> compiled = compileGraph(std::move(*g), copts);
+  if (!compiled)
+    return compiled.takeError();
+  // Round-trip through the file format, as users run plans.
+  SmallString<128> path;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("tlc-op-test", "tlp", path))
+    return errorCodeToError(ec);
+  if (Error e = writePlanFile(*compiled, path))
+    return std::move(e);
+  Expected<Plan> plan = readPlanFile(path);
+  sys::fs::remove(path);
+  if (!plan)
+    return plan.takeError();
+
+  Expected<Device *> dev = testDevice();
+  if (!dev)
+    return dev.takeError();
+  uint64_t messagesBefore = (*dev)->counters().validationMessages;
+  auto loaded = LoadedPlan::load(**dev, *plan);
+  if (!loaded)
+    return loaded.takeError();
+  size_t input = 0;
+  for (const OpOperand &o : operands) {
+    if (o.isWeight)
+      continue;
+    std::vector<uint8_t> bytes = toBytes(o.tensor);
+    if (Error e = (*loaded)->setInput(input++, bytes))
+      return std::move(e);
+  }
+  if (Error e = (*loaded)->run())
+    return std::move(e);
+  std::vector<HostTensor> outs;
+  for (size_t i = 0; i < plan->outputs.size(); ++i) {
+    HostTensor h(plan->tensors[plan->outputs[i]].type);
+    ArrayRef<uint8_t> bytes = (*loaded)->output(i);
+    if (bytes.size() != h.data.size() * sizeof(float))
+      return createStringError(inconvertibleErrorCode(),
+                               "output %zu has %zu bytes, expected %zu", i,
+                               bytes.size(), h.data.size() * sizeof(float));
+    std::memcpy(h.data.data(), bytes.data(), bytes.size());
+    outs.push_back(std::move(h));
+  }
+  loaded->reset();
+  uint64_t messages = (*dev)->counters().validationMessages - messagesBefore;
+  if (messages != 0)
+    return createStringError(inconvertibleErrorCode(),
+                             "%llu Vulkan validation messages (see stderr)",
+                             (unsigned long long)messages);
+  return outs;
+}
+
+double relativeL2(const HostTensor &a, const HostTensor &b) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < a.data.size() && i < b.data.size(); ++i) {
+    double d = double(a.data[i]) - double(b.data[i]);
+    num += d * d;
+    den += double(b.data[i]) * double(b.data[i]);
+  }
+  if (a.data.size() != b.data.size())
+    return INFINITY;
+  return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
+}
+
+double maxAbsDiff(const HostTensor &a, const HostTensor &b) {
+  if (a.data.size() != b.data.size())
+    return INFINITY;
+  double m = 0;
+  for (size_t i = 0; i < a.data.size(); ++i)
+    m = std::max(m, std::fabs(double(a.data[i]) - double(b.data[i])));
+  return m;
+}
+
+} // namespace testing
+} // namespace tlc

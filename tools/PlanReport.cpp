@@ -1,0 +1,172 @@
+//===- tools/PlanReport.cpp - Human- and tool-readable plan dumps ---------===//
+#include "tools/PlanReport.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+#include <algorithm>
+
+using namespace llvm;
+
+namespace tlc {
+
+std::vector<uint64_t> liveBytesPerStep(const Plan &plan) {
+  std::vector<uint64_t> live(plan.numSteps, 0);
+  for (const PlanTensor &t : plan.tensors) {
+    if (t.role != TensorRole::Transient)
+      continue;
+    for (int64_t s = std::max<int64_t>(0, t.firstStep);
+         s <= t.lastStep && s < int64_t(plan.numSteps); ++s)
+      live[size_t(s)] += t.bytes;
+  }
+  return live;
+}
+
+namespace {
+struct Counts {
+  size_t dispatches = 0, barriers = 0, releases = 0;
+};
+} // namespace
+
+static Counts countCommands(const Plan &plan) {
+  Counts c;
+  for (const PlanCommand &cmd : plan.commands) {
+    c.dispatches += cmd.kind == CommandKind::Dispatch;
+    c.barriers += cmd.kind == CommandKind::Barrier;
+    c.releases += cmd.kind == CommandKind::Release;
+  }
+  return c;
+}
+
+static std::string ratio(uint64_t a, uint64_t b) {
+  if (b == 0)
+    return "n/a";
+  return formatv("{0:f3}", double(a) / double(b)).str();
+}
+
+static std::string shapeOrScalar(const TensorType &t) {
+  std::string s = t.shapeStr();
+  return s.empty() ? "scalar" : s;
+}
+
+void printPlanText(const Plan &plan, raw_ostream &os) {
+  const PlanStats &st = plan.stats;
+  Counts c = countCommands(plan);
+  os << "plan " << plan.modelName << "\n";
+  os << formatv("  planner: {0}, alignment: {1} bytes, steps: {2}, "
+                "dispatches: {3}, barriers: {4}, releases: {5}\n",
+                st.planner, plan.alignment, plan.numSteps, c.dispatches,
+                c.barriers, c.releases);
+  os << formatv("  transient memory: {0} bytes in {1} buffers\n",
+                st.transientBytes,
+                std::count_if(plan.buffers.begin(), plan.buffers.end(),
+                              [](const PlanBuffer &b) {
+                                return b.role == BufferRole::Transient;
+                              }));
+  os << formatv("  lower bound: {0} bytes; ratio {1}; fragmentation {2} "
+                "bytes\n",
+                st.lowerBound, ratio(st.transientBytes, st.lowerBound),
+                st.transientBytes >= st.lowerBound
+                    ? st.transientBytes - st.lowerBound
+                    : 0);
+  os << formatv("  without reuse: {0} bytes ({1}x the plan)\n",
+                st.noReuseBytes, ratio(st.noReuseBytes, st.transientBytes));
+  os << "  slots per pool key:\n";
+  for (const auto &kv : st.slotsPerKey)
+    os << "    " << kv.first << ": " << kv.second << "\n";
+
+  os << "\nbuffers:\n";
+  for (size_t i = 0; i < plan.buffers.size(); ++i)
+    os << formatv("  #{0,-3} {1,-9} {2} bytes\n", i,
+                  bufferRoleName(plan.buffers[i].role),
+                  plan.buffers[i].bytes);
+
+  os << "\ntensors:\n";
+  os << formatv("  {0,-20} {1,-10} {2,-14} {3,-5} {4,10} {5,-9} {6,-7} "
+                "{7,-9} {8,-18} {9}\n",
+                "name", "role", "shape", "dtype", "bytes", "live", "buffer",
+                "offset", "pool key:slot", "release");
+  for (const PlanTensor &t : plan.tensors) {
+    std::string live = formatv("{0}..{1}", t.firstStep, t.lastStep).str();
+    std::string slot = t.slot >= 0 ? formatv("{0}:{1}", t.poolKey, t.slot).str()
+                                   : std::string("-");
+    std::string release =
+        t.releaseStep >= 0 ? formatv("after {0}", t.releaseStep).str() : "-";
+    os << formatv("  {0,-20} {1,-10} {2,-14} {3,-5} {4,10} {5,-9} #{6,-6} "
+                  "{7,-9} {8,-18} {9}",
+                  t.name, tensorRoleName(t.role), shapeOrScalar(t.type),
+                  dtypeName(t.type.dtype), t.bytes, live, t.buffer, t.offset,
+                  slot, release);
+    if (!t.producer.empty())
+      os << "  (by " << t.producer << ")";
+    os << "\n";
+  }
+
+  os << "\nlive transient bytes per step:\n";
+  std::vector<uint64_t> live = liveBytesPerStep(plan);
+  std::vector<std::string> opAt(plan.numSteps);
+  for (const PlanCommand &cmd : plan.commands)
+    if (cmd.kind == CommandKind::Dispatch && cmd.step < plan.numSteps)
+      opAt[cmd.step] = cmd.label;
+  uint64_t peak = live.empty() ? 0 : *std::max_element(live.begin(), live.end());
+  for (size_t s = 0; s < live.size(); ++s)
+    os << formatv("  step {0,-4} {1,-20} {2,10} bytes{3}\n", s, opAt[s],
+                  live[s], live[s] == peak ? "  <- peak" : "");
+}
+
+void printPlanJson(const Plan &plan, raw_ostream &os) {
+  const PlanStats &st = plan.stats;
+  Counts c = countCommands(plan);
+  json::Array buffers, tensors, slots, perStep;
+  for (const PlanBuffer &b : plan.buffers)
+    buffers.push_back(json::Object{{"role", bufferRoleName(b.role)},
+                                   {"bytes", int64_t(b.bytes)}});
+  for (const PlanTensor &t : plan.tensors) {
+    json::Array shape;
+    for (int64_t d : t.type.shape)
+      shape.push_back(d);
+    json::Object o{{"name", t.name},
+                   {"role", tensorRoleName(t.role)},
+                   {"shape", std::move(shape)},
+                   {"dtype", dtypeName(t.type.dtype)},
+                   {"bytes", int64_t(t.bytes)},
+                   {"live", json::Array{t.firstStep, t.lastStep}},
+                   {"buffer", int64_t(t.buffer)},
+                   {"offset", int64_t(t.offset)},
+                   {"pool_key", t.poolKey},
+                   {"producer", t.producer}};
+    if (t.slot >= 0)
+      o["slot"] = t.slot;
+    if (t.releaseStep >= 0)
+      o["release_after_step"] = t.releaseStep;
+    tensors.push_back(std::move(o));
+  }
+  for (const auto &kv : st.slotsPerKey)
+    slots.push_back(json::Object{{"key", kv.first}, {"slots", kv.second}});
+  for (uint64_t b : liveBytesPerStep(plan))
+    perStep.push_back(int64_t(b));
+  json::Object root{
+      {"model", plan.modelName},
+      {"planner", st.planner},
+      {"alignment", int64_t(plan.alignment)},
+      {"steps", int64_t(plan.numSteps)},
+      {"dispatches", int64_t(c.dispatches)},
+      {"barriers", int64_t(c.barriers)},
+      {"releases", int64_t(c.releases)},
+      {"transient_bytes", int64_t(st.transientBytes)},
+      {"lower_bound", int64_t(st.lowerBound)},
+      {"ratio", st.lowerBound ? double(st.transientBytes) / st.lowerBound : 0.0},
+      {"fragmentation", int64_t(st.transientBytes >= st.lowerBound
+                                    ? st.transientBytes - st.lowerBound
+                                    : 0)},
+      {"no_reuse_bytes", int64_t(st.noReuseBytes)},
+      {"slots_per_pool_key", std::move(slots)},
+      {"buffers", std::move(buffers)},
+      {"tensors", std::move(tensors)},
+      {"live_bytes_per_step", std::move(perStep)},
+  };
+  os << formatv("{0:2}", json::Value(std::move(root))) << "\n";
+}
+
+} // namespace tlc
