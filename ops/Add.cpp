@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/Binary.h"
+#include "ops/OpList.h"
 
 using namespace llvm;
 

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
+#include "ops/OpList.h"
 #include "ops/OpUtil.h"
 #include "ops/Window2D.h"
 
@@ -140,13 +141,13 @@ static void convReference(const Node &node, ArrayRef<const HostTensor *> in,
           double acc = b ? b[m] : 0.0;
           for (int64_t c = 0; c < cPerGroup; ++c)
             for (int64_t u = 0; u < kh; ++u) {
-              int64_t ih = i * win.stride[0] - win.padBegin[0] +
-                           u * win.dilation[0];
+              int64_t ih =
+                  i * win.stride[0] - win.padBegin[0] + u * win.dilation[0];
               if (ih < 0 || ih >= p.h)
                 continue;
               for (int64_t v = 0; v < kw; ++v) {
-                int64_t iw = j * win.stride[1] - win.padBegin[1] +
-                             v * win.dilation[1];
+                int64_t iw =
+                    j * win.stride[1] - win.padBegin[1] + v * win.dilation[1];
                 if (iw < 0 || iw >= p.w)
                   continue;
                 int64_t ci = g * cPerGroup + c;
@@ -168,15 +169,13 @@ static void convLower(const Node &node, ArrayRef<TensorType> in,
   DispatchDesc d;
   d.shader = "conv2d";
   uint64_t total = uint64_t(out[0].numElements());
-  d.specConstants = {uint32_t(p.n),          uint32_t(p.c),
-                     uint32_t(p.h),          uint32_t(p.w),
-                     uint32_t(p.m),          uint32_t(w.out[0]),
-                     uint32_t(w.out[1]),     uint32_t(w.kernel[0]),
-                     uint32_t(w.kernel[1]),  uint32_t(w.stride[0]),
-                     uint32_t(w.stride[1]),  uint32_t(w.padBegin[0]),
-                     uint32_t(w.padBegin[1]), uint32_t(w.dilation[0]),
-                     uint32_t(w.dilation[1]), uint32_t(p.group),
-                     uint32_t(hasBias),      uint32_t(total)};
+  d.specConstants = {
+      uint32_t(p.n),           uint32_t(p.c),           uint32_t(p.h),
+      uint32_t(p.w),           uint32_t(p.m),           uint32_t(w.out[0]),
+      uint32_t(w.out[1]),      uint32_t(w.kernel[0]),   uint32_t(w.kernel[1]),
+      uint32_t(w.stride[0]),   uint32_t(w.stride[1]),   uint32_t(w.padBegin[0]),
+      uint32_t(w.padBegin[1]), uint32_t(w.dilation[0]), uint32_t(w.dilation[1]),
+      uint32_t(p.group),       uint32_t(hasBias),       uint32_t(total)};
   // Binding 2 is the bias; without one, X is bound there and never read.
   unsigned outIdx = unsigned(in.size());
   d.operands = {0, 1, hasBias ? 2u : 0u, outIdx};

@@ -5,6 +5,7 @@
 // unchanged, so the lowering is a copy (shaders/unary.comp, Copy).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/OpList.h"
 #include "ops/OpUtil.h"
 #include "ops/Unary.h"
 

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/Broadcast.h"
 #include "ops/GemmKernel.h"
+#include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
 using namespace llvm;
@@ -62,8 +63,8 @@ static Expected<GemmParams> parseGemm(const Node &node,
   p.n = p.transB ? b.shape[0] : b.shape[1];
   if (kb != p.k)
     return opError("inner dimensions differ: A " + a.str() +
-                   (p.transA ? " (transposed)" : "") + " has K = " +
-                   Twine(p.k) + ", B " + b.str() +
+                   (p.transA ? " (transposed)" : "") +
+                   " has K = " + Twine(p.k) + ", B " + b.str() +
                    (p.transB ? " (transposed)" : "") + " has K = " + Twine(kb));
   if (in.size() == 3) {
     const TensorType &c = in[2];

@@ -12,8 +12,8 @@ namespace tlc {
 /// TILE in shaders/gemm.comp.
 static constexpr uint32_t kGemmTile = 16;
 
-DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a,
-                             unsigned b, unsigned c, unsigned y) {
+DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
+                             unsigned c, unsigned y) {
   DispatchDesc d;
   d.shader = "gemm";
   uint32_t batch = 1;

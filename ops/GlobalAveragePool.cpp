@@ -5,6 +5,7 @@
 // Shader: shaders/global_avgpool.comp, one workgroup per (n, c).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
 using namespace llvm;

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/Broadcast.h"
 #include "ops/GemmKernel.h"
+#include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
 using namespace llvm;

@@ -5,6 +5,7 @@
 // not supported. Shared logic: ops/Pool2D.h. Shader: shaders/pool2d.comp.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/OpList.h"
 #include "ops/Pool2D.h"
 
 using namespace llvm;

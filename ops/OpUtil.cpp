@@ -68,8 +68,8 @@ Expected<std::vector<int64_t>> getIntList(const Attributes &attrs,
   for (size_t i = 0; i < v->size(); ++i)
     if ((*v)[i] < minValue)
       return opError("attribute '" + name + "'[" + Twine(i) + "] is " +
-                     Twine((*v)[i]) + "; expected a value >= " +
-                     Twine(minValue));
+                     Twine((*v)[i]) +
+                     "; expected a value >= " + Twine(minValue));
   return v;
 }
 

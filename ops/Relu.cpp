@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
+#include "ops/OpList.h"
 #include "ops/Unary.h"
 
 using namespace llvm;

@@ -8,6 +8,7 @@
 // (shaders/unary.comp, Copy).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/OpList.h"
 #include "ops/OpUtil.h"
 #include "ops/Unary.h"
 
@@ -52,8 +53,8 @@ static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     std::memcpy(&v, in[1].data.data() + i * 8, 8);
     if (v == -1) {
       if (inferAt >= 0)
-        return opError("shape has more than one -1 (entries " +
-                       Twine(inferAt) + " and " + Twine(i) + ")");
+        return opError("shape has more than one -1 (entries " + Twine(inferAt) +
+                       " and " + Twine(i) + ")");
       inferAt = int(i);
       continue;
     }
@@ -63,9 +64,10 @@ static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
                        "] is 0 with allowzero=1: empty tensors are not "
                        "supported");
       if (i >= int64_t(inShape.size()))
-        return opError("shape[" + Twine(i) + "] is 0 (copy the input dim) "
-                       "but the input " + in[0].type.str() + " has rank " +
-                       Twine(inShape.size()));
+        return opError("shape[" + Twine(i) +
+                       "] is 0 (copy the input dim) "
+                       "but the input " +
+                       in[0].type.str() + " has rank " + Twine(inShape.size()));
       v = inShape[i];
     }
     if (v < -1)

@@ -7,6 +7,7 @@
 // is one workgroup of shaders/softmax.comp.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
 #include <algorithm>

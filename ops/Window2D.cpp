@@ -45,10 +45,10 @@ Error computeWindowOutput(Window2D &w, int64_t inH, int64_t inW,
   for (int d = 0; d < 2; ++d) {
     int64_t padded = in[d] + w.padBegin[d] + w.padEnd[d];
     if (w.extent(d) > padded)
-      return opError(Twine("kernel ") + dimName[d] + " " +
-                     Twine(w.kernel[d]) + " (dilated extent " +
-                     Twine(w.extent(d)) + ") is larger than the padded input " +
-                     dimName[d] + " " + Twine(padded));
+      return opError(Twine("kernel ") + dimName[d] + " " + Twine(w.kernel[d]) +
+                     " (dilated extent " + Twine(w.extent(d)) +
+                     ") is larger than the padded input " + dimName[d] + " " +
+                     Twine(padded));
     int64_t span = padded - w.extent(d);
     int64_t o = (ceilMode ? (span + w.stride[d] - 1) / w.stride[d]
                           : span / w.stride[d]) +
