@@ -15,11 +15,11 @@
 
 namespace tlc {
 
-extern llvm::cl::SubCommand CompileCommand; // tools/CompileCommand.cpp
-extern llvm::cl::SubCommand RunCommand;     // tools/RunCommand.cpp
-extern llvm::cl::SubCommand InspectCommand; // tools/InspectCommand.cpp
-extern llvm::cl::SubCommand DevicesCommand; // tools/DevicesCommand.cpp
-extern llvm::cl::SubCommand PlanCommand;    // tools/PlanCommand.cpp
+extern llvm::cl::SubCommand CompileSubcommand; // tools/CompileCommand.cpp
+extern llvm::cl::SubCommand RunSubcommand;     // tools/RunCommand.cpp
+extern llvm::cl::SubCommand InspectSubcommand; // tools/InspectCommand.cpp
+extern llvm::cl::SubCommand DevicesSubcommand; // tools/DevicesCommand.cpp
+extern llvm::cl::SubCommand PlanSubcommand;    // tools/PlanCommand.cpp
 
 int runCompile();
 int runRun();

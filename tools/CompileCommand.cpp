@@ -9,42 +9,42 @@ using namespace llvm;
 
 namespace tlc {
 
-cl::SubCommand CompileCommand("compile",
+cl::SubCommand CompileSubcommand("compile",
                               "Compile a model (model.yaml) to a plan (.tlp)");
 
 static cl::opt<std::string> ModelPath(cl::Positional, cl::Required,
                                       cl::desc("<model.yaml>"),
-                                      cl::sub(CompileCommand));
+                                      cl::sub(CompileSubcommand));
 static cl::opt<std::string> OutputPath("o", cl::Required,
                                        cl::desc("Output plan file (.tlp)"),
                                        cl::value_desc("plan.tlp"),
-                                       cl::sub(CompileCommand));
+                                       cl::sub(CompileSubcommand));
 static cl::list<std::string>
     InputShapes("input-shape",
                 cl::desc("Bind an input's shape, e.g. image=1x1x28x28 "
                          "(repeatable)"),
-                cl::value_desc("NAME=DIMS"), cl::sub(CompileCommand));
+                cl::value_desc("NAME=DIMS"), cl::sub(CompileSubcommand));
 static cl::opt<bool> PrintIR("print-ir",
                              cl::desc("Print the IR after shape inference"),
-                             cl::sub(CompileCommand));
+                             cl::sub(CompileSubcommand));
 static cl::opt<bool>
     PrintIRAfterAll("print-ir-after-all",
                     cl::desc("Print the IR after every pass"),
-                    cl::sub(CompileCommand));
+                    cl::sub(CompileSubcommand));
 static cl::opt<std::string>
     Planner("planner", cl::init("auto"),
             cl::desc("Memory planner: pool, arena, no-alias or auto (the "
                      "smallest valid plan)"),
-            cl::sub(CompileCommand));
+            cl::sub(CompileSubcommand));
 static cl::opt<double>
     PlanTimeLimit("plan-time-limit", cl::init(1.0),
                   cl::desc("Time budget of the arena planner's search, in "
                            "seconds"),
-                  cl::sub(CompileCommand));
+                  cl::sub(CompileSubcommand));
 static cl::opt<unsigned>
     Alignment("alignment", cl::init(256),
               cl::desc("Byte alignment of tensor offsets (power of two)"),
-              cl::sub(CompileCommand));
+              cl::sub(CompileSubcommand));
 
 /// Parses "NAME=1x3x224x224" into the options map.
 static Error parseInputShapeFlags(ModelParseOptions &opts) {

@@ -8,18 +8,18 @@ using namespace llvm;
 
 namespace tlc {
 
-cl::SubCommand InspectCommand("inspect",
+cl::SubCommand InspectSubcommand("inspect",
                               "Print the memory plan of a compiled plan");
 
 static cl::opt<std::string> PlanPath(cl::Positional, cl::Required,
                                      cl::desc("<plan.tlp>"),
-                                     cl::sub(InspectCommand));
+                                     cl::sub(InspectSubcommand));
 enum class Format { Text, Json };
 static cl::opt<Format> OutFormat(
     "format", cl::init(Format::Text), cl::desc("Output format"),
     cl::values(clEnumValN(Format::Text, "text", "readable table (default)"),
                clEnumValN(Format::Json, "json", "one JSON object")),
-    cl::sub(InspectCommand));
+    cl::sub(InspectSubcommand));
 
 int runInspect() {
   Expected<Plan> plan = readPlanFile(PlanPath);

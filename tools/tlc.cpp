@@ -40,15 +40,15 @@ int main(int argc, char **argv) {
       "  tlc plan TRACE.csv                    plan a lifetime trace\n"
       "  tlc devices                           list Vulkan devices\n\n"
       "Run 'tlc <command> --help' for a command's options.\n");
-  if (tlc::CompileCommand)
+  if (tlc::CompileSubcommand)
     return tlc::runCompile();
-  if (tlc::RunCommand)
+  if (tlc::RunSubcommand)
     return tlc::runRun();
-  if (tlc::InspectCommand)
+  if (tlc::InspectSubcommand)
     return tlc::runInspect();
-  if (tlc::DevicesCommand)
+  if (tlc::DevicesSubcommand)
     return tlc::runDevices();
-  if (tlc::PlanCommand)
+  if (tlc::PlanSubcommand)
     return tlc::runPlan();
   errs() << "tlc: no command given; try 'tlc --help'\n";
   return 2;
