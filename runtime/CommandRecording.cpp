@@ -1,0 +1,183 @@
+//===- runtime/CommandRecording.cpp - The plan's command buffer -----------===//
+//
+// The command buffer is recorded once at load and resubmitted by every run.
+// Barriers follow the Vulkan 1.3 specification, chapter 7
+// ("Synchronization and Cache Control"): the plan's own Barrier commands
+// order dependent dispatches (the code generator places them); this file
+// adds only the transfer<->compute and transfer->host dependencies around
+// the staging copies and the NaN fills of --poison-released.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/LoadedPlanImpl.h"
+#include "runtime/VkCheck.h"
+
+#include <cstring>
+
+using namespace llvm;
+
+namespace tlc {
+
+/// The bit pattern of a quiet NaN (IEEE 754 binary32), written over released
+/// tensors in poison mode.
+constexpr uint32_t kQuietNaNBits = 0x7FC00000u;
+
+static void memoryBarrier(VkCommandBuffer cmd, VkPipelineStageFlags srcStage,
+                          VkAccessFlags srcAccess,
+                          VkPipelineStageFlags dstStage,
+                          VkAccessFlags dstAccess) {
+  VkMemoryBarrier b = {};
+  b.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+  b.srcAccessMask = srcAccess;
+  b.dstAccessMask = dstAccess;
+  vkCmdPipelineBarrier(cmd, srcStage, dstStage, 0, 1, &b, 0, nullptr, 0,
+                       nullptr);
+}
+
+static Error allocateCommandBuffer(LoadedPlan::Impl &p, VkCommandBuffer &cmd) {
+  VkCommandBufferAllocateInfo ai = {};
+  ai.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
+  ai.commandPool = p.commandPool;
+  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  ai.commandBufferCount = 1;
+  return checkVk(vkAllocateCommandBuffers(p.dev.device, &ai, &cmd),
+                 "vkAllocateCommandBuffers");
+}
+
+static Error begin(VkCommandBuffer cmd, VkCommandBufferUsageFlags flags) {
+  VkCommandBufferBeginInfo bi = {};
+  bi.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
+  bi.flags = flags;
+  return checkVk(vkBeginCommandBuffer(cmd, &bi), "vkBeginCommandBuffer");
+}
+
+Error uploadWeights(LoadedPlan::Impl &p) {
+  if (p.plan.weights.empty())
+    return Error::success();
+  size_t w = 0;
+  while (p.plan.buffers[w].role != BufferRole::Weights)
+    ++w; // exists: checkPlanForRuntime
+  uint64_t bytes = p.plan.weights.size();
+  auto staging = p.dev.createBuffer(bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                                    MemoryKind::Upload,
+                                    "weights staging buffer");
+  if (!staging)
+    return staging.takeError();
+  std::memcpy(staging->mapped, p.plan.weights.data(), bytes);
+
+  VkCommandBuffer cmd = VK_NULL_HANDLE;
+  Error err = allocateCommandBuffer(p, cmd);
+  if (!err)
+    err = begin(cmd, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
+  if (!err) {
+    VkBufferCopy region = {0, 0, bytes};
+    vkCmdCopyBuffer(cmd, staging->buffer, p.buffers[w].buffer, 1, &region);
+    // Later submissions on this queue read the weights in shaders.
+    memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                  VK_ACCESS_TRANSFER_WRITE_BIT,
+                  VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                  VK_ACCESS_SHADER_READ_BIT);
+    err = checkVk(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
+  }
+  if (!err)
+    err = p.submitAndWait(cmd, "weight upload");
+  // The staging buffer and command buffer stay alive while the GPU may still
+  // use them (a timed-out upload leaves the plan pending; the destructor
+  // waits and then frees the pool).
+  if (!p.pending) {
+    if (cmd)
+      vkFreeCommandBuffers(p.dev.device, p.commandPool, 1, &cmd);
+    p.dev.destroyBuffer(*staging);
+  } else {
+    p.retired.push_back(*staging); // freed by the destructor
+  }
+  return err;
+}
+
+static void recordPoisonFill(LoadedPlan::Impl &p, VkCommandBuffer cmd,
+                             const PlanTensor &t) {
+  // Earlier dispatches may still read or write these bytes.
+  memoryBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+                VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+  vkCmdFillBuffer(cmd, p.buffers[t.buffer].buffer, t.offset, t.bytes,
+                  kQuietNaNBits);
+  // Later dispatches that reuse (or wrongly read) the bytes see the NaNs.
+  memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                VK_ACCESS_TRANSFER_WRITE_BIT,
+                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+}
+
+Error recordCommandBuffer(LoadedPlan::Impl &p) {
+  if (Error e = allocateCommandBuffer(p, p.commandBuffer))
+    return e;
+  VkCommandBuffer cmd = p.commandBuffer;
+  if (Error e = begin(cmd, 0))
+    return e;
+  const Plan &plan = p.plan;
+
+  // Inputs: host-written staging -> device-local input buffers. The
+  // previous run's accesses are ordered by the host's fence wait.
+  bool anyInput = false;
+  for (size_t b = 0; b < plan.buffers.size(); ++b)
+    if (plan.buffers[b].role == BufferRole::Input) {
+      VkBufferCopy region = {0, 0, plan.buffers[b].bytes};
+      vkCmdCopyBuffer(cmd, p.staging[b].buffer, p.buffers[b].buffer, 1,
+                      &region);
+      anyInput = true;
+    }
+  if (anyInput)
+    memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                  VK_ACCESS_TRANSFER_WRITE_BIT,
+                  VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                  VK_ACCESS_SHADER_READ_BIT);
+
+  for (size_t c = 0; c < plan.commands.size(); ++c) {
+    const PlanCommand &pc = plan.commands[c];
+    switch (pc.kind) {
+    case CommandKind::Dispatch:
+      vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipelines[c]);
+      if (p.sets[c])
+        vkCmdBindDescriptorSets(
+            cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+            p.layouts[unsigned(pc.bindings.size())].second, 0, 1, &p.sets[c],
+            0, nullptr);
+      vkCmdDispatch(cmd, pc.groups[0], pc.groups[1], pc.groups[2]);
+      break;
+    case CommandKind::Barrier:
+      memoryBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                    VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT,
+                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                    VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+      break;
+    case CommandKind::Release:
+      if (p.opts.poisonReleased)
+        recordPoisonFill(p, cmd, plan.tensors[pc.tensor]);
+      break;
+    }
+  }
+
+  // Outputs: device-local output buffers -> host-visible staging.
+  bool anyOutput = false;
+  for (size_t b = 0; b < plan.buffers.size(); ++b)
+    if (plan.buffers[b].role == BufferRole::Output) {
+      if (!anyOutput)
+        memoryBarrier(cmd,
+                      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                          VK_PIPELINE_STAGE_TRANSFER_BIT,
+                      VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                      VK_PIPELINE_STAGE_TRANSFER_BIT,
+                      VK_ACCESS_TRANSFER_READ_BIT);
+      anyOutput = true;
+      VkBufferCopy region = {0, 0, plan.buffers[b].bytes};
+      vkCmdCopyBuffer(cmd, p.buffers[b].buffer, p.staging[b].buffer, 1,
+                      &region);
+    }
+  if (anyOutput)
+    memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                  VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                  VK_ACCESS_HOST_READ_BIT);
+  return checkVk(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
+}
+
+} // namespace tlc

@@ -1,0 +1,217 @@
+//===- runtime/Device.cpp - Instance, logical device and compute queue ----===//
+//
+// Device::create chooses the physical device (DeviceOptions::index, env
+// TLC_DEVICE, else discrete GPU > other GPU > first device), enables the
+// validation layer when asked, creates the logical device with one compute
+// queue (robustBufferAccess on when supported) and probes which memory types
+// plan buffers and staging buffers will use.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/DeviceImpl.h"
+#include "runtime/PhysicalDevices.h"
+#include "runtime/Validation.h"
+#include "runtime/VkCheck.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+#include <cstdlib>
+
+using namespace llvm;
+
+namespace tlc {
+
+/// Decides whether to enable the validation layer: opts.validation requires
+/// it (error when missing); TLC_VALIDATION=1 alone enables it when installed
+/// and warns once otherwise.
+static Expected<bool> wantValidation(const DeviceOptions &opts) {
+  Expected<bool> env = validationRequestedByEnv();
+  if (!env)
+    return env.takeError();
+  if (!opts.validation && !*env)
+    return false;
+  Expected<bool> available = validationLayerAvailable();
+  if (!available)
+    return available.takeError();
+  if (*available)
+    return true;
+  if (opts.validation)
+    return createStringError(inconvertibleErrorCode(),
+                             "validation was requested but %s is not "
+                             "installed (Debian package vulkan-validationlayers)",
+                             kValidationLayerName);
+  warnValidationLayerMissingOnce();
+  return false;
+}
+
+/// The first queue family with compute support.
+static Expected<uint32_t> findComputeQueueFamily(VkPhysicalDevice physical,
+                                                 const DeviceInfo &info) {
+  uint32_t n = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &n, nullptr);
+  SmallVector<VkQueueFamilyProperties, 8> families(n);
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &n, families.data());
+  for (uint32_t i = 0; i < n; ++i)
+    if ((families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) &&
+        families[i].queueCount > 0)
+      return i;
+  return createStringError(inconvertibleErrorCode(),
+                           "device %u (%s) has no compute queue family",
+                           info.index, info.name.c_str());
+}
+
+static Error createLogicalDevice(Device::Impl &d) {
+  VkPhysicalDeviceFeatures supported;
+  vkGetPhysicalDeviceFeatures(d.physical, &supported);
+  VkPhysicalDeviceFeatures enabled = {};
+  enabled.robustBufferAccess = supported.robustBufferAccess;
+
+  float priority = 1.0f;
+  VkDeviceQueueCreateInfo q = {};
+  q.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
+  q.queueFamilyIndex = d.queueFamily;
+  q.queueCount = 1;
+  q.pQueuePriorities = &priority;
+
+  VkDeviceCreateInfo ci = {};
+  ci.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
+  ci.queueCreateInfoCount = 1;
+  ci.pQueueCreateInfos = &q;
+  ci.pEnabledFeatures = &enabled;
+  if (Error e = checkVk(vkCreateDevice(d.physical, &ci, nullptr, &d.device),
+                        "vkCreateDevice"))
+    return e;
+  vkGetDeviceQueue(d.device, d.queueFamily, 0, &d.queue);
+  return Error::success();
+}
+
+/// Finds the memory types of each MemoryKind for a storage+transfer buffer.
+static Error probeMemoryTypes(Device::Impl &d) {
+  VkBufferCreateInfo bi = {};
+  bi.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
+  bi.size = 4096;
+  bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+             VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+             VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+  VkBuffer probe = VK_NULL_HANDLE;
+  if (Error e = checkVk(vkCreateBuffer(d.device, &bi, nullptr, &probe),
+                        "vkCreateBuffer"))
+    return e;
+  VkMemoryRequirements req;
+  vkGetBufferMemoryRequirements(d.device, probe, &req);
+  vkDestroyBuffer(d.device, probe, nullptr);
+  for (unsigned k = 0; k < kNumMemoryKinds; ++k) {
+    Expected<uint32_t> t =
+        chooseMemoryType(d.memory, req.memoryTypeBits, MemoryKind(k));
+    if (!t)
+      return t.takeError();
+    d.memoryType[k] = *t;
+  }
+  return Error::success();
+}
+
+Expected<std::unique_ptr<Device>> Device::create(DeviceOptions opts) {
+  auto impl = std::make_unique<Impl>();
+  Impl &d = *impl;
+  Expected<bool> validation = wantValidation(opts);
+  if (!validation)
+    return validation.takeError();
+  d.validation = *validation;
+
+  VkDebugUtilsMessengerCreateInfoEXT messengerInfo;
+  fillMessengerCreateInfo(messengerInfo, &d.validationMessages);
+  Expected<VkInstance> instance =
+      createInstance(d.validation, &messengerInfo);
+  if (!instance)
+    return instance.takeError();
+  d.instance = *instance;
+  if (d.validation) {
+    auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
+        vkGetInstanceProcAddr(d.instance, "vkCreateDebugUtilsMessengerEXT"));
+    if (!create)
+      return createStringError(inconvertibleErrorCode(),
+                               "vkGetInstanceProcAddr found no "
+                               "vkCreateDebugUtilsMessengerEXT");
+    if (Error e = checkVk(create(d.instance, &messengerInfo, nullptr,
+                                 &d.messenger),
+                          "vkCreateDebugUtilsMessengerEXT"))
+      return e;
+  }
+
+  auto physicals = enumeratePhysicalDevices(d.instance);
+  if (!physicals)
+    return physicals.takeError();
+  std::vector<DeviceInfo> infos;
+  for (uint32_t i = 0; i < physicals->size(); ++i)
+    infos.push_back(queryDeviceInfo((*physicals)[i], i));
+  Expected<uint32_t> chosen =
+      selectDeviceIndex(infos, opts.index, std::getenv("TLC_DEVICE"));
+  if (!chosen)
+    return chosen.takeError();
+  d.physical = (*physicals)[*chosen];
+  d.info = infos[*chosen];
+  if (d.info.apiVersion < kTlcVulkanApiVersion)
+    return createStringError(inconvertibleErrorCode(),
+                             "device %u (%s) supports Vulkan %s; tlc needs "
+                             "Vulkan 1.1 or later",
+                             d.info.index, d.info.name.c_str(),
+                             formatApiVersion(d.info.apiVersion).c_str());
+
+  VkPhysicalDeviceProperties props;
+  vkGetPhysicalDeviceProperties(d.physical, &props);
+  d.limits = props.limits;
+  vkGetPhysicalDeviceMemoryProperties(d.physical, &d.memory);
+
+  Expected<uint32_t> family = findComputeQueueFamily(d.physical, d.info);
+  if (!family)
+    return family.takeError();
+  d.queueFamily = *family;
+  if (Error e = createLogicalDevice(d))
+    return e;
+  if (Error e = probeMemoryTypes(d))
+    return e;
+  return std::unique_ptr<Device>(new Device(std::move(impl)));
+}
+
+Device::Impl::~Impl() {
+  if (device)
+    vkDestroyDevice(device, nullptr); // the layer reports leaked children here
+  if (messenger) {
+    auto destroy = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(
+        vkGetInstanceProcAddr(instance, "vkDestroyDebugUtilsMessengerEXT"));
+    if (destroy)
+      destroy(instance, messenger, nullptr);
+  }
+  if (instance)
+    vkDestroyInstance(instance, nullptr);
+}
+
+uint32_t Device::Impl::heapOf(MemoryKind kind) const {
+  return memory.memoryTypes[memoryType[unsigned(kind)]].heapIndex;
+}
+
+Error Device::Impl::submit(VkCommandBuffer cmd, VkFence fence) {
+  VkSubmitInfo si = {};
+  si.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
+  si.commandBufferCount = 1;
+  si.pCommandBuffers = &cmd;
+  std::lock_guard<std::mutex> lock(queueMutex);
+  ++submits;
+  return checkVk(vkQueueSubmit(queue, 1, &si, fence), "vkQueueSubmit");
+}
+
+Device::Device(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Device::~Device() = default;
+
+const DeviceInfo &Device::info() const { return impl_->info; }
+
+RuntimeCounters Device::counters() const {
+  RuntimeCounters c;
+  c.memoryAllocations = impl_->allocations.load();
+  c.allocatedBytes = impl_->allocatedBytes.load();
+  c.submits = impl_->submits.load();
+  c.validationMessages = impl_->validationMessages.load();
+  return c;
+}
+
+} // namespace tlc

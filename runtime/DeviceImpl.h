@@ -1,0 +1,105 @@
+//===- runtime/DeviceImpl.h - Device internals ------------------*- C++ -*-===//
+//
+// The Vulkan objects behind a tlc::Device, the buffer/memory helpers every
+// LoadedPlan allocates through (so that RuntimeCounters see every
+// vkAllocateMemory and vkFreeMemory), and the queue-submission lock.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_RUNTIME_DEVICEIMPL_H
+#define TLC_RUNTIME_DEVICEIMPL_H
+
+#include "runtime/Runtime.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <vulkan/vulkan.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+namespace tlc {
+
+/// Where a buffer's memory lives.
+enum class MemoryKind : uint8_t {
+  DeviceLocal, // DEVICE_LOCAL: plan buffers
+  Upload,      // HOST_VISIBLE|HOST_COHERENT, preferably not device-local
+  Readback,    // HOST_VISIBLE|HOST_COHERENT, preferably HOST_CACHED
+};
+constexpr unsigned kNumMemoryKinds = 3;
+
+/// Picks a memory type among \p typeBits (VkMemoryRequirements) for \p kind:
+/// DeviceLocal requires DEVICE_LOCAL (falling back to any allowed type);
+/// Upload and Readback require HOST_VISIBLE|HOST_COHERENT and prefer types
+/// that are not DEVICE_LOCAL (system memory); Readback also prefers
+/// HOST_CACHED. Ties go to the lowest index, the driver's preferred order
+/// (Vulkan 1.3 specification section 11.2.1). Errors when no allowed type
+/// has the required flags.
+llvm::Expected<uint32_t>
+chooseMemoryType(const VkPhysicalDeviceMemoryProperties &props,
+                 uint32_t typeBits, MemoryKind kind);
+
+/// A VkBuffer bound to its own VkDeviceMemory (offset 0), mapped when the
+/// memory is host-visible.
+struct BufferAllocation {
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkDeviceMemory memory = VK_NULL_HANDLE;
+  uint64_t size = 0;           // requested buffer size, bytes
+  uint64_t allocationSize = 0; // VkMemoryRequirements::size, bytes
+  void *mapped = nullptr;      // host pointer for Upload/Readback, else null
+};
+
+struct Device::Impl {
+  VkInstance instance = VK_NULL_HANDLE;
+  VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+  VkPhysicalDevice physical = VK_NULL_HANDLE;
+  VkDevice device = VK_NULL_HANDLE;
+  VkQueue queue = VK_NULL_HANDLE;
+  uint32_t queueFamily = 0;
+  bool validation = false;
+
+  DeviceInfo info;
+  VkPhysicalDeviceLimits limits = {};
+  VkPhysicalDeviceMemoryProperties memory = {};
+  /// Memory type chosen for each MemoryKind (probed at creation with a
+  /// storage+transfer buffer), and the heap it belongs to.
+  uint32_t memoryType[kNumMemoryKinds] = {};
+
+  std::atomic<uint64_t> allocations{0};
+  std::atomic<uint64_t> allocatedBytes{0};
+  std::atomic<uint64_t> submits{0};
+  std::atomic<uint64_t> validationMessages{0};
+
+  /// Serializes vkQueueSubmit (the queue is externally synchronized, Vulkan
+  /// specification section 3.6 "Threading Behavior").
+  std::mutex queueMutex;
+
+  Impl() = default;
+  Impl(const Impl &) = delete;
+  Impl &operator=(const Impl &) = delete;
+  /// Destroys the device, messenger and instance, in that order; safe on a
+  /// partially created Impl and after VK_ERROR_DEVICE_LOST.
+  ~Impl();
+
+  /// Heap index of the memory type used for \p kind.
+  uint32_t heapOf(MemoryKind kind) const;
+
+  /// Creates a buffer of \p size bytes with \p usage, allocates memory of
+  /// \p kind for it (counted in the counters) and binds it; maps it when
+  /// host-visible. \p what names the buffer in errors ("plan buffer 3").
+  /// Errors carry the failing call and VkResult; nothing leaks on error.
+  llvm::Expected<BufferAllocation> createBuffer(uint64_t size,
+                                                VkBufferUsageFlags usage,
+                                                MemoryKind kind,
+                                                llvm::StringRef what);
+  /// Unmaps, destroys and frees \p b (updating the counters); resets it.
+  void destroyBuffer(BufferAllocation &b);
+
+  /// vkQueueSubmit of one command buffer, under queueMutex; counts it.
+  llvm::Error submit(VkCommandBuffer cmd, VkFence fence);
+};
+
+} // namespace tlc
+
+#endif // TLC_RUNTIME_DEVICEIMPL_H
