@@ -50,18 +50,18 @@ inline uint64_t alignTo(uint64_t bytes, uint64_t alignment) {
   return (bytes + alignment - 1) & ~(alignment - 1);
 }
 
-/// Largest total of live transient bytes at one step (each tensor's bytes
-/// rounded up to \p alignment): no placement can use less memory.
-uint64_t transientLowerBound(const Graph &g, const Liveness &live,
-                             uint64_t alignment);
+/// Largest total of live transient bytes at one step: no placement can use
+/// less memory. Exact tensor sizes; padding for alignment counts as
+/// fragmentation of a plan, not as part of the bound.
+uint64_t transientLowerBound(const Graph &g, const Liveness &live);
 
 /// The shape-keyed pool (passes/PoolAssignment.cpp). Pool key = shape +
 /// dtype. Walking the schedule, a tensor takes a free slot of its key at its
 /// defining step (a new slot when none is free) and gives the slot back at its
 /// release point, after its last step; so slots per key = the most tensors of
-/// that key live at once. Each slot is one buffer.
-MemoryPlan assignPoolSlots(const Graph &g, const Liveness &live,
-                           uint64_t alignment);
+/// that key live at once. Each slot is one buffer of the key's byte size
+/// (rounded up to 4 bytes), so no offset alignment is needed.
+MemoryPlan assignPoolSlots(const Graph &g, const Liveness &live);
 
 } // namespace tlc
 

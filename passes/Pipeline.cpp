@@ -23,7 +23,7 @@ static void dump(const CompileOptions &opts, const Graph &g, StringRef pass,
 static Expected<MemoryPlan> planMemory(const Graph &g, const Liveness &live,
                                        const CompileOptions &opts) {
   if (opts.planner == "pool" || opts.planner == "auto")
-    return assignPoolSlots(g, live, opts.alignment);
+    return assignPoolSlots(g, live);
   return createStringError(inconvertibleErrorCode(),
                            "unknown planner '%s'; expected pool, arena, "
                            "no-alias or auto",

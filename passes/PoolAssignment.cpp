@@ -18,14 +18,13 @@
 
 namespace tlc {
 
-uint64_t transientLowerBound(const Graph &g, const Liveness &live,
-                             uint64_t alignment) {
+uint64_t transientLowerBound(const Graph &g, const Liveness &live) {
   // Sweep: +bytes at first, -bytes after last.
   std::vector<int64_t> delta(size_t(live.numSteps) + 1, 0);
   for (ValueId v = 0; v < g.values.size(); ++v) {
     if (!live.isTransient[v])
       continue;
-    int64_t b = int64_t(alignTo(g.values[v].type.byteSize(), alignment));
+    int64_t b = int64_t(g.values[v].type.byteSize());
     delta[size_t(live.intervals[v].first)] += b;
     delta[size_t(live.intervals[v].last) + 1] -= b;
   }
@@ -37,8 +36,7 @@ uint64_t transientLowerBound(const Graph &g, const Liveness &live,
   return uint64_t(best);
 }
 
-MemoryPlan assignPoolSlots(const Graph &g, const Liveness &live,
-                           uint64_t alignment) {
+MemoryPlan assignPoolSlots(const Graph &g, const Liveness &live) {
   MemoryPlan plan;
   plan.planner = "pool";
   plan.placement.assign(g.values.size(), std::nullopt);
@@ -68,7 +66,7 @@ MemoryPlan assignPoolSlots(const Graph &g, const Liveness &live,
       } else {
         p.slot = int32_t(pool.slotBuffer.size());
         pool.slotBuffer.push_back(uint32_t(plan.bufferBytes.size()));
-        plan.bufferBytes.push_back(alignTo(t.byteSize(), alignment));
+        plan.bufferBytes.push_back(alignTo(t.byteSize(), 4));
       }
       p.buffer = pool.slotBuffer[size_t(p.slot)];
       plan.placement[out] = p;
@@ -82,7 +80,7 @@ MemoryPlan assignPoolSlots(const Graph &g, const Liveness &live,
   }
   for (auto &kv : pools)
     plan.slotsPerKey.push_back({kv.first, uint32_t(kv.second.slotBuffer.size())});
-  plan.lowerBound = transientLowerBound(g, live, alignment);
+  plan.lowerBound = transientLowerBound(g, live);
   return plan;
 }
 
