@@ -17,3 +17,5 @@ config.substitutions.append(("%tlc", os.path.join(config.tlc_bin_dir, "tlc")))
 config.substitutions.append(("%models", os.path.join(config.tlc_src_root, "models")))
 config.substitutions.append(("%bad", os.path.join(config.tlc_src_root, "tests", "bad")))
 config.substitutions.append(("%data", os.path.join(config.tlc_src_root, "tests", "data")))
+# numpy-based references run with Debian's python3 (which has numpy).
+config.substitutions.append(("%python", "/usr/bin/python3"))
