@@ -1,0 +1,206 @@
+//===- tests/unit/OpConvTest.cpp - Conv: shape rule, reference, device ----===//
+//
+// The shape rule's errors, the CPU reference against hand-computed results,
+// and the compiled shader against the CPU reference on random inputs with
+// odd sizes, strides, pads, dilations and groups. Device tolerance: relative
+// L2 error <= 1e-5.
+//
+//===----------------------------------------------------------------------===//
+#include "OpTestUtil.h"
+
+#include <gtest/gtest.h>
+
+using namespace llvm;
+using namespace tlc;
+namespace tt = tlc::testing;
+using tt::OpOperand;
+
+namespace {
+
+constexpr double kTolerance = 1e-5; // relative L2, device vs reference
+
+/// Runs \p op's shape rule on inputs of \p types; returns the error message
+/// ("" on success) and stores the output types in \p out.
+std::string shapeRule(StringRef op, const Attributes &attrs,
+                      std::vector<TensorType> types,
+                      std::vector<TensorType> *out = nullptr) {
+  const OpDef *def = lookupOp(op);
+  if (!def)
+    return "no such op";
+  Node node;
+  node.op = op.str();
+  node.attrs = attrs;
+  node.outputs = {0};
+  std::vector<InputInfo> infos;
+  for (const TensorType &t : types)
+    infos.push_back({t, {}});
+  SmallVector<TensorType, 2> outs;
+  if (Error e = def->inferTypes(node, infos, outs))
+    return toString(std::move(e));
+  if (out)
+    out->assign(outs.begin(), outs.end());
+  return "";
+}
+
+HostTensor tensor(Shape shape, std::vector<float> data) {
+  HostTensor t(TensorType{DType::F32, std::move(shape)});
+  t.data = std::move(data);
+  return t;
+}
+
+/// Runs the op on the device and through its CPU reference; expects equal
+/// types and a relative L2 error <= kTolerance.
+void expectDeviceMatchesReference(StringRef op, const Attributes &attrs,
+                                  const std::vector<OpOperand> &operands) {
+  auto ref = tt::runReference(op, attrs, operands);
+  ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
+  auto dev = tt::runOnDevice(op, attrs, operands);
+  ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
+  ASSERT_EQ(ref->size(), dev->size());
+  for (size_t i = 0; i < ref->size(); ++i) {
+    EXPECT_EQ((*dev)[i].type, (*ref)[i].type);
+    EXPECT_LE(tt::relativeL2((*dev)[i], (*ref)[i]), kTolerance)
+        << "output " << i << ", max abs diff "
+        << tt::maxAbsDiff((*dev)[i], (*ref)[i]);
+  }
+}
+
+TensorType f32(Shape s) { return TensorType{DType::F32, std::move(s)}; }
+
+Attributes convAttrs(std::vector<int64_t> strides, std::vector<int64_t> pads,
+                     std::vector<int64_t> dilations, int64_t group) {
+  Attributes a;
+  a.values["strides"] = strides;
+  a.values["pads"] = pads;
+  a.values["dilations"] = dilations;
+  a.values["group"] = group;
+  return a;
+}
+
+TEST(OpConv, ShapeRuleComputesOutputSize) {
+  std::vector<TensorType> out;
+  // (13 + 1 + 2 - (2*(3-1)+1)) / 2 + 1 = 6 ; (7 + 0 + 0 - 2) / 1 + 1 = 6.
+  Attributes a = convAttrs({2, 1}, {1, 0, 2, 0}, {2, 1}, 1);
+  EXPECT_EQ(shapeRule("Conv", a, {f32({2, 3, 13, 7}), f32({5, 3, 3, 2})}, &out),
+            "");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], f32({2, 5, 6, 6}));
+}
+
+TEST(OpConv, ShapeRuleErrors) {
+  Attributes none;
+  auto bad = [&](const Attributes &a, std::vector<TensorType> in,
+                 StringRef expectedPart) {
+    std::string msg = shapeRule("Conv", a, std::move(in));
+    EXPECT_NE(msg.find(expectedPart.str()), std::string::npos)
+        << "message: '" << msg << "', expected to contain '"
+        << expectedPart.str() << "'";
+  };
+  TensorType x = f32({1, 4, 8, 8}), w = f32({6, 4, 3, 3});
+  bad(none, {x}, "expected 2 or 3 inputs");
+  bad(none, {f32({4, 8, 8}), w}, "rank 4");
+  bad(none, {x, f32({6, 4, 3})}, "rank 4");
+  bad(none, {TensorType{DType::F16, x.shape}, w}, "only f32");
+  bad(none, {x, w, f32({5})}, "one per output channel");
+  bad(none, {x, f32({6, 3, 3, 3})}, "W dim 1 is 3");
+  Attributes a;
+  a.values["group"] = int64_t(3);
+  bad(a, {x, f32({6, 1, 3, 3})}, "not divisible by group 3");
+  a.values["group"] = int64_t(2);
+  bad(a, {x, f32({5, 2, 3, 3})}, "output channels (W dim 0) 5");
+  a.values["group"] = int64_t(0);
+  bad(a, {x, w}, "'group' is 0");
+  a = convAttrs({0, 1}, {0, 0, 0, 0}, {1, 1}, 1);
+  bad(a, {x, w}, "'strides'[0] is 0");
+  a = convAttrs({1, 1}, {0, -1, 0, 0}, {1, 1}, 1);
+  bad(a, {x, w}, "'pads'[1] is -1");
+  a = convAttrs({1, 1}, {0, 0, 0}, {1, 1}, 1);
+  bad(a, {x, w}, "'pads' has 3 entries");
+  a = convAttrs({1, 1}, {0, 0, 0, 0}, {4, 1}, 1);
+  bad(a, {x, w}, "larger than the padded input");
+  a = Attributes();
+  a.values["auto_pad"] = std::string("SAME_UPPER");
+  bad(a, {x, w}, "only NOTSET");
+  a = Attributes();
+  a.values["kernel_shape"] = std::vector<int64_t>{3, 2};
+  bad(a, {x, w}, "does not match W's kernel");
+  a = Attributes();
+  a.values["strides"] = std::string("2");
+  bad(a, {x, w}, "expected a list of integers");
+  bad(none, {f32({1, 4, 2, 2}), w}, "larger than the padded input");
+}
+
+TEST(OpConv, ReferenceMatchesHandComputed) {
+  // X = 1..16 in a 4x4 image, W = 3x3 of ones, pads 1: each output is the
+  // sum of the 3x3 neighbourhood inside the image.
+  std::vector<float> xs(16);
+  for (int i = 0; i < 16; ++i)
+    xs[i] = float(i + 1);
+  OpOperand x{tensor({1, 1, 4, 4}, xs)};
+  OpOperand w{tensor({1, 1, 3, 3}, std::vector<float>(9, 1.0f)), true};
+  OpOperand b{tensor({1}, {0.5f}), true};
+  Attributes a = convAttrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1);
+  auto y = tt::runReference("Conv", a, {x, w, b});
+  ASSERT_TRUE(bool(y)) << toString(y.takeError());
+  ASSERT_EQ((*y)[0].type, f32({1, 1, 4, 4}));
+  EXPECT_FLOAT_EQ((*y)[0].data[0], 1 + 2 + 5 + 6 + 0.5f);
+  EXPECT_FLOAT_EQ((*y)[0].data[5], 1 + 2 + 3 + 5 + 6 + 7 + 9 + 10 + 11 + 0.5f);
+  EXPECT_FLOAT_EQ((*y)[0].data[15], 11 + 12 + 15 + 16 + 0.5f);
+
+  // A Sobel-x kernel on a linear ramp (+1 per column) gives -8 everywhere.
+  OpOperand sobel{tensor({1, 1, 3, 3}, {1, 0, -1, 2, 0, -2, 1, 0, -1}), true};
+  auto s = tt::runReference("Conv", Attributes(), {x, sobel});
+  ASSERT_TRUE(bool(s)) << toString(s.takeError());
+  ASSERT_EQ((*s)[0].type, f32({1, 1, 2, 2}));
+  for (float v : (*s)[0].data)
+    EXPECT_FLOAT_EQ(v, -8.0f);
+
+  // Groups: two channels, group 2, each output channel sees only its own
+  // input channel (scaled by 1 and by 10).
+  OpOperand x2{tensor({1, 2, 1, 2}, {1, 2, 3, 4})};
+  OpOperand w2{tensor({2, 1, 1, 1}, {1, 10}), true};
+  Attributes g;
+  g.values["group"] = int64_t(2);
+  auto gy = tt::runReference("Conv", g, {x2, w2});
+  ASSERT_TRUE(bool(gy)) << toString(gy.takeError());
+  EXPECT_EQ((*gy)[0].data, (std::vector<float>{1, 2, 30, 40}));
+}
+
+TEST(OpConv, DeviceBasic3x3) {
+  expectDeviceMatchesReference("Conv",
+                               convAttrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1),
+                               {{tt::randomTensor({2, 3, 13, 7}, 1)},
+                                {tt::randomTensor({5, 3, 3, 3}, 2), true},
+                                {tt::randomTensor({5}, 3), true}});
+}
+
+TEST(OpConv, DeviceStridesPadsDilationsNoBias) {
+  expectDeviceMatchesReference("Conv",
+                               convAttrs({2, 3}, {0, 2, 1, 1}, {2, 1}, 1),
+                               {{tt::randomTensor({3, 5, 9, 11}, 4)},
+                                {tt::randomTensor({4, 5, 3, 2}, 5), true}});
+}
+
+TEST(OpConv, DeviceGroups) {
+  expectDeviceMatchesReference("Conv",
+                               convAttrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 3),
+                               {{tt::randomTensor({1, 6, 9, 11}, 6)},
+                                {tt::randomTensor({9, 2, 3, 3}, 7), true},
+                                {tt::randomTensor({9}, 8), true}});
+}
+
+TEST(OpConv, DeviceDepthwiseWithDilation) {
+  expectDeviceMatchesReference("Conv",
+                               convAttrs({1, 2}, {2, 2, 2, 2}, {2, 2}, 4),
+                               {{tt::randomTensor({2, 4, 7, 13}, 9)},
+                                {tt::randomTensor({4, 1, 3, 3}, 10), true}});
+}
+
+TEST(OpConv, DeviceWeightAsGraphInput) {
+  expectDeviceMatchesReference("Conv",
+                               convAttrs({1, 1}, {0, 0, 0, 0}, {1, 1}, 1),
+                               {{tt::randomTensor({1, 32, 14, 14}, 11)},
+                                {tt::randomTensor({16, 32, 5, 5}, 12)}});
+}
+
+} // namespace

@@ -1,0 +1,197 @@
+//===- tests/unit/OpElementwiseTest.cpp - Add, Mul, Softmax ---------------===//
+//
+// Broadcasting shape rules and their errors, CPU references against
+// hand-computed values (a softmax row sums to 1 and survives large inputs),
+// and the shaders against the CPU references on odd shapes, broadcasting in
+// both directions and negative axes. Device tolerance: relative L2 error <=
+// 1e-5.
+//
+//===----------------------------------------------------------------------===//
+#include "OpTestUtil.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace llvm;
+using namespace tlc;
+namespace tt = tlc::testing;
+using tt::OpOperand;
+
+namespace {
+
+constexpr double kTolerance = 1e-5; // relative L2, device vs reference
+
+/// Runs \p op's shape rule on inputs of \p types; returns the error message
+/// ("" on success) and stores the output types in \p out.
+std::string shapeRule(StringRef op, const Attributes &attrs,
+                      std::vector<TensorType> types,
+                      std::vector<TensorType> *out = nullptr) {
+  const OpDef *def = lookupOp(op);
+  if (!def)
+    return "no such op";
+  Node node;
+  node.op = op.str();
+  node.attrs = attrs;
+  node.outputs = {0};
+  std::vector<InputInfo> infos;
+  for (const TensorType &t : types)
+    infos.push_back({t, {}});
+  SmallVector<TensorType, 2> outs;
+  if (Error e = def->inferTypes(node, infos, outs))
+    return toString(std::move(e));
+  if (out)
+    out->assign(outs.begin(), outs.end());
+  return "";
+}
+
+HostTensor tensor(Shape shape, std::vector<float> data) {
+  HostTensor t(TensorType{DType::F32, std::move(shape)});
+  t.data = std::move(data);
+  return t;
+}
+
+/// Runs the op on the device and through its CPU reference; expects equal
+/// types and a relative L2 error <= kTolerance.
+void expectDeviceMatchesReference(StringRef op, const Attributes &attrs,
+                                  const std::vector<OpOperand> &operands) {
+  auto ref = tt::runReference(op, attrs, operands);
+  ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
+  auto dev = tt::runOnDevice(op, attrs, operands);
+  ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
+  ASSERT_EQ(ref->size(), dev->size());
+  for (size_t i = 0; i < ref->size(); ++i) {
+    EXPECT_EQ((*dev)[i].type, (*ref)[i].type);
+    EXPECT_LE(tt::relativeL2((*dev)[i], (*ref)[i]), kTolerance)
+        << "output " << i << ", max abs diff "
+        << tt::maxAbsDiff((*dev)[i], (*ref)[i]);
+  }
+}
+
+TensorType f32(Shape s) { return TensorType{DType::F32, std::move(s)}; }
+
+void expectContains(const std::string &msg, StringRef part) {
+  EXPECT_NE(msg.find(part.str()), std::string::npos)
+      << "message: '" << msg << "', expected to contain '" << part.str() << "'";
+}
+
+Attributes axisAttr(int64_t axis) {
+  Attributes a;
+  a.values["axis"] = axis;
+  return a;
+}
+
+TEST(OpBinary, ShapeRule) {
+  std::vector<TensorType> out;
+  for (const char *op : {"Add", "Mul"}) {
+    EXPECT_EQ(
+        shapeRule(op, Attributes(), {f32({3, 1, 9, 1}), f32({5, 1, 11})}, &out),
+        "");
+    EXPECT_EQ(out[0], f32({3, 5, 9, 11}));
+    EXPECT_EQ(shapeRule(op, Attributes(), {f32({}), f32({7, 13})}, &out), "");
+    EXPECT_EQ(out[0], f32({7, 13}));
+    expectContains(shapeRule(op, Attributes(), {f32({3, 4}), f32({5, 4})}),
+                   "not broadcastable");
+    expectContains(
+        shapeRule(op, Attributes(), {f32({2, 1, 1, 1, 1, 1, 3}), f32({3})}),
+        "exceeds the supported maximum of 6");
+    expectContains(shapeRule(op, Attributes(), {f32({3})}), "expected 2");
+    expectContains(
+        shapeRule(op, Attributes(), {f32({3}), TensorType{DType::I64, {3}}}),
+        "only f32");
+  }
+}
+
+TEST(OpBinary, ReferenceMatchesHandComputed) {
+  OpOperand col{tensor({2, 1}, {1, 2})};
+  OpOperand row{tensor({3}, {10, 20, 30}), true};
+  auto s = tt::runReference("Add", Attributes(), {col, row});
+  ASSERT_TRUE(bool(s)) << toString(s.takeError());
+  EXPECT_EQ((*s)[0].type, f32({2, 3}));
+  EXPECT_EQ((*s)[0].data, (std::vector<float>{11, 21, 31, 12, 22, 32}));
+  auto p = tt::runReference("Mul", Attributes(), {col, row});
+  ASSERT_TRUE(bool(p)) << toString(p.takeError());
+  EXPECT_EQ((*p)[0].data, (std::vector<float>{10, 20, 30, 20, 40, 60}));
+}
+
+TEST(OpBinary, DeviceSameShape) {
+  for (const char *op : {"Add", "Mul"})
+    expectDeviceMatchesReference(
+        op, Attributes(),
+        {{tt::randomTensor({7, 13}, 1)}, {tt::randomTensor({7, 13}, 2)}});
+}
+
+TEST(OpBinary, DeviceBroadcastBothWays) {
+  for (const char *op : {"Add", "Mul"}) {
+    expectDeviceMatchesReference(op, Attributes(),
+                                 {{tt::randomTensor({3, 1, 9, 1}, 3)},
+                                  {tt::randomTensor({5, 1, 11}, 4), true}});
+    expectDeviceMatchesReference(op, Attributes(),
+                                 {{tt::randomTensor({11}, 5), true},
+                                  {tt::randomTensor({3, 5, 9, 11}, 6)}});
+    expectDeviceMatchesReference(op, Attributes(),
+                                 {{tt::randomTensor({2, 1, 3, 1, 5, 1}, 7)},
+                                  {tt::randomTensor({2, 1, 4, 1, 6}, 8)}});
+  }
+}
+
+TEST(OpBinary, DeviceScalarOperand) {
+  expectDeviceMatchesReference(
+      "Mul", Attributes(),
+      {{tt::randomTensor({3, 5, 9, 11}, 9)}, {tt::randomTensor({}, 10), true}});
+}
+
+TEST(OpSoftmax, ShapeRule) {
+  std::vector<TensorType> out;
+  EXPECT_EQ(shapeRule("Softmax", axisAttr(-3), {f32({3, 5, 9})}, &out), "");
+  EXPECT_EQ(out[0], f32({3, 5, 9}));
+  expectContains(shapeRule("Softmax", axisAttr(3), {f32({3, 5, 9})}),
+                 "'axis' is 3");
+  expectContains(shapeRule("Softmax", axisAttr(-4), {f32({3, 5, 9})}),
+                 "expected a value in [-3, 2]");
+  expectContains(shapeRule("Softmax", Attributes(), {f32({})}), "rank >= 1");
+  expectContains(
+      shapeRule("Softmax", Attributes(), {TensorType{DType::I32, {3}}}),
+      "only f32");
+}
+
+TEST(OpSoftmax, ReferenceMatchesHandComputed) {
+  auto y = tt::runReference("Softmax", Attributes(),
+                            {{tensor({2, 3}, {1, 2, 3, 1000, 1001, 1002})}});
+  ASSERT_TRUE(bool(y)) << toString(y.takeError());
+  double e1 = std::exp(-2.0), e2 = std::exp(-1.0), sum = e1 + e2 + 1.0;
+  const std::vector<float> &v = (*y)[0].data;
+  for (int r = 0; r < 2; ++r) {
+    // Shift invariance: the 1000s row equals the 1s row, no overflow.
+    EXPECT_NEAR(v[r * 3 + 0], e1 / sum, 1e-7);
+    EXPECT_NEAR(v[r * 3 + 1], e2 / sum, 1e-7);
+    EXPECT_NEAR(v[r * 3 + 2], 1.0 / sum, 1e-7);
+    EXPECT_NEAR(v[r * 3] + v[r * 3 + 1] + v[r * 3 + 2], 1.0, 1e-6);
+  }
+  // axis 0 of a 2x2: columns are normalized.
+  auto c = tt::runReference("Softmax", axisAttr(0),
+                            {{tensor({2, 2}, {0, 5, 0, 5})}});
+  ASSERT_TRUE(bool(c)) << toString(c.takeError());
+  EXPECT_EQ((*c)[0].data, (std::vector<float>{0.5f, 0.5f, 0.5f, 0.5f}));
+}
+
+TEST(OpSoftmax, DeviceLastAxis) {
+  expectDeviceMatchesReference("Softmax", Attributes(),
+                               {{tt::randomTensor({7, 13}, 11, -5, 5)}});
+  expectDeviceMatchesReference("Softmax", Attributes(),
+                               {{tt::randomTensor({3, 1000}, 12, -20, 20)}});
+}
+
+TEST(OpSoftmax, DeviceInnerAxes) {
+  for (int64_t axis : {0, 1, -2, -3})
+    expectDeviceMatchesReference("Softmax", axisAttr(axis),
+                                 {{tt::randomTensor({3, 5, 9, 11}, 13)}});
+}
+
+TEST(OpSoftmax, DeviceLargeValues) {
+  expectDeviceMatchesReference(
+      "Softmax", Attributes(),
+      {{tt::randomTensor({5, 9}, 14, 1000.0f, 1010.0f)}});
+}
+
+} // namespace

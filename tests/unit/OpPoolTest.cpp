@@ -1,0 +1,251 @@
+//===- tests/unit/OpPoolTest.cpp - MaxPool, AveragePool, GlobalAveragePool ===//
+//
+// Shape-rule errors, CPU references against hand-computed pools (padding,
+// ceil_mode, count_include_pad), and the pooling shaders against the CPU
+// references on random inputs with odd sizes. Device tolerance: relative L2
+// error <= 1e-5.
+//
+//===----------------------------------------------------------------------===//
+#include "OpTestUtil.h"
+
+#include <gtest/gtest.h>
+
+using namespace llvm;
+using namespace tlc;
+namespace tt = tlc::testing;
+using tt::OpOperand;
+
+namespace {
+
+constexpr double kTolerance = 1e-5; // relative L2, device vs reference
+
+/// Runs \p op's shape rule on inputs of \p types; returns the error message
+/// ("" on success) and stores the output types in \p out.
+std::string shapeRule(StringRef op, const Attributes &attrs,
+                      std::vector<TensorType> types,
+                      std::vector<TensorType> *out = nullptr) {
+  const OpDef *def = lookupOp(op);
+  if (!def)
+    return "no such op";
+  Node node;
+  node.op = op.str();
+  node.attrs = attrs;
+  node.outputs = {0};
+  std::vector<InputInfo> infos;
+  for (const TensorType &t : types)
+    infos.push_back({t, {}});
+  SmallVector<TensorType, 2> outs;
+  if (Error e = def->inferTypes(node, infos, outs))
+    return toString(std::move(e));
+  if (out)
+    out->assign(outs.begin(), outs.end());
+  return "";
+}
+
+HostTensor tensor(Shape shape, std::vector<float> data) {
+  HostTensor t(TensorType{DType::F32, std::move(shape)});
+  t.data = std::move(data);
+  return t;
+}
+
+/// Runs the op on the device and through its CPU reference; expects equal
+/// types and a relative L2 error <= kTolerance.
+void expectDeviceMatchesReference(StringRef op, const Attributes &attrs,
+                                  const std::vector<OpOperand> &operands) {
+  auto ref = tt::runReference(op, attrs, operands);
+  ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
+  auto dev = tt::runOnDevice(op, attrs, operands);
+  ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
+  ASSERT_EQ(ref->size(), dev->size());
+  for (size_t i = 0; i < ref->size(); ++i) {
+    EXPECT_EQ((*dev)[i].type, (*ref)[i].type);
+    EXPECT_LE(tt::relativeL2((*dev)[i], (*ref)[i]), kTolerance)
+        << "output " << i << ", max abs diff "
+        << tt::maxAbsDiff((*dev)[i], (*ref)[i]);
+  }
+}
+
+TensorType f32(Shape s) { return TensorType{DType::F32, std::move(s)}; }
+
+void expectContains(const std::string &msg, StringRef part) {
+  EXPECT_NE(msg.find(part.str()), std::string::npos)
+      << "message: '" << msg << "', expected to contain '" << part.str() << "'";
+}
+
+Attributes poolAttrs(std::vector<int64_t> kernel, std::vector<int64_t> strides,
+                     std::vector<int64_t> pads, int64_t ceilMode = 0) {
+  Attributes a;
+  a.values["kernel_shape"] = kernel;
+  a.values["strides"] = strides;
+  a.values["pads"] = pads;
+  a.values["ceil_mode"] = ceilMode;
+  return a;
+}
+
+/// 1 x 1 x h x w tensor holding 1, 2, 3, ... in row-major order.
+HostTensor ramp(int64_t h, int64_t w) {
+  std::vector<float> v(size_t(h * w));
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = float(i + 1);
+  return tensor({1, 1, h, w}, v);
+}
+
+TEST(OpPool, ShapeRuleOutputSizes) {
+  std::vector<TensorType> out;
+  // floor((5 - 2) / 2) + 1 = 2 ; ceil gives 3.
+  EXPECT_EQ(shapeRule("MaxPool", poolAttrs({2, 2}, {2, 2}, {0, 0, 0, 0}),
+                      {f32({1, 3, 5, 5})}, &out),
+            "");
+  EXPECT_EQ(out[0], f32({1, 3, 2, 2}));
+  EXPECT_EQ(shapeRule("MaxPool", poolAttrs({2, 2}, {2, 2}, {0, 0, 0, 0}, 1),
+                      {f32({1, 3, 5, 5})}, &out),
+            "");
+  EXPECT_EQ(out[0], f32({1, 3, 3, 3}));
+  // ceil_mode: a last window starting in the end padding is dropped
+  // (in 4, pad 1+1, k 2, s 2: ceil((6-2)/2)+1 = 3, window 3 starts at 3).
+  EXPECT_EQ(shapeRule("AveragePool", poolAttrs({2, 2}, {2, 2}, {1, 1, 1, 1}, 1),
+                      {f32({1, 1, 4, 4})}, &out),
+            "");
+  EXPECT_EQ(out[0], f32({1, 1, 3, 3}));
+  EXPECT_EQ(
+      shapeRule("GlobalAveragePool", Attributes(), {f32({2, 3, 7, 13})}, &out),
+      "");
+  EXPECT_EQ(out[0], f32({2, 3, 1, 1}));
+}
+
+TEST(OpPool, ShapeRuleErrors) {
+  TensorType x = f32({1, 2, 6, 6});
+  Attributes noKernel;
+  expectContains(shapeRule("MaxPool", noKernel, {x}), "'kernel_shape' is "
+                                                      "required");
+  expectContains(
+      shapeRule("MaxPool", poolAttrs({2, 0}, {1, 1}, {0, 0, 0, 0}), {x}),
+      "'kernel_shape'[1] is 0");
+  expectContains(
+      shapeRule("MaxPool", poolAttrs({2, 2}, {1, 0}, {0, 0, 0, 0}), {x}),
+      "'strides'[1] is 0");
+  expectContains(
+      shapeRule("MaxPool", poolAttrs({2, 2}, {1, 1}, {0, 0, -1, 0}), {x}),
+      "'pads'[2] is -1");
+  expectContains(
+      shapeRule("MaxPool", poolAttrs({2, 2}, {1, 1}, {2, 0, 0, 0}), {x}),
+      "smaller than the kernel");
+  expectContains(
+      shapeRule("MaxPool", poolAttrs({7, 2}, {1, 1}, {0, 0, 0, 0}), {x}),
+      "larger than the padded input");
+  expectContains(shapeRule("MaxPool", poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0}),
+                           {f32({2, 6, 6})}),
+                 "rank 4");
+  expectContains(shapeRule("MaxPool", poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0}),
+                           {TensorType{DType::F16, {1, 2, 6, 6}}}),
+                 "only f32");
+  Attributes a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0});
+  a.values["storage_order"] = int64_t(1);
+  expectContains(shapeRule("MaxPool", a, {x}), "'storage_order' is 1");
+  a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0}, 2);
+  expectContains(shapeRule("MaxPool", a, {x}), "'ceil_mode' is 2");
+  a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0});
+  a.values["auto_pad"] = std::string("VALID");
+  expectContains(shapeRule("AveragePool", a, {x}), "only NOTSET");
+  a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0});
+  a.values["dilations"] = std::vector<int64_t>{2, 2};
+  expectContains(shapeRule("AveragePool", a, {x}), "'dilations'");
+  a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0});
+  a.values["count_include_pad"] = int64_t(-1);
+  expectContains(shapeRule("AveragePool", a, {x}), "'count_include_pad' is -1");
+  expectContains(shapeRule("GlobalAveragePool", Attributes(), {f32({2, 6})}),
+                 "rank >= 3");
+
+  // The Indices output of MaxPool is refused by name.
+  const OpDef *def = lookupOp("MaxPool");
+  ASSERT_NE(def, nullptr);
+  Node node;
+  node.op = "MaxPool";
+  node.attrs = poolAttrs({2, 2}, {2, 2}, {0, 0, 0, 0});
+  node.outputs = {0, 1};
+  SmallVector<TensorType, 2> outs;
+  Error e = def->inferTypes(node, {InputInfo{x, {}}}, outs);
+  ASSERT_TRUE(bool(e));
+  expectContains(toString(std::move(e)), "Indices");
+}
+
+TEST(OpPool, ReferenceMatchesHandComputed) {
+  // 4x4 ramp, 2x2 max pool stride 2: the bottom-right of each block.
+  auto m = tt::runReference("MaxPool", poolAttrs({2, 2}, {2, 2}, {0, 0, 0, 0}),
+                            {{ramp(4, 4)}});
+  ASSERT_TRUE(bool(m)) << toString(m.takeError());
+  EXPECT_EQ((*m)[0].data, (std::vector<float>{6, 8, 14, 16}));
+
+  // 5x5 ramp, ceil_mode: the last row/column of windows is partial.
+  auto c = tt::runReference(
+      "MaxPool", poolAttrs({2, 2}, {2, 2}, {0, 0, 0, 0}, 1), {{ramp(5, 5)}});
+  ASSERT_TRUE(bool(c)) << toString(c.takeError());
+  EXPECT_EQ((*c)[0].data,
+            (std::vector<float>{7, 9, 10, 17, 19, 20, 22, 24, 25}));
+
+  // Dilated max pool: window {0, 2} x {0, 2} on a 3x3 ramp.
+  Attributes dil = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0});
+  dil.values["dilations"] = std::vector<int64_t>{2, 2};
+  auto d = tt::runReference("MaxPool", dil, {{ramp(3, 3)}});
+  ASSERT_TRUE(bool(d)) << toString(d.takeError());
+  EXPECT_EQ((*d)[0].data, (std::vector<float>{9}));
+
+  // Average with pads 1: the top-left window holds only element 1.
+  Attributes avg = poolAttrs({2, 2}, {1, 1}, {1, 1, 1, 1});
+  auto a = tt::runReference("AveragePool", avg, {{ramp(3, 3)}});
+  ASSERT_TRUE(bool(a)) << toString(a.takeError());
+  ASSERT_EQ((*a)[0].type, f32({1, 1, 4, 4}));
+  EXPECT_FLOAT_EQ((*a)[0].data[0], 1.0f);
+  EXPECT_FLOAT_EQ((*a)[0].data[1], (1 + 2) / 2.0f);
+  EXPECT_FLOAT_EQ((*a)[0].data[5], (1 + 2 + 4 + 5) / 4.0f);
+  avg.values["count_include_pad"] = int64_t(1);
+  auto p = tt::runReference("AveragePool", avg, {{ramp(3, 3)}});
+  ASSERT_TRUE(bool(p)) << toString(p.takeError());
+  EXPECT_FLOAT_EQ((*p)[0].data[0], 1.0f / 4.0f);
+  EXPECT_FLOAT_EQ((*p)[0].data[1], (1 + 2) / 4.0f);
+
+  // count_include_pad with ceil_mode: in 4, k 3, s 2, no pads -> the last
+  // window [2, 5) sticks out past the input and is not padded: divide by 2.
+  Attributes cp = poolAttrs({3, 3}, {2, 2}, {0, 0, 0, 0}, 1);
+  cp.values["count_include_pad"] = int64_t(1);
+  auto q = tt::runReference("AveragePool", cp, {{ramp(4, 4)}});
+  ASSERT_TRUE(bool(q)) << toString(q.takeError());
+  ASSERT_EQ((*q)[0].type, f32({1, 1, 2, 2}));
+  EXPECT_FLOAT_EQ((*q)[0].data[3], (11 + 12 + 15 + 16) / 4.0f);
+
+  auto g = tt::runReference("GlobalAveragePool", Attributes(), {{ramp(3, 4)}});
+  ASSERT_TRUE(bool(g)) << toString(g.takeError());
+  EXPECT_FLOAT_EQ((*g)[0].data[0], 6.5f);
+}
+
+TEST(OpPool, DeviceMaxPool) {
+  expectDeviceMatchesReference("MaxPool",
+                               poolAttrs({2, 2}, {2, 2}, {0, 0, 0, 0}),
+                               {{tt::randomTensor({2, 3, 13, 7}, 1)}});
+}
+
+TEST(OpPool, DeviceMaxPoolPadsCeilDilations) {
+  Attributes a = poolAttrs({3, 2}, {2, 3}, {1, 0, 2, 1}, 1);
+  a.values["dilations"] = std::vector<int64_t>{2, 1};
+  expectDeviceMatchesReference("MaxPool", a,
+                               {{tt::randomTensor({3, 5, 9, 11}, 2)}});
+}
+
+TEST(OpPool, DeviceAveragePool) {
+  for (int64_t includePad : {0, 1})
+    for (int64_t ceilMode : {0, 1}) {
+      Attributes a = poolAttrs({3, 3}, {2, 2}, {1, 1, 1, 1}, ceilMode);
+      a.values["count_include_pad"] = includePad;
+      expectDeviceMatchesReference("AveragePool", a,
+                                   {{tt::randomTensor({3, 5, 9, 11}, 3)}});
+    }
+}
+
+TEST(OpPool, DeviceGlobalAveragePool) {
+  expectDeviceMatchesReference("GlobalAveragePool", Attributes(),
+                               {{tt::randomTensor({3, 5, 9, 11}, 4)}});
+  expectDeviceMatchesReference("GlobalAveragePool", Attributes(),
+                               {{tt::randomTensor({2, 7, 131}, 5)}});
+}
+
+} // namespace
