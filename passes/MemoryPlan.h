@@ -12,6 +12,8 @@
 #include "ir/Graph.h"
 #include "passes/Liveness.h"
 
+#include "llvm/Support/Error.h"
+
 #include <optional>
 #include <string>
 #include <utility>
@@ -62,6 +64,25 @@ uint64_t transientLowerBound(const Graph &g, const Liveness &live);
 /// that key live at once. Each slot is one buffer of the key's byte size
 /// (rounded up to 4 bytes), so no offset alignment is needed.
 MemoryPlan assignPoolSlots(const Graph &g, const Liveness &live);
+
+struct ArenaAssignOptions {
+  std::string planner = "arena"; // "arena" or "no-alias"
+  uint64_t alignment = 256;      // offset alignment, bytes (power of two)
+  double timeLimitSeconds = 1.0; // the arena search's budget
+  /// Largest buffer to emit, bytes; a taller arena is cut into several
+  /// buffers at offsets no tensor straddles. 128 MiB is lavapipe's
+  /// maxStorageBufferRange, the smallest limit among the devices we target.
+  uint64_t maxBufferBytes = uint64_t(128) << 20;
+};
+
+/// Offsets for every transient tensor from an offset planner
+/// (passes/ArenaAssignment.cpp): "arena" packs them near the lower bound
+/// (planArena), "no-alias" gives each its own bytes (planNoAlias, for
+/// debugging). The planner's result is re-checked by checkOffsets. Errors: a
+/// tensor larger than maxBufferBytes, or an arena that cannot be cut.
+llvm::Expected<MemoryPlan> assignArenaOffsets(const Graph &g,
+                                              const Liveness &live,
+                                              const ArenaAssignOptions &opts);
 
 } // namespace tlc
 

@@ -20,10 +20,30 @@ static void dump(const CompileOptions &opts, const Graph &g, StringRef pass,
   printGraph(g, *opts.printIR);
 }
 
+/// Runs the planner the options name; "auto" runs the pool and the arena and
+/// keeps the one with fewer transient bytes (the pool on a tie: fewer,
+/// simpler buffers).
 static Expected<MemoryPlan> planMemory(const Graph &g, const Liveness &live,
                                        const CompileOptions &opts) {
-  if (opts.planner == "pool" || opts.planner == "auto")
+  ArenaAssignOptions arena;
+  arena.alignment = opts.alignment;
+  arena.timeLimitSeconds = opts.planTimeLimit;
+  arena.maxBufferBytes = opts.maxBufferBytes;
+  if (opts.planner == "pool")
     return assignPoolSlots(g, live);
+  if (opts.planner == "arena" || opts.planner == "no-alias") {
+    arena.planner = opts.planner;
+    return assignArenaOffsets(g, live, arena);
+  }
+  if (opts.planner == "auto") {
+    MemoryPlan pool = assignPoolSlots(g, live);
+    Expected<MemoryPlan> packed = assignArenaOffsets(g, live, arena);
+    if (!packed)
+      return packed.takeError();
+    if (packed->totalBytes() < pool.totalBytes())
+      return std::move(*packed);
+    return std::move(pool);
+  }
   return createStringError(inconvertibleErrorCode(),
                            "unknown planner '%s'; expected pool, arena, "
                            "no-alias or auto",

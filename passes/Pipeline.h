@@ -25,6 +25,9 @@ struct CompileOptions {
   uint32_t alignment = 256;
   /// Time budget of the arena planner's exact search, seconds.
   double planTimeLimit = 1.0;
+  /// Largest transient buffer, bytes: a larger arena is split (see
+  /// ArenaAssignOptions::maxBufferBytes).
+  uint64_t maxBufferBytes = uint64_t(128) << 20;
   /// When set, the IR is printed here after shape inference; with
   /// printAfterAll, after every pass (each dump headed by the pass name).
   llvm::raw_ostream *printIR = nullptr;
