@@ -1,0 +1,89 @@
+//===- passes/OffsetPlannerInternal.h - Planner building blocks -*- C++ -*-===//
+//
+// Shared between the OffsetPlanner*.cpp files only (not an interface for the
+// rest of tlc): the greedy best-fit placer and its orderings, and the
+// MiniMalloc-style search. Everything here works on sizes already rounded up
+// to the alignment, so every offset it produces is a sum of aligned sizes and
+// therefore aligned.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_PASSES_OFFSETPLANNERINTERNAL_H
+#define TLC_PASSES_OFFSETPLANNERINTERNAL_H
+
+#include "passes/OffsetPlanner.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace tlc {
+namespace planner_detail {
+
+/// \p ranges with every size rounded up to a multiple of \p alignment.
+/// Assumes verifyLiveRanges passed (no overflow).
+std::vector<LiveRange> alignSizes(llvm::ArrayRef<LiveRange> ranges,
+                                  uint64_t alignment);
+
+/// max over i of offsets[i] + ranges[i].size (bytes); 0 when empty.
+uint64_t planHeight(llvm::ArrayRef<LiveRange> ranges,
+                    llvm::ArrayRef<uint64_t> offsets);
+
+/// The orders a greedy placement can take buffers in (all deterministic, ties
+/// broken by the other keys and finally by buffer index).
+enum class GreedyOrder {
+  Size,   // decreasing size, then longer lifetime (TFLite, XLA)
+  Length, // decreasing lifetime end - start, then size
+  Area,   // decreasing size x lifetime, then size
+  Start,  // increasing start, then decreasing size (an offline first-come)
+};
+constexpr GreedyOrder kAllGreedyOrders[] = {
+    GreedyOrder::Size, GreedyOrder::Length, GreedyOrder::Area,
+    GreedyOrder::Start};
+
+/// "greedy-by-size", "greedy-by-length", "greedy-by-area", "greedy-by-start".
+llvm::StringRef greedyOrderName(GreedyOrder order);
+
+/// The permutation of buffer indices \p order defines on \p ranges.
+std::vector<uint32_t> greedyOrdering(llvm::ArrayRef<LiveRange> ranges,
+                                     GreedyOrder order);
+
+/// Best-fit placement: takes buffers in \p order; each goes at the bottom of
+/// the smallest gap (in bytes) left between the already placed buffers that
+/// overlap it in time, the lowest such gap on ties, else on top of them all.
+/// Placed buffers are indexed by a segment tree over the compressed steps, so
+/// finding the ones that overlap a buffer costs about their number (plus a
+/// sort by offset), not the number of buffers. Returns one offset per buffer.
+std::vector<uint64_t> placeBestFit(llvm::ArrayRef<LiveRange> ranges,
+                                   llvm::ArrayRef<uint32_t> order);
+
+/// Outcome of one search for a plan within a capacity.
+struct SearchOutcome {
+  enum Status { Found, Infeasible, OutOfBudget } status = OutOfBudget;
+  std::vector<uint64_t> offsets; // when Found
+  uint64_t nodes = 0;            // search nodes visited
+  uint64_t work = 0;             // work units spent (see kSearchWorkPerSecond)
+};
+
+/// The number of pairs of buffers overlapping in time (by a sweep), stopping
+/// early once it exceeds \p limit. The search keeps these pairs in memory.
+uint64_t countOverlapPairs(llvm::ArrayRef<LiveRange> ranges, uint64_t limit);
+
+/// MiniMalloc's search (Moffitt, ASPLOS 2023, sections 4-5): is there a plan
+/// of \p ranges with every offset + size <= \p capacity? Explores canonical
+/// solutions only (buffers placed in non-decreasing offset order, each at the
+/// lowest offset its placed time-neighbours allow), orders candidates
+/// dynamically by that offset, prunes by section inference (a section's floor
+/// plus the sizes still to place in it must fit), by dominance (no placement
+/// that leaves a gap another candidate fits under) and "hatless" pruning, and
+/// splits the problem where no unplaced buffer crosses a step. Static
+/// preorderings are tried round-robin with doubling node limits, as
+/// MiniMalloc's solver does. Stops after \p workBudget work units.
+SearchOutcome searchWithinCapacity(llvm::ArrayRef<LiveRange> ranges,
+                                   uint64_t capacity, uint64_t workBudget);
+
+} // namespace planner_detail
+} // namespace tlc
+
+#endif // TLC_PASSES_OFFSETPLANNERINTERNAL_H
