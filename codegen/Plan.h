@@ -88,6 +88,11 @@ struct PlanStats {
   uint64_t transientBytes = 0; // sum of Transient buffer sizes (bytes)
   uint64_t lowerBound = 0;   // max over steps of live transient bytes
   uint64_t noReuseBytes = 0; // sum of transient tensor sizes (no reuse)
+  /// Node order used ("given", or the memory-aware scheduler that won:
+  /// "net-bytes", "depth-first"), and the lower bound under the model's
+  /// given order, to show what scheduling saved.
+  std::string schedule = "given";
+  uint64_t peakGivenOrder = 0;
   /// Slots per pool key, sorted by key (pool planner only).
   std::vector<std::pair<std::string, uint32_t>> slotsPerKey;
 };

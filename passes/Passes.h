@@ -12,6 +12,8 @@
 
 #include "llvm/Support/Error.h"
 
+#include <string>
+
 namespace tlc {
 
 /// Orders Graph::nodes topologically (Kahn's algorithm; among ready nodes the
@@ -30,6 +32,20 @@ llvm::Error inferShapes(Graph &g);
 /// weights nothing reads. Keeps the order of the rest. Returns the number of
 /// nodes removed. (passes/DeadCodeElimination.cpp)
 size_t eliminateDeadCode(Graph &g);
+
+/// Result of the memory-aware scheduler: the peak of live transient bytes
+/// (the lower bound of every planner) under the given order and under the
+/// chosen one, and which scheduler won ("given", "net-bytes",
+/// "depth-first").
+struct ScheduleResult {
+  uint64_t peakBefore = 0;
+  uint64_t peakAfter = 0;
+  std::string strategy;
+};
+
+/// Reorders a topologically ordered, typed graph to lower the peak of live
+/// transient bytes; never raises it. (passes/MemoryAwareSchedule.cpp)
+ScheduleResult scheduleForMemory(Graph &g);
 
 /// Live interval of every tensor in schedule steps (node indices).
 /// (passes/Liveness.cpp)

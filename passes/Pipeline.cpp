@@ -64,6 +64,15 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   dump(opts, g, "shape-inference", /*always=*/!opts.printAfterAll);
   eliminateDeadCode(g);
   dump(opts, g, "dead-code-elimination");
+  ScheduleResult order;
+  if (opts.schedule == "memory") {
+    order = scheduleForMemory(g);
+    dump(opts, g, "memory-aware-schedule");
+  } else if (opts.schedule != "given") {
+    return createStringError(inconvertibleErrorCode(),
+                             "unknown schedule '%s'; expected memory or given",
+                             opts.schedule.c_str());
+  }
   if (Error e = verifyGraph(g))
     return std::move(e);
 
@@ -79,6 +88,9 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   if (!plan)
     return plan.takeError();
   insertBarriers(*plan);
+  plan->stats.schedule = opts.schedule == "memory" ? order.strategy : "given";
+  plan->stats.peakGivenOrder =
+      opts.schedule == "memory" ? order.peakBefore : plan->stats.lowerBound;
 
   // Independent checks of what we emit.
   if (Error e = validatePlanStructure(*plan))

@@ -23,6 +23,9 @@ struct CompileOptions {
   /// multiple of the device's minStorageBufferOffsetAlignment (256 covers
   /// every device known to us).
   uint32_t alignment = 256;
+  /// Node order: "memory" (the memory-aware scheduler: lowest peak of live
+  /// bytes) or "given" (topological, keeping the model's order).
+  std::string schedule = "memory";
   /// Time budget of the arena planner's exact search, seconds.
   double planTimeLimit = 1.0;
   /// Largest transient buffer, bytes: a larger arena is split (see
@@ -36,7 +39,7 @@ struct CompileOptions {
 
 /// Compiles a parsed model to a Plan; the pipeline, in order:
 ///   schedule (topological) -> shape inference -> dead-code elimination ->
-///   verifier -> liveness -> release points -> memory planning -> lowering to
+///   memory-aware schedule -> verifier -> liveness -> release points -> memory planning -> lowering to
 ///   dispatches -> barriers -> plan structure check -> plan memory check.
 /// Errors name the node and its location in the model.
 llvm::Expected<Plan> compileGraph(Graph g, const CompileOptions &opts);

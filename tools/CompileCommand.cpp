@@ -36,6 +36,11 @@ static cl::opt<std::string>
             cl::desc("Memory planner: pool, arena, no-alias or auto (the "
                      "smallest valid plan)"),
             cl::sub(CompileSubcommand));
+static cl::opt<std::string>
+    Schedule("schedule", cl::init("memory"),
+             cl::desc("Node order: memory (lowest peak of live bytes) or "
+                      "given (the model's order)"),
+             cl::sub(CompileSubcommand));
 static cl::opt<double>
     PlanTimeLimit("plan-time-limit", cl::init(1.0),
                   cl::desc("Time budget of the arena planner's search, in "
@@ -76,6 +81,7 @@ int runCompile() {
   CompileOptions opts;
   opts.planner = Planner;
   opts.planTimeLimit = PlanTimeLimit;
+  opts.schedule = Schedule;
   opts.alignment = Alignment;
   if (PrintIR || PrintIRAfterAll)
     opts.printIR = &outs();

@@ -70,6 +70,9 @@ void printPlanText(const Plan &plan, raw_ostream &os) {
                 st.transientBytes >= st.lowerBound
                     ? st.transientBytes - st.lowerBound
                     : 0);
+  os << formatv("  schedule: {0}; lower bound under the given order: {1} "
+                "bytes\n",
+                st.schedule, st.peakGivenOrder);
   os << formatv("  without reuse: {0} bytes ({1}x the plan)\n",
                 st.noReuseBytes, ratio(st.noReuseBytes, st.transientBytes));
   os << "  slots per pool key:\n";
@@ -161,6 +164,8 @@ void printPlanJson(const Plan &plan, raw_ostream &os) {
                                     ? st.transientBytes - st.lowerBound
                                     : 0)},
       {"no_reuse_bytes", int64_t(st.noReuseBytes)},
+      {"schedule", st.schedule},
+      {"lower_bound_given_order", int64_t(st.peakGivenOrder)},
       {"slots_per_pool_key", std::move(slots)},
       {"buffers", std::move(buffers)},
       {"tensors", std::move(tensors)},
