@@ -108,6 +108,20 @@ struct Lowering {
       plan.tensors[t].poolKey = p.poolKey;
       plan.tensors[t].releaseStep = live.intervals[v].last;
     }
+    // Aliases: views and in-place outputs, in their root's bytes. A view of
+    // a view has the same root, so one level suffices.
+    for (ValueId v = 0; v < g.values.size(); ++v) {
+      if (!live.isAlias(v) || !live.intervals[v].isLive())
+        continue;
+      int64_t root = tensorOf[live.storageRoot[v]];
+      if (root < 0)
+        return errorAt(g.values[v].loc, "tensor '" + g.values[v].name +
+                                            "' aliases a tensor with no "
+                                            "memory");
+      const PlanTensor rt = plan.tensors[size_t(root)];
+      uint32_t t = addTensor(v, TensorRole::Alias, rt.buffer, rt.offset);
+      plan.tensors[t].aliasOf = int32_t(root);
+    }
     return Error::success();
   }
 
@@ -152,8 +166,11 @@ struct Lowering {
                                        g.values[v].name + "' has dtype " +
                                        dtypeName(g.values[v].type.dtype) +
                                        "; the runtime executes f32 only");
+      // A view whose output shares its input's bytes needs no dispatch.
+      bool isView = def->memory.isView && live.isAlias(node.outputs[0]);
       SmallVector<DispatchDesc, 2> dispatches;
-      def->lower(node, inTypes, outTypes, dispatches);
+      if (!isView)
+        def->lower(node, inTypes, outTypes, dispatches);
       for (const DispatchDesc &d : dispatches) {
         PlanCommand c;
         c.kind = CommandKind::Dispatch;

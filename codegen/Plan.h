@@ -36,7 +36,10 @@ struct PlanBuffer {
   uint64_t bytes = 0; // size of the VkBuffer, in bytes (> 0)
 };
 
-enum class TensorRole : uint8_t { Input, Output, Weight, Transient };
+/// Input/Output/Weight/Transient tensors own their bytes; an Alias shares the
+/// bytes of tensor `aliasOf` (a view such as Reshape, or the output of an op
+/// computed in place over a dying input) and lives in that tensor's buffer.
+enum class TensorRole : uint8_t { Input, Output, Weight, Transient, Alias };
 llvm::StringRef tensorRoleName(TensorRole r);
 
 /// Where one tensor lives and for how long.
@@ -58,6 +61,9 @@ struct PlanTensor {
   std::string poolKey;   // shape-keyed pool key, e.g. "1x16x28x28xf32"
   int32_t slot = -1;     // slot within poolKey (pool planner), else -1
   std::string producer;  // name of the producing node, "" if none
+  /// Alias only: the tensor whose bytes this one shares (itself never an
+  /// alias); same buffer, and [offset, offset + bytes) inside its bytes.
+  int32_t aliasOf = -1;
 };
 
 struct PlanShader {

@@ -2,8 +2,10 @@
 //
 // Trusts nothing the planner computed except the final placement: for every
 // pair of tensors in one buffer whose byte ranges overlap, their live
-// intervals must not overlap; every dispatch may only touch transient tensors
-// live at its step; a release must come at the tensor's last step. Run on
+// intervals must not overlap; an alias (view or in-place output) must lie
+// inside the bytes and the live interval of the tensor it shares; every
+// dispatch may only touch tensors live at its step; a release must come at
+// the tensor's last step. Run on
 // every plan the compiler emits and by the tests.
 //
 //===----------------------------------------------------------------------===//
@@ -34,8 +36,12 @@ Error checkPlanMemory(const Plan &plan) {
   });
   for (size_t i = 0; i < order.size(); ++i) {
     const PlanTensor &a = plan.tensors[order[i]];
+    if (a.role == TensorRole::Alias)
+      continue;
     for (size_t j = i + 1; j < order.size(); ++j) {
       const PlanTensor &b = plan.tensors[order[j]];
+      if (b.role == TensorRole::Alias)
+        continue;
       if (b.buffer != a.buffer || b.offset >= a.offset + a.bytes)
         break;
       bool timeOverlap = a.firstStep <= b.lastStep && b.firstStep <= a.lastStep;
@@ -48,13 +54,31 @@ Error checkPlanMemory(const Plan &plan) {
             a.buffer));
     }
   }
-  // 2. Dispatches touch only live tensors; releases at the last use.
+  // 2. An alias lies inside its root's bytes and lives within its interval.
+  for (const PlanTensor &t : plan.tensors) {
+    if (t.role != TensorRole::Alias)
+      continue;
+    if (t.aliasOf < 0 || size_t(t.aliasOf) >= plan.tensors.size())
+      return planError("alias '" + t.name + "' names no tensor");
+    const PlanTensor &r = plan.tensors[size_t(t.aliasOf)];
+    if (r.role == TensorRole::Alias || r.buffer != t.buffer ||
+        t.offset < r.offset || t.offset + t.bytes > r.offset + r.bytes)
+      return planError("alias '" + t.name + "' is not inside the bytes of '" +
+                       r.name + "'");
+    if (r.role == TensorRole::Transient &&
+        (t.firstStep < r.firstStep || t.lastStep > r.lastStep))
+      return planError(formatv("alias '{0}' (live {1}..{2}) outlives '{3}' "
+                               "(live {4}..{5})",
+                               t.name, t.firstStep, t.lastStep, r.name,
+                               r.firstStep, r.lastStep));
+  }
+  // 3. Dispatches touch only live tensors; releases at the last use.
   for (size_t c = 0; c < plan.commands.size(); ++c) {
     const PlanCommand &cmd = plan.commands[c];
     if (cmd.kind == CommandKind::Dispatch) {
       for (uint32_t t : cmd.bindings) {
         const PlanTensor &pt = plan.tensors[t];
-        if (pt.role != TensorRole::Transient)
+        if (pt.role != TensorRole::Transient && pt.role != TensorRole::Alias)
           continue;
         if (int64_t(cmd.step) < pt.firstStep || int64_t(cmd.step) > pt.lastStep)
           return planError(formatv("command {0} ('{1}', step {2}) uses '{3}' "

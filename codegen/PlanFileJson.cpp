@@ -69,6 +69,7 @@ static void writeTensor(json::OStream &j, const PlanTensor &t) {
     j.attribute("poolKey", t.poolKey);
     j.attribute("slot", int64_t(t.slot));
     j.attribute("producer", t.producer);
+    j.attribute("aliasOf", int64_t(t.aliasOf));
   });
 }
 
@@ -111,6 +112,8 @@ void writePlanJson(const Plan &plan, const BlobLayout &layout,
       j.attribute("transientBytes", plan.stats.transientBytes);
       j.attribute("lowerBound", plan.stats.lowerBound);
       j.attribute("noReuseBytes", plan.stats.noReuseBytes);
+      j.attribute("schedule", plan.stats.schedule);
+      j.attribute("peakGivenOrder", plan.stats.peakGivenOrder);
       j.attributeArray("slotsPerKey", [&] {
         for (const auto &kv : plan.stats.slotsPerKey)
           j.object([&] {
@@ -342,7 +345,8 @@ private:
 };
 
 const StringRef kBufferRoles[] = {"transient", "weights", "input", "output"};
-const StringRef kTensorRoles[] = {"input", "output", "weight", "transient"};
+const StringRef kTensorRoles[] = {"input", "output", "weight", "transient",
+                                   "alias"};
 const StringRef kCommandKinds[] = {"dispatch", "barrier", "release"};
 
 void readRange(Reader &r, const json::Value &v, const std::string &path,
@@ -387,6 +391,7 @@ void readTensor(Reader &r, const json::Value &v, const std::string &path,
   o.str("poolKey", t.poolKey);
   o.i32("slot", t.slot);
   o.str("producer", t.producer);
+  o.i32("aliasOf", t.aliasOf);
   o.finish();
 }
 
@@ -435,6 +440,8 @@ Expected<BlobLayout> readPlanJson(const json::Value &root, StringRef file,
     o.u64("transientBytes", plan.stats.transientBytes);
     o.u64("lowerBound", plan.stats.lowerBound);
     o.u64("noReuseBytes", plan.stats.noReuseBytes);
+    o.str("schedule", plan.stats.schedule);
+    o.u64("peakGivenOrder", plan.stats.peakGivenOrder);
     plan.stats.slotsPerKey.clear();
     o.array("slotsPerKey", [&](const json::Value &e, const std::string &p) {
       std::pair<std::string, uint32_t> kv;

@@ -21,6 +21,7 @@ StringRef tensorRoleName(TensorRole r) {
   case TensorRole::Output: return "output";
   case TensorRole::Weight: return "weight";
   case TensorRole::Transient: return "transient";
+  case TensorRole::Alias: return "alias";
   }
   llvm_unreachable("bad tensor role");
 }

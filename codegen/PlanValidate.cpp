@@ -92,7 +92,28 @@ static Error checkTensor(const Plan &plan, size_t i) {
   case TensorRole::Output: want = BufferRole::Output; break;
   case TensorRole::Weight: want = BufferRole::Weights; break;
   case TensorRole::Transient: want = BufferRole::Transient; break;
+  case TensorRole::Alias: {
+    // An alias shares the bytes of a non-alias tensor, in its buffer.
+    if (t.aliasOf < 0 || size_t(t.aliasOf) >= plan.tensors.size())
+      return fieldError(f + ".aliasOf", "alias '" + t.name + "' names tensor " +
+                                            Twine(t.aliasOf) +
+                                            "; expected an index below " +
+                                            Twine(plan.tensors.size()));
+    const PlanTensor &r = plan.tensors[size_t(t.aliasOf)];
+    if (r.role == TensorRole::Alias || r.role == TensorRole::Output ||
+        r.buffer != t.buffer || t.offset < r.offset ||
+        t.offset + t.bytes > r.offset + r.bytes)
+      return fieldError(f + ".aliasOf", "alias '" + t.name +
+                                            "' is not inside the bytes of "
+                                            "tensor '" + r.name + "'");
+    want = b.role;
+    break;
   }
+  }
+  if (t.role != TensorRole::Alias && t.aliasOf != -1)
+    return fieldError(f + ".aliasOf", Twine(t.aliasOf) + " on a " +
+                                          tensorRoleName(t.role) +
+                                          " tensor; expected -1");
   if (b.role != want)
     return fieldError(f + ".buffer", Twine(tensorRoleName(t.role)) +
                                          " tensor '" + t.name + "' lives in " +
@@ -117,7 +138,8 @@ static Error checkTensors(const Plan &plan) {
       return fieldError(at("tensors", i) + ".name",
                         "duplicate tensor name '" + t.name + "'");
     BufferRole r = plan.buffers[t.buffer].role;
-    if (r == BufferRole::Input || r == BufferRole::Output) {
+    if ((r == BufferRole::Input || r == BufferRole::Output) &&
+        t.role != TensorRole::Alias) {
       if (owner[t.buffer] >= 0)
         return fieldError(at("tensors", i) + ".buffer",
                           Twine(bufferRoleName(r)) + " buffer " +

@@ -49,6 +49,7 @@ static void flattenLower(const Node &, ArrayRef<TensorType> in,
 }
 
 const OpDef kFlattenOp = {"Flatten", flattenInferTypes, flattenReference,
-                          flattenLower};
+                          flattenLower,
+    {/*isView=*/true, /*inPlaceInputs=*/{}}};
 
 } // namespace tlc

@@ -55,6 +55,20 @@ struct InputInfo {
   llvm::ArrayRef<uint8_t> data;
 };
 
+/// How an op's output may share memory with an input.
+struct OpMemoryTraits {
+  /// Output 0 is input 0's bytes reinterpreted with another shape (Reshape,
+  /// Flatten, Squeeze, Unsqueeze): the compiler makes it a view, with no
+  /// dispatch and no memory of its own. When the output is a graph output
+  /// the op's lowering (a copy) runs instead.
+  bool isView = false;
+  /// Elementwise ops that read input i at exactly the index they write (an
+  /// input of the output's own shape) may write in place over it when that
+  /// input dies at this op: list such inputs in priority order. Inputs of
+  /// another shape (broadcast) are skipped by the compiler.
+  llvm::SmallVector<unsigned, 2> inPlaceInputs = {};
+};
+
 struct OpDef {
   /// ONNX op type, e.g. "Conv".
   const char *name;
@@ -76,6 +90,9 @@ struct OpDef {
   void (*lower)(const Node &node, llvm::ArrayRef<TensorType> inputs,
                 llvm::ArrayRef<TensorType> outputs,
                 llvm::SmallVectorImpl<DispatchDesc> &dispatches);
+
+  /// Memory properties the planner may exploit (passes/Aliasing.cpp).
+  OpMemoryTraits memory = {};
 };
 
 /// The definition of \p op, or nullptr when tlc does not support it.

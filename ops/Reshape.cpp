@@ -106,6 +106,7 @@ static void reshapeLower(const Node &, ArrayRef<TensorType> in,
 }
 
 const OpDef kReshapeOp = {"Reshape", reshapeInferTypes, reshapeReference,
-                          reshapeLower};
+                          reshapeLower,
+    {/*isView=*/true, /*inPlaceInputs=*/{}}};
 
 } // namespace tlc

@@ -4,7 +4,9 @@
 // the last step that reads it; a graph output to the last step (the host
 // reads it after the run); an input from step 0 to its last reader. Weights
 // are live throughout. An output nothing reads is live during its own step
-// only, since the dispatch still writes it.
+// only, since the dispatch still writes it. Tensors sharing memory (views,
+// in-place outputs; passes/Aliasing.cpp) make one storage group whose root
+// lives from the first member's definition to the last member's use.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -13,7 +15,8 @@
 
 namespace tlc {
 
-Liveness computeLiveness(const Graph &g) {
+Liveness computeLiveness(const Graph &g,
+                         const std::vector<ValueId> &storageRoots) {
   Liveness live;
   live.numSteps = int64_t(g.nodes.size());
   live.intervals.assign(g.values.size(), LiveInterval{});
@@ -43,8 +46,29 @@ Liveness computeLiveness(const Graph &g) {
     }
     if (g.isOutput(v) && iv.isLive())
       iv.last = lastStep;
+  }
+  // A storage group lives as long as any member.
+  live.storageRoot = storageRoots;
+  if (live.storageRoot.empty())
+    for (ValueId v = 0; v < g.values.size(); ++v)
+      live.storageRoot.push_back(v);
+  std::vector<LiveInterval> group = live.intervals;
+  for (ValueId v = 0; v < g.values.size(); ++v) {
+    ValueId r = live.storageRoot[v];
+    const LiveInterval &iv = live.intervals[v];
+    if (r == v || !iv.isLive())
+      continue;
+    LiveInterval &gr = group[r];
+    gr.first = gr.isLive() ? std::min(gr.first, iv.first) : iv.first;
+    gr.last = std::max(gr.last, iv.last);
+  }
+  for (ValueId v = 0; v < g.values.size(); ++v) {
+    if (live.storageRoot[v] != v)
+      continue;
+    live.intervals[v] = group[v];
+    const Value &val = g.values[v];
     live.isTransient[v] = val.kind == ValueKind::Intermediate &&
-                          iv.isLive() && !g.isOutput(v);
+                          live.intervals[v].isLive() && !g.isOutput(v);
   }
   return live;
 }

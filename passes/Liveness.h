@@ -29,6 +29,10 @@ struct Liveness {
   /// not graph outputs. Inputs, outputs and weights live in their own
   /// buffers for the whole run.
   std::vector<bool> isTransient;
+  /// Storage root of each tensor (itself unless it is a view or an in-place
+  /// output sharing another tensor's memory).
+  std::vector<ValueId> storageRoot;
+  bool isAlias(ValueId v) const { return storageRoot[v] != v; }
 };
 
 } // namespace tlc

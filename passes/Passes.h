@@ -47,9 +47,22 @@ struct ScheduleResult {
 /// transient bytes; never raises it. (passes/MemoryAwareSchedule.cpp)
 ScheduleResult scheduleForMemory(Graph &g);
 
-/// Live interval of every tensor in schedule steps (node indices).
-/// (passes/Liveness.cpp)
-Liveness computeLiveness(const Graph &g);
+struct AliasOptions {
+  bool views = true;   // Reshape/Flatten share their input's memory
+  bool inPlace = true; // elementwise ops may overwrite a dying input
+};
+
+/// Storage root of every tensor (indexed by ValueId): the tensor whose memory
+/// it uses, itself unless it is a view or an in-place output. Needs the final
+/// schedule. (passes/Aliasing.cpp)
+std::vector<ValueId> computeStorageRoots(const Graph &g,
+                                         const AliasOptions &opts);
+
+/// Live interval of every tensor in schedule steps (node indices). A storage
+/// root's interval covers its whole group; only roots can be transient.
+/// \p storageRoots may be empty (no aliasing). (passes/Liveness.cpp)
+Liveness computeLiveness(const Graph &g,
+                         const std::vector<ValueId> &storageRoots = {});
 
 /// Release points: for each step, the transient tensors whose last use is
 /// that step, so their memory is free after it. (passes/ReleasePoints.cpp)

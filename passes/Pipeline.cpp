@@ -76,8 +76,10 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   if (Error e = verifyGraph(g))
     return std::move(e);
 
-  // Memory: live intervals, release points, placement.
-  Liveness live = computeLiveness(g);
+  // Memory: views and in-place reuse, live intervals, release points,
+  // placement.
+  std::vector<ValueId> roots = computeStorageRoots(g, opts.aliasing);
+  Liveness live = computeLiveness(g, roots);
   std::vector<std::vector<ValueId>> releases = computeReleasePoints(g, live);
   Expected<MemoryPlan> mem = planMemory(g, live, opts);
   if (!mem)

@@ -5,6 +5,7 @@
 #include "codegen/Plan.h"
 #include "ir/Graph.h"
 #include "ir/ModelParser.h"
+#include "passes/Passes.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -28,6 +29,8 @@ struct CompileOptions {
   std::string schedule = "memory";
   /// Time budget of the arena planner's exact search, seconds.
   double planTimeLimit = 1.0;
+  /// Views (Reshape/Flatten share memory) and in-place elementwise ops.
+  AliasOptions aliasing;
   /// Largest transient buffer, bytes: a larger arena is split (see
   /// ArenaAssignOptions::maxBufferBytes).
   uint64_t maxBufferBytes = uint64_t(128) << 20;
@@ -39,7 +42,8 @@ struct CompileOptions {
 
 /// Compiles a parsed model to a Plan; the pipeline, in order:
 ///   schedule (topological) -> shape inference -> dead-code elimination ->
-///   memory-aware schedule -> verifier -> liveness -> release points -> memory planning -> lowering to
+///   memory-aware schedule -> verifier -> aliasing (views, in place) ->
+///   liveness -> release points -> memory planning -> lowering to
 ///   dispatches -> barriers -> plan structure check -> plan memory check.
 /// Errors name the node and its location in the model.
 llvm::Expected<Plan> compileGraph(Graph g, const CompileOptions &opts);
