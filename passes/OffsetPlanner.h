@@ -79,7 +79,7 @@ struct ArenaOptions {
 /// Search work units per second of `timeLimitSeconds` (one unit is about one
 /// buffer or section touched by the search), calibrated on a 2-core x86-64
 /// VM so that the search takes about the budget in wall-clock time.
-constexpr double kSearchWorkPerSecond = 150e6;
+constexpr double kSearchWorkPerSecond = 80e6;
 
 /// Checks that \p ranges can be planned: start < end for each, sizes and the
 /// sum of all aligned sizes at most kMaxPlannerBytes, alignment >= 1 and at
@@ -109,7 +109,7 @@ llvm::Expected<OffsetPlan> planNoAlias(llvm::ArrayRef<LiveRange> ranges,
                                        uint64_t alignment);
 
 /// Greedy best-fit by decreasing size: buffers in order of decreasing
-/// (aligned) size, ties by longer lifetime then index; each goes into the
+/// (aligned) size, ties by earlier start then index; each goes into the
 /// smallest gap between the buffers already placed that overlap it in time,
 /// else on top of them. The algorithm of TFLite's ArenaPlanner ("greedy by
 /// size", Pisarchyk & Lee, "Efficient Memory Management for Deep Neural Net

@@ -10,7 +10,10 @@
 // finding a buffer's placed time-neighbours must not scan every placed
 // buffer: a segment tree over the compressed steps stores each placed buffer
 // at the O(log T) nodes that tile its interval, and a query walks only the
-// subtrees that hold placed buffers.
+// subtrees that hold placed buffers. The neighbours found are then sorted by
+// offset, so the cost is about the number of time-overlapping pairs times a
+// log factor. (Keeping each node's list sorted and merging them instead was
+// measured slower: long intervals touch many small lists.)
 //
 //===----------------------------------------------------------------------===//
 #include "passes/OffsetPlannerInternal.h"
@@ -70,10 +73,12 @@ std::vector<uint32_t> greedyOrdering(ArrayRef<LiveRange> ranges,
     const LiveRange &ra = ranges[a], &rb = ranges[b];
     switch (order) {
     case GreedyOrder::Size:
+      // Ties by start: on the SOMAS traces, breaking ties by lifetime
+      // instead costs up to 3% of height.
       if (ra.size != rb.size)
         return ra.size > rb.size;
-      if (length(a) != length(b))
-        return length(a) > length(b);
+      if (ra.start != rb.start)
+        return ra.start < rb.start;
       break;
     case GreedyOrder::Length:
       if (length(a) != length(b))
@@ -117,7 +122,7 @@ public:
     }
     llvm::sort(steps);
     steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
-    numSections = std::max<size_t>(1, steps.size() - 1);
+    numSections = steps.size() > 1 ? steps.size() - 1 : 1;
     first.resize(ranges.size());
     last.resize(ranges.size());
     for (size_t i = 0; i < ranges.size(); ++i) {
@@ -210,6 +215,8 @@ std::vector<uint64_t> placeBestFit(ArrayRef<LiveRange> ranges,
         if (gap >= size && gap < bestGap) {
           bestGap = gap;
           bestOffset = top;
+          if (gap == size)
+            break; // an exact fit: nothing higher can be better
         }
       }
       top = std::max(top, blk.hi);

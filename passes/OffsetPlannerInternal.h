@@ -33,7 +33,7 @@ uint64_t planHeight(llvm::ArrayRef<LiveRange> ranges,
 /// The orders a greedy placement can take buffers in (all deterministic, ties
 /// broken by the other keys and finally by buffer index).
 enum class GreedyOrder {
-  Size,   // decreasing size, then longer lifetime (TFLite, XLA)
+  Size,   // decreasing size, then earlier start (TFLite, XLA)
   Length, // decreasing lifetime end - start, then size
   Area,   // decreasing size x lifetime, then size
   Start,  // increasing start, then decreasing size (an offline first-come)
@@ -53,8 +53,8 @@ std::vector<uint32_t> greedyOrdering(llvm::ArrayRef<LiveRange> ranges,
 /// the smallest gap (in bytes) left between the already placed buffers that
 /// overlap it in time, the lowest such gap on ties, else on top of them all.
 /// Placed buffers are indexed by a segment tree over the compressed steps, so
-/// finding the ones that overlap a buffer costs about their number (plus a
-/// sort by offset), not the number of buffers. Returns one offset per buffer.
+/// finding the ones that overlap a buffer costs about their number (times a
+/// log factor), not the number of buffers. Returns one offset per buffer.
 std::vector<uint64_t> placeBestFit(llvm::ArrayRef<LiveRange> ranges,
                                    llvm::ArrayRef<uint32_t> order);
 
