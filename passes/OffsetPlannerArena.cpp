@@ -118,11 +118,15 @@ Expected<OffsetPlan> planArena(ArrayRef<LiveRange> ranges,
   // ruled out, proven when every probe below it was proven infeasible.
   uint64_t lo = (lowerBound + step - 1) / step * step;
   bool loProven = true;
+  bool first = true;
   while (lo < bestAligned && spent < budget) {
     uint64_t hi = bestAligned - step; // the largest height still worth trying
-    uint64_t mid = lo + (hi - lo) / step / 2 * step;
-    // Each probe gets a third of what is left: a feasible probe often ends
-    // quickly, an infeasible one rarely does.
+    // The first probe is at the lower bound, which the greedy often misses
+    // while the search meets it quickly; then a binary search. Each probe
+    // gets a third of what is left: a feasible probe often ends quickly, an
+    // infeasible one rarely does.
+    uint64_t mid = first ? lo : lo + (hi - lo) / step / 2 * step;
+    first = false;
     uint64_t share = std::max<uint64_t>((budget - spent) / 3, 1);
     SearchOutcome::Status status = probe(mid, share);
     if (status == SearchOutcome::Found)
