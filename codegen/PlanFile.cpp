@@ -84,7 +84,8 @@ Error jsonSyntaxError(Error e, StringRef file, uint64_t base) {
   if (sscanf(text.c_str(), "[%u:%u, byte=%u]: %n", &line, &col, &byte,
              &consumed) == 3 &&
       consumed > 0)
-    return fmtError(file, "byte offset " + Twine(base + byte) +
+    // The parser stops just past the offending character: report that one.
+    return fmtError(file, "byte offset " + Twine(base + (byte ? byte - 1 : 0)) +
                               " (JSON metadata line " + Twine(line) +
                               ", column " + Twine(col) +
                               "): invalid JSON: " + text.substr(consumed));

@@ -132,13 +132,12 @@ private:
     v.offset = here();
     char quote = text[pos++];
     size_t start = pos;
-    while (pos < text.size() && text[pos] != quote) {
-      if (text[pos] == '\\' || text[pos] == '\n')
-        return errorHere("escape sequences and line breaks are not "
-                         "supported in strings");
+    while (pos < text.size() && text[pos] != quote && text[pos] != '\n') {
+      if (text[pos] == '\\')
+        return errorHere("escape sequences are not supported in strings");
       ++pos;
     }
-    if (pos >= text.size()) {
+    if (pos >= text.size() || text[pos] == '\n') {
       pos = start - 1;
       return errorHere("unterminated string");
     }

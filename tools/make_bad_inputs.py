@@ -1,0 +1,428 @@
+#!/usr/bin/python3
+"""Writes the malformed input files of tests/bad/ and their README.
+
+Every bad file is a small mutation of one of three valid baselines that this
+script also writes (ok_plan.tlp, ok.safetensors, ok.npy), so that each file
+exercises exactly one check of the readers in codegen/PlanFile.cpp,
+ir/Safetensors.cpp and ir/Npy.cpp. tests/unit/*BadInputsTest.cpp assert the
+error each one must produce (the phrase listed in README.md).
+
+The .tlp checksum is XXH64 with seed 0, implemented below from the xxHash
+specification (https://github.com/Cyan4973/xxHash/blob/dev/doc/xxhash_spec.md)
+so that files with a corrupted body but a valid checksum can be made.
+
+Usage: /usr/bin/python3 tools/make_bad_inputs.py [OUT_DIR]   (default tests/bad)
+"""
+import copy
+import json
+import os
+import struct
+import sys
+
+# --- XXH64 (xxhash_spec.md, "XXH64 Algorithm Description") -----------------
+P1 = 0x9E3779B185EBCA87
+P2 = 0xC2B2AE3D27D4EB4F
+P3 = 0x165667B19E3779F9
+P4 = 0x85EBCA77C2B2AE63
+P5 = 0x27D4EB2F165667C5
+M64 = (1 << 64) - 1
+
+
+def _rotl(x, r):
+    return ((x << r) | (x >> (64 - r))) & M64
+
+
+def _round(acc, lane):
+    acc = (acc + lane * P2) & M64
+    return (_rotl(acc, 31) * P1) & M64
+
+
+def _merge(acc, v):
+    acc ^= _round(0, v)
+    return (acc * P1 + P4) & M64
+
+
+def xxh64(data, seed=0):
+    n = len(data)
+    i = 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M64, (seed + P2) & M64, seed, (seed - P1) & M64]
+        while i + 32 <= n:
+            for k in range(4):
+                v[k] = _round(v[k], struct.unpack_from("<Q", data, i + 8 * k)[0])
+            i += 32
+        acc = (_rotl(v[0], 1) + _rotl(v[1], 7) + _rotl(v[2], 12) + _rotl(v[3], 18)) & M64
+        for k in range(4):
+            acc = _merge(acc, v[k])
+    else:
+        acc = (seed + P5) & M64
+    acc = (acc + n) & M64
+    while i + 8 <= n:
+        acc ^= _round(0, struct.unpack_from("<Q", data, i)[0])
+        acc = (_rotl(acc, 27) * P1 + P4) & M64
+        i += 8
+    if i + 4 <= n:
+        acc ^= (struct.unpack_from("<I", data, i)[0] * P1) & M64
+        acc = (_rotl(acc, 23) * P2 + P3) & M64
+        i += 4
+    while i < n:
+        acc ^= (data[i] * P5) & M64
+        acc = (_rotl(acc, 11) * P1) & M64
+        i += 1
+    acc ^= acc >> 33
+    acc = (acc * P2) & M64
+    acc ^= acc >> 29
+    acc = (acc * P3) & M64
+    acc ^= acc >> 32
+    return acc
+
+
+# Test vectors from the xxHash repository (seed 0).
+assert xxh64(b"") == 0xEF46DB3751D8E999
+assert xxh64(b"a") == 0xD24EC4F1A98C6E5B
+
+# --- .tlp -------------------------------------------------------------------
+SPIRV = struct.pack("<5I", 0x07230203, 0x00010300, 0, 1, 0)  # header only
+WEIGHTS = struct.pack("<4f", 0.5, -1.0, 2.0, 0.25)
+
+
+def tensor(name, role, buffer, first, last, release=-1, producer=""):
+    return {"name": name, "dtype": "f32", "shape": [1, 4], "role": role,
+            "buffer": buffer, "offset": 0, "bytes": 16, "firstStep": first,
+            "lastStep": last, "releaseStep": release, "poolKey": "1x4xf32" if role == "transient" else "",
+            "slot": 0 if role == "transient" else -1, "producer": producer,
+            "aliasOf": -1}
+
+
+def ok_plan_meta():
+    """The plan of y = f(g(x, w)): two dispatches, one barrier, one release."""
+    return {
+        "modelName": "tiny",
+        "alignment": 256,
+        "numSteps": 2,
+        "stats": {"planner": "pool", "transientBytes": 256, "lowerBound": 16,
+                  "noReuseBytes": 16, "schedule": "given", "peakGivenOrder": 16,
+                  "slotsPerKey": [{"key": "1x4xf32", "slots": 1}]},
+        "shaders": [{"name": "unary", "offset": 0, "bytes": len(SPIRV)}],
+        "weights": {"offset": 24, "bytes": len(WEIGHTS)},
+        "buffers": [{"role": "input", "bytes": 16}, {"role": "weights", "bytes": 16},
+                    {"role": "transient", "bytes": 256}, {"role": "output", "bytes": 16}],
+        "tensors": [tensor("x", "input", 0, 0, 0),
+                    tensor("w", "weight", 1, 0, 1),
+                    tensor("t", "transient", 2, 0, 1, release=1, producer="g"),
+                    tensor("y", "output", 3, 1, 1, producer="f")],
+        "commands": [
+            {"kind": "dispatch", "step": 0, "label": "g", "shader": 0,
+             "specConstants": [16], "bindings": [0, 1, 2], "writes": [2], "groups": [1, 1, 1]},
+            {"kind": "barrier", "step": 0, "label": "g"},
+            {"kind": "dispatch", "step": 1, "label": "f", "shader": 0,
+             "specConstants": [16], "bindings": [2, 3], "writes": [1], "groups": [1, 1, 1]},
+            {"kind": "release", "step": 1, "label": "f", "tensor": 2},
+        ],
+        "inputs": [0],
+        "outputs": [3],
+    }
+
+
+def ok_blob():
+    return SPIRV + b"\0" * (24 - len(SPIRV)) + WEIGHTS
+
+
+def tlp(meta=None, blob=None, json_text=None, version=1, flags=0, reserved=0,
+        fix_checksum=True):
+    """A .tlp file (docs/plan-format.md) from metadata and blob."""
+    if json_text is None:
+        json_text = json.dumps(meta if meta is not None else ok_plan_meta(), indent=1)
+    j = json_text.encode()
+    blob = ok_blob() if blob is None else blob
+    blob_off = (64 + len(j) + 7) // 8 * 8
+    body = j + b"\0" * (blob_off - 64 - len(j)) + blob
+    checksum = xxh64(body) if fix_checksum else 0
+    head = b"TLCPLAN\0" + struct.pack("<IIQQQQQQ", version, flags, 64, len(j),
+                                      blob_off, len(blob), checksum, reserved)
+    assert len(head) == 64
+    return bytearray(head + body)
+
+
+def mutate(fn):
+    m = ok_plan_meta()
+    fn(m)
+    return tlp(m)
+
+
+def flip(data, offset):
+    data = bytearray(data)
+    data[offset] ^= 0x20
+    return data
+
+
+def with_u32(data, offset, value):
+    data = bytearray(data)
+    struct.pack_into("<I", data, offset, value)
+    return data
+
+
+def plan_files():
+    ok = tlp()
+    json_end = 64 + struct.unpack_from("<Q", ok, 24)[0]
+    bad_syntax = json.dumps(ok_plan_meta(), indent=1).replace('"numSteps": 2,', '"numSteps": 2,,')
+    bad_at = bad_syntax.index(",,") + 1  # the second comma
+    bad_line = bad_syntax.count("\n", 0, bad_at) + 1
+    bad_col = bad_at - (bad_syntax.rfind("\n", 0, bad_at) + 1) + 1
+    syntax_phrase = "byte offset %d (JSON metadata line %d, column %d): invalid JSON" % (
+        64 + bad_at, bad_line, bad_col)
+    return [
+        ("ok_plan.tlp", ok, "(valid baseline: reads without error)"),
+        ("plan_truncated_header.tlp", ok[:40], "shorter than the 64-byte .tlp header"),
+        ("plan_truncated_blob.tlp", ok[:-7], "runs past the end of the file"),
+        ("plan_bad_magic.tlp", b"TLCPLAM\0" + ok[8:], "byte offset 0: bad magic"),
+        ("plan_version_2.tlp", tlp(version=2), "byte offset 8: format version 2 is newer"),
+        ("plan_version_0.tlp", tlp(version=0), "byte offset 8: unsupported format version 0"),
+        ("plan_flags.tlp", tlp(flags=4), "byte offset 12: unknown flags"),
+        ("plan_reserved.tlp", tlp(reserved=1), "byte offset 56: reserved header bytes must be zero"),
+        ("plan_flipped_byte.tlp", flip(ok, 100), "byte offset 48: checksum mismatch"),
+        ("plan_flipped_weight.tlp", flip(ok, len(ok) - 3), "checksum mismatch"),
+        ("plan_trailing_bytes.tlp", ok + b"\0" * 8, "unexpected bytes after the blob section"),
+        ("plan_json_syntax.tlp", tlp(json_text=bad_syntax), syntax_phrase),
+        ("plan_json_not_object.tlp", tlp(json_text="[1, 2, 3]"), "$: expected an object, got an array"),
+        ("plan_wrong_kind.tlp", mutate(lambda m: m["tensors"][1].update(offset="0")),
+         "$.tensors[1].offset: expected an unsigned integer, got a string"),
+        ("plan_negative_size.tlp", mutate(lambda m: m["buffers"][2].update(bytes=-256)),
+         "$.buffers[2].bytes: expected an unsigned integer, got -256"),
+        ("plan_missing_field.tlp", mutate(lambda m: m["tensors"][0].pop("dtype")),
+         "$.tensors[0]: missing field 'dtype'"),
+        ("plan_unknown_field.tlp", mutate(lambda m: m["commands"][1].update(extra=1)),
+         "$.commands[1]: unknown field 'extra'"),
+        ("plan_bad_enum.tlp", mutate(lambda m: m["buffers"][2].update(role="scratch")),
+         "$.buffers[2].role: expected one of 'transient', 'weights', 'input', 'output', got 'scratch'"),
+        ("plan_bad_dtype.tlp", mutate(lambda m: m["tensors"][3].update(dtype="f64")),
+         "$.tensors[3].dtype: expected one of"),
+        ("plan_groups_arity.tlp", mutate(lambda m: m["commands"][0].update(groups=[1, 1])),
+         "$.commands[0].groups: expected 3 group counts"),
+        ("plan_u32_range.tlp", mutate(lambda m: m["commands"][0].update(step=1 << 32)),
+         "$.commands[0].step: expected an unsigned 32-bit integer"),
+        ("plan_shader_range.tlp", mutate(lambda m: m["shaders"][0].update(offset=1000)),
+         "$.shaders[0]: SPIR-V range [1000, +20) lies outside the blob section"),
+        ("plan_weights_range.tlp", mutate(lambda m: m["weights"].update(bytes=1 << 63)),
+         "$.weights: range"),
+        ("plan_tensor_outside_buffer.tlp", mutate(lambda m: m["tensors"][3].update(offset=256)),
+         "tensors[3].offset: tensor 'y' [256, +16) does not fit in buffers[3] (16 bytes)"),
+        ("plan_misaligned_offset.tlp", mutate(lambda m: m["tensors"][2].update(offset=64)),
+         "tensors[2].offset: 64 is not a multiple of the alignment 256"),
+        ("plan_alignment.tlp", mutate(lambda m: m.update(alignment=48)),
+         "alignment: 48 is not a power of two"),
+        ("plan_tensor_bytes.tlp", mutate(lambda m: m["tensors"][2].update(bytes=12)),
+         "tensors[2].bytes: 12 but type 1x4xf32 needs 16 bytes"),
+        ("plan_shape_overflow.tlp", mutate(lambda m: m["tensors"][2].update(shape=[1 << 30, 1 << 30])),
+         "tensors[2].shape: element count overflows"),
+        ("plan_zero_dim.tlp", mutate(lambda m: m["tensors"][0].update(shape=[1, 0])),
+         "tensors[0].shape: dimension 1 is 0"),
+        ("plan_buffer_index.tlp", mutate(lambda m: m["tensors"][1].update(buffer=9)),
+         "tensors[1].buffer: index 9 out of range"),
+        ("plan_shader_index.tlp", mutate(lambda m: m["commands"][2].update(shader=5)),
+         "commands[2].shader: index 5 out of range"),
+        ("plan_binding_index.tlp", mutate(lambda m: m["commands"][0].update(bindings=[0, 1, 7])),
+         "commands[0].bindings[2]: tensor index 7 out of range"),
+        ("plan_write_index.tlp", mutate(lambda m: m["commands"][0].update(writes=[3])),
+         "commands[0].writes[0]: binding 3 out of range"),
+        ("plan_zero_groups.tlp", mutate(lambda m: m["commands"][2].update(groups=[1, 0, 1])),
+         "commands[2].groups[1]: group count is 0"),
+        ("plan_release_weight.tlp", mutate(lambda m: m["commands"][3].update(tensor=1)),
+         "commands[3].tensor: release of weight tensor 'w'"),
+        ("plan_input_index.tlp", mutate(lambda m: m.update(inputs=[4])),
+         "inputs[0]: tensor index 4 out of range"),
+        ("plan_output_role.tlp", mutate(lambda m: m.update(outputs=[2])),
+         "outputs[0]: tensor 't' has role transient; expected output"),
+        ("plan_two_weight_buffers.tlp",
+         mutate(lambda m: m["buffers"][2].update(role="weights")),
+         "buffers[2].role: second Weights buffer"),
+        ("plan_weights_size.tlp", mutate(lambda m: m["buffers"][1].update(bytes=32)),
+         "buffers[1].bytes: Weights buffer is 32 bytes but the plan carries 16 bytes of weights"),
+        ("plan_spirv_magic.tlp", tlp(blob=b"\x03\x02\x23\x08" + ok_blob()[4:]),
+         "shaders[0]: shader 'unary' does not start with the SPIR-V magic number"),
+        ("plan_spirv_words.tlp", mutate(lambda m: m["shaders"][0].update(bytes=18)),
+         "$.shaders[0].bytes: 18 is not a whole number of 4-byte SPIR-V words"),
+        ("plan_alias_outside.tlp",
+         mutate(lambda m: m["tensors"].append(dict(tensor("v", "alias", 2, 1, 1), offset=256, aliasOf=2))),
+         "tensors[4].offset: tensor 'v' [256, +16) does not fit in buffers[2] (256 bytes)"),
+        ("plan_alias_target.tlp",
+         mutate(lambda m: m["tensors"].append(dict(tensor("v", "alias", 3, 1, 1), aliasOf=2))),
+         "tensors[4].aliasOf: alias 'v' is not inside the bytes of tensor 't'"),
+        ("plan_alias_on_transient.tlp", mutate(lambda m: m["tensors"][2].update(aliasOf=1)),
+         "tensors[2].aliasOf: 1 on a transient tensor; expected -1"),
+        ("plan_input_buffer_shared.tlp",
+         mutate(lambda m: m["tensors"][3].update(buffer=0, role="input")),
+         "tensors[3].buffer: input buffer 0 already holds tensors[0]"),
+    ]
+
+
+# --- safetensors --------------------------------------------------------------
+def st(header, data, header_len=None):
+    h = header if isinstance(header, bytes) else json.dumps(header).encode()
+    n = len(h) if header_len is None else header_len
+    return struct.pack("<Q", n) + h + data
+
+
+def ok_st_header():
+    return {"__metadata__": {"format": "pt"},
+            "conv1.weight": {"dtype": "F32", "shape": [2, 1, 3, 3], "data_offsets": [0, 72]},
+            "conv1.bias": {"dtype": "F32", "shape": [2], "data_offsets": [72, 80]}}
+
+
+ST_DATA = struct.pack("<20f", *[0.125 * i - 1.0 for i in range(20)])
+
+
+def st_mut(fn, data=ST_DATA):
+    h = ok_st_header()
+    fn(h)
+    return st(h, data)
+
+
+def st_files():
+    ok = st(ok_st_header(), ST_DATA)
+    w = lambda **kw: (lambda h: h["conv1.weight"].update(**kw))
+    return [
+        ("ok.safetensors", ok, "(valid baseline: reads without error)"),
+        ("st_short.safetensors", ok[:5], "a safetensors file starts with an 8-byte header length"),
+        ("st_header_past_end.safetensors", st(ok_st_header(), b"", header_len=4000),
+         "byte offset 0: header length 4000 runs past the end of the file"),
+        ("st_header_huge.safetensors", struct.pack("<Q", 1 << 62) + ok[8:],
+         "is larger than the limit of 100000000 bytes"),
+        ("st_json_syntax.safetensors", st(b'{"conv1.bias": {"dtype": "F32",, }}', b""),
+         "byte offset 39 (JSON header line 1, column 32): invalid JSON"),
+        ("st_not_object.safetensors", st([1, 2], b""),
+         "byte offset 8: the JSON header must be an object of tensors, got an array"),
+        ("st_entry_not_object.safetensors", st_mut(lambda h: h.update({"conv1.bias": [72, 80]})),
+         "tensor 'conv1.bias': expected an object"),
+        ("st_size_mismatch.safetensors",
+         st({"conv1.weight": {"dtype": "F32", "shape": [16, 1, 3, 3], "data_offsets": [0, 100]}},
+            b"\0" * 100),
+         "tensor 'conv1.weight': data_offsets [0, 100] but shape 16x1x3x3 of F32 needs 576 bytes"),
+        ("st_overlap.safetensors", st_mut(lambda h: h["conv1.bias"].update(data_offsets=[64, 72])),
+         "tensors 'conv1.weight' [0, 72) and 'conv1.bias' [64, 72) overlap"),
+        ("st_hole.safetensors", st_mut(lambda h: h["conv1.bias"].update(data_offsets=[76, 84]),
+                                       data=ST_DATA + b"\0" * 4),
+         "data bytes [72, 76) belong to no tensor"),
+        ("st_past_end.safetensors", st_mut(lambda h: h["conv1.bias"].update(data_offsets=[72, 800])),
+         "tensor 'conv1.bias': data_offsets [72, 800] run past the end of the data section (80 bytes)"),
+        ("st_begin_after_end.safetensors", st_mut(lambda h: h["conv1.bias"].update(data_offsets=[80, 72])),
+         "tensor 'conv1.bias': data_offsets [80, 72]: begin is after end"),
+        ("st_offsets_arity.safetensors", st_mut(lambda h: h["conv1.bias"].update(data_offsets=[72])),
+         "field 'data_offsets': expected [begin, end]"),
+        ("st_unknown_dtype.safetensors", st_mut(w(dtype="F33")),
+         "tensor 'conv1.weight': unknown dtype 'F33'"),
+        ("st_bf16.safetensors", st_mut(w(dtype="BF16")),
+         "tensor 'conv1.weight': dtype BF16 is not supported by tlc"),
+        ("st_f64.safetensors", st_mut(w(dtype="F64")), "dtype F64 is not supported by tlc"),
+        ("st_shape_overflow.safetensors", st_mut(w(shape=[1 << 31, 1 << 31, 4])),
+         "tensor 'conv1.weight': shape [2147483648x2147483648x4]: element count overflows"),
+        ("st_zero_dim.safetensors", st_mut(w(shape=[2, 0, 3, 3])),
+         "tensor 'conv1.weight': shape [2x0x3x3]: dimension 1 is 0"),
+        ("st_negative_dim.safetensors", st_mut(w(shape=[2, -1, 3, 3])),
+         "field 'shape': element 1: expected a non-negative integer, got -1"),
+        ("st_shape_kind.safetensors", st_mut(w(shape="2x1x3x3")),
+         "field 'shape': expected an array of integers, got a string"),
+        ("st_missing_dtype.safetensors", st_mut(lambda h: h["conv1.weight"].pop("dtype")),
+         "tensor 'conv1.weight': missing field 'dtype'"),
+        ("st_unknown_field.safetensors", st_mut(w(layout="nchw")),
+         "tensor 'conv1.weight': unknown field 'layout'"),
+        ("st_metadata_kind.safetensors", st_mut(lambda h: h["__metadata__"].update(epochs=3)),
+         "__metadata__: 'epochs': expected a string, got 3"),
+        ("st_bad_utf8.safetensors", st(b'{"conv1.b\xffas": {}}', b""), "invalid JSON"),
+    ]
+
+
+# --- npy ----------------------------------------------------------------------
+NPY_DATA = struct.pack("<6f", -1.0, -0.5, 0.0, 0.5, 1.0, 1.5)
+
+
+def npy(header, data=NPY_DATA, major=1, minor=0, magic=b"\x93NUMPY", header_len=None):
+    """A .npy file with the literal header text (padded like NumPy does)."""
+    h = header.encode("latin1") if isinstance(header, str) else header
+    lenfmt = "<H" if major == 1 else "<I"
+    prefix = 6 + 2 + struct.calcsize(lenfmt)
+    pad = (64 - (prefix + len(h) + 1) % 64) % 64
+    h = h + b" " * pad + b"\n"
+    n = len(h) if header_len is None else header_len
+    return magic + bytes([major, minor]) + struct.pack(lenfmt, n) + h + data
+
+
+OK_NPY_HEADER = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"
+
+
+def npy_files():
+    ok = npy(OK_NPY_HEADER)
+    hdr = lambda **kw: OK_NPY_HEADER.replace("'<f4'", kw.get("descr", "'<f4'")).replace(
+        "False", kw.get("fortran", "False")).replace("(2, 3)", kw.get("shape", "(2, 3)"))
+    return [
+        ("ok.npy", ok, "(valid baseline: reads without error)"),
+        ("npy_bad_magic.npy", npy(OK_NPY_HEADER, magic=b"\x93NUMPI"), "byte offset 0: bad magic"),
+        ("npy_short.npy", ok[:7], "byte offset 0: bad magic"),
+        ("npy_version_4.npy", npy(OK_NPY_HEADER, major=4), "byte offset 6: unsupported .npy format version 4.0"),
+        ("npy_version_1_1.npy", npy(OK_NPY_HEADER, minor=1), "unsupported .npy format version 1.1"),
+        ("npy_header_past_end.npy", npy(OK_NPY_HEADER, header_len=5000),
+         "byte offset 8: header length 5000 runs past the end of the file"),
+        ("npy_fortran.npy", npy(hdr(fortran="True")), "byte offset 44: header: fortran_order is True"),
+        ("npy_big_endian.npy", npy(hdr(descr="'>f4'")),
+         "byte offset 20: header: big-endian dtype '>f4' is not supported"),
+        ("npy_complex.npy", npy(hdr(descr="'<c8'")), "unsupported dtype '<c8'"),
+        ("npy_structured.npy", npy(hdr(descr="[('a', '<f4')]")),
+         "byte offset 20: header: expected a string, True, False or a shape tuple, found '['"),
+        ("npy_truncated_data.npy", ok[:-5],
+         "byte offset 128: data is 19 bytes but shape (2, 3) of '<f4' needs 24 bytes"),
+        ("npy_trailing.npy", ok + b"garbage", "byte offset 152: 7 bytes of trailing garbage"),
+        ("npy_not_dict.npy", npy("[('descr', '<f4')]"), "byte offset 10: header: expected '{'"),
+        ("npy_missing_key.npy", npy("{'descr': '<f4', 'fortran_order': False}"),
+         "header: missing key 'shape'"),
+        ("npy_unknown_key.npy", npy(OK_NPY_HEADER.replace("}", "'order': 'C', }")),
+         "header: unknown key 'order'"),
+        ("npy_duplicate_key.npy", npy(OK_NPY_HEADER.replace("}", "'shape': (6,), }")),
+         "header: duplicate key 'shape'"),
+        ("npy_not_tuple.npy", npy(hdr(shape="(6)"), data=NPY_DATA), "'(6)' is not a tuple"),
+        ("npy_shape_list.npy", npy(hdr(shape="[2, 3]")),
+         "expected a string, True, False or a shape tuple, found '['"),
+        ("npy_negative_dim.npy", npy(hdr(shape="(-2, 3)")),
+         "byte offset 61: header: expected a non-negative integer, found '-'"),
+        ("npy_zero_dim.npy", npy(hdr(shape="(0, 3)"), data=b""), "shape (0, 3): dimension 0 is 0"),
+        ("npy_shape_overflow.npy", npy(hdr(shape="(1048576, 1048576, 4)"), data=b""),
+         "element count overflows"),
+        ("npy_huge_dim.npy", npy(hdr(shape="(99999999999999999999999, 3)"), data=b""),
+         "dimension is larger than 2^40"),
+        ("npy_unterminated.npy", npy("{'descr': '<f4, 'fortran_order': False, 'shape': (2, 3), }"),
+         "byte offset 27: header: expected ',' or '}', found 'f'"),
+        ("npy_open_string.npy", npy("{'descr"), "byte offset 11: header: unterminated string"),
+        ("npy_after_dict.npy", npy(OK_NPY_HEADER + " x"), "expected only spaces after the header dict"),
+        ("npy_fortran_kind.npy", npy(hdr(fortran="0")), "expected a string, True, False or a shape tuple"),
+    ]
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "tests", "bad")
+    os.makedirs(out, exist_ok=True)
+    groups = [(".tlp compiled plans (codegen/PlanFile.cpp)", plan_files()),
+              ("safetensors weights (ir/Safetensors.cpp)", st_files()),
+              (".npy arrays (ir/Npy.cpp)", npy_files())]
+    lines = ["# tests/bad: malformed inputs",
+             "",
+             "Generated by `tools/make_bad_inputs.py` (do not edit by hand; rerun the",
+             "script). Each file is one mutation of the valid baseline of its format",
+             "(`ok_plan.tlp`, `ok.safetensors`, `ok.npy`). The unit tests",
+             "(`tests/unit/*BadInputsTest.cpp`) read every file in this directory and",
+             "assert that the reader fails with an error that names the file and",
+             "contains the phrase below (byte offsets and JSON paths included).",
+             ""]
+    for title, files in groups:
+        lines += ["## " + title, "", "| file | expected error contains |", "|---|---|"]
+        for name, data, phrase in files:
+            with open(os.path.join(out, name), "wb") as f:
+                f.write(bytes(data))
+            lines.append("| `%s` | %s |" % (name, phrase.replace("|", "\\|")))
+        lines.append("")
+    with open(os.path.join(out, "README.md"), "w") as f:
+        f.write("\n".join(lines))
+    print("wrote %d files to %s" % (sum(len(g[1]) for g in groups), out))
+
+
+if __name__ == "__main__":
+    main()
