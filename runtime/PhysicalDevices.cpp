@@ -19,6 +19,20 @@ using namespace llvm;
 
 namespace tlc {
 
+/// Whether instance layer \p layer provides instance extension \p ext.
+static bool layerHasExtension(const char *layer, const char *ext) {
+  uint32_t n = 0;
+  if (vkEnumerateInstanceExtensionProperties(layer, &n, nullptr) != VK_SUCCESS)
+    return false;
+  SmallVector<VkExtensionProperties, 8> exts(n);
+  if (vkEnumerateInstanceExtensionProperties(layer, &n, exts.data()) < 0)
+    return false;
+  for (uint32_t i = 0; i < n; ++i)
+    if (StringRef(exts[i].extensionName) == ext)
+      return true;
+  return false;
+}
+
 Expected<VkInstance>
 createInstance(bool validation,
                const VkDebugUtilsMessengerCreateInfoEXT *messengerInfo) {
@@ -41,16 +55,32 @@ createInstance(bool validation,
   app.apiVersion = kTlcVulkanApiVersion;
 
   const char *layers[] = {kValidationLayerName};
-  const char *extensions[] = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
+  SmallVector<const char *, 2> extensions = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
+  // Synchronization validation checks the barriers of every recorded command
+  // buffer (missing barriers between dependent dispatches, transfer/compute
+  // hazards); the core checks do not.
+  VkValidationFeatureEnableEXT syncValidation =
+      VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+  VkValidationFeaturesEXT features = {};
+  features.sType = VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT;
+  features.enabledValidationFeatureCount = 1;
+  features.pEnabledValidationFeatures = &syncValidation;
+  features.pNext = messengerInfo;
+
   VkInstanceCreateInfo ci = {};
   ci.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
   ci.pApplicationInfo = &app;
   if (validation) {
     ci.enabledLayerCount = 1;
     ci.ppEnabledLayerNames = layers;
-    ci.enabledExtensionCount = 1;
-    ci.ppEnabledExtensionNames = extensions;
     ci.pNext = messengerInfo;
+    if (layerHasExtension(kValidationLayerName,
+                          VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME)) {
+      extensions.push_back(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+      ci.pNext = &features;
+    }
+    ci.enabledExtensionCount = uint32_t(extensions.size());
+    ci.ppEnabledExtensionNames = extensions.data();
   }
   VkInstance instance = VK_NULL_HANDLE;
   VkResult r = vkCreateInstance(&ci, nullptr, &instance);

@@ -23,7 +23,9 @@ namespace tlc {
 constexpr uint32_t kTlcVulkanApiVersion = VK_API_VERSION_1_1;
 
 /// Creates a Vulkan 1.1 instance. With \p validation, enables
-/// VK_LAYER_KHRONOS_validation and VK_EXT_debug_utils, and chains
+/// VK_LAYER_KHRONOS_validation (with its synchronization validation, through
+/// VK_EXT_validation_features when the layer has it) and VK_EXT_debug_utils,
+/// and chains
 /// \p messengerInfo (may be null) into the create info so that messages of
 /// vkCreateInstance/vkDestroyInstance are reported too. Errors: no loader or
 /// driver (VK_ERROR_INCOMPATIBLE_DRIVER), loader older than Vulkan 1.1.

@@ -196,3 +196,22 @@ TEST(RuntimeDevice, LeakDetectionWorks) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(RuntimeDevice, MissingBarrierIsReportedBySyncValidation) {
+  // The zero-message assertions of the other tests can fail: a plan whose
+  // second dispatch reads the first one's output without a Barrier command
+  // is a read-after-write hazard that the validation layer reports.
+  auto device = makeTestDevice();
+  ASSERT_NE(device, nullptr);
+  Plan plan = chainPlan(1000);
+  plan.commands.erase(plan.commands.begin() + 1); // the Barrier
+  ASSERT_EQ(plan.commands[1].kind, CommandKind::Dispatch);
+  auto lp = LoadedPlan::load(*device, plan);
+  ASSERT_TRUE(bool(lp)) << llvm::toString(lp.takeError());
+  ASSERT_FALSE(bool((*lp)->run()));
+  EXPECT_GT(device->counters().validationMessages, 0u);
+}
+
+} // namespace
