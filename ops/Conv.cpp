@@ -6,7 +6,7 @@
 //                     W[m, c, kh, kw],  g = m / (M/group),
 //   ih = oh*strideH - padTop + kh*dilationH (zero outside the input), same
 //   for w. auto_pad other than NOTSET is rejected.
-// Shader: shaders/conv2d.comp, one invocation per output element.
+// Shader: shaders/conv2d.comp, one invocation per 4x4 block of outputs.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
@@ -168,19 +168,24 @@ static void convLower(const Node &node, ArrayRef<TensorType> in,
   bool hasBias = in.size() == 3;
   DispatchDesc d;
   d.shader = "conv2d";
-  uint64_t total = uint64_t(out[0].numElements());
+  // One invocation per block of 4 output channels x 4 output columns; keep
+  // in sync with shaders/conv2d.comp.
+  constexpr uint64_t kBlock = 4;
+  uint64_t blocks = uint64_t(p.n) * uint64_t(p.group) *
+                    ceilDiv(uint64_t(p.m / p.group), kBlock) *
+                    uint64_t(w.out[0]) * ceilDiv(uint64_t(w.out[1]), kBlock);
   d.specConstants = {
       uint32_t(p.n),           uint32_t(p.c),           uint32_t(p.h),
       uint32_t(p.w),           uint32_t(p.m),           uint32_t(w.out[0]),
       uint32_t(w.out[1]),      uint32_t(w.kernel[0]),   uint32_t(w.kernel[1]),
       uint32_t(w.stride[0]),   uint32_t(w.stride[1]),   uint32_t(w.padBegin[0]),
       uint32_t(w.padBegin[1]), uint32_t(w.dilation[0]), uint32_t(w.dilation[1]),
-      uint32_t(p.group),       uint32_t(hasBias),       uint32_t(total)};
+      uint32_t(p.group),       uint32_t(hasBias),       uint32_t(blocks)};
   // Binding 2 is the bias; without one, X is bound there and never read.
   unsigned outIdx = unsigned(in.size());
   d.operands = {0, 1, hasBias ? 2u : 0u, outIdx};
   d.writes = {3};
-  setGrid1D(d, total, 64);
+  setGrid1D(d, blocks, 64);
   dispatches.push_back(d);
 }
 

@@ -10,7 +10,7 @@ namespace tlc {
 
 /// Edge of the square output tile one workgroup computes; keep in sync with
 /// TILE in shaders/gemm.comp.
-static constexpr uint32_t kGemmTile = 16;
+static constexpr uint32_t kGemmTile = 32;
 
 DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
                              unsigned c, unsigned y) {

@@ -21,14 +21,11 @@ Error checkInputCount(ArrayRef<InputInfo> in, unsigned min, unsigned max) {
                  ", got " + Twine(in.size()));
 }
 
-Error checkOutputCount(const Node &node, unsigned n, StringRef why) {
-  if (node.outputs.size() == n)
+Error checkMaxOutputs(const Node &node, unsigned n, StringRef why) {
+  if (node.outputs.size() <= n)
     return Error::success();
-  if (node.outputs.size() > n)
-    return opError("node lists " + Twine(node.outputs.size()) +
-                   " outputs; only " + Twine(n) + " supported (" + why + ")");
-  return opError("expected " + Twine(n) + " output(s), node lists " +
-                 Twine(node.outputs.size()));
+  return opError("node lists " + Twine(node.outputs.size()) +
+                 " outputs; only " + Twine(n) + " supported (" + why + ")");
 }
 
 Error checkF32(ArrayRef<InputInfo> in, unsigned idx, StringRef what) {

@@ -24,18 +24,18 @@ llvm::Error opError(const llvm::Twine &message);
 llvm::Error checkInputCount(llvm::ArrayRef<InputInfo> in, unsigned min,
                             unsigned max);
 
-/// Errors unless the node lists exactly \p n outputs; \p why explains what
-/// is unsupported about the others (e.g. "the Indices output").
-llvm::Error checkOutputCount(const Node &node, unsigned n,
-                             llvm::StringRef why);
+/// Errors when the node lists more than \p n outputs; \p why explains what
+/// is unsupported about the others (e.g. "the Indices output"). Fewer
+/// outputs are left to the caller, which compares the counts.
+llvm::Error checkMaxOutputs(const Node &node, unsigned n, llvm::StringRef why);
 
 /// Errors unless input \p idx (called \p what, e.g. "X") has dtype f32.
 llvm::Error checkF32(llvm::ArrayRef<InputInfo> in, unsigned idx,
                      llvm::StringRef what);
 
 /// Errors unless \p t has rank \p rank: "X must have rank 4 (NCHW), got 3".
-llvm::Error checkRank(const TensorType &t, unsigned rank,
-                      llvm::StringRef what, llvm::StringRef layout = "");
+llvm::Error checkRank(const TensorType &t, unsigned rank, llvm::StringRef what,
+                      llvm::StringRef layout = "");
 
 /// ONNX axis in [-rank, rank-1] mapped to [0, rank-1]; errors when out of
 /// range. \p attr names the attribute for the message.

@@ -79,10 +79,10 @@ Error inferPool2DTypes(const Node &node, PoolMode mode, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkF32(in, 0, "X"))
     return e;
-  if (Error e = checkOutputCount(node, 1,
-                                 mode == PoolMode::Max
-                                     ? "the Indices output is not supported"
-                                     : "AveragePool has one output"))
+  if (Error e = checkMaxOutputs(node, 1,
+                                mode == PoolMode::Max
+                                    ? "the Indices output is not supported"
+                                    : "AveragePool has one output"))
     return e;
   Expected<Pool2DParams> p = parsePool2D(node, mode, {in[0].type});
   if (!p)

@@ -1,5 +1,12 @@
 // 2-D convolution, NCHW, grouped and dilated (ops/Conv.cpp).
-// One invocation per output element Y[n, m, oh, ow].
+// Register tiling: each invocation computes a block of 4 output channels
+// (within one group) x 4 consecutive output columns of one output row, so
+// every loaded input element feeds 4 multiply-adds and every loaded weight
+// 4 more. Blocks that stick out past the group's channels or the row's end
+// compute on clamped (valid) indices and skip those stores. Input elements
+// in the padding read a clamped address and are replaced by zero.
+// Invocation order, fastest first: column block, row, channel block, group,
+// image.
 // Bindings: 0 = X [N,C,H,W], 1 = W [M,C/G,KH,KW], 2 = B [M] (read only when
 // HAS_B), 3 = Y [N,M,OH,OW].
 #version 450
@@ -21,39 +28,64 @@ layout(constant_id = 13) const uint DH = 1;
 layout(constant_id = 14) const uint DW = 1;
 layout(constant_id = 15) const uint G = 1;
 layout(constant_id = 16) const uint HAS_B = 0;
-layout(constant_id = 17) const uint TOTAL = 1;
+layout(constant_id = 17) const uint TOTAL = 1; // invocations (blocks)
 layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
 layout(set = 0, binding = 1) readonly buffer WBuf { float w[]; };
 layout(set = 0, binding = 2) readonly buffer BBuf { float b[]; };
 layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
 
+const uint CG = C / G;          // input channels per group
+const uint MG = M / G;          // output channels per group
+const uint OWB = (OW + 3u) / 4u; // column blocks per row
+const uint MB = (MG + 3u) / 4u;  // channel blocks per group
+
 void main() {
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
   if (i >= TOTAL) return;
-  uint ow = i % OW;
-  uint t = i / OW;
+  uint owb = i % OWB;
+  uint t = i / OWB;
   uint oh = t % OH;
   t /= OH;
-  uint m = t % M;
-  uint n = t / M;
-  const uint CG = C / G;
-  uint c0 = (m / (M / G)) * CG;
-  // Signed window origin: may start in the padding.
+  uint mb = t % MB;
+  t /= MB;
+  uint g = t % G;
+  uint n = t / G;
+
+  uint ms[4];
+  float acc[4][4];
+  for (uint j = 0u; j < 4u; ++j) {
+    ms[j] = g * MG + min(mb * 4u + j, MG - 1u);
+    float bias = HAS_B != 0u ? b[ms[j]] : 0.0;
+    for (uint p = 0u; p < 4u; ++p) acc[j][p] = bias;
+  }
+  int iw0 = int(owb * 4u * SW) - int(PL);
   int ih0 = int(oh * SH) - int(PT);
-  int iw0 = int(ow * SW) - int(PL);
-  float acc = HAS_B != 0u ? b[m] : 0.0;
   for (uint c = 0u; c < CG; ++c) {
-    uint xBase = (n * C + c0 + c) * H * W;
-    uint wBase = (m * CG + c) * KH * KW;
+    uint xBase = (n * C + g * CG + c) * H * W;
     for (uint u = 0u; u < KH; ++u) {
       int ih = ih0 + int(u * DH);
       if (ih < 0 || ih >= int(H)) continue;
+      uint rowBase = xBase + uint(ih) * W;
       for (uint v = 0u; v < KW; ++v) {
-        int iw = iw0 + int(v * DW);
-        if (iw < 0 || iw >= int(W)) continue;
-        acc += x[xBase + uint(ih) * W + uint(iw)] * w[wBase + u * KW + v];
+        float xv[4];
+        for (uint p = 0u; p < 4u; ++p) {
+          int iw = iw0 + int(p * SW + v * DW);
+          float val = x[rowBase + uint(clamp(iw, 0, int(W) - 1))];
+          xv[p] = (iw >= 0 && iw < int(W)) ? val : 0.0;
+        }
+        for (uint j = 0u; j < 4u; ++j) {
+          float wv = w[((ms[j] * CG + c) * KH + u) * KW + v];
+          for (uint p = 0u; p < 4u; ++p) acc[j][p] += wv * xv[p];
+        }
       }
     }
   }
-  y[i] = acc;
+  for (uint j = 0u; j < 4u; ++j) {
+    if (mb * 4u + j >= MG) break;
+    uint yRow = ((n * M + ms[j]) * OH + oh) * OW;
+    for (uint p = 0u; p < 4u; ++p) {
+      uint ow = owb * 4u + p;
+      if (ow < OW) y[yRow + ow] = acc[j][p];
+    }
+  }
 }

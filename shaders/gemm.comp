@@ -1,12 +1,17 @@
-// Batched, tiled matrix multiply (ops/GemmKernel.h, used by Gemm and MatMul):
+// Batched matrix multiply (ops/GemmKernel.h, used by Gemm and MatMul):
 //   Y[b] = ALPHA * op(A[b]) * op(B[b]) + BETA * C
-// Each 16x16 workgroup computes one 16x16 output tile, staging 16x16 tiles
-// of A and B in shared memory. Workgroups loop over tiles and batches beyond
-// the dispatched group counts (which are capped at 65535).
+// Register tiling: each invocation accumulates a 4x4 block of outputs (rows
+// ly + 8i, columns lx + 8j of its workgroup's 32x32 tile), so every loaded
+// element of A and B feeds four multiply-adds. No shared memory: on CPU
+// implementations (lavapipe) shared memory is plain memory plus barrier
+// costs, and on GPUs the 4x4 reuse goes through the caches. Out-of-range
+// rows/columns read a clamped (valid) index and are not stored. Workgroups
+// loop over tiles and batches beyond the dispatched group counts (which are
+// capped at 65535).
 // Bindings: 0 = A, 1 = B, 2 = C (read only when HAS_C), 3 = Y.
 #version 450
-#define TILE 16u
-layout(local_size_x = 16, local_size_y = 16) in;
+#define TILE 32u
+layout(local_size_x = 8, local_size_y = 8) in;
 layout(constant_id = 0) const uint M = 1;
 layout(constant_id = 1) const uint N = 1;
 layout(constant_id = 2) const uint K = 1;
@@ -35,19 +40,6 @@ layout(set = 0, binding = 1) readonly buffer BBuf { float b[]; };
 layout(set = 0, binding = 2) readonly buffer CBuf { float c[]; };
 layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
 
-shared float tileA[TILE][TILE + 1u];
-shared float tileB[TILE][TILE + 1u];
-
-float loadA(uint base, uint row, uint k) {
-  if (row >= M || k >= K) return 0.0;
-  return TRANS_A != 0u ? a[base + k * M + row] : a[base + row * K + k];
-}
-
-float loadB(uint base, uint k, uint col) {
-  if (k >= K || col >= N) return 0.0;
-  return TRANS_B != 0u ? b[base + col * K + k] : b[base + k * N + col];
-}
-
 void main() {
   const float alpha = uintBitsToFloat(ALPHA_BITS);
   const float beta = uintBitsToFloat(BETA_BITS);
@@ -64,20 +56,39 @@ void main() {
     uint yBase = bt * M * N;
     for (uint tm = gl_WorkGroupID.y; tm < tilesM; tm += gl_NumWorkGroups.y) {
       for (uint tn = gl_WorkGroupID.x; tn < tilesN; tn += gl_NumWorkGroups.x) {
-        uint row = tm * TILE + ly, col = tn * TILE + lx;
-        float acc = 0.0;
-        for (uint k0 = 0u; k0 < K; k0 += TILE) {
-          tileA[ly][lx] = loadA(aBase, row, k0 + lx);
-          tileB[ly][lx] = loadB(bBase, k0 + ly, col);
-          barrier();
-          for (uint kk = 0u; kk < TILE; ++kk)
-            acc += tileA[ly][kk] * tileB[kk][lx];
-          barrier();
+        uint rows[4], cols[4];
+        // Offsets of the first element of each row of op(A) / column of
+        // op(B), and the step between consecutive k.
+        uint aOff[4], bOff[4];
+        for (uint i = 0u; i < 4u; ++i) {
+          rows[i] = tm * TILE + ly + 8u * i;
+          cols[i] = tn * TILE + lx + 8u * i;
+          uint rc = min(rows[i], M - 1u), cc = min(cols[i], N - 1u);
+          aOff[i] = aBase + (TRANS_A != 0u ? rc : rc * K);
+          bOff[i] = bBase + (TRANS_B != 0u ? cc * K : cc);
         }
-        if (row < M && col < N) {
-          float v = alpha * acc;
-          if (HAS_C != 0u) v += beta * c[row * C_SM + col * C_SN];
-          y[yBase + row * N + col] = v;
+        const uint aStep = TRANS_A != 0u ? M : 1u;
+        const uint bStep = TRANS_B != 0u ? 1u : N;
+        float acc[4][4];
+        for (uint i = 0u; i < 4u; ++i)
+          for (uint j = 0u; j < 4u; ++j) acc[i][j] = 0.0;
+        for (uint k = 0u; k < K; ++k) {
+          float av[4], bv[4];
+          for (uint i = 0u; i < 4u; ++i) {
+            av[i] = a[aOff[i] + k * aStep];
+            bv[i] = b[bOff[i] + k * bStep];
+          }
+          for (uint i = 0u; i < 4u; ++i)
+            for (uint j = 0u; j < 4u; ++j) acc[i][j] += av[i] * bv[j];
+        }
+        for (uint i = 0u; i < 4u; ++i) {
+          if (rows[i] >= M) continue;
+          for (uint j = 0u; j < 4u; ++j) {
+            if (cols[j] >= N) continue;
+            float v = alpha * acc[i][j];
+            if (HAS_C != 0u) v += beta * c[rows[i] * C_SM + cols[j] * C_SN];
+            y[yBase + rows[i] * N + cols[j]] = v;
+          }
         }
       }
     }
