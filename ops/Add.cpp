@@ -22,7 +22,10 @@ static void addLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(lowerBinary(BinaryOpCode::Add, in[0], in[1], out[0]));
 }
 
-const OpDef kAddOp = {"Add", inferBinaryTypes, addReference, addLower,
+const OpDef kAddOp = {"Add",
+                      inferBinaryTypes,
+                      addReference,
+                      addLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}}};
 
 } // namespace tlc

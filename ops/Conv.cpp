@@ -36,6 +36,8 @@ static Expected<ConvParams> parseConv(const Node &node,
   for (unsigned i = 0; i < in.size(); ++i)
     if (Error e = checkF32(in, i, names[i]))
       return e;
+  if (Error e = checkInputsFit32(in))
+    return e;
   const TensorType &x = in[0].type, &wt = in[1].type;
   if (Error e = checkRank(x, 4, "X", "NCHW"))
     return e;

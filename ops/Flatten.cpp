@@ -19,6 +19,8 @@ static Error flattenInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkF32(in, 0, "input"))
     return e;
+  if (Error e = checkFits32(in[0].type, "input"))
+    return e;
   Expected<int64_t> axis = node.attrs.getInt("axis", 1);
   if (!axis)
     return axis.takeError();
@@ -48,8 +50,10 @@ static void flattenLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(lowerUnary(UnaryOpCode::Copy, out[0].numElements()));
 }
 
-const OpDef kFlattenOp = {"Flatten", flattenInferTypes, flattenReference,
+const OpDef kFlattenOp = {"Flatten",
+                          flattenInferTypes,
+                          flattenReference,
                           flattenLower,
-    {/*isView=*/true, /*inPlaceInputs=*/{}}};
+                          {/*isView=*/true, /*inPlaceInputs=*/{}}};
 
 } // namespace tlc

@@ -92,6 +92,8 @@ static Error gemmInferTypes(const Node &node, ArrayRef<InputInfo> in,
       return e;
     types.push_back(in[i].type);
   }
+  if (Error e = checkInputsFit32(in))
+    return e;
   Expected<GemmParams> p = parseGemm(node, types);
   if (!p)
     return p.takeError();

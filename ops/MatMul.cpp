@@ -65,6 +65,8 @@ static Error matMulInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkF32(in, 1, "B"))
     return e;
+  if (Error e = checkInputsFit32(in))
+    return e;
   Expected<MatMulParams> p = parseMatMul({in[0].type, in[1].type});
   if (!p)
     return p.takeError();

@@ -22,7 +22,10 @@ static void mulLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(lowerBinary(BinaryOpCode::Mul, in[0], in[1], out[0]));
 }
 
-const OpDef kMulOp = {"Mul", inferBinaryTypes, mulReference, mulLower,
+const OpDef kMulOp = {"Mul",
+                      inferBinaryTypes,
+                      mulReference,
+                      mulLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}}};
 
 } // namespace tlc

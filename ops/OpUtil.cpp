@@ -71,10 +71,20 @@ Expected<std::vector<int64_t>> getIntList(const Attributes &attrs,
 }
 
 Error checkFits32(const TensorType &t, StringRef what) {
-  if (uint64_t(t.numElements()) <= 0xffffffffull)
+  Expected<int64_t> n = checkedNumElements(t.shape);
+  if (!n)
+    return opError(what + " " + t.str() + ": " + toString(n.takeError()));
+  if (uint64_t(*n) <= 0xffffffffull)
     return Error::success();
   return opError(what + " " + t.str() +
                  " has more than 2^32-1 elements; shaders index with 32 bits");
+}
+
+Error checkInputsFit32(ArrayRef<InputInfo> in) {
+  for (size_t i = 0; i < in.size(); ++i)
+    if (Error e = checkFits32(in[i].type, "input " + std::to_string(i)))
+      return e;
+  return Error::success();
 }
 
 Shape rowMajorStrides(ArrayRef<int64_t> shape) {

@@ -49,8 +49,18 @@ getIntList(const Attributes &attrs, llvm::StringRef name, size_t count,
            std::vector<int64_t> def, int64_t minValue);
 
 /// Errors unless \p t has at most 2^32-1 elements: shaders index tensors
-/// with 32-bit integers (specialization constants are 32-bit).
+/// with 32-bit integers (specialization constants are 32-bit). Also errors
+/// on a dim < 1 or a count over 2^40 (checkedNumElements), so callers may
+/// pass a shape they just computed.
 llvm::Error checkFits32(const TensorType &t, llvm::StringRef what);
+
+/// checkFits32 for every input ("input 2 ...").
+llvm::Error checkInputsFit32(llvm::ArrayRef<InputInfo> in);
+
+/// Largest kernel size, stride, pad or dilation tlc accepts (2^31-1): they
+/// reach the shaders as 32-bit constants, and the bound keeps the window
+/// arithmetic far from 64-bit overflow.
+constexpr int64_t kMaxWindowValue = 0x7fffffff;
 
 /// Row-major element strides of \p shape (innermost stride 1).
 Shape rowMajorStrides(llvm::ArrayRef<int64_t> shape);

@@ -84,6 +84,8 @@ Error inferPool2DTypes(const Node &node, PoolMode mode, ArrayRef<InputInfo> in,
                                     ? "the Indices output is not supported"
                                     : "AveragePool has one output"))
     return e;
+  if (Error e = checkInputsFit32(in))
+    return e;
   Expected<Pool2DParams> p = parsePool2D(node, mode, {in[0].type});
   if (!p)
     return p.takeError();

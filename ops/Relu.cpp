@@ -25,7 +25,10 @@ static void reluLower(const Node &node, ArrayRef<TensorType> in,
   d.push_back(lowerUnary(UnaryOpCode::Relu, out[0].numElements()));
 }
 
-const OpDef kReluOp = {"Relu", inferUnaryTypes, reluReference, reluLower,
+const OpDef kReluOp = {"Relu",
+                       inferUnaryTypes,
+                       reluReference,
+                       reluLower,
                        {/*isView=*/false, /*inPlaceInputs=*/{0}}};
 
 } // namespace tlc

@@ -24,6 +24,8 @@ static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkF32(in, 0, "data"))
     return e;
+  if (Error e = checkFits32(in[0].type, "input 0 (data)"))
+    return e;
   const TensorType &st = in[1].type;
   if (st.dtype != DType::I64)
     return opError("input 1 (shape) has dtype " + dtypeName(st.dtype) +
@@ -105,8 +107,10 @@ static void reshapeLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(copy);
 }
 
-const OpDef kReshapeOp = {"Reshape", reshapeInferTypes, reshapeReference,
+const OpDef kReshapeOp = {"Reshape",
+                          reshapeInferTypes,
+                          reshapeReference,
                           reshapeLower,
-    {/*isView=*/true, /*inPlaceInputs=*/{}}};
+                          {/*isView=*/true, /*inPlaceInputs=*/{}}};
 
 } // namespace tlc

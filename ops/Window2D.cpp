@@ -29,7 +29,18 @@ Expected<Window2D> parseWindow2D(const Attributes &attrs, int64_t kh,
   if (!allowDilations && ((*dilations)[0] != 1 || (*dilations)[1] != 1))
     return opError("attribute 'dilations' is not supported by this op "
                    "(opset 17); expected it absent or [1, 1]");
+  for (const auto &[name, list] :
+       {std::pair<const char *, const std::vector<int64_t> *>{"strides",
+                                                              &*strides},
+        {"pads", &*pads},
+        {"dilations", &*dilations}})
+    for (size_t i = 0; i < list->size(); ++i)
+      if ((*list)[i] > kMaxWindowValue)
+        return opError(Twine("attribute '") + name + "'[" + Twine(i) + "] is " +
+                       Twine((*list)[i]) + "; expected a value <= 2^31-1");
   for (int d = 0; d < 2; ++d) {
+    if (w.kernel[d] > kMaxWindowValue)
+      return opError("kernel size " + Twine(w.kernel[d]) + " exceeds 2^31-1");
     w.stride[d] = (*strides)[d];
     w.dilation[d] = (*dilations)[d];
     w.padBegin[d] = (*pads)[d];

@@ -128,6 +128,12 @@ TEST(OpConv, ShapeRuleErrors) {
   a.values["strides"] = std::string("2");
   bad(a, {x, w}, "expected a list of integers");
   bad(none, {f32({1, 4, 2, 2}), w}, "larger than the padded input");
+  // Huge values are errors, not overflows.
+  a = convAttrs({1, 1}, {int64_t(1) << 40, 0, 0, 0}, {1, 1}, 1);
+  bad(a, {x, w}, "'pads'[0] is 1099511627776; expected a value <= 2^31-1");
+  a = convAttrs({1, 1}, {0, 0, 0, 0}, {1, int64_t(1) << 33}, 1);
+  bad(a, {x, w}, "'dilations'[1]");
+  bad(none, {f32({1, 4, 1 << 20, 1 << 13}), w}, "more than 2^32-1 elements");
 }
 
 TEST(OpConv, ReferenceMatchesHandComputed) {

@@ -97,6 +97,9 @@ TEST(OpBinary, ShapeRule) {
         "exceeds the supported maximum of 6");
     expectContains(shapeRule(op, Attributes(), {f32({3})}), "expected 2");
     expectContains(
+        shapeRule(op, Attributes(), {f32({1 << 20, 1}), f32({1 << 20})}),
+        "more than 2^32-1 elements");
+    expectContains(
         shapeRule(op, Attributes(), {f32({3}), TensorType{DType::I64, {3}}}),
         "only f32");
   }

@@ -103,6 +103,9 @@ TEST(OpGemm, ShapeRule) {
       "'transA' is 2");
   expectContains(shapeRule("Gemm", none, {f32({7, 5})}), "expected 2 or 3");
   expectContains(
+      shapeRule("Gemm", none, {f32({1 << 20, 8}), f32({8, 1 << 20})}),
+      "more than 2^32-1 elements");
+  expectContains(
       shapeRule("Gemm", none, {f32({7, 5}), TensorType{DType::I32, {5, 3}}}),
       "only f32");
   Attributes badAlpha;
@@ -175,6 +178,9 @@ TEST(OpMatMul, ShapeRule) {
       "at most 4 batch");
   expectContains(shapeRule("MatMul", none, {f32({}), f32({5, 3})}),
                  "rank >= 1");
+  expectContains(shapeRule("MatMul", none,
+                           {f32({1 << 12, 1 << 12, 1, 8}), f32({8, 1 << 10})}),
+                 "more than 2^32-1 elements");
 }
 
 TEST(OpMatMul, ReferenceMatchesHandComputed) {

@@ -155,6 +155,8 @@ TEST(OpPool, ShapeRuleErrors) {
   expectContains(shapeRule("AveragePool", a, {x}), "'count_include_pad' is -1");
   expectContains(shapeRule("GlobalAveragePool", Attributes(), {f32({2, 6})}),
                  "rank >= 3");
+  a = poolAttrs({int64_t(1) << 40, 2}, {1, 1}, {0, 0, 0, 0});
+  expectContains(shapeRule("MaxPool", a, {x}), "exceeds 2^31-1");
 
   // The Indices output of MaxPool is refused by name.
   const OpDef *def = lookupOp("MaxPool");
