@@ -191,6 +191,12 @@ TEST(OpSoftmax, DeviceInnerAxes) {
                                  {{tt::randomTensor({3, 5, 9, 11}, 13)}});
 }
 
+TEST(OpSoftmax, DeviceMoreRowsThanOneGridDimension) {
+  // 70000 rows > 65535 workgroups: the grid spills into its y dimension.
+  expectDeviceMatchesReference("Softmax", Attributes(),
+                               {{tt::randomTensor({70000, 3}, 15)}});
+}
+
 TEST(OpSoftmax, DeviceLargeValues) {
   expectDeviceMatchesReference(
       "Softmax", Attributes(),

@@ -248,6 +248,9 @@ TEST(OpPool, DeviceGlobalAveragePool) {
                                {{tt::randomTensor({3, 5, 9, 11}, 4)}});
   expectDeviceMatchesReference("GlobalAveragePool", Attributes(),
                                {{tt::randomTensor({2, 7, 131}, 5)}});
+  // 70000 planes > 65535 workgroups: the grid spills into its y dimension.
+  expectDeviceMatchesReference("GlobalAveragePool", Attributes(),
+                               {{tt::randomTensor({2, 35000, 1, 3}, 6)}});
 }
 
 } // namespace
