@@ -220,6 +220,76 @@ TEST(OpPool, ReferenceMatchesHandComputed) {
   EXPECT_FLOAT_EQ((*g)[0].data[0], 6.5f);
 }
 
+/// Values computed with PyTorch 1.13.0a0 (torch.nn.functional.avg_pool2d /
+/// max_pool2d) on the 5x7 ramp 1..35, for the corner cases where
+/// conventions differ: ceil_mode windows that run past the padding, with and
+/// without count_include_pad, and dilation.
+TEST(OpPool, ReferenceAndDeviceMatchPyTorchOnCeilModeCorners) {
+  struct Case {
+    const char *op;
+    std::vector<int64_t> kernel, strides, pads, dilations;
+    int64_t countIncludePad;
+    Shape outShape;
+    std::vector<float> expected;
+  };
+  const Case cases[] = {
+      {"AveragePool",
+       {3, 3},
+       {2, 2},
+       {1, 1, 1, 1},
+       {},
+       1,
+       {1, 1, 3, 4},
+       {2.222222328186035f, 4.333333492279053f, 5.666666507720947f,
+        4.44444465637207f, 10.333333015441895f, 17.0f, 19.0f,
+        13.666666984558105f, 11.55555534362793f, 18.33333396911621f,
+        19.66666603088379f, 13.777777671813965f}},
+      {"AveragePool",
+       {3, 3},
+       {2, 2},
+       {1, 1, 1, 1},
+       {},
+       0,
+       {1, 1, 3, 4},
+       {5.0f, 6.5f, 8.5f, 10.0f, 15.5f, 17.0f, 19.0f, 20.5f, 26.0f, 27.5f,
+        29.5f, 31.0f}},
+      {"AveragePool",
+       {2, 3},
+       {2, 3},
+       {0, 1, 0, 1},
+       {},
+       1,
+       {1, 1, 3, 3},
+       {3.3333332538604736f, 7.5f, 6.666666507720947f, 12.666666984558105f,
+        21.5f, 16.0f, 19.66666603088379f, 32.0f, 23.0f}},
+      {"MaxPool",
+       {2, 2},
+       {2, 2},
+       {1, 1, 1, 1},
+       {2, 1},
+       0,
+       {1, 1, 3, 4},
+       {8, 10, 12, 14, 22, 24, 26, 28, 22, 24, 26, 28}},
+  };
+  for (const Case &c : cases) {
+    Attributes a = poolAttrs(c.kernel, c.strides, c.pads, /*ceilMode=*/1);
+    if (!c.dilations.empty())
+      a.values["dilations"] = c.dilations;
+    if (StringRef(c.op) == "AveragePool")
+      a.values["count_include_pad"] = c.countIncludePad;
+    // The CPU reference and the shader, each against PyTorch.
+    auto ref = tt::runReference(c.op, a, {{ramp(5, 7)}});
+    ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
+    auto dev = tt::runOnDevice(c.op, a, {{ramp(5, 7)}});
+    ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
+    for (const HostTensor &y : {(*ref)[0], (*dev)[0]}) {
+      ASSERT_EQ(y.type, f32(c.outShape)) << c.op;
+      for (size_t i = 0; i < c.expected.size(); ++i)
+        EXPECT_NEAR(y.data[i], c.expected[i], 1e-5) << c.op << " element " << i;
+    }
+  }
+}
+
 TEST(OpPool, DeviceMaxPool) {
   expectDeviceMatchesReference("MaxPool",
                                poolAttrs({2, 2}, {2, 2}, {0, 0, 0, 0}),
