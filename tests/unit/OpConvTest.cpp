@@ -172,6 +172,32 @@ TEST(OpConv, ReferenceMatchesHandComputed) {
   EXPECT_EQ((*gy)[0].data, (std::vector<float>{1, 2, 30, 40}));
 }
 
+/// Values computed with PyTorch 1.13.0a0: torch.nn.functional.pad(x, (0, 1,
+/// 1, 0)) then conv2d(stride=(1, 2), dilation=(2, 1), groups=2), with
+/// x = arange(40) / 8 as 1x2x4x5 and the weights and bias below.
+TEST(OpConv, ReferenceAndDeviceMatchPyTorch) {
+  std::vector<float> xs(40);
+  for (size_t i = 0; i < xs.size(); ++i)
+    xs[i] = float(i) / 8.0f;
+  std::vector<OpOperand> operands = {
+      {tensor({1, 2, 4, 5}, xs)},
+      {tensor({4, 1, 3, 1}, {1, -1, 2, 0.5, -2, 1, 0, 3, 1, 1, -1, 2}), true},
+      {tensor({4}, {0.5, -0.5, 1.0, 0.0}), true}};
+  Attributes a = convAttrs({1, 2}, {1, 0, 0, 1}, {2, 1}, 2);
+  const std::vector<float> expected = {3.625,  3.875,  4.125, 0.125,
+                                       -0.125, -0.375, 14.75, 15.75,
+                                       16.75,  5.625,  5.875, 6.125};
+  auto ref = tt::runReference("Conv", a, operands);
+  ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
+  auto dev = tt::runOnDevice("Conv", a, operands);
+  ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
+  for (const HostTensor &y : {(*ref)[0], (*dev)[0]}) {
+    ASSERT_EQ(y.type, f32({1, 4, 1, 3}));
+    for (size_t i = 0; i < expected.size(); ++i)
+      EXPECT_NEAR(y.data[i], expected[i], 1e-5) << "element " << i;
+  }
+}
+
 TEST(OpConv, DeviceBasic3x3) {
   expectDeviceMatchesReference("Conv",
                                convAttrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1),
