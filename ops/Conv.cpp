@@ -96,6 +96,9 @@ static Expected<ConvParams> parseConv(const Node &node,
 
 static Error convInferTypes(const Node &node, ArrayRef<InputInfo> in,
                             SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {"auto_pad", "dilations", "group",
+                                       "kernel_shape", "pads", "strides"}))
+    return e;
   Expected<ConvParams> p = parseConv(node, in);
   if (!p)
     return p.takeError();

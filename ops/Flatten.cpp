@@ -15,6 +15,8 @@ namespace tlc {
 
 static Error flattenInferTypes(const Node &node, ArrayRef<InputInfo> in,
                                SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {"axis"}))
+    return e;
   if (Error e = checkInputCount(in, 1, 1))
     return e;
   if (Error e = checkF32(in, 0, "input"))

@@ -83,6 +83,8 @@ static Expected<GemmParams> parseGemm(const Node &node,
 
 static Error gemmInferTypes(const Node &node, ArrayRef<InputInfo> in,
                             SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {"alpha", "beta", "transA", "transB"}))
+    return e;
   if (Error e = checkInputCount(in, 2, 3))
     return e;
   static const char *names[3] = {"A", "B", "C"};

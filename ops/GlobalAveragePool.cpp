@@ -14,6 +14,8 @@ namespace tlc {
 
 static Error gapInferTypes(const Node &node, ArrayRef<InputInfo> in,
                            SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {}))
+    return e;
   if (Error e = checkInputCount(in, 1, 1))
     return e;
   if (Error e = checkF32(in, 0, "X"))

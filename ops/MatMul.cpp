@@ -59,6 +59,8 @@ static Expected<MatMulParams> parseMatMul(ArrayRef<TensorType> in) {
 
 static Error matMulInferTypes(const Node &node, ArrayRef<InputInfo> in,
                               SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {}))
+    return e;
   if (Error e = checkInputCount(in, 2, 2))
     return e;
   if (Error e = checkF32(in, 0, "A"))

@@ -1,6 +1,8 @@
 //===- ops/OpUtil.cpp - Checks and helpers shared by shape rules ----------===//
 #include "ops/OpUtil.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <cstring>
 
 using namespace llvm;
@@ -9,6 +11,18 @@ namespace tlc {
 
 Error opError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message.str());
+}
+
+Error checkKnownAttrs(const Node &node, ArrayRef<StringRef> known) {
+  for (const auto &kv : node.attrs.values) {
+    if (llvm::is_contained(known, StringRef(kv.first)))
+      continue;
+    std::string list = known.empty() ? "none" : "";
+    for (size_t i = 0; i < known.size(); ++i)
+      list += (i ? ", " : "") + known[i].str();
+    return opError("unknown attribute '" + kv.first + "'; supported: " + list);
+  }
+  return Error::success();
 }
 
 Error checkInputCount(ArrayRef<InputInfo> in, unsigned min, unsigned max) {

@@ -20,6 +20,12 @@ namespace tlc {
 /// prefixes node name and file:line:col).
 llvm::Error opError(const llvm::Twine &message);
 
+/// Errors when the node has an attribute not in \p known (sorted names), so
+/// that a misspelt attribute is not silently replaced by its default:
+/// "unknown attribute 'stride'; supported: dilations, group, ...".
+llvm::Error checkKnownAttrs(const Node &node,
+                            llvm::ArrayRef<llvm::StringRef> known);
+
 /// Errors unless min <= in.size() <= max: "expected 2 or 3 inputs, got 1".
 llvm::Error checkInputCount(llvm::ArrayRef<InputInfo> in, unsigned min,
                             unsigned max);

@@ -75,6 +75,17 @@ Expected<Pool2DParams> parsePool2D(const Node &node, PoolMode mode,
 
 Error inferPool2DTypes(const Node &node, PoolMode mode, ArrayRef<InputInfo> in,
                        SmallVectorImpl<TensorType> &out) {
+  // AveragePool lists dilations so that it gets its own message below.
+  static const StringRef maxAttrs[] = {
+      "auto_pad", "ceil_mode",     "dilations", "kernel_shape",
+      "pads",     "storage_order", "strides"};
+  static const StringRef avgAttrs[] = {
+      "auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape",
+      "pads",     "strides"};
+  if (Error e = checkKnownAttrs(node, mode == PoolMode::Max
+                                          ? ArrayRef<StringRef>(maxAttrs)
+                                          : ArrayRef<StringRef>(avgAttrs)))
+    return e;
   if (Error e = checkInputCount(in, 1, 1))
     return e;
   if (Error e = checkF32(in, 0, "X"))

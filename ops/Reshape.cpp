@@ -20,6 +20,8 @@ namespace tlc {
 
 static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
                                SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {"allowzero"}))
+    return e;
   if (Error e = checkInputCount(in, 2, 2))
     return e;
   if (Error e = checkF32(in, 0, "data"))

@@ -1,5 +1,6 @@
 //===- ops/Unary.cpp - Shared pieces of elementwise unary ops -------------===//
 #include "ops/Unary.h"
+#include "ops/OpUtil.h"
 
 using namespace llvm;
 
@@ -7,6 +8,8 @@ namespace tlc {
 
 Error inferUnaryTypes(const Node &node, ArrayRef<InputInfo> in,
                       SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {}))
+    return e;
   if (in.size() != 1)
     return createStringError(inconvertibleErrorCode(),
                              "expected 1 input, got %zu", in.size());

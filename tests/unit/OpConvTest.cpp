@@ -119,6 +119,9 @@ TEST(OpConv, ShapeRuleErrors) {
   a = convAttrs({1, 1}, {0, 0, 0, 0}, {4, 1}, 1);
   bad(a, {x, w}, "larger than the padded input");
   a = Attributes();
+  a.values["stride"] = std::vector<int64_t>{2, 2}; // misspelt "strides"
+  bad(a, {x, w}, "unknown attribute 'stride'; supported: auto_pad, dilations");
+  a = Attributes();
   a.values["auto_pad"] = std::string("SAME_UPPER");
   bad(a, {x, w}, "only NOTSET");
   a = Attributes();

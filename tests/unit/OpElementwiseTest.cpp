@@ -96,6 +96,10 @@ TEST(OpBinary, ShapeRule) {
         shapeRule(op, Attributes(), {f32({2, 1, 1, 1, 1, 1, 3}), f32({3})}),
         "exceeds the supported maximum of 6");
     expectContains(shapeRule(op, Attributes(), {f32({3})}), "expected 2");
+    Attributes extra;
+    extra.values["broadcast"] = int64_t(1);
+    expectContains(shapeRule(op, extra, {f32({3}), f32({3})}),
+                   "unknown attribute 'broadcast'; supported: none");
     expectContains(
         shapeRule(op, Attributes(), {f32({1 << 20, 1}), f32({1 << 20})}),
         "more than 2^32-1 elements");

@@ -108,6 +108,10 @@ TEST(OpGemm, ShapeRule) {
   expectContains(
       shapeRule("Gemm", none, {f32({7, 5}), TensorType{DType::I32, {5, 3}}}),
       "only f32");
+  Attributes misspelt;
+  misspelt.values["transb"] = int64_t(1);
+  expectContains(shapeRule("Gemm", misspelt, {f32({7, 5}), f32({5, 3})}),
+                 "unknown attribute 'transb'");
   Attributes badAlpha;
   badAlpha.values["alpha"] = std::string("x");
   expectContains(shapeRule("Gemm", badAlpha, {f32({7, 5}), f32({5, 3})}),

@@ -142,6 +142,10 @@ TEST(OpPool, ShapeRuleErrors) {
   Attributes a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0});
   a.values["storage_order"] = int64_t(1);
   expectContains(shapeRule("MaxPool", a, {x}), "'storage_order' is 1");
+  a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0});
+  a.values["count_include_pad"] = int64_t(1);
+  expectContains(shapeRule("MaxPool", a, {x}),
+                 "unknown attribute 'count_include_pad'");
   a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0}, 2);
   expectContains(shapeRule("MaxPool", a, {x}), "'ceil_mode' is 2");
   a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0});
