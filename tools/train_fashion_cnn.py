@@ -28,10 +28,14 @@ import struct
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+# Idle OpenMP threads sleep instead of spinning: on a shared 2-core machine
+# spinning threads starve each other and training slows down many times.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 SEED = 20261121
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -132,9 +136,9 @@ def write_safetensors(path, tensors):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr", type=float, default=1.5e-3)
     args = ap.parse_args()
 
     random.seed(SEED)
@@ -142,6 +146,7 @@ def main():
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
     torch.use_deterministic_algorithms(True)
+    torch.set_flush_denormal(True)  # denormal arithmetic is very slow on x86
 
     x_train, y_train = load_split(args.data, "train")
     x_test, y_test = load_split(args.data, "t10k")
@@ -149,10 +154,14 @@ def main():
 
     model = FashionCNN()
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-    # Multiply the learning rate by 0.6 each epoch after the second.
-    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.6)
+    # Cosine decay of the learning rate to 0 over all steps (Loshchilov and
+    # Hutter, "SGDR", ICLR 2017, without restarts).
+    steps_per_epoch = (x_train.shape[0] + args.batch - 1) // args.batch
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(
+        opt, T_max=args.epochs * steps_per_epoch)
     gen = torch.Generator().manual_seed(SEED)
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for epoch in range(args.epochs):
         model.train()
         perm = torch.randperm(x_train.shape[0], generator=gen)
@@ -163,19 +172,20 @@ def main():
             loss = F.cross_entropy(model(x_train[idx]), y_train[idx])
             loss.backward()
             opt.step()
-            total += loss.item() * idx.shape[0]
-        if epoch >= 1:
             sched.step()
+            total += loss.item() * idx.shape[0]
         acc = (predict(model, x_test).argmax(1) == y_test).float().mean()
         print(f"epoch {epoch + 1}: loss {total / x_train.shape[0]:.4f}  "
               f"test accuracy {acc.item():.4f}  "
               f"({time.perf_counter() - start:.1f} s)", flush=True)
     train_s = time.perf_counter() - start
+    cpu_s = time.process_time() - cpu_start
 
     logits = predict(model, x_test)
     pred = logits.argmax(1)
     acc = (pred == y_test).float().mean().item()
-    print(f"training time {train_s:.1f} s, final test accuracy {acc:.4f}")
+    print(f"training time {train_s:.1f} s wall, {cpu_s:.1f} s CPU; "
+          f"final test accuracy {acc:.4f}")
     if acc < 0.91:
         print("warning: test accuracy below 0.91", file=sys.stderr)
 
