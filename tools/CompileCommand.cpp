@@ -1,9 +1,14 @@
 //===- tools/CompileCommand.cpp - tlc compile -----------------------------===//
+#include "ir/onnx/OnnxImporter.h"
 #include "passes/Pipeline.h"
 #include "tools/Commands.h"
+#include "tools/PlanReport.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <optional>
 
 using namespace llvm;
 
@@ -13,7 +18,7 @@ cl::SubCommand CompileSubcommand("compile",
                               "Compile a model (model.yaml) to a plan (.tlp)");
 
 static cl::opt<std::string> ModelPath(cl::Positional, cl::Required,
-                                      cl::desc("<model.yaml>"),
+                                      cl::desc("<model.yaml or model.onnx>"),
                                       cl::sub(CompileSubcommand));
 static cl::opt<std::string> OutputPath("o", cl::Required,
                                        cl::desc("Output plan file (.tlp)"),
@@ -51,6 +56,13 @@ static cl::opt<unsigned>
               cl::desc("Byte alignment of tensor offsets (power of two)"),
               cl::sub(CompileSubcommand));
 
+static cl::opt<std::string>
+    DumpPlan("dump-plan",
+             cl::desc("Also write the plan's dump to FILE; the format comes "
+                      "from the extension: .txt, .json, .trace.json or "
+                      ".trace (Chrome trace), .svg"),
+             cl::value_desc("FILE"), cl::sub(CompileSubcommand));
+
 /// Parses "NAME=1x3x224x224" into the options map.
 static Error parseInputShapeFlags(ModelParseOptions &opts) {
   for (const std::string &flag : InputShapes) {
@@ -74,7 +86,30 @@ static Error parseInputShapeFlags(ModelParseOptions &opts) {
   return Error::success();
 }
 
+/// MODEL.onnx is imported (ir/onnx/OnnxImporter.h); any other model is
+/// tlc's model.yaml.
+static Expected<Plan> compileAnyModel(StringRef path,
+                                      const ModelParseOptions &parse,
+                                      const CompileOptions &opts) {
+  if (!sys::path::extension(path).equals_insensitive(".onnx"))
+    return compileModelFile(path, parse, opts);
+  Expected<Graph> g = importOnnxFile(path, parse);
+  if (!g)
+    return g.takeError();
+  return compileGraph(std::move(*g), opts);
+}
+
 int runCompile() {
+  // An unknown dump extension is an error before any work is done.
+  std::optional<PlanDumpFormat> dumpFormat;
+  if (DumpPlan.getNumOccurrences()) {
+    Expected<PlanDumpFormat> f = planDumpFormatForPath(DumpPlan);
+    if (!f)
+      return reportError(createStringError(inconvertibleErrorCode(),
+                                           "--dump-plan %s",
+                                           toString(f.takeError()).c_str()));
+    dumpFormat = *f;
+  }
   ModelParseOptions parse;
   if (Error e = parseInputShapeFlags(parse))
     return reportError(std::move(e));
@@ -91,11 +126,14 @@ int runCompile() {
         inconvertibleErrorCode(),
         "--plan-time-limit must be between 0 and 3600 seconds"));
 
-  Expected<Plan> plan = compileModelFile(ModelPath, parse, opts);
+  Expected<Plan> plan = compileAnyModel(ModelPath, parse, opts);
   if (!plan)
     return reportError(plan.takeError());
   if (Error e = writePlanFile(*plan, OutputPath))
     return reportError(std::move(e));
+  if (dumpFormat)
+    if (Error e = writePlanDump(*plan, *dumpFormat, DumpPlan))
+      return reportError(std::move(e));
   return 0;
 }
 

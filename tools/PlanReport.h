@@ -2,7 +2,9 @@
 //
 // What `tlc inspect` prints and `tlc compile --dump-plan` writes: the memory
 // plan of a compiled model (buffers, live intervals, offsets or pool slots,
-// release points, peak and lower bound).
+// release points, peak and lower bound) as a text table, JSON, a Chrome trace
+// (PlanTrace.cpp) or an SVG picture (PlanSvg.cpp). docs/plan-dumps.md shows
+// how to open each.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TLC_TOOLS_PLANREPORT_H
@@ -22,6 +24,51 @@ void printPlanJson(const Plan &plan, llvm::raw_ostream &os);
 /// Live transient bytes at each step (the sum over transient tensors whose
 /// live interval contains the step), indexed by step; size plan.numSteps.
 std::vector<uint64_t> liveBytesPerStep(const Plan &plan);
+
+/// Length of one schedule step on the trace's time axis, in microseconds. A
+/// plan has no timing, so every step gets the same width; the dispatches of
+/// one step share it equally.
+constexpr double kTraceStepMicros = 10.0;
+
+/// Chrome "Trace Event Format" JSON (an object with "traceEvents"), as opened
+/// by ui.perfetto.dev and chrome://tracing. Process 1 "plan": one complete
+/// ("X") event per dispatch on thread "dispatches" (name = node label; args:
+/// shader, groups, bindings' tensor names, written tensors), barriers and
+/// release points as thread-scoped instant ("i") events, and a counter ("C")
+/// "live transient" with series "bytes" giving liveBytesPerStep() at each
+/// step. Process 2 "tensors": one slice per transient or alias tensor over its
+/// live interval, on a track of its own. Step s covers
+/// [s, s + 1) * kTraceStepMicros microseconds. Implemented in PlanTrace.cpp.
+void printPlanTrace(const Plan &plan, llvm::raw_ostream &os);
+
+/// An SVG picture of the transient memory: schedule step on x, byte offset on
+/// y (0 at the bottom), the transient buffers stacked in index order (one
+/// lane per pool slot for the pool planner, the arena's buffers for the
+/// offset planners). Each Transient tensor is one filled <rect
+/// class="tensor"> covering [firstStep, lastStep + 1) x [offset, offset +
+/// bytes) of its buffer, coloured by a hash of its name, with a <title>
+/// tooltip; each Alias is a dashed <rect class="alias"> outline. The peak
+/// step is a vertical line, the lower bound a horizontal one, and a header
+/// gives the planner, height, lower bound and ratio. Implemented in
+/// PlanSvg.cpp.
+void printPlanSvg(const Plan &plan, llvm::raw_ostream &os);
+
+/// The dump formats of `tlc inspect --format` and `tlc compile --dump-plan`.
+enum class PlanDumpFormat { Text, Json, Trace, Svg };
+
+/// Picks the format from a file name's extension (case-insensitive): ".txt"
+/// text, ".trace.json" or ".trace" trace, ".json" JSON, ".svg" SVG. Any other
+/// name is an error that names \p path, its extension and the accepted ones.
+llvm::Expected<PlanDumpFormat> planDumpFormatForPath(llvm::StringRef path);
+
+/// Writes \p plan to \p os in \p format.
+void printPlanDump(const Plan &plan, PlanDumpFormat format,
+                   llvm::raw_ostream &os);
+
+/// Writes \p plan in \p format to the file \p path atomically
+/// (ir/AtomicFile.h); errors name the file and the step that failed.
+llvm::Error writePlanDump(const Plan &plan, PlanDumpFormat format,
+                          llvm::StringRef path);
 
 } // namespace tlc
 
