@@ -29,8 +29,10 @@ Expected<PlanDumpFormat> planDumpFormatForPath(StringRef path) {
     if (file.size() > s.suffix.size() && file.endswith_insensitive(s.suffix))
       return s.format;
   StringRef ext = sys::path::extension(file);
-  std::string got = ext.empty() ? std::string("no extension")
-                                : "unknown extension '" + ext.str() + "'";
+  std::string got =
+      ext.empty()   ? std::string("no extension")
+      : ext == file ? "no file name before the extension '" + ext.str() + "'"
+                    : "unknown extension '" + ext.str() + "'";
   return createStringError(inconvertibleErrorCode(),
                            "%s: %s; the dump format comes from the extension: "
                            ".txt (text), .json (JSON), .trace.json or .trace "

@@ -147,6 +147,7 @@ constexpr double kTop = 96;       // header and legend
 constexpr double kBottom = 104;   // step numbers and rotated node names
 constexpr double kPlotHeight = 480;
 constexpr double kFont = 12;
+constexpr double kLegendWidth = 140; // at the top right
 
 class SvgWriter {
 public:
@@ -158,7 +159,7 @@ public:
                   "height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
                   "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
                   "font-size=\"{2}\">\n",
-                  px(width), px(height), kFont);
+                  px(width), px(height), int(kFont));
     os << "<title>" << xmlEscape("memory plan of " + plan.modelName)
        << "</title>\n";
     os << formatv("<rect class=\"background\" x=\"0\" y=\"0\" width=\"{0}\" "
@@ -214,7 +215,13 @@ private:
       right = std::max(right, textWidth(label, 10) + 16);
       bufferLabels[b] = std::move(label);
     }
-    width = kLeft + plotWidth + right;
+    // Wide enough for the header beside the legend, however few the steps.
+    double header = 0;
+    std::vector<std::string> lines = headerLines();
+    for (size_t i = 0; i < lines.size(); ++i)
+      header = std::max(header, textWidth(lines[i], i ? kFont : 16));
+    width =
+        std::max(kLeft + plotWidth + right, kLeft + header + 24 + kLegendWidth);
     height = kTop + kPlotHeight + kBottom;
   }
 
@@ -250,28 +257,31 @@ private:
                   px(x1), px(y1), px(x2), px(y2), attrs);
   }
 
-  void writeHeader() {
+  /// The three header lines: title, how the plan was made, its figures.
+  std::vector<std::string> headerLines() const {
     const PlanStats &st = plan.stats;
-    text(kLeft, 24, "memory plan of " + plan.modelName,
-         "font-size=\"16\" font-weight=\"bold\"");
     std::string ratio =
         lowerBound ? formatv("{0:f3}", double(stackedBytes) / lowerBound).str()
                    : std::string("n/a");
-    text(kLeft, 44,
-         formatv("planner: {0}  |  schedule: {1}  |  steps: {2}  |  "
-                 "alignment: {3} B",
-                 st.planner, st.schedule, plan.numSteps, plan.alignment)
-             .str(),
-         "xml:space=\"preserve\"");
-    text(kLeft, 62,
-         formatv("height: {0} in {1} buffers  |  lower bound: {2}  |  "
-                 "ratio: {3}",
-                 exactBytes(stackedBytes), transientBuffers.size(),
-                 exactBytes(lowerBound), ratio)
-             .str(),
-         "xml:space=\"preserve\"");
+    return {"memory plan of " + plan.modelName,
+            formatv("planner: {0}  |  schedule: {1}  |  steps: {2}  |  "
+                    "alignment: {3} B",
+                    st.planner, st.schedule, plan.numSteps, plan.alignment)
+                .str(),
+            formatv("height: {0} in {1} buffers  |  lower bound: {2}  |  "
+                    "ratio: {3}",
+                    exactBytes(stackedBytes), transientBuffers.size(),
+                    exactBytes(lowerBound), ratio)
+                .str()};
+  }
+
+  void writeHeader() {
+    std::vector<std::string> lines = headerLines();
+    text(kLeft, 24, lines[0], "font-size=\"16\" font-weight=\"bold\"");
+    text(kLeft, 44, lines[1], "xml:space=\"preserve\"");
+    text(kLeft, 62, lines[2], "xml:space=\"preserve\"");
     // Legend, right-aligned over the plot.
-    double x = kLeft + plotWidth + right - 140, y = 18;
+    double x = width - kLegendWidth, y = 18;
     auto swatch = [&](StringRef shape, StringRef label) {
       os << shape;
       text(x + 26, y + 10, label, "font-size=\"11\"");
