@@ -254,22 +254,22 @@ private:
 } // namespace
 
 void printPlanTrace(const Plan &plan, raw_ostream &os) {
-  os << "{\"otherData\": ";
-  {
-    json::OStream j(os);
-    j.object([&] {
-      j.attribute("model", plan.modelName);
-      j.attribute("planner", plan.stats.planner);
-      j.attribute("schedule", plan.stats.schedule);
-      j.attribute("steps", int64_t(plan.numSteps));
-      j.attribute("step_us", kTraceStepMicros);
-      j.attribute("transient_bytes", int64_t(plan.stats.transientBytes));
-      j.attribute("lower_bound", int64_t(plan.stats.lowerBound));
-    });
-  }
-  os << ",\n\"traceEvents\": [\n";
+  // "traceEvents" comes first: some trace readers (Perfetto's JSON importer
+  // among them) stop at the first top-level key they do not know.
+  os << "{\"traceEvents\": [\n";
   TraceWriter(plan, os).writeEvents();
-  os << "\n]}\n";
+  os << "\n],\n\"otherData\": ";
+  json::OStream j(os);
+  j.object([&] {
+    j.attribute("model", plan.modelName);
+    j.attribute("planner", plan.stats.planner);
+    j.attribute("schedule", plan.stats.schedule);
+    j.attribute("steps", int64_t(plan.numSteps));
+    j.attribute("step_us", kTraceStepMicros);
+    j.attribute("transient_bytes", int64_t(plan.stats.transientBytes));
+    j.attribute("lower_bound", int64_t(plan.stats.lowerBound));
+  });
+  os << "}\n";
 }
 
 } // namespace tlc
