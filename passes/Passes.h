@@ -22,6 +22,29 @@ namespace tlc {
 /// (passes/Schedule.cpp)
 llvm::Error scheduleTopological(Graph &g);
 
+/// Constant folding, typing as it goes (see passes/ConstantFolding.cpp):
+/// in node order (needs a topological order), a node whose inputs are all
+/// Weight values (for Shape: a typed input) is evaluated on the CPU and its
+/// outputs become Weight values; other nodes get their output types from the
+/// op's shape rule when it accepts them. Nodes writing a graph output are
+/// kept. Returns the number of nodes folded. Errors name the node when its
+/// constant inputs are invalid for the op (e.g. a Gather index out of range,
+/// an integer division by zero). (passes/ConstantFolding.cpp)
+llvm::Expected<size_t> foldConstants(Graph &g);
+
+/// Removes Identity, inference-mode Dropout and Cast to the same dtype:
+/// readers of the output read the input. Returns the number of nodes
+/// removed. (passes/RemoveIdentities.cpp)
+size_t removeIdentities(Graph &g);
+
+/// Folds inference-mode BatchNormalization (ONNX opset 15) with constant
+/// f32 parameters into the preceding Conv's weights and bias when only the
+/// BatchNormalization reads the Conv's output; any other such
+/// BatchNormalization becomes Mul + Add with per-channel constants. Needs
+/// typed inputs (run after foldConstants). Returns the number of
+/// BatchNormalization nodes rewritten. (passes/FoldBatchNorm.cpp)
+size_t foldBatchNorm(Graph &g);
+
 /// Gives every node output its type from the op's shape rule, in node order
 /// (needs a topological order). Errors name the node, its location and what
 /// the shape rule rejected, e.g. an unsupported op or mismatched shapes.

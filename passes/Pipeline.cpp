@@ -59,6 +59,16 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   if (Error e = scheduleTopological(g))
     return std::move(e);
   dump(opts, g, "schedule");
+  // Simplification (what ONNX exporters emit): fold constants (typing as it
+  // goes, see passes/ConstantFolding.cpp), drop no-ops, fold
+  // BatchNormalization.
+  if (Error e = foldConstants(g).takeError())
+    return std::move(e);
+  dump(opts, g, "constant-folding");
+  removeIdentities(g);
+  dump(opts, g, "remove-identities");
+  foldBatchNorm(g);
+  dump(opts, g, "fold-batchnorm");
   if (Error e = inferShapes(g))
     return std::move(e);
   dump(opts, g, "shape-inference", /*always=*/!opts.printAfterAll);

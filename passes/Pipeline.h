@@ -41,7 +41,8 @@ struct CompileOptions {
 };
 
 /// Compiles a parsed model to a Plan; the pipeline, in order:
-///   schedule (topological) -> shape inference -> dead-code elimination ->
+///   schedule (topological) -> constant folding -> no-op removal ->
+///   BatchNormalization folding -> shape inference -> dead-code elimination ->
 ///   memory-aware schedule -> verifier -> aliasing (views, in place) ->
 ///   liveness -> release points -> memory planning -> lowering to
 ///   dispatches -> barriers -> plan structure check -> plan memory check.

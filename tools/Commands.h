@@ -20,12 +20,14 @@ extern llvm::cl::SubCommand RunSubcommand;     // tools/RunCommand.cpp
 extern llvm::cl::SubCommand InspectSubcommand; // tools/InspectCommand.cpp
 extern llvm::cl::SubCommand DevicesSubcommand; // tools/DevicesCommand.cpp
 extern llvm::cl::SubCommand PlanSubcommand;    // tools/PlanCommand.cpp
+extern llvm::cl::SubCommand ImportSubcommand;  // tools/ImportCommand.cpp
 
 int runCompile();
 int runRun();
 int runInspect();
 int runDevices();
 int runPlan();
+int runImport();
 
 /// Prints "tlc: error: <message>" to stderr and returns 1.
 int reportError(llvm::Error e);

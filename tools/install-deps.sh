@@ -3,9 +3,9 @@
 # Usage: tools/install-deps.sh [build|run|test|all]   (default: all)
 set -euo pipefail
 BUILD_PKGS="cmake g++ make pkg-config libvulkan-dev glslang-tools glslang-dev spirv-tools
-  libyaml-cpp-dev llvm-dev llvm-14-dev llvm-14-tools libgtest-dev zlib1g-dev"
+  libyaml-cpp-dev llvm-dev llvm-14-dev llvm-14-tools libgtest-dev zlib1g-dev libonnx-dev libprotobuf-dev"
 RUN_PKGS="mesa-vulkan-drivers dataset-fashion-mnist"
-TEST_PKGS="vulkan-validationlayers python3 python3-numpy"
+TEST_PKGS="vulkan-validationlayers python3 python3-numpy libonnx-testdata python3-onnx"
 case "${1:-all}" in
   build) want="$BUILD_PKGS" ;;
   run)   want="$BUILD_PKGS $RUN_PKGS" ;;

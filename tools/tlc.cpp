@@ -5,6 +5,7 @@
 //   tlc inspect PLAN              read its memory plan
 //   tlc plan TRACE.csv            run the memory planner on a trace
 //   tlc devices                   list Vulkan devices
+//   tlc import MODEL.onnx -o Y    convert an ONNX model to model.yaml
 //
 //===----------------------------------------------------------------------===//
 #include "tools/Commands.h"
@@ -38,7 +39,8 @@ int main(int argc, char **argv) {
       "  tlc run MODEL.tlp --input NAME=X.npy  execute it\n"
       "  tlc inspect MODEL.tlp                 read its memory plan\n"
       "  tlc plan TRACE.csv                    plan a lifetime trace\n"
-      "  tlc devices                           list Vulkan devices\n\n"
+      "  tlc devices                           list Vulkan devices\n"
+      "  tlc import MODEL.onnx -o MODEL.yaml   convert an ONNX model\n\n"
       "Run 'tlc <command> --help' for a command's options.\n");
   if (tlc::CompileSubcommand)
     return tlc::runCompile();
@@ -50,6 +52,8 @@ int main(int argc, char **argv) {
     return tlc::runDevices();
   if (tlc::PlanSubcommand)
     return tlc::runPlan();
+  if (tlc::ImportSubcommand)
+    return tlc::runImport();
   errs() << "tlc: no command given; try 'tlc --help'\n";
   return 2;
 }
