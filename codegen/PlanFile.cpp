@@ -49,6 +49,8 @@ constexpr uint64_t kOffReserved = 56;
 constexpr uint64_t kBlobAlign = 8;
 /// The JSON parser reports 32-bit offsets; no real plan comes near this.
 constexpr uint64_t kMaxJsonBytes = uint64_t(1) << 31;
+/// Deepest JSON nesting accepted; the schema needs 4 ($.commands[i].groups).
+constexpr unsigned kMaxJsonNesting = 16;
 
 Error fmtError(StringRef file, const Twine &msg) {
   return createStringError(inconvertibleErrorCode(),
@@ -73,6 +75,32 @@ std::string hex64(uint64_t v) {
 /// True when [off, off + size) lies inside [0, limit), without overflow.
 bool rangeInside(uint64_t off, uint64_t size, uint64_t limit) {
   return off <= limit && size <= limit - off;
+}
+
+/// Offset of the first '[' or '{' of \p text nested deeper than \p limit
+/// (strings skipped), or StringRef::npos. llvm::json::parse recurses once
+/// per level, so metadata of a million '[' would overflow the stack: this
+/// scan runs first.
+size_t findTooDeepNesting(StringRef text, unsigned limit) {
+  unsigned depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit)
+        return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return StringRef::npos;
 }
 
 /// Turns a json::ParseError into "<file>: byte offset N (JSON line L,
@@ -272,6 +300,11 @@ Expected<Plan> readPlanBytes(ArrayRef<uint8_t> bytes, StringRef name) {
   StringRef jsonText(reinterpret_cast<const char *>(bytes.data()) +
                          s->jsonOffset,
                      s->jsonSize);
+  size_t deep = findTooDeepNesting(jsonText, kMaxJsonNesting);
+  if (deep != StringRef::npos)
+    return fmtError(name, "byte offset " + Twine(s->jsonOffset + deep) +
+                              ": JSON metadata nested deeper than " +
+                              Twine(kMaxJsonNesting) + " levels");
   Expected<json::Value> root = json::parse(jsonText);
   if (!root)
     return jsonSyntaxError(root.takeError(), name, s->jsonOffset);

@@ -48,6 +48,32 @@ Error jsonSyntaxError(Error e, StringRef file, uint64_t base) {
                            ": " + text);
 }
 
+/// Offset of the first '[' or '{' of \p text nested deeper than \p limit
+/// (strings skipped), or StringRef::npos. llvm::json::parse recurses once
+/// per level, so a header of a million '[' would overflow the stack: this
+/// scan runs first.
+size_t findTooDeepNesting(StringRef text, unsigned limit) {
+  unsigned depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit)
+        return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return StringRef::npos;
+}
+
 std::string describe(const json::Value &v) {
   switch (v.kind()) {
   case json::Value::Null: return "null";
@@ -64,6 +90,9 @@ std::string describe(const json::Value &v) {
   }
   llvm_unreachable("bad json kind");
 }
+
+/// Deepest JSON nesting accepted in a header.
+constexpr unsigned kMaxJsonNesting = 16;
 
 /// Safetensors dtypes tlc executes, and their element sizes.
 struct DTypeInfo {
@@ -207,6 +236,12 @@ Expected<SafetensorsFile> readSafetensorsBytes(ArrayRef<uint8_t> bytes,
                              " runs past the end of the file (" + Twine(size) +
                              " bytes; truncated?)");
   StringRef text(reinterpret_cast<const char *>(bytes.data()) + 8, n);
+  // The schema nests 3 deep ({tensor: {shape: [...]}}); allow some slack.
+  size_t deep = findTooDeepNesting(text, kMaxJsonNesting);
+  if (deep != StringRef::npos)
+    return stError(name, "byte offset " + Twine(8 + deep) +
+                             ": JSON header nested deeper than " +
+                             Twine(kMaxJsonNesting) + " levels");
   Expected<json::Value> root = json::parse(text);
   if (!root)
     return jsonSyntaxError(root.takeError(), name, 8);

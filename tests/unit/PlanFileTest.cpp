@@ -336,6 +336,24 @@ TEST(PlanFile, CorruptedMetadataWithAValidChecksumNeverCrashes) {
   EXPECT_GT(rejected, 10 * accepted);
 }
 
+TEST(PlanFile, DeeplyNestedMetadataIsAnErrorNotAStackOverflow) {
+  TempDir dir;
+  std::string path = dir.file("p.tlp");
+  ASSERT_EQ(errText(writePlanFile(richPlan(), path)), "");
+  std::vector<uint8_t> b = readAll(path);
+  // Replace the JSON by two million '[' and re-seal the file.
+  std::vector<uint8_t> deep(b.begin(), b.begin() + 64);
+  deep.insert(deep.end(), 2000000, '[');
+  support::endian::write64le(deep.data() + 24, 2000000);
+  support::endian::write64le(deep.data() + 32, 64 + 2000000);
+  support::endian::write64le(deep.data() + 40, 0);
+  support::endian::write64le(deep.data() + 48,
+                             xxHash64(makeArrayRef(deep).drop_front(64)));
+  EXPECT_EQ(errorOf(readPlanBytes(deep, "deep.tlp")),
+            "deep.tlp: byte offset 80: JSON metadata nested deeper than 16 "
+            "levels");
+}
+
 TEST(PlanFile, ReadsTheIndependentlyEncodedBaseline) {
   Expected<Plan> p = readPlanFile(TLC_SOURCE_DIR "/tests/bad/ok_plan.tlp");
   ASSERT_TRUE(bool(p)) << toString(p.takeError());

@@ -115,6 +115,28 @@ TEST(Safetensors, WriterRejectsInconsistentTensors) {
   EXPECT_FALSE(sys::fs::exists("/tmp/tlc-never-written.safetensors"));
 }
 
+TEST(Safetensors, DeeplyNestedHeaderIsAnErrorNotAStackOverflow) {
+  // Two million '[' would make a recursive JSON parser overflow the stack.
+  std::string header(2000000, '[');
+  std::vector<uint8_t> bytes(8);
+  support::endian::write64le(bytes.data(), header.size());
+  bytes.insert(bytes.end(), header.begin(), header.end());
+  auto r = readSafetensorsBytes(bytes, "deep.safetensors");
+  ASSERT_FALSE(bool(r));
+  EXPECT_EQ(toString(r.takeError()),
+            "deep.safetensors: byte offset 24: JSON header nested deeper "
+            "than 16 levels");
+  // Brackets inside strings do not count.
+  std::string quoted = "{\"__metadata__\": {\"k\": \"" +
+                       std::string(100, '[') + "\\\"" + "\"}}";
+  std::vector<uint8_t> ok(8);
+  support::endian::write64le(ok.data(), quoted.size());
+  ok.insert(ok.end(), quoted.begin(), quoted.end());
+  auto q = readSafetensorsBytes(ok, "q.safetensors");
+  ASSERT_TRUE(bool(q)) << toString(q.takeError());
+  EXPECT_EQ(q->metadata.at("k"), std::string(100, '[') + "\"");
+}
+
 TEST(Safetensors, TruncationsAreRejectedAndCorruptionNeverCrashes) {
   std::vector<SafetensorsTensor> ts = {
       {"x", DType::F32, {2, 2}, bytesOf<float>({1, 2, 3, 4})},
