@@ -71,6 +71,14 @@ struct Device::Impl {
   std::atomic<uint64_t> submits{0};
   std::atomic<uint64_t> validationMessages{0};
 
+  /// Fault injection, for tests of the error paths: while > 0, counts
+  /// allocations down; the allocation that finds it at 1 fails as if
+  /// vkAllocateMemory returned VK_ERROR_OUT_OF_DEVICE_MEMORY. 0: off.
+  std::atomic<int> failAllocationCountdown{0};
+  /// Fault injection: when not VK_SUCCESS, the next fence wait of a run
+  /// reports this result (e.g. VK_ERROR_DEVICE_LOST) after the real wait.
+  std::atomic<VkResult> injectedWaitResult{VK_SUCCESS};
+
   /// Serializes vkQueueSubmit (the queue is externally synchronized, Vulkan
   /// specification section 3.6 "Threading Behavior").
   std::mutex queueMutex;

@@ -102,8 +102,10 @@ Expected<BufferAllocation> Device::Impl::createBuffer(uint64_t size,
   ai.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
   ai.allocationSize = req.size;
   ai.memoryTypeIndex = type;
-  if (Error e = checkVk(vkAllocateMemory(device, &ai, nullptr, &b.memory),
-                        "vkAllocateMemory")) {
+  VkResult r = VK_ERROR_OUT_OF_DEVICE_MEMORY;
+  if (failAllocationCountdown.load() == 0 || --failAllocationCountdown != 0)
+    r = vkAllocateMemory(device, &ai, nullptr, &b.memory);
+  if (Error e = checkVk(r, "vkAllocateMemory")) {
     destroyBuffer(b);
     return context(std::move(e));
   }

@@ -28,6 +28,8 @@ Error LoadedPlan::Impl::submitAndWait(VkCommandBuffer cmd, StringRef step) {
                              where().c_str(), toString(std::move(e)).c_str());
   pending = true;
   VkResult r = vkWaitForFences(dev.device, 1, &fence, VK_TRUE, kFenceTimeoutNs);
+  if (dev.injectedWaitResult.load() != VK_SUCCESS && r == VK_SUCCESS)
+    r = dev.injectedWaitResult.exchange(VK_SUCCESS);
   if (r == VK_TIMEOUT) {
     broken = true;
     return createStringError(inconvertibleErrorCode(),

@@ -1,4 +1,10 @@
 //===- runtime/PlanLimits.cpp - Does a plan fit this device? --------------===//
+//
+// Pure checks on the Plan and the limits read at Device::create; nothing
+// here calls Vulkan, so a refusal costs no allocation. Sizes in messages go
+// through formatBytes ("2.0 GiB (2147483648 bytes)").
+//
+//===----------------------------------------------------------------------===//
 #include "runtime/PlanLimits.h"
 
 #include "runtime/VkCheck.h"
