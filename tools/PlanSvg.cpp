@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/PlanReport.h"
+#include "tools/SvgText.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
@@ -22,122 +23,11 @@
 #include <optional>
 
 using namespace llvm;
+using namespace tlc::svg;
 
 namespace tlc {
 
 namespace {
-
-//===-- Text helpers ------------------------------------------------------===//
-
-/// \p text with the five XML special characters replaced by entities (XML
-/// 1.0, section 2.4), safe inside element content and quoted attributes.
-std::string xmlEscape(StringRef text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&apos;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
-
-/// A coordinate in pixels with one decimal.
-std::string px(double v) { return formatv("{0:f1}", v).str(); }
-
-/// Bytes in the largest binary unit that keeps the value >= 1 ("1.5 MiB").
-std::string humanBytes(double bytes) {
-  static const char *const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  unsigned u = 0;
-  while (bytes >= 1024 && u + 1 < std::size(kUnits)) {
-    bytes /= 1024;
-    ++u;
-  }
-  if (u == 0 || bytes == std::floor(bytes))
-    return formatv("{0} {1}", int64_t(bytes), kUnits[u]).str();
-  return formatv("{0:f1} {1}", bytes, kUnits[u]).str();
-}
-
-/// "1234 B", or "5017600 B (4.8 MiB)" where a binary unit reads better.
-std::string exactBytes(uint64_t bytes) {
-  std::string s = std::to_string(bytes) + " B";
-  if (bytes >= 1024)
-    s += " (" + humanBytes(double(bytes)) + ")";
-  return s;
-}
-
-/// "#rrggbb" for a hue in degrees at fixed saturation and lightness (the HSL
-/// to RGB conversion of CSS Color Module Level 3, section 4.2.4). Written as
-/// hex so that every SVG renderer, old ones included, accepts it.
-std::string hslColor(double hue, double sat, double light) {
-  double c = (1 - std::fabs(2 * light - 1)) * sat;
-  double h = std::fmod(hue, 360.0) / 60.0;
-  double x = c * (1 - std::fabs(std::fmod(h, 2.0) - 1));
-  double r = 0, g = 0, b = 0;
-  if (h < 1)
-    r = c, g = x;
-  else if (h < 2)
-    r = x, g = c;
-  else if (h < 3)
-    g = c, b = x;
-  else if (h < 4)
-    g = x, b = c;
-  else if (h < 5)
-    r = x, b = c;
-  else
-    r = c, b = x;
-  double m = light - c / 2;
-  auto byte = [&](double v) {
-    return unsigned(std::lround(std::clamp(v + m, 0.0, 1.0) * 255));
-  };
-  std::string hex = "#";
-  raw_string_ostream(hex) << format_hex_no_prefix(byte(r), 2, true)
-                          << format_hex_no_prefix(byte(g), 2, true)
-                          << format_hex_no_prefix(byte(b), 2, true);
-  return hex;
-}
-
-/// The fill of the \p index-th transient tensor (in plan order): hues a
-/// golden angle (137.5 degrees) apart, so that tensors next to each other in
-/// the plan, which are usually next to each other in the picture, get clearly
-/// different colours, and the same plan always gets the same picture.
-std::string tensorColor(unsigned index) {
-  double hue = std::fmod(12.0 + 137.508 * index, 360.0);
-  return hslColor(hue, index % 2 ? 0.50 : 0.62, index % 3 == 1 ? 0.66 : 0.74);
-}
-
-/// A rough width of \p text in pixels at \p fontSize (sans-serif averages
-/// about 0.6 em per character); used only to decide whether a label fits.
-double textWidth(StringRef text, double fontSize) {
-  return 0.6 * fontSize * double(text.size());
-}
-
-/// The largest "nice" step (1, 2 or 5 times a power of ten) giving at most
-/// \p maxTicks ticks over [0, range].
-double niceStep(double range, unsigned maxTicks) {
-  double raw = range / maxTicks;
-  double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  for (double f : {1.0, 2.0, 5.0, 10.0})
-    if (f * mag >= raw)
-      return f * mag;
-  return 10 * mag;
-}
 
 //===-- Layout ------------------------------------------------------------===//
 
@@ -338,7 +228,8 @@ private:
     double unit = 1;
     while (maxBytes / unit >= 1024 && unit < double(uint64_t(1) << 40))
       unit *= 1024;
-    double step = niceStep(maxBytes / unit, 8) * unit;
+    // Whole bytes only: a tiny plan gets 1 B ticks, not fractions.
+    double step = std::max(1.0, niceStep(maxBytes / unit, 8) * unit);
     for (double v = 0; v <= maxBytes * 1.0001; v += step) {
       double y = yOf(v);
       line(x0, y, x1, y, "stroke=\"#e2e2e2\" stroke-width=\"0.5\"");
@@ -491,7 +382,11 @@ private:
          formatv("lower bound {0}", humanBytes(double(lowerBound))).str(),
          "font-size=\"10\" fill=\"#1f5fbf\"");
     os << "</g>\n";
-    if (live.empty())
+    if (transientBuffers.empty())
+      text(kLeft + 12, kTop + kPlotHeight / 2,
+           "no transient memory: every tensor is an input, output or weight",
+           "fill=\"#555555\"");
+    if (live.empty() || live[peakStep] == 0)
       return;
     double xp = xOf(peakStep + 0.5);
     os << "<g class=\"peak\">";
