@@ -148,6 +148,17 @@ TEST(OpBinary, DeviceScalarOperand) {
       {{tt::randomTensor({3, 5, 9, 11}, 9)}, {tt::randomTensor({}, 10), true}});
 }
 
+TEST(OpRelu, ReferenceAndDevice) {
+  auto y = tt::runReference("Relu", Attributes(),
+                            {{tensor({4}, {-1.5f, 0.0f, 2.0f, -0.0f})}});
+  ASSERT_TRUE(bool(y)) << toString(y.takeError());
+  EXPECT_EQ((*y)[0].data, (std::vector<float>{0, 0, 2, 0}));
+  expectContains(shapeRule("Relu", axisAttr(1), {f32({3})}),
+                 "unknown attribute 'axis'");
+  expectDeviceMatchesReference("Relu", Attributes(),
+                               {{tt::randomTensor({3, 5, 9, 11}, 16)}});
+}
+
 TEST(OpSoftmax, ShapeRule) {
   std::vector<TensorType> out;
   EXPECT_EQ(shapeRule("Softmax", axisAttr(-3), {f32({3, 5, 9})}, &out), "");
