@@ -13,13 +13,11 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <optional>
 
 using namespace llvm;
@@ -38,7 +36,14 @@ constexpr double kBottom = 104;   // step numbers and rotated node names
 constexpr double kPlotHeight = 480;
 constexpr double kFont = 12;
 constexpr double kLegendWidth = 140; // at the top right
+/// Pixels per schedule step: at most kMaxStepWidth, at least kMinStepWidth
+/// (long schedules get a wide picture rather than unreadable slivers), and
+/// step labels at least kMinLabelSpacing apart.
+constexpr double kMaxStepWidth = 88, kMinStepWidth = 6;
+constexpr double kMinLabelSpacing = 24;
 
+/// Lays out and writes the picture of one plan (see printPlanSvg): layout()
+/// computes the scales, then each write*() emits one layer, back to front.
 class SvgWriter {
 public:
   SvgWriter(const Plan &plan, raw_ostream &os) : plan(plan), os(os) {}
@@ -93,7 +98,7 @@ private:
     lowerBound = plan.stats.lowerBound ? plan.stats.lowerBound : peak;
     maxBytes = double(std::max<uint64_t>({stackedBytes, lowerBound, 1}));
     unsigned steps = std::max(1u, plan.numSteps);
-    stepWidth = std::clamp(880.0 / steps, 24.0, 88.0);
+    stepWidth = std::clamp(880.0 / steps, kMinStepWidth, kMaxStepWidth);
     plotWidth = stepWidth * steps;
     for (uint32_t b : transientBuffers) {
       std::string label = formatv("buffer #{0}", b).str();
@@ -240,11 +245,20 @@ private:
          formatv("text-anchor=\"middle\" transform=\"rotate(-90 18 {0})\"",
                  px((yTop + yBottom) / 2))
              .str());
-    // x: step boundaries, the step number and node name under each column.
+    // x: step boundaries, the step number and node name under each column;
+    // on long schedules only every `every`-th step, so labels never collide.
     std::vector<std::string> nodes = nodeAtStep();
+    double labelWidth =
+        std::max(kMinLabelSpacing,
+                 textWidth(std::to_string(plan.numSteps), kFont) + kFont / 2);
+    unsigned every =
+        labelWidth <= stepWidth
+            ? 1
+            : unsigned(std::max(1.0, niceStep(labelWidth / stepWidth, 1)));
     for (unsigned s = 0; s <= plan.numSteps; ++s)
-      line(xOf(s), yBottom, xOf(s), yBottom + 5, "stroke=\"#000000\"");
-    for (unsigned s = 0; s < plan.numSteps; ++s) {
+      line(xOf(s), yBottom, xOf(s), yBottom + (s % every ? 2 : 5),
+           "stroke=\"#000000\"");
+    for (unsigned s = 0; s < plan.numSteps; s += every) {
       double xc = xOf(s + 0.5);
       text(xc, yBottom + 18, std::to_string(s), "text-anchor=\"middle\"");
       double ny = yBottom + 30;
