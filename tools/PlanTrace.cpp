@@ -210,14 +210,23 @@ private:
       });
   }
 
+  /// One track per transient or alias tensor (thread id = tensor index + 1),
+  /// ordered by first step so that the lifetimes form a waterfall.
   void writeTensors() {
-    for (size_t i = 0; i < plan.tensors.size(); ++i) {
-      const PlanTensor &t = plan.tensors[i];
-      if (t.role != TensorRole::Transient && t.role != TensorRole::Alias)
-        continue;
-      int64_t tid = int64_t(i) + 1;
+    SmallVector<uint32_t, 32> order;
+    for (uint32_t i = 0; i < plan.tensors.size(); ++i)
+      if (plan.tensors[i].role == TensorRole::Transient ||
+          plan.tensors[i].role == TensorRole::Alias)
+        order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return plan.tensors[a].firstStep < plan.tensors[b].firstStep;
+    });
+    for (size_t rank = 0; rank < order.size(); ++rank) {
+      const PlanTensor &t = plan.tensors[order[rank]];
+      int64_t tid = int64_t(order[rank]) + 1;
       metadata("thread_name", kTensorPid, tid, "name", t.name);
-      metadata("thread_sort_index", kTensorPid, tid, "sort_index", tid);
+      metadata("thread_sort_index", kTensorPid, tid, "sort_index",
+               int64_t(rank));
       int64_t first = std::max<int64_t>(0, t.firstStep);
       int64_t last = std::max(first, t.lastStep);
       event([&] {
