@@ -30,15 +30,18 @@ std::vector<uint64_t> liveBytesPerStep(const Plan &plan);
 /// one step share it equally.
 constexpr double kTraceStepMicros = 10.0;
 
-/// Chrome "Trace Event Format" JSON (an object with "traceEvents"), as opened
-/// by ui.perfetto.dev and chrome://tracing. Process 1 "plan": one complete
-/// ("X") event per dispatch on thread "dispatches" (name = node label; args:
-/// shader, groups, bindings' tensor names, written tensors), barriers and
-/// release points as thread-scoped instant ("i") events, and a counter ("C")
-/// "live transient" with series "bytes" giving liveBytesPerStep() at each
-/// step. Process 2 "tensors": one slice per transient or alias tensor over its
-/// live interval, on a track of its own. Step s covers
-/// [s, s + 1) * kTraceStepMicros microseconds. Implemented in PlanTrace.cpp.
+/// Chrome "Trace Event Format" JSON, as opened by ui.perfetto.dev and
+/// chrome://tracing: {"traceEvents": [...], "otherData": {...}}, one event
+/// per line. Process 1 "plan": one complete ("X") event per dispatch on
+/// thread "dispatches" (name = node label; args: step, shader, groups,
+/// bindings' tensor names, written tensors, specialization constants),
+/// barriers and release points as thread-scoped instant ("i") events on
+/// threads of their own, and a counter ("C") "live transient" with series
+/// "bytes" giving liveBytesPerStep() at the start of each step, then 0.
+/// Process 2 "tensors": one slice per transient or alias tensor over its live
+/// interval, on a track of its own, tracks ordered by first step. Step s
+/// covers [s, s + 1) * kTraceStepMicros microseconds. docs/plan-dumps.md
+/// describes the layout; implemented in PlanTrace.cpp.
 void printPlanTrace(const Plan &plan, llvm::raw_ostream &os);
 
 /// An SVG picture of the transient memory: schedule step on x, byte offset on
@@ -46,8 +49,8 @@ void printPlanTrace(const Plan &plan, llvm::raw_ostream &os);
 /// lane per pool slot for the pool planner, the arena's buffers for the
 /// offset planners). Each Transient tensor is one filled <rect
 /// class="tensor"> covering [firstStep, lastStep + 1) x [offset, offset +
-/// bytes) of its buffer, coloured by a hash of its name, with a <title>
-/// tooltip; each Alias is a dashed <rect class="alias"> outline. The peak
+/// bytes) of its buffer, coloured by its position in the plan, with a
+/// <title> tooltip whose first line is its name; each Alias is a dashed <rect class="alias"> outline. The peak
 /// step is a vertical line, the lower bound a horizontal one, and a header
 /// gives the planner, height, lower bound and ratio. Implemented in
 /// PlanSvg.cpp.
