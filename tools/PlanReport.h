@@ -50,10 +50,10 @@ void printPlanTrace(const Plan &plan, llvm::raw_ostream &os);
 /// offset planners). Each Transient tensor is one filled <rect
 /// class="tensor"> covering [firstStep, lastStep + 1) x [offset, offset +
 /// bytes) of its buffer, coloured by its position in the plan, with a
-/// <title> tooltip whose first line is its name; each Alias is a dashed <rect class="alias"> outline. The peak
-/// step is a vertical line, the lower bound a horizontal one, and a header
-/// gives the planner, height, lower bound and ratio. Implemented in
-/// PlanSvg.cpp.
+/// <title> tooltip whose first line is its name; each Alias is a dashed <rect
+/// class="alias"> outline. The peak step is a vertical line, the lower bound a
+/// horizontal one, and a header gives the planner, height, lower bound and
+/// ratio. Implemented in PlanSvg.cpp.
 void printPlanSvg(const Plan &plan, llvm::raw_ostream &os);
 
 /// The dump formats of `tlc inspect --format` and `tlc compile --dump-plan`.
