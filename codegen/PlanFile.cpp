@@ -127,8 +127,8 @@ Error jsonSyntaxError(Error e, StringRef file, uint64_t base) {
 // Writing
 //===----------------------------------------------------------------------===//
 
-/// Serializes \p plan into the bytes of a .tlp file.
-static Expected<std::vector<uint8_t>> encodePlan(const Plan &plan) {
+/// Serializes \p plan into the bytes of a .tlp file (docs/plan-format.md).
+static std::vector<uint8_t> encodePlan(const Plan &plan) {
   // Lay out the blob: each shader, then the weights, each 8-byte aligned.
   BlobLayout layout;
   uint64_t blobSize = 0;
@@ -159,10 +159,9 @@ static Expected<std::vector<uint8_t>> encodePlan(const Plan &plan) {
   memcpy(p + kHeaderBytes, json.data(), json.size());
   uint8_t *blob = p + blobOffset;
   for (size_t i = 0; i < plan.shaders.size(); ++i)
-    if (!plan.shaders[i].spirv.empty())
-      for (size_t w = 0; w < plan.shaders[i].spirv.size(); ++w)
-        writeLE32(blob + layout.shaders[i].offset + 4 * w,
-                  plan.shaders[i].spirv[w]);
+    for (size_t w = 0; w < plan.shaders[i].spirv.size(); ++w)
+      writeLE32(blob + layout.shaders[i].offset + 4 * w,
+                plan.shaders[i].spirv[w]);
   if (!plan.weights.empty())
     memcpy(blob + layout.weights.offset, plan.weights.data(),
            plan.weights.size());
@@ -176,10 +175,7 @@ Error writePlanFile(const Plan &plan, StringRef path) {
   if (Error e = validatePlanStructure(plan))
     return fmtError(path, "refusing to write an invalid plan: " +
                               toString(std::move(e)));
-  Expected<std::vector<uint8_t>> bytes = encodePlan(plan);
-  if (!bytes)
-    return bytes.takeError();
-  return writeFileAtomically(path, *bytes);
+  return writeFileAtomically(path, encodePlan(plan));
 }
 
 //===----------------------------------------------------------------------===//
