@@ -57,9 +57,9 @@ Error uploadWeights(LoadedPlan::Impl &p) {
   while (p.plan.buffers[w].role != BufferRole::Weights)
     ++w; // exists: checkPlanForRuntime
   uint64_t bytes = p.plan.weights.size();
-  auto staging = p.dev.createBuffer(bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
-                                    MemoryKind::Upload,
-                                    "weights staging buffer");
+  auto staging =
+      p.dev.createBuffer(bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                         MemoryKind::Upload, "weights staging buffer");
   if (!staging)
     return staging.takeError();
   std::memcpy(staging->mapped, p.plan.weights.data(), bytes);
@@ -72,10 +72,9 @@ Error uploadWeights(LoadedPlan::Impl &p) {
     VkBufferCopy region = {0, 0, bytes};
     vkCmdCopyBuffer(cmd, staging->buffer, p.buffers[w].buffer, 1, &region);
     // Later submissions on this queue read the weights in shaders.
-    memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                  VK_ACCESS_TRANSFER_WRITE_BIT,
-                  VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                  VK_ACCESS_SHADER_READ_BIT);
+    memoryBarrier(
+        cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
     err = checkVk(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
   }
   if (!err)
@@ -127,10 +126,9 @@ Error recordCommandBuffer(LoadedPlan::Impl &p) {
       anyInput = true;
     }
   if (anyInput)
-    memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                  VK_ACCESS_TRANSFER_WRITE_BIT,
-                  VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                  VK_ACCESS_SHADER_READ_BIT);
+    memoryBarrier(
+        cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
 
   for (size_t c = 0; c < plan.commands.size(); ++c) {
     const PlanCommand &pc = plan.commands[c];
@@ -138,10 +136,9 @@ Error recordCommandBuffer(LoadedPlan::Impl &p) {
     case CommandKind::Dispatch:
       vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipelines[c]);
       if (p.sets[c])
-        vkCmdBindDescriptorSets(
-            cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
-            p.layouts[unsigned(pc.bindings.size())].second, 0, 1, &p.sets[c],
-            0, nullptr);
+        vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+                                p.layouts[unsigned(pc.bindings.size())].second,
+                                0, 1, &p.sets[c], 0, nullptr);
       vkCmdDispatch(cmd, pc.groups[0], pc.groups[1], pc.groups[2]);
       break;
     case CommandKind::Barrier:

@@ -35,10 +35,11 @@ static Expected<bool> wantValidation(const DeviceOptions &opts) {
   if (*available)
     return true;
   if (opts.validation)
-    return createStringError(inconvertibleErrorCode(),
-                             "validation was requested but %s is not "
-                             "installed (Debian package vulkan-validationlayers)",
-                             kValidationLayerName);
+    return createStringError(
+        inconvertibleErrorCode(),
+        "validation was requested but %s is not "
+        "installed (Debian package vulkan-validationlayers)",
+        kValidationLayerName);
   warnValidationLayerMissingOnce();
   return false;
 }
@@ -120,8 +121,7 @@ Expected<std::unique_ptr<Device>> Device::create(DeviceOptions opts) {
 
   VkDebugUtilsMessengerCreateInfoEXT messengerInfo;
   fillMessengerCreateInfo(messengerInfo, &d.validationMessages);
-  Expected<VkInstance> instance =
-      createInstance(d.validation, &messengerInfo);
+  Expected<VkInstance> instance = createInstance(d.validation, &messengerInfo);
   if (!instance)
     return instance.takeError();
   d.instance = *instance;
@@ -132,9 +132,9 @@ Expected<std::unique_ptr<Device>> Device::create(DeviceOptions opts) {
       return createStringError(inconvertibleErrorCode(),
                                "vkGetInstanceProcAddr found no "
                                "vkCreateDebugUtilsMessengerEXT");
-    if (Error e = checkVk(create(d.instance, &messengerInfo, nullptr,
-                                 &d.messenger),
-                          "vkCreateDebugUtilsMessengerEXT"))
+    if (Error e =
+            checkVk(create(d.instance, &messengerInfo, nullptr, &d.messenger),
+                    "vkCreateDebugUtilsMessengerEXT"))
       return e;
   }
 

@@ -15,15 +15,19 @@ namespace tlc {
 
 static const char *memoryKindName(MemoryKind kind) {
   switch (kind) {
-  case MemoryKind::DeviceLocal: return "device-local";
-  case MemoryKind::Upload: return "host-visible upload";
-  case MemoryKind::Readback: return "host-visible readback";
+  case MemoryKind::DeviceLocal:
+    return "device-local";
+  case MemoryKind::Upload:
+    return "host-visible upload";
+  case MemoryKind::Readback:
+    return "host-visible readback";
   }
   return "?";
 }
 
-Expected<uint32_t> chooseMemoryType(const VkPhysicalDeviceMemoryProperties &props,
-                                    uint32_t typeBits, MemoryKind kind) {
+Expected<uint32_t>
+chooseMemoryType(const VkPhysicalDeviceMemoryProperties &props,
+                 uint32_t typeBits, MemoryKind kind) {
   VkMemoryPropertyFlags required = 0, preferred = 0, avoided = 0;
   switch (kind) {
   case MemoryKind::DeviceLocal:
@@ -119,9 +123,9 @@ Expected<BufferAllocation> Device::Impl::createBuffer(uint64_t size,
     return context(std::move(e));
   }
   if (kind != MemoryKind::DeviceLocal) {
-    if (Error e = checkVk(vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0,
-                                      &b.mapped),
-                          "vkMapMemory")) {
+    if (Error e = checkVk(
+            vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.mapped),
+            "vkMapMemory")) {
       b.mapped = nullptr;
       destroyBuffer(b);
       return context(std::move(e));

@@ -32,11 +32,11 @@ Error LoadedPlan::Impl::submitAndWait(VkCommandBuffer cmd, StringRef step) {
     r = dev.injectedWaitResult.exchange(VK_SUCCESS);
   if (r == VK_TIMEOUT) {
     broken = true;
-    return createStringError(inconvertibleErrorCode(),
-                             "%s: vkWaitForFences timed out after %llu s; the "
-                             "device did not finish the submitted work",
-                             where().c_str(),
-                             (unsigned long long)(kFenceTimeoutNs / 1000000000));
+    return createStringError(
+        inconvertibleErrorCode(),
+        "%s: vkWaitForFences timed out after %llu s; the "
+        "device did not finish the submitted work",
+        where().c_str(), (unsigned long long)(kFenceTimeoutNs / 1000000000));
   }
   if (Error e = checkVk(r, "vkWaitForFences")) {
     broken = true; // e.g. VK_ERROR_DEVICE_LOST
@@ -44,7 +44,8 @@ Error LoadedPlan::Impl::submitAndWait(VkCommandBuffer cmd, StringRef step) {
                              where().c_str(), toString(std::move(e)).c_str());
   }
   pending = false;
-  if (Error e = checkVk(vkResetFences(dev.device, 1, &fence), "vkResetFences")) {
+  if (Error e =
+          checkVk(vkResetFences(dev.device, 1, &fence), "vkResetFences")) {
     broken = true;
     return e;
   }
@@ -92,9 +93,8 @@ static Error createBuffers(LoadedPlan::Impl &p) {
   p.staging.resize(plan.buffers.size());
   for (size_t b = 0; b < plan.buffers.size(); ++b) {
     const PlanBuffer &pb = plan.buffers[b];
-    std::string what = formatv("plan buffer {0} ({1})", b,
-                               bufferRoleName(pb.role))
-                           .str();
+    std::string what =
+        formatv("plan buffer {0} ({1})", b, bufferRoleName(pb.role)).str();
     auto buf = p.dev.createBuffer(pb.bytes,
                                   VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
                                       VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
@@ -106,11 +106,11 @@ static Error createBuffers(LoadedPlan::Impl &p) {
     if (pb.role != BufferRole::Input && pb.role != BufferRole::Output)
       continue;
     bool in = pb.role == BufferRole::Input;
-    auto st = p.dev.createBuffer(
-        pb.bytes,
-        in ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT : VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-        in ? MemoryKind::Upload : MemoryKind::Readback,
-        "staging for " + what);
+    auto st = p.dev.createBuffer(pb.bytes,
+                                 in ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT
+                                    : VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                 in ? MemoryKind::Upload : MemoryKind::Readback,
+                                 "staging for " + what);
     if (!st)
       return st.takeError();
     p.staging[b] = *st;
@@ -125,9 +125,9 @@ static Error createCommandObjects(LoadedPlan::Impl &p) {
   VkCommandPoolCreateInfo ci = {};
   ci.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
   ci.queueFamilyIndex = p.dev.queueFamily;
-  if (Error e = checkVk(vkCreateCommandPool(p.dev.device, &ci, nullptr,
-                                            &p.commandPool),
-                        "vkCreateCommandPool"))
+  if (Error e = checkVk(
+          vkCreateCommandPool(p.dev.device, &ci, nullptr, &p.commandPool),
+          "vkCreateCommandPool"))
     return e;
   VkFenceCreateInfo fi = {};
   fi.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;

@@ -101,8 +101,9 @@ enumeratePhysicalDevices(VkInstance instance) {
                         "vkEnumeratePhysicalDevices"))
     return e;
   SmallVector<VkPhysicalDevice, 4> devices(n);
-  if (Error e = checkVk(vkEnumeratePhysicalDevices(instance, &n, devices.data()),
-                        "vkEnumeratePhysicalDevices"))
+  if (Error e =
+          checkVk(vkEnumeratePhysicalDevices(instance, &n, devices.data()),
+                  "vkEnumeratePhysicalDevices"))
     return e;
   devices.resize(n);
   if (devices.empty())
@@ -114,11 +115,16 @@ enumeratePhysicalDevices(VkInstance instance) {
 
 static const char *deviceTypeName(VkPhysicalDeviceType t) {
   switch (t) {
-  case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete-gpu";
-  case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated-gpu";
-  case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual-gpu";
-  case VK_PHYSICAL_DEVICE_TYPE_CPU: return "cpu";
-  default: return "other";
+  case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+    return "discrete-gpu";
+  case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+    return "integrated-gpu";
+  case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+    return "virtual-gpu";
+  case VK_PHYSICAL_DEVICE_TYPE_CPU:
+    return "cpu";
+  default:
+    return "other";
   }
 }
 
@@ -146,8 +152,8 @@ DeviceInfo queryDeviceInfo(VkPhysicalDevice device, uint32_t index) {
   info.maxMemoryAllocationSize = m3.maxMemoryAllocationSize;
   for (uint32_t h = 0; h < mem.memoryHeapCount; ++h)
     if (mem.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
-      info.deviceLocalHeapBytes =
-          std::max<uint64_t>(info.deviceLocalHeapBytes, mem.memoryHeaps[h].size);
+      info.deviceLocalHeapBytes = std::max<uint64_t>(info.deviceLocalHeapBytes,
+                                                     mem.memoryHeaps[h].size);
   info.minStorageBufferOffsetAlignment =
       uint32_t(p.limits.minStorageBufferOffsetAlignment);
   info.subgroupSize = subgroup.subgroupSize;

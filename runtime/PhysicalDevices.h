@@ -1,4 +1,5 @@
-//===- runtime/PhysicalDevices.h - Instance and device discovery -*- C++ -*-===//
+//===- runtime/PhysicalDevices.h - Instance and device discovery -*- C++
+//-*-===//
 //
 // Creating the VkInstance, enumerating physical devices, reading their
 // properties and limits into DeviceInfo, and choosing the default device.
@@ -49,8 +50,7 @@ DeviceInfo queryDeviceInfo(VkPhysicalDevice device, uint32_t index);
 ///     else device 0 (e.g. lavapipe, a CPU implementation).
 /// Errors when \p devices is empty.
 llvm::Expected<uint32_t> selectDeviceIndex(llvm::ArrayRef<DeviceInfo> devices,
-                                           int requested,
-                                           const char *envValue);
+                                           int requested, const char *envValue);
 
 } // namespace tlc
 

@@ -41,12 +41,12 @@ Error createShaderModules(LoadedPlan::Impl &p) {
     ci.codeSize = shader.spirv.size() * sizeof(uint32_t);
     ci.pCode = shader.spirv.data();
     VkShaderModule module = VK_NULL_HANDLE;
-    if (Error e = checkVk(vkCreateShaderModule(p.dev.device, &ci, nullptr,
-                                               &module),
-                          "vkCreateShaderModule"))
-      return createStringError(inconvertibleErrorCode(), "shaders[%zu] ('%s'): %s",
-                               s, shader.name.c_str(),
-                               toString(std::move(e)).c_str());
+    if (Error e =
+            checkVk(vkCreateShaderModule(p.dev.device, &ci, nullptr, &module),
+                    "vkCreateShaderModule"))
+      return createStringError(
+          inconvertibleErrorCode(), "shaders[%zu] ('%s'): %s", s,
+          shader.name.c_str(), toString(std::move(e)).c_str());
     p.modules.push_back(module);
   }
   return Error::success();
@@ -72,9 +72,9 @@ getLayouts(LoadedPlan::Impl &p, unsigned n) {
   dci.pBindings = bindings.data();
   std::pair<VkDescriptorSetLayout, VkPipelineLayout> l = {VK_NULL_HANDLE,
                                                           VK_NULL_HANDLE};
-  if (Error e = checkVk(vkCreateDescriptorSetLayout(p.dev.device, &dci,
-                                                    nullptr, &l.first),
-                        "vkCreateDescriptorSetLayout"))
+  if (Error e = checkVk(
+          vkCreateDescriptorSetLayout(p.dev.device, &dci, nullptr, &l.first),
+          "vkCreateDescriptorSetLayout"))
     return e;
   VkPipelineLayoutCreateInfo pci = {};
   pci.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
@@ -112,15 +112,14 @@ static Error createPipeline(LoadedPlan::Impl &p, size_t c) {
   ci.stage.pName = "main";
   ci.stage.pSpecializationInfo = entries.empty() ? nullptr : &spec;
   ci.layout = layouts->second;
-  if (Error e = checkVk(vkCreateComputePipelines(p.dev.device, p.pipelineCache,
-                                                 1, &ci, nullptr,
-                                                 &p.pipelines[c]),
-                        "vkCreateComputePipelines"))
-    return createStringError(inconvertibleErrorCode(),
-                             "commands[%zu] ('%s', shader '%s'): %s", c,
-                             cmd.label.c_str(),
-                             p.plan.shaders[cmd.shader].name.c_str(),
-                             toString(std::move(e)).c_str());
+  if (Error e =
+          checkVk(vkCreateComputePipelines(p.dev.device, p.pipelineCache, 1,
+                                           &ci, nullptr, &p.pipelines[c]),
+                  "vkCreateComputePipelines"))
+    return createStringError(
+        inconvertibleErrorCode(), "commands[%zu] ('%s', shader '%s'): %s", c,
+        cmd.label.c_str(), p.plan.shaders[cmd.shader].name.c_str(),
+        toString(std::move(e)).c_str());
   return Error::success();
 }
 
@@ -158,9 +157,9 @@ static Error createDescriptorSets(LoadedPlan::Impl &p) {
     ai.descriptorPool = p.descriptorPool;
     ai.descriptorSetCount = 1;
     ai.pSetLayouts = &p.layouts[unsigned(cmd.bindings.size())].first;
-    if (Error e = checkVk(vkAllocateDescriptorSets(p.dev.device, &ai,
-                                                   &p.sets[c]),
-                          "vkAllocateDescriptorSets"))
+    if (Error e =
+            checkVk(vkAllocateDescriptorSets(p.dev.device, &ai, &p.sets[c]),
+                    "vkAllocateDescriptorSets"))
       return e;
     for (uint32_t k = 0; k < cmd.bindings.size(); ++k) {
       const PlanTensor &t = p.plan.tensors[cmd.bindings[k]];
@@ -183,9 +182,9 @@ static Error createDescriptorSets(LoadedPlan::Impl &p) {
 Error createPipelinesAndDescriptors(LoadedPlan::Impl &p) {
   VkPipelineCacheCreateInfo cci = {};
   cci.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO;
-  if (Error e = checkVk(vkCreatePipelineCache(p.dev.device, &cci, nullptr,
-                                              &p.pipelineCache),
-                        "vkCreatePipelineCache"))
+  if (Error e = checkVk(
+          vkCreatePipelineCache(p.dev.device, &cci, nullptr, &p.pipelineCache),
+          "vkCreatePipelineCache"))
     return e;
   p.pipelines.assign(p.plan.commands.size(), VK_NULL_HANDLE);
   p.sets.assign(p.plan.commands.size(), VK_NULL_HANDLE);

@@ -16,8 +16,7 @@ using namespace llvm;
 
 namespace tlc {
 
-template <typename... Ts>
-static Error fail(const char *fmt, Ts &&...vals) {
+template <typename... Ts> static Error fail(const char *fmt, Ts &&...vals) {
   return createStringError(inconvertibleErrorCode(),
                            formatv(fmt, std::forward<Ts>(vals)...).str());
 }
@@ -57,9 +56,9 @@ Error checkPlanForRuntime(const Plan &plan) {
       (weights < 0 || plan.weights.size() > plan.buffers[weights].bytes))
     return fail("weights: {0} bytes do not fit the Weights buffer ({1})",
                 plan.weights.size(),
-                weights < 0 ? std::string("none")
-                            : std::to_string(plan.buffers[weights].bytes) +
-                                  " bytes");
+                weights < 0
+                    ? std::string("none")
+                    : std::to_string(plan.buffers[weights].bytes) + " bytes");
   auto checkIo = [&](ArrayRef<uint32_t> list, const char *field,
                      BufferRole role) -> Error {
     for (size_t i = 0; i < list.size(); ++i) {

@@ -107,7 +107,8 @@ public:
   /// VkResult name and the call that returned it.
   llvm::Error run();
   /// Bytes of graph output \p index (plan.outputs order), valid until the
-  /// next run() or the LoadedPlan's destruction.
+  /// next run() or the LoadedPlan's destruction; empty when \p index is out
+  /// of range.
   llvm::ArrayRef<uint8_t> output(size_t index) const;
 
   const Plan &plan() const;

@@ -70,9 +70,9 @@ onMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
   if (counter)
     ++*counter;
   ++gProcessMessages;
-  const char *kind =
-      (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) ? "error"
-                                                                  : "warning";
+  const char *kind = (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT)
+                         ? "error"
+                         : "warning";
   // One write per message so that messages of concurrent threads stay whole.
   std::string line = std::string("tlc: vulkan validation ") + kind + ": " +
                      (data && data->pMessage ? data->pMessage : "(no text)") +

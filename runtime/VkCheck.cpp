@@ -69,8 +69,7 @@ std::string formatBytes(uint64_t bytes) {
   }
   std::string s;
   raw_string_ostream os(s);
-  os << format("%.1f %s (%llu bytes)", v, kUnits[u],
-               (unsigned long long)bytes);
+  os << format("%.1f %s (%llu bytes)", v, kUnits[u], (unsigned long long)bytes);
   return os.str();
 }
 

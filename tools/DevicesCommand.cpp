@@ -22,8 +22,9 @@ using namespace llvm;
 
 namespace tlc {
 
-cl::SubCommand DevicesSubcommand("devices",
-                              "List Vulkan devices and the limits tlc checks");
+cl::SubCommand
+    DevicesSubcommand("devices",
+                      "List Vulkan devices and the limits tlc checks");
 
 static cl::opt<bool> JsonOutput("json", cl::desc("Print JSON instead of text"),
                                 cl::sub(DevicesSubcommand));
@@ -39,7 +40,8 @@ static void printJson(ArrayRef<DeviceInfo> devices, int chosen) {
           j.attribute("name", d.name);
           j.attribute("type", d.type);
           j.attribute("apiVersion", formatApiVersion(d.apiVersion));
-          j.attribute("maxStorageBufferRange", int64_t(d.maxStorageBufferRange));
+          j.attribute("maxStorageBufferRange",
+                      int64_t(d.maxStorageBufferRange));
           j.attribute("maxMemoryAllocationSize",
                       int64_t(d.maxMemoryAllocationSize));
           j.attribute("deviceLocalHeapBytes", int64_t(d.deviceLocalHeapBytes));
@@ -67,8 +69,7 @@ static void printText(ArrayRef<DeviceInfo> devices, int chosen) {
            << formatBytes(d.deviceLocalHeapBytes) << "\n"
            << "   minStorageBufferOffsetAlignment  "
            << d.minStorageBufferOffsetAlignment << " bytes\n"
-           << "   subgroup size                    " << d.subgroupSize
-           << "\n";
+           << "   subgroup size                    " << d.subgroupSize << "\n";
   }
 }
 

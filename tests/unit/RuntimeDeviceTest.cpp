@@ -43,12 +43,12 @@ uint32_t pick(const std::vector<DeviceInfo> &devs, int requested,
 }
 
 TEST(RuntimeDeviceSelection, PrefersDiscreteThenAnyGpuThenFirst) {
-  EXPECT_EQ(pick(fakeDevices({"cpu", "integrated-gpu", "discrete-gpu"}), -1,
-                 nullptr),
-            2u);
-  EXPECT_EQ(pick(fakeDevices({"cpu", "virtual-gpu", "integrated-gpu"}), -1,
-                 nullptr),
-            1u);
+  EXPECT_EQ(
+      pick(fakeDevices({"cpu", "integrated-gpu", "discrete-gpu"}), -1, nullptr),
+      2u);
+  EXPECT_EQ(
+      pick(fakeDevices({"cpu", "virtual-gpu", "integrated-gpu"}), -1, nullptr),
+      1u);
   EXPECT_EQ(pick(fakeDevices({"cpu", "other"}), -1, nullptr), 0u);
   // An explicit index wins over TLC_DEVICE, which wins over the type order.
   auto devs = fakeDevices({"cpu", "discrete-gpu"});

@@ -101,8 +101,8 @@ TEST_F(RuntimeLimitsTest, PlanLargerThanTheHeapIsRefused) {
   PlanBuilder b("huge");
   for (uint64_t i = 0; i < count; ++i) {
     uint32_t buf = b.buffer(BufferRole::Transient, each);
-    b.tensor("t" + std::to_string(i), TensorRole::Transient,
-             int64_t(each / 4), buf);
+    b.tensor("t" + std::to_string(i), TensorRole::Transient, int64_t(each / 4),
+             buf);
   }
   std::string e = refusal(b.plan);
   EXPECT_NE(e.find("plan needs"), std::string::npos) << e;
@@ -118,9 +118,9 @@ TEST_F(RuntimeLimitsTest, AlignmentBelowDeviceMinimumIsRefused) {
   PlanBuilder b("misaligned", minAlign / 2);
   b.ioTensor("y", TensorRole::Output, 16);
   std::string e = refusal(b.plan);
-  EXPECT_NE(e.find("minStorageBufferOffsetAlignment = " +
-                   std::to_string(minAlign)),
-            std::string::npos)
+  EXPECT_NE(
+      e.find("minStorageBufferOffsetAlignment = " + std::to_string(minAlign)),
+      std::string::npos)
       << e;
 }
 

@@ -122,7 +122,8 @@ TEST_F(RuntimeTest, ThousandRunsAllocateNothing) {
   for (int i = 0; i < 1000; ++i) {
     ASSERT_FALSE(bool((*lp)->setInput(0, asBytes(x))));
     llvm::Error e = (*lp)->run();
-    ASSERT_FALSE(bool(e)) << "run " << i << ": " << llvm::toString(std::move(e));
+    ASSERT_FALSE(bool(e)) << "run " << i << ": "
+                          << llvm::toString(std::move(e));
   }
   RuntimeCounters after = device->counters();
   EXPECT_EQ(after.memoryAllocations, before.memoryAllocations);
