@@ -420,6 +420,49 @@ Error OnnxImporter::importOutputs() {
   return Error::success();
 }
 
+/// Renumbers the values of \p g in the order the model.yaml parser declares
+/// them (inputs, node outputs in node order, then weights in order of first
+/// use; unused weights last), so that `tlc import` followed by `tlc compile
+/// MODEL.yaml` gives a byte-identical plan to `tlc compile MODEL.onnx`.
+static void renumberLikeModelParser(Graph &g) {
+  std::vector<ValueId> order;
+  std::vector<bool> placed(g.values.size(), false);
+  auto place = [&](ValueId v) {
+    if (!placed[v]) {
+      placed[v] = true;
+      order.push_back(v);
+    }
+  };
+  for (ValueId v : g.inputs)
+    place(v);
+  for (const Node &n : g.nodes)
+    for (ValueId v : n.outputs)
+      place(v);
+  for (const Node &n : g.nodes)
+    for (ValueId v : n.inputs)
+      place(v);
+  for (ValueId v = 0; v < g.values.size(); ++v)
+    place(v);
+  std::vector<ValueId> newId(g.values.size());
+  std::vector<Value> values;
+  for (ValueId v : order) {
+    newId[v] = ValueId(values.size());
+    values.push_back(std::move(g.values[v]));
+  }
+  g.values = std::move(values);
+  for (Node &n : g.nodes) {
+    for (ValueId &v : n.inputs)
+      v = newId[v];
+    for (ValueId &v : n.outputs)
+      v = newId[v];
+  }
+  for (ValueId &v : g.inputs)
+    v = newId[v];
+  for (ValueId &v : g.outputs)
+    v = newId[v];
+  g.reindex();
+}
+
 Expected<Graph> OnnxImporter::run(ArrayRef<uint8_t> bytes) {
   if (Error e = parseAndConvert(bytes))
     return std::move(e);
@@ -442,7 +485,7 @@ Expected<Graph> OnnxImporter::run(ArrayRef<uint8_t> bytes) {
     return std::move(e);
   if (Error e = importOutputs())
     return std::move(e);
-  g.reindex();
+  renumberLikeModelParser(g);
   return std::move(g);
 }
 
