@@ -105,10 +105,9 @@ int runPlan() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   if (!plan)
-    return reportError(joinErrors(
-        createStringError(inconvertibleErrorCode(), "%s: cannot plan",
-                          TracePath.c_str()),
-        plan.takeError()));
+    return reportError(createStringError(
+        inconvertibleErrorCode(), "%s: cannot plan: %s", TracePath.c_str(),
+        toString(plan.takeError()).c_str()));
 
   Error invalid =
       checkOffsets(trace->ranges, plan->offsets, Alignment, std::nullopt);
@@ -153,11 +152,10 @@ int runPlan() {
   outs().flush();
 
   if (invalid)
-    return reportError(joinErrors(
-        createStringError(inconvertibleErrorCode(),
-                          "%s: the %s planner produced an invalid plan",
-                          TracePath.c_str(), plannerName(Planner).data()),
-        std::move(invalid)));
+    return reportError(createStringError(
+        inconvertibleErrorCode(), "%s: the %s planner produced an invalid plan: %s",
+        TracePath.c_str(), plannerName(Planner).data(),
+        toString(std::move(invalid)).c_str()));
   if (!OutputPath.empty())
     if (Error e = writeOffsetsCsv(OutputPath, *trace, plan->offsets))
       return reportError(std::move(e));
