@@ -134,8 +134,9 @@ void printMemoryPlan(const Plan &plan, raw_ostream &os) {
   // Transient tensors per pool key, from the tensor table; the slot counts
   // come from plan.stats when the planner recorded them.
   std::map<std::string, std::pair<unsigned, std::set<int32_t>>> perKey;
-  unsigned transients = 0;
+  unsigned transients = 0, aliases = 0;
   for (const PlanTensor &t : plan.tensors) {
+    aliases += t.role == TensorRole::Alias;
     if (t.role != TensorRole::Transient)
       continue;
     ++transients;
@@ -147,7 +148,9 @@ void printMemoryPlan(const Plan &plan, raw_ostream &os) {
   os << "memory plan: planner " << (plan.stats.planner.empty()
                                          ? std::string("(unknown)")
                                          : plan.stats.planner)
-     << ", " << transients << " transient tensors\n";
+     << ", schedule " << plan.stats.schedule << ", " << transients
+     << " transient tensors, " << aliases
+     << " aliases (views or in-place results sharing their bytes)\n";
   std::vector<std::pair<std::string, uint32_t>> slots = plan.stats.slotsPerKey;
   if (slots.empty())
     for (const auto &kv : perKey)
