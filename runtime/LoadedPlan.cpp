@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/LoadedPlanImpl.h"
 #include "runtime/PlanLimits.h"
+#include "runtime/ShaderCheck.h"
 #include "runtime/VkCheck.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -148,6 +149,8 @@ LoadedPlan::load(Device &device, const Plan &plan, const LoadOptions &opts) {
   if (Error e = checkPlanForRuntime(plan))
     return context(std::move(e));
   if (Error e = checkPlanAgainstDevice(plan, device.impl()))
+    return context(std::move(e));
+  if (Error e = checkPlanShaders(plan, device.impl().limits))
     return context(std::move(e));
 
   auto impl = std::make_unique<Impl>(device.impl(), plan, opts);

@@ -73,9 +73,8 @@ struct LoadedPlan::Impl {
   llvm::Error submitAndWait(VkCommandBuffer cmd, llvm::StringRef step);
 };
 
-/// Validates every plan shader with SPIRV-Tools (Vulkan 1.1 environment) and
-/// creates its VkShaderModule. Errors name the shader and quote the
-/// validator's message.
+/// Creates the VkShaderModule of every plan shader (already validated by
+/// checkPlanShaders). Errors name the shader.
 llvm::Error createShaderModules(LoadedPlan::Impl &p);
 
 /// Creates the pipeline cache, the layouts, one compute pipeline per Dispatch

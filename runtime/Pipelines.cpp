@@ -1,8 +1,8 @@
 //===- runtime/Pipelines.cpp - Shader modules, pipelines, descriptors -----===//
 //
-// Everything a dispatch binds is created once at load. Shaders are validated
-// by SPIRV-Tools before the driver sees them: a corrupt .tlp must produce an
-// error naming the shader, not undefined behavior inside the driver.
+// Everything a dispatch binds is created once at load. The shaders were
+// validated and matched against their dispatches by checkPlanShaders
+// (runtime/ShaderCheck.h) before anything was allocated.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/LoadedPlanImpl.h"
@@ -11,31 +11,14 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <spirv-tools/libspirv.hpp>
-
 using namespace llvm;
 
 namespace tlc {
 
 Error createShaderModules(LoadedPlan::Impl &p) {
-  spvtools::SpirvTools tools(SPV_ENV_VULKAN_1_1);
+  // Validated by checkPlanShaders before anything was allocated.
   for (size_t s = 0; s < p.plan.shaders.size(); ++s) {
     const PlanShader &shader = p.plan.shaders[s];
-    std::string messages;
-    tools.SetMessageConsumer([&](spv_message_level_t, const char *,
-                                 const spv_position_t &pos, const char *msg) {
-      messages += formatv("{0}word {1}: {2}", messages.empty() ? "" : "; ",
-                          pos.index, msg)
-                      .str();
-    });
-    if (shader.spirv.empty() ||
-        !tools.Validate(shader.spirv.data(), shader.spirv.size()))
-      return createStringError(
-          inconvertibleErrorCode(),
-          "shaders[%zu] ('%s'): invalid SPIR-V for Vulkan 1.1: %s", s,
-          shader.name.c_str(),
-          shader.spirv.empty() ? "empty module" : messages.c_str());
-
     VkShaderModuleCreateInfo ci = {};
     ci.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO;
     ci.codeSize = shader.spirv.size() * sizeof(uint32_t);

@@ -145,6 +145,57 @@ TEST_F(RuntimeLimitsTest, InvalidSpirvIsRefusedByShaderName) {
       << e;
 }
 
+/// Index of the first instruction with \p opcode in a SPIR-V module.
+size_t findInstruction(const std::vector<uint32_t> &words, uint32_t opcode) {
+  for (size_t i = 5; i < words.size() && (words[i] >> 16) != 0;
+       i += words[i] >> 16)
+    if ((words[i] & 0xFFFF) == opcode)
+      return i;
+  ADD_FAILURE() << "no instruction with opcode " << opcode;
+  return 0;
+}
+
+TEST_F(RuntimeLimitsTest,
+       DispatchBindingFewerTensorsThanTheShaderUsesIsRefused) {
+  Plan plan = bigTransientPlan(256);
+  plan.commands[0].bindings.resize(1); // unary.comp uses bindings 0 and 1
+  plan.commands[0].writes.clear();
+  std::string e = refusal(plan);
+  EXPECT_NE(e.find("commands[0] ('unary0'): binds 1 tensors but shader "
+                   "'unary' uses bindings 0..1"),
+            std::string::npos)
+      << e;
+}
+
+TEST_F(RuntimeLimitsTest, ShaderWithoutMainEntryPointIsRefused) {
+  Plan plan = bigTransientPlan(256);
+  std::vector<uint32_t> &words = plan.shaders[0].spirv;
+  size_t entry = findInstruction(words, 15); // OpEntryPoint
+  ASSERT_EQ(words[entry + 3], 0x6E69616Du);  // "main", little-endian
+  words[entry + 3] = 0x6E69616Eu;            // "nain"
+  std::string e = refusal(plan);
+  EXPECT_NE(e.find("shaders[0] ('unary'): no GLCompute entry point named "
+                   "'main'"),
+            std::string::npos)
+      << e;
+}
+
+TEST_F(RuntimeLimitsTest, WorkgroupLargerThanTheDeviceAllowsIsRefused) {
+  uint32_t maxX = device->impl().limits.maxComputeWorkGroupSize[0];
+  Plan plan = bigTransientPlan(256);
+  std::vector<uint32_t> &words = plan.shaders[0].spirv;
+  size_t mode = findInstruction(words, 16); // OpExecutionMode
+  ASSERT_EQ(words[mode + 2], 17u);          // LocalSize
+  ASSERT_EQ(words[mode + 3], 256u);
+  words[mode + 3] = maxX + 1;
+  std::string e = refusal(plan);
+  EXPECT_NE(
+      e.find("workgroup size " + std::to_string(maxX + 1) + " in dimension 0"),
+      std::string::npos)
+      << e;
+  EXPECT_NE(e.find("maxComputeWorkGroupSize[0]"), std::string::npos) << e;
+}
+
 TEST_F(RuntimeLimitsTest, StructurallyBrokenPlanIsRefused) {
   Plan plan = bigTransientPlan(256);
   plan.commands[0].bindings[1] = 99;

@@ -1,0 +1,146 @@
+//===- runtime/ShaderCheck.cpp - What a plan's shaders need ---------------===//
+//
+// The SPIR-V walk below only runs on modules SPIRV-Tools accepted, so word
+// counts are known to be non-zero and in bounds; it still checks them, so a
+// bug elsewhere cannot turn into an out-of-bounds read.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/ShaderCheck.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <spirv-tools/libspirv.hpp>
+
+#include <array>
+#include <cstring>
+
+using namespace llvm;
+
+namespace tlc {
+
+// Opcodes, enumerants: SPIR-V specification 1.6, sections 3.6, 3.20, 3.32.
+constexpr uint32_t kOpEntryPoint = 15, kOpExecutionMode = 16, kOpDecorate = 71;
+constexpr uint32_t kExecutionModelGLCompute = 5;
+constexpr uint32_t kExecutionModeLocalSize = 17;
+constexpr uint32_t kDecorationBinding = 33, kDecorationDescriptorSet = 34;
+constexpr size_t kHeaderWords = 5;
+
+template <typename... Ts> static Error fail(const char *fmt, Ts &&...vals) {
+  return createStringError(inconvertibleErrorCode(),
+                           formatv(fmt, std::forward<Ts>(vals)...).str());
+}
+
+/// The literal string starting at word \p first of an instruction that
+/// ends before word \p end (nul-terminated, packed little-endian).
+static std::string literalString(ArrayRef<uint32_t> words, size_t first,
+                                 size_t end) {
+  std::string s;
+  for (size_t w = first; w < end; ++w)
+    for (unsigned b = 0; b < 4; ++b) {
+      char c = char((words[w] >> (8 * b)) & 0xFF);
+      if (c == 0)
+        return s;
+      s.push_back(c);
+    }
+  return s;
+}
+
+Expected<ShaderInterface> readShaderInterface(ArrayRef<uint32_t> words,
+                                              StringRef what) {
+  ShaderInterface iface;
+  bool hasMain = false;
+  uint32_t mainId = 0;
+  // Descriptor set and binding per decorated variable id.
+  DenseMap<uint32_t, uint32_t> sets, bindings;
+  SmallVector<std::pair<uint32_t, std::array<uint32_t, 3>>, 2> localSizes;
+  for (size_t i = kHeaderWords; i < words.size();) {
+    uint32_t opcode = words[i] & 0xFFFF, count = words[i] >> 16;
+    if (count == 0 || i + count > words.size())
+      return fail("{0}: malformed instruction at word {1}", what, i);
+    if (opcode == kOpEntryPoint && count >= 4 &&
+        words[i + 1] == kExecutionModelGLCompute &&
+        literalString(words, i + 3, i + count) == "main") {
+      hasMain = true;
+      mainId = words[i + 2];
+    } else if (opcode == kOpExecutionMode && count >= 6 &&
+               words[i + 2] == kExecutionModeLocalSize) {
+      localSizes.push_back(
+          {words[i + 1], {words[i + 3], words[i + 4], words[i + 5]}});
+    } else if (opcode == kOpDecorate && count >= 4) {
+      if (words[i + 2] == kDecorationDescriptorSet)
+        sets[words[i + 1]] = words[i + 3];
+      else if (words[i + 2] == kDecorationBinding)
+        bindings[words[i + 1]] = words[i + 3];
+    }
+    i += count;
+  }
+  if (!hasMain)
+    return fail("{0}: no GLCompute entry point named 'main'", what);
+  for (auto &entry : bindings) {
+    auto set = sets.find(entry.first);
+    uint32_t s = set == sets.end() ? 0 : set->second;
+    if (s != 0)
+      return fail("{0}: binding {1} is in descriptor set {2}; tlc binds "
+                  "only set 0",
+                  what, entry.second, s);
+    iface.bindingCount = std::max(iface.bindingCount, entry.second + 1);
+  }
+  for (auto &ls : localSizes)
+    if (ls.first == mainId)
+      std::memcpy(iface.localSize, ls.second.data(), sizeof(iface.localSize));
+  return iface;
+}
+
+Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits) {
+  spvtools::SpirvTools tools(SPV_ENV_VULKAN_1_1);
+  std::string messages;
+  tools.SetMessageConsumer([&](spv_message_level_t, const char *,
+                               const spv_position_t &pos, const char *msg) {
+    messages += formatv("{0}word {1}: {2}", messages.empty() ? "" : "; ",
+                        pos.index, msg)
+                    .str();
+  });
+  SmallVector<ShaderInterface, 8> ifaces;
+  for (size_t s = 0; s < plan.shaders.size(); ++s) {
+    const PlanShader &shader = plan.shaders[s];
+    std::string what = formatv("shaders[{0}] ('{1}')", s, shader.name).str();
+    messages.clear();
+    if (shader.spirv.empty() ||
+        !tools.Validate(shader.spirv.data(), shader.spirv.size()))
+      return fail("{0}: invalid SPIR-V for Vulkan 1.1: {1}", what,
+                  shader.spirv.empty() ? "empty module" : messages);
+    Expected<ShaderInterface> iface = readShaderInterface(shader.spirv, what);
+    if (!iface)
+      return iface.takeError();
+    const uint32_t *size = iface->localSize;
+    for (unsigned d = 0; d < 3; ++d)
+      if (size[d] > limits.maxComputeWorkGroupSize[d])
+        return fail("{0}: workgroup size {1} in dimension {2}; the device "
+                    "allows at most {3} (maxComputeWorkGroupSize[{2}])",
+                    what, size[d], d, limits.maxComputeWorkGroupSize[d]);
+    uint64_t invocations = uint64_t(size[0]) * size[1] * size[2];
+    if (invocations > limits.maxComputeWorkGroupInvocations)
+      return fail("{0}: {1} invocations per workgroup ({2}x{3}x{4}); the "
+                  "device allows at most {5} "
+                  "(maxComputeWorkGroupInvocations)",
+                  what, invocations, size[0], size[1], size[2],
+                  limits.maxComputeWorkGroupInvocations);
+    ifaces.push_back(*iface);
+  }
+  for (size_t c = 0; c < plan.commands.size(); ++c) {
+    const PlanCommand &cmd = plan.commands[c];
+    if (cmd.kind != CommandKind::Dispatch)
+      continue;
+    uint32_t need = ifaces[cmd.shader].bindingCount;
+    if (cmd.bindings.size() < need)
+      return fail("commands[{0}] ('{1}'): binds {2} tensors but shader '{3}' "
+                  "uses bindings 0..{4}",
+                  c, cmd.label, cmd.bindings.size(),
+                  plan.shaders[cmd.shader].name, need - 1);
+  }
+  return Error::success();
+}
+
+} // namespace tlc

@@ -1,0 +1,53 @@
+//===- runtime/ShaderCheck.h - What a plan's shaders need -------*- C++ -*-===//
+//
+// Before LoadedPlan::load allocates anything, every SPIR-V module of the plan
+// is validated (SPIRV-Tools, Vulkan 1.1 environment) and its interface read:
+// a compute entry point named "main", the storage-buffer bindings it uses
+// (all in descriptor set 0) and its workgroup size. A corrupt or mismatched
+// .tlp is then refused with an error naming the shader and the dispatch,
+// instead of reaching the driver as undefined behavior.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_RUNTIME_SHADERCHECK_H
+#define TLC_RUNTIME_SHADERCHECK_H
+
+#include "codegen/Plan.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+
+namespace tlc {
+
+/// The interface of one compute shader, read from its SPIR-V.
+struct ShaderInterface {
+  /// One more than the largest `binding` decoration of set 0; 0 when the
+  /// shader declares no descriptor.
+  uint32_t bindingCount = 0;
+  /// LocalSize execution mode (x, y, z); all 0 when the size is given by
+  /// LocalSizeId (specialization constants), which is not checked here.
+  uint32_t localSize[3] = {0, 0, 0};
+};
+
+/// Reads the interface of a module that SPIRV-Tools has already validated
+/// (SPIR-V specification 1.6, section 2.3 "Physical Layout", and 3.32
+/// "Instructions": OpEntryPoint, OpExecutionMode, OpDecorate). Errors when
+/// there is no GLCompute entry point "main" or when a descriptor is in a set
+/// other than 0; \p what names the shader in errors.
+llvm::Expected<ShaderInterface>
+readShaderInterface(llvm::ArrayRef<uint32_t> words, llvm::StringRef what);
+
+/// Validates every shader of \p plan and checks it against \p limits
+/// (maxComputeWorkGroupSize, maxComputeWorkGroupInvocations) and against the
+/// dispatches that use it (each must bind at least the shader's
+/// bindingCount tensors). Errors name "shaders[i] ('name')" or
+/// "commands[i] ('label')" and give the numbers.
+llvm::Error checkPlanShaders(const Plan &plan,
+                             const VkPhysicalDeviceLimits &limits);
+
+} // namespace tlc
+
+#endif // TLC_RUNTIME_SHADERCHECK_H
