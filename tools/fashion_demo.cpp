@@ -1,6 +1,7 @@
 //===- tools/fashion_demo.cpp - Classify Fashion-MNIST with a compiled plan ===//
 //
 //   fashion_demo PLAN.tlp DATASET_DIR [--device N] [--limit N]
+//                [--reference PRED.npy]
 //
 // The program behind `make run`: loads a compiled plan of
 // models/fashion_cnn.yaml, runs the 10,000 Fashion-MNIST test images through
@@ -11,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Plan.h"
+#include "ir/Npy.h"
 #include "runtime/Runtime.h"
 #include "tools/FashionMnist.h"
 
@@ -46,6 +48,12 @@ static cl::opt<int> DeviceIndex(
 static cl::opt<unsigned> Limit(
     "limit", cl::init(0), cl::value_desc("N"), cl::cat(DemoCategory),
     cl::desc("Classify only the first N test images (default: all)"));
+
+static cl::opt<std::string> ReferencePath(
+    "reference", cl::value_desc("PRED.npy"), cl::cat(DemoCategory),
+    cl::desc("Also report agreement with these predicted classes (int32 "
+             ".npy, one per test image, e.g. tests/data/fashion_torch_pred.npy "
+             "written by tools/train_fashion_cnn.py)"));
 
 namespace {
 
@@ -118,6 +126,27 @@ private:
   bool tty;
   unsigned lastQuarter = 0;
 };
+
+/// Reads the reference predictions (int32, rank 1, at least \p count of
+/// them, each below kNumClasses). Errors name the file and what is wrong.
+Expected<std::vector<int32_t>> readReference(StringRef path, size_t count) {
+  Expected<NpyArray> npy = readNpy(path);
+  if (!npy)
+    return npy.takeError();
+  if (npy->dtype != NpyDType::I32 || npy->shape.size() != 1 ||
+      npy->shape[0] < int64_t(count))
+    return demoError(path + ": expected an int32 array of shape (" +
+                     Twine(count) + ",) or longer, found " +
+                     npyDescr(npy->dtype) + " of rank " +
+                     Twine(npy->shape.size()));
+  std::vector<int32_t> pred(size_t(npy->shape[0]));
+  std::memcpy(pred.data(), npy->bytes.data(), pred.size() * sizeof(int32_t));
+  for (size_t i = 0; i < pred.size(); ++i)
+    if (pred[i] < 0 || pred[i] >= int32_t(fashion::kNumClasses))
+      return demoError(path + ": element " + Twine(i) + " is " +
+                       Twine(pred[i]) + ", expected a class 0..9");
+  return pred;
+}
 
 /// Index of the largest of \p logits (the first one on ties).
 unsigned argmax(const float *logits, unsigned n) {
@@ -204,6 +233,14 @@ Error runDemo() {
   if (Limit > 0 && Limit < total)
     total = Limit;
 
+  std::vector<int32_t> reference;
+  if (!ReferencePath.empty()) {
+    Expected<std::vector<int32_t>> ref = readReference(ReferencePath, total);
+    if (!ref)
+      return ref.takeError();
+    reference = std::move(*ref);
+  }
+
   DeviceOptions devOpts;
   devOpts.index = DeviceIndex;
   Expected<std::unique_ptr<Device>> device = Device::create(devOpts);
@@ -220,7 +257,8 @@ Error runDemo() {
   const size_t batch = size_t(io->batch);
   const size_t pixelsPerImage = size_t(io->height) * size_t(io->width);
   std::vector<float> input(batch * pixelsPerImage);
-  size_t correct = 0;
+  size_t correct = 0, agree = 0;
+  const RuntimeCounters before = (*device)->counters();
   Progress progress(total);
   auto start = std::chrono::steady_clock::now();
   for (size_t first = 0; first < total; first += batch) {
@@ -246,10 +284,13 @@ Error runDemo() {
                        Twine(batch * fashion::kNumClasses * sizeof(float)));
     std::vector<float> logits(batch * fashion::kNumClasses);
     std::memcpy(logits.data(), out.data(), out.size());
-    for (size_t r = 0; r < rows; ++r)
-      if (argmax(logits.data() + r * fashion::kNumClasses,
-                 fashion::kNumClasses) == data->labels.labels[first + r])
-        ++correct;
+    for (size_t r = 0; r < rows; ++r) {
+      unsigned cls = argmax(logits.data() + r * fashion::kNumClasses,
+                            fashion::kNumClasses);
+      correct += cls == data->labels.labels[first + r];
+      if (!reference.empty())
+        agree += int32_t(cls) == reference[first + r];
+    }
     progress.update(first + rows);
   }
   double seconds =
@@ -261,6 +302,10 @@ Error runDemo() {
          << " batches)\n";
   outs() << "accuracy: " << format("%.4f", double(correct) / double(total))
          << " (" << correct << "/" << total << ")\n";
+  if (!reference.empty())
+    outs() << "agreement with " << ReferencePath << ": "
+           << format("%.4f", double(agree) / double(total)) << " (" << agree
+           << "/" << total << ")\n";
   outs() << "throughput: " << format("%.1f", double(total) / seconds)
          << " images/s (" << format("%.3f", seconds)
          << " s wall for the inference loop, host copies included)\n";
@@ -269,7 +314,11 @@ Error runDemo() {
   outs() << "runtime after the run: " << c.memoryAllocations
          << " memory allocations, " << c.allocatedBytes << " bytes ("
          << format("%.2f", double(c.allocatedBytes) / (1024.0 * 1024.0))
-         << " MiB), " << c.submits << " submits\n";
+         << " MiB), " << c.submits << " submits; during the run: "
+         << (int64_t(c.memoryAllocations) - int64_t(before.memoryAllocations))
+         << " allocations, "
+         << (int64_t(c.allocatedBytes) - int64_t(before.allocatedBytes))
+         << " bytes, " << (c.submits - before.submits) << " submits\n";
   return Error::success();
 }
 
@@ -282,7 +331,8 @@ int main(int argc, char **argv) {
       argc, argv,
       "fashion_demo: classifies the Fashion-MNIST test set with a compiled "
       "tlc plan\n\n"
-      "  fashion_demo PLAN.tlp DATASET_DIR [--device N] [--limit N]\n\n"
+      "  fashion_demo PLAN.tlp DATASET_DIR [--device N] [--limit N]\n"
+      "               [--reference PRED.npy]\n\n"
       "DATASET_DIR holds t10k-images-idx3-ubyte.gz and "
       "t10k-labels-idx1-ubyte.gz.\n");
   if (Error e = runDemo()) {
