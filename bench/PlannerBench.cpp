@@ -33,7 +33,8 @@
 using namespace llvm;
 using namespace tlc;
 
-static cl::opt<std::string> BenchDir(cl::Positional, cl::init(TLC_PLANNER_BENCH_DIR),
+static cl::opt<std::string> BenchDir(cl::Positional,
+                                     cl::init(TLC_PLANNER_BENCH_DIR),
                                      cl::desc("[planner-bench folder]"));
 static cl::opt<double> TimeLimit("time-limit", cl::init(1.0),
                                  cl::desc("Arena budget in seconds"));
@@ -58,12 +59,12 @@ Run timed(const Trace &trace, std::optional<uint64_t> capacity,
   std::clock_t cpuStart = std::clock();
   Expected<OffsetPlan> plan = planner();
   run.cpuSeconds = double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
-  run.seconds = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
+  run.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!plan) {
-    WithColor::error(errs(), "planner_bench") << toString(plan.takeError())
-                                              << "\n";
+    WithColor::error(errs(), "planner_bench")
+        << toString(plan.takeError()) << "\n";
     return run;
   }
   run.height = plan->height;
@@ -71,8 +72,7 @@ Run timed(const Trace &trace, std::optional<uint64_t> capacity,
   Error e = checkOffsets(trace.ranges, plan->offsets, 1, capacity);
   run.valid = !e;
   if (e)
-    WithColor::error(errs(), "planner_bench") << toString(std::move(e))
-                                              << "\n";
+    WithColor::error(errs(), "planner_bench") << toString(std::move(e)) << "\n";
   return run;
 }
 
@@ -136,9 +136,8 @@ int main(int argc, char **argv) {
                         "| {8} | {9:F2} ({10:F2}) | {11} |\n",
                         sub, name, trace->ranges.size(), lb,
                         ratioCell(noAlias, lb), ratioCell(greedy, lb),
-                        greedy.cpuSeconds, greedy.seconds,
-                        ratioCell(arena, lb), arena.cpuSeconds, arena.seconds,
-                        arena.strategy);
+                        greedy.cpuSeconds, greedy.seconds, ratioCell(arena, lb),
+                        arena.cpuSeconds, arena.seconds, arena.strategy);
       outs().flush();
       // minimalloc's files are named NAME.CAPACITY.csv.
       uint64_t capacity = 0;
@@ -150,9 +149,8 @@ int main(int argc, char **argv) {
         capOptions.capacity = capacity;
         // Checked without the capacity: a plan that does not fit is still
         // valid, and the table says whether it fits.
-        Run fit = timed(*trace, std::nullopt, [&] {
-          return planArena(trace->ranges, capOptions);
-        });
+        Run fit = timed(*trace, std::nullopt,
+                        [&] { return planArena(trace->ranges, capOptions); });
         allValid &= fit.valid;
         decisions.push_back({name.str(), capacity, lb, fit});
       }

@@ -1,4 +1,5 @@
-//===- passes/OffsetPlanner.h - Offset ("arena") memory planning -*- C++ -*-===//
+//===- passes/OffsetPlanner.h - Offset ("arena") memory planning -*- C++
+//-*-===//
 //
 // The offset planner gives every buffer of a lifetime trace a byte offset in
 // one arena so that buffers live at the same time never share bytes, and tries

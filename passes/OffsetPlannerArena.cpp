@@ -61,7 +61,8 @@ Expected<OffsetPlan> planArena(ArrayRef<LiveRange> ranges,
   uint64_t bestAligned = UINT64_MAX;
   double greedySpent = 0;
   for (GreedyOrder order : kAllGreedyOrders) {
-    if (order != GreedyOrder::Size && greedySpent + double(pairs) > greedyBudget)
+    if (order != GreedyOrder::Size &&
+        greedySpent + double(pairs) > greedyBudget)
       break;
     greedySpent += double(pairs);
     std::vector<uint64_t> offsets =

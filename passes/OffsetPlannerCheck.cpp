@@ -123,8 +123,8 @@ Error checkOffsets(ArrayRef<LiveRange> ranges, ArrayRef<uint64_t> offsets,
     if (capacity && offsets[i] + r.size > *capacity)
       return createStringError(
           inconvertibleErrorCode(),
-          "buffer %zu: bytes [%llu, %llu) exceed the capacity of %llu bytes",
-          i, (unsigned long long)offsets[i],
+          "buffer %zu: bytes [%llu, %llu) exceed the capacity of %llu bytes", i,
+          (unsigned long long)offsets[i],
           (unsigned long long)(offsets[i] + r.size),
           (unsigned long long)*capacity);
   }

@@ -126,9 +126,9 @@ public:
     first.resize(ranges.size());
     last.resize(ranges.size());
     for (size_t i = 0; i < ranges.size(); ++i) {
-    const LiveRange &r = ranges[i];
-      first[i] = std::lower_bound(steps.begin(), steps.end(), r.start) -
-                 steps.begin();
+      const LiveRange &r = ranges[i];
+      first[i] =
+          std::lower_bound(steps.begin(), steps.end(), r.start) - steps.begin();
       last[i] =
           std::lower_bound(steps.begin(), steps.end(), r.end) - steps.begin();
     }

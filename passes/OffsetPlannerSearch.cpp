@@ -156,12 +156,12 @@ void Searcher::sweep() {
   secLast.resize(n);
   sectionBuffers.resize(numSections);
   for (size_t i = 0; i < n; ++i) {
-    secFirst[i] = uint32_t(
-        std::upper_bound(ends.begin(), ends.end(), ranges[i].start) -
-        ends.begin());
-    secLast[i] = uint32_t(
-        std::upper_bound(ends.begin(), ends.end(), ranges[i].end) -
-        ends.begin());
+    secFirst[i] =
+        uint32_t(std::upper_bound(ends.begin(), ends.end(), ranges[i].start) -
+                 ends.begin());
+    secLast[i] =
+        uint32_t(std::upper_bound(ends.begin(), ends.end(), ranges[i].end) -
+                 ends.begin());
     for (uint32_t s = secFirst[i]; s < secLast[i]; ++s)
       sectionBuffers[s].push_back(uint32_t(i));
   }
@@ -289,7 +289,8 @@ Status Searcher::dfs(const Partition &part, ArrayRef<uint32_t> preorder,
   llvm::sort(ordering);
   uint64_t minHeight = UINT64_MAX;
   for (const Candidate &c : ordering)
-    minHeight = std::min(minHeight, c.offset + ranges[preorder[c.preorderIdx]].size);
+    minHeight =
+        std::min(minHeight, c.offset + ranges[preorder[c.preorderIdx]].size);
 
   struct OffsetChange {
     uint32_t buffer;

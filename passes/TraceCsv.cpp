@@ -41,9 +41,9 @@ SmallVector<Field, 8> splitRow(StringRef line) {
 }
 
 Error errorAt(StringRef name, size_t line, size_t column, const Twine &msg) {
-  return createStringError(inconvertibleErrorCode(),
-                           name + ":" + Twine(line) + ":" + Twine(column) +
-                               ": " + msg);
+  return createStringError(inconvertibleErrorCode(), name + ":" + Twine(line) +
+                                                         ":" + Twine(column) +
+                                                         ": " + msg);
 }
 
 /// Parses a non-negative decimal integer no larger than \p max.
@@ -163,10 +163,9 @@ Expected<Trace> readTraceCsv(StringRef path) {
 Error writeOffsetsCsv(StringRef path, const Trace &trace,
                       ArrayRef<uint64_t> offsets) {
   if (offsets.size() != trace.ranges.size())
-    return createStringError(inconvertibleErrorCode(),
-                             "%s: %zu offsets for %zu buffers",
-                             path.str().c_str(), offsets.size(),
-                             trace.ranges.size());
+    return createStringError(
+        inconvertibleErrorCode(), "%s: %zu offsets for %zu buffers",
+        path.str().c_str(), offsets.size(), trace.ranges.size());
   return writeFileAtomically(path, [&](raw_ostream &os) -> Error {
     os << "id,lower,upper,size,offset\n";
     for (size_t i = 0; i < offsets.size(); ++i) {

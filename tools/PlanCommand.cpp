@@ -24,8 +24,9 @@ using namespace llvm;
 
 namespace tlc {
 
-cl::SubCommand PlanSubcommand(
-    "plan", "Plan offsets for a lifetime trace (MiniMalloc CSV)");
+cl::SubCommand
+    PlanSubcommand("plan",
+                   "Plan offsets for a lifetime trace (MiniMalloc CSV)");
 
 namespace {
 enum class PlannerKind { Arena, Greedy, NoAlias };
@@ -33,20 +34,20 @@ enum class PlannerKind { Arena, Greedy, NoAlias };
 cl::opt<std::string> TracePath(cl::Positional, cl::Required,
                                cl::desc("<trace.csv>"),
                                cl::sub(PlanSubcommand));
-cl::opt<PlannerKind> Planner(
-    "planner", cl::init(PlannerKind::Arena), cl::desc("Offset planner"),
-    cl::values(
-        clEnumValN(PlannerKind::Arena, "arena",
-                   "greedy orders + exact search (default)"),
-        clEnumValN(PlannerKind::Greedy, "greedy",
-                   "best-fit by decreasing size"),
-        clEnumValN(PlannerKind::NoAlias, "no-alias",
-                   "every buffer its own bytes (debugging)")),
-    cl::sub(PlanSubcommand));
-cl::opt<uint64_t> Capacity(
-    "capacity", cl::desc("Arena capacity in bytes: search for a plan that "
-                         "fits and report whether it does"),
-    cl::value_desc("bytes"), cl::sub(PlanSubcommand));
+cl::opt<PlannerKind>
+    Planner("planner", cl::init(PlannerKind::Arena), cl::desc("Offset planner"),
+            cl::values(clEnumValN(PlannerKind::Arena, "arena",
+                                  "greedy orders + exact search (default)"),
+                       clEnumValN(PlannerKind::Greedy, "greedy",
+                                  "best-fit by decreasing size"),
+                       clEnumValN(PlannerKind::NoAlias, "no-alias",
+                                  "every buffer its own bytes (debugging)")),
+            cl::sub(PlanSubcommand));
+cl::opt<uint64_t>
+    Capacity("capacity",
+             cl::desc("Arena capacity in bytes: search for a plan that "
+                      "fits and report whether it does"),
+             cl::value_desc("bytes"), cl::sub(PlanSubcommand));
 cl::opt<double> TimeLimit(
     "plan-time-limit", cl::init(1.0),
     cl::desc("Search budget of the arena planner, in seconds (converted to "
@@ -54,11 +55,11 @@ cl::opt<double> TimeLimit(
     cl::value_desc("seconds"), cl::sub(PlanSubcommand));
 cl::opt<uint64_t> Alignment("alignment", cl::init(1),
                             cl::desc("Byte alignment of every offset"),
-                            cl::value_desc("bytes"),
-                            cl::sub(PlanSubcommand));
-cl::opt<std::string> OutputPath(
-    "o", cl::desc("Write id,lower,upper,size,offset rows to this file"),
-    cl::value_desc("offsets.csv"), cl::sub(PlanSubcommand));
+                            cl::value_desc("bytes"), cl::sub(PlanSubcommand));
+cl::opt<std::string>
+    OutputPath("o",
+               cl::desc("Write id,lower,upper,size,offset rows to this file"),
+               cl::value_desc("offsets.csv"), cl::sub(PlanSubcommand));
 cl::opt<bool> Json("json", cl::desc("Print one JSON object"),
                    cl::sub(PlanSubcommand));
 
@@ -136,8 +137,8 @@ int runPlan() {
     outs() << formatv("{0:2}", json::Value(std::move(obj))) << "\n";
   } else {
     outs() << "trace:        " << TracePath << "\n"
-           << "planner:      " << plannerName(Planner) << " ("
-           << plan->strategy << ")\n"
+           << "planner:      " << plannerName(Planner) << " (" << plan->strategy
+           << ")\n"
            << "buffers:      " << trace->ranges.size() << "\n"
            << "lower bound:  " << lowerBound << " bytes\n"
            << "height:       " << plan->height << " bytes"
@@ -153,9 +154,9 @@ int runPlan() {
 
   if (invalid)
     return reportError(createStringError(
-        inconvertibleErrorCode(), "%s: the %s planner produced an invalid plan: %s",
-        TracePath.c_str(), plannerName(Planner).data(),
-        toString(std::move(invalid)).c_str()));
+        inconvertibleErrorCode(),
+        "%s: the %s planner produced an invalid plan: %s", TracePath.c_str(),
+        plannerName(Planner).data(), toString(std::move(invalid)).c_str()));
   if (!OutputPath.empty())
     if (Error e = writeOffsetsCsv(OutputPath, *trace, plan->offsets))
       return reportError(std::move(e));

@@ -70,9 +70,9 @@ TEST(OffsetPlannerBench, RealTracesNearLowerBound) {
     auto greedy = planGreedyBySize(trace->ranges, 1);
     auto arena = planArena(trace->ranges, ArenaOptions());
     ASSERT_TRUE(greedy && arena);
-    EXPECT_EQ(messageOf(checkOffsets(trace->ranges, arena->offsets, 1,
-                                     std::nullopt)),
-              "")
+    EXPECT_EQ(
+        messageOf(checkOffsets(trace->ranges, arena->offsets, 1, std::nullopt)),
+        "")
         << name;
     EXPECT_LE(arena->height, greedy->height) << name;
     EXPECT_LE(double(arena->height), 1.01 * double(lb)) << name;

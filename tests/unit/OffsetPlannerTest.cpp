@@ -47,8 +47,8 @@ bool naiveOverlap(ArrayRef<LiveRange> ranges, ArrayRef<uint64_t> offsets) {
       if (a.size == 0 || b.size == 0)
         continue;
       bool time = a.start < b.end && b.start < a.end;
-      bool bytes = offsets[i] < offsets[j] + b.size &&
-                   offsets[j] < offsets[i] + a.size;
+      bool bytes =
+          offsets[i] < offsets[j] + b.size && offsets[j] < offsets[i] + a.size;
       if (time && bytes)
         return true;
     }
@@ -62,7 +62,8 @@ std::vector<LiveRange> randomTrace(std::mt19937 &rng, int n, int steps,
   std::uniform_int_distribution<uint64_t> size(1, maxSize / granule);
   for (int i = 0; i < n; ++i) {
     int64_t s = start(rng);
-    std::uniform_int_distribution<int64_t> len(1, std::max<int64_t>(1, steps / 3));
+    std::uniform_int_distribution<int64_t> len(1,
+                                               std::max<int64_t>(1, steps / 3));
     out.push_back({s, s + len(rng), size(rng) * granule});
   }
   return out;
@@ -123,16 +124,15 @@ TEST(OffsetPlannerCheck, RejectsOverlap) {
   std::string msg = messageOf(checkOffsets(r, {0, 24, 8}, 8, std::nullopt));
   EXPECT_NE(msg.find("buffers 0 and 2 overlap"), std::string::npos) << msg;
   // The same bytes at disjoint times are fine.
-  EXPECT_EQ(messageOf(checkOffsets({{0, 2, 8}, {2, 4, 8}}, {0, 0}, 8,
-                                   std::nullopt)),
-            "");
+  EXPECT_EQ(
+      messageOf(checkOffsets({{0, 2, 8}, {2, 4, 8}}, {0, 0}, 8, std::nullopt)),
+      "");
 }
 
 TEST(OffsetPlannerCheck, RejectsOverlapBeyondNeighbour) {
   // A long buffer below reaches past the next one's offset.
   std::vector<LiveRange> r = {{0, 4, 100}, {0, 4, 10}, {1, 2, 10}};
-  std::string msg =
-      messageOf(checkOffsets(r, {0, 100, 50}, 1, std::nullopt));
+  std::string msg = messageOf(checkOffsets(r, {0, 100, 50}, 1, std::nullopt));
   EXPECT_NE(msg.find("buffers 0 and 2 overlap"), std::string::npos) << msg;
 }
 
@@ -174,11 +174,11 @@ TEST(OffsetPlannerVerify, RejectsBadRanges) {
             std::string::npos);
   EXPECT_NE(messageOf(verifyLiveRanges({{0, 1, 8}}, 0)).find("alignment 0"),
             std::string::npos);
-  EXPECT_NE(messageOf(verifyLiveRanges({{0, 1, kMaxPlannerBytes},
-                                        {0, 1, kMaxPlannerBytes}},
-                                       1))
-                .find("total of the sizes"),
-            std::string::npos);
+  EXPECT_NE(
+      messageOf(verifyLiveRanges(
+                    {{0, 1, kMaxPlannerBytes}, {0, 1, kMaxPlannerBytes}}, 1))
+          .find("total of the sizes"),
+      std::string::npos);
   auto plan = planArena({{5, 2, 8}}, ArenaOptions());
   ASSERT_FALSE(bool(plan));
   EXPECT_NE(llvm::toString(plan.takeError()).find("expected start < end"),
@@ -199,9 +199,8 @@ TEST(OffsetPlanners, RandomTracesAreValid) {
     auto arena = planArena(trace, options);
     ASSERT_TRUE(noAlias && greedy && arena);
     for (const OffsetPlan *p : {&*noAlias, &*greedy, &*arena}) {
-      EXPECT_EQ(messageOf(checkOffsets(trace, p->offsets, alignment,
-                                       p->height)),
-                "")
+      EXPECT_EQ(
+          messageOf(checkOffsets(trace, p->offsets, alignment, p->height)), "")
           << p->strategy << " iter " << iter;
       EXPECT_GE(p->height, lb);
     }

@@ -25,8 +25,8 @@ std::string errorOf(llvm::StringRef text) {
 }
 
 TEST(OffsetPlannerTraceCsv, ParsesGoodInput) {
-  auto trace = parseTraceCsv("id,lower,upper,size\nb1,0,3,4\n\nb2,3,9,4\n",
-                             "t.csv");
+  auto trace =
+      parseTraceCsv("id,lower,upper,size\nb1,0,3,4\n\nb2,3,9,4\n", "t.csv");
   ASSERT_TRUE(bool(trace)) << llvm::toString(trace.takeError());
   ASSERT_EQ(trace->ranges.size(), 2u);
   EXPECT_EQ(trace->ids[1], "b2");
@@ -36,8 +36,8 @@ TEST(OffsetPlannerTraceCsv, ParsesGoodInput) {
 }
 
 TEST(OffsetPlannerTraceCsv, ExtraColumnsOrderAndCrlf) {
-  auto trace = parseTraceCsv(
-      "size, id ,upper,lower,offset\r\n16, x ,5,2,0\r\n", "t.csv");
+  auto trace = parseTraceCsv("size, id ,upper,lower,offset\r\n16, x ,5,2,0\r\n",
+                             "t.csv");
   ASSERT_TRUE(bool(trace)) << llvm::toString(trace.takeError());
   ASSERT_EQ(trace->ranges.size(), 1u);
   EXPECT_EQ(trace->ids[0], "x");
