@@ -739,14 +739,23 @@ Error evalConstantOfShape(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
       return evalError("attribute 'value' must be a list of one number");
     }
   }
+  // The importer marks an INT32 fill value with value_dtype = "i32".
+  auto valueDType = n.attrs.getString("value_dtype", "");
+  if (!valueDType)
+    return valueDType.takeError();
+  if (*valueDType == "i32" && t == DType::I64)
+    t = DType::I32;
+  else if (!valueDType->empty())
+    return evalError("attribute 'value_dtype' must be \"i32\" with an "
+                     "integer value");
   Expected<ConstTensor> r = makeTensor(t, Shape(dims->begin(), dims->end()));
   if (!r)
     return r.takeError();
-  int64_t ifill = t == DType::I64 ? std::get<std::vector<int64_t>>(
-                                        n.attrs.values.at("value"))[0]
-                                  : 0;
+  int64_t ifill = isInt(t) ? std::get<std::vector<int64_t>>(
+                                 n.attrs.values.at("value"))[0]
+                           : 0;
   for (int64_t i = 0; i < r->type.numElements(); ++i) {
-    if (t == DType::I64)
+    if (isInt(t))
       setInt(*r, i, ifill);
     else
       setFloat(*r, i, fill);

@@ -15,6 +15,7 @@
 #include "ir/onnx/OnnxTensor.h"
 
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -305,7 +306,8 @@ OnnxImporter::convertAttribute(const onnx::NodeProto &n,
     return AttrValue(std::vector<double>(a.floats().begin(), a.floats().end()));
   case AP::TENSOR:
     // ConstantOfShape's one-element fill value: kept as a list of one number
-    // (floats for f32, ints for i64/bool), which fixes the output dtype.
+    // (floats for f32, ints for i64/bool; ints and value_dtype "i32" for
+    // i32), which fixes the output dtype.
     if (n.op_type() == "ConstantOfShape" && a.name() == "value") {
       Expected<OnnxConstant> c = decodeOnnxTensor(a.t());
       if (!c)
@@ -317,14 +319,13 @@ OnnxImporter::convertAttribute(const onnx::NodeProto &n,
         std::memcpy(&f, c->data.data(), 4);
         return AttrValue(std::vector<double>{double(f)});
       }
-      if (c->type.dtype == DType::I64) {
-        int64_t i;
-        std::memcpy(&i, c->data.data(), 8);
-        return AttrValue(std::vector<int64_t>{i});
-      }
-      return nodeErr(n, "attribute 'value' has dtype " +
-                            dtypeName(c->type.dtype) +
-                            "; expected FLOAT or INT64");
+      if (c->type.dtype == DType::I64)
+        return AttrValue(std::vector<int64_t>{
+            llvm::support::endian::read64le(c->data.data())});
+      // INT32: ints, plus the tlc attribute value_dtype = "i32".
+      attrs.values["value_dtype"] = std::string("i32");
+      return AttrValue(std::vector<int64_t>{int32_t(
+          llvm::support::endian::read32le(c->data.data()))});
     }
     break;
   default:
