@@ -16,8 +16,6 @@
 #include "runtime/Runtime.h"
 #include "tools/FashionMnist.h"
 
-#include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"

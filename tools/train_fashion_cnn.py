@@ -17,6 +17,7 @@ Deterministic: fixed seeds for torch, numpy and random, 2 CPU threads,
 torch.use_deterministic_algorithms(True).
 
 Usage: /usr/bin/python3 tools/train_fashion_cnn.py [--data DIR] [--epochs N]
+           [--out-dir DIR]
 """
 
 import argparse
@@ -139,6 +140,9 @@ def main():
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1.5e-3)
+    ap.add_argument("--out-dir", default=REPO,
+                    help="root under which models/ and tests/data/ are "
+                         "written (default: this repository)")
     args = ap.parse_args()
 
     random.seed(SEED)
@@ -189,9 +193,11 @@ def main():
     if acc < 0.91:
         print("warning: test accuracy below 0.91", file=sys.stderr)
 
-    write_safetensors(os.path.join(REPO, "models", "fashion_cnn.safetensors"),
+    os.makedirs(os.path.join(args.out_dir, "models"), exist_ok=True)
+    write_safetensors(os.path.join(args.out_dir, "models",
+                                   "fashion_cnn.safetensors"),
                       {name: p for name, p in model.state_dict().items()})
-    data = os.path.join(REPO, "tests", "data")
+    data = os.path.join(args.out_dir, "tests", "data")
     os.makedirs(data, exist_ok=True)
     np.save(os.path.join(data, "fashion_ref_images.npy"),
             np.ascontiguousarray(x_test[:NUM_REF_IMAGES].numpy(), dtype="<f4"))
