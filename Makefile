@@ -6,7 +6,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps deps-run deps-test build run test clean test-sanitize
+.PHONY: all deps deps-run deps-test build run test clean test-sanitize fuzz
 
 all: build
 
@@ -30,8 +30,33 @@ run: deps-run build
 test: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# ASan+UBSan build of everything, unit and lit tests under lavapipe
+# (docs/hardening.md). Leaks are checked; tests/sanitize/lsan.supp suppresses
+# only leaks whose frames are inside the Vulkan driver and its layers.
 test-sanitize: deps-test
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MAKE) BUILD=build-sanitize CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DTLC_SANITIZE=ON" test
+
+# libFuzzer targets (fuzz/), each run FUZZ_SECONDS from the seeds in
+# tests/fuzz-corpus/TARGET; new inputs go to FUZZ_BUILD/corpus/TARGET and
+# crashing inputs to FUZZ_BUILD/artifacts/TARGET/ (docs/hardening.md).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TARGETS ?= model_parser safetensors npy plan
+fuzz: deps-test
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DTLC_FUZZ=ON -DTLC_BUILD_TESTS=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	  $(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz-corpus/$$t; \
+	done
 
 clean:
 	rm -rf $(BUILD)
