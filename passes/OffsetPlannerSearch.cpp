@@ -349,11 +349,19 @@ Status Searcher::dfs(const Partition &part, ArrayRef<uint32_t> preorder,
         mark(s);
     }
     for (uint32_t s : affected) {
+      // The floor never drops (min offsets only rise, buffers only leave),
+      // so a buffer still at the old floor ends the scan.
       uint64_t lowest = UINT64_MAX;
-      for (uint32_t o : sectionBuffers[s])
-        if (offsets[o] == kUnplaced)
-          lowest = std::min(lowest, minOffsets[o]);
-      work += sectionBuffers[s].size();
+      size_t scanned = 0;
+      for (uint32_t o : sectionBuffers[s]) {
+        ++scanned;
+        if (offsets[o] == kUnplaced && minOffsets[o] < lowest) {
+          lowest = minOffsets[o];
+          if (lowest == floors[s])
+            break;
+        }
+      }
+      work += scanned;
       if (floors[s] != lowest) {
         floorChanges.push_back({s, floors[s]});
         floors[s] = lowest;
