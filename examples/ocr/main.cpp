@@ -13,8 +13,9 @@
 //
 // The debug flags replace a model by another runtime's outputs, so that the
 // pre- and post-processing can be checked against onnxruntime
-// (tools/ort/run.mjs) on their own: --probability-map takes the detector's
-// 1x1xSxS output for this page; --dump-lines writes each line's recognizer
+// (tools/ort/run.mjs) on their own: --dump-det-input writes the detector's
+// input (without --det and --probability-map, it stops there);
+// --probability-map takes the detector's 1x1xSxS output for this page; --dump-lines writes each line's recognizer
 // input as DIR/line_<i>.npy (without --rec and --line-scores, it only
 // dumps); --line-scores reads the recognizer's outputs
 // DIR/line_<i>.npy (1xTxC) instead of running it.
@@ -74,6 +75,10 @@ static cl::opt<std::string> ProbMapPath(
     "probability-map", cl::value_desc("MAP.npy"),
     cl::desc("Debug: use this detector output (1x1xSxS f32) instead of "
              "running --det"),
+    cl::cat(Cat));
+static cl::opt<std::string> DumpDetInput(
+    "dump-det-input", cl::value_desc("FILE.npy"),
+    cl::desc("Debug: write the detector's input (1x3xSxS f32) to FILE.npy"),
     cl::cat(Cat));
 static cl::opt<std::string> DumpLinesDir(
     "dump-lines", cl::value_desc("DIR"),
@@ -142,9 +147,11 @@ private:
 };
 
 Error checkFlags() {
-  if (ProbMapPath.empty() && DetPath.empty())
-    return usageError("--det DET.onnx is required (or --probability-map)");
-  if (LineScoresDir.empty() && RecPath.empty() && DumpLinesDir.empty())
+  if (ProbMapPath.empty() && DetPath.empty() && DumpDetInput.empty())
+    return usageError("--det DET.onnx is required (or --probability-map, or "
+                      "--dump-det-input)");
+  if (LineScoresDir.empty() && RecPath.empty() && DumpLinesDir.empty() &&
+      DumpDetInput.empty())
     return usageError(
         "--rec REC.onnx is required (or --line-scores, or --dump-lines)");
   if (DetSide < 32 || DetSide > 4096 || DetSide % 32)
@@ -207,6 +214,14 @@ Error runOcr() {
     return page.takeError();
   LazyDevice dev;
   DetInput in = makeDetInput(*page, DetSide);
+  if (!DumpDetInput.empty())
+    if (Error e = writeF32Npy(DumpDetInput, in.tensor))
+      return e;
+  if (ProbMapPath.empty() && DetPath.empty()) {
+    errs() << "ocr_example: wrote the detector input to " << DumpDetInput
+           << "\n";
+    return Error::success();
+  }
   Expected<Tensor> prob = detect(dev, in);
   if (!prob)
     return prob.takeError();
