@@ -33,8 +33,8 @@ Expected<CharacterSet> loadCharacterSet(StringRef path) {
   return chars;
 }
 
-Expected<Decoded> ctcGreedyDecode(ArrayRef<float> probs, int steps,
-                                  int classes, const CharacterSet &chars) {
+Expected<Decoded> ctcGreedyDecode(ArrayRef<float> probs, int steps, int classes,
+                                  const CharacterSet &chars) {
   if (size_t(classes) != chars.size())
     return createStringError(inconvertibleErrorCode(),
                              "the recognizer has %d classes but the keys file "

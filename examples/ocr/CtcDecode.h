@@ -1,4 +1,5 @@
-//===- examples/ocr/CtcDecode.h - CTC greedy decoding ------------*- C++ -*-===//
+//===- examples/ocr/CtcDecode.h - CTC greedy decoding ------------*- C++
+//-*-===//
 //
 // Decodes a recognizer's per-timestep class probabilities with CTC greedy
 // (best path) decoding (Graves et al., "Connectionist Temporal
@@ -37,9 +38,8 @@ struct Decoded {
 /// Greedy CTC decoding of \p probs (steps x classes, row-major). Errors when
 /// classes differs from chars.size() (a keys file that does not fit the
 /// model).
-llvm::Expected<Decoded> ctcGreedyDecode(llvm::ArrayRef<float> probs,
-                                        int steps, int classes,
-                                        const CharacterSet &chars);
+llvm::Expected<Decoded> ctcGreedyDecode(llvm::ArrayRef<float> probs, int steps,
+                                        int classes, const CharacterSet &chars);
 
 } // namespace ocr
 

@@ -75,9 +75,10 @@ std::vector<TextBox> boxesFromProbabilityMap(const std::vector<float> &prob,
   std::vector<TextBox> out;
   if (validWidth == 0 || validHeight == 0)
     return out;
-  float sx = float(imageWidth) / validWidth, sy = float(imageHeight) / validHeight;
-  for (const MapBox &b : components(prob, mapWidth, validWidth, validHeight,
-                                    opts.threshold)) {
+  float sx = float(imageWidth) / validWidth,
+        sy = float(imageHeight) / validHeight;
+  for (const MapBox &b :
+       components(prob, mapWidth, validWidth, validHeight, opts.threshold)) {
     int w = b.x1 - b.x0 + 1, h = b.y1 - b.y0 + 1;
     if (std::min(w, h) < opts.minSide)
       continue;

@@ -25,8 +25,9 @@ Expected<RgbImage> readPng(StringRef path) {
   image.version = PNG_IMAGE_VERSION;
   std::string p = path.str();
   if (!png_image_begin_read_from_file(&image, p.c_str()))
-    return createStringError(inconvertibleErrorCode(), "%s: not a readable PNG: %s",
-                             p.c_str(), static_cast<const char *>(image.message));
+    return createStringError(inconvertibleErrorCode(),
+                             "%s: not a readable PNG: %s", p.c_str(),
+                             static_cast<const char *>(image.message));
   if (image.width == 0 || image.height == 0 || image.width > 65536 ||
       image.height > 65536) {
     png_image_free(&image);
@@ -43,8 +44,9 @@ Expected<RgbImage> readPng(StringRef path) {
                              /*row_stride=*/0, /*colormap=*/nullptr)) {
     std::string msg = image.message;
     png_image_free(&image);
-    return createStringError(inconvertibleErrorCode(), "%s: PNG decoding failed: %s",
-                             p.c_str(), msg.c_str());
+    return createStringError(inconvertibleErrorCode(),
+                             "%s: PNG decoding failed: %s", p.c_str(),
+                             msg.c_str());
   }
   return out;
 }
@@ -76,11 +78,13 @@ RgbImage resizeBilinear(const RgbImage &img, int width, int height) {
   float sx = float(img.width) / width, sy = float(img.height) / height;
   for (int y = 0; y < height; ++y) {
     float fy = std::max(0.0f, (y + 0.5f) * sy - 0.5f);
-    int y0 = std::min(int(fy), img.height - 1), y1 = std::min(y0 + 1, img.height - 1);
+    int y0 = std::min(int(fy), img.height - 1),
+        y1 = std::min(y0 + 1, img.height - 1);
     float wy = fy - y0;
     for (int x = 0; x < width; ++x) {
       float fx = std::max(0.0f, (x + 0.5f) * sx - 0.5f);
-      int x0 = std::min(int(fx), img.width - 1), x1 = std::min(x0 + 1, img.width - 1);
+      int x0 = std::min(int(fx), img.width - 1),
+          x1 = std::min(x0 + 1, img.width - 1);
       float wx = fx - x0;
       for (int c = 0; c < 3; ++c) {
         float top = img.at(y0, x0, c) * (1 - wx) + img.at(y0, x1, c) * wx;

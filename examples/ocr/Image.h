@@ -1,4 +1,4 @@
-//===- examples/ocr/Image.h - RGB images: PNG decoding, crops, resize -*- C++ -*-===//
+//===- examples/ocr/Image.h - RGB images: PNG, crops, resize ---*- C++ -*-===//
 //
 // The OCR example's image type and the few operations PP-OCR's preprocessing
 // needs: PNG decoding (libpng, any bit depth and colour type converted to
@@ -18,8 +18,8 @@ namespace ocr {
 
 /// An 8-bit RGB image, rows top to bottom, pixels interleaved R, G, B.
 struct RgbImage {
-  int width = 0;  // pixels
-  int height = 0; // pixels
+  int width = 0;            // pixels
+  int height = 0;           // pixels
   std::vector<uint8_t> rgb; // height * width * 3 bytes
 
   uint8_t at(int y, int x, int c) const {

@@ -1,4 +1,5 @@
-//===- examples/ocr/Preprocess.h - PP-OCR input tensors ----------*- C++ -*-===//
+//===- examples/ocr/Preprocess.h - PP-OCR input tensors ----------*- C++
+//-*-===//
 //
 // Builds the NCHW float tensors PP-OCR's models take, as PaddleOCR does
 // (ppocr/data/imaug/operators.py DetResizeForTest and NormalizeImage;
@@ -29,7 +30,7 @@ struct Tensor {
 
 /// The detection input and where the image lies in it.
 struct DetInput {
-  Tensor tensor;     // 1x3xSIDExSIDE
+  Tensor tensor;       // 1x3xSIDExSIDE
   int validWidth = 0;  // columns [0, validWidth) hold the resized image
   int validHeight = 0; // rows [0, validHeight) hold the resized image
 };

@@ -15,10 +15,10 @@
 // pre- and post-processing can be checked against onnxruntime
 // (tools/ort/run.mjs) on their own: --dump-det-input writes the detector's
 // input (without --det and --probability-map, it stops there);
-// --probability-map takes the detector's 1x1xSxS output for this page; --dump-lines writes each line's recognizer
-// input as DIR/line_<i>.npy (without --rec and --line-scores, it only
-// dumps); --line-scores reads the recognizer's outputs
-// DIR/line_<i>.npy (1xTxC) instead of running it.
+// --probability-map takes the detector's 1x1xSxS output for this page;
+// --dump-lines writes each line's recognizer input as DIR/line_<i>.npy (without
+// --rec and --line-scores, it only dumps); --line-scores reads the recognizer's
+// outputs DIR/line_<i>.npy (1xTxC) instead of running it.
 //
 //===----------------------------------------------------------------------===//
 #include "examples/ocr/CtcDecode.h"
@@ -167,8 +167,8 @@ Error checkFlags() {
 Expected<Tensor> detect(LazyDevice &dev, const DetInput &in) {
   if (!ProbMapPath.empty()) {
     Expected<Tensor> t = readF32Npy(ProbMapPath, 4);
-    if (t && (t->shape[0] != 1 || t->shape[1] != 1 ||
-              t->shape[2] != DetSide || t->shape[3] != DetSide))
+    if (t && (t->shape[0] != 1 || t->shape[1] != 1 || t->shape[2] != DetSide ||
+              t->shape[3] != DetSide))
       return usageError(ProbMapPath + ": expected shape 1x1x" +
                         Twine(DetSide.getValue()) + "x" +
                         Twine(DetSide.getValue()) + " (--det-size)");
@@ -225,9 +225,9 @@ Error runOcr() {
   Expected<Tensor> prob = detect(dev, in);
   if (!prob)
     return prob.takeError();
-  std::vector<TextBox> boxes = boxesFromProbabilityMap(
-      prob->data, DetSide, DetSide, in.validWidth, in.validHeight,
-      page->width, page->height);
+  std::vector<TextBox> boxes =
+      boxesFromProbabilityMap(prob->data, DetSide, DetSide, in.validWidth,
+                              in.validHeight, page->width, page->height);
 
   std::vector<RgbImage> lines;
   int widest = 32;
@@ -237,8 +237,8 @@ Error runOcr() {
   }
   if (Error e = classify(dev, lines))
     return e;
-  int width = RecWidth ? RecWidth.getValue()
-                       : std::min(1600, (widest + 31) / 32 * 32);
+  int width =
+      RecWidth ? RecWidth.getValue() : std::min(1600, (widest + 31) / 32 * 32);
 
   std::unique_ptr<TlcModel> rec;
   bool recognize = !LineScoresDir.empty() || !RecPath.empty();
@@ -261,18 +261,17 @@ Error runOcr() {
         return e;
     if (!recognize)
       continue;
-    Expected<Tensor> scores = rec ? rec->run(x)
-                                  : readF32Npy(linePath(LineScoresDir, i), 3);
+    Expected<Tensor> scores =
+        rec ? rec->run(x) : readF32Npy(linePath(LineScoresDir, i), 3);
     if (!scores)
       return scores.takeError();
     if (scores->shape.size() != 3)
       return usageError("the recognizer's output has rank " +
                         Twine(scores->shape.size()) + ", expected 1xTxC");
-    Expected<Decoded> text =
-        ctcGreedyDecode(scores->data, int(scores->shape[1]),
-                        int(scores->shape[2]), *chars);
+    Expected<Decoded> text = ctcGreedyDecode(
+        scores->data, int(scores->shape[1]), int(scores->shape[2]), *chars);
     if (!text)
-      return text.takeError();
+      return usageError(KeysPath + ": " + toString(text.takeError()));
     outs() << text->text << "\n";
   }
   if (!recognize)

@@ -145,8 +145,8 @@ void checkModel(StringRef model, const Shape &shape,
 
 /// Greedy CTC decoding (blank 0, keys 1..N, space N+1), independent of the
 /// example's decoder.
-std::string ctcDecode(const std::vector<float> &p, size_t steps,
-                      size_t classes, const std::vector<std::string> &keys) {
+std::string ctcDecode(const std::vector<float> &p, size_t steps, size_t classes,
+                      const std::vector<std::string> &keys) {
   std::string text;
   size_t prev = 0;
   for (size_t t = 0; t < steps; ++t) {
