@@ -1,5 +1,4 @@
-//===- examples/ocr/CtcDecode.h - CTC greedy decoding ------------*- C++
-//-*-===//
+//===- examples/ocr/CtcDecode.h - CTC greedy decoding -----------*- C++ -*-===//
 //
 // Decodes a recognizer's per-timestep class probabilities with CTC greedy
 // (best path) decoding (Graves et al., "Connectionist Temporal

@@ -1,5 +1,4 @@
-//===- examples/ocr/DbPostprocess.h - Text boxes from a DB map ---*- C++
-//-*-===//
+//===- examples/ocr/DbPostprocess.h - Text boxes from a DB map --*- C++ -*-===//
 //
 // Turns the probability map of a DB text detector (Liao et al., "Real-time
 // Scene Text Detection with Differentiable Binarization", AAAI 2020) into

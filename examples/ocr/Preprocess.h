@@ -1,5 +1,4 @@
-//===- examples/ocr/Preprocess.h - PP-OCR input tensors ----------*- C++
-//-*-===//
+//===- examples/ocr/Preprocess.h - PP-OCR input tensors ---------*- C++ -*-===//
 //
 // Builds the NCHW float tensors PP-OCR's models take, as PaddleOCR does
 // (ppocr/data/imaug/operators.py DetResizeForTest and NormalizeImage;

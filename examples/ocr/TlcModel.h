@@ -1,5 +1,4 @@
-//===- examples/ocr/TlcModel.h - One ONNX model run by tlc -------*- C++
-//-*-===//
+//===- examples/ocr/TlcModel.h - One ONNX model run by tlc ------*- C++ -*-===//
 //
 // Imports an ONNX model (ir/onnx/OnnxImporter.h) with its single input bound
 // to a static shape, compiles it with tlc's pipeline (passes/Pipeline.h) and
