@@ -1,6 +1,7 @@
 //===- bench/PlannerBench.cpp - Offset planners on the benchmark traces ---===//
 //
 //   planner_bench [DIR] [--time-limit=S] [--capacity-time-limit=S]
+//                 [--only=minimalloc|real]
 //
 // Runs every offset planner (no-alias, greedy by size, arena) over the
 // MiniMalloc-format traces in DIR/minimalloc and DIR/real (default: the
@@ -38,6 +39,8 @@ static cl::opt<std::string> BenchDir(cl::Positional,
                                      cl::desc("[planner-bench folder]"));
 static cl::opt<double> TimeLimit("time-limit", cl::init(1.0),
                                  cl::desc("Arena budget in seconds"));
+static cl::opt<std::string>
+    Only("only", cl::desc("Run only this folder (minimalloc or real)"));
 static cl::opt<double> CapacityTimeLimit(
     "capacity-time-limit", cl::init(10.0),
     cl::desc("Arena budget in seconds for the capacity runs"));
@@ -111,6 +114,8 @@ int main(int argc, char **argv) {
   };
   std::vector<Decision> decisions;
   for (const char *sub : {"minimalloc", "real"}) {
+    if (!Only.empty() && Only != sub)
+      continue;
     SmallString<256> dir(BenchDir);
     sys::path::append(dir, sub);
     for (const std::string &path : listTraces(dir)) {
@@ -141,8 +146,8 @@ int main(int argc, char **argv) {
       outs().flush();
       // minimalloc's files are named NAME.CAPACITY.csv.
       uint64_t capacity = 0;
-      StringRef capText = sys::path::extension(name).drop_front();
-      if (StringRef(sub) == "minimalloc" &&
+      StringRef capText = sys::path::extension(name);
+      if (StringRef(sub) == "minimalloc" && capText.consume_front(".") &&
           !capText.getAsInteger(10, capacity)) {
         ArenaOptions capOptions;
         capOptions.timeLimitSeconds = CapacityTimeLimit;
