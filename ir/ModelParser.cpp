@@ -20,6 +20,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -543,6 +544,12 @@ Expected<Graph> ModelParser::parse(StringRef text) {
       l.line = unsigned(e.mark.line + 1);
       l.column = unsigned(e.mark.column + 1);
     }
+    // yaml-cpp (>= 0.7) stops recursing at 2000 nesting levels with a
+    // DeepRecursion whose message is only "bad file"; say what happened.
+    if (const auto *deep = dynamic_cast<const YAML::DeepRecursion *>(&e))
+      return errorAt(l, "malformed YAML: nesting too deep (yaml-cpp stops at " +
+                            std::to_string(deep->depth()) +
+                            " levels of recursion)");
     return errorAt(l, "malformed YAML: " + e.msg);
   }
   try {
