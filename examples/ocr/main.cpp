@@ -15,7 +15,8 @@
 // pre- and post-processing can be checked against onnxruntime
 // (tools/ort/run.mjs) on their own: --dump-det-input writes the detector's
 // input (without --det and --probability-map, it stops there);
-// --probability-map takes the detector's 1x1xSxS output for this page;
+// --probability-map takes the detector's 1x1xSxS output for this page
+// (--dump-probability-map writes it);
 // --dump-lines writes each line's recognizer input as DIR/line_<i>.npy (without
 // --rec and --line-scores, it only dumps); --line-scores reads the recognizer's
 // outputs DIR/line_<i>.npy (1xTxC) instead of running it.
@@ -79,6 +80,10 @@ static cl::opt<std::string> ProbMapPath(
 static cl::opt<std::string> DumpDetInput(
     "dump-det-input", cl::value_desc("FILE.npy"),
     cl::desc("Debug: write the detector's input (1x3xSxS f32) to FILE.npy"),
+    cl::cat(Cat));
+static cl::opt<std::string> DumpProbMap(
+    "dump-probability-map", cl::value_desc("FILE.npy"),
+    cl::desc("Debug: write the detector's output (1x1xSxS f32) to FILE.npy"),
     cl::cat(Cat));
 static cl::opt<std::string> DumpLinesDir(
     "dump-lines", cl::value_desc("DIR"),
@@ -225,6 +230,9 @@ Error runOcr() {
   Expected<Tensor> prob = detect(dev, in);
   if (!prob)
     return prob.takeError();
+  if (!DumpProbMap.empty())
+    if (Error e = writeF32Npy(DumpProbMap, *prob))
+      return e;
   std::vector<TextBox> boxes =
       boxesFromProbabilityMap(prob->data, DetSide, DetSide, in.validWidth,
                               in.validHeight, page->width, page->height);
