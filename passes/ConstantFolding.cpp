@@ -13,7 +13,8 @@
 //     can fold; a node the rule rejects is left untyped for inferShapes to
 //     report.
 // Nodes that compute a graph output are never folded (tlc's outputs are
-// always written by a dispatch).
+// always written by a dispatch). An Unsqueeze or Squeeze of a non-constant
+// tensor becomes a Reshape with a constant shape (a view).
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
@@ -127,13 +128,56 @@ static void typeWithShapeRule(Graph &g, const Node &node) {
   if (types.size() != node.outputs.size())
     return;
   for (size_t i = 0; i < types.size(); ++i) {
-    if (!checkedNumElements(types[i].shape)) {
-      consumeError(checkedNumElements(types[i].shape).takeError());
+    if (Error e = checkedNumElements(types[i].shape).takeError()) {
+      consumeError(std::move(e)); // inferShapes reports it
       return;
     }
     g.values[node.outputs[i]].type = types[i];
     g.values[node.outputs[i]].hasType = true;
   }
+}
+
+/// Rewrites an Unsqueeze or Squeeze of a non-constant tensor (typed data,
+/// constant axes) into Reshape(data, shape): the same bytes with a new
+/// shape, which tlc executes as a view. Other nodes are left alone. Errors
+/// name the node when its axes are invalid.
+static Error squeezeToReshape(Graph &g, Node &node) {
+  if ((node.op != "Unsqueeze" && node.op != "Squeeze") ||
+      node.inputs.empty() || node.outputs.size() != 1)
+    return Error::success();
+  std::vector<ConstTensor> in;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const Value &v = g.values[node.inputs[i]];
+    if (!v.hasType || (i > 0 && v.kind != ValueKind::Weight))
+      return Error::success();
+    in.push_back({v.type, i > 0 ? v.data : std::vector<uint8_t>{}});
+  }
+  Expected<Shape> shape = viewOutputShape(node, in);
+  if (!shape)
+    return errorAt(node.loc, "node '" + node.name + "' (" + node.op +
+                                 "): " + toString(shape.takeError()));
+  Value sv;
+  sv.name = node.name + ".shape";
+  for (unsigned i = 1; g.lookup(sv.name); ++i)
+    sv.name = node.name + ".shape_" + std::to_string(i);
+  sv.kind = ValueKind::Weight;
+  sv.type = {DType::I64, {int64_t(shape->size())}};
+  sv.hasType = true;
+  sv.loc = node.loc;
+  for (int64_t d : *shape) {
+    const uint8_t *b = reinterpret_cast<const uint8_t *>(&d);
+    sv.data.insert(sv.data.end(), b, b + 8);
+  }
+  if (shape->empty()) {
+    // A rank-0 result: Reshape to shape [] needs a 0-element operand, which
+    // tlc cannot hold; leave the node (shape inference reports it).
+    return Error::success();
+  }
+  ValueId id = cantFail(g.addValue(std::move(sv)));
+  node.op = "Reshape";
+  node.attrs = {};
+  node.inputs = {node.inputs[0], id};
+  return Error::success();
 }
 
 Expected<size_t> foldConstants(Graph &g) {
@@ -160,6 +204,8 @@ Expected<size_t> foldConstants(Graph &g) {
                                      "): cannot fold its constant inputs: " +
                                      toString(std::move(e)));
     } else if (!foldable || !foldWithReference(node, in, out)) {
+      if (Error e = squeezeToReshape(g, node))
+        return std::move(e);
       typeWithShapeRule(g, node);
       continue;
     }

@@ -265,9 +265,9 @@ Expected<std::vector<int64_t>> axesOf(const Node &n, ArrayRef<ConstTensor> in,
   return std::vector<int64_t>{};
 }
 
-Error evalUnsqueeze(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
+Expected<Shape> unsqueezeShape(const Node &n, ArrayRef<ConstTensor> in) {
   if (Error e = expectInputs(n, in, 1, 2))
-    return e;
+    return std::move(e);
   bool given;
   auto axes = axesOf(n, in, given);
   if (!axes)
@@ -286,12 +286,12 @@ Error evalUnsqueeze(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
   size_t k = 0;
   for (int64_t d = 0; d < rank; ++d)
     shape.push_back(isNew[size_t(d)] ? 1 : in[0].type.shape[k++]);
-  return reshaped(in[0], shape, out);
+  return shape;
 }
 
-Error evalSqueeze(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
+Expected<Shape> squeezeShape(const Node &n, ArrayRef<ConstTensor> in) {
   if (Error e = expectInputs(n, in, 1, 2))
-    return e;
+    return std::move(e);
   bool given;
   auto axes = axesOf(n, in, given);
   if (!axes)
@@ -311,7 +311,21 @@ Error evalSqueeze(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
   for (size_t d = 0; d < s.size(); ++d)
     if (!(given ? drop[d] : s[d] == 1))
       shape.push_back(s[d]);
-  return reshaped(in[0], shape, out);
+  return shape;
+}
+
+Error evalUnsqueeze(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
+  Expected<Shape> shape = unsqueezeShape(n, in);
+  if (!shape)
+    return shape.takeError();
+  return reshaped(in[0], *shape, out);
+}
+
+Error evalSqueeze(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
+  Expected<Shape> shape = squeezeShape(n, in);
+  if (!shape)
+    return shape.takeError();
+  return reshaped(in[0], *shape, out);
 }
 
 Error evalReshape(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
@@ -850,6 +864,14 @@ EvalFn lookupEval(StringRef op) {
 } // namespace
 
 bool hasConstantEvaluator(StringRef op) { return lookupEval(op) != nullptr; }
+
+Expected<Shape> viewOutputShape(const Node &node, ArrayRef<ConstTensor> inputs) {
+  if (node.op == "Unsqueeze")
+    return unsqueezeShape(node, inputs);
+  if (node.op == "Squeeze")
+    return squeezeShape(node, inputs);
+  return evalError("not a view op");
+}
 
 Error evaluateConstantNode(const Node &node, ArrayRef<ConstTensor> inputs,
                            std::vector<ConstTensor> &outputs) {

@@ -40,6 +40,12 @@ constexpr int64_t kMaxFoldedElements = int64_t(1) << 26;
 /// every other op needs the bytes of all its inputs.
 bool hasConstantEvaluator(llvm::StringRef op);
 
+/// Output shape of an Unsqueeze or Squeeze \p node whose data input
+/// (inputs[0]) may carry only its type; the axes input, when present, must
+/// carry its bytes. Errors as evaluateConstantNode.
+llvm::Expected<Shape> viewOutputShape(const Node &node,
+                                      llvm::ArrayRef<ConstTensor> inputs);
+
 /// Computes the outputs of \p node (one ConstTensor per node output) from
 /// \p inputs. Errors (the caller prefixes the node) name what is wrong:
 /// wrong input counts or dtypes, bad attributes, indices out of range,

@@ -26,8 +26,9 @@ llvm::Error scheduleTopological(Graph &g);
 /// in node order (needs a topological order), a node whose inputs are all
 /// Weight values (for Shape: a typed input) is evaluated on the CPU and its
 /// outputs become Weight values; other nodes get their output types from the
-/// op's shape rule when it accepts them. Nodes writing a graph output are
-/// kept. Returns the number of nodes folded. Errors name the node when its
+/// op's shape rule when it accepts them; an Unsqueeze or Squeeze of a
+/// non-constant tensor becomes a Reshape (a view) with a constant shape.
+/// Nodes writing a graph output are kept. Returns the number of nodes folded. Errors name the node when its
 /// constant inputs are invalid for the op (e.g. a Gather index out of range,
 /// an integer division by zero). (passes/ConstantFolding.cpp)
 llvm::Expected<size_t> foldConstants(Graph &g);

@@ -204,7 +204,7 @@ Error OnnxImporter::importConstantNode(const onnx::NodeProto &n) {
                           "' is not supported; expected value, value_float, "
                           "value_floats, value_int or value_ints");
   }
-  if (c.type.numElements() == 0 || !checkedNumElements(c.type.shape))
+  if (llvm::is_contained(c.type.shape, 0))
     return nodeErr(n, "empty constants are not supported");
   return addWeight(n.output(0), std::move(c));
 }

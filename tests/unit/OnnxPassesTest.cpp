@@ -350,6 +350,40 @@ TEST(OnnxPasses, ConstantFoldingErrorsNameTheNode) {
             std::string::npos);
 }
 
+TEST(OnnxPasses, SqueezeAndUnsqueezeOfActivationsBecomeReshapes) {
+  Builder b;
+  ValueId x = b.input("x", {2, 3});
+  ValueId u = b.node("Unsqueeze", {x, b.ints("axes", {2}, {0, -1})}, "u");
+  ValueId r = b.node("Relu", {u}, "r");
+  ValueId s = b.node("Squeeze", {r, b.ints("ax0", {1}, {0})}, "s");
+  ValueId y = b.node("Relu", {s}, "y");
+  b.g.outputs = {y};
+  ASSERT_TRUE(bool(foldConstants(b.g)));
+  EXPECT_EQ(countOp(b.g, "Reshape"), 2u);
+  EXPECT_EQ(countOp(b.g, "Unsqueeze") + countOp(b.g, "Squeeze"), 0u);
+  ASSERT_FALSE(bool(inferShapes(b.g)));
+  ASSERT_FALSE(bool(verifyGraph(b.g)));
+  // ONNX: Unsqueeze(axes=[0, -1]) of 2x3 is 1x2x3x1; Squeeze(axes=[0]) of
+  // that is 2x3x1.
+  EXPECT_EQ(b.g.value(u).type.shape, (Shape{1, 2, 3, 1}));
+  EXPECT_EQ(b.g.value(s).type.shape, (Shape{2, 3, 1}));
+  HostTensor in(b.g.value(x).type);
+  in.data = randomFloats(6, 3);
+  HostTensor out = evaluate(b.g, {in})[0];
+  for (size_t i = 0; i < 6; ++i)
+    EXPECT_EQ(out.data[i], std::max(in.data[i], 0.0f));
+
+  Builder bad;
+  ValueId x2 = bad.input("x", {2, 3});
+  bad.node("Squeeze", {x2, bad.ints("ax", {1}, {1})}, "sq");
+  bad.g.outputs = {bad.node("Relu", {x2}, "y")};
+  Expected<size_t> r2 = foldConstants(bad.g);
+  ASSERT_FALSE(bool(r2));
+  EXPECT_NE(toString(r2.takeError()).find("node 'sq' (Squeeze): axis 1 has "
+                                          "size 3, not 1"),
+            std::string::npos);
+}
+
 TEST(OnnxPasses, GraphOutputsAreNotFolded) {
   Builder b;
   b.input("x", {2});
