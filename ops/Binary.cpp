@@ -3,6 +3,8 @@
 #include "ops/Broadcast.h"
 #include "ops/OpUtil.h"
 
+#include <cmath>
+
 using namespace llvm;
 
 namespace tlc {
@@ -31,6 +33,23 @@ Error inferBinaryTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
+/// One element of \p code in f32, as IEEE-754 and C's powf define it.
+static float applyBinary(BinaryOpCode code, float x, float y) {
+  switch (code) {
+  case BinaryOpCode::Add:
+    return x + y;
+  case BinaryOpCode::Mul:
+    return x * y;
+  case BinaryOpCode::Sub:
+    return x - y;
+  case BinaryOpCode::Div:
+    return x / y;
+  case BinaryOpCode::Pow:
+    return float(std::pow(double(x), double(y)));
+  }
+  return 0.0f;
+}
+
 void referenceBinary(BinaryOpCode code, const HostTensor &a,
                      const HostTensor &b, HostTensor &out) {
   const Shape &os = out.type.shape;
@@ -45,7 +64,7 @@ void referenceBinary(BinaryOpCode code, const HostTensor &a,
       ib += idx[d] * sb[d];
     }
     float x = a.data[ia], y = b.data[ib];
-    out.data[i] = code == BinaryOpCode::Add ? x + y : x * y;
+    out.data[i] = applyBinary(code, x, y);
     // Advance the multi-index, innermost dim fastest.
     for (size_t d = os.size(); d-- > 0;) {
       if (++idx[d] < os[d])

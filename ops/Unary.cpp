@@ -8,7 +8,13 @@ namespace tlc {
 
 Error inferUnaryTypes(const Node &node, ArrayRef<InputInfo> in,
                       SmallVectorImpl<TensorType> &out) {
-  if (Error e = checkKnownAttrs(node, {}))
+  return inferUnaryTypesWithAttrs(node, in, out, {});
+}
+
+Error inferUnaryTypesWithAttrs(const Node &node, ArrayRef<InputInfo> in,
+                               SmallVectorImpl<TensorType> &out,
+                               ArrayRef<StringRef> known) {
+  if (Error e = checkKnownAttrs(node, known))
     return e;
   if (in.size() != 1)
     return createStringError(inconvertibleErrorCode(),
@@ -21,10 +27,11 @@ Error inferUnaryTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
-DispatchDesc lowerUnary(UnaryOpCode code, int64_t n) {
+DispatchDesc lowerUnary(UnaryOpCode code, int64_t n, float p0, float p1) {
   DispatchDesc d;
   d.shader = "unary";
-  d.specConstants = {uint32_t(n), uint32_t(code)};
+  d.specConstants = {uint32_t(n), uint32_t(code), floatBits(p0),
+                     floatBits(p1)};
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, uint64_t(n), 256);

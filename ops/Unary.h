@@ -8,16 +8,33 @@ namespace tlc {
 
 /// Operation codes of shaders/unary.comp (specialization constant 1).
 /// Keep in sync with the switch in that shader.
-enum class UnaryOpCode : uint32_t { Copy = 0, Relu = 1 };
+enum class UnaryOpCode : uint32_t {
+  Copy = 0,
+  Relu = 1,
+  Sigmoid = 2,     // 1 / (1 + exp(-x))
+  HardSigmoid = 3, // max(0, min(1, alpha * x + beta)); alpha, beta = P0, P1
+  HardSwish = 4,   // x * max(0, min(1, x / 6 + 1 / 2))
+  Sqrt = 5,        // sqrt(x); NaN for x < 0 as in IEEE-754
+};
 
 /// Shape rule of a one-input elementwise op: one f32 input, output of the
 /// same type.
 llvm::Error inferUnaryTypes(const Node &node, llvm::ArrayRef<InputInfo> in,
                             llvm::SmallVectorImpl<TensorType> &out);
 
+/// inferUnaryTypes for an op that accepts the attributes \p known (sorted
+/// names); errors on any other attribute.
+llvm::Error inferUnaryTypesWithAttrs(const Node &node,
+                                     llvm::ArrayRef<InputInfo> in,
+                                     llvm::SmallVectorImpl<TensorType> &out,
+                                     llvm::ArrayRef<llvm::StringRef> known);
+
 /// One dispatch of shaders/unary.comp over \p n elements: binding 0 is the
-/// input (operand 0), binding 1 the output (operand 1).
-DispatchDesc lowerUnary(UnaryOpCode code, int64_t n);
+/// input (operand 0), binding 1 the output (operand 1). \p p0 and \p p1 are
+/// the float parameters of the operation (specialization constants 2 and 3,
+/// e.g. HardSigmoid's alpha and beta); unused by the others.
+DispatchDesc lowerUnary(UnaryOpCode code, int64_t n, float p0 = 0.0f,
+                        float p1 = 0.0f);
 
 } // namespace tlc
 

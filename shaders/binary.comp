@@ -1,7 +1,9 @@
 // Elementwise binary ops with numpy broadcasting (ops/Binary.h), rank <= 6.
 // One invocation per output element; the output index is split into six
 // coordinates (D0 outermost) and each input is read through its own
-// strides, 0 along broadcast dims. OP: 0 = add, 1 = mul.
+// strides, 0 along broadcast dims. OP: 0 = add, 1 = mul, 2 = sub,
+// 3 = div, 4 = pow (GLSL pow is undefined for x < 0: negative bases with an
+// integral exponent are computed as |x|^y with the sign of an odd y).
 // Bindings: 0 = A, 1 = B, 2 = Y.
 #version 450
 layout(local_size_x = 256) in;
@@ -42,5 +44,21 @@ void main() {
   uint ia = i0 * SA0 + i1 * SA1 + i2 * SA2 + i3 * SA3 + i4 * SA4 + i5 * SA5;
   uint ib = i0 * SB0 + i1 * SB1 + i2 * SB2 + i3 * SB3 + i4 * SB4 + i5 * SB5;
   float va = a[ia], vb = b[ib];
-  y[i] = OP == 0u ? va + vb : va * vb;
+  float res;
+  if (OP == 0u) res = va + vb;
+  else if (OP == 1u) res = va * vb;
+  else if (OP == 2u) res = va - vb;
+  else if (OP == 3u) res = va / vb;
+  else {
+    if (vb == 0.0) res = 1.0;
+    else if (va < 0.0) {
+      // Integral exponent: |x|^y, negated for odd y; otherwise NaN.
+      if (floor(vb) != vb) res = uintBitsToFloat(0x7fc00000u);
+      else {
+        res = exp2(vb * log2(-va));
+        if (mod(vb, 2.0) == 1.0) res = -res;
+      }
+    } else res = pow(va, vb);
+  }
+  y[i] = res;
 }

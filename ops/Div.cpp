@@ -1,0 +1,31 @@
+//===- ops/Div.cpp - Div: elementwise C = A / B, numpy broadcasting -------===//
+//
+// ONNX Div (opset 14) on f32 with multidirectional broadcasting (rank <= 6).
+// Shared logic: ops/Binary.h. Shader: shaders/binary.comp.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Binary.h"
+#include "ops/OpList.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static void divReference(const Node &, ArrayRef<const HostTensor *> in,
+                         MutableArrayRef<HostTensor> out) {
+  referenceBinary(BinaryOpCode::Div, *in[0], *in[1], out[0]);
+}
+
+static void divLower(const Node &, ArrayRef<TensorType> in,
+                     ArrayRef<TensorType> out,
+                     SmallVectorImpl<DispatchDesc> &d) {
+  d.push_back(lowerBinary(BinaryOpCode::Div, in[0], in[1], out[0]));
+}
+
+const OpDef kDivOp = {"Div",
+                      inferBinaryTypes,
+                      divReference,
+                      divLower,
+                      {/*isView=*/false, /*inPlaceInputs=*/{0, 1}}};
+
+} // namespace tlc

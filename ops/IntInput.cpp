@@ -1,0 +1,42 @@
+//===- ops/IntInput.cpp - Read a constant integer-list input --------------===//
+#include "ops/IntInput.h"
+#include "ops/OpUtil.h"
+
+#include <cstring>
+
+using namespace llvm;
+
+namespace tlc {
+
+Expected<std::vector<int64_t>> readIntInput(ArrayRef<InputInfo> in,
+                                            unsigned idx, StringRef what) {
+  const TensorType &t = in[idx].type;
+  std::string name = ("input " + Twine(idx) + " (" + what + ")").str();
+  if (t.dtype != DType::I64 && t.dtype != DType::I32)
+    return opError(name + " has dtype " + dtypeName(t.dtype) +
+                   "; expected i64 or i32");
+  if (t.shape.size() > 1)
+    return opError(name + " is " + t.str() + "; expected rank 0 or 1");
+  if (in[idx].data.empty())
+    return opError(name +
+                   " must be a compile-time constant (a weight); tlc plans "
+                   "memory ahead of time");
+  size_t width = t.dtype == DType::I64 ? 8 : 4;
+  uint64_t count = uint64_t(t.numElements());
+  if (in[idx].data.size() != count * width)
+    return opError(name + " holds " + Twine(in[idx].data.size()) +
+                   " bytes; expected " + Twine(count * width));
+  std::vector<int64_t> v(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    if (width == 8) {
+      std::memcpy(&v[i], in[idx].data.data() + i * 8, 8);
+    } else {
+      int32_t x;
+      std::memcpy(&x, in[idx].data.data() + i * 4, 4);
+      v[i] = x;
+    }
+  }
+  return v;
+}
+
+} // namespace tlc

@@ -1,0 +1,166 @@
+//===- ops/ReduceMean.cpp - ReduceMean: mean over axes --------------------===//
+//
+// ONNX ReduceMean (opset 13, unchanged through 17): attribute axes (default:
+// every dim; negative counts from the end; no duplicates) and keepdims
+// (default 1: reduced dims stay as 1; 0: they are dropped). f32 input of
+// rank 1 to 6. Shader: shaders/reduce_mean.comp, one invocation per output
+// element summing its box in f32, in row-major order (the CPU reference sums
+// in f64).
+//
+//===----------------------------------------------------------------------===//
+#include "ops/OpList.h"
+#include "ops/OpUtil.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static constexpr unsigned kReduceMaxRank = 6;
+
+/// Which dims of a rank-\p rank input \p node reduces, or an error for bad
+/// axes / keepdims.
+static Expected<SmallVector<bool, 6>> reducedDims(const Node &node,
+                                                  int64_t rank) {
+  SmallVector<bool, 6> r(size_t(rank), false);
+  if (!node.attrs.has("axes")) {
+    r.assign(size_t(rank), true);
+    return r;
+  }
+  Expected<std::vector<int64_t>> axes = node.attrs.getInts("axes", {});
+  if (!axes)
+    return axes.takeError();
+  if (axes->empty()) {
+    r.assign(size_t(rank), true);
+    return r;
+  }
+  for (int64_t a : *axes) {
+    Expected<int64_t> ax = normalizeAxis(a, rank, "axes");
+    if (!ax)
+      return ax.takeError();
+    if (r[*ax])
+      return opError("attribute 'axes' lists dim " + Twine(*ax) + " twice");
+    r[*ax] = true;
+  }
+  return r;
+}
+
+static Error reduceMeanInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                                  SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {"axes", "keepdims"}))
+    return e;
+  if (Error e = checkInputCount(in, 1, 1))
+    return e;
+  if (Error e = checkF32(in, 0, "data"))
+    return e;
+  if (Error e = checkFits32(in[0].type, "input 0 (data)"))
+    return e;
+  const Shape &s = in[0].type.shape;
+  if (s.empty() || s.size() > kReduceMaxRank)
+    return opError("input 0 (data) " + in[0].type.str() +
+                   " must have rank 1 to " + Twine(kReduceMaxRank));
+  Expected<int64_t> keep = node.attrs.getInt("keepdims", 1);
+  if (!keep)
+    return keep.takeError();
+  if (*keep != 0 && *keep != 1)
+    return opError("attribute 'keepdims' is " + Twine(*keep) +
+                   "; expected 0 or 1");
+  Expected<SmallVector<bool, 6>> r = reducedDims(node, int64_t(s.size()));
+  if (!r)
+    return r.takeError();
+  Shape o;
+  for (size_t d = 0; d < s.size(); ++d) {
+    if (!(*r)[d])
+      o.push_back(s[d]);
+    else if (*keep)
+      o.push_back(1);
+  }
+  out.push_back(TensorType{DType::F32, o});
+  return Error::success();
+}
+
+/// The keepdims shape of the output and the reduced box: per input dim,
+/// (1, dim) when reduced, (dim, 1) otherwise.
+static void splitShape(const Node &node, const Shape &s, Shape &kept,
+                       Shape &box) {
+  SmallVector<bool, 6> r = cantFail(reducedDims(node, int64_t(s.size())));
+  kept.clear();
+  box.clear();
+  for (size_t d = 0; d < s.size(); ++d) {
+    kept.push_back(r[d] ? 1 : s[d]);
+    box.push_back(r[d] ? s[d] : 1);
+  }
+}
+
+static void reduceMeanReference(const Node &node,
+                                ArrayRef<const HostTensor *> in,
+                                MutableArrayRef<HostTensor> out) {
+  const Shape &s = in[0]->type.shape;
+  Shape kept, box;
+  splitShape(node, s, kept, box);
+  Shape is = rowMajorStrides(s);
+  int64_t n = out[0].type.numElements(), count = 1;
+  for (int64_t b : box)
+    count *= b;
+  Shape oc(s.size(), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t base = 0;
+    for (size_t d = 0; d < s.size(); ++d)
+      base += oc[d] * is[d];
+    double sum = 0;
+    Shape bc(s.size(), 0);
+    for (int64_t j = 0; j < count; ++j) {
+      int64_t off = base;
+      for (size_t d = 0; d < s.size(); ++d)
+        off += bc[d] * is[d];
+      sum += in[0]->data[off];
+      for (size_t d = s.size(); d-- > 0;) {
+        if (++bc[d] < box[d])
+          break;
+        bc[d] = 0;
+      }
+    }
+    out[0].data[i] = float(sum / double(count));
+    for (size_t d = s.size(); d-- > 0;) {
+      if (++oc[d] < kept[d])
+        break;
+      oc[d] = 0;
+    }
+  }
+}
+
+static void reduceMeanLower(const Node &node, ArrayRef<TensorType> in,
+                            ArrayRef<TensorType> out,
+                            SmallVectorImpl<DispatchDesc> &d) {
+  const Shape &s = in[0].shape;
+  Shape kept, box;
+  splitShape(node, s, kept, box);
+  size_t pad = kReduceMaxRank - s.size();
+  Shape k(pad, 1), b(pad, 1), st(pad, 0);
+  k.append(kept.begin(), kept.end());
+  b.append(box.begin(), box.end());
+  Shape is = rowMajorStrides(s);
+  st.append(is.begin(), is.end());
+  uint64_t count = 1;
+  for (int64_t v : box)
+    count *= uint64_t(v);
+  DispatchDesc c;
+  c.shader = "reduce_mean";
+  uint64_t n = uint64_t(out[0].numElements());
+  c.specConstants = {uint32_t(n), uint32_t(count),
+                     floatBits(float(1.0 / double(count)))};
+  for (int64_t v : k)
+    c.specConstants.push_back(uint32_t(v));
+  for (int64_t v : b)
+    c.specConstants.push_back(uint32_t(v));
+  for (int64_t v : st)
+    c.specConstants.push_back(uint32_t(v));
+  c.operands = {0, 1};
+  c.writes = {1};
+  setGrid1D(c, n, 64);
+  d.push_back(c);
+}
+
+const OpDef kReduceMeanOp = {"ReduceMean", reduceMeanInferTypes,
+                             reduceMeanReference, reduceMeanLower};
+
+} // namespace tlc

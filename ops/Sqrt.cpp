@@ -1,0 +1,36 @@
+//===- ops/Sqrt.cpp - Sqrt: y = sqrt(x)  ===//
+//
+// ONNX Sqrt (opset 17): elementwise, one f32 input, output of the same type.
+// Shader: shaders/unary.comp with operation code UnaryOpCode::Sqrt.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/OpList.h"
+#include "ops/Unary.h"
+
+#include <cmath>
+
+using namespace llvm;
+
+namespace tlc {
+
+static void sqrtReference(const Node &, ArrayRef<const HostTensor *> in,
+                         MutableArrayRef<HostTensor> out) {
+  const std::vector<float> &x = in[0]->data;
+  for (size_t i = 0; i < x.size(); ++i) {
+    double v = x[i];
+    out[0].data[i] = float(std::sqrt(v));
+  }
+}
+
+static void sqrtLower(const Node &, ArrayRef<TensorType>, ArrayRef<TensorType> out,
+                     SmallVectorImpl<DispatchDesc> &d) {
+  d.push_back(lowerUnary(UnaryOpCode::Sqrt, out[0].numElements()));
+}
+
+const OpDef kSqrtOp = {"Sqrt",
+                      inferUnaryTypes,
+                      sqrtReference,
+                      sqrtLower,
+                      {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+
+} // namespace tlc

@@ -1,0 +1,79 @@
+//===- ops/Squeeze.cpp - Squeeze: drop dims of size 1 ---------------------===//
+//
+// ONNX Squeeze (opset 13): data (f32) and optional axes (constant i64, 1-D):
+// the listed dims (negative counts from the end; each must be 1) are
+// removed, or every dim of size 1 when axes is absent. The bytes are
+// unchanged, so the output is a view; the lowering (a copy, shaders/unary.comp)
+// runs only when the output is a graph output.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/IntInput.h"
+#include "ops/OpList.h"
+#include "ops/OpUtil.h"
+#include "ops/Unary.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static Error squeezeInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                               SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {}))
+    return e;
+  if (Error e = checkInputCount(in, 1, 2))
+    return e;
+  if (Error e = checkF32(in, 0, "data"))
+    return e;
+  if (Error e = checkFits32(in[0].type, "input 0 (data)"))
+    return e;
+  const Shape &s = in[0].type.shape;
+  int64_t rank = int64_t(s.size());
+  SmallVector<bool, 8> drop(s.size(), false);
+  if (in.size() == 2) {
+    Expected<std::vector<int64_t>> axes = readIntInput(in, 1, "axes");
+    if (!axes)
+      return axes.takeError();
+    for (int64_t a : *axes) {
+      Expected<int64_t> ax = normalizeAxis(a, rank, "axes");
+      if (!ax)
+        return ax.takeError();
+      if (drop[*ax])
+        return opError("axes lists dim " + Twine(*ax) + " twice");
+      if (s[*ax] != 1)
+        return opError("cannot squeeze dim " + Twine(*ax) + " of " +
+                       in[0].type.str() + ": its size is " + Twine(s[*ax]) +
+                       ", not 1");
+      drop[*ax] = true;
+    }
+  } else {
+    for (size_t d = 0; d < s.size(); ++d)
+      drop[d] = s[d] == 1;
+  }
+  Shape o;
+  for (size_t d = 0; d < s.size(); ++d)
+    if (!drop[d])
+      o.push_back(s[d]);
+  out.push_back(TensorType{DType::F32, o});
+  return Error::success();
+}
+
+static void squeezeReference(const Node &, ArrayRef<const HostTensor *> in,
+                             MutableArrayRef<HostTensor> out) {
+  out[0].data = in[0]->data;
+}
+
+static void squeezeLower(const Node &, ArrayRef<TensorType> in,
+                         ArrayRef<TensorType> out,
+                         SmallVectorImpl<DispatchDesc> &d) {
+  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].numElements());
+  copy.operands = {0, unsigned(in.size())}; // data -> output
+  d.push_back(copy);
+}
+
+const OpDef kSqueezeOp = {"Squeeze",
+                          squeezeInferTypes,
+                          squeezeReference,
+                          squeezeLower,
+                          {/*isView=*/true, /*inPlaceInputs=*/{}}};
+
+} // namespace tlc

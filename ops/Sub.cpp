@@ -1,0 +1,31 @@
+//===- ops/Sub.cpp - Sub: elementwise C = A - B, numpy broadcasting -------===//
+//
+// ONNX Sub (opset 14) on f32 with multidirectional broadcasting (rank <= 6).
+// Shared logic: ops/Binary.h. Shader: shaders/binary.comp.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Binary.h"
+#include "ops/OpList.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static void subReference(const Node &, ArrayRef<const HostTensor *> in,
+                         MutableArrayRef<HostTensor> out) {
+  referenceBinary(BinaryOpCode::Sub, *in[0], *in[1], out[0]);
+}
+
+static void subLower(const Node &, ArrayRef<TensorType> in,
+                     ArrayRef<TensorType> out,
+                     SmallVectorImpl<DispatchDesc> &d) {
+  d.push_back(lowerBinary(BinaryOpCode::Sub, in[0], in[1], out[0]));
+}
+
+const OpDef kSubOp = {"Sub",
+                      inferBinaryTypes,
+                      subReference,
+                      subLower,
+                      {/*isView=*/false, /*inPlaceInputs=*/{0, 1}}};
+
+} // namespace tlc

@@ -1,0 +1,21 @@
+// ONNX Clip (ops/Clip.cpp): y[i] = min(max(x[i], lo), hi), with lo and hi
+// read from one-element buffers so that they may be weights or computed.
+// Specialization constants: 0 = element count, 1 = HAS_MAX (0: binding 3 is
+// not read and hi is +inf).
+// Bindings: 0 = X, 1 = Y, 2 = min, 3 = max.
+#version 450
+layout(local_size_x = 256) in;
+layout(constant_id = 0) const uint N = 1;
+layout(constant_id = 1) const uint HAS_MAX = 0;
+layout(set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
+layout(set = 0, binding = 2) readonly buffer Lo { float lo[]; };
+layout(set = 0, binding = 3) readonly buffer Hi { float hi[]; };
+
+void main() {
+  uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
+  if (i >= N) return;
+  float v = max(x[i], lo[0]);
+  if (HAS_MAX != 0u) v = min(v, hi[0]);
+  y[i] = v;
+}

@@ -1,0 +1,62 @@
+// ONNX ConvTranspose, 2-D NCHW (ops/ConvTranspose.cpp), in gather form: the
+// output element (n, m, y, x) sums x[n, c, ih, iw] * w[c, m % MG, a, b] over
+// the channels c of m's group and the kernel taps (a, b) with
+//   ih * SH = y + PT - a * DH,  iw * SW = x + PL - b * DW
+// exactly divisible and inside the input. Accumulates in f32.
+// Bindings: 0 = X, 1 = W, 2 = B, 3 = Y.
+#version 450
+layout(local_size_x = 64) in;
+layout(constant_id = 0) const uint TOTAL = 1;
+layout(constant_id = 1) const uint C = 1;
+layout(constant_id = 2) const uint H = 1;
+layout(constant_id = 3) const uint W = 1;
+layout(constant_id = 4) const uint M = 1;
+layout(constant_id = 5) const uint OH = 1;
+layout(constant_id = 6) const uint OW = 1;
+layout(constant_id = 7) const uint KH = 1;
+layout(constant_id = 8) const uint KW = 1;
+layout(constant_id = 9) const uint SH = 1;
+layout(constant_id = 10) const uint SW = 1;
+layout(constant_id = 11) const uint DH = 1;
+layout(constant_id = 12) const uint DW = 1;
+layout(constant_id = 13) const uint PT = 0;
+layout(constant_id = 14) const uint PL = 0;
+layout(constant_id = 15) const uint GROUP = 1;
+layout(constant_id = 16) const uint HAS_BIAS = 0;
+layout(set = 0, binding = 0) readonly buffer XBuf { float xin[]; };
+layout(set = 0, binding = 1) readonly buffer WBuf { float wt[]; };
+layout(set = 0, binding = 2) readonly buffer BBuf { float bias[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { float yout[]; };
+
+void main() {
+  uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
+  if (i >= TOTAL) return;
+  uint ox = i % OW;
+  uint r = i / OW;
+  uint oy = r % OH;
+  r /= OH;
+  uint m = r % M;
+  uint n = r / M;
+  uint CG = C / GROUP, MG = M / GROUP;
+  uint g = m / MG, mm = m % MG;
+  float acc = 0.0;
+  for (uint a = 0u; a < KH; ++a) {
+    int ty = int(oy) + int(PT) - int(a * DH);
+    if (ty < 0 || ty % int(SH) != 0) continue;
+    uint ih = uint(ty) / SH;
+    if (ih >= H) continue;
+    for (uint b = 0u; b < KW; ++b) {
+      int tx = int(ox) + int(PL) - int(b * DW);
+      if (tx < 0 || tx % int(SW) != 0) continue;
+      uint iw = uint(tx) / SW;
+      if (iw >= W) continue;
+      for (uint cc = 0u; cc < CG; ++cc) {
+        uint c = g * CG + cc;
+        acc += xin[((n * C + c) * H + ih) * W + iw] *
+               wt[((c * MG + mm) * KH + a) * KW + b];
+      }
+    }
+  }
+  if (HAS_BIAS != 0u) acc += bias[m];
+  yout[i] = acc;
+}

@@ -1,0 +1,56 @@
+// ONNX ReduceMean (ops/ReduceMean.cpp): one invocation per output element
+// sums the box of reduced input elements in f32 (row-major order) and scales
+// by 1 / count.
+// Specialization constants: 0 = output elements, 1 = elements per box, 2 =
+// 1 / count (f32 bits), 3..8 = output dims with reduced dims kept as 1,
+// 9..14 = box dims (1 where not reduced), 15..20 = input strides; all padded
+// in front to six dims.
+// Bindings: 0 = data, 1 = reduced.
+#version 450
+layout(local_size_x = 64) in;
+layout(constant_id = 0) const uint TOTAL = 1;
+layout(constant_id = 1) const uint COUNT = 1;
+layout(constant_id = 2) const uint INV_BITS = 0x3f800000u;
+layout(constant_id = 3) const uint K0 = 1;
+layout(constant_id = 4) const uint K1 = 1;
+layout(constant_id = 5) const uint K2 = 1;
+layout(constant_id = 6) const uint K3 = 1;
+layout(constant_id = 7) const uint K4 = 1;
+layout(constant_id = 8) const uint K5 = 1;
+layout(constant_id = 9) const uint B0 = 1;
+layout(constant_id = 10) const uint B1 = 1;
+layout(constant_id = 11) const uint B2 = 1;
+layout(constant_id = 12) const uint B3 = 1;
+layout(constant_id = 13) const uint B4 = 1;
+layout(constant_id = 14) const uint B5 = 1;
+layout(constant_id = 15) const uint S0 = 0;
+layout(constant_id = 16) const uint S1 = 0;
+layout(constant_id = 17) const uint S2 = 0;
+layout(constant_id = 18) const uint S3 = 0;
+layout(constant_id = 19) const uint S4 = 0;
+layout(constant_id = 20) const uint S5 = 0;
+layout(set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
+
+void main() {
+  uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
+  if (i >= TOTAL) return;
+  uint k[6] = uint[6](K0, K1, K2, K3, K4, K5);
+  uint b[6] = uint[6](B0, B1, B2, B3, B4, B5);
+  uint s[6] = uint[6](S0, S1, S2, S3, S4, S5);
+  uint r = i, base = 0u;
+  for (int d = 5; d >= 0; --d) {
+    base += (r % k[d]) * s[d];
+    r /= k[d];
+  }
+  float sum = 0.0;
+  for (uint j = 0u; j < COUNT; ++j) {
+    uint q = j, off = base;
+    for (int d = 5; d >= 0; --d) {
+      off += (q % b[d]) * s[d];
+      q /= b[d];
+    }
+    sum += x[off];
+  }
+  y[i] = sum * uintBitsToFloat(INV_BITS);
+}
