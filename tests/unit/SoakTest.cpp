@@ -5,7 +5,7 @@
 // the default Vulkan device, cycling through 16 reference images. The
 // runtime promises that run() allocates nothing (runtime/Runtime.h), so the
 // counters memoryAllocations and allocatedBytes must be exactly equal after
-// run 10 and after run 300, every run must submit once, every run's logits
+// run 10 and after run 200, every run must submit once, every run's logits
 // must be bit-identical to the first run of the same image, and those must
 // match PyTorch's logits (tests/data/fashion_ref_logits.npy).
 //
