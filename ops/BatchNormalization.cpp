@@ -23,8 +23,7 @@ namespace tlc {
 
 static Error batchNormInferTypes(const Node &node, ArrayRef<InputInfo> in,
                                  SmallVectorImpl<TensorType> &out) {
-  if (Error e =
-          checkKnownAttrs(node, {"epsilon", "momentum", "training_mode"}))
+  if (Error e = checkKnownAttrs(node, {"epsilon", "momentum", "training_mode"}))
     return e;
   if (Error e = checkMaxOutputs(node, 1,
                                 "the running mean and variance outputs "
@@ -58,7 +57,8 @@ static Error batchNormInferTypes(const Node &node, ArrayRef<InputInfo> in,
   if (!eps)
     return eps.takeError();
   if (!(*eps >= 0.0) || !std::isfinite(float(*eps)))
-    return opError("attribute 'epsilon' is " + Twine(formatv("{0}", *eps).str()) +
+    return opError("attribute 'epsilon' is " +
+                   Twine(formatv("{0}", *eps).str()) +
                    "; expected a finite value >= 0");
   Expected<double> momentum = node.attrs.getFloat("momentum", 0.9);
   if (!momentum)

@@ -42,10 +42,10 @@ static Error clipInferTypes(const Node &node, ArrayRef<InputInfo> in,
 
 static void clipReference(const Node &, ArrayRef<const HostTensor *> in,
                           MutableArrayRef<HostTensor> out) {
-  float lo = in.size() > 1 ? in[1]->data[0]
-                           : -std::numeric_limits<float>::infinity();
-  float hi = in.size() > 2 ? in[2]->data[0]
-                           : std::numeric_limits<float>::infinity();
+  float lo =
+      in.size() > 1 ? in[1]->data[0] : -std::numeric_limits<float>::infinity();
+  float hi =
+      in.size() > 2 ? in[2]->data[0] : std::numeric_limits<float>::infinity();
   const std::vector<float> &x = in[0]->data;
   // ONNX: y = min(max(x, lo), hi), so hi wins when lo > hi.
   for (size_t i = 0; i < x.size(); ++i)

@@ -54,8 +54,8 @@ static Error concatInferTypes(const Node &node, ArrayRef<InputInfo> in,
       if (d != *axis && s[d] != s0[d])
         return opError("input " + Twine(i) + " " + in[i].type.str() +
                        " differs from input 0 " + in[0].type.str() +
-                       " at dim " + Twine(d) + " (the axis is " +
-                       Twine(*axis) + ")");
+                       " at dim " + Twine(d) + " (the axis is " + Twine(*axis) +
+                       ")");
     o[*axis] += s[*axis];
   }
   TensorType y{DType::F32, o};

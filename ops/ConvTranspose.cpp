@@ -28,7 +28,7 @@ struct ConvTParams {
   int64_t n, c, h, w; // input
   int64_t m;          // output channels
   int64_t group;
-  Window2D win;       // win.out: output H, W
+  Window2D win; // win.out: output H, W
   int64_t outPad[2] = {0, 0};
 };
 } // namespace
@@ -167,8 +167,10 @@ static void convTReference(const Node &node, ArrayRef<const HostTensor *> in,
           for (int64_t mm = 0; mm < mg; ++mm)
             for (int64_t a = 0; a < kh; ++a)
               for (int64_t b = 0; b < kw; ++b) {
-                int64_t y = ih * w.stride[0] + a * w.dilation[0] - w.padBegin[0];
-                int64_t x = iw * w.stride[1] + b * w.dilation[1] - w.padBegin[1];
+                int64_t y =
+                    ih * w.stride[0] + a * w.dilation[0] - w.padBegin[0];
+                int64_t x =
+                    iw * w.stride[1] + b * w.dilation[1] - w.padBegin[1];
                 if (y < 0 || y >= oh || x < 0 || x >= ow)
                   continue;
                 int64_t m = g * mg + mm;
@@ -191,14 +193,22 @@ static void convTLower(const Node &node, ArrayRef<TensorType> in,
   DispatchDesc c;
   c.shader = "conv_transpose2d";
   uint64_t n = uint64_t(out[0].numElements());
-  c.specConstants = {uint32_t(n),           uint32_t(p.c),
-                     uint32_t(p.h),         uint32_t(p.w),
-                     uint32_t(p.m),         uint32_t(w.out[0]),
-                     uint32_t(w.out[1]),    uint32_t(w.kernel[0]),
-                     uint32_t(w.kernel[1]), uint32_t(w.stride[0]),
-                     uint32_t(w.stride[1]), uint32_t(w.dilation[0]),
-                     uint32_t(w.dilation[1]), uint32_t(w.padBegin[0]),
-                     uint32_t(w.padBegin[1]), uint32_t(p.group),
+  c.specConstants = {uint32_t(n),
+                     uint32_t(p.c),
+                     uint32_t(p.h),
+                     uint32_t(p.w),
+                     uint32_t(p.m),
+                     uint32_t(w.out[0]),
+                     uint32_t(w.out[1]),
+                     uint32_t(w.kernel[0]),
+                     uint32_t(w.kernel[1]),
+                     uint32_t(w.stride[0]),
+                     uint32_t(w.stride[1]),
+                     uint32_t(w.dilation[0]),
+                     uint32_t(w.dilation[1]),
+                     uint32_t(w.padBegin[0]),
+                     uint32_t(w.padBegin[1]),
+                     uint32_t(p.group),
                      uint32_t(in.size() == 3)};
   // Bindings: 0 = X, 1 = W, 2 = B (X again, unread, without a bias), 3 = Y.
   unsigned y = unsigned(in.size());

@@ -34,7 +34,8 @@ static Error hardSigmoidInferTypes(const Node &node, ArrayRef<InputInfo> in,
     if (!v)
       return v.takeError();
     if (!std::isfinite(float(*v)))
-      return opError("attribute '" + name + "' is " + Twine(formatv("{0}", *v).str()) +
+      return opError("attribute '" + name + "' is " +
+                     Twine(formatv("{0}", *v).str()) +
                      "; expected a finite f32 value");
   }
   return inferUnaryTypesWithAttrs(node, in, out, {"alpha", "beta"});
@@ -54,8 +55,8 @@ static void hardSigmoidLower(const Node &node, ArrayRef<TensorType>,
                              ArrayRef<TensorType> out,
                              SmallVectorImpl<DispatchDesc> &d) {
   auto [alpha, beta] = hardSigmoidParams(node);
-  d.push_back(lowerUnary(UnaryOpCode::HardSigmoid, out[0].numElements(),
-                         alpha, beta));
+  d.push_back(
+      lowerUnary(UnaryOpCode::HardSigmoid, out[0].numElements(), alpha, beta));
 }
 
 const OpDef kHardSigmoidOp = {"HardSigmoid",

@@ -1,7 +1,7 @@
-//===- ops/HardSwish.cpp - HardSwish: y = x * max(0, min(1, x/6 + 1/2)) ===//
+//===- ops/HardSwish.cpp - HardSwish: x * max(0, min(1, x/6 + 1/2)) -------===//
 //
-// ONNX HardSwish (opset 17): elementwise, one f32 input, output of the same type.
-// Shader: shaders/unary.comp with operation code UnaryOpCode::HardSwish.
+// ONNX HardSwish (opset 17): elementwise, one f32 input, output of the same
+// type. Shader: shaders/unary.comp with operation code UnaryOpCode::HardSwish.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
@@ -15,7 +15,7 @@ using namespace llvm;
 namespace tlc {
 
 static void hardSwishReference(const Node &, ArrayRef<const HostTensor *> in,
-                         MutableArrayRef<HostTensor> out) {
+                               MutableArrayRef<HostTensor> out) {
   const std::vector<float> &x = in[0]->data;
   for (size_t i = 0; i < x.size(); ++i) {
     double v = x[i];
@@ -23,15 +23,16 @@ static void hardSwishReference(const Node &, ArrayRef<const HostTensor *> in,
   }
 }
 
-static void hardSwishLower(const Node &, ArrayRef<TensorType>, ArrayRef<TensorType> out,
-                     SmallVectorImpl<DispatchDesc> &d) {
+static void hardSwishLower(const Node &, ArrayRef<TensorType>,
+                           ArrayRef<TensorType> out,
+                           SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerUnary(UnaryOpCode::HardSwish, out[0].numElements()));
 }
 
 const OpDef kHardSwishOp = {"HardSwish",
-                      inferUnaryTypes,
-                      hardSwishReference,
-                      hardSwishLower,
-                      {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+                            inferUnaryTypes,
+                            hardSwishReference,
+                            hardSwishLower,
+                            {/*isView=*/false, /*inPlaceInputs=*/{0}}};
 
 } // namespace tlc

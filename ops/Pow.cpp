@@ -1,7 +1,8 @@
 //===- ops/Pow.cpp - Pow: elementwise Z = X ^ Y, numpy broadcasting -------===//
 //
-// ONNX Pow (opset 15) on f32 base and f32 exponent with multidirectional broadcasting (rank <= 6).
-// Shared logic: ops/Binary.h. Shader: shaders/binary.comp.
+// ONNX Pow (opset 15) on f32 base and f32 exponent with multidirectional
+// broadcasting (rank <= 6). Shared logic: ops/Binary.h. Shader:
+// shaders/binary.comp.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/Binary.h"

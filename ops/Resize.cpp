@@ -5,8 +5,8 @@
 // rejected), scales (f32) and optionally sizes (i64). One of scales / sizes
 // must be a compile-time constant with one entry per dim. tlc has no empty
 // tensors, so when sizes is given the scales input (the empty placeholder
-// of ONNX models) is ignored whatever it holds. Only the last two dims may change size
-// (the others must keep scale 1), which covers NCHW upsampling.
+// of ONNX models) is ignored whatever it holds. Only the last two dims may
+// change size (the others must keep scale 1), which covers NCHW upsampling.
 //
 // Output size: sizes, or floor(in * scale). The scale in the coordinate
 // formulas is the given one, or out / in when sizes is given. Source
@@ -172,12 +172,15 @@ static Expected<ResizeParams> parseResize(const Node &node,
     if (haveScales) {
       float f = scales[d];
       if (!(f > 0.0f) || !std::isfinite(f))
-        return opError("scales[" + Twine(d) + "] is " + Twine(formatv("{0}", double(f)).str()) +
+        return opError("scales[" + Twine(d) + "] is " +
+                       Twine(formatv("{0}", double(f)).str()) +
                        "; expected a finite value > 0");
       double od = std::floor(double(s[d]) * double(f));
       if (od < 1 || od > double(1u << 31))
-        return opError("scales[" + Twine(d) + "] = " + Twine(formatv("{0}", double(f)).str()) +
-                       " gives an output dim of " + Twine(formatv("{0}", od).str()) +
+        return opError("scales[" + Twine(d) +
+                       "] = " + Twine(formatv("{0}", double(f)).str()) +
+                       " gives an output dim of " +
+                       Twine(formatv("{0}", od).str()) +
                        "; expected 1 to 2^31");
       o[d] = int64_t(od);
     } else {
@@ -241,7 +244,7 @@ static float sourceCoord(CoordMode m, float x, float scale, int64_t in,
 
 static int64_t nearestIndex(NearestMode m, float c, int64_t in) {
   float f = std::floor(c);
-  float r;
+  float r = f;
   switch (m) {
   case NearestMode::RoundPreferFloor:
     r = c - f == 0.5f ? f : std::floor(c + 0.5f);
@@ -306,10 +309,14 @@ static void resizeReference(const Node &node, ArrayRef<const HostTensor *> in,
           };
           float fy = std::floor(cy), fx = std::floor(cx);
           double ry = double(cy) - fy, rx = double(cx) - fx;
-          int64_t y0 = clampi(int64_t(fy), ih), y1 = clampi(int64_t(fy) + 1, ih);
-          int64_t x0 = clampi(int64_t(fx), iw), x1 = clampi(int64_t(fx) + 1, iw);
-          double top = (1 - rx) * plane[y0 * iw + x0] + rx * plane[y0 * iw + x1];
-          double bot = (1 - rx) * plane[y1 * iw + x0] + rx * plane[y1 * iw + x1];
+          int64_t y0 = clampi(int64_t(fy), ih),
+                  y1 = clampi(int64_t(fy) + 1, ih);
+          int64_t x0 = clampi(int64_t(fx), iw),
+                  x1 = clampi(int64_t(fx) + 1, iw);
+          double top =
+              (1 - rx) * plane[y0 * iw + x0] + rx * plane[y0 * iw + x1];
+          double bot =
+              (1 - rx) * plane[y1 * iw + x0] + rx * plane[y1 * iw + x1];
           v = float((1 - ry) * top + ry * bot);
         }
         y[(o * oh + a) * ow + b] = v;
@@ -335,11 +342,11 @@ static void resizeLower(const Node &node, ArrayRef<TensorType> in,
   uint32_t coord = ctm == "asymmetric"           ? 1
                    : ctm == "align_corners"      ? 2
                    : ctm == "pytorch_half_pixel" ? 3
-                                                  : 0;
+                                                 : 0;
   uint32_t nearest = nm == "round_prefer_ceil" ? 1
                      : nm == "floor"           ? 2
                      : nm == "ceil"            ? 3
-                                                : 0;
+                                               : 0;
   DispatchDesc c;
   c.shader = "resize";
   uint64_t n = uint64_t(out[0].numElements());

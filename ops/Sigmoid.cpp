@@ -1,4 +1,4 @@
-//===- ops/Sigmoid.cpp - Sigmoid: y = 1 / (1 + exp(-x))  ===//
+//===- ops/Sigmoid.cpp - Sigmoid: y = 1 / (1 + exp(-x)) -------------------===//
 //
 // ONNX Sigmoid (opset 17): elementwise, one f32 input, output of the same type.
 // Shader: shaders/unary.comp with operation code UnaryOpCode::Sigmoid.
@@ -14,7 +14,7 @@ using namespace llvm;
 namespace tlc {
 
 static void sigmoidReference(const Node &, ArrayRef<const HostTensor *> in,
-                         MutableArrayRef<HostTensor> out) {
+                             MutableArrayRef<HostTensor> out) {
   const std::vector<float> &x = in[0]->data;
   for (size_t i = 0; i < x.size(); ++i) {
     double v = x[i];
@@ -22,15 +22,16 @@ static void sigmoidReference(const Node &, ArrayRef<const HostTensor *> in,
   }
 }
 
-static void sigmoidLower(const Node &, ArrayRef<TensorType>, ArrayRef<TensorType> out,
-                     SmallVectorImpl<DispatchDesc> &d) {
+static void sigmoidLower(const Node &, ArrayRef<TensorType>,
+                         ArrayRef<TensorType> out,
+                         SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerUnary(UnaryOpCode::Sigmoid, out[0].numElements()));
 }
 
 const OpDef kSigmoidOp = {"Sigmoid",
-                      inferUnaryTypes,
-                      sigmoidReference,
-                      sigmoidLower,
-                      {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+                          inferUnaryTypes,
+                          sigmoidReference,
+                          sigmoidLower,
+                          {/*isView=*/false, /*inPlaceInputs=*/{0}}};
 
 } // namespace tlc

@@ -36,8 +36,7 @@ struct SliceDim {
 /// Applies the ONNX normalization to a dim of size \p dim. Errors on step 0
 /// and on an empty result; \p at names the entry for the message.
 static Expected<SliceDim> normalizeSlice(int64_t dim, int64_t start,
-                                         int64_t end, int64_t step,
-                                         size_t at) {
+                                         int64_t end, int64_t step, size_t at) {
   if (step == 0)
     return opError("steps[" + Twine(at) + "] is 0");
   if (start < 0)
@@ -61,11 +60,10 @@ static Expected<SliceDim> normalizeSlice(int64_t dim, int64_t start,
   r.start = start;
   r.length = int64_t((span + stride - 1) / stride);
   if (r.length == 0)
-    return opError("entry " + Twine(at) +
-                   " selects no element (start " + Twine(start) + ", end " +
-                   Twine(end) + ", step " + Twine(step) +
-                   " after clamping to the dim of size " + Twine(dim) +
-                   "): empty tensors are not supported");
+    return opError("entry " + Twine(at) + " selects no element (start " +
+                   Twine(start) + ", end " + Twine(end) + ", step " +
+                   Twine(step) + " after clamping to the dim of size " +
+                   Twine(dim) + "): empty tensors are not supported");
   return r;
 }
 

@@ -1,4 +1,4 @@
-//===- ops/Sqrt.cpp - Sqrt: y = sqrt(x)  ===//
+//===- ops/Sqrt.cpp - Sqrt: y = sqrt(x) -----------------------------------===//
 //
 // ONNX Sqrt (opset 17): elementwise, one f32 input, output of the same type.
 // Shader: shaders/unary.comp with operation code UnaryOpCode::Sqrt.
@@ -14,7 +14,7 @@ using namespace llvm;
 namespace tlc {
 
 static void sqrtReference(const Node &, ArrayRef<const HostTensor *> in,
-                         MutableArrayRef<HostTensor> out) {
+                          MutableArrayRef<HostTensor> out) {
   const std::vector<float> &x = in[0]->data;
   for (size_t i = 0; i < x.size(); ++i) {
     double v = x[i];
@@ -22,15 +22,16 @@ static void sqrtReference(const Node &, ArrayRef<const HostTensor *> in,
   }
 }
 
-static void sqrtLower(const Node &, ArrayRef<TensorType>, ArrayRef<TensorType> out,
-                     SmallVectorImpl<DispatchDesc> &d) {
+static void sqrtLower(const Node &, ArrayRef<TensorType>,
+                      ArrayRef<TensorType> out,
+                      SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerUnary(UnaryOpCode::Sqrt, out[0].numElements()));
 }
 
 const OpDef kSqrtOp = {"Sqrt",
-                      inferUnaryTypes,
-                      sqrtReference,
-                      sqrtLower,
-                      {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+                       inferUnaryTypes,
+                       sqrtReference,
+                       sqrtLower,
+                       {/*isView=*/false, /*inPlaceInputs=*/{0}}};
 
 } // namespace tlc

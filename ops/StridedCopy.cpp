@@ -1,4 +1,4 @@
-//===- ops/StridedCopy.cpp - Copy a box of elements between strided views ===//
+//===- ops/StridedCopy.cpp - Strided copy of a box of elements ------------===//
 #include "ops/StridedCopy.h"
 
 #include <cassert>

@@ -1,4 +1,4 @@
-//===- ops/StridedCopy.h - Copy a box of elements between strided views -*- C++ -*-===//
+//===- ops/StridedCopy.h - Strided copy of a box of elements ----*- C++ -*-===//
 //
 // Data movement ops (Transpose, Concat) move every element of a box of up to
 // kStridedCopyMaxRank dims from one row-major buffer to another, each side
@@ -18,7 +18,8 @@ constexpr unsigned kStridedCopyMaxRank = 6;
 
 /// One dispatch of shaders/strided_copy.comp over the box \p box (rank <=
 /// kStridedCopyMaxRank, elements): for every coordinate c of the box,
-///   dst[dstBase + sum c_k * dstStrides_k] = src[srcBase + sum c_k * srcStrides_k]
+///   dst[dstBase + sum c_k * dstStrides_k] = src[srcBase + sum c_k *
+///   srcStrides_k]
 /// with strides and bases in elements (signed; each address must stay in
 /// [0, 2^31)). Binding 0 is operand \p srcOperand, binding 1 operand
 /// \p dstOperand.

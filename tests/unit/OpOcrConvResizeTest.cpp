@@ -99,7 +99,8 @@ OpOperand weightI64(std::vector<int64_t> v) {
   return {t, true};
 }
 
-Attributes ints(std::initializer_list<std::pair<const char *, std::vector<int64_t>>> l) {
+Attributes
+ints(std::initializer_list<std::pair<const char *, std::vector<int64_t>>> l) {
   Attributes a;
   for (auto &p : l)
     a.values[p.first] = p.second;
@@ -109,7 +110,8 @@ Attributes ints(std::initializer_list<std::pair<const char *, std::vector<int64_
 TEST(OpOcrConvTranspose, ShapeRule) {
   std::vector<TensorType> out;
   // in 5, stride 2, k 3, pads 1+1, output_padding 1: 2*4 + 1 + 3 - 2 = 10.
-  Attributes a = ints({{"strides", {2, 2}}, {"pads", {1, 1, 1, 1}},
+  Attributes a = ints({{"strides", {2, 2}},
+                       {"pads", {1, 1, 1, 1}},
                        {"output_padding", {1, 1}}});
   EXPECT_EQ(shapeRule("ConvTranspose", a,
                       {in(f32({2, 6, 5, 7})), in(f32({6, 4, 3, 3}))}, &out),
@@ -117,11 +119,11 @@ TEST(OpOcrConvTranspose, ShapeRule) {
   EXPECT_EQ(out[0], f32({2, 4, 10, 14}));
   Attributes g = ints({{"group", {}}});
   g.values["group"] = int64_t(2);
-  EXPECT_EQ(shapeRule("ConvTranspose", g,
-                      {in(f32({1, 6, 5, 5})), in(f32({6, 3, 3, 3})),
-                       in(f32({6}))},
-                      &out),
-            "");
+  EXPECT_EQ(
+      shapeRule("ConvTranspose", g,
+                {in(f32({1, 6, 5, 5})), in(f32({6, 3, 3, 3})), in(f32({6}))},
+                &out),
+      "");
   EXPECT_EQ(out[0], f32({1, 6, 7, 7}));
   Attributes os = ints({{"output_shape", {10, 10}}});
   expectContains(shapeRule("ConvTranspose", os,
@@ -136,15 +138,16 @@ TEST(OpOcrConvTranspose, ShapeRule) {
   expectContains(shapeRule("ConvTranspose", ints({{"pads", {3, 0, 3, 0}}}),
                            {in(f32({1, 6, 1, 5})), in(f32({6, 3, 3, 3}))}),
                  "output height is");
-  expectContains(shapeRule("ConvTranspose", Attributes(),
-                           {in(f32({1, 6, 5, 5})), in(f32({6, 3, 3, 3})),
-                            in(f32({4}))}),
-                 "one per output channel (3)");
+  expectContains(
+      shapeRule("ConvTranspose", Attributes(),
+                {in(f32({1, 6, 5, 5})), in(f32({6, 3, 3, 3})), in(f32({4}))}),
+      "one per output channel (3)");
   expectContains(shapeRule("ConvTranspose", Attributes(),
                            {in(f32({6, 5, 5})), in(f32({6, 3, 3, 3}))}),
                  "rank 4");
-  expectContains(shapeRule("ConvTranspose", Attributes(), {in(f32({1, 6, 5, 5}))}),
-                 "expected 2 or 3");
+  expectContains(
+      shapeRule("ConvTranspose", Attributes(), {in(f32({1, 6, 5, 5}))}),
+      "expected 2 or 3");
 }
 
 TEST(OpOcrConvTranspose, ReferenceAndDevice) {
@@ -153,21 +156,21 @@ TEST(OpOcrConvTranspose, ReferenceAndDevice) {
                             {{tensor({1, 1, 2, 2}, {1, 2, 3, 4})},
                              {tensor({1, 1, 2, 2}, {1, 1, 1, 1}), true}});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
-  EXPECT_EQ((*y)[0].data,
-            (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
+  EXPECT_EQ((*y)[0].data, (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4,
+                                              4, 3, 3, 4, 4}));
   // Stride 1, 2x2 ones: overlapping windows add.
-  auto z = tt::runReference("ConvTranspose", Attributes(),
-                            {{tensor({1, 1, 1, 2}, {1, 2})},
-                             {tensor({1, 1, 1, 2}, {1, 1}), true}});
+  auto z = tt::runReference(
+      "ConvTranspose", Attributes(),
+      {{tensor({1, 1, 1, 2}, {1, 2})}, {tensor({1, 1, 1, 2}, {1, 1}), true}});
   ASSERT_TRUE(bool(z)) << toString(z.takeError());
   EXPECT_EQ((*z)[0].data, (std::vector<float>{1, 3, 2}));
-  expectDeviceMatchesReference(
-      "ConvTranspose",
-      ints({{"strides", {2, 2}}, {"pads", {1, 0, 1, 1}},
-            {"output_padding", {1, 0}}}),
-      {{tt::randomTensor({2, 6, 5, 7}, 101)},
-       {tt::randomTensor({6, 4, 3, 3}, 102), true},
-       {tt::randomTensor({4}, 103), true}});
+  expectDeviceMatchesReference("ConvTranspose",
+                               ints({{"strides", {2, 2}},
+                                     {"pads", {1, 0, 1, 1}},
+                                     {"output_padding", {1, 0}}}),
+                               {{tt::randomTensor({2, 6, 5, 7}, 101)},
+                                {tt::randomTensor({6, 4, 3, 3}, 102), true},
+                                {tt::randomTensor({4}, 103), true}});
   Attributes g = ints({{"strides", {3, 2}}, {"dilations", {2, 1}}});
   g.values["group"] = int64_t(3);
   expectDeviceMatchesReference("ConvTranspose", g,
@@ -175,7 +178,8 @@ TEST(OpOcrConvTranspose, ReferenceAndDevice) {
                                 {tt::randomTensor({6, 1, 2, 3}, 105), true}});
 }
 
-Attributes strs(std::initializer_list<std::pair<const char *, const char *>> l) {
+Attributes
+strs(std::initializer_list<std::pair<const char *, const char *>> l) {
   Attributes a;
   for (auto &p : l)
     a.values[p.first] = std::string(p.second);
@@ -188,9 +192,9 @@ TEST(OpOcrResize, ShapeRule) {
   Info roi = f32s({});
   roi.type = f32({1});
   roi.bytes.assign(4, 0);
-  EXPECT_EQ(shapeRule("Resize", Attributes(), {x, roi, f32s({1, 1, 1.5f, 2})},
-                      &out),
-            "");
+  EXPECT_EQ(
+      shapeRule("Resize", Attributes(), {x, roi, f32s({1, 1, 1.5f, 2})}, &out),
+      "");
   EXPECT_EQ(out[0], f32({1, 3, 7, 14}));
   // With sizes, the scales input is a placeholder and ignored.
   EXPECT_EQ(shapeRule("Resize", Attributes(),
@@ -211,23 +215,21 @@ TEST(OpOcrResize, ShapeRule) {
   expectContains(shapeRule("Resize", strs({{"nearest_mode", "up"}}),
                            {x, roi, f32s({1, 1, 2, 2})}),
                  "'nearest_mode' is 'up'");
-  expectContains(shapeRule("Resize", Attributes(),
-                           {x, roi, f32s({1, 2, 2, 2})}),
-                 "only the last two dims");
-  expectContains(shapeRule("Resize", Attributes(),
-                           {x, roi, f32s({1, 1, 2})}),
+  expectContains(
+      shapeRule("Resize", Attributes(), {x, roi, f32s({1, 2, 2, 2})}),
+      "only the last two dims");
+  expectContains(shapeRule("Resize", Attributes(), {x, roi, f32s({1, 1, 2})}),
                  "expected one per dim");
-  expectContains(shapeRule("Resize", Attributes(),
-                           {x, roi, f32s({1, 1, 0, 2})}),
-                 "expected a finite value > 0");
-  expectContains(shapeRule("Resize", Attributes(),
-                           {x, roi, in(f32({4}))}),
+  expectContains(
+      shapeRule("Resize", Attributes(), {x, roi, f32s({1, 1, 0, 2})}),
+      "expected a finite value > 0");
+  expectContains(shapeRule("Resize", Attributes(), {x, roi, in(f32({4}))}),
                  "compile-time constant");
   expectContains(shapeRule("Resize", Attributes(), {x, roi}),
                  "neither scales nor sizes");
-  expectContains(shapeRule("Resize", Attributes(),
-                           {in(f32({5})), roi, f32s({2})}),
-                 "rank 2 to 6");
+  expectContains(
+      shapeRule("Resize", Attributes(), {in(f32({5})), roi, f32s({2})}),
+      "rank 2 to 6");
   Attributes ex;
   ex.values["exclude_outside"] = int64_t(1);
   expectContains(shapeRule("Resize", ex, {x, roi, f32s({1, 1, 2, 2})}),
@@ -254,7 +256,8 @@ TEST(OpOcrResize, ReferenceMatchesSpecExamples) {
   // resize_upsample_scales_linear_align_corners, first row.
   auto a = tt::runReference(
       "Resize",
-      strs({{"mode", "linear"}, {"coordinate_transformation_mode", "align_corners"}}),
+      strs({{"mode", "linear"},
+            {"coordinate_transformation_mode", "align_corners"}}),
       {{tensor({1, 1, 2, 2}, {1, 2, 3, 4})}, roi, weightF32({1, 1, 2, 2})});
   ASSERT_TRUE(bool(a)) << toString(a.takeError());
   EXPECT_NEAR(a->at(0).data[1], 1.0f + 1.0f / 3.0f, 1e-6);
@@ -265,22 +268,22 @@ TEST(OpOcrResize, DeviceEveryMode) {
   OpOperand roi{tensor({1}, std::vector<float>(1, 0.0f)), true};
   OpOperand x{tt::randomTensor({2, 3, 5, 7}, 111)};
   for (const char *mode : {"nearest", "linear"})
-    for (const char *ctm : {"half_pixel", "asymmetric", "align_corners",
-                            "pytorch_half_pixel"}) {
-      Attributes a = strs({{"mode", mode},
-                           {"coordinate_transformation_mode", ctm}});
+    for (const char *ctm :
+         {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"}) {
+      Attributes a =
+          strs({{"mode", mode}, {"coordinate_transformation_mode", ctm}});
       expectDeviceMatchesReference("Resize", a,
                                    {x, roi, weightF32({1, 1, 2, 3})});
       expectDeviceMatchesReference("Resize", a,
                                    {x, roi, weightF32({1, 1, 1.5f, 0.6f})});
       expectDeviceMatchesReference(
-          "Resize", a, {x, roi, weightF32({1, 1, 1, 1}), weightI64({2, 3, 9, 4})});
+          "Resize", a,
+          {x, roi, weightF32({1, 1, 1, 1}), weightI64({2, 3, 9, 4})});
     }
-  for (const char *nm : {"round_prefer_floor", "round_prefer_ceil", "floor",
-                         "ceil"})
-    expectDeviceMatchesReference(
-        "Resize", strs({{"nearest_mode", nm}}),
-        {x, roi, weightF32({1, 1, 2.5f, 1.75f})});
+  for (const char *nm :
+       {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"})
+    expectDeviceMatchesReference("Resize", strs({{"nearest_mode", nm}}),
+                                 {x, roi, weightF32({1, 1, 2.5f, 1.75f})});
 }
 
 } // namespace

@@ -79,17 +79,17 @@ std::vector<float> ref1(StringRef op, const Attributes &attrs,
   return (*y)[0].data;
 }
 
-const char *const kUnaryOps[] = {"Sigmoid", "HardSigmoid", "HardSwish",
-                                 "Sqrt", "Clip"};
+const char *const kUnaryOps[] = {"Sigmoid", "HardSigmoid", "HardSwish", "Sqrt",
+                                 "Clip"};
 
 TEST(OpOcrUnary, ShapeRuleErrors) {
   std::vector<TensorType> out;
   for (const char *op : kUnaryOps) {
     EXPECT_EQ(shapeRule(op, Attributes(), {{f32({3, 5, 7}), {}}}, &out), "");
     EXPECT_EQ(out[0], f32({3, 5, 7}));
-    expectContains(shapeRule(op, Attributes(), {{TensorType{DType::I64, {3}},
-                                                 {}}}),
-                   "only f32");
+    expectContains(
+        shapeRule(op, Attributes(), {{TensorType{DType::I64, {3}}, {}}}),
+        "only f32");
     expectContains(shapeRule(op, Attributes(), {}), "expected 1");
     Attributes extra;
     extra.values["axis"] = int64_t(1);
@@ -103,16 +103,15 @@ TEST(OpOcrUnary, ShapeRuleErrors) {
   inf.values["beta"] = 1e300;
   expectContains(shapeRule("HardSigmoid", inf, {{f32({3}), {}}}),
                  "expected a finite f32");
+  expectContains(
+      shapeRule("Clip", Attributes(), {{f32({3}), {}}, {f32({2}), {}}}),
+      "expected a scalar");
+  expectContains(
+      shapeRule("Clip", Attributes(),
+                {{f32({3}), {}}, {f32({}), {}}, {f32({}), {}}, {f32({}), {}}}),
+      "expected 1 to 3");
   expectContains(shapeRule("Clip", Attributes(),
-                           {{f32({3}), {}}, {f32({2}), {}}}),
-                 "expected a scalar");
-  expectContains(shapeRule("Clip", Attributes(),
-                           {{f32({3}), {}}, {f32({}), {}}, {f32({}), {}},
-                            {f32({}), {}}}),
-                 "expected 1 to 3");
-  expectContains(shapeRule("Clip", Attributes(),
-                           {{f32({3}), {}},
-                            {TensorType{DType::I64, {}}, {}}}),
+                           {{f32({3}), {}}, {TensorType{DType::I64, {}}, {}}}),
                  "only f32");
 }
 
@@ -141,8 +140,8 @@ TEST(OpOcrUnary, ReferenceMatchesHandComputed) {
   EXPECT_NEAR(sw[1], -1.0f / 3.0f, 1e-7);
   EXPECT_NEAR(sw[3], 2.0f / 3.0f, 1e-7);
   EXPECT_NEAR(sw[4], 4.0f, 1e-7);
-  std::vector<float> q = ref1("Sqrt", Attributes(),
-                              {{tensor({3}, {0.0f, 2.25f, 16.0f})}});
+  std::vector<float> q =
+      ref1("Sqrt", Attributes(), {{tensor({3}, {0.0f, 2.25f, 16.0f})}});
   EXPECT_EQ(q, (std::vector<float>{0.0f, 1.5f, 4.0f}));
   OpOperand lo{tensor({}, {-0.5f}), true}, hi{tensor({1}, {2.0f}), true};
   EXPECT_EQ(ref1("Clip", Attributes(), {x, lo, hi}),
@@ -157,8 +156,8 @@ TEST(OpOcrUnary, DeviceMatchesReference) {
   ab.values["alpha"] = 0.3;
   ab.values["beta"] = 0.4;
   for (const char *op : {"Sigmoid", "HardSigmoid", "HardSwish"}) {
-    expectDeviceMatchesReference(op, Attributes(),
-                                 {{tt::randomTensor({3, 5, 9, 11}, 21, -8, 8)}});
+    expectDeviceMatchesReference(
+        op, Attributes(), {{tt::randomTensor({3, 5, 9, 11}, 21, -8, 8)}});
   }
   expectDeviceMatchesReference("HardSigmoid", ab,
                                {{tt::randomTensor({7, 13}, 22, -5, 5)}});
@@ -190,9 +189,10 @@ TEST(OpOcrBinary, ShapeRuleErrors) {
         shapeRule(op, Attributes(), {{f32({3, 4}), {}}, {f32({5, 4}), {}}}),
         "not broadcastable");
     expectContains(shapeRule(op, Attributes(), {{f32({3}), {}}}), "expected 2");
-    expectContains(shapeRule(op, Attributes(),
-                             {{f32({3}), {}}, {TensorType{DType::I64, {3}}, {}}}),
-                   "only f32");
+    expectContains(
+        shapeRule(op, Attributes(),
+                  {{f32({3}), {}}, {TensorType{DType::I64, {3}}, {}}}),
+        "only f32");
   }
 }
 
@@ -222,10 +222,9 @@ TEST(OpOcrBinary, DeviceMatchesReference) {
       {{tt::randomTensor({3, 5, 9, 11}, 35, 0.1f, 3.0f)},
        {tt::randomTensor({9, 1}, 36, -2.0f, 2.0f), true}});
   // Negative bases with integral exponents (0 included).
-  expectDeviceMatchesReference(
-      "Pow", Attributes(),
-      {{tt::randomTensor({5, 7}, 37, -3.0f, 3.0f)},
-       {tensor({7}, {0, 1, 2, 3, -1, -2, 4}), true}});
+  expectDeviceMatchesReference("Pow", Attributes(),
+                               {{tt::randomTensor({5, 7}, 37, -3.0f, 3.0f)},
+                                {tensor({7}, {0, 1, 2, 3, -1, -2, 4}), true}});
 }
 
 } // namespace

@@ -132,23 +132,23 @@ TEST(OpOcrTranspose, ShapeRule) {
                       {in(f32({3, 5, 7}))}, &out),
             "");
   EXPECT_EQ(out[0], f32({5, 7, 3}));
-  expectContains(shapeRule("Transpose", intsAttr("perm", {0, 0, 1}),
-                           {in(f32({3, 5, 7}))}),
-                 "not a permutation");
-  expectContains(shapeRule("Transpose", intsAttr("perm", {0, 3, 1}),
-                           {in(f32({3, 5, 7}))}),
-                 "not a permutation");
-  expectContains(shapeRule("Transpose", intsAttr("perm", {1, 0}),
-                           {in(f32({3, 5, 7}))}),
-                 "expected 3");
-  expectContains(shapeRule("Transpose", Attributes(),
-                           {in(f32({1, 1, 1, 1, 1, 1, 2}))}),
-                 "exceeds the supported maximum");
+  expectContains(
+      shapeRule("Transpose", intsAttr("perm", {0, 0, 1}), {in(f32({3, 5, 7}))}),
+      "not a permutation");
+  expectContains(
+      shapeRule("Transpose", intsAttr("perm", {0, 3, 1}), {in(f32({3, 5, 7}))}),
+      "not a permutation");
+  expectContains(
+      shapeRule("Transpose", intsAttr("perm", {1, 0}), {in(f32({3, 5, 7}))}),
+      "expected 3");
+  expectContains(
+      shapeRule("Transpose", Attributes(), {in(f32({1, 1, 1, 1, 1, 1, 2}))}),
+      "exceeds the supported maximum");
   expectContains(shapeRule("Transpose", intAttr("perm", 1), {in(f32({3}))}),
                  "perm");
-  expectContains(shapeRule("Transpose", Attributes(),
-                           {in(TensorType{DType::I64, {3}})}),
-                 "only f32");
+  expectContains(
+      shapeRule("Transpose", Attributes(), {in(TensorType{DType::I64, {3}})}),
+      "only f32");
   expectContains(shapeRule("Transpose", Attributes(), {}), "expected 1");
 }
 
@@ -169,11 +169,11 @@ TEST(OpOcrTranspose, ReferenceAndDevice) {
 
 TEST(OpOcrConcat, ShapeRule) {
   std::vector<TensorType> out;
-  EXPECT_EQ(shapeRule("Concat", intAttr("axis", -2),
-                      {in(f32({3, 5, 7})), in(f32({3, 2, 7})),
-                       in(f32({3, 1, 7}))},
-                      &out),
-            "");
+  EXPECT_EQ(
+      shapeRule("Concat", intAttr("axis", -2),
+                {in(f32({3, 5, 7})), in(f32({3, 2, 7})), in(f32({3, 1, 7}))},
+                &out),
+      "");
   EXPECT_EQ(out[0], f32({3, 8, 7}));
   expectContains(shapeRule("Concat", Attributes(), {in(f32({3}))}),
                  "'axis' is required");
@@ -202,11 +202,10 @@ TEST(OpOcrConcat, ReferenceAndDevice) {
   EXPECT_EQ(s, (Shape{2, 3}));
   EXPECT_EQ(y, (std::vector<float>{0, 1, 9, 2, 3, 8}));
   for (int64_t axis : {0, 1, -1, 2, -4})
-    expectDeviceMatchesReference(
-        "Concat", intAttr("axis", axis),
-        {{tt::randomTensor({3, 5, 7, 9}, 51)},
-         {tt::randomTensor({3, 5, 7, 9}, 52), true},
-         {tt::randomTensor({3, 5, 7, 9}, 53)}});
+    expectDeviceMatchesReference("Concat", intAttr("axis", axis),
+                                 {{tt::randomTensor({3, 5, 7, 9}, 51)},
+                                  {tt::randomTensor({3, 5, 7, 9}, 52), true},
+                                  {tt::randomTensor({3, 5, 7, 9}, 53)}});
   expectDeviceMatchesReference("Concat", intAttr("axis", 1),
                                {{tt::randomTensor({3, 5, 7}, 54)},
                                 {tt::randomTensor({3, 2, 7}, 55)},
@@ -224,25 +223,26 @@ TEST(OpOcrSqueeze, ShapeRule) {
                       {in(f32({1, 3, 1, 5})), i64s({-2})}, &out),
             "");
   EXPECT_EQ(out[0], f32({1, 3, 5}));
-  expectContains(shapeRule("Squeeze", Attributes(),
-                           {in(f32({1, 3, 1, 5})), i64s({1})}),
-                 "its size is 3, not 1");
+  expectContains(
+      shapeRule("Squeeze", Attributes(), {in(f32({1, 3, 1, 5})), i64s({1})}),
+      "its size is 3, not 1");
   expectContains(shapeRule("Squeeze", Attributes(),
                            {in(f32({1, 3, 1, 5})), i64s({0, -4})}),
                  "twice");
-  expectContains(shapeRule("Squeeze", Attributes(),
-                           {in(f32({1, 3})), i64s({2})}),
-                 "expected a value in [-2, 1]");
+  expectContains(
+      shapeRule("Squeeze", Attributes(), {in(f32({1, 3})), i64s({2})}),
+      "expected a value in [-2, 1]");
   expectContains(shapeRule("Squeeze", Attributes(),
                            {in(f32({1, 3})), in(TensorType{DType::I64, {1}})}),
                  "compile-time constant");
-  expectContains(shapeRule("Squeeze", Attributes(),
-                           {in(f32({1, 3})), in(f32({1}))}),
-                 "expected i64 or i32");
+  expectContains(
+      shapeRule("Squeeze", Attributes(), {in(f32({1, 3})), in(f32({1}))}),
+      "expected i64 or i32");
   Info shortBytes = i64s({0});
   shortBytes.bytes.pop_back();
-  expectContains(shapeRule("Squeeze", Attributes(), {in(f32({1, 3})), shortBytes}),
-                 "expected 8");
+  expectContains(
+      shapeRule("Squeeze", Attributes(), {in(f32({1, 3})), shortBytes}),
+      "expected 8");
   expectContains(shapeRule("Squeeze", Attributes(), {}), "expected 1 or 2");
 }
 
@@ -256,12 +256,12 @@ TEST(OpOcrUnsqueeze, ShapeRule) {
                       {in(f32({3, 5})), i64s({1, 3})}, &out),
             "");
   EXPECT_EQ(out[0], f32({3, 1, 5, 1}));
-  expectContains(shapeRule("Unsqueeze", Attributes(),
-                           {in(f32({3, 5})), i64s({1, -3})}),
-                 "twice");
-  expectContains(shapeRule("Unsqueeze", Attributes(),
-                           {in(f32({3, 5})), i64s({3})}),
-                 "expected a value in [-3, 2]");
+  expectContains(
+      shapeRule("Unsqueeze", Attributes(), {in(f32({3, 5})), i64s({1, -3})}),
+      "twice");
+  expectContains(
+      shapeRule("Unsqueeze", Attributes(), {in(f32({3, 5})), i64s({3})}),
+      "expected a value in [-3, 2]");
   expectContains(shapeRule("Unsqueeze", Attributes(), {in(f32({3, 5}))}),
                  "expected 2");
 }
@@ -273,9 +273,9 @@ TEST(OpOcrSqueeze, DeviceAsGraphOutput) {
   EXPECT_EQ(s, (Shape{3, 5}));
   expectDeviceMatchesReference("Squeeze", Attributes(), {x});
   expectDeviceMatchesReference("Squeeze", Attributes(), {x, ints({2})});
-  expectDeviceMatchesReference("Unsqueeze", Attributes(),
-                               {{tt::randomTensor({3, 5, 7}, 62)},
-                                ints({0, 4})});
+  expectDeviceMatchesReference(
+      "Unsqueeze", Attributes(),
+      {{tt::randomTensor({3, 5, 7}, 62)}, ints({0, 4})});
 }
 
 TEST(OpOcrSlice, ShapeRuleErrors) {
@@ -290,12 +290,12 @@ TEST(OpOcrSlice, ShapeRuleErrors) {
   expectContains(shapeRule("Slice", Attributes(),
                            {in(x), i64s({0}), i64s({3}), i64s({0}), i64s({0})}),
                  "steps[0] is 0");
-  expectContains(shapeRule("Slice", Attributes(),
-                           {in(x), i64s({0, 1}), i64s({3})}),
-                 "same length");
-  expectContains(shapeRule("Slice", Attributes(),
-                           {in(x), i64s({5}), i64s({5})}),
-                 "selects no element");
+  expectContains(
+      shapeRule("Slice", Attributes(), {in(x), i64s({0, 1}), i64s({3})}),
+      "same length");
+  expectContains(
+      shapeRule("Slice", Attributes(), {in(x), i64s({5}), i64s({5})}),
+      "selects no element");
   expectContains(shapeRule("Slice", Attributes(),
                            {in(x), i64s({0, 0}), i64s({3, 3}), i64s({1, -2})}),
                  "twice");
@@ -313,9 +313,9 @@ TEST(OpOcrSlice, ShapeRuleErrors) {
                  "starts has i64");
   expectContains(shapeRule("Slice", Attributes(), {in(x), i64s({0})}),
                  "expected 3 to 5");
-  expectContains(shapeRule("Slice", Attributes(),
-                           {in(f32({})), i64s({0}), i64s({1})}),
-                 "rank 1 to 6");
+  expectContains(
+      shapeRule("Slice", Attributes(), {in(f32({})), i64s({0}), i64s({1})}),
+      "rank 1 to 6");
 }
 
 TEST(OpOcrSlice, ReferenceMatchesSpecExamples) {
@@ -323,14 +323,13 @@ TEST(OpOcrSlice, ReferenceMatchesSpecExamples) {
   OpOperand data{tensor({2, 4}, {1, 2, 3, 4, 5, 6, 7, 8})};
   Shape s;
   EXPECT_EQ(ref1("Slice", Attributes(),
-                 {data, ints({1, 0}), ints({2, 3}), ints({0, 1}),
-                  ints({1, 2})},
+                 {data, ints({1, 0}), ints({2, 3}), ints({0, 1}), ints({1, 2})},
                  &s),
             (std::vector<float>{5, 7}));
   EXPECT_EQ(s, (Shape{1, 2}));
-  EXPECT_EQ(ref1("Slice", Attributes(),
-                 {data, ints({0, 1}), ints({-1, 1000})}, &s),
-            (std::vector<float>{2, 3, 4}));
+  EXPECT_EQ(
+      ref1("Slice", Attributes(), {data, ints({0, 1}), ints({-1, 1000})}, &s),
+      (std::vector<float>{2, 3, 4}));
   EXPECT_EQ(s, (Shape{1, 3}));
   // Negative step: reversed, start clamped to dim-1.
   EXPECT_EQ(ref1("Slice", Attributes(),
@@ -345,15 +344,16 @@ TEST(OpOcrSlice, Device) {
   OpOperand x{tt::randomTensor({7, 9, 11}, 71)};
   expectDeviceMatchesReference("Slice", Attributes(),
                                {x, ints({1, -5}), ints({6, 1000})});
-  expectDeviceMatchesReference(
-      "Slice", Attributes(),
-      {x, ints({-1, 100, 2}), ints({-1000, 0, 9}), ints({2, 0, -2}),
-       ints({-3, -2, 3})});
+  expectDeviceMatchesReference("Slice", Attributes(),
+                               {x, ints({-1, 100, 2}), ints({-1000, 0, 9}),
+                                ints({2, 0, -2}), ints({-3, -2, 3})});
   expectDeviceMatchesReference("Slice", Attributes(),
                                {x, ints({3}), ints({7}), ints({-1})});
   expectDeviceMatchesReference("Slice", Attributes(),
                                {{tt::randomTensor({3, 2, 5, 4, 3, 7}, 72)},
-                                ints({1, 1}), ints({3, 6}), ints({0, 5}),
+                                ints({1, 1}),
+                                ints({3, 6}),
+                                ints({0, 5}),
                                 ints({1, 2})});
 }
 

@@ -82,22 +82,19 @@ TEST(OpOcrReduceMean, ShapeRule) {
   std::vector<TensorType> out;
   EXPECT_EQ(shapeRule("ReduceMean", Attributes(), {f32({3, 5, 7})}, &out), "");
   EXPECT_EQ(out[0], f32({1, 1, 1}));
-  EXPECT_EQ(shapeRule("ReduceMean", reduceAttrs({-1, 0}, 0), {f32({3, 5, 7})},
-                      &out),
-            "");
+  EXPECT_EQ(
+      shapeRule("ReduceMean", reduceAttrs({-1, 0}, 0), {f32({3, 5, 7})}, &out),
+      "");
   EXPECT_EQ(out[0], f32({5}));
-  EXPECT_EQ(shapeRule("ReduceMean", reduceAttrs({1}, 1), {f32({3, 5, 7})},
-                      &out),
-            "");
+  EXPECT_EQ(
+      shapeRule("ReduceMean", reduceAttrs({1}, 1), {f32({3, 5, 7})}, &out), "");
   EXPECT_EQ(out[0], f32({3, 1, 7}));
-  expectContains(shapeRule("ReduceMean", reduceAttrs({1, -2}, 1),
-                           {f32({3, 5, 7})}),
-                 "twice");
-  expectContains(shapeRule("ReduceMean", reduceAttrs({3}, 1),
-                           {f32({3, 5, 7})}),
+  expectContains(
+      shapeRule("ReduceMean", reduceAttrs({1, -2}, 1), {f32({3, 5, 7})}),
+      "twice");
+  expectContains(shapeRule("ReduceMean", reduceAttrs({3}, 1), {f32({3, 5, 7})}),
                  "expected a value in [-3, 2]");
-  expectContains(shapeRule("ReduceMean", reduceAttrs({0}, 2),
-                           {f32({3, 5, 7})}),
+  expectContains(shapeRule("ReduceMean", reduceAttrs({0}, 2), {f32({3, 5, 7})}),
                  "'keepdims' is 2");
   expectContains(shapeRule("ReduceMean", Attributes(), {f32({})}),
                  "rank 1 to 6");
@@ -105,9 +102,9 @@ TEST(OpOcrReduceMean, ShapeRule) {
   noop.values["noop_with_empty_axes"] = int64_t(1);
   expectContains(shapeRule("ReduceMean", noop, {f32({3})}),
                  "unknown attribute 'noop_with_empty_axes'");
-  expectContains(shapeRule("ReduceMean", Attributes(),
-                           {TensorType{DType::I64, {3}}}),
-                 "only f32");
+  expectContains(
+      shapeRule("ReduceMean", Attributes(), {TensorType{DType::I64, {3}}}),
+      "only f32");
 }
 
 TEST(OpOcrReduceMean, ReferenceAndDevice) {
@@ -140,24 +137,22 @@ TEST(OpOcrBatchNorm, ShapeRule) {
                       types({2, 3, 5, 7}, {3}), &out),
             "");
   EXPECT_EQ(out[0], f32({2, 3, 5, 7}));
-  expectContains(shapeRule("BatchNormalization", Attributes(),
-                           types({2, 3, 5, 7}, {4})),
-                 "expected [3]");
-  expectContains(shapeRule("BatchNormalization", Attributes(),
-                           types({3}, {3})),
+  expectContains(
+      shapeRule("BatchNormalization", Attributes(), types({2, 3, 5, 7}, {4})),
+      "expected [3]");
+  expectContains(shapeRule("BatchNormalization", Attributes(), types({3}, {3})),
                  "rank >= 2");
   Attributes train;
   train.values["training_mode"] = int64_t(1);
-  expectContains(shapeRule("BatchNormalization", train,
-                           types({2, 3}, {3})),
+  expectContains(shapeRule("BatchNormalization", train, types({2, 3}, {3})),
                  "only inference");
   Attributes eps;
   eps.values["epsilon"] = -1.0;
   expectContains(shapeRule("BatchNormalization", eps, types({2, 3}, {3})),
                  "'epsilon'");
-  expectContains(shapeRule("BatchNormalization", Attributes(),
-                           {f32({2, 3}), f32({3})}),
-                 "expected 5");
+  expectContains(
+      shapeRule("BatchNormalization", Attributes(), {f32({2, 3}), f32({3})}),
+      "expected 5");
   expectContains(shapeRule("BatchNormalization", Attributes(),
                            types({2, 3}, {3}), nullptr, 3),
                  "training mode");
@@ -167,10 +162,12 @@ TEST(OpOcrBatchNorm, ReferenceAndDevice) {
   // x = 3, mean 1, var 3, eps 1: (3 - 1) / 2 * scale 0.5 + b 1 = 1.5.
   Attributes eps;
   eps.values["epsilon"] = 1.0;
-  auto y = tt::runReference(
-      "BatchNormalization", eps,
-      {{tensor({1, 1, 1}, {3})}, {tensor({1}, {0.5f})}, {tensor({1}, {1})},
-       {tensor({1}, {1})}, {tensor({1}, {3})}});
+  auto y = tt::runReference("BatchNormalization", eps,
+                            {{tensor({1, 1, 1}, {3})},
+                             {tensor({1}, {0.5f})},
+                             {tensor({1}, {1})},
+                             {tensor({1}, {1})},
+                             {tensor({1}, {3})}});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
   EXPECT_EQ((*y)[0].data, (std::vector<float>{1.5f}));
   expectDeviceMatchesReference("BatchNormalization", Attributes(),
