@@ -6,7 +6,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps deps-run deps-test build run test clean test-sanitize fuzz
+.PHONY: all deps deps-run deps-test build run test clean test-sanitize bench-planner fuzz
 
 all: build
 
@@ -25,7 +25,8 @@ build: deps $(BUILD)/CMakeCache.txt
 
 run: deps-run build
 	$(BUILD)/tlc compile models/fashion_cnn.yaml -o $(BUILD)/fashion_cnn.tlp --input-shape image=100x1x28x28
-	$(BUILD)/fashion_demo $(BUILD)/fashion_cnn.tlp /usr/share/datasets/fashion-mnist
+	$(BUILD)/fashion_demo $(BUILD)/fashion_cnn.tlp /usr/share/datasets/fashion-mnist \
+	  --reference tests/data/fashion_torch_pred.npy
 
 test: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -57,6 +58,10 @@ fuzz: deps-test
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
 	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz-corpus/$$t; \
 	done
+
+# Every memory planner over ../shared/planner-bench, as one table.
+bench-planner: build
+	cmake --build $(BUILD) --target bench-planner
 
 clean:
 	rm -rf $(BUILD)

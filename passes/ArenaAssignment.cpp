@@ -88,6 +88,14 @@ Expected<MemoryPlan> assignArenaOffsets(const Graph &g, const Liveness &live,
   if (tensors.empty())
     return plan;
 
+  for (size_t k = 0; k < tensors.size(); ++k)
+    if (ranges[k].size > opts.maxBufferBytes)
+      return errorAt(g.values[tensors[k]].loc,
+                     "tensor '" + g.values[tensors[k]].name + "' needs " +
+                         Twine(ranges[k].size) +
+                         " bytes, more than the largest buffer allowed (" +
+                         Twine(opts.maxBufferBytes) +
+                         " bytes; see --max-buffer-bytes)");
   Expected<OffsetPlan> offsets =
       opts.planner == "no-alias"
           ? planNoAlias(ranges, opts.alignment)

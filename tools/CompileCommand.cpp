@@ -51,6 +51,12 @@ static cl::opt<double>
                   cl::desc("Time budget of the arena planner's search, in "
                            "seconds"),
                   cl::sub(CompileSubcommand));
+static cl::opt<uint64_t> MaxBufferBytes(
+    "max-buffer-bytes", cl::init(uint64_t(128) << 20),
+    cl::desc("Largest transient buffer in bytes; a taller arena is split at "
+             "offsets no tensor straddles (default 128 MiB, lavapipe's "
+             "binding limit)"),
+    cl::sub(CompileSubcommand));
 static cl::opt<unsigned>
     Alignment("alignment", cl::init(256),
               cl::desc("Byte alignment of tensor offsets (power of two)"),
@@ -117,6 +123,7 @@ int runCompile() {
   opts.planner = Planner;
   opts.planTimeLimit = PlanTimeLimit;
   opts.schedule = Schedule;
+  opts.maxBufferBytes = MaxBufferBytes;
   opts.alignment = Alignment;
   if (PrintIR || PrintIRAfterAll)
     opts.printIR = &outs();

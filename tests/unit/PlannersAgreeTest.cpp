@@ -53,6 +53,12 @@ std::vector<uint8_t> compileAndRun(const Case &c, const std::string &planner,
   parse.inputShapes[name.str()] = llvm::cantFail(parseShapeString(dims));
   CompileOptions opts;
   opts.planner = planner;
+  if (planner == "arena-split") {
+    // An arena cut into several buffers (as for lavapipe's 128 MiB binding
+    // limit), here at a size that forces cuts on these small models.
+    opts.planner = "arena";
+    opts.maxBufferBytes = 160 << 10;
+  }
   auto plan = compileModelFile(std::string(TLC_SOURCE_DIR) + "/" + c.model,
                                parse, opts);
   if (!plan) {
@@ -106,7 +112,7 @@ TEST_P(PlannersAgree, BitwiseIdenticalOutputs) {
     std::memcpy(&f, &ref[i], 4);
     ASSERT_TRUE(std::isfinite(f)) << "element " << i / 4;
   }
-  for (const char *planner : {"pool", "arena", "no-alias"})
+  for (const char *planner : {"pool", "arena", "no-alias", "arena-split"})
     for (bool poison : {false, true}) {
       SCOPED_TRACE(std::string(planner) + (poison ? " poisoned" : ""));
       std::vector<uint8_t> got =
