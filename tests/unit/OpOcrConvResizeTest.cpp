@@ -37,7 +37,8 @@ Info in(TensorType t) { return {std::move(t), {}}; }
 Info f32s(std::vector<float> v) {
   Info r{f32({int64_t(v.size())}), {}};
   r.bytes.resize(v.size() * 4);
-  std::memcpy(r.bytes.data(), v.data(), r.bytes.size());
+  if (!v.empty()) // memcpy from an empty vector's null data() is UB (UBSan)
+    std::memcpy(r.bytes.data(), v.data(), r.bytes.size());
   return r;
 }
 Info i64s(std::vector<int64_t> v) {
