@@ -17,55 +17,11 @@ using tt::OpOperand;
 
 namespace {
 
-constexpr double kTolerance = 1e-5; // relative L2, device vs reference
-
-/// Runs \p op's shape rule on inputs of \p types; returns the error message
-/// ("" on success) and stores the output types in \p out.
-std::string shapeRule(StringRef op, const Attributes &attrs,
-                      std::vector<TensorType> types,
-                      std::vector<TensorType> *out = nullptr) {
-  const OpDef *def = lookupOp(op);
-  if (!def)
-    return "no such op";
-  Node node;
-  node.op = op.str();
-  node.attrs = attrs;
-  node.outputs = {0};
-  std::vector<InputInfo> infos;
-  for (const TensorType &t : types)
-    infos.push_back({t, {}});
-  SmallVector<TensorType, 2> outs;
-  if (Error e = def->inferTypes(node, infos, outs))
-    return toString(std::move(e));
-  if (out)
-    out->assign(outs.begin(), outs.end());
-  return "";
-}
-
-HostTensor tensor(Shape shape, std::vector<float> data) {
-  HostTensor t(TensorType{DType::F32, std::move(shape)});
-  t.data = std::move(data);
-  return t;
-}
-
-/// Runs the op on the device and through its CPU reference; expects equal
-/// types and a relative L2 error <= kTolerance.
-void expectDeviceMatchesReference(StringRef op, const Attributes &attrs,
-                                  const std::vector<OpOperand> &operands) {
-  auto ref = tt::runReference(op, attrs, operands);
-  ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
-  auto dev = tt::runOnDevice(op, attrs, operands);
-  ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
-  ASSERT_EQ(ref->size(), dev->size());
-  for (size_t i = 0; i < ref->size(); ++i) {
-    EXPECT_EQ((*dev)[i].type, (*ref)[i].type);
-    EXPECT_LE(tt::relativeL2((*dev)[i], (*ref)[i]), kTolerance)
-        << "output " << i << ", max abs diff "
-        << tt::maxAbsDiff((*dev)[i], (*ref)[i]);
-  }
-}
-
-TensorType f32(Shape s) { return TensorType{DType::F32, std::move(s)}; }
+using tt::expectDeviceMatchesReference;
+using tt::f32;
+using tt::kTolerance;
+using tt::shapeRule;
+using tt::tensor;
 
 Attributes gemmAttrs(double alpha, double beta, int64_t transA,
                      int64_t transB) {

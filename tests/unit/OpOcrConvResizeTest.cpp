@@ -74,20 +74,7 @@ void expectContains(const std::string &msg, StringRef part) {
       << "message: '" << msg << "', expected to contain '" << part.str() << "'";
 }
 
-void expectDeviceMatchesReference(StringRef op, const Attributes &attrs,
-                                  const std::vector<OpOperand> &operands) {
-  auto ref = tt::runReference(op, attrs, operands);
-  ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
-  auto dev = tt::runOnDevice(op, attrs, operands);
-  ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
-  ASSERT_EQ(ref->size(), dev->size());
-  for (size_t i = 0; i < ref->size(); ++i) {
-    EXPECT_EQ((*dev)[i].type, (*ref)[i].type);
-    EXPECT_LE(tt::relativeL2((*dev)[i], (*ref)[i]), kTolerance)
-        << op.str() << " output " << i << ", max abs diff "
-        << tt::maxAbsDiff((*dev)[i], (*ref)[i]);
-  }
-}
+using tt::expectDeviceMatchesReference;
 
 OpOperand weightF32(std::vector<float> v) {
   int64_t n = int64_t(v.size());

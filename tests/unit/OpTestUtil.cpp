@@ -4,6 +4,8 @@
 #include "passes/Pipeline.h"
 #include "runtime/Runtime.h"
 
+#include <gtest/gtest.h>
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 
@@ -189,6 +191,48 @@ runOnDevice(StringRef op, const Attributes &attrs,
                              "%llu Vulkan validation messages (see stderr)",
                              (unsigned long long)messages);
   return outs;
+}
+
+std::string shapeRule(StringRef op, const Attributes &attrs,
+                      std::vector<TensorType> types,
+                      std::vector<TensorType> *out) {
+  const OpDef *def = lookupOp(op);
+  if (!def)
+    return "no such op";
+  Node node;
+  node.op = op.str();
+  node.attrs = attrs;
+  node.outputs = {0};
+  std::vector<InputInfo> infos;
+  for (const TensorType &t : types)
+    infos.push_back({t, {}});
+  SmallVector<TensorType, 2> outs;
+  if (Error e = def->inferTypes(node, infos, outs))
+    return toString(std::move(e));
+  if (out)
+    out->assign(outs.begin(), outs.end());
+  return "";
+}
+
+HostTensor tensor(Shape shape, std::vector<float> data) {
+  HostTensor t(TensorType{DType::F32, std::move(shape)});
+  t.data = std::move(data);
+  return t;
+}
+
+void expectDeviceMatchesReference(StringRef op, const Attributes &attrs,
+                                  const std::vector<OpOperand> &operands) {
+  auto ref = runReference(op, attrs, operands);
+  ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
+  auto dev = runOnDevice(op, attrs, operands);
+  ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
+  ASSERT_EQ(ref->size(), dev->size());
+  for (size_t i = 0; i < ref->size(); ++i) {
+    EXPECT_EQ((*dev)[i].type, (*ref)[i].type);
+    EXPECT_LE(relativeL2((*dev)[i], (*ref)[i]), kTolerance)
+        << op.str() << " output " << i << ", max abs diff "
+        << maxAbsDiff((*dev)[i], (*ref)[i]);
+  }
 }
 
 double relativeL2(const HostTensor &a, const HostTensor &b) {

@@ -13,6 +13,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace tlc {
@@ -42,6 +43,27 @@ runReference(llvm::StringRef op, const Attributes &attrs,
 llvm::Expected<std::vector<HostTensor>>
 runOnDevice(llvm::StringRef op, const Attributes &attrs,
             const std::vector<OpOperand> &operands);
+
+/// Relative L2 error allowed between an op on the device and its CPU
+/// reference.
+constexpr double kTolerance = 1e-5;
+
+/// Runs \p op's shape rule on inputs of \p types (no constant data); returns
+/// the error message ("" on success) and stores the output types in \p out.
+std::string shapeRule(llvm::StringRef op, const Attributes &attrs,
+                      std::vector<TensorType> types,
+                      std::vector<TensorType> *out = nullptr);
+
+/// An f32 tensor of \p shape holding \p data (row-major).
+HostTensor tensor(Shape shape, std::vector<float> data);
+
+/// The f32 tensor type of \p s.
+inline TensorType f32(Shape s) { return TensorType{DType::F32, std::move(s)}; }
+
+/// Runs the op on the device and through its CPU reference (GoogleTest
+/// assertions): equal output types and relative L2 error <= kTolerance.
+void expectDeviceMatchesReference(llvm::StringRef op, const Attributes &attrs,
+                                  const std::vector<OpOperand> &operands);
 
 /// ||a - b||_2 / max(||b||_2, 1e-30).
 double relativeL2(const HostTensor &a, const HostTensor &b);
