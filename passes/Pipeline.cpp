@@ -99,7 +99,9 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   if (!mem)
     return mem.takeError();
 
-  // Codegen: dispatches bound to planned memory, then barriers.
+  // Codegen: dispatches bound to planned memory, then barriers. Kernels are
+  // chosen for the target profile.
+  ScopedKernelTarget targetScope(opts.target);
   Expected<Plan> plan = lowerToPlan(g, live, *mem, releases, opts.alignment);
   if (!plan)
     return plan.takeError();

@@ -5,6 +5,7 @@
 #include "codegen/Plan.h"
 #include "ir/Graph.h"
 #include "ir/ModelParser.h"
+#include "ops/KernelTarget.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -34,6 +35,8 @@ struct CompileOptions {
   /// Largest transient buffer, bytes: a larger arena is split (see
   /// ArenaAssignOptions::maxBufferBytes).
   uint64_t maxBufferBytes = uint64_t(128) << 20;
+  /// Device profile the kernels are chosen for (ops/KernelTarget.h).
+  KernelTarget target;
   /// When set, the IR is printed here after shape inference; with
   /// printAfterAll, after every pass (each dump headed by the pass name).
   llvm::raw_ostream *printIR = nullptr;

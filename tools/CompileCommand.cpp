@@ -1,6 +1,7 @@
 //===- tools/CompileCommand.cpp - tlc compile -----------------------------===//
 #include "ir/onnx/OnnxImporter.h"
 #include "passes/Pipeline.h"
+#include "runtime/Runtime.h"
 #include "tools/Commands.h"
 #include "tools/PlanReport.h"
 
@@ -69,6 +70,34 @@ static cl::opt<std::string>
                       ".trace (Chrome trace), .svg"),
              cl::value_desc("FILE"), cl::sub(CompileSubcommand));
 
+static cl::opt<std::string> Target(
+    "target", cl::init("auto"),
+    cl::desc("Device profile the kernels are tuned for: cpu (lavapipe), gpu, "
+             "or auto (gpu when this machine has a Vulkan GPU, else cpu). "
+             "Plans run correctly on any device; the profile only tunes "
+             "speed"),
+    cl::value_desc("cpu|gpu|auto"), cl::sub(CompileSubcommand));
+
+/// The --target profile; "auto" asks the Vulkan loader whether this machine
+/// has a GPU (no loader or no device: cpu).
+static Expected<KernelTarget> selectTarget() {
+  if (Target != "auto")
+    return kernelTargetByName(Target);
+  Expected<std::vector<DeviceInfo>> devices = listDevices();
+  if (!devices) {
+    consumeError(devices.takeError());
+    return kernelTargetByName("cpu");
+  }
+  for (const DeviceInfo &d : *devices)
+    if (d.type == "discrete-gpu" || d.type == "integrated-gpu") {
+      Expected<KernelTarget> t = kernelTargetByName("gpu");
+      if (t && d.subgroupSize)
+        t->subgroupSize = d.subgroupSize;
+      return t;
+    }
+  return kernelTargetByName("cpu");
+}
+
 /// Parses "NAME=1x3x224x224" into the options map.
 static Error parseInputShapeFlags(ModelParseOptions &opts) {
   for (const std::string &flag : InputShapes) {
@@ -128,6 +157,11 @@ int runCompile() {
   if (PrintIR || PrintIRAfterAll)
     opts.printIR = &outs();
   opts.printAfterAll = PrintIRAfterAll;
+  Expected<KernelTarget> target = selectTarget();
+  if (!target)
+    return reportError(createStringError(inconvertibleErrorCode(), "--target: %s",
+                                         toString(target.takeError()).c_str()));
+  opts.target = *target;
   if (PlanTimeLimit < 0 || PlanTimeLimit > 3600)
     return reportError(createStringError(
         inconvertibleErrorCode(),

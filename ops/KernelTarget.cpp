@@ -1,0 +1,37 @@
+//===- ops/KernelTarget.cpp - Device profiles for lowering ----------------===//
+#include "ops/KernelTarget.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static const KernelTarget kCpuTarget = {};
+
+static thread_local const KernelTarget *tCurrent = &kCpuTarget;
+
+Expected<KernelTarget> kernelTargetByName(StringRef name) {
+  KernelTarget t;
+  if (name == "cpu")
+    return t;
+  if (name == "gpu") {
+    t.kind = KernelTarget::Kind::Gpu;
+    t.name = "gpu";
+    t.subgroupSize = 32;
+    t.maxSharedMemoryBytes = 32768;
+    return t;
+  }
+  return createStringError(inconvertibleErrorCode(),
+                           "unknown target '%s'; expected cpu or gpu",
+                           name.str().c_str());
+}
+
+const KernelTarget &currentKernelTarget() { return *tCurrent; }
+
+ScopedKernelTarget::ScopedKernelTarget(const KernelTarget &target)
+    : previous_(tCurrent) {
+  tCurrent = &target;
+}
+
+ScopedKernelTarget::~ScopedKernelTarget() { tCurrent = previous_; }
+
+} // namespace tlc

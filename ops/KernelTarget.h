@@ -1,0 +1,71 @@
+//===- ops/KernelTarget.h - What kernels may assume about the device -*- C++ -*-===//
+//
+// Plans are compiled ahead of time, but the best kernel for an op depends on
+// the device: a GPU wants shared-memory tiles and wide workgroups, a CPU
+// implementation such as lavapipe wants register blocking and no barriers.
+// The compiler therefore lowers for a target profile (`tlc compile
+// --target=cpu|gpu|auto`). A profile only tunes performance: every kernel
+// must stay correct on any Vulkan 1.1 device that meets the profile's
+// limits (shared memory, subgroup operations), lavapipe included, so a plan
+// compiled for "gpu" still runs, slower, on lavapipe.
+//
+// Lowering functions read the profile of the compilation in progress through
+// currentKernelTarget(); compileGraph installs it with ScopedKernelTarget.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_OPS_KERNELTARGET_H
+#define TLC_OPS_KERNELTARGET_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+
+namespace tlc {
+
+/// The device profile kernels are chosen and tuned for.
+struct KernelTarget {
+  enum class Kind : uint8_t { Cpu, Gpu };
+  Kind kind = Kind::Cpu;
+  /// Profile name as given to --target ("cpu", "gpu").
+  std::string name = "cpu";
+  /// Subgroup size kernels may tune for (invocations); kernels must still be
+  /// correct for any subgroup size.
+  uint32_t subgroupSize = 8;
+  /// Shared memory one workgroup may use, bytes. Vulkan guarantees 16384
+  /// (maxComputeSharedMemorySize, Vulkan 1.3 spec table "Required Limits");
+  /// the "gpu" profile assumes 32768, which every desktop GPU and lavapipe
+  /// provide (NVIDIA 49152, AMD and Intel 65536, lavapipe 32768).
+  uint32_t maxSharedMemoryBytes = 16384;
+  /// VK_NV_cooperative_matrix may be used (fp16 tensor cores). Kernels that
+  /// use it need a fallback: plans using them are refused by devices without
+  /// the extension.
+  bool cooperativeMatrixNV = false;
+
+  bool isGpu() const { return kind == Kind::Gpu; }
+};
+
+/// The built-in profiles: "cpu" (lavapipe and other CPU implementations) and
+/// "gpu" (discrete and integrated GPUs). Errors name the unknown profile.
+llvm::Expected<KernelTarget> kernelTargetByName(llvm::StringRef name);
+
+/// The profile of the lowering in progress on this thread ("cpu" when none
+/// was installed).
+const KernelTarget &currentKernelTarget();
+
+/// Installs \p target as this thread's current profile for its lifetime.
+class ScopedKernelTarget {
+public:
+  explicit ScopedKernelTarget(const KernelTarget &target);
+  ~ScopedKernelTarget();
+  ScopedKernelTarget(const ScopedKernelTarget &) = delete;
+  ScopedKernelTarget &operator=(const ScopedKernelTarget &) = delete;
+
+private:
+  const KernelTarget *previous_;
+};
+
+} // namespace tlc
+
+#endif // TLC_OPS_KERNELTARGET_H
