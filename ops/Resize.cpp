@@ -1,12 +1,15 @@
 //===- ops/Resize.cpp - Resize: nearest / bilinear on the last two dims ---===//
 //
-// ONNX Resize (opset 13, the version opset 17 uses): inputs X (f32, rank 2
-// to 6), roi (ignored: only tf_crop_and_resize reads it, and that mode is
-// rejected), scales (f32) and optionally sizes (i64). One of scales / sizes
-// must be a compile-time constant with one entry per dim. tlc has no empty
-// tensors, so when sizes is given the scales input (the empty placeholder
-// of ONNX models) is ignored whatever it holds. Only the last two dims may
-// change size (the others must keep scale 1), which covers NCHW upsampling.
+// ONNX Resize (opset 13, the version opset 17 uses). Two input forms:
+//   - canonical, what the ONNX importer emits (ir/onnx/OnnxOptionalInputs):
+//     X, S where S is scales (f32) or sizes (i64), told apart by dtype;
+//   - ONNX's positional form: X, roi, scales[, sizes]. roi is ignored (only
+//     tf_crop_and_resize reads it, and that mode is rejected); tlc has no
+//     empty tensors, so when sizes is given the scales input (the empty
+//     placeholder of ONNX models) is ignored whatever it holds.
+// X is f32 of rank 2 to 6; scales / sizes must be a compile-time constant
+// with one entry per dim. Only the last two dims may change size (the
+// others must keep scale 1), which covers NCHW upsampling.
 //
 // Output size: sizes, or floor(in * scale). The scale in the coordinate
 // formulas is the given one, or out / in when sizes is given. Source
@@ -62,6 +65,38 @@ struct ResizeParams {
   int64_t outer = 1; // product of the leading dims
 };
 } // namespace
+
+namespace {
+/// Which operand holds the scales and which the sizes (-1: none), for either
+/// input form (file header).
+struct ResizeOperands {
+  int scales = -1, sizes = -1;
+  bool invalidDtype = false; // canonical form with neither f32 nor i64
+};
+} // namespace
+
+static DType dtypeOf(const InputInfo &i) { return i.type.dtype; }
+static DType dtypeOf(const TensorType &t) { return t.dtype; }
+
+/// Locates scales and sizes in \p in (the node's input infos or types).
+template <typename Info>
+static ResizeOperands resizeOperands(ArrayRef<Info> in) {
+  ResizeOperands r;
+  if (in.size() == 2) {
+    DType t = dtypeOf(in[1]);
+    if (t == DType::F32)
+      r.scales = 1;
+    else if (t == DType::I64)
+      r.sizes = 1;
+    else
+      r.invalidDtype = true;
+  } else if (in.size() == 3) {
+    r.scales = 2;
+  } else if (in.size() == 4) {
+    r.sizes = 3;
+  }
+  return r;
+}
 
 static Expected<ResizeParams> parseResize(const Node &node,
                                           ArrayRef<InputInfo> in) {
@@ -129,21 +164,26 @@ static Expected<ResizeParams> parseResize(const Node &node,
                    " must have rank 2 to 6 (the last two dims are resized)");
   std::vector<float> scales;
   bool haveScales = false;
-  if (in.size() == 3) {
-    const InputInfo &sc = in[2];
+  ResizeOperands ops = resizeOperands(in);
+  if (ops.invalidDtype)
+    return opError("input 1 (scales or sizes) has dtype " +
+                   dtypeName(in[1].type.dtype) +
+                   "; expected f32 (scales) or i64 (sizes)");
+  if (ops.scales >= 0) {
+    const InputInfo &sc = in[ops.scales];
+    std::string what = "input " + std::to_string(ops.scales) + " (scales)";
     if (sc.type.dtype != DType::F32)
-      return opError("input 2 (scales) has dtype " + dtypeName(sc.type.dtype) +
+      return opError(what + " has dtype " + dtypeName(sc.type.dtype) +
                      "; expected f32");
     if (sc.type.shape.size() != 1)
-      return opError("input 2 (scales) is " + sc.type.str() +
-                     "; expected rank 1");
+      return opError(what + " is " + sc.type.str() + "; expected rank 1");
     int64_t count = sc.type.shape[0];
     if (count != 0) {
       if (sc.data.empty())
-        return opError("input 2 (scales) must be a compile-time constant (a "
-                       "weight); tlc plans memory ahead of time");
+        return opError(what + " must be a compile-time constant (a "
+                              "weight); tlc plans memory ahead of time");
       if (sc.data.size() != uint64_t(count) * 4)
-        return opError("input 2 (scales) holds " + Twine(sc.data.size()) +
+        return opError(what + " holds " + Twine(sc.data.size()) +
                        " bytes; expected " + Twine(count * 4));
       scales.resize(size_t(count));
       std::memcpy(scales.data(), sc.data.data(), sc.data.size());
@@ -151,11 +191,11 @@ static Expected<ResizeParams> parseResize(const Node &node,
     }
   }
   std::vector<int64_t> sizes;
-  if (in.size() > 3) {
-    if (in[3].type.dtype != DType::I64)
-      return opError("input 3 (sizes) has dtype " +
-                     dtypeName(in[3].type.dtype) + "; expected i64");
-    Expected<std::vector<int64_t>> v = readIntInput(in, 3, "sizes");
+  if (ops.sizes >= 0) {
+    if (in[ops.sizes].type.dtype != DType::I64)
+      return opError("input " + Twine(ops.sizes) + " (sizes) has dtype " +
+                     dtypeName(in[ops.sizes].type.dtype) + "; expected i64");
+    Expected<std::vector<int64_t>> v = readIntInput(in, ops.sizes, "sizes");
     if (!v)
       return v.takeError();
     sizes = std::move(*v);
@@ -332,7 +372,9 @@ static void resizeLower(const Node &node, ArrayRef<TensorType> in,
   // floor(5 * 1.5) / 5 != 1.5) is read by the shader from the scales buffer.
   const Shape &s = in[0].shape, &o = out[0].shape;
   size_t r = s.size();
-  bool bufScales = in.size() > 2 && in[2].numElements() > 0 && in.size() < 4;
+  int scalesOperand = resizeOperands(in).scales;
+  bool bufScales =
+      scalesOperand >= 0 && in[scalesOperand].numElements() > 0;
   // The shape rule has checked these attributes.
   std::string mode = cantFail(node.attrs.getString("mode", "nearest"));
   std::string ctm = cantFail(
@@ -364,7 +406,7 @@ static void resizeLower(const Node &node, ArrayRef<TensorType> in,
                      floatBits(float(o[r - 1]) / float(s[r - 1]))};
   unsigned y = unsigned(in.size());
   // Bindings: 0 = X, 1 = Y, 2 = scales (X again, unread, without scales).
-  c.operands = {0, y, bufScales ? 2u : 0u};
+  c.operands = {0, y, bufScales ? unsigned(scalesOperand) : 0u};
   c.writes = {1};
   setGrid1D(c, n, 256);
   d.push_back(c);

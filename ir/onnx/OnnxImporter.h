@@ -39,8 +39,13 @@ constexpr int kOnnxTargetOpset = 17;
 ///  - --input-shape naming no input, or disagreeing with a static dim;
 ///  - attributes of kinds tlc cannot hold (GRAPH, STRINGS, TENSORS, ...),
 ///    naming the node and attribute;
-///  - node inputs that are omitted (empty name) before a present one, or
-///    that name no tensor.
+///  - node inputs that are omitted (an empty name, or a 0-element constant
+///    at an optional position) before a present one when tlc knows no
+///    default for them, 0-element constants at required positions, and
+///    Resize nodes with both or neither of scales and sizes
+///    (OnnxOptionalInputs.h); inputs that name no tensor.
+/// Softmax, LogSoftmax and Hardmax of opsets 5-12 are made explicit before
+/// the version converter runs (OnnxLegacySoftmax.h).
 llvm::Expected<Graph> importOnnxFile(llvm::StringRef path,
                                      const ModelParseOptions &opts = {});
 
