@@ -107,13 +107,33 @@ static void recordPoisonFill(LoadedPlan::Impl &p, VkCommandBuffer cmd,
                 VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
 }
 
-Error recordCommandBuffer(LoadedPlan::Impl &p) {
-  if (Error e = allocateCommandBuffer(p, p.commandBuffer))
-    return e;
-  VkCommandBuffer cmd = p.commandBuffer;
-  if (Error e = begin(cmd, 0))
-    return e;
+namespace {
+/// Where the recorder writes timestamps: the run's four (runPool), or one
+/// per dispatch (profilePool); both null for no timestamps.
+struct TimestampTargets {
+  VkQueryPool runPool = VK_NULL_HANDLE;
+  VkQueryPool profilePool = VK_NULL_HANDLE;
+  uint32_t profileQueries = 0;
+};
+} // namespace
+
+/// Writes timestamp \p query of \p pool once all earlier commands completed
+/// (BOTTOM_OF_PIPE: Vulkan 1.3 specification section 18.5).
+static void stamp(VkCommandBuffer cmd, VkQueryPool pool, uint32_t query) {
+  vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, pool, query);
+}
+
+/// Records one run's work into \p cmd (begun by the caller): input uploads,
+/// the plan's commands, output readback, with \p ts's timestamps.
+static void recordRunInto(LoadedPlan::Impl &p, VkCommandBuffer cmd,
+                          const TimestampTargets &ts) {
   const Plan &plan = p.plan;
+  if (ts.runPool) {
+    vkCmdResetQueryPool(cmd, ts.runPool, 0, kRunTimestamps);
+    vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, ts.runPool, 0);
+  }
+  if (ts.profilePool)
+    vkCmdResetQueryPool(cmd, ts.profilePool, 0, ts.profileQueries);
 
   // Inputs: host-written staging -> device-local input buffers. The
   // previous run's accesses are ordered by the host's fence wait.
@@ -129,7 +149,12 @@ Error recordCommandBuffer(LoadedPlan::Impl &p) {
     memoryBarrier(
         cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+  if (ts.runPool)
+    stamp(cmd, ts.runPool, 1);
+  if (ts.profilePool)
+    stamp(cmd, ts.profilePool, 0);
 
+  uint32_t dispatchIndex = 0;
   for (size_t c = 0; c < plan.commands.size(); ++c) {
     const PlanCommand &pc = plan.commands[c];
     switch (pc.kind) {
@@ -140,6 +165,8 @@ Error recordCommandBuffer(LoadedPlan::Impl &p) {
                                 p.layouts[unsigned(pc.bindings.size())].second,
                                 0, 1, &p.sets[c], 0, nullptr);
       vkCmdDispatch(cmd, pc.groups[0], pc.groups[1], pc.groups[2]);
+      if (ts.profilePool)
+        stamp(cmd, ts.profilePool, ++dispatchIndex);
       break;
     case CommandKind::Barrier:
       memoryBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
@@ -153,6 +180,8 @@ Error recordCommandBuffer(LoadedPlan::Impl &p) {
       break;
     }
   }
+  if (ts.runPool)
+    stamp(cmd, ts.runPool, 2);
 
   // Outputs: device-local output buffers -> host-visible staging.
   bool anyOutput = false;
@@ -174,7 +203,42 @@ Error recordCommandBuffer(LoadedPlan::Impl &p) {
     memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
                   VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                   VK_ACCESS_HOST_READ_BIT);
-  return checkVk(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
+  if (ts.runPool)
+    stamp(cmd, ts.runPool, 3);
+}
+
+Error recordCommandBuffer(LoadedPlan::Impl &p) {
+  if (Error e = allocateCommandBuffer(p, p.commandBuffer))
+    return e;
+  if (Error e = begin(p.commandBuffer, 0))
+    return e;
+  TimestampTargets ts;
+  ts.runPool = p.queryPool;
+  recordRunInto(p, p.commandBuffer, ts);
+  return checkVk(vkEndCommandBuffer(p.commandBuffer), "vkEndCommandBuffer");
+}
+
+Error recordProfileBuffer(LoadedPlan::Impl &p) {
+  uint32_t dispatches = 0;
+  for (const PlanCommand &pc : p.plan.commands)
+    dispatches += pc.kind == CommandKind::Dispatch;
+  VkQueryPoolCreateInfo qi = {};
+  qi.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+  qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
+  qi.queryCount = dispatches + 1;
+  if (Error e = checkVk(vkCreateQueryPool(p.dev.device, &qi, nullptr,
+                                          &p.profileQueryPool),
+                        "vkCreateQueryPool"))
+    return e;
+  if (Error e = allocateCommandBuffer(p, p.profileBuffer))
+    return e;
+  if (Error e = begin(p.profileBuffer, 0))
+    return e;
+  TimestampTargets ts;
+  ts.profilePool = p.profileQueryPool;
+  ts.profileQueries = dispatches + 1;
+  recordRunInto(p, p.profileBuffer, ts);
+  return checkVk(vkEndCommandBuffer(p.profileBuffer), "vkEndCommandBuffer");
 }
 
 } // namespace tlc

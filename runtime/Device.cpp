@@ -44,17 +44,21 @@ static Expected<bool> wantValidation(const DeviceOptions &opts) {
   return false;
 }
 
-/// The first queue family with compute support.
+/// The first queue family with compute support; sets \p timestampBits to its
+/// timestampValidBits.
 static Expected<uint32_t> findComputeQueueFamily(VkPhysicalDevice physical,
-                                                 const DeviceInfo &info) {
+                                                 const DeviceInfo &info,
+                                                 uint32_t &timestampBits) {
   uint32_t n = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(physical, &n, nullptr);
   SmallVector<VkQueueFamilyProperties, 8> families(n);
   vkGetPhysicalDeviceQueueFamilyProperties(physical, &n, families.data());
   for (uint32_t i = 0; i < n; ++i)
     if ((families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) &&
-        families[i].queueCount > 0)
+        families[i].queueCount > 0) {
+      timestampBits = families[i].timestampValidBits;
       return i;
+    }
   return createStringError(inconvertibleErrorCode(),
                            "device %u (%s) has no compute queue family",
                            info.index, info.name.c_str());
@@ -157,12 +161,11 @@ Expected<std::unique_ptr<Device>> Device::create(DeviceOptions opts) {
                              d.info.index, d.info.name.c_str(),
                              formatApiVersion(d.info.apiVersion).c_str());
 
-  VkPhysicalDeviceProperties props;
-  vkGetPhysicalDeviceProperties(d.physical, &props);
-  d.limits = props.limits;
+  vkGetPhysicalDeviceProperties(d.physical, &d.properties);
+  d.limits = d.properties.limits;
   vkGetPhysicalDeviceMemoryProperties(d.physical, &d.memory);
 
-  Expected<uint32_t> family = findComputeQueueFamily(d.physical, d.info);
+  Expected<uint32_t> family = findComputeQueueFamily(d.physical, d.info, d.timestampValidBits);
   if (!family)
     return family.takeError();
   d.queueFamily = *family;

@@ -60,7 +60,13 @@ struct Device::Impl {
   bool validation = false;
 
   DeviceInfo info;
+  /// vendorID, deviceID, driverVersion, pipelineCacheUUID: the key of the
+  /// on-disk pipeline cache (runtime/PipelineCacheFile.h).
+  VkPhysicalDeviceProperties properties = {};
   VkPhysicalDeviceLimits limits = {};
+  /// Valid bits of timestamps written on the compute queue (0: the queue
+  /// has no timestamps), from VkQueueFamilyProperties.
+  uint32_t timestampValidBits = 0;
   VkPhysicalDeviceMemoryProperties memory = {};
   /// Memory type chosen for each MemoryKind (probed at creation with a
   /// storage+transfer buffer), and the heap it belongs to.

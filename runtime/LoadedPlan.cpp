@@ -61,6 +61,10 @@ LoadedPlan::Impl::~Impl() {
   }
   if (commandPool)
     vkDestroyCommandPool(d, commandPool, nullptr); // frees its buffers
+  if (profileQueryPool)
+    vkDestroyQueryPool(d, profileQueryPool, nullptr);
+  if (queryPool)
+    vkDestroyQueryPool(d, queryPool, nullptr);
   if (fence)
     vkDestroyFence(d, fence, nullptr);
   if (descriptorPool)
@@ -163,7 +167,12 @@ LoadedPlan::load(Device &device, const Plan &plan, const LoadOptions &opts) {
     return context(std::move(e));
   if (Error e = createShaderModules(p))
     return context(std::move(e));
+  if (Error e = createPipelineCache(p))
+    return context(std::move(e));
   if (Error e = createPipelinesAndDescriptors(p))
+    return context(std::move(e));
+  savePipelineCache(p);
+  if (Error e = createTimestampQueries(p))
     return context(std::move(e));
   if (Error e = recordCommandBuffer(p))
     return context(std::move(e));

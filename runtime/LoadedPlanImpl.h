@@ -17,6 +17,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include <string>
 #include <vector>
 
 namespace tlc {
@@ -52,6 +53,25 @@ struct LoadedPlan::Impl {
 
   VkCommandPool commandPool = VK_NULL_HANDLE;
   VkCommandBuffer commandBuffer = VK_NULL_HANDLE;
+
+  /// Timestamps of commandBuffer (kRunTimestamps queries; null without
+  /// timestamp support, see timestampsOff).
+  VkQueryPool queryPool = VK_NULL_HANDLE;
+  /// Why there are no timestamps ("" when queryPool is set).
+  std::string timestampsOff;
+  /// Nanoseconds per timestamp tick (VkPhysicalDeviceLimits::timestampPeriod)
+  /// and the mask of valid bits (timestampValidBits).
+  double timestampPeriodNs = 1.0;
+  uint64_t timestampMask = ~0ull;
+  /// The profiling command buffer and its pool of (dispatches + 1)
+  /// timestamps, recorded by the first runProfiled().
+  VkCommandBuffer profileBuffer = VK_NULL_HANDLE;
+  VkQueryPool profileQueryPool = VK_NULL_HANDLE;
+
+  PipelineCacheReport cacheReport;
+  /// The driver data pipelineCache was created with (empty on a miss), to
+  /// skip rewriting an unchanged cache file.
+  std::vector<uint8_t> cacheInitialData;
   VkFence fence = VK_NULL_HANDLE;
   /// Submitted with `fence` and not waited for yet (after a timeout or an
   /// error); the destructor waits before destroying anything.
@@ -77,7 +97,16 @@ struct LoadedPlan::Impl {
 /// checkPlanShaders). Errors name the shader.
 llvm::Error createShaderModules(LoadedPlan::Impl &p);
 
-/// Creates the pipeline cache, the layouts, one compute pipeline per Dispatch
+/// Creates p.pipelineCache, seeded from the device's cache file when a
+/// valid one exists (runtime/PipelineCache.cpp); fills p.cacheReport.
+/// Errors only when vkCreatePipelineCache fails without initial data.
+llvm::Error createPipelineCache(LoadedPlan::Impl &p);
+
+/// Writes p.pipelineCache back to its file when its data changed; problems
+/// become a note in p.cacheReport, never an error.
+void savePipelineCache(LoadedPlan::Impl &p);
+
+/// Creates the layouts, one compute pipeline per Dispatch
 /// command (specialization constant i = specConstants[i], 4 bytes each), the
 /// descriptor pool (sized exactly) and one descriptor set per dispatch,
 /// written once: binding k = plan.tensors[bindings[k]] at (its buffer, its
@@ -89,10 +118,24 @@ llvm::Error createPipelinesAndDescriptors(LoadedPlan::Impl &p);
 /// returning. Does nothing without weights.
 llvm::Error uploadWeights(LoadedPlan::Impl &p);
 
+/// Timestamps p.commandBuffer writes: 0 at its start, 1 after the input
+/// uploads, 2 after the plan's commands, 3 after the output readback copies.
+constexpr uint32_t kRunTimestamps = 4;
+
 /// Records p.commandBuffer once: input staging -> input buffers, the plan's
 /// commands, output buffers -> output staging, with the transfer/compute/
-/// host barriers around them (see docs/runtime.md).
+/// host barriers around them (see docs/runtime.md); and, when p.queryPool is
+/// set, the kRunTimestamps timestamps.
 llvm::Error recordCommandBuffer(LoadedPlan::Impl &p);
+
+/// Records p.profileBuffer: the same work as p.commandBuffer with a
+/// timestamp in p.profileQueryPool before the plan's first command (query 0)
+/// and after each Dispatch (queries 1..dispatches).
+llvm::Error recordProfileBuffer(LoadedPlan::Impl &p);
+
+/// Decides whether the compute queue has timestamps and creates p.queryPool
+/// (kRunTimestamps queries) when it does; otherwise sets p.timestampsOff.
+llvm::Error createTimestampQueries(LoadedPlan::Impl &p);
 
 } // namespace tlc
 

@@ -163,12 +163,6 @@ static Error createDescriptorSets(LoadedPlan::Impl &p) {
 }
 
 Error createPipelinesAndDescriptors(LoadedPlan::Impl &p) {
-  VkPipelineCacheCreateInfo cci = {};
-  cci.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO;
-  if (Error e = checkVk(
-          vkCreatePipelineCache(p.dev.device, &cci, nullptr, &p.pipelineCache),
-          "vkCreatePipelineCache"))
-    return e;
   p.pipelines.assign(p.plan.commands.size(), VK_NULL_HANDLE);
   p.sets.assign(p.plan.commands.size(), VK_NULL_HANDLE);
   for (size_t c = 0; c < p.plan.commands.size(); ++c)

@@ -85,6 +85,48 @@ struct LoadOptions {
   /// Fill each transient tensor's memory with NaN at its release point
   /// (tlc run --poison-released), to catch a planner that frees too early.
   bool poisonReleased = false;
+  /// Record GPU timestamps around the plan's commands when the queue
+  /// supports them (runTimed()). Off: runTimed() reports host time only, as
+  /// on a queue without timestamps (tests use this for the fallback).
+  bool timestamps = true;
+};
+
+/// The time one run took (LoadedPlan::runTimed).
+struct RunTiming {
+  /// Host wall time of vkQueueSubmit + the fence wait, microseconds
+  /// (std::chrono::steady_clock).
+  double hostMicros = 0;
+  /// GPU time from the end of the input uploads to the end of the plan's
+  /// last command (the inference proper, staging copies excluded),
+  /// microseconds, from vkCmdWriteTimestamp and timestampPeriod (Vulkan 1.3
+  /// specification section 18.5 "Timestamp Queries"); < 0 when the queue has
+  /// no timestamps.
+  double gpuMicros = -1;
+  /// GPU time of the whole command buffer, input uploads and output
+  /// readback copies included, microseconds; < 0 without timestamps.
+  double gpuTotalMicros = -1;
+};
+
+/// GPU time of one dispatch in a profiled run (LoadedPlan::runProfiled).
+struct DispatchTiming {
+  uint32_t command = 0;   // index into Plan::commands (a Dispatch)
+  double startMicros = 0; // since the profiled run's first timestamp
+  double endMicros = 0;   // >= startMicros
+};
+
+/// What happened to the on-disk pipeline cache during LoadedPlan::load
+/// (runtime/PipelineCacheFile.h).
+struct PipelineCacheReport {
+  /// The cache file used, "" when the cache is off (TLC_PIPELINE_CACHE=off
+  /// or no cache directory could be determined).
+  std::string path;
+  /// A valid cache for this device was read and given to the driver.
+  bool hit = false;
+  /// The file was rewritten after pipeline creation (new pipelines).
+  bool saved = false;
+  /// Why a file was ignored or not written ("" when nothing went wrong);
+  /// never an error: the cache is an optimization only.
+  std::string note;
 };
 
 /// A plan made ready to run on one Device.
@@ -111,6 +153,28 @@ public:
   /// of range.
   llvm::ArrayRef<uint8_t> output(size_t index) const;
 
+  /// run(), timed: host time always, GPU time from the two timestamps the
+  /// recorded command buffer writes around the plan's commands when
+  /// hasGpuTimestamps(). Errors: those of run(), and vkGetQueryPoolResults.
+  llvm::Expected<RunTiming> runTimed();
+  /// Whether runTimed() reports GPU time. False when the compute queue
+  /// family has timestampValidBits == 0 (and the device does not set
+  /// timestampComputeAndGraphics), or LoadOptions::timestamps was off.
+  bool hasGpuTimestamps() const;
+  /// Why hasGpuTimestamps() is false ("" when it is true).
+  llvm::StringRef timestampsUnavailableReason() const;
+
+  /// One run of a second command buffer that writes a timestamp after every
+  /// dispatch (recorded on the first call, so that the command buffer of
+  /// run() stays lean). Dispatch k's slice starts at the timestamp after the
+  /// previous command's completion and ends when it and everything before it
+  /// completed. Inputs and outputs behave as in run(). Errors: no timestamp
+  /// support (names the reason), and those of run().
+  llvm::Expected<std::vector<DispatchTiming>> runProfiled();
+
+  /// The on-disk pipeline cache's fate during load.
+  const PipelineCacheReport &pipelineCache() const;
+
   const Plan &plan() const;
   struct Impl;
 
@@ -118,6 +182,17 @@ private:
   explicit LoadedPlan(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+/// Times \p iterations (after \p warmup untimed ones) of one vkCmdCopyBuffer
+/// of \p bytes between two device-local buffers on \p device, each
+/// submitted and waited for alone, with timestamps around the copy: the
+/// device's copy bandwidth (2 * bytes / gpuMicros counts bytes read plus
+/// written), the reference for memory-bound kernels. Errors: 0 bytes, a
+/// queue without timestamps, allocation failures (the bytes must fit one
+/// allocation, maxMemoryAllocationSize) and Vulkan call failures.
+llvm::Expected<std::vector<RunTiming>>
+timeDeviceCopy(Device &device, uint64_t bytes, unsigned warmup,
+               unsigned iterations);
 
 } // namespace tlc
 

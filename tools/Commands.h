@@ -21,6 +21,7 @@ extern llvm::cl::SubCommand InspectSubcommand; // tools/InspectCommand.cpp
 extern llvm::cl::SubCommand DevicesSubcommand; // tools/DevicesCommand.cpp
 extern llvm::cl::SubCommand PlanSubcommand;    // tools/PlanCommand.cpp
 extern llvm::cl::SubCommand ImportSubcommand;  // tools/ImportCommand.cpp
+extern llvm::cl::SubCommand BenchSubcommand;   // tools/BenchCommand.cpp
 
 int runCompile();
 int runRun();
@@ -28,6 +29,7 @@ int runInspect();
 int runDevices();
 int runPlan();
 int runImport();
+int runBench();
 
 /// Prints "tlc: error: <message>" to stderr and returns 1.
 int reportError(llvm::Error e);

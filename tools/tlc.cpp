@@ -6,6 +6,7 @@
 //   tlc plan TRACE.csv            run the memory planner on a trace
 //   tlc devices                   list Vulkan devices
 //   tlc import MODEL.onnx -o Y    convert an ONNX model to model.yaml
+//   tlc bench PLAN                measure its latency on a device
 //
 //===----------------------------------------------------------------------===//
 #include "tools/Commands.h"
@@ -40,7 +41,8 @@ int main(int argc, char **argv) {
       "  tlc inspect MODEL.tlp                 read its memory plan\n"
       "  tlc plan TRACE.csv                    plan a lifetime trace\n"
       "  tlc devices                           list Vulkan devices\n"
-      "  tlc import MODEL.onnx -o MODEL.yaml   convert an ONNX model\n\n"
+      "  tlc import MODEL.onnx -o MODEL.yaml   convert an ONNX model\n"
+      "  tlc bench MODEL.tlp --json            measure its latency\n\n"
       "Run 'tlc <command> --help' for a command's options.\n");
   if (tlc::CompileSubcommand)
     return tlc::runCompile();
@@ -54,6 +56,8 @@ int main(int argc, char **argv) {
     return tlc::runPlan();
   if (tlc::ImportSubcommand)
     return tlc::runImport();
+  if (tlc::BenchSubcommand)
+    return tlc::runBench();
   errs() << "tlc: no command given; try 'tlc --help'\n";
   return 2;
 }
