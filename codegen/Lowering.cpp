@@ -160,12 +160,15 @@ struct Lowering {
         operands.push_back(out);
       }
       for (ValueId v : operands)
-        if (g.values[v].type.dtype != DType::F32 &&
+        // Integer tensors (token ids) reach only the ops whose shape rules
+        // accept them (Reshape, Gather's indices).
+        if (g.values[v].type.dtype == DType::F16 &&
             g.values[v].kind != ValueKind::Weight)
           return errorAt(node.loc, "node '" + node.name + "': tensor '" +
                                        g.values[v].name + "' has dtype " +
                                        dtypeName(g.values[v].type.dtype) +
-                                       "; the runtime executes f32 only");
+                                       "; the runtime executes f32, i32 "
+                                       "and i64 only");
       // A view whose output shares its input's bytes needs no dispatch.
       bool isView = def->memory.isView && live.isAlias(node.outputs[0]);
       SmallVector<DispatchDesc, 2> dispatches;

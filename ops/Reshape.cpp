@@ -1,6 +1,7 @@
 //===- ops/Reshape.cpp - Reshape to a constant target shape ---------------===//
 //
-// ONNX Reshape (opset 14): data (f32) and shape (i64, 1-D, which tlc requires
+// ONNX Reshape (opset 14): data (f32, or i32/i64 such as token ids; the
+// copy moves 32-bit words) and shape (i64, 1-D, which tlc requires
 // to be a compile-time constant: a weight). In the target shape, 0 copies
 // the input dim at the same index (unless allowzero=1, which tlc rejects
 // since it would make an empty tensor) and one -1 is inferred from the
@@ -24,8 +25,8 @@ static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputCount(in, 2, 2))
     return e;
-  if (Error e = checkF32(in, 0, "data"))
-    return e;
+  if (in[0].type.dtype == DType::F16)
+    return opError("input 0 (data) has dtype f16; expected f32, i32 or i64");
   if (Error e = checkFits32(in[0].type, "input 0 (data)"))
     return e;
   const TensorType &st = in[1].type;
@@ -92,7 +93,7 @@ static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return opError("shape has " + Twine(known) + " elements, the input " +
                    in[0].type.str() + " has " + Twine(total));
   }
-  out.push_back(TensorType{DType::F32, target});
+  out.push_back(TensorType{in[0].type.dtype, target});
   return Error::success();
 }
 
@@ -104,7 +105,8 @@ static void reshapeReference(const Node &, ArrayRef<const HostTensor *> in,
 static void reshapeLower(const Node &, ArrayRef<TensorType> in,
                          ArrayRef<TensorType> out,
                          SmallVectorImpl<DispatchDesc> &d) {
-  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].numElements());
+  // A bit copy of 32-bit words: i64 elements are two words each.
+  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].byteSize() / 4);
   copy.operands = {0, 2}; // data -> output (operand 1 is the shape)
   d.push_back(copy);
 }

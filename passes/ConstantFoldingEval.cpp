@@ -601,7 +601,29 @@ Error evalCast(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
   return Error::success();
 }
 
-/// Add, Sub, Mul, Div, Equal: two inputs of one dtype, broadcast.
+/// The comparison \p op ("Equal", "Less", "LessOrEqual", "Greater",
+/// "GreaterOrEqual") of \p x and \p y.
+template <typename T> bool compare(StringRef op, T x, T y) {
+  if (op == "Equal")
+    return x == y;
+  if (op == "Less")
+    return x < y;
+  if (op == "LessOrEqual")
+    return x <= y;
+  if (op == "Greater")
+    return x > y;
+  return x >= y; // GreaterOrEqual
+}
+
+bool isComparison(StringRef op) {
+  return op == "Equal" || op == "Less" || op == "LessOrEqual" ||
+         op == "Greater" || op == "GreaterOrEqual";
+}
+
+/// Add, Sub, Mul, Div and the comparisons (Equal, Less, LessOrEqual,
+/// Greater, GreaterOrEqual; opset 16, booleans out held as i64 0/1): two
+/// inputs of one dtype, broadcast. f32 comparisons compare the f32 values
+/// (NaN compares false, as IEEE-754 and numpy).
 Error evalBinary(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
   if (Error e = expectInputs(n, in, 2, 2))
     return e;
@@ -612,9 +634,9 @@ Error evalBinary(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
   Expected<Shape> shape = broadcastShapes(a.type.shape, b.type.shape);
   if (!shape)
     return shape.takeError();
-  bool isEqual = n.op == "Equal";
+  bool isCompare = isComparison(n.op);
   Expected<ConstTensor> r =
-      makeTensor(isEqual ? DType::I64 : a.type.dtype, *shape);
+      makeTensor(isCompare ? DType::I64 : a.type.dtype, *shape);
   if (!r)
     return r.takeError();
   std::vector<int64_t> ia = broadcastIndex(*shape, a.type.shape);
@@ -629,8 +651,8 @@ Error evalBinary(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
     int64_t k = int64_t(i);
     if (!isInt(a.type.dtype)) {
       double x = getFloat(a, ia[i]), y = getFloat(b, ib[i]);
-      if (isEqual) {
-        setInt(*r, k, float(x) == float(y));
+      if (isCompare) {
+        setInt(*r, k, compare(n.op, float(x), float(y)));
         continue;
       }
       double v = op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y
@@ -657,10 +679,10 @@ Error evalBinary(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
       v = overflow ? 0 : x / y; // truncation toward zero (C++ semantics)
       break;
     default:
-      v = x == y;
+      v = compare(n.op, x, y);
       break;
     }
-    if (a.type.dtype == DType::I32 && !isEqual &&
+    if (a.type.dtype == DType::I32 && !isCompare &&
         (v < std::numeric_limits<int32_t>::min() ||
          v > std::numeric_limits<int32_t>::max()))
       overflow = true;
@@ -669,6 +691,56 @@ Error evalBinary(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
     setInt(*r, k, v);
   }
   out.push_back(std::move(*r));
+  return Error::success();
+}
+
+/// Checks that \p t holds ONNX booleans (i64 0/1 in tlc); \p what names it.
+Error checkBool(const ConstTensor &t, StringRef what) {
+  if (t.type.dtype != DType::I64)
+    return evalError(what + " must be boolean (held as i64), got " +
+                     t.type.str());
+  for (int64_t i = 0; i < t.type.numElements(); ++i)
+    if (uint64_t(getInt(t, i)) > 1)
+      return evalError(what + " holds " + Twine(getInt(t, i)) +
+                       " at element " + Twine(i) + "; booleans are 0 or 1");
+  return Error::success();
+}
+
+/// And, Or, Xor (opset 7): two boolean inputs, broadcast; a boolean out.
+Error evalLogical(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
+  if (Error e = expectInputs(n, in, 2, 2))
+    return e;
+  if (Error e = checkBool(in[0], "A"))
+    return e;
+  if (Error e = checkBool(in[1], "B"))
+    return e;
+  Expected<Shape> shape = broadcastShapes(in[0].type.shape, in[1].type.shape);
+  if (!shape)
+    return shape.takeError();
+  Expected<ConstTensor> r = makeTensor(DType::I64, *shape);
+  if (!r)
+    return r.takeError();
+  std::vector<int64_t> ia = broadcastIndex(*shape, in[0].type.shape);
+  std::vector<int64_t> ib = broadcastIndex(*shape, in[1].type.shape);
+  for (size_t i = 0; i < ia.size(); ++i) {
+    bool x = getInt(in[0], ia[i]) != 0, y = getInt(in[1], ib[i]) != 0;
+    bool v = n.op == "And" ? (x && y) : n.op == "Or" ? (x || y) : (x != y);
+    setInt(*r, int64_t(i), v);
+  }
+  out.push_back(std::move(*r));
+  return Error::success();
+}
+
+/// Not (opset 1): one boolean input; its negation.
+Error evalNot(const Node &n, ArrayRef<ConstTensor> in, Outs &out) {
+  if (Error e = expectInputs(n, in, 1, 1))
+    return e;
+  if (Error e = checkBool(in[0], "X"))
+    return e;
+  ConstTensor r = in[0];
+  for (int64_t i = 0; i < r.type.numElements(); ++i)
+    setInt(r, i, getInt(in[0], i) == 0);
+  out.push_back(std::move(r));
   return Error::success();
 }
 
@@ -853,6 +925,9 @@ EvalFn lookupEval(StringRef op) {
       .Case("Expand", evalExpand)
       .Case("Cast", evalCast)
       .Cases("Add", "Sub", "Mul", "Div", "Equal", evalBinary)
+      .Cases("Less", "LessOrEqual", "Greater", "GreaterOrEqual", evalBinary)
+      .Cases("And", "Or", "Xor", evalLogical)
+      .Case("Not", evalNot)
       .Case("Where", evalWhere)
       .Case("Range", evalRange)
       .Case("ConstantOfShape", evalConstantOfShape)

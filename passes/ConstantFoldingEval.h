@@ -5,7 +5,8 @@
 // bytes of f32, i32 or i64. It covers the ops of the shape-computation
 // chains that exporters such as torch.onnx emit (Shape, Gather, Unsqueeze,
 // Concat, Slice, Cast, Reshape, Range, ConstantOfShape, arithmetic,
-// Equal/Where, ...), which tlc never executes on the device. Semantics follow
+// Equal, Less/LessOrEqual/Greater/GreaterOrEqual, And/Or/Xor/Not, Where,
+// ...), which tlc never executes on the device. Semantics follow
 // ONNX opset 17 (https://onnx.ai/onnx/operators/). ONNX booleans are held as
 // i64 0/1 (tlc has no boolean dtype).
 //

@@ -1,0 +1,44 @@
+//===- ops/Erf.cpp - Erf: elementwise erf ---------------------------------===//
+//
+// ONNX Erf (opset 13): y = erf(x), the Gauss error function, elementwise
+// over one f32 input (BERT-style exact Gelu uses it).
+// Shader: shaders/unary_math.comp with function code 1.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/OpList.h"
+#include "ops/OpUtil.h"
+#include "ops/Unary.h"
+
+#include <cmath>
+
+using namespace llvm;
+
+namespace tlc {
+
+static void erfReference(const Node &, ArrayRef<const HostTensor *> in,
+                          MutableArrayRef<HostTensor> out) {
+  const std::vector<float> &x = in[0]->data;
+  for (size_t i = 0; i < x.size(); ++i)
+    out[0].data[i] = float(std::erf(double(x[i])));
+}
+
+static void erfLower(const Node &, ArrayRef<TensorType> in,
+                      ArrayRef<TensorType> out,
+                      SmallVectorImpl<DispatchDesc> &d) {
+  DispatchDesc u;
+  u.shader = "unary_math";
+  int64_t n = out[0].numElements();
+  u.specConstants = {uint32_t(n), /*function=*/1u};
+  u.operands = {0, 1};
+  u.writes = {1};
+  setGrid1D(u, uint64_t(n), 256);
+  d.push_back(u);
+}
+
+const OpDef kErfOp = {"Erf",
+                       inferUnaryTypes,
+                       erfReference,
+                       erfLower,
+                       {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+
+} // namespace tlc

@@ -1,0 +1,172 @@
+//===- ops/LayerNormalization.cpp - Layer normalization (opset 17) --------===//
+//
+// ONNX LayerNormalization (opset 17, Ba et al. 2016, "Layer Normalization",
+// arXiv:1607.06450): X is viewed as [rows, cols] with cols the product of
+// the dims from `axis` (default -1) on; each row is normalized,
+//   Y = (X - mean) / sqrt(var + epsilon) * Scale + B,
+// with the biased variance (divide by cols) and epsilon default 1e-5. Scale
+// and the optional B hold cols elements (the normalized dims, leading 1s
+// allowed). Only output Y is supported (not Mean / InvStdDev), and
+// stash_type must be 1 (f32), the default.
+//
+// shaders/layernorm.comp runs one workgroup per row: a shared-memory tree
+// reduction of the sum, then of the squared deviations (two passes over
+// the row, which is more accurate than E[x^2] - E[x]^2), then the write.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/OpList.h"
+#include "ops/OpUtil.h"
+
+#include <cmath>
+
+using namespace llvm;
+
+namespace tlc {
+
+namespace {
+/// The [rows, cols] view of X.
+struct LayerNormView {
+  int64_t rows = 1, cols = 1;
+};
+} // namespace
+
+static Expected<LayerNormView> layerNormView(const Node &node,
+                                             const TensorType &x) {
+  Expected<int64_t> axisAttr = node.attrs.getInt("axis", -1);
+  if (!axisAttr)
+    return axisAttr.takeError();
+  int64_t rank = int64_t(x.shape.size());
+  if (rank == 0)
+    return opError("input 0 (X) must have rank >= 1, got a scalar");
+  Expected<int64_t> axis = normalizeAxis(*axisAttr, rank, "axis");
+  if (!axis)
+    return axis.takeError();
+  LayerNormView v;
+  for (int64_t i = 0; i < rank; ++i)
+    (i < *axis ? v.rows : v.cols) *= x.shape[i];
+  return v;
+}
+
+/// Errors unless \p t (input \p idx, called \p what) has the normalized
+/// dims of \p x (its dims from the end, leading 1s allowed).
+static Error checkParam(const TensorType &t, const TensorType &x,
+                        int64_t cols, unsigned idx, StringRef what) {
+  std::string name = ("input " + Twine(idx) + " (" + what + ")").str();
+  if (t.numElements() != cols)
+    return opError(name + " is " + t.str() + "; expected " + Twine(cols) +
+                   " elements, the normalized dims of " + x.str());
+  size_t r = t.shape.size(), xr = x.shape.size();
+  for (size_t i = 0; i < r; ++i) {
+    int64_t d = t.shape[r - 1 - i];
+    int64_t xd = i < xr ? x.shape[xr - 1 - i] : 1;
+    if (d != xd && d != 1)
+      return opError(name + " is " + t.str() +
+                     "; its dims must be the trailing dims of " + x.str());
+  }
+  return Error::success();
+}
+
+static Error layerNormInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                                 SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {"axis", "epsilon", "stash_type"}))
+    return e;
+  if (Error e = checkInputCount(in, 2, 3))
+    return e;
+  if (Error e = checkMaxOutputs(node, 1, "the Mean and InvStdDev outputs"))
+    return e;
+  for (unsigned i = 0; i < in.size(); ++i)
+    if (Error e = checkF32(in, i, i == 0 ? "X" : i == 1 ? "Scale" : "B"))
+      return e;
+  if (Error e = checkInputsFit32(in))
+    return e;
+  Expected<double> eps = node.attrs.getFloat("epsilon", 1e-5);
+  if (!eps)
+    return eps.takeError();
+  if (!(*eps >= 0.0) || !std::isfinite(*eps))
+    return opError("attribute 'epsilon' is " + std::to_string(*eps) +
+                   "; expected a finite value >= 0");
+  Expected<int64_t> stash = node.attrs.getInt("stash_type", 1);
+  if (!stash)
+    return stash.takeError();
+  if (*stash != 1)
+    return opError("attribute 'stash_type' is " + Twine(*stash) +
+                   "; only 1 (f32) is supported");
+  Expected<LayerNormView> v = layerNormView(node, in[0].type);
+  if (!v)
+    return v.takeError();
+  if (Error e = checkParam(in[1].type, in[0].type, v->cols, 1, "Scale"))
+    return e;
+  if (in.size() == 3)
+    if (Error e = checkParam(in[2].type, in[0].type, v->cols, 2, "B"))
+      return e;
+  out.push_back(in[0].type);
+  return Error::success();
+}
+
+static LayerNormView verifiedView(const Node &node, const TensorType &x) {
+  Expected<LayerNormView> v = layerNormView(node, x);
+  assert(v && "LayerNormalization node was not verified by its shape rule");
+  if (!v) {
+    consumeError(v.takeError());
+    return LayerNormView{};
+  }
+  return *v;
+}
+
+static float verifiedEpsilon(const Node &node) {
+  Expected<double> eps = node.attrs.getFloat("epsilon", 1e-5);
+  assert(eps && "LayerNormalization node was not verified by its shape rule");
+  if (!eps) {
+    consumeError(eps.takeError());
+    return 1e-5f;
+  }
+  return float(*eps);
+}
+
+/// Reference in double precision, rounded once to f32.
+static void layerNormReference(const Node &node,
+                               ArrayRef<const HostTensor *> in,
+                               MutableArrayRef<HostTensor> out) {
+  LayerNormView v = verifiedView(node, in[0]->type);
+  double eps = double(verifiedEpsilon(node));
+  const float *x = in[0]->data.data();
+  const float *scale = in[1]->data.data();
+  const float *bias = in.size() > 2 ? in[2]->data.data() : nullptr;
+  float *y = out[0].data.data();
+  for (int64_t r = 0; r < v.rows; ++r) {
+    const float *row = x + r * v.cols;
+    double mean = 0.0;
+    for (int64_t c = 0; c < v.cols; ++c)
+      mean += row[c];
+    mean /= double(v.cols);
+    double var = 0.0;
+    for (int64_t c = 0; c < v.cols; ++c)
+      var += (row[c] - mean) * (row[c] - mean);
+    var /= double(v.cols);
+    double inv = 1.0 / std::sqrt(var + eps);
+    for (int64_t c = 0; c < v.cols; ++c)
+      y[r * v.cols + c] = float((row[c] - mean) * inv * scale[c] +
+                                (bias ? double(bias[c]) : 0.0));
+  }
+}
+
+static void layerNormLower(const Node &node, ArrayRef<TensorType> in,
+                           ArrayRef<TensorType> out,
+                           SmallVectorImpl<DispatchDesc> &dispatches) {
+  LayerNormView v = verifiedView(node, in[0]);
+  bool hasBias = in.size() == 3;
+  DispatchDesc d;
+  d.shader = "layernorm";
+  d.specConstants = {uint32_t(v.rows), uint32_t(v.cols),
+                     floatBits(verifiedEpsilon(node)), hasBias ? 1u : 0u};
+  // Without B, binding 2 is bound to Scale again and never read.
+  d.operands = {0, 1, hasBias ? 2u : 1u, hasBias ? 3u : 2u};
+  d.writes = {3};
+  setGrid1D(d, uint64_t(v.rows), 1); // one workgroup per row
+  dispatches.push_back(d);
+}
+
+const OpDef kLayerNormalizationOp = {"LayerNormalization", layerNormInferTypes,
+                                     layerNormReference, layerNormLower};
+
+} // namespace tlc

@@ -1,0 +1,44 @@
+//===- ops/Tanh.cpp - Tanh: elementwise tanh ------------------------------===//
+//
+// ONNX Tanh (opset 13): y = tanh(x) = (e^x - e^-x) / (e^x + e^-x),
+// elementwise over one f32 input.
+// Shader: shaders/unary_math.comp with function code 0.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/OpList.h"
+#include "ops/OpUtil.h"
+#include "ops/Unary.h"
+
+#include <cmath>
+
+using namespace llvm;
+
+namespace tlc {
+
+static void tanhReference(const Node &, ArrayRef<const HostTensor *> in,
+                          MutableArrayRef<HostTensor> out) {
+  const std::vector<float> &x = in[0]->data;
+  for (size_t i = 0; i < x.size(); ++i)
+    out[0].data[i] = float(std::tanh(double(x[i])));
+}
+
+static void tanhLower(const Node &, ArrayRef<TensorType> in,
+                      ArrayRef<TensorType> out,
+                      SmallVectorImpl<DispatchDesc> &d) {
+  DispatchDesc u;
+  u.shader = "unary_math";
+  int64_t n = out[0].numElements();
+  u.specConstants = {uint32_t(n), /*function=*/0u};
+  u.operands = {0, 1};
+  u.writes = {1};
+  setGrid1D(u, uint64_t(n), 256);
+  d.push_back(u);
+}
+
+const OpDef kTanhOp = {"Tanh",
+                       inferUnaryTypes,
+                       tanhReference,
+                       tanhLower,
+                       {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+
+} // namespace tlc

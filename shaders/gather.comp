@@ -1,0 +1,37 @@
+// Gather along one axis (ops/Gather.cpp). Data is viewed as [outer, A,
+// inner], the output as [outer, N, inner]; output element (o, j, i) reads
+// data (o, idx[j], i). Indices are i64 (IDX64 = 1: two 32-bit words, little-
+// endian, the high word only checked to be the sign extension of the low
+// one) or i32; negative ones count from the end of the axis, and an index
+// outside [-A, A) gives 0.
+// Bindings: 0 = data (f32), 1 = indices, 2 = output (f32).
+#version 450
+layout(local_size_x = 256) in;
+layout(constant_id = 0) const uint TOTAL = 1;
+layout(constant_id = 1) const uint A = 1;
+layout(constant_id = 2) const uint INNER = 1;
+layout(constant_id = 3) const uint N = 1;
+layout(constant_id = 4) const uint IDX64 = 1;
+layout(set = 0, binding = 0) readonly buffer Data { float data[]; };
+layout(set = 0, binding = 1) readonly buffer Idx { int idx[]; };
+layout(set = 0, binding = 2) writeonly buffer Out { float y[]; };
+
+void main() {
+  uint e = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
+  if (e >= TOTAL) return;
+  uint i = e % INNER;
+  uint j = (e / INNER) % N;
+  uint o = e / (INNER * N);
+  int k;
+  bool valid;
+  if (IDX64 == 1u) {
+    k = idx[2u * j];
+    valid = idx[2u * j + 1u] == (k < 0 ? -1 : 0);
+  } else {
+    k = idx[j];
+    valid = true;
+  }
+  if (k < 0) k += int(A);
+  valid = valid && k >= 0 && k < int(A);
+  y[e] = valid ? data[(o * A + uint(k)) * INNER + i] : 0.0;
+}

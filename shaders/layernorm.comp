@@ -1,0 +1,58 @@
+// Layer normalization of each row of a [ROWS, COLS] tensor
+// (ops/LayerNormalization.cpp): workgroup r reduces the row's sum, then the
+// sum of squared deviations from the mean, in shared memory (tree
+// reduction), and writes (x - mean) * inversesqrt(var + EPS) * scale + bias.
+// Specialization constants: 0 = ROWS, 1 = COLS, 2 = epsilon (f32 bits),
+// 3 = HAS_BIAS. Bindings: 0 = X, 1 = Scale, 2 = B (Scale again when
+// HAS_BIAS = 0, unread), 3 = Y.
+#version 450
+#define WG 128u
+layout(local_size_x = 128) in;
+layout(constant_id = 0) const uint ROWS = 1;
+layout(constant_id = 1) const uint COLS = 1;
+layout(constant_id = 2) const uint EPS_BITS = 0;
+layout(constant_id = 3) const uint HAS_BIAS = 0;
+layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
+layout(set = 0, binding = 1) readonly buffer SBuf { float scale[]; };
+layout(set = 0, binding = 2) readonly buffer BBuf { float bias[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
+
+shared float red[WG];
+
+// Sum of v over the workgroup; every invocation gets the result.
+float groupSum(float v) {
+  uint lid = gl_LocalInvocationID.x;
+  red[lid] = v;
+  barrier();
+  for (uint s = WG / 2u; s > 0u; s >>= 1) {
+    if (lid < s) red[lid] += red[lid + s];
+    barrier();
+  }
+  float total = red[0];
+  barrier();
+  return total;
+}
+
+void main() {
+  uint row = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  if (row >= ROWS) return; // uniform across the workgroup
+  uint lid = gl_LocalInvocationID.x;
+  uint base = row * COLS;
+
+  float s = 0.0;
+  for (uint c = lid; c < COLS; c += WG) s += x[base + c];
+  float mean = groupSum(s) / float(COLS);
+
+  float q = 0.0;
+  for (uint c = lid; c < COLS; c += WG) {
+    float d = x[base + c] - mean;
+    q += d * d;
+  }
+  float inv = inversesqrt(groupSum(q) / float(COLS) + uintBitsToFloat(EPS_BITS));
+
+  for (uint c = lid; c < COLS; c += WG) {
+    float v = (x[base + c] - mean) * inv * scale[c];
+    if (HAS_BIAS == 1u) v += bias[c];
+    y[base + c] = v;
+  }
+}

@@ -1,0 +1,32 @@
+// Elementwise transcendental functions that shaders/unary.comp lacks
+// (ops/Tanh.cpp, ops/Erf.cpp): y[i] = f(x[i]).
+// Specialization constants: 0 = element count, 1 = function: 0 tanh, 1 erf.
+// tanh: GLSL's tanh on x clamped to [-15, 15] (tanh(15) rounds to 1.0 in
+// f32; the clamp keeps exp() inside the builtin from overflowing to inf/inf).
+// erf: Abramowitz & Stegun, Handbook of Mathematical Functions (1964),
+// formula 7.1.26, |error| <= 1.5e-7, made odd for x < 0.
+// Bindings: 0 = X, 1 = Y.
+#version 450
+layout(local_size_x = 256) in;
+layout(constant_id = 0) const uint N = 1;
+layout(constant_id = 1) const uint FN = 0;
+layout(set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
+
+float erfApprox(float v) {
+  float a = abs(v);
+  float t = 1.0 / (1.0 + 0.3275911 * a);
+  float p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 +
+            t * (-1.453152027 + t * 1.061405429))));
+  float r = 1.0 - p * exp(-a * a);
+  return v < 0.0 ? -r : r;
+}
+
+void main() {
+  uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
+  if (i >= N) return;
+  float v = x[i];
+  if (FN == 0u) v = tanh(clamp(v, -15.0, 15.0));
+  else v = erfApprox(v);
+  y[i] = v;
+}
