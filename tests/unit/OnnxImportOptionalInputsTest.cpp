@@ -126,7 +126,7 @@ std::vector<float> run(const onnx::ModelProto &m, const std::vector<float> &x,
     return {};
   }
   if (yShape)
-    *yShape = plan->outputs[0].type.shape;
+    *yShape = plan->tensors[plan->outputs[0]].type.shape;
   DeviceOptions opts;
   opts.validation = true;
   auto dev = Device::create(opts);
