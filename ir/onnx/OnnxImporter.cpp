@@ -3,7 +3,9 @@
 // Three stages, each with its own errors:
 //   1. bytes -> ModelProto (protobuf), the ONNX checker, the version
 //      converter to opset 17 (both ONNX 1.12 C++ APIs; they throw, and every
-//      exception becomes an llvm::Error naming the file);
+//      exception becomes an llvm::Error naming the file), with old Softmax
+//      made explicit first (OnnxLegacySoftmax.h), then omitted optional
+//      inputs resolved (OnnxOptionalInputs.h);
 //   2. weights: initializers and Constant nodes (their TENSOR / value_*
 //      attribute) become Weight values;
 //   3. inputs (shapes bound by --input-shape), nodes (outputs declared first,
@@ -12,6 +14,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/onnx/OnnxImporter.h"
+#include "ir/onnx/OnnxLegacySoftmax.h"
+#include "ir/onnx/OnnxNodeLabel.h"
+#include "ir/onnx/OnnxOptionalInputs.h"
 #include "ir/onnx/OnnxScalarFill.h"
 #include "ir/onnx/OnnxTensor.h"
 
@@ -44,20 +49,7 @@ public:
 private:
   Error err(const Twine &msg) const { return errorAt(loc, msg); }
   Error nodeErr(const onnx::NodeProto &n, const Twine &msg) const {
-    return err("node '" + nodeLabel(n) + "' (" + opLabel(n) + "): " + msg);
-  }
-  static std::string opLabel(const onnx::NodeProto &n) {
-    if (n.domain().empty() || n.domain() == "ai.onnx")
-      return n.op_type();
-    return n.domain() + "." + n.op_type();
-  }
-  static std::string nodeLabel(const onnx::NodeProto &n) {
-    if (!n.name().empty())
-      return n.name();
-    for (const std::string &o : n.output())
-      if (!o.empty())
-        return o;
-    return "<unnamed>";
+    return err(onnxNodePrefix(n) + msg);
   }
 
   Error parseAndConvert(ArrayRef<uint8_t> bytes);
@@ -124,6 +116,8 @@ Error OnnxImporter::parseAndConvert(ArrayRef<uint8_t> bytes) {
   if (opset < 0)
     return err("opset_import has no entry for the default ONNX domain");
   if (opset != kOnnxTargetOpset) {
+    // The converter cannot adapt Softmax-1..12 without the input's rank.
+    makeLegacySoftmaxExplicit(model, opset);
     try {
       model =
           onnx::version_conversion::ConvertVersion(model, kOnnxTargetOpset);
@@ -136,6 +130,8 @@ Error OnnxImporter::parseAndConvert(ArrayRef<uint8_t> bytes) {
   }
   // GPT-2's mask seed: ConstantOfShape of an empty shape is a scalar.
   rewriteScalarConstantOfShape(model);
+  if (Error e = resolveOptionalInputs(model, kOnnxTargetOpset))
+    return err(toString(std::move(e)));
   return Error::success();
 }
 
@@ -345,7 +341,7 @@ OnnxImporter::convertAttribute(const onnx::NodeProto &n,
 }
 
 std::string OnnxImporter::uniqueNodeName(const onnx::NodeProto &n) {
-  std::string base = nodeLabel(n);
+  std::string base = onnxNodeLabel(n);
   std::string name = base;
   for (unsigned i = 1; !nodeNames.insert(name).second; ++i)
     name = base + "_" + std::to_string(i);
