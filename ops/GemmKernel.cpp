@@ -1,4 +1,9 @@
-//===- ops/GemmKernel.cpp - Lowering to shaders/gemm.comp -----------------===//
+//===- ops/GemmKernel.cpp - Lowering to the gemm shaders ------------------===//
+//
+// Fills the constants of shaders/gemm.comp ("cpu" profile) and
+// shaders/gemm_tiled.comp ("gpu" profile) and chooses the latter's tiling.
+//
+//===----------------------------------------------------------------------===//
 #include "ops/GemmKernel.h"
 #include "ops/OpUtil.h"
 
@@ -8,17 +13,24 @@ using namespace llvm;
 
 namespace tlc {
 
-/// Edge of the square output tile one workgroup computes; keep in sync with
-/// TILE in shaders/gemm.comp.
+/// Edge of the square output tile one workgroup of gemm.comp computes; keep
+/// in sync with TILE in shaders/gemm.comp.
 static constexpr uint32_t kGemmTile = 32;
 
-DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
-                             unsigned c, unsigned y) {
-  DispatchDesc d;
-  d.shader = "gemm";
+/// Group counts are capped at the Vulkan-guaranteed 65535 (Vulkan 1.3 spec,
+/// table "Required Limits", maxComputeWorkGroupCount); both shaders loop over
+/// tiles and batches beyond the dispatched counts.
+static constexpr uint64_t kMaxGroups = 65535;
+
+static uint32_t batchCount(const GemmKernelArgs &args) {
   uint32_t batch = 1;
   for (uint32_t v : args.batchDims)
     batch *= v;
+  return batch;
+}
+
+/// Constants 0..22, shared by gemm.comp and gemm_tiled.comp.
+static void setCommonConstants(const GemmKernelArgs &args, DispatchDesc &d) {
   d.specConstants = {args.m,
                      args.n,
                      args.k,
@@ -29,23 +41,117 @@ DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
                      uint32_t(args.hasC),
                      args.cStrideM,
                      args.cStrideN,
-                     batch};
+                     batchCount(args)};
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
     d.specConstants.push_back(args.batchDims[i]);
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
     d.specConstants.push_back(args.aBatchStride[i]);
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
     d.specConstants.push_back(args.bBatchStride[i]);
+}
+
+static void setOperands(const GemmKernelArgs &args, unsigned a, unsigned b,
+                        unsigned c, unsigned y, DispatchDesc &d) {
   d.operands = {a, b, args.hasC ? c : a, y};
   d.writes = {3};
-  // The shader loops over tiles and batches beyond the group counts, so each
-  // count is capped at the Vulkan-guaranteed 65535.
-  constexpr uint64_t kMaxGroups = 65535;
-  d.groups[0] =
-      uint32_t(std::min<uint64_t>(ceilDiv(args.n, kGemmTile), kMaxGroups));
-  d.groups[1] =
-      uint32_t(std::min<uint64_t>(ceilDiv(args.m, kGemmTile), kMaxGroups));
-  d.groups[2] = uint32_t(std::min<uint64_t>(batch, kMaxGroups));
+}
+
+static void setGroups(const GemmKernelArgs &args, uint32_t bm, uint32_t bn,
+                      DispatchDesc &d) {
+  d.groups[0] = uint32_t(std::min<uint64_t>(ceilDiv(args.n, bn), kMaxGroups));
+  d.groups[1] = uint32_t(std::min<uint64_t>(ceilDiv(args.m, bm), kMaxGroups));
+  d.groups[2] = uint32_t(std::min<uint64_t>(batchCount(args), kMaxGroups));
+}
+
+std::string GemmTileConfig::str() const {
+  return std::to_string(bm) + "x" + std::to_string(bn) + "x" +
+         std::to_string(bk) + "/" + std::to_string(tm) + "x" +
+         std::to_string(tn);
+}
+
+bool isValidGemmTileConfig(const GemmTileConfig &cfg,
+                           uint32_t maxSharedBytes) {
+  if (cfg.tm == 0 || cfg.tn == 0 || cfg.tm % 4 || cfg.tn % 4 ||
+      cfg.bk == 0 || cfg.bk % 4 || cfg.bm % cfg.tm || cfg.bn % cfg.tn)
+    return false;
+  uint32_t threads = cfg.threads();
+  if (threads < 32 || threads > 1024)
+    return false;
+  // Whole vec4 loads per invocation, at most 8 (gemm_tiled.comp's staging).
+  for (uint32_t rows : {cfg.bm, cfg.bn}) {
+    uint32_t vec4s = rows * cfg.bk / 4;
+    if (vec4s % threads || vec4s / threads == 0 || vec4s / threads > 8)
+      return false;
+  }
+  return cfg.sharedBytes() <= maxSharedBytes;
+}
+
+ArrayRef<GemmTileConfig> gemmTileCandidates() {
+  static const GemmTileConfig kCandidates[] = {
+      {128, 128, 8, 8, 8}, // 256 invocations, 16.5 KiB shared
+      {64, 128, 8, 8, 8},  // 128 invocations
+      {64, 64, 16, 8, 8},  // 64 invocations
+      {32, 32, 16, 4, 4},  // 64 invocations
+  };
+  return kCandidates;
+}
+
+GemmTileConfig chooseGemmTiles(const GemmKernelArgs &args,
+                               const KernelTarget &target) {
+  const GemmTileConfig *smallest = nullptr;
+  for (const GemmTileConfig &cfg : gemmTileCandidates()) {
+    if (!isValidGemmTileConfig(cfg, target.maxSharedMemoryBytes))
+      continue;
+    smallest = &cfg;
+    uint64_t groups = ceilDiv(args.m, cfg.bm) * ceilDiv(args.n, cfg.bn) *
+                      uint64_t(batchCount(args));
+    if (groups >= kGemmMinWorkgroups)
+      return cfg;
+  }
+  assert(smallest && "no gemm tiling fits the target's shared memory");
+  return smallest ? *smallest : GemmTileConfig{32, 32, 16, 4, 4};
+}
+
+/// Whether every batch offset of an operand is a multiple of 4 elements.
+static bool stridesAligned4(const uint32_t (&strides)[kGemmMaxBatchDims]) {
+  return std::all_of(std::begin(strides), std::end(strides),
+                     [](uint32_t s) { return s % 4 == 0; });
+}
+
+DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
+                                  const GemmTileConfig &cfg, unsigned a,
+                                  unsigned b, unsigned c, unsigned y) {
+  assert(isValidGemmTileConfig(cfg, ~0u) && "invalid gemm tiling");
+  DispatchDesc d;
+  d.shader = "gemm_tiled";
+  setCommonConstants(args, d);
+  // The contiguous dimension of A is K (M when transposed); of B, N (K when
+  // transposed).
+  bool vecA = (args.transA ? args.m : args.k) % 4 == 0 &&
+              stridesAligned4(args.aBatchStride);
+  bool vecB = (args.transB ? args.k : args.n) % 4 == 0 &&
+              stridesAligned4(args.bBatchStride);
+  bool vecY = args.n % 4 == 0;
+  // Constants 23..31 (30 is the workgroup size).
+  d.specConstants.append({cfg.bm, cfg.bn, cfg.bk, cfg.tm, cfg.tn,
+                          uint32_t(vecA), uint32_t(vecB), cfg.threads(),
+                          uint32_t(vecY)});
+  setOperands(args, a, b, c, y, d);
+  setGroups(args, cfg.bm, cfg.bn, d);
+  return d;
+}
+
+DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
+                             unsigned c, unsigned y) {
+  const KernelTarget &target = currentKernelTarget();
+  if (target.isGpu())
+    return lowerGemmKernelTiled(args, chooseGemmTiles(args, target), a, b, c,
+                                y);
+  DispatchDesc d;
+  d.shader = "gemm";
+  setCommonConstants(args, d);
+  setOperands(args, a, b, c, y, d);
+  setGroups(args, kGemmTile, kGemmTile, d);
   return d;
 }
 

@@ -1,16 +1,26 @@
 //===- ops/GemmKernel.h - Lowering to shaders/gemm.comp ---------*- C++ -*-===//
 //
-// Gemm and MatMul both lower to one tiled matrix-multiply shader that
+// Gemm and MatMul both lower to one tiled matrix-multiply dispatch that
 // computes, for every batch b,
 //   Y[b] = alpha * op(A[b]) * op(B[b]) + beta * C      (C optional)
 // where op() optionally transposes. Batch dims (up to 4) broadcast through
-// per-dim strides. This header describes that shader's parameters.
+// per-dim strides. This header describes the dispatch's parameters and the
+// choice of shader by kernel target (ops/KernelTarget.h):
+//   - "cpu": shaders/gemm.comp, register blocks and no shared memory;
+//   - "gpu": shaders/gemm_tiled.comp, shared-memory slabs and TM x TN
+//     register blocks, tiles chosen from the problem shape.
+// Both shaders take the same bindings and constants 0..22, so other
+// lowerings (e.g. an implicit-GEMM convolution) can reuse the tiled core by
+// filling GemmKernelArgs.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TLC_OPS_GEMMKERNEL_H
 #define TLC_OPS_GEMMKERNEL_H
 
+#include "ops/KernelTarget.h"
 #include "ops/OpDef.h"
+
+#include <string>
 
 namespace tlc {
 
@@ -34,7 +44,54 @@ struct GemmKernelArgs {
   uint32_t bBatchStride[kGemmMaxBatchDims] = {0, 0, 0, 0};
 };
 
-/// One dispatch of shaders/gemm.comp. Bindings: 0 = operand \p a, 1 = operand
+/// Tiling of one shaders/gemm_tiled.comp dispatch, in elements: a workgroup
+/// computes a bm x bn block of Y in slabs of bk, each of its
+/// (bm / tm) * (bn / tn) invocations a tm x tn register block.
+struct GemmTileConfig {
+  uint32_t bm = 128, bn = 128, bk = 8, tm = 8, tn = 8;
+
+  /// Invocations per workgroup.
+  uint32_t threads() const { return (bm / tm) * (bn / tn); }
+  /// Shared memory the shader declares for this tiling, in bytes: two
+  /// k-major slabs of each operand, rows padded by one vec4.
+  uint32_t sharedBytes() const {
+    return 2 * bk * ((bm / 4 + 1) + (bn / 4 + 1)) * 16;
+  }
+  /// "128x128x8/8x8".
+  std::string str() const;
+};
+
+/// Whether \p cfg meets gemm_tiled.comp's requirements: tm, tn multiples of
+/// 4 dividing bm, bn; bk a multiple of 4; 32..1024 invocations; every
+/// invocation loading 1..8 whole vec4s of each operand per slab; shared
+/// memory within \p maxSharedBytes.
+bool isValidGemmTileConfig(const GemmTileConfig &cfg, uint32_t maxSharedBytes);
+
+/// The tilings the "gpu" profile chooses from, largest block first.
+llvm::ArrayRef<GemmTileConfig> gemmTileCandidates();
+
+/// Chooses the tiling for \p args on \p target: the largest candidate that
+/// fits the target's shared memory and still gives at least
+/// kGemmMinWorkgroups workgroups (so that a GPU's ~100 compute units all get
+/// work; small-M problems such as GPT-2's 128-row GEMMs get small blocks),
+/// else the smallest candidate that fits.
+GemmTileConfig chooseGemmTiles(const GemmKernelArgs &args,
+                               const KernelTarget &target);
+
+/// Workgroups below which chooseGemmTiles moves to a smaller block.
+constexpr uint64_t kGemmMinWorkgroups = 128;
+
+/// One dispatch of shaders/gemm_tiled.comp with tiling \p cfg (which must
+/// satisfy isValidGemmTileConfig). Operands as for lowerGemmKernel. vec4
+/// loads are enabled per operand when its contiguous dimension and every
+/// batch offset are multiples of 4, vec4 stores when N is.
+DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
+                                  const GemmTileConfig &cfg, unsigned a,
+                                  unsigned b, unsigned c, unsigned y);
+
+/// One dispatch computing \p args for the current kernel target
+/// (currentKernelTarget()): shaders/gemm.comp for "cpu", gemm_tiled.comp
+/// with chooseGemmTiles for "gpu". Bindings: 0 = operand \p a, 1 = operand
 /// \p b, 2 = operand \p c (when args.hasC; otherwise \p a is bound there and
 /// never read), 3 = operand \p y (written).
 DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a,
