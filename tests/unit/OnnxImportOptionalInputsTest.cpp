@@ -28,7 +28,7 @@ using namespace llvm;
 namespace {
 
 /// A one-graph model of default-domain opset \p opset with input `x`
-/// (f32, \p xShape) and output `y` (f32, shape left unknown).
+/// (f32, \p xShape) and output `y` (f32, symbolic dims of x's rank).
 onnx::ModelProto makeModel(int64_t opset, const std::vector<int64_t> &xShape) {
   onnx::ModelProto m;
   m.set_ir_version(8);
@@ -44,8 +44,13 @@ onnx::ModelProto makeModel(int64_t opset, const std::vector<int64_t> &xShape) {
       t->mutable_shape()->add_dim()->set_dim_value(d);
   };
   addIo(g->add_input(), "x", xShape);
+  // y: the rank of x (every test keeps it), dims left symbolic.
   addIo(g->add_output(), "y", {});
-  g->mutable_output(0)->mutable_type()->mutable_tensor_type()->clear_shape();
+  onnx::TensorShapeProto *ys =
+      g->mutable_output(0)->mutable_type()->mutable_tensor_type()
+          ->mutable_shape();
+  for (size_t d = 0; d < xShape.size(); ++d)
+    ys->add_dim()->set_dim_param("y" + std::to_string(d));
   return m;
 }
 
