@@ -71,6 +71,24 @@ unsigned rewriteScalarConstantOfShape(onnx::ModelProto &model) {
     *value->mutable_t() = std::move(fill);
     ++count;
   }
+  if (count == 0)
+    return 0;
+  // Drop the empty Constant nodes that nothing reads any more (tlc cannot
+  // import them).
+  StringSet<> read;
+  for (const onnx::NodeProto &n : g.node())
+    for (const std::string &in : n.input())
+      read.insert(in);
+  for (const onnx::ValueInfoProto &o : g.output())
+    read.insert(o.name());
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+  for (onnx::NodeProto &n : *g.mutable_node()) {
+    bool deadEmpty = n.op_type() == "Constant" && n.output_size() == 1 &&
+                     empty.count(n.output(0)) && !read.count(n.output(0));
+    if (!deadEmpty)
+      *kept.Add() = std::move(n);
+  }
+  g.mutable_node()->Swap(&kept);
   return count;
 }
 

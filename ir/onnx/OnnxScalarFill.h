@@ -4,10 +4,10 @@
 // elements) makes a scalar: torch.onnx seeds GPT-2's causal mask that way
 // (ConstantOfShape(Constant([])) with a boolean fill). tlc has no empty
 // tensors, so the importer rewrites each such node, on the ModelProto and
-// before omitted inputs are resolved (OnnxOptionalInputs.h, which then
-// removes the empty constant once nothing reads it), into a Constant whose
-// value is the fill value as a rank-0 tensor (default: f32 0, as the ONNX
-// spec of ConstantOfShape says).
+// before omitted inputs are resolved (OnnxOptionalInputs.h), into a Constant
+// whose value is the fill value as a rank-0 tensor (default: f32 0, as the
+// ONNX spec of ConstantOfShape says), and drops the empty Constant nodes
+// that nothing reads any more.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TLC_IR_ONNX_ONNXSCALARFILL_H
