@@ -29,11 +29,9 @@ struct SplitView {
 };
 } // namespace
 
-/// The view of a Split of \p in by \p node. Piece lengths come from input 1
-/// when present (it must carry its bytes), else from the node's output
-/// count. Errors name the axis or the lengths that do not fit.
-static Expected<SplitView> splitView(const Node &node, ArrayRef<InputInfo> in) {
-  const TensorType &x = in[0].type;
+/// The [outer, L, inner] view of \p x around the node's axis, without the
+/// pieces. Errors name a bad axis or a scalar input.
+static Expected<SplitView> axisView(const Node &node, const TensorType &x) {
   Expected<int64_t> axisAttr = node.attrs.getInt("axis", 0);
   if (!axisAttr)
     return axisAttr.takeError();
@@ -53,6 +51,18 @@ static Expected<SplitView> splitView(const Node &node, ArrayRef<InputInfo> in) {
     else
       v.inner *= x.shape[i];
   }
+  return v;
+}
+
+/// The view of a Split of \p in by \p node. Piece lengths come from input 1
+/// when present (it must carry its bytes), else from the node's output
+/// count. Errors name the axis or the lengths that do not fit.
+static Expected<SplitView> splitView(const Node &node, ArrayRef<InputInfo> in) {
+  const TensorType &x = in[0].type;
+  Expected<SplitView> view = axisView(node, x);
+  if (!view)
+    return view.takeError();
+  SplitView &v = *view;
   if (in.size() == 2) {
     Expected<std::vector<int64_t>> split = readIntInput(in, 1, "split");
     if (!split)
@@ -75,8 +85,8 @@ static Expected<SplitView> splitView(const Node &node, ArrayRef<InputInfo> in) {
                      " has size " + Twine(v.len));
     if (!node.outputs.empty() && node.outputs.size() != split->size())
       return opError("input 1 (split) has " + Twine(split->size()) +
-                     " entries but the node has " +
-                     Twine(node.outputs.size()) + " outputs");
+                     " entries but the node has " + Twine(node.outputs.size()) +
+                     " outputs");
     v.pieces = std::move(*split);
     return v;
   }
@@ -114,21 +124,18 @@ static Error splitInferTypes(const Node &node, ArrayRef<InputInfo> in,
 }
 
 /// The view of a node whose shape rule passed; lowering and the reference
-/// see only types, so piece lengths come from the output types.
+/// see only types, so piece lengths come from the output types (unequal
+/// pieces, e.g. split = [2, 1] of a length-3 axis, included).
 static SplitView viewFromTypes(const Node &node, const TensorType &x,
                                ArrayRef<const TensorType *> outs) {
-  SmallVector<InputInfo, 1> info = {{x, {}}};
-  Node bare = node;
-  bare.outputs.assign(outs.size(), 0);
-  bare.inputs.resize(1); // drop `split`: the pieces are the output dims
-  Expected<SplitView> v = splitView(bare, info);
+  Expected<SplitView> v = axisView(node, x);
   assert(v && "Split node was not verified by its shape rule");
   if (!v) {
     consumeError(v.takeError());
     return SplitView{};
   }
-  for (size_t k = 0; k < outs.size(); ++k)
-    v->pieces[k] = outs[k]->shape[size_t(v->axis)];
+  for (const TensorType *t : outs)
+    v->pieces.push_back(t->shape[size_t(v->axis)]);
   return *v;
 }
 
