@@ -115,6 +115,30 @@ TEST_F(OnnxConformanceRunner, WrongExpectedOutputFails) {
   EXPECT_NE(r.reason.find("element 7"), std::string::npos) << r.reason;
 }
 
+TEST_F(OnnxConformanceRunner, UnequalSplitMatchesPytorch) {
+  // torch.chunk of a length-3 vector: Split with split = [2, 1]. Its
+  // lowering once rebuilt the pieces as equal ones and crashed.
+  std::string dir =
+      std::string(kNodeDir) + "../pytorch-operator/test_operator_chunk";
+  if (!sys::fs::is_directory(dir))
+    GTEST_SKIP() << dir << " not found";
+  ConformanceRunner runner(device());
+  TestResult r = runner.runDir(dir);
+  EXPECT_EQ(r.status, TestStatus::Passed) << r.stage << ": " << r.reason;
+  EXPECT_EQ(r.opKey, "Split");
+}
+
+TEST_F(OnnxConformanceRunner, CompileTimeOperandsBecomeInitializers) {
+  // Split's `split` is an INT64 graph input in the test; tlc's shape rule
+  // needs it at compile time, so the second attempt freezes it.
+  ConformanceRunner runner(device());
+  TestResult r =
+      runner.runDir(std::string(kNodeDir) + "test_split_variable_parts_1d");
+  EXPECT_EQ(r.status, TestStatus::Passed) << r.stage << ": " << r.reason;
+  EXPECT_EQ(r.frozenInputs, std::vector<std::string>{"split"});
+  EXPECT_EQ(r.reason, ""); // the first attempt's refusal is not kept
+}
+
 TEST_F(OnnxConformanceRunner, MissingOpIsUnsupported) {
   ConformanceRunner runner(device());
   TestResult r = runner.runDir(std::string(kNodeDir) + "test_acos");

@@ -100,9 +100,8 @@ struct TestRun {
 
 /// Runs one data set; returns false after setting a verdict.
 static bool runDataSet(Device &device, const NodeTestCase &test,
-                       const TestDataSet &set, bool freezeParameters,
-                       TestRun &t) {
-  Expected<PreparedModel> prepared = prepareModel(test, set, freezeParameters);
+                       const TestDataSet &set, FreezeLevel level, TestRun &t) {
+  Expected<PreparedModel> prepared = prepareModel(test, set, level);
   if (!prepared)
     return t.verdict(TestStatus::Unsupported, "test data",
                      oneLine(prepared.takeError()));
@@ -130,14 +129,14 @@ static bool runDataSet(Device &device, const NodeTestCase &test,
   for (size_t k = 0; k < set.outputs.size(); ++k) {
     const TensorFile &want = set.outputs[k];
     const TensorType &got = plan->tensors[plan->outputs[k]].type;
-    if (!want.isF32)
+    if (want.tlcType != got.dtype)
       return t.verdict(
           TestStatus::Failed, "outputs",
           "output " + Twine(k) + " is " + got.str() +
               " but the test expects dtype " + want.dtype +
               (want.decodeError.empty() ? "" : " (" + want.decodeError + ")"));
     if (got.shape != want.dims) {
-      TensorType w{DType::F32, want.dims};
+      TensorType w{got.dtype, want.dims};
       return t.verdict(TestStatus::Failed, "outputs",
                        "output " + Twine(k) + " is " + got.str() +
                            "; the test expects " + w.str());
@@ -156,9 +155,11 @@ static bool runDataSet(Device &device, const NodeTestCase &test,
       return t.verdict(TestStatus::Failed, "run",
                        "plan input '" + name + "' has no input_K.pb file");
     const TensorFile &in = set.inputs[file->second];
-    if (!in.isF32)
+    const TensorType &type = plan->tensors[plan->inputs[i]].type;
+    if (in.tlcType != type.dtype)
       return t.verdict(TestStatus::Failed, "run",
-                       in.path + ": dtype " + in.dtype + "; expected FLOAT");
+                       in.path + ": dtype " + in.dtype + "; tlc's input '" +
+                           name + "' is " + type.str());
     if (Error e = (*loaded)->setInput(i, in.data))
       return t.verdict(TestStatus::Failed, "run", oneLine(std::move(e)));
   }
@@ -172,6 +173,15 @@ static bool runDataSet(Device &device, const NodeTestCase &test,
       return t.verdict(TestStatus::Failed, "run",
                        "output " + Twine(k) + " has " + Twine(bytes.size()) +
                            " bytes; expected " + Twine(want.data.size()));
+    if (want.tlcType != DType::F32) {
+      // Integer outputs (indices, copies of integer inputs) match exactly.
+      if (bytes != ArrayRef<uint8_t>(want.data))
+        return t.verdict(TestStatus::Failed, "compare",
+                         "output " + Twine(k) + " '" +
+                             plan->tensors[plan->outputs[k]].name +
+                             "': integer values differ from the test's");
+      continue;
+    }
     std::vector<float> got(bytes.size() / 4), ref(bytes.size() / 4);
     std::memcpy(got.data(), bytes.data(), bytes.size());
     std::memcpy(ref.data(), want.data.data(), want.data.size());
@@ -208,23 +218,37 @@ TestResult ConformanceRunner::run(const NodeTestCase &test) {
                          "op " + n.opType + " is not implemented");
     }
     for (const TestDataSet &set : test.dataSets) {
-      if (runDataSet(device, test, set, /*freezeParameters=*/false, t))
-        continue;
-      // A shape rule may need an f32 operand at compile time (Resize's
-      // scales): try again with such operands as initializers.
-      if (r.status != TestStatus::Unsupported || r.stage != "shape rules")
-        return false;
-      Expected<PreparedModel> retry = prepareModel(test, set, true);
-      if (!retry || retry->frozenFloatInputs == 0) {
-        if (!retry)
-          consumeError(retry.takeError());
-        return false;
+      // The inputs as the test gives them first; when tlc refuses, again
+      // with integer operands, then f32 parameters, as initializers (shape
+      // rules need Reshape's shape or Resize's scales at compile time).
+      size_t frozen = 0;
+      bool passed = false;
+      for (FreezeLevel level : {FreezeLevel::None, FreezeLevel::IntegerInputs,
+                                FreezeLevel::Parameters}) {
+        if (level != FreezeLevel::None) {
+          bool refused = r.status == TestStatus::Unsupported &&
+                         (r.stage == "import" || r.stage == "shape rules");
+          if (!refused)
+            return false;
+          Expected<PreparedModel> p = prepareModel(test, set, level);
+          if (!p) {
+            consumeError(p.takeError());
+            return false;
+          }
+          if (p->frozenInputs.size() == frozen)
+            continue; // nothing more to freeze at this level
+          frozen = p->frozenInputs.size();
+        }
+        r.frozenInputs.clear();
+        if ((passed = runDataSet(device, test, set, level, t)))
+          break;
       }
-      r.frozenInputs.clear();
-      if (!runDataSet(device, test, set, /*freezeParameters=*/true, t))
+      if (!passed)
         return false;
     }
     r.status = TestStatus::Passed;
+    r.stage.clear(); // an earlier attempt's refusal
+    r.reason.clear();
     return true;
   }();
   r.millis = std::chrono::duration<double, std::milli>(

@@ -71,6 +71,7 @@ static Error readTensorFile(StringRef path, TensorFile &out) {
     return Error::success();
   }
   out.data = std::move(c->data);
+  out.tlcType = c->type.dtype;
   out.isF32 = t.data_type() == onnx::TensorProto::FLOAT;
   return Error::success();
 }
@@ -135,7 +136,7 @@ static bool isFrozenType(int32_t t) {
 
 Expected<PreparedModel> prepareModel(const NodeTestCase &test,
                                      const TestDataSet &set,
-                                     bool freezeParameters) {
+                                     FreezeLevel level) {
   onnx::ModelProto model;
   if (!model.ParseFromArray(test.modelBytes.data(),
                             int(test.modelBytes.size())))
@@ -166,27 +167,32 @@ Expected<PreparedModel> prepareModel(const NodeTestCase &test,
 
   PreparedModel out;
   std::vector<int> toFreeze;
-  unsigned floatInputs = 0;
+  unsigned kept = 0; // inputs left as graph inputs
   for (size_t k = 0; k < fed.size(); ++k) {
     const onnx::ValueInfoProto &in = graph.input(fed[k]);
     if (!in.type().has_tensor_type())
       continue; // sequences, optionals: the importer refuses them
     out.inputFiles[in.name()] = unsigned(k);
     int32_t t = in.type().tensor_type().elem_type();
-    if (t == onnx::TensorProto::FLOAT && freezeParameters &&
-        !llvm::is_contained(dataOperands, in.name())) {
+    bool isFloat = t == onnx::TensorProto::FLOAT;
+    bool isData = llvm::is_contained(dataOperands, in.name());
+    bool freeze =
+        !isData && (isFloat ? level == FreezeLevel::Parameters
+                            : level != FreezeLevel::None && isFrozenType(t));
+    if (freeze) {
       toFreeze.push_back(int(k));
-      ++out.frozenFloatInputs;
-    } else if (t == onnx::TensorProto::FLOAT) {
-      ++floatInputs;
-      out.parseOpts.inputShapes[in.name()] = set.inputs[k].dims;
-    } else if (isFrozenType(t)) {
-      toFreeze.push_back(int(k));
+      continue;
     }
+    ++kept;
+    out.parseOpts.inputShapes[in.name()] = set.inputs[k].dims;
   }
-  if (floatInputs == 0) {
-    toFreeze.clear(); // the importer then names the input and its dtype
-    out.frozenFloatInputs = 0;
+  if (kept == 0) {
+    // A tlc graph needs an input: leave the model as it is, and the importer
+    // or a shape rule names what it refuses.
+    for (int k : toFreeze)
+      out.parseOpts.inputShapes[graph.input(fed[k]).name()] =
+          set.inputs[k].dims;
+    toFreeze.clear();
   }
 
   for (int k : toFreeze) {

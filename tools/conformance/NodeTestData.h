@@ -3,10 +3,11 @@
 // Reads one ONNX backend node test (onnx/backend/test/data/node/<test>/, as
 // Debian's libonnx-testdata installs it): model.onnx and
 // test_data_set_N/{input_K.pb, output_K.pb}, each .pb one serialized
-// TensorProto. Prepares the model for tlc: tlc's graph inputs are f32 with
-// static shapes, so f32 inputs are bound to the shapes of their .pb files and
-// integer/bool inputs (shapes, axes, indices) become initializers holding
-// the test's data, as a static compiler sees them in real models.
+// TensorProto. Prepares the model for tlc, which compiles for static
+// shapes: every input is bound to the shape of its .pb file, and on request
+// operands that tlc needs at compile time (shapes, axes, scales) become
+// initializers holding the test's data, as they are constants in real
+// models.
 //
 // Protobuf stays inside NodeTestData.cpp; this header shows only tlc types.
 //
@@ -22,6 +23,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +35,10 @@ struct TensorFile {
   std::string name;   // TensorProto.name (may be empty)
   std::string dtype;  // ONNX TensorProto.DataType name, e.g. "FLOAT"
   bool isF32 = false; // dtype == FLOAT and the data decoded
-  Shape dims;         // TensorProto.dims
+  /// tlc's dtype of the decoded data (BOOL decodes as i64); std::nullopt
+  /// when it was not decoded.
+  std::optional<DType> tlcType;
+  Shape dims; // TensorProto.dims
   /// Little-endian row-major bytes when the dtype is one tlc decodes (f32,
   /// i32, i64, bool as i64); empty otherwise.
   std::vector<uint8_t> data;
@@ -73,29 +78,33 @@ llvm::Expected<NodeTestCase> readNodeTest(llvm::StringRef dir);
 /// The model as tlc will import it for one data set.
 struct PreparedModel {
   std::vector<uint8_t> bytes;  // serialized ModelProto
-  ModelParseOptions parseOpts; // f32 input shapes from the .pb files
+  ModelParseOptions parseOpts; // input shapes from the .pb files
   /// Graph inputs turned into initializers, in graph-input order.
   std::vector<std::string> frozenInputs;
-  /// How many of them are FLOAT (frozen as parameters).
-  unsigned frozenFloatInputs = 0;
   /// The graph inputs left, by name: index into TestDataSet::inputs.
   std::map<std::string, unsigned> inputFiles;
 };
 
-/// Rewrites \p test's model for \p set: every graph input that is not an
-/// initializer and whose ONNX type is INT32, INT64 or BOOL becomes an
-/// initializer holding the data set's tensor (when at least one FLOAT input
-/// remains, since a tlc graph needs one input), and every FLOAT input is
-/// bound to the dims of its .pb file. With \p freezeParameters, FLOAT inputs
-/// that are no node's input 0 (the data operand) become initializers too:
-/// operands such as Resize's scales, which tlc needs at compile time; the
-/// data operands stay inputs, so the op still runs on the device. Inputs are
-/// matched to files by position (input_K.pb is graph input K, ONNX backend test
-/// convention). Errors: input/file count mismatch, or a frozen input's data
-/// that could not be decoded (naming the file).
+/// Which graph inputs prepareModel turns into initializers.
+enum class FreezeLevel {
+  None,          // every input stays an input, as the test gives it
+  IntegerInputs, // INT32, INT64 and BOOL inputs that are no node's input 0
+  Parameters,    // those, and such FLOAT inputs too
+};
+
+/// Rewrites \p test's model for \p set: every graph input is bound to the
+/// dims of its .pb file, and the inputs that \p level selects become
+/// initializers holding the data set's tensors: integer operands that tlc's
+/// shape rules need at compile time (Reshape's shape, Slice's starts), and
+/// at FreezeLevel::Parameters also f32 operands such as Resize's scales. The
+/// data operands (every node's input 0) stay inputs, so the op still runs on
+/// the device; when no input would stay, nothing is frozen. Inputs are
+/// matched to files by position (input_K.pb is graph input K, the ONNX
+/// backend-test convention). Errors: input/file count mismatch, or a frozen
+/// input's data that could not be decoded (naming the file).
 llvm::Expected<PreparedModel> prepareModel(const NodeTestCase &test,
                                            const TestDataSet &set,
-                                           bool freezeParameters = false);
+                                           FreezeLevel level);
 
 /// The test directories under \p root (those holding model.onnx), sorted by
 /// name. Errors when \p root cannot be listed.
