@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# CTest check of the whole OCR example with tlc doing every inference: the
+# text it prints for page.png must be identical to what the example prints
+# with onnxruntime doing the inference (same pre- and post-processing).
+#
+# The onnxruntime text is examples/ocr/page_onnxruntime.txt, written by
+# running this script with --regenerate (needs node and tools/ort, see
+# docs/ocr.md). When node and tools/ort/node_modules are present the script
+# also re-runs onnxruntime and checks that it still prints that text.
+# tlc runs twice: without and with the direction classifier (--cls), which
+# finds every line of page.png upright, so both print the same text.
+# Exits 77 (skipped) when the models or page.png are absent.
+# Usage: check_ocr_tlc.sh OCR_EXAMPLE SOURCE_DIR [--regenerate]
+set -euo pipefail
+EXE="$1"
+SRC="$2"
+M="$SRC/third_party/ocr-models"
+PAGE=/usr/lib/python3/dist-packages/skimage/data/page.png
+EXPECTED="$SRC/examples/ocr/page_onnxruntime.txt"
+for f in ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx \
+         ch_ppocr_mobile_v2.0_cls_infer.onnx ppocr_keys_v1.txt; do
+  [ -f "$M/$f" ] || { echo "skipped: $M/$f is absent (tools/fetch_ocr_models.sh)"; exit 77; }
+done
+[ -f "$PAGE" ] || { echo "skipped: $PAGE is absent (apt-get install python3-skimage)"; exit 77; }
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+E=("$EXE" "$PAGE" --keys "$M/ppocr_keys_v1.txt")
+
+# The same pipeline with onnxruntime doing the inference (docs/ocr.md).
+onnxruntime_text() {
+  local run=(node "$SRC/tools/ort/run.mjs")
+  "${E[@]}" --dump-det-input "$TMP/det_in.npy" 2>/dev/null
+  "${run[@]}" "$M/ch_PP-OCRv4_det_infer.onnx" --input x="$TMP/det_in.npy" \
+    --output-dir "$TMP/det" > /dev/null
+  "${E[@]}" --probability-map "$TMP/det/sigmoid_0.tmp_0.npy" \
+    --dump-lines "$TMP/lines" 2>/dev/null
+  mkdir -p "$TMP/scores"
+  for f in "$TMP"/lines/*.npy; do
+    "${run[@]}" "$M/ch_PP-OCRv4_rec_infer.onnx" --input x="$f" \
+      --output-dir "$TMP/o" > /dev/null
+    mv "$TMP/o/softmax_11.tmp_0.npy" "$TMP/scores/$(basename "$f")"
+  done
+  "${E[@]}" --probability-map "$TMP/det/sigmoid_0.tmp_0.npy" \
+    --line-scores "$TMP/scores" 2>/dev/null
+}
+
+if [ "${3:-}" = --regenerate ]; then
+  onnxruntime_text > "$EXPECTED"
+  echo "wrote $EXPECTED"; cat "$EXPECTED"; exit 0
+fi
+if command -v node > /dev/null && [ -d "$SRC/tools/ort/node_modules" ]; then
+  onnxruntime_text > "$TMP/ort.txt"
+  diff -u "$EXPECTED" "$TMP/ort.txt"
+  echo "ok: onnxruntime prints $EXPECTED"
+fi
+
+"${E[@]}" --det "$M/ch_PP-OCRv4_det_infer.onnx" \
+  --rec "$M/ch_PP-OCRv4_rec_infer.onnx" > "$TMP/tlc.txt"
+cat "$TMP/tlc.txt"
+diff -u "$EXPECTED" "$TMP/tlc.txt"
+"${E[@]}" --det "$M/ch_PP-OCRv4_det_infer.onnx" \
+  --rec "$M/ch_PP-OCRv4_rec_infer.onnx" \
+  --cls "$M/ch_ppocr_mobile_v2.0_cls_infer.onnx" > "$TMP/tlc_cls.txt"
+diff -u "$EXPECTED" "$TMP/tlc_cls.txt"
+echo "ok: tlc prints the same $(wc -l < "$EXPECTED") lines as onnxruntime"
