@@ -1,7 +1,17 @@
 //===- ops/Binary.cpp - Shared parts of elementwise binary ops ------------===//
+//
+// The shape rule, CPU reference and lowering of Add, Mul, Sub, Div and Pow.
+// The lowering merges dims the inputs traverse alike (same-shape operands
+// become one dim) and picks shaders/binary.comp's vec4 path when the
+// innermost merged dim allows it (docs/performance.md, "Elementwise").
+//
+//===----------------------------------------------------------------------===//
 #include "ops/Binary.h"
 #include "ops/Broadcast.h"
 #include "ops/OpUtil.h"
+#include "ops/Unary.h"
+
+#include <cassert>
 
 #include <cmath>
 
@@ -74,26 +84,69 @@ void referenceBinary(BinaryOpCode code, const HostTensor &a,
   }
 }
 
+BinaryLayout coalesceBinary(ArrayRef<int64_t> out, ArrayRef<int64_t> sa,
+                            ArrayRef<int64_t> sb) {
+  BinaryLayout l;
+  for (size_t d = 0; d < out.size(); ++d) {
+    if (out[d] == 1)
+      continue; // contributes nothing to any index
+    if (!l.dims.empty()) {
+      // Merge into the previous (outer) dim when both inputs step through
+      // it as one run: contiguous (outer stride = inner stride * inner
+      // size) or broadcast along both.
+      int64_t n = out[d];
+      bool mergeA = l.sa.back() == sa[d] * n;
+      bool mergeB = l.sb.back() == sb[d] * n;
+      if (mergeA && mergeB) {
+        l.dims.back() *= n;
+        l.sa.back() = sa[d];
+        l.sb.back() = sb[d];
+        continue;
+      }
+    }
+    l.dims.push_back(out[d]);
+    l.sa.push_back(sa[d]);
+    l.sb.push_back(sb[d]);
+  }
+  if (l.dims.empty()) { // a single element
+    l.dims.push_back(1);
+    l.sa.push_back(0);
+    l.sb.push_back(0);
+  }
+  l.vec4 = l.dims.back() % 4 == 0 && (l.sa.back() == 0 || l.sa.back() == 1) &&
+           (l.sb.back() == 0 || l.sb.back() == 1);
+  return l;
+}
+
 DispatchDesc lowerBinary(BinaryOpCode code, const TensorType &a,
                          const TensorType &b, const TensorType &out) {
+  Shape sa = broadcastStrides(a.shape, out.shape);
+  Shape sb = broadcastStrides(b.shape, out.shape);
+  BinaryLayout l = coalesceBinary(out.shape, sa, sb);
+  assert(l.dims.size() <= kBinaryMaxRank && "rank checked by the shape rule");
   // Pad to kBinaryMaxRank with leading dims of size 1 (stride 0).
-  Shape os(kBinaryMaxRank - out.shape.size(), 1);
-  os.append(out.shape.begin(), out.shape.end());
-  Shape sa = broadcastStrides(a.shape, os);
-  Shape sb = broadcastStrides(b.shape, os);
+  size_t pad = kBinaryMaxRank - l.dims.size();
+  Shape os(pad, 1), pa(pad, 0), pb(pad, 0);
+  os.append(l.dims.begin(), l.dims.end());
+  pa.append(l.sa.begin(), l.sa.end());
+  pb.append(l.sb.begin(), l.sb.end());
   DispatchDesc d;
   d.shader = "binary";
   uint64_t n = uint64_t(out.numElements());
   d.specConstants = {uint32_t(n), uint32_t(code)};
   for (int64_t v : os)
     d.specConstants.push_back(uint32_t(v));
-  for (int64_t v : sa)
+  for (int64_t v : pa)
     d.specConstants.push_back(uint32_t(v));
-  for (int64_t v : sb)
+  for (int64_t v : pb)
     d.specConstants.push_back(uint32_t(v));
+  uint64_t units = l.vec4 ? n / 4 : n;
+  uint32_t items = elementwiseItemsPerInvocation(units);
+  d.specConstants.push_back(l.vec4 ? 1u : 0u);
+  d.specConstants.push_back(items);
   d.operands = {0, 1, 2};
   d.writes = {2};
-  setGrid1D(d, n, 256);
+  setGrid1D(d, ceilDiv(units, items), 256);
   return d;
 }
 

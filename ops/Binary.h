@@ -29,7 +29,29 @@ llvm::Error inferBinaryTypes(const Node &node, llvm::ArrayRef<InputInfo> in,
 void referenceBinary(BinaryOpCode code, const HostTensor &a,
                      const HostTensor &b, HostTensor &out);
 
+/// The iteration space of a broadcast binary op after merging dims: dims
+/// of size 1 are dropped and adjacent dims merged where both inputs traverse
+/// them as one run (stride of the outer = stride of the inner * its size, for
+/// A and for B). Strides are in elements, 0 along broadcast dims.
+struct BinaryLayout {
+  Shape dims, sa, sb; // outermost first; at least one dim
+  /// The innermost dim is a multiple of 4 and each input's innermost stride
+  /// is 1 or 0: shaders/binary.comp may work on 4 outputs at once.
+  bool vec4 = false;
+};
+
+/// Merges the dims of output shape \p out read through strides \p sa and
+/// \p sb (broadcastStrides) into a BinaryLayout with at most out.size()
+/// dims.
+BinaryLayout coalesceBinary(llvm::ArrayRef<int64_t> out,
+                            llvm::ArrayRef<int64_t> sa,
+                            llvm::ArrayRef<int64_t> sb);
+
 /// One dispatch of shaders/binary.comp: bindings 0 = A, 1 = B, 2 = output.
+/// Uses the merged layout (coalesceBinary), vec4 accesses when it allows
+/// them (the bound tensors' offsets must then be multiples of 16 bytes,
+/// which the planner's 256-byte alignment gives), and
+/// elementwiseItemsPerInvocation units per invocation.
 DispatchDesc lowerBinary(BinaryOpCode code, const TensorType &a,
                          const TensorType &b, const TensorType &out);
 

@@ -1,4 +1,11 @@
 //===- ops/Unary.cpp - Shared pieces of elementwise unary ops -------------===//
+//
+// Lowering of shaders/unary.comp: vec4 accesses whenever the element count
+// is a multiple of 4 (tensor offsets are 256-byte aligned by the planner),
+// and a few elements per invocation on large tensors, so that the kernel
+// runs at memory bandwidth (docs/performance.md, "Elementwise").
+//
+//===----------------------------------------------------------------------===//
 #include "ops/Unary.h"
 #include "ops/OpUtil.h"
 
@@ -27,14 +34,28 @@ Error inferUnaryTypesWithAttrs(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
+uint32_t elementwiseItemsPerInvocation(uint64_t units) {
+  // A full H100 holds 132 SMs x 2048 = 270k resident invocations: below
+  // ~1M units one per invocation keeps every SM busy; above, 2-4 per
+  // invocation amortize the index math and the workgroup launches.
+  if (units >= (uint64_t(4) << 20))
+    return 4;
+  if (units >= (uint64_t(1) << 20))
+    return 2;
+  return 1;
+}
+
 DispatchDesc lowerUnary(UnaryOpCode code, int64_t n, float p0, float p1) {
   DispatchDesc d;
   d.shader = "unary";
-  d.specConstants = {uint32_t(n), uint32_t(code), floatBits(p0),
-                     floatBits(p1)};
+  bool vec4 = n % 4 == 0;
+  uint64_t units = vec4 ? uint64_t(n) / 4 : uint64_t(n);
+  uint32_t items = elementwiseItemsPerInvocation(units);
+  d.specConstants = {uint32_t(n),   uint32_t(code), floatBits(p0),
+                     floatBits(p1), vec4 ? 1u : 0u, items};
   d.operands = {0, 1};
   d.writes = {1};
-  setGrid1D(d, uint64_t(n), 256);
+  setGrid1D(d, ceilDiv(units, items), 256);
   return d;
 }
 

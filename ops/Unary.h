@@ -29,10 +29,19 @@ llvm::Error inferUnaryTypesWithAttrs(const Node &node,
                                      llvm::SmallVectorImpl<TensorType> &out,
                                      llvm::ArrayRef<llvm::StringRef> known);
 
+/// Elements (or vec4s) one invocation of an elementwise shader handles for
+/// \p units units of work: 1 below 1M units, 2 below 4M, else 4, so that
+/// small tensors still spread over every compute unit of a large GPU.
+uint32_t elementwiseItemsPerInvocation(uint64_t units);
+
 /// One dispatch of shaders/unary.comp over \p n elements: binding 0 is the
 /// input (operand 0), binding 1 the output (operand 1). \p p0 and \p p1 are
 /// the float parameters of the operation (specialization constants 2 and 3,
-/// e.g. HardSigmoid's alpha and beta); unused by the others.
+/// e.g. HardSigmoid's alpha and beta); unused by the others. Uses vec4
+/// accesses when \p n is a multiple of 4 (specialization constant 4; the
+/// bound tensors' offsets must then be multiples of 16 bytes, which the
+/// planner's 256-byte alignment gives) and elementwiseItemsPerInvocation
+/// elements per invocation (constant 5).
 DispatchDesc lowerUnary(UnaryOpCode code, int64_t n, float p0 = 0.0f,
                         float p1 = 0.0f);
 

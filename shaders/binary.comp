@@ -1,10 +1,16 @@
 // Elementwise binary ops with numpy broadcasting (ops/Binary.h), rank <= 6.
-// One invocation per output element; the output index is split into six
-// coordinates (D0 outermost) and each input is read through its own
-// strides, 0 along broadcast dims. OP: 0 = add, 1 = mul, 2 = sub,
-// 3 = div, 4 = pow (GLSL pow is undefined for x < 0: negative bases with an
-// integral exponent are computed as |x|^y with the sign of an odd y).
-// Bindings: 0 = A, 1 = B, 2 = Y.
+// The output index is split into six coordinates (D0 outermost) and each
+// input is read through its own strides, 0 along broadcast dims; the lowering
+// merges dims first, so a same-shape operation is one dim of stride 1.
+// OP: 0 = add, 1 = mul, 2 = sub, 3 = div, 4 = pow (GLSL pow is undefined for
+// x < 0: negative bases with an integral exponent are computed as |x|^y with
+// the sign of an odd y).
+// VEC4 = 1 (constant 20) when D5 is a multiple of 4 and each input's
+// innermost stride is 1 (read as a vec4) or 0 (one element, splat): each
+// unit of work is then 4 consecutive outputs, stored as one vec4. ITEMS
+// (constant 21) units per invocation, at a stride of the whole grid.
+// Bindings: 0 = A, 1 = B, 2 = Y (Y may be A's or B's memory: in place, each
+// invocation reads only the elements it writes).
 #version 450
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint TOTAL = 1;
@@ -27,38 +33,66 @@ layout(constant_id = 16) const uint SB2 = 0;
 layout(constant_id = 17) const uint SB3 = 0;
 layout(constant_id = 18) const uint SB4 = 0;
 layout(constant_id = 19) const uint SB5 = 0;
+layout(constant_id = 20) const uint VEC4 = 0;
+layout(constant_id = 21) const uint ITEMS = 1;
 layout(set = 0, binding = 0) readonly buffer ABuf { float a[]; };
 layout(set = 0, binding = 1) readonly buffer BBuf { float b[]; };
 layout(set = 0, binding = 2) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 0) readonly buffer ABuf4 { vec4 a4[]; };
+layout(set = 0, binding = 1) readonly buffer BBuf4 { vec4 b4[]; };
+layout(set = 0, binding = 2) writeonly buffer YBuf4 { vec4 y4[]; };
 
-void main() {
-  uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
-  if (i >= TOTAL) return;
-  uint r = i;
+vec4 apply(vec4 va, vec4 vb) {
+  if (OP == 0u) return va + vb;
+  if (OP == 1u) return va * vb;
+  if (OP == 2u) return va - vb;
+  if (OP == 3u) return va / vb;
+  vec4 res;
+  for (int c = 0; c < 4; ++c) {
+    float x = va[c], e = vb[c], r;
+    if (e == 0.0) r = 1.0;
+    else if (x < 0.0) {
+      // Integral exponent: |x|^y, negated for odd y; otherwise NaN.
+      if (floor(e) != e) r = uintBitsToFloat(0x7fc00000u);
+      else {
+        r = exp2(e * log2(-x));
+        if (mod(e, 2.0) == 1.0) r = -r;
+      }
+    } else r = pow(x, e);
+    res[c] = r;
+  }
+  return res;
+}
+
+// Element offsets of A and B for output element index e.
+uvec2 inputOffsets(uint e) {
+  if (D0 * D1 * D2 * D3 * D4 == 1u) return uvec2(e * SA5, e * SB5);
+  uint r = e;
   uint i5 = r % D5; r /= D5;
   uint i4 = r % D4; r /= D4;
   uint i3 = r % D3; r /= D3;
   uint i2 = r % D2; r /= D2;
   uint i1 = r % D1;
   uint i0 = r / D1;
-  uint ia = i0 * SA0 + i1 * SA1 + i2 * SA2 + i3 * SA3 + i4 * SA4 + i5 * SA5;
-  uint ib = i0 * SB0 + i1 * SB1 + i2 * SB2 + i3 * SB3 + i4 * SB4 + i5 * SB5;
-  float va = a[ia], vb = b[ib];
-  float res;
-  if (OP == 0u) res = va + vb;
-  else if (OP == 1u) res = va * vb;
-  else if (OP == 2u) res = va - vb;
-  else if (OP == 3u) res = va / vb;
-  else {
-    if (vb == 0.0) res = 1.0;
-    else if (va < 0.0) {
-      // Integral exponent: |x|^y, negated for odd y; otherwise NaN.
-      if (floor(vb) != vb) res = uintBitsToFloat(0x7fc00000u);
-      else {
-        res = exp2(vb * log2(-va));
-        if (mod(vb, 2.0) == 1.0) res = -res;
-      }
-    } else res = pow(va, vb);
+  return uvec2(i0 * SA0 + i1 * SA1 + i2 * SA2 + i3 * SA3 + i4 * SA4 + i5 * SA5,
+               i0 * SB0 + i1 * SB1 + i2 * SB2 + i3 * SB3 + i4 * SB4 + i5 * SB5);
+}
+
+void main() {
+  uint first = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
+  uint stride = gl_NumWorkGroups.x * gl_NumWorkGroups.y * 256u;
+  uint units = VEC4 != 0u ? TOTAL / 4u : TOTAL;
+  for (uint k = 0u; k < ITEMS; ++k) {
+    uint i = first + k * stride;
+    if (i >= units) return;
+    if (VEC4 != 0u) {
+      uvec2 o = inputOffsets(i * 4u);
+      vec4 va = SA5 == 1u ? a4[o.x / 4u] : vec4(a[o.x]);
+      vec4 vb = SB5 == 1u ? b4[o.y / 4u] : vec4(b[o.y]);
+      y4[i] = apply(va, vb);
+    } else {
+      uvec2 o = inputOffsets(i);
+      y[i] = apply(vec4(a[o.x]), vec4(b[o.y])).x;
+    }
   }
-  y[i] = res;
 }
