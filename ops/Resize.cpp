@@ -373,8 +373,7 @@ static void resizeLower(const Node &node, ArrayRef<TensorType> in,
   const Shape &s = in[0].shape, &o = out[0].shape;
   size_t r = s.size();
   int scalesOperand = resizeOperands(in).scales;
-  bool bufScales =
-      scalesOperand >= 0 && in[scalesOperand].numElements() > 0;
+  bool bufScales = scalesOperand >= 0 && in[scalesOperand].numElements() > 0;
   // The shape rule has checked these attributes.
   std::string mode = cantFail(node.attrs.getString("mode", "nearest"));
   std::string ctm = cantFail(

@@ -119,8 +119,7 @@ Error OnnxImporter::parseAndConvert(ArrayRef<uint8_t> bytes) {
     // The converter cannot adapt Softmax-1..12 without the input's rank.
     makeLegacySoftmaxExplicit(model, opset);
     try {
-      model =
-          onnx::version_conversion::ConvertVersion(model, kOnnxTargetOpset);
+      model = onnx::version_conversion::ConvertVersion(model, kOnnxTargetOpset);
       onnx::checker::check_model(model);
     } catch (const std::exception &e) {
       return err("cannot convert the model from opset " + Twine(opset) +
@@ -325,8 +324,8 @@ OnnxImporter::convertAttribute(const onnx::NodeProto &n,
             llvm::support::endian::read64le(c->data.data())});
       // INT32: ints, plus the tlc attribute value_dtype = "i32".
       attrs.values["value_dtype"] = std::string("i32");
-      return AttrValue(std::vector<int64_t>{int32_t(
-          llvm::support::endian::read32le(c->data.data()))});
+      return AttrValue(std::vector<int64_t>{
+          int32_t(llvm::support::endian::read32le(c->data.data()))});
     }
     break;
   default:
@@ -365,8 +364,8 @@ Error OnnxImporter::importNode(const onnx::NodeProto &n) {
     Value v;
     // An omitted optional output (empty name) still gets a value so that
     // output positions stay aligned with the op's definition.
-    v.name = n.output(i).empty() ? node.name + ":" + std::to_string(i)
-                                 : n.output(i);
+    v.name =
+        n.output(i).empty() ? node.name + ":" + std::to_string(i) : n.output(i);
     v.loc = loc;
     Expected<ValueId> id = g.addValue(std::move(v));
     if (!id)

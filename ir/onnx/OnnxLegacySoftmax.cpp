@@ -35,8 +35,8 @@ void makeLegacySoftmaxExplicit(onnx::ModelProto &model, int64_t opset) {
         axis = a.i();
     std::string x = n.input(0), y = n.output(0);
     std::string base = n.name().empty() ? y : n.name();
-    std::string flat = fresh.get(y + "/flatten"),
-                normed = fresh.get(y + "/2d"), shape = fresh.get(y + "/shape");
+    std::string flat = fresh.get(y + "/flatten"), normed = fresh.get(y + "/2d"),
+                shape = fresh.get(y + "/shape");
 
     onnx::NodeProto *f = nodes.Add();
     f->set_op_type("Flatten");

@@ -84,9 +84,7 @@ bool isOptional(const onnx::OpSchema *s, int i) {
 
 /// Resize-13 (X, roi, scales, sizes) -> X, scales or X, sizes.
 Error canonicalizeResize(onnx::NodeProto &n) {
-  auto given = [&](int i) {
-    return i < n.input_size() && !n.input(i).empty();
-  };
+  auto given = [&](int i) { return i < n.input_size() && !n.input(i).empty(); };
   bool scales = given(2), sizes = given(3);
   if (scales && sizes)
     return nodeError(n, "both scales (input 2) and sizes (input 3) are "

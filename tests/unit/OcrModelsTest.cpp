@@ -283,8 +283,8 @@ TEST(OcrModels, BadUsesOfTheRealModelsAreClearErrors) {
   ModelParseOptions bound;
   bound.inputShapes["x"] = {1, 3, 48, 320};
   for (size_t keep : {size_t(0), all.size() / 2, all.size() - 1}) {
-    Expected<Graph> cut = importOnnxBytes(all.take_front(keep), "rec.onnx",
-                                          bound);
+    Expected<Graph> cut =
+        importOnnxBytes(all.take_front(keep), "rec.onnx", bound);
     ASSERT_FALSE(bool(cut)) << keep << " bytes";
     std::string msg = toString(cut.takeError());
     EXPECT_EQ(msg.rfind("rec.onnx: ", 0), 0u) << msg;

@@ -46,9 +46,10 @@ onnx::ModelProto makeModel(int64_t opset, const std::vector<int64_t> &xShape) {
   addIo(g->add_input(), "x", xShape);
   // y: the rank of x (every test keeps it), dims left symbolic.
   addIo(g->add_output(), "y", {});
-  onnx::TensorShapeProto *ys =
-      g->mutable_output(0)->mutable_type()->mutable_tensor_type()
-          ->mutable_shape();
+  onnx::TensorShapeProto *ys = g->mutable_output(0)
+                                   ->mutable_type()
+                                   ->mutable_tensor_type()
+                                   ->mutable_shape();
   for (size_t d = 0; d < xShape.size(); ++d)
     ys->add_dim()->set_dim_param("y" + std::to_string(d));
   return m;
@@ -209,7 +210,8 @@ TEST(OnnxOptionalInputs, ResizeWithEmptyRoiConstant) {
 TEST(OnnxOptionalInputs, ResizeWithOmittedRoiAndScales) {
   onnx::ModelProto m = makeModel(17, {1, 1, 3, 4});
   addConstant(m, "sizes", {}, {1, 1, 7, 9}, true);
-  onnx::NodeProto *r = addNode(m, "Resize", "up", {"x", "", "", "sizes"}, {"y"});
+  onnx::NodeProto *r =
+      addNode(m, "Resize", "up", {"x", "", "", "sizes"}, {"y"});
   setString(r, "coordinate_transformation_mode", "asymmetric");
   setString(r, "nearest_mode", "floor");
   std::vector<float> x = iota(12);
