@@ -16,6 +16,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -84,7 +85,8 @@ namespace {
 /// Per-test state and verdicts.
 struct TestRun {
   TestResult &r;
-  std::string modelPath; // dropped from the front of reasons
+  std::string modelPath;      // dropped from the front of reasons
+  const char *phase = "read"; // the step under way, named if it crashes
   bool verdict(TestStatus s, StringRef stage, const Twine &reason) {
     r.status = s;
     r.stage = stage.str();
@@ -109,15 +111,18 @@ static bool runDataSet(Device &device, const NodeTestCase &test,
     if (!is_contained(t.r.frozenInputs, name))
       t.r.frozenInputs.push_back(name);
 
+  t.phase = "import";
   Expected<Graph> g = importOnnxBytes(prepared->bytes, test.dir + "/model.onnx",
                                       prepared->parseOpts);
   if (!g)
     return t.verdict(TestStatus::Unsupported, "import", oneLine(g.takeError()));
+  t.phase = "the front end (shape rules)";
   if (Error e = frontEnd(*g))
     return t.verdict(TestStatus::Unsupported, "shape rules",
                      oneLine(std::move(e)));
 
   // tlc claims the test from here on: every error is a failure.
+  t.phase = "compileGraph";
   Expected<Plan> plan = compileGraph(std::move(*g), CompileOptions());
   if (!plan)
     return t.verdict(TestStatus::Failed, "compile", oneLine(plan.takeError()));
@@ -144,6 +149,7 @@ static bool runDataSet(Device &device, const NodeTestCase &test,
   }
 
   uint64_t messagesBefore = device.counters().validationMessages;
+  t.phase = "LoadedPlan::load";
   Expected<std::unique_ptr<LoadedPlan>> loaded =
       LoadedPlan::load(device, *plan);
   if (!loaded)
@@ -163,6 +169,7 @@ static bool runDataSet(Device &device, const NodeTestCase &test,
     if (Error e = (*loaded)->setInput(i, in.data))
       return t.verdict(TestStatus::Failed, "run", oneLine(std::move(e)));
   }
+  t.phase = "LoadedPlan::run";
   if (Error e = (*loaded)->run())
     return t.verdict(TestStatus::Failed, "run", oneLine(std::move(e)));
 
@@ -207,7 +214,7 @@ TestResult ConformanceRunner::run(const NodeTestCase &test) {
   r.name = test.name;
   r.opKey = opKey(test);
   TestRun t{r, test.dir + "/model.onnx"};
-  [&] {
+  auto body = [&] {
     for (const ModelNodeInfo &n : test.nodes) {
       if (!isDefaultDomain(n.domain))
         return t.verdict(TestStatus::Unsupported, "registry",
@@ -250,7 +257,16 @@ TestResult ConformanceRunner::run(const NodeTestCase &test) {
     r.stage.clear(); // an earlier attempt's refusal
     r.reason.clear();
     return true;
-  }();
+  };
+  // A crash in tlc (a bug: every error a model can cause is an llvm::Error)
+  // becomes this test's failure, and the run goes on with the next test.
+  CrashRecoveryContext crc;
+  if (!crc.RunSafely([&] { body(); })) {
+    r.status = TestStatus::Failed;
+    r.stage = "crash";
+    r.reason = std::string("tlc crashed (exit code ") +
+               std::to_string(crc.RetCode) + ") during " + t.phase;
+  }
   r.millis = std::chrono::duration<double, std::milli>(
                  std::chrono::steady_clock::now() - start)
                  .count();

@@ -10,7 +10,9 @@
 //   failed       tlc claimed it (every shape rule accepted), and then the
 //                rest of the compiler, loading, running on the device or the
 //                comparison with the expected output (OutputCompare.h)
-//                failed, or the validation layers reported messages;
+//                failed, or the validation layers reported messages, or
+//                tlc crashed (caught with llvm::CrashRecoveryContext once
+//                CrashRecoveryContext::Enable() was called);
 //   passed       every output of every data set matched.
 // Nothing is thrown: every error becomes the result's reason.
 //
@@ -40,7 +42,7 @@ struct TestResult {
   TestStatus status = TestStatus::Unsupported;
   /// Where the verdict was reached: "read", "registry", "test data",
   /// "import", "shape rules", "compile", "load", "run", "outputs",
-  /// "compare", "validation"; "" when passed.
+  /// "compare", "validation", "crash"; "" when passed.
   std::string stage;
   std::string reason;   // one line; "" when passed
   double maxAbsErr = 0; // worst over outputs (compared tests only)

@@ -20,6 +20,7 @@
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -80,6 +81,8 @@ int main(int argc, char **argv) {
       "onnx_conformance: runs the ONNX backend node tests through tlc and "
       "reports passed / failed / unsupported per op\n");
 
+  // A test that crashes tlc fails; the run goes on (ConformanceRunner).
+  CrashRecoveryContext::Enable();
   Regex re(filter);
   std::string reError;
   if (!filter.empty() && !re.isValid(reError))
