@@ -13,6 +13,10 @@ using namespace llvm;
 
 namespace tlc {
 
+/// Block rows gemm_tiled.comp's workgroups sweep together (its GROUP_M):
+/// measured on an H200 (docs/performance.md, GEMM).
+static constexpr uint32_t kGemmGroupM = 8;
+
 /// Edge of the square output tile one workgroup of gemm.comp computes; keep
 /// in sync with TILE in shaders/gemm.comp.
 static constexpr uint32_t kGemmTile = 32;
@@ -90,7 +94,7 @@ ArrayRef<GemmTileConfig> gemmTileCandidates() {
   static const GemmTileConfig kCandidates[] = {
       {128, 128, 8, 8, 8}, // 256 invocations, 16.5 KiB shared
       {64, 128, 8, 8, 8},  // 128 invocations
-      {64, 64, 16, 8, 8},  // 64 invocations
+      {32, 64, 16, 4, 4},  // 128 invocations
       {32, 32, 16, 4, 4},  // 64 invocations
   };
   return kCandidates;
@@ -98,18 +102,28 @@ ArrayRef<GemmTileConfig> gemmTileCandidates() {
 
 GemmTileConfig chooseGemmTiles(const GemmKernelArgs &args,
                                const KernelTarget &target) {
-  const GemmTileConfig *smallest = nullptr;
+  const GemmTileConfig *best = nullptr;
+  uint64_t bestInvocations = 0;
   for (const GemmTileConfig &cfg : gemmTileCandidates()) {
     if (!isValidGemmTileConfig(cfg, target.maxSharedMemoryBytes))
       continue;
-    smallest = &cfg;
     uint64_t groups = ceilDiv(args.m, cfg.bm) * ceilDiv(args.n, cfg.bn) *
                       uint64_t(batchCount(args));
     if (groups >= kGemmMinWorkgroups)
       return cfg;
+    // Too few workgroups for every candidate (e.g. M = 1): the most
+    // invocations with rows to compute, then the most per workgroup, hide
+    // the latency of the sequential K loop best.
+    uint64_t invocations = groups * ceilDiv(std::min(args.m, cfg.bm), cfg.tm) *
+                           (cfg.bn / cfg.tn);
+    if (!best || invocations > bestInvocations ||
+        (invocations == bestInvocations && cfg.threads() > best->threads())) {
+      best = &cfg;
+      bestInvocations = invocations;
+    }
   }
-  assert(smallest && "no gemm tiling fits the target's shared memory");
-  return smallest ? *smallest : GemmTileConfig{32, 32, 16, 4, 4};
+  assert(best && "no gemm tiling fits the target's shared memory");
+  return best ? *best : GemmTileConfig{32, 32, 16, 4, 4};
 }
 
 /// Whether every batch offset of an operand is a multiple of 4 elements.
@@ -132,12 +146,16 @@ DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
   bool vecB = (args.transB ? args.k : args.n) % 4 == 0 &&
               stridesAligned4(args.bBatchStride);
   bool vecY = args.n % 4 == 0;
-  // Constants 23..31 (30 is the workgroup size).
-  d.specConstants.append({cfg.bm, cfg.bn, cfg.bk, cfg.tm, cfg.tn,
-                          uint32_t(vecA), uint32_t(vecB), cfg.threads(),
-                          uint32_t(vecY)});
   setOperands(args, a, b, c, y, d);
   setGroups(args, cfg.bm, cfg.bn, d);
+  // Grouped block order (L2 reuse) only when the grid covers every block,
+  // i.e. the shader's tile loops run once.
+  bool wholeGrid = d.groups[0] == ceilDiv(args.n, cfg.bn) &&
+                   d.groups[1] == ceilDiv(args.m, cfg.bm);
+  // Constants 23..32 (30 is the workgroup size).
+  d.specConstants.append({cfg.bm, cfg.bn, cfg.bk, cfg.tm, cfg.tn,
+                          uint32_t(vecA), uint32_t(vecB), cfg.threads(),
+                          uint32_t(vecY), wholeGrid ? kGemmGroupM : 1u});
   return d;
 }
 

@@ -73,13 +73,14 @@ llvm::ArrayRef<GemmTileConfig> gemmTileCandidates();
 /// Chooses the tiling for \p args on \p target: the largest candidate that
 /// fits the target's shared memory and still gives at least
 /// kGemmMinWorkgroups workgroups (so that a GPU's ~100 compute units all get
-/// work; small-M problems such as GPT-2's 128-row GEMMs get small blocks),
-/// else the smallest candidate that fits.
+/// work; small-M problems such as GPT-2's 128-row GEMMs get small blocks);
+/// when none does (M = 1), the one with the most invocations that have rows
+/// to compute, ties to the larger workgroup. Measured on an H200 (docs/performance.md, GEMM).
 GemmTileConfig chooseGemmTiles(const GemmKernelArgs &args,
                                const KernelTarget &target);
 
 /// Workgroups below which chooseGemmTiles moves to a smaller block.
-constexpr uint64_t kGemmMinWorkgroups = 128;
+constexpr uint64_t kGemmMinWorkgroups = 96;
 
 /// One dispatch of shaders/gemm_tiled.comp with tiling \p cfg (which must
 /// satisfy isValidGemmTileConfig). Operands as for lowerGemmKernel. vec4

@@ -1,7 +1,7 @@
 // Batched matrix multiply for GPUs (ops/GemmKernel.h, the "gpu" profile):
 //   Y[b] = ALPHA * op(A[b]) * op(B[b]) + BETA * C
 // Same operands and constants 0..22 as gemm.comp; the tiling is chosen at
-// lowering through constants 23..29.
+// lowering through constants 23..32.
 //
 // Structure (the classic shared-memory GEMM, e.g. V. Volkov and J. Demmel,
 // "Benchmarking GPUs to tune dense linear algebra", SC'08, and NVIDIA's
@@ -20,7 +20,9 @@
 //   - global loads are vec4 along the contiguous dimension of each operand
 //     when VEC_A / VEC_B say that dimension and every batch offset are
 //     multiples of 4 (the lowering checks); otherwise scalar. Y is written as
-//     vec4 when VEC_Y (N % 4 == 0).
+//     vec4 when VEC_Y (N % 4 == 0);
+//   - with GROUP_M > 1, workgroups visit blocks in groups of GROUP_M block
+//     rows, for L2 reuse.
 // Out-of-range rows, columns and k read zeros and are not stored, so any
 // shape is correct. Workgroups loop over tiles and batches beyond the
 // dispatched group counts (capped at 65535).
@@ -30,6 +32,7 @@
 // multiples of 4 * invocations (whole vec4 loads per invocation).
 // Bindings: 0 = A, 1 = B, 2 = C (read only when HAS_C), 3 = Y.
 #version 450
+#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x_id = 30) in;
 layout(constant_id = 0) const uint M = 1;
 layout(constant_id = 1) const uint N = 1;
@@ -62,6 +65,7 @@ layout(constant_id = 27) const uint TN = 8;   // columns per invocation
 layout(constant_id = 28) const uint VEC_A = 0; // vec4 loads of A
 layout(constant_id = 29) const uint VEC_B = 0; // vec4 loads of B
 layout(constant_id = 31) const uint VEC_Y = 0; // vec4 stores of Y
+layout(constant_id = 32) const uint GROUP_M = 1; // block rows per sweep
 
 layout(set = 0, binding = 0) readonly buffer ABuf { float a[]; };
 layout(set = 0, binding = 0) readonly buffer ABuf4 { vec4 a4[]; };
@@ -189,7 +193,19 @@ void main() {
     uint yBase = bt * M * N;
     for (uint tm = gl_WorkGroupID.y; tm < tilesM; tm += gl_NumWorkGroups.y) {
       for (uint tn = gl_WorkGroupID.x; tn < tilesN; tn += gl_NumWorkGroups.x) {
-        uint m0 = tm * BM, n0 = tn * BN;
+        // Grouped order: consecutive workgroups sweep GROUP_M block rows
+        // together, so that their A rows and B columns are reused from L2
+        // (the "grouped ordering" of the Triton matmul tutorial). Only set
+        // when the grid covers every tile, so that the loops run once.
+        uint tmS = tm, tnS = tn;
+        if (GROUP_M > 1u) {
+          uint pid = tm * tilesN + tn, span = GROUP_M * tilesN;
+          uint first = (pid / span) * GROUP_M;
+          uint rows = min(tilesM - first, GROUP_M);
+          tmS = first + (pid % span) % rows;
+          tnS = (pid % span) / rows;
+        }
+        uint m0 = tmS * BM, n0 = tnS * BN;
         vec4 acc[TM][TN / 4u];
         for (uint i = 0u; i < TM; ++i)
           for (uint j = 0u; j < TN / 4u; ++j)
@@ -207,7 +223,7 @@ void main() {
             loadA(aBase, m0, (s + 1u) * BK, tid);
             loadB(bBase, n0, (s + 1u) * BK, tid);
           }
-          for (uint kk = 0u; kk < BK; ++kk) {
+          [[unroll]] for (uint kk = 0u; kk < BK; ++kk) {
             vec4 ra[TM / 4u], rb[TN / 4u];
             uint aRow = (cur * BK + kk) * AROW, bRow = (cur * BK + kk) * BROW;
             for (uint g = 0u; g < TM / 4u; ++g)
@@ -216,7 +232,7 @@ void main() {
               rb[g] = Bs[bRow + g * (BN / TN) + tx];
             for (uint i = 0u; i < TM; ++i)
               for (uint j = 0u; j < TN / 4u; ++j)
-                acc[i][j] += ra[i / 4u][i % 4u] * rb[j];
+                acc[i][j] = fma(vec4(ra[i / 4u][i % 4u]), rb[j], acc[i][j]);
           }
           if (s + 1u < slabs)
             storeSlab(1u - cur, tid);

@@ -1,0 +1,168 @@
+// fp16 matrix multiply on tensor cores (VK_NV_cooperative_matrix):
+//   Y = A * B,  A [M, K] and B [K, N] fp16 row-major, Y [M, N] fp32,
+// accumulated in fp32. Used by the GEMM benchmark (bench/gpu/gemm_bench.cpp)
+// on devices with the extension; tlc's ops are f32-only, so no lowering
+// emits it yet.
+//
+// Structure (as the f32 gemm_tiled.comp, with 16x16x16 cooperative-matrix
+// multiply-adds in place of scalar FMAs; see the GL_NV_cooperative_matrix
+// extension spec and NVIDIA's vk_cooperative_matrix_perf sample):
+//   - a workgroup of WGM x WGN subgroups computes a BM x BN block of Y,
+//     BM = WGM * 64, BN = WGN * 64, stepping through K in slabs of BK;
+//   - each subgroup owns a 64 x 64 block: 4 x 4 fp32 accumulator matrices
+//     of 16 x 16, each fp16 fragment loaded from shared memory feeding 4
+//     multiply-adds;
+//   - slabs are staged in shared memory as uvec4 (8 halves) with rows padded
+//     by one uvec4; the next slab is read from global memory into registers
+//     while the current one is multiplied, then stored into the other shared
+//     buffer (NBUF = 2) or, after a barrier, over the current one (NBUF = 1).
+// Requirements (checked by the host): subgroup size 32, invocations
+// WGM * WGN * 32 (constant 5); M % BM == 0, N % BN == 0, K % BK == 0; shared
+// memory 16 * NBUF * (BM * (BK / 8 + 1) + BK * (BN / 8 + 1)) bytes within
+// the device's limit.
+// Bindings: 0 = A, 1 = B (fp16 pairs read as uvec4), 2 = Y (f32).
+#version 450
+#extension GL_EXT_control_flow_attributes : require
+#extension GL_NV_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+
+layout(local_size_x_id = 5) in;
+layout(constant_id = 0) const uint M = 128;
+layout(constant_id = 1) const uint N = 128;
+layout(constant_id = 2) const uint K = 32;
+layout(constant_id = 3) const uint WGM = 2; // subgroups along M
+layout(constant_id = 4) const uint WGN = 2; // subgroups along N
+// 1: fragments are loaded straight from global memory (no shared staging),
+// relying on the caches; for comparison in the benchmark.
+layout(constant_id = 6) const uint DIRECT = 0;
+layout(constant_id = 7) const uint BK = 32;  // k per slab (multiple of 16)
+layout(constant_id = 9) const uint GROUP_M = 1; // block rows per sweep
+layout(constant_id = 8) const uint NBUF = 2; // shared slabs: 2, or 1 (two
+                                              // barriers per slab, half the
+                                              // shared memory)
+
+layout(set = 0, binding = 0) readonly buffer ABuf { uvec4 a[]; };
+layout(set = 0, binding = 1) readonly buffer BBuf { uvec4 b[]; };
+layout(set = 0, binding = 2) writeonly buffer YBuf { float y[]; };
+
+#define TILES 4u // 16x16 matrices per subgroup along M and along N
+const uint BM = WGM * TILES * 16u;
+const uint BN = WGN * TILES * 16u;
+const uint THREADS = WGM * WGN * 32u;
+// Shared row strides in uvec4 (8 halves), one uvec4 of padding per row.
+const uint ASTRIDE = BK / 8u + 1u;
+const uint BSTRIDE = BN / 8u + 1u;
+shared uvec4 As[NBUF * BM * ASTRIDE];
+shared uvec4 Bs[NBUF * BK * BSTRIDE];
+
+const uint LOADS_A = BM * BK / 8u / THREADS;
+const uint LOADS_B = BK * BN / 8u / THREADS;
+uvec4 stageA[LOADS_A];
+uvec4 stageB[LOADS_B];
+
+// Reads slab k0 of the block (m0, n0) into registers: uvec4 q of this
+// invocation is the slab's uvec4 number q * THREADS + tid, row-major.
+void loadSlab(uint m0, uint n0, uint k0, uint tid) {
+  [[unroll]] for (uint q = 0u; q < LOADS_A; ++q) {
+    uint idx = q * THREADS + tid;
+    uint r = idx / (BK / 8u), c = idx % (BK / 8u);
+    stageA[q] = a[((m0 + r) * K + k0) / 8u + c];
+  }
+  [[unroll]] for (uint q = 0u; q < LOADS_B; ++q) {
+    uint idx = q * THREADS + tid;
+    uint r = idx / (BN / 8u), c = idx % (BN / 8u);
+    stageB[q] = b[((k0 + r) * N + n0) / 8u + c];
+  }
+}
+
+void storeSlab(uint buf, uint tid) {
+  [[unroll]] for (uint q = 0u; q < LOADS_A; ++q) {
+    uint idx = q * THREADS + tid;
+    uint r = idx / (BK / 8u), c = idx % (BK / 8u);
+    As[(buf * BM + r) * ASTRIDE + c] = stageA[q];
+  }
+  [[unroll]] for (uint q = 0u; q < LOADS_B; ++q) {
+    uint idx = q * THREADS + tid;
+    uint r = idx / (BN / 8u), c = idx % (BN / 8u);
+    Bs[(buf * BK + r) * BSTRIDE + c] = stageB[q];
+  }
+}
+
+void main() {
+  const uint tid = gl_LocalInvocationID.x;
+  const uint warp = gl_SubgroupID;
+  const uint wm = warp / WGN, wn = warp % WGN;
+  // Grouped block order for L2 reuse, as in gemm_tiled.comp.
+  uint tm = gl_WorkGroupID.y, tn = gl_WorkGroupID.x;
+  if (GROUP_M > 1u) {
+    uint tilesM = M / BM, tilesN = N / BN;
+    uint pid = tm * tilesN + tn, span = GROUP_M * tilesN;
+    uint first = (pid / span) * GROUP_M;
+    uint rows = min(tilesM - first, GROUP_M);
+    tm = first + (pid % span) % rows;
+    tn = (pid % span) / rows;
+  }
+  const uint m0 = tm * BM, n0 = tn * BN;
+  const uint slabs = K / BK;
+
+  fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[TILES][TILES];
+  [[unroll]] for (uint i = 0u; i < TILES; ++i)
+    [[unroll]] for (uint j = 0u; j < TILES; ++j)
+      acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
+
+  if (DIRECT != 0u) {
+    for (uint k0 = 0u; k0 < K; k0 += 16u) {
+      fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[TILES], fb[TILES];
+      [[unroll]] for (uint i = 0u; i < TILES; ++i)
+        coopMatLoadNV(fa[i], a,
+                      ((m0 + wm * TILES * 16u + i * 16u) * K + k0) / 8u,
+                      K / 8u, false);
+      [[unroll]] for (uint j = 0u; j < TILES; ++j)
+        coopMatLoadNV(fb[j], b,
+                      (k0 * N + n0 + wn * TILES * 16u + j * 16u) / 8u,
+                      N / 8u, false);
+      [[unroll]] for (uint i = 0u; i < TILES; ++i)
+        [[unroll]] for (uint j = 0u; j < TILES; ++j)
+          acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+    }
+  } else {
+    loadSlab(m0, n0, 0u, tid);
+    storeSlab(0u, tid);
+    barrier();
+    for (uint s = 0u; s < slabs; ++s) {
+      uint cur = NBUF == 2u ? s % 2u : 0u;
+      if (s + 1u < slabs)
+        loadSlab(m0, n0, (s + 1u) * BK, tid);
+      [[unroll]] for (uint kk = 0u; kk < BK; kk += 16u) {
+        fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[TILES], fb[TILES];
+        [[unroll]] for (uint i = 0u; i < TILES; ++i)
+          coopMatLoadNV(fa[i], As,
+                        (cur * BM + wm * TILES * 16u + i * 16u) * ASTRIDE +
+                            kk / 8u,
+                        ASTRIDE, false);
+        [[unroll]] for (uint j = 0u; j < TILES; ++j)
+          coopMatLoadNV(fb[j], Bs,
+                        (cur * BK + kk) * BSTRIDE + (wn * TILES * 16u + j * 16u) / 8u,
+                        BSTRIDE, false);
+        [[unroll]] for (uint i = 0u; i < TILES; ++i)
+          [[unroll]] for (uint j = 0u; j < TILES; ++j)
+            acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+      }
+      if (s + 1u < slabs) {
+        if (NBUF == 1u)
+          barrier(); // every subgroup is done reading the only slab
+        storeSlab(NBUF == 2u ? 1u - cur : 0u, tid);
+      }
+      barrier();
+    }
+  }
+
+  [[unroll]] for (uint i = 0u; i < TILES; ++i)
+    [[unroll]] for (uint j = 0u; j < TILES; ++j) {
+      uint row = m0 + wm * TILES * 16u + i * 16u;
+      uint col = n0 + wn * TILES * 16u + j * 16u;
+      coopMatStoreNV(acc[i][j], y, row * N + col, N, false);
+    }
+}
