@@ -9,6 +9,7 @@
 #include "codegen/EmbeddedShaders.h"
 #include "ops/OpDef.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <cstring>
@@ -108,8 +109,9 @@ struct Lowering {
       plan.tensors[t].poolKey = p.poolKey;
       plan.tensors[t].releaseStep = live.intervals[v].last;
     }
-    // Aliases: views and in-place outputs, in their root's bytes. A view of
-    // a view has the same root, so one level suffices.
+    // Aliases: views, in-place outputs and Concat slices, in their root's
+    // bytes at their offset inside it. Roots are never aliases, so one level
+    // suffices.
     for (ValueId v = 0; v < g.values.size(); ++v) {
       if (!live.isAlias(v) || !live.intervals[v].isLive())
         continue;
@@ -119,10 +121,38 @@ struct Lowering {
                                             "' aliases a tensor with no "
                                             "memory");
       const PlanTensor rt = plan.tensors[size_t(root)];
-      uint32_t t = addTensor(v, TensorRole::Alias, rt.buffer, rt.offset);
+      uint32_t t = addTensor(v, TensorRole::Alias, rt.buffer,
+                             rt.offset + live.offsetInRoot(v));
       plan.tensors[t].aliasOf = int32_t(root);
     }
     return Error::success();
+  }
+
+  /// Whether input \p i of \p node (an op that joins its inputs) was
+  /// computed straight into its slice of output 0: same storage root, at the
+  /// output's offset plus the bytes of the inputs before it.
+  bool inputInSlice(const Node &node, unsigned i) const {
+    ValueId out = node.outputs[0], in = node.inputs[i];
+    uint64_t slice = 0;
+    for (unsigned j = 0; j < i; ++j)
+      slice += g.values[node.inputs[j]].type.byteSize();
+    return live.storageRoot[in] == live.storageRoot[out] &&
+           live.offsetInRoot(in) == live.offsetInRoot(out) + slice;
+  }
+
+  /// Whether dispatch \p d of \p node only copies inputs that are already in
+  /// their slice of the output (OpMemoryTraits::joinsInputs), so it can go.
+  bool copiesOnlyInSlice(const Node &node, const DispatchDesc &d) const {
+    bool readsAny = false;
+    for (unsigned b = 0; b < d.operands.size(); ++b) {
+      if (llvm::is_contained(d.writes, b))
+        continue;
+      unsigned op = d.operands[b];
+      if (op >= node.inputs.size() || !inputInSlice(node, op))
+        return false;
+      readsAny = true;
+    }
+    return readsAny;
   }
 
   Expected<uint32_t> shaderFor(StringRef name, const Node &node) {
@@ -175,6 +205,9 @@ struct Lowering {
       if (!isView)
         def->lower(node, inTypes, outTypes, dispatches);
       for (const DispatchDesc &d : dispatches) {
+        if (def->memory.joinsInputs && copiesOnlyInSlice(node, d))
+          continue; // the producer wrote this input in place
+
         PlanCommand c;
         c.kind = CommandKind::Dispatch;
         c.step = uint32_t(step);

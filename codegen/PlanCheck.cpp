@@ -2,11 +2,12 @@
 //
 // Trusts nothing the planner computed except the final placement: for every
 // pair of tensors in one buffer whose byte ranges overlap, their live
-// intervals must not overlap; an alias (view or in-place output) must lie
-// inside the bytes and the live interval of the tensor it shares; every
-// dispatch may only touch tensors live at its step; a release must come at
-// the tensor's last step. Run on
-// every plan the compiler emits and by the tests.
+// intervals must not overlap; an alias (view, in-place output or Concat
+// slice) must lie inside the bytes and the live interval of the tensor it
+// shares, and the tensors sharing one root overlap either exactly or by
+// nesting; every dispatch may only touch tensors live at its step; a release
+// must come at the tensor's last step. Run on every plan the compiler emits
+// and by the tests.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Plan.h"
@@ -72,6 +73,32 @@ Error checkPlanMemory(const Plan &plan) {
                                t.name, t.firstStep, t.lastStep, r.name,
                                r.firstStep, r.lastStep));
   }
+  // 2b. Inside one root, two tensors either share a byte range exactly (a
+  // view, an in-place output) or one contains the other (a Concat slice and
+  // the Concat output); a partial overlap while both are live means a slice
+  // offset is wrong.
+  std::vector<std::vector<uint32_t>> group(plan.tensors.size());
+  for (uint32_t i = 0; i < plan.tensors.size(); ++i) {
+    const PlanTensor &t = plan.tensors[i];
+    group[t.role == TensorRole::Alias ? uint32_t(t.aliasOf) : i].push_back(i);
+  }
+  for (const std::vector<uint32_t> &members : group)
+    for (size_t i = 0; i < members.size(); ++i)
+      for (size_t j = i + 1; j < members.size(); ++j) {
+        const PlanTensor &a = plan.tensors[members[i]];
+        const PlanTensor &b = plan.tensors[members[j]];
+        uint64_t aEnd = a.offset + a.bytes, bEnd = b.offset + b.bytes;
+        bool disjoint = aEnd <= b.offset || bEnd <= a.offset;
+        bool nested = (a.offset <= b.offset && bEnd <= aEnd) ||
+                      (b.offset <= a.offset && aEnd <= bEnd);
+        if (disjoint || nested)
+          continue;
+        if (a.firstStep <= b.lastStep && b.firstStep <= a.lastStep)
+          return planError(formatv(
+              "tensors '{0}' [{1}, {2}) and '{3}' [{4}, {5}) of buffer {6} "
+              "overlap partly while both are live",
+              a.name, a.offset, aEnd, b.name, b.offset, bEnd, a.buffer));
+      }
   // 3. Dispatches touch only live tensors; releases at the last use.
   for (size_t c = 0; c < plan.commands.size(); ++c) {
     const PlanCommand &cmd = plan.commands[c];

@@ -3,8 +3,10 @@
 // ONNX Concat (opset 13): one or more f32 inputs of equal rank (<=
 // kStridedCopyMaxRank) whose dims agree except at attribute axis (required;
 // negative counts from the end); the output's axis dim is their sum.
-// Lowering: one shaders/strided_copy.comp dispatch per input, each writing
-// its slice of the output.
+// Lowering: one shaders/strided_copy.comp dispatch per input, each reading
+// only that input and writing its slice of the output. Memory trait
+// joinsInputs: inputs computed straight into their slice (passes/Aliasing.cpp)
+// need no copy, and their dispatches are dropped.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
@@ -109,7 +111,11 @@ static void concatLower(const Node &node, ArrayRef<TensorType> in,
   }
 }
 
-const OpDef kConcatOp = {"Concat", concatInferTypes, concatReference,
-                         concatLower};
+const OpDef kConcatOp = {"Concat",
+                         concatInferTypes,
+                         concatReference,
+                         concatLower,
+                         {/*isView=*/false, /*inPlaceInputs=*/{},
+                          /*joinsInputs=*/true}};
 
 } // namespace tlc

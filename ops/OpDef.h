@@ -67,6 +67,13 @@ struct OpMemoryTraits {
   /// input dies at this op: list such inputs in priority order. Inputs of
   /// another shape (broadcast) are skipped by the compiler.
   llvm::SmallVector<unsigned, 2> inPlaceInputs = {};
+  /// Output 0 is the inputs joined, in order, along integer attribute 'axis'
+  /// (Concat). Where an input's slice of the output is contiguous, the
+  /// compiler may compute the input straight into that slice
+  /// (passes/Aliasing.cpp); lowering then drops the op's dispatches whose
+  /// every read binding is an input already in its slice, so the lowering
+  /// must copy each input with dispatches that read only that input.
+  bool joinsInputs = false;
 };
 
 struct OpDef {

@@ -6,7 +6,9 @@
 // are live throughout. An output nothing reads is live during its own step
 // only, since the dispatch still writes it. Tensors sharing memory (views,
 // in-place outputs; passes/Aliasing.cpp) make one storage group whose root
-// lives from the first member's definition to the last member's use.
+// lives from the first member's definition to the last member's use; for a
+// Concat whose inputs are computed in its slices (passes/Aliasing.cpp), that
+// is from the first slice's producer on.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -70,6 +72,14 @@ Liveness computeLiveness(const Graph &g,
     live.isTransient[v] = val.kind == ValueKind::Intermediate &&
                           live.intervals[v].isLive() && !g.isOutput(v);
   }
+  return live;
+}
+
+Liveness computeLiveness(const Graph &g, const StorageLayout &layout) {
+  Liveness live = computeLiveness(g, layout.root);
+  if (std::any_of(layout.offset.begin(), layout.offset.end(),
+                  [](uint64_t o) { return o != 0; }))
+    live.storageOffset = layout.offset;
   return live;
 }
 

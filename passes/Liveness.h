@@ -29,10 +29,17 @@ struct Liveness {
   /// not graph outputs. Inputs, outputs and weights live in their own
   /// buffers for the whole run.
   std::vector<bool> isTransient;
-  /// Storage root of each tensor (itself unless it is a view or an in-place
-  /// output sharing another tensor's memory).
+  /// Storage root of each tensor (itself unless it is a view, an in-place
+  /// output or a Concat slice sharing another tensor's memory).
   std::vector<ValueId> storageRoot;
+  /// Byte offset of each tensor inside its storage root (a Concat input
+  /// computed in its slice of the output); empty when every offset is 0.
+  std::vector<uint64_t> storageOffset;
   bool isAlias(ValueId v) const { return storageRoot[v] != v; }
+  /// Byte offset of \p v inside storageRoot[v].
+  uint64_t offsetInRoot(ValueId v) const {
+    return storageOffset.empty() ? 0 : storageOffset[v];
+  }
 };
 
 } // namespace tlc

@@ -74,19 +74,51 @@ ScheduleResult scheduleForMemory(Graph &g);
 struct AliasOptions {
   bool views = true;   // Reshape/Flatten share their input's memory
   bool inPlace = true; // elementwise ops may overwrite a dying input
+  /// Concat inputs are computed straight into their slice of the output
+  /// (ops with OpMemoryTraits::joinsInputs), when that slice is contiguous
+  /// and aligned.
+  bool concatSlices = true;
 };
 
-/// Storage root of every tensor (indexed by ValueId): the tensor whose memory
-/// it uses, itself unless it is a view or an in-place output. Needs the final
-/// schedule. (passes/Aliasing.cpp)
+/// Where every tensor's bytes are (both vectors indexed by ValueId): inside
+/// the memory of its storage root, at a byte offset. A root is its own root
+/// at offset 0; a view or an in-place output shares its root's bytes at
+/// offset 0; a Concat input computed in its slice lies at the slice's offset
+/// inside the Concat output (or inside the root that output itself lies in).
+/// Roots are never aliases themselves (the vectors are flattened).
+struct StorageLayout {
+  std::vector<ValueId> root;
+  std::vector<uint64_t> offset; // bytes from the root's first byte
+};
+
+/// Storage layout of every tensor; needs the final schedule. Views first,
+/// then in-place outputs, then Concat slices (in schedule order, so nested
+/// Concats compose). A slice is taken only when it is contiguous in the
+/// output (every output dim before the axis is 1), its offset inside the
+/// final root is a multiple of \p alignment (bytes, a power of two: the
+/// plan's tensor alignment), the input's whole storage group is transient,
+/// written by dispatches before the Concat's step and not read after any
+/// later write over the Concat output's bytes, and the input's group is not
+/// already in another slice (so a tensor given twice is copied the second
+/// time). A Concat's slices are kept only when they do not raise the lower
+/// bound of live transient bytes (transientLowerBound). (passes/Aliasing.cpp)
+StorageLayout computeStorageLayout(const Graph &g, const AliasOptions &opts,
+                                   uint64_t alignment = 256);
+
+/// The roots of computeStorageLayout(g, opts, alignment).
 std::vector<ValueId> computeStorageRoots(const Graph &g,
-                                         const AliasOptions &opts);
+                                         const AliasOptions &opts,
+                                         uint64_t alignment = 256);
 
 /// Live interval of every tensor in schedule steps (node indices). A storage
 /// root's interval covers its whole group; only roots can be transient.
-/// \p storageRoots may be empty (no aliasing). (passes/Liveness.cpp)
+/// \p storageRoots may be empty (no aliasing); offsets are then all 0.
+/// (passes/Liveness.cpp)
 Liveness computeLiveness(const Graph &g,
                          const std::vector<ValueId> &storageRoots = {});
+
+/// Same, keeping the layout's byte offsets in Liveness::storageOffset.
+Liveness computeLiveness(const Graph &g, const StorageLayout &layout);
 
 /// Release points: for each step, the transient tensors whose last use is
 /// that step, so their memory is free after it. (passes/ReleasePoints.cpp)

@@ -77,7 +77,8 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   // The lower bound (views and in-place reuse included) of the model's own
   // order, reported beside the plan's to show what scheduling saved.
   uint64_t givenOrderBound = transientLowerBound(
-      g, computeLiveness(g, computeStorageRoots(g, opts.aliasing)));
+      g, computeLiveness(g, computeStorageLayout(g, opts.aliasing,
+                                                 opts.alignment)));
   ScheduleResult order;
   if (opts.schedule == "memory") {
     order = scheduleForMemory(g);
@@ -92,8 +93,8 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
 
   // Memory: views and in-place reuse, live intervals, release points,
   // placement.
-  std::vector<ValueId> roots = computeStorageRoots(g, opts.aliasing);
-  Liveness live = computeLiveness(g, roots);
+  Liveness live = computeLiveness(
+      g, computeStorageLayout(g, opts.aliasing, opts.alignment));
   std::vector<std::vector<ValueId>> releases = computeReleasePoints(g, live);
   Expected<MemoryPlan> mem = planMemory(g, live, opts);
   if (!mem)

@@ -51,10 +51,17 @@ MemoryPlan assignPoolSlots(const Graph &g, const Liveness &live) {
     if (live.isTransient[v])
       dyingAfter[size_t(live.intervals[v].last)].push_back(v);
 
+  // Transients by the step they become live at: a node's outputs at the
+  // node's step, except a Concat output whose inputs are computed in its
+  // slices (passes/Aliasing.cpp): at its first slice's producer.
+  std::vector<std::vector<ValueId>> bornAt(size_t(live.numSteps));
+  for (int64_t s = 0; s < live.numSteps; ++s)
+    for (ValueId out : g.nodes[size_t(s)].outputs)
+      if (live.isTransient[out])
+        bornAt[size_t(live.intervals[out].first)].push_back(out);
+
   for (int64_t s = 0; s < live.numSteps; ++s) {
-    for (ValueId out : g.nodes[size_t(s)].outputs) {
-      if (!live.isTransient[out])
-        continue;
+    for (ValueId out : bornAt[size_t(s)]) {
       const TensorType &t = g.values[out].type;
       std::string key = t.str();
       Pool &pool = pools[key];
