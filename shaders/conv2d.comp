@@ -7,8 +7,10 @@
 // in the padding read a clamped address and are replaced by zero.
 // Invocation order, fastest first: column block, row, channel block, group,
 // image.
+// Epilogue (FusedConv, ops/ConvKernel.h): y = act(sum + B + Z), Z read only
+// when HAS_Z, at the element written (Z may be Y's own memory).
 // Bindings: 0 = X [N,C,H,W], 1 = W [M,C/G,KH,KW], 2 = B [M] (read only when
-// HAS_B), 3 = Y [N,M,OH,OW].
+// HAS_B), 3 = Y [N,M,OH,OW], 4 = Z [N,M,OH,OW] (read only when HAS_Z).
 #version 450
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint N = 1;
@@ -29,15 +31,31 @@ layout(constant_id = 14) const uint DW = 1;
 layout(constant_id = 15) const uint G = 1;
 layout(constant_id = 16) const uint HAS_B = 0;
 layout(constant_id = 17) const uint TOTAL = 1; // invocations (blocks)
+layout(constant_id = 18) const uint ACT = 0;    // ConvActivation
+layout(constant_id = 19) const uint P0_BITS = 0;
+layout(constant_id = 20) const uint P1_BITS = 0;
+layout(constant_id = 21) const uint HAS_Z = 0;
 layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
 layout(set = 0, binding = 1) readonly buffer WBuf { float w[]; };
 layout(set = 0, binding = 2) readonly buffer BBuf { float b[]; };
 layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 4) readonly buffer ZBuf { float z[]; };
 
 const uint CG = C / G;          // input channels per group
 const uint MG = M / G;          // output channels per group
 const uint OWB = (OW + 3u) / 4u; // column blocks per row
 const uint MB = (MG + 3u) / 4u;  // channel blocks per group
+
+// The epilogue's activation; keep in sync with ConvActivation.
+float activate(float v) {
+  float p0 = uintBitsToFloat(P0_BITS), p1 = uintBitsToFloat(P1_BITS);
+  if (ACT == 1u) return max(v, 0.0);
+  if (ACT == 2u) return 1.0 / (1.0 + exp(-v));
+  if (ACT == 3u) return clamp(p0 * v + p1, 0.0, 1.0);
+  if (ACT == 4u) return v * clamp(v / 6.0 + 0.5, 0.0, 1.0);
+  if (ACT == 5u) return min(max(v, p0), p1);
+  return v;
+}
 
 void main() {
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
@@ -85,7 +103,10 @@ void main() {
     uint yRow = ((n * M + ms[j]) * OH + oh) * OW;
     for (uint p = 0u; p < 4u; ++p) {
       uint ow = owb * 4u + p;
-      if (ow < OW) y[yRow + ow] = acc[j][p];
+      if (ow >= OW) continue;
+      float v = acc[j][p];
+      if (HAS_Z != 0u) v += z[yRow + ow];
+      y[yRow + ow] = activate(v);
     }
   }
 }

@@ -2,10 +2,13 @@
 //
 // The shape rule's errors, the CPU reference against hand-computed results,
 // and the compiled shader against the CPU reference on random inputs with
-// odd sizes, strides, pads, dilations and groups. Device tolerance: relative
-// L2 error <= 1e-5.
+// odd sizes, strides, pads, dilations and groups, for the "cpu" profile
+// (conv2d) and the "gpu" profile (implicit GEMM and depthwise kernels, which
+// run on lavapipe too; OpFusedConvTest covers them with epilogues). Device
+// tolerance: relative L2 error <= 1e-5.
 //
 //===----------------------------------------------------------------------===//
+#include "ConvTestUtil.h"
 #include "OpTestUtil.h"
 
 #include <gtest/gtest.h>
@@ -192,6 +195,41 @@ TEST(OpConv, DeviceWeightAsGraphInput) {
                                convAttrs({1, 1}, {0, 0, 0, 0}, {1, 1}, 1),
                                {{tt::randomTensor({1, 32, 14, 14}, 11)},
                                 {tt::randomTensor({16, 32, 5, 5}, 12)}});
+}
+
+TEST(OpConv, GpuProfileKernelsMatchReference) {
+  struct Case {
+    Shape x, w;
+    Attributes attrs;
+    const char *shader;
+  };
+  const Case cases[] = {
+      {{2, 3, 13, 7}, {5, 3, 3, 3}, convAttrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1),
+       "conv2d_igemm"},
+      {{1, 64, 7, 7}, {96, 64, 3, 3}, convAttrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1),
+       "conv2d_igemm_small"},
+      {{1, 6, 9, 11}, {9, 2, 3, 3}, convAttrs({2, 1}, {0, 1, 2, 1}, {1, 2}, 3),
+       "conv2d_igemm"},
+      {{2, 4, 7, 13}, {4, 1, 3, 3}, convAttrs({1, 2}, {2, 2, 2, 2}, {2, 2}, 4),
+       "conv2d_depthwise"},
+  };
+  uint32_t seed = 50;
+  for (const Case &c : cases) {
+    tt::GraphBuilder b;
+    ValueId x = b.input("x", c.x);
+    ValueId w = b.weight("w", tt::randomTensor(c.w, seed++));
+    ValueId bias = b.weight("b", tt::randomTensor({c.w[0]}, seed++));
+    b.output(b.node("Conv", {x, w, bias}, "y", c.attrs));
+    Graph g = b.take();
+    HostTensor in = tt::randomTensor(c.x, seed++);
+    auto ref = tt::runGraphReference(g, {in});
+    ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
+    Plan plan;
+    auto dev = tt::runGraphOnDevice(g, "gpu", {in}, &plan);
+    ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
+    EXPECT_LE(tt::relativeL2((*dev)[0], (*ref)[0]), kTolerance) << c.shader;
+    EXPECT_EQ(tt::countDispatches(plan, c.shader), 1u) << c.shader;
+  }
 }
 
 } // namespace

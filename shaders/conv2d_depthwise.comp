@@ -1,0 +1,82 @@
+// Depthwise 2-D convolution (C/G == 1: one input channel per group, any
+// channel multiplier M/G) for GPUs (ops/ConvKernel.h). One invocation per
+// output element, in Y's row-major order, so neighbouring invocations read
+// neighbouring input columns and write neighbouring outputs. Each output
+// needs only KH*KW multiply-adds, so the kernel is bound by memory: there
+// is nothing for shared-memory tiling to reuse beyond what the cache
+// already catches.
+// Epilogue (FusedConv): y = act(sum + B + Z); Z is read at the element
+// written (it may be Y's own memory).
+// Bindings: 0 = X [N,C,H,W], 1 = W [M,1,KH,KW], 2 = B [M] (read only when
+// HAS_B), 3 = Y [N,M,OH,OW], 4 = Z [N,M,OH,OW] (read only when HAS_Z).
+#version 450
+layout(local_size_x = 256) in;
+layout(constant_id = 0) const uint N = 1;
+layout(constant_id = 1) const uint C = 1;
+layout(constant_id = 2) const uint H = 1;
+layout(constant_id = 3) const uint W = 1;
+layout(constant_id = 4) const uint M = 1;
+layout(constant_id = 5) const uint OH = 1;
+layout(constant_id = 6) const uint OW = 1;
+layout(constant_id = 7) const uint KH = 1;
+layout(constant_id = 8) const uint KW = 1;
+layout(constant_id = 9) const uint SH = 1;
+layout(constant_id = 10) const uint SW = 1;
+layout(constant_id = 11) const uint PT = 0;
+layout(constant_id = 12) const uint PL = 0;
+layout(constant_id = 13) const uint DH = 1;
+layout(constant_id = 14) const uint DW = 1;
+layout(constant_id = 15) const uint G = 1;
+layout(constant_id = 16) const uint HAS_B = 0;
+layout(constant_id = 17) const uint TOTAL = 1; // output elements
+layout(constant_id = 18) const uint ACT = 0;   // ConvActivation
+layout(constant_id = 19) const uint P0_BITS = 0;
+layout(constant_id = 20) const uint P1_BITS = 0;
+layout(constant_id = 21) const uint HAS_Z = 0;
+layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
+layout(set = 0, binding = 1) readonly buffer WBuf { float w[]; };
+layout(set = 0, binding = 2) readonly buffer BBuf { float b[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 4) readonly buffer ZBuf { float z[]; };
+
+const uint MG = M / G; // channel multiplier
+
+// The epilogue's activation; keep in sync with ConvActivation.
+float activate(float v) {
+  float p0 = uintBitsToFloat(P0_BITS), p1 = uintBitsToFloat(P1_BITS);
+  if (ACT == 1u) return max(v, 0.0);
+  if (ACT == 2u) return 1.0 / (1.0 + exp(-v));
+  if (ACT == 3u) return clamp(p0 * v + p1, 0.0, 1.0);
+  if (ACT == 4u) return v * clamp(v / 6.0 + 0.5, 0.0, 1.0);
+  if (ACT == 5u) return min(max(v, p0), p1);
+  return v;
+}
+
+void main() {
+  uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
+  if (i >= TOTAL) return;
+  uint ow = i % OW;
+  uint t = i / OW;
+  uint oh = t % OH;
+  t /= OH;
+  uint m = t % M;
+  uint n = t / M;
+  uint c = m / MG; // the group's one input channel
+  uint xBase = (n * C + c) * H * W;
+  uint wBase = m * KH * KW;
+  int ih0 = int(oh * SH) - int(PT);
+  int iw0 = int(ow * SW) - int(PL);
+  float acc = 0.0;
+  for (uint u = 0u; u < KH; ++u) {
+    int ih = ih0 + int(u * DH);
+    if (ih < 0 || ih >= int(H)) continue;
+    for (uint v = 0u; v < KW; ++v) {
+      int iw = iw0 + int(v * DW);
+      if (iw < 0 || iw >= int(W)) continue;
+      acc += x[xBase + uint(ih) * W + uint(iw)] * w[wBase + u * KW + v];
+    }
+  }
+  if (HAS_B != 0u) acc += b[m];
+  if (HAS_Z != 0u) acc += z[i];
+  y[i] = activate(acc);
+}

@@ -1,0 +1,175 @@
+// 2-D convolution as an implicit GEMM, for GPUs (ops/ConvKernel.h).
+// Per group g: Y_g[m][p] = sum_k A[m][k] * B[k][p], with
+//   m in [0, M/G)            output channel within the group,
+//   p in [0, N*OH*OW)        output pixel (image, row, column),
+//   k in [0, C/G*KH*KW)      (input channel, kernel row, kernel column),
+//   A[m][k] = W[g*M/G + m][k] (W is already [M][C/G*KH*KW] row-major),
+//   B[k][p] = X[img][g*C/G + c][oh*SH - PT + u*DH][ow*SW - PL + v*DW]
+//             (zero in the padding), gathered on the fly ("im2col" never
+//             materialized).
+// A 1x1, stride-1, unpadded conv makes B a plain [C][H*W] matrix: with the
+// geometry in specialization constants the gather folds to that.
+// Tiling: each workgroup of 256 invocations (16 x 16) computes a BM x BN
+// tile of Y_g, each invocation (BM/16) x (BN/16) outputs strided by 16 so
+// that shared-memory reads are conflict-free and stores coalesce. K is
+// walked in steps of 16: the next step's A and B elements are loaded into
+// registers while the current step's tile is multiplied from shared memory.
+// Epilogue (FusedConv): y = act(sum + B + Z); Z is read at the element
+// written (it may be Y's own memory).
+// Workgroup order: pixel tile fastest, then channel tile, then group; the
+// linear workgroup index spills from x into y past 65535 (setGrid1D).
+// Bindings: 0 = X [N,C,H,W], 1 = W [M,C/G,KH,KW], 2 = B [M] (read only when
+// HAS_B), 3 = Y [N,M,OH,OW], 4 = Z [N,M,OH,OW] (read only when HAS_Z).
+#version 450
+layout(local_size_x = 256) in;
+layout(constant_id = 0) const uint N = 1;
+layout(constant_id = 1) const uint C = 1;
+layout(constant_id = 2) const uint H = 1;
+layout(constant_id = 3) const uint W = 1;
+layout(constant_id = 4) const uint M = 1;
+layout(constant_id = 5) const uint OH = 1;
+layout(constant_id = 6) const uint OW = 1;
+layout(constant_id = 7) const uint KH = 1;
+layout(constant_id = 8) const uint KW = 1;
+layout(constant_id = 9) const uint SH = 1;
+layout(constant_id = 10) const uint SW = 1;
+layout(constant_id = 11) const uint PT = 0;
+layout(constant_id = 12) const uint PL = 0;
+layout(constant_id = 13) const uint DH = 1;
+layout(constant_id = 14) const uint DW = 1;
+layout(constant_id = 15) const uint G = 1;
+layout(constant_id = 16) const uint HAS_B = 0;
+layout(constant_id = 17) const uint TILES = 1; // workgroups with work
+layout(constant_id = 18) const uint ACT = 0;   // ConvActivation
+layout(constant_id = 19) const uint P0_BITS = 0;
+layout(constant_id = 20) const uint P1_BITS = 0;
+layout(constant_id = 21) const uint HAS_Z = 0;
+layout(constant_id = 22) const uint BM = 64; // 32 or 64
+layout(constant_id = 23) const uint BN = 64; // 32 or 64
+layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
+layout(set = 0, binding = 1) readonly buffer WBuf { float w[]; };
+layout(set = 0, binding = 2) readonly buffer BBuf { float b[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 4) readonly buffer ZBuf { float z[]; };
+
+const uint BK = 16u;
+const uint TM = BM / 16u; // outputs per invocation along m
+const uint TN = BN / 16u; // outputs per invocation along p
+const uint CG = C / G;
+const uint MG = M / G;
+const uint KHW = KH * KW;
+const uint K = CG * KHW;
+const uint OHW = OH * OW;
+const uint NPIX = N * OHW;
+const uint TILES_N = (NPIX + BN - 1u) / BN;
+const uint TILES_M = (MG + BM - 1u) / BM;
+const uint AS = BM + 1u; // padded row of As: loads of one k-row spread banks
+
+shared float As[BK * AS]; // [k][m]
+shared float Bs[BK * BN]; // [k][p]
+
+// The epilogue's activation; keep in sync with ConvActivation.
+float activate(float v) {
+  float p0 = uintBitsToFloat(P0_BITS), p1 = uintBitsToFloat(P1_BITS);
+  if (ACT == 1u) return max(v, 0.0);
+  if (ACT == 2u) return 1.0 / (1.0 + exp(-v));
+  if (ACT == 3u) return clamp(p0 * v + p1, 0.0, 1.0);
+  if (ACT == 4u) return v * clamp(v / 6.0 + 0.5, 0.0, 1.0);
+  if (ACT == 5u) return min(max(v, p0), p1);
+  return v;
+}
+
+void main() {
+  uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  if (wg >= TILES) return; // whole workgroup: no barrier is skipped by half
+  uint lid = gl_LocalInvocationID.x;
+  uint tx = lid % 16u, ty = lid / 16u;
+  uint tn = wg % TILES_N;
+  uint t = wg / TILES_N;
+  uint tm = t % TILES_M;
+  uint g = t / TILES_M;
+  uint m0 = tm * BM, p0 = tn * BN;
+
+  // The B elements this invocation loads: element e = lid + 256*i of the
+  // BK x BN tile is (k = e / BN, p = e % BN). Since 256 is a multiple of
+  // BN, p is the same for every i: decompose that pixel once.
+  uint bp = lid % BN, bk0 = lid / BN;
+  uint pix = p0 + bp;
+  bool pixOk = pix < NPIX;
+  uint pc = min(pix, NPIX - 1u);
+  uint img = pc / OHW;
+  uint prem = pc - img * OHW;
+  uint ohp = prem / OW;
+  uint owp = prem - ohp * OW;
+  int ih0 = int(ohp * SH) - int(PT);
+  int iw0 = int(owp * SW) - int(PL);
+  uint xImg = (img * C + g * CG) * H * W;
+  // The A elements: e = lid + 256*i is (m = e / BK, k = e % BK).
+  uint ak = lid % BK, am0 = lid / BK;
+
+  float aReg[TM];
+  float bReg[TN];
+  float acc[TM * TN];
+  for (uint i = 0u; i < TM * TN; ++i) acc[i] = 0.0;
+
+  uint steps = (K + BK - 1u) / BK;
+  // Loads step s's elements into aReg and bReg.
+  #define LOAD_STEP(s)                                                      \
+  {                                                                         \
+    uint k0 = (s) * BK;                                                     \
+    for (uint i = 0u; i < TM; ++i) {                                        \
+      uint m = m0 + am0 + i * (256u / BK);                                  \
+      uint k = k0 + ak;                                                     \
+      aReg[i] = (m < MG && k < K) ? w[(g * MG + m) * K + k] : 0.0;          \
+    }                                                                       \
+    for (uint i = 0u; i < TN; ++i) {                                        \
+      uint k = k0 + bk0 + i * (256u / BN);                                  \
+      float v = 0.0;                                                        \
+      if (pixOk && k < K) {                                                 \
+        uint c = k / KHW;                                                   \
+        uint r = k - c * KHW;                                               \
+        uint u = r / KW;                                                    \
+        uint vv = r - u * KW;                                               \
+        int ih = ih0 + int(u * DH);                                         \
+        int iw = iw0 + int(vv * DW);                                        \
+        if (ih >= 0 && ih < int(H) && iw >= 0 && iw < int(W))               \
+          v = x[xImg + (c * H + uint(ih)) * W + uint(iw)];                  \
+      }                                                                     \
+      bReg[i] = v;                                                          \
+    }                                                                       \
+  }
+
+  LOAD_STEP(0u)
+  for (uint s = 0u; s < steps; ++s) {
+    barrier(); // every invocation is done reading the previous step's tile
+    for (uint i = 0u; i < TM; ++i) As[ak * AS + am0 + i * (256u / BK)] = aReg[i];
+    for (uint i = 0u; i < TN; ++i) Bs[(bk0 + i * (256u / BN)) * BN + bp] = bReg[i];
+    barrier();
+    if (s + 1u < steps) LOAD_STEP(s + 1u)
+    for (uint kk = 0u; kk < BK; ++kk) {
+      float a[TM];
+      float bv[TN];
+      for (uint i = 0u; i < TM; ++i) a[i] = As[kk * AS + ty + 16u * i];
+      for (uint j = 0u; j < TN; ++j) bv[j] = Bs[kk * BN + tx + 16u * j];
+      for (uint i = 0u; i < TM; ++i)
+        for (uint j = 0u; j < TN; ++j) acc[i * TN + j] += a[i] * bv[j];
+    }
+  }
+
+  for (uint j = 0u; j < TN; ++j) {
+    uint p = p0 + tx + 16u * j;
+    if (p >= NPIX) continue;
+    uint im = p / OHW;
+    uint pr = p - im * OHW;
+    for (uint i = 0u; i < TM; ++i) {
+      uint m = m0 + ty + 16u * i;
+      if (m >= MG) continue;
+      uint mg = g * MG + m;
+      uint idx = (im * M + mg) * OHW + pr;
+      float v = acc[i * TN + j];
+      if (HAS_B != 0u) v += b[mg];
+      if (HAS_Z != 0u) v += z[idx];
+      y[idx] = activate(v);
+    }
+  }
+}
