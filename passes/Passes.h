@@ -52,6 +52,15 @@ size_t foldBatchNorm(Graph &g);
 /// (passes/ShapeInference.cpp)
 llvm::Error inferShapes(Graph &g);
 
+/// Epilogue fusion: rewrites Conv -> [Add of a residual of the same type] ->
+/// [Relu | Sigmoid | HardSigmoid | HardSwish | Clip with constant bounds]
+/// into one FusedConv node (onnxruntime com.microsoft FusedConv semantics,
+/// Y = act(Conv(X, W) + B + Z)), absorbing a link only when the tensor
+/// between them has no other reader and is not a graph output. Needs typed
+/// values and a topological order, which it keeps. Returns the number of
+/// FusedConv nodes created. (passes/FuseEpilogues.cpp)
+size_t fuseEpilogues(Graph &g);
+
 /// Removes nodes none of whose outputs is needed by a graph output, and
 /// weights nothing reads. Keeps the order of the rest. Returns the number of
 /// nodes removed. (passes/DeadCodeElimination.cpp)

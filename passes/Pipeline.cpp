@@ -74,6 +74,8 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   dump(opts, g, "shape-inference", /*always=*/!opts.printAfterAll);
   eliminateDeadCode(g);
   dump(opts, g, "dead-code-elimination");
+  fuseEpilogues(g);
+  dump(opts, g, "fuse-epilogues");
   // The lower bound (views and in-place reuse included) of the model's own
   // order, reported beside the plan's to show what scheduling saved.
   uint64_t givenOrderBound = transientLowerBound(

@@ -1,0 +1,237 @@
+//===- passes/FuseEpilogues.cpp - Conv + residual + activation -> FusedConv ===//
+//
+// A Conv followed by an Add of a residual and/or an activation costs two or
+// three dispatches, each a round trip of the whole feature map through
+// memory. This pass rewrites the chain
+//   Conv -> [Add(., Z)] -> [Relu | Sigmoid | HardSigmoid | HardSwish | Clip]
+// into one FusedConv (ops/FusedConv.cpp; onnxruntime's com.microsoft
+// FusedConv semantics: Y = activation(Conv(X, W) + B + Z)), whose shaders
+// apply the epilogue before their store.
+//
+// A link of the chain is absorbed only when the tensor it consumes has no
+// other reader and is not a graph output, so no intermediate tensor that
+// anything else could see disappears. The residual Z must have the Conv
+// output's exact type (no broadcast) and must not share storage with X
+// through views: FusedConv may write Y over Z in place, which is only safe
+// when no invocation reads Z at another element, and the conv reads X at
+// many. Clip is absorbed only when its bounds are constants.
+//
+// The fused node takes the place of the chain's last node, so every input
+// (Z included) is defined before it and every reader of its output after it:
+// a topological order stays topological.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/ConvKernel.h"
+#include "ops/OpDef.h"
+#include "passes/Passes.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+#include <cstring>
+#include <limits>
+
+using namespace llvm;
+
+namespace tlc {
+
+namespace {
+
+/// Readers of every value: (node, operand slot) pairs, one per use.
+using UseList = std::vector<SmallVector<NodeId, 2>>;
+
+UseList collectUses(const Graph &g) {
+  UseList uses(g.values.size());
+  for (NodeId n = 0; n < g.nodes.size(); ++n)
+    for (ValueId in : g.nodes[n].inputs)
+      uses[in].push_back(n);
+  return uses;
+}
+
+/// The value whose memory \p v is a view of (following Reshape, Flatten,
+/// Squeeze, Unsqueeze: ops whose OpMemoryTraits::isView is set).
+ValueId viewRoot(const Graph &g, ValueId v) {
+  for (unsigned guard = 0; guard < g.nodes.size(); ++guard) {
+    const Value &val = g.values[v];
+    if (!val.producer)
+      return v;
+    const Node &n = g.nodes[*val.producer];
+    const OpDef *def = lookupOp(n.op);
+    if (!def || !def->memory.isView || n.inputs.empty())
+      return v;
+    v = n.inputs[0];
+  }
+  return v;
+}
+
+/// The node that is \p v's only reader, when \p v has exactly one use, is
+/// not a graph output and the reader is not yet part of another fusion.
+std::optional<NodeId> soleReader(const Graph &g, const UseList &uses,
+                                 const std::vector<bool> &claimed,
+                                 ValueId v) {
+  if (uses[v].size() != 1 || g.isOutput(v) || claimed[uses[v][0]])
+    return std::nullopt;
+  return uses[v][0];
+}
+
+/// The scalar constant \p v holds, if it is an f32 weight of one element.
+std::optional<float> constantScalar(const Graph &g, ValueId v) {
+  const Value &val = g.values[v];
+  if (val.kind != ValueKind::Weight || val.type.dtype != DType::F32 ||
+      val.type.numElements() != 1 || val.data.size() != sizeof(float))
+    return std::nullopt;
+  float f;
+  std::memcpy(&f, val.data.data(), sizeof f);
+  return f;
+}
+
+/// The epilogue activation node \p n computes on its input 0, if FusedConv
+/// can absorb it.
+std::optional<ConvEpilogue> asActivation(const Graph &g, const Node &n) {
+  ConvEpilogue e;
+  if (n.op == "Relu" && n.inputs.size() == 1) {
+    e.activation = ConvActivation::Relu;
+  } else if (n.op == "Sigmoid" && n.inputs.size() == 1) {
+    e.activation = ConvActivation::Sigmoid;
+  } else if (n.op == "HardSwish" && n.inputs.size() == 1) {
+    e.activation = ConvActivation::HardSwish;
+  } else if (n.op == "HardSigmoid" && n.inputs.size() == 1) {
+    Expected<double> alpha = n.attrs.getFloat("alpha", 0.2);
+    Expected<double> beta = n.attrs.getFloat("beta", 0.5);
+    if (!alpha || !beta) {
+      consumeError(alpha.takeError());
+      consumeError(beta.takeError());
+      return std::nullopt;
+    }
+    e.activation = ConvActivation::HardSigmoid;
+    e.p0 = float(*alpha);
+    e.p1 = float(*beta);
+  } else if (n.op == "Clip" && !n.inputs.empty() && n.inputs.size() <= 3) {
+    e.activation = ConvActivation::Clip;
+    e.p0 = -std::numeric_limits<float>::infinity();
+    e.p1 = std::numeric_limits<float>::infinity();
+    if (n.inputs.size() > 1) {
+      std::optional<float> lo = constantScalar(g, n.inputs[1]);
+      if (!lo)
+        return std::nullopt;
+      e.p0 = *lo;
+    }
+    if (n.inputs.size() > 2) {
+      std::optional<float> hi = constantScalar(g, n.inputs[2]);
+      if (!hi)
+        return std::nullopt;
+      e.p1 = *hi;
+    }
+  } else {
+    return std::nullopt;
+  }
+  return e;
+}
+
+/// A name not yet taken in \p g, starting from \p base.
+std::string freshName(const Graph &g, const std::string &base) {
+  std::string name = base;
+  for (unsigned i = 1; g.lookup(name); ++i)
+    name = base + "_" + std::to_string(i);
+  return name;
+}
+
+} // namespace
+
+size_t fuseEpilogues(Graph &g) {
+  UseList uses = collectUses(g);
+  std::vector<bool> removed(g.nodes.size(), false);
+  std::vector<bool> claimed(g.nodes.size(), false); // absorbed by a fusion
+  // Fused nodes keyed by the index of the node they replace.
+  std::vector<std::optional<Node>> replacement(g.nodes.size());
+  size_t fused = 0;
+  for (NodeId ci = 0; ci < g.nodes.size(); ++ci) {
+    const Node &conv = g.nodes[ci];
+    if (conv.op != "Conv" || conv.outputs.size() != 1 ||
+        conv.inputs.size() < 2)
+      continue;
+    ValueId x = conv.inputs[0];
+    ValueId cur = conv.outputs[0];
+    SmallVector<NodeId, 2> absorbed;
+    std::optional<ValueId> z;
+    ConvEpilogue epi;
+
+    // Link 1: Add of a residual of the same type.
+    if (std::optional<NodeId> r = soleReader(g, uses, claimed, cur)) {
+      const Node &add = g.nodes[*r];
+      if (add.op == "Add" && add.inputs.size() == 2 &&
+          add.outputs.size() == 1 && add.inputs[0] != add.inputs[1]) {
+        ValueId other = add.inputs[0] == cur ? add.inputs[1] : add.inputs[0];
+        if (g.values[other].type == g.values[cur].type &&
+            viewRoot(g, other) != viewRoot(g, x)) {
+          z = other;
+          absorbed.push_back(*r);
+          cur = add.outputs[0];
+        }
+      }
+    }
+    // Link 2: an activation.
+    if (std::optional<NodeId> r = soleReader(g, uses, claimed, cur)) {
+      const Node &act = g.nodes[*r];
+      if (act.outputs.size() == 1 && act.inputs[0] == cur)
+        if (std::optional<ConvEpilogue> e = asActivation(g, act)) {
+          epi = *e;
+          absorbed.push_back(*r);
+          cur = act.outputs[0];
+        }
+    }
+    if (absorbed.empty())
+      continue;
+
+    Node f;
+    f.op = "FusedConv";
+    f.name = conv.name;
+    f.loc = conv.loc;
+    f.attrs = conv.attrs;
+    f.inputs = conv.inputs;
+    f.outputs = {cur};
+    if (epi.activation != ConvActivation::None) {
+      f.attrs.values["activation"] =
+          std::string(convActivationName(epi.activation));
+      if (epi.activation == ConvActivation::HardSigmoid ||
+          epi.activation == ConvActivation::Clip)
+        f.attrs.values["activation_params"] =
+            std::vector<double>{double(epi.p0), double(epi.p1)};
+    }
+    if (z) {
+      if (f.inputs.size() == 2) {
+        // Z is input 3: give the Conv an explicit zero bias.
+        Value b;
+        b.name = freshName(g, conv.name + ".zero_bias");
+        b.kind = ValueKind::Weight;
+        b.type = TensorType{DType::F32, {g.values[conv.inputs[1]].type.shape[0]}};
+        b.hasType = true;
+        b.data.assign(size_t(b.type.byteSize()), 0);
+        b.loc = conv.loc;
+        f.inputs.push_back(cantFail(g.addValue(std::move(b))));
+      }
+      f.inputs.push_back(*z);
+    }
+    removed[ci] = true;
+    for (NodeId a : absorbed)
+      claimed[a] = true;
+    for (size_t i = 0; i + 1 < absorbed.size(); ++i)
+      removed[absorbed[i]] = true;
+    replacement[absorbed.back()] = std::move(f);
+    ++fused;
+  }
+  if (fused == 0)
+    return 0;
+  std::vector<Node> nodes;
+  nodes.reserve(g.nodes.size());
+  for (NodeId i = 0; i < g.nodes.size(); ++i) {
+    if (replacement[i])
+      nodes.push_back(std::move(*replacement[i]));
+    else if (!removed[i])
+      nodes.push_back(std::move(g.nodes[i]));
+  }
+  g.nodes = std::move(nodes);
+  g.reindex();
+  return fused;
+}
+
+} // namespace tlc
