@@ -7,8 +7,10 @@
 # running this script with --regenerate (needs node and tools/ort, see
 # docs/ocr.md). When node and tools/ort/node_modules are present the script
 # also re-runs onnxruntime and checks that it still prints that text.
-# tlc runs twice: without and with the direction classifier (--cls), which
-# finds every line of page.png upright, so both print the same text.
+# Without --cls: the example's onnxruntime pipeline has no classifier step,
+# and the classifier (tlc and onnxruntime agree on it within 1.2e-6) finds
+# some long lines of page.png upside down once squashed to 192 pixels
+# (docs/ocr.md), so a run with --cls prints other text for both runtimes.
 # Exits 77 (skipped) when the models or page.png are absent.
 # Usage: check_ocr_tlc.sh OCR_EXAMPLE SOURCE_DIR [--regenerate]
 set -euo pipefail
@@ -58,8 +60,4 @@ fi
   --rec "$M/ch_PP-OCRv4_rec_infer.onnx" > "$TMP/tlc.txt"
 cat "$TMP/tlc.txt"
 diff -u "$EXPECTED" "$TMP/tlc.txt"
-"${E[@]}" --det "$M/ch_PP-OCRv4_det_infer.onnx" \
-  --rec "$M/ch_PP-OCRv4_rec_infer.onnx" \
-  --cls "$M/ch_ppocr_mobile_v2.0_cls_infer.onnx" > "$TMP/tlc_cls.txt"
-diff -u "$EXPECTED" "$TMP/tlc_cls.txt"
 echo "ok: tlc prints the same $(wc -l < "$EXPECTED") lines as onnxruntime"
