@@ -75,7 +75,8 @@ llvm::ArrayRef<GemmTileConfig> gemmTileCandidates();
 /// kGemmMinWorkgroups workgroups (so that a GPU's ~100 compute units all get
 /// work; small-M problems such as GPT-2's 128-row GEMMs get small blocks);
 /// when none does (M = 1), the one with the most invocations that have rows
-/// to compute, ties to the larger workgroup. Measured on an H200 (docs/performance.md, GEMM).
+/// to compute, ties to the larger workgroup. Candidates and thresholds come
+/// from measurements on an H200 (bench/gpu/gemm.md).
 GemmTileConfig chooseGemmTiles(const GemmKernelArgs &args,
                                const KernelTarget &target);
 
@@ -95,8 +96,8 @@ DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
 /// with chooseGemmTiles for "gpu". Bindings: 0 = operand \p a, 1 = operand
 /// \p b, 2 = operand \p c (when args.hasC; otherwise \p a is bound there and
 /// never read), 3 = operand \p y (written).
-DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a,
-                             unsigned b, unsigned c, unsigned y);
+DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
+                             unsigned c, unsigned y);
 
 } // namespace tlc
 

@@ -180,10 +180,12 @@ Bench::~Bench() {
 }
 
 Error Bench::init(bool wantCoopMat) {
-  VkApplicationInfo app = vkInit<VkApplicationInfo>(VK_STRUCTURE_TYPE_APPLICATION_INFO);
+  VkApplicationInfo app =
+      vkInit<VkApplicationInfo>(VK_STRUCTURE_TYPE_APPLICATION_INFO);
   app.pApplicationName = "gemm_bench";
   app.apiVersion = VK_API_VERSION_1_2;
-  VkInstanceCreateInfo ici = vkInit<VkInstanceCreateInfo>(VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO);
+  VkInstanceCreateInfo ici =
+      vkInit<VkInstanceCreateInfo>(VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO);
   ici.pApplicationInfo = &app;
   VK_TRY(vkCreateInstance(&ici, nullptr, &instance_));
   uint32_t count = 0;
@@ -225,35 +227,47 @@ Error Bench::init(bool wantCoopMat) {
   // Cooperative matrices need the extension plus fp16 arithmetic and the
   // Vulkan memory model (the shader's SPIR-V declares both).
   uint32_t next = 0;
-  VK_TRY(vkEnumerateDeviceExtensionProperties(physical_, nullptr, &next,
-                                              nullptr));
+  VK_TRY(
+      vkEnumerateDeviceExtensionProperties(physical_, nullptr, &next, nullptr));
   std::vector<VkExtensionProperties> exts(next);
   VK_TRY(vkEnumerateDeviceExtensionProperties(physical_, nullptr, &next,
                                               exts.data()));
   bool hasExt = std::any_of(exts.begin(), exts.end(), [](auto &e) {
-    return StringRef(e.extensionName) == VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
+    return StringRef(e.extensionName) ==
+           VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
   });
-  VkPhysicalDeviceCooperativeMatrixFeaturesNV cm = vkInit<VkPhysicalDeviceCooperativeMatrixFeaturesNV>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV);
-  VkPhysicalDeviceVulkan12Features v12 = vkInit<VkPhysicalDeviceVulkan12Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES);
-  VkPhysicalDeviceFeatures2 f2 = vkInit<VkPhysicalDeviceFeatures2>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2);
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV cm =
+      vkInit<VkPhysicalDeviceCooperativeMatrixFeaturesNV>(
+          VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV);
+  VkPhysicalDeviceVulkan12Features v12 =
+      vkInit<VkPhysicalDeviceVulkan12Features>(
+          VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES);
+  VkPhysicalDeviceFeatures2 f2 = vkInit<VkPhysicalDeviceFeatures2>(
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2);
   if (wantCoopMat && hasExt && props.apiVersion >= VK_API_VERSION_1_2) {
     v12.pNext = &cm;
     f2.pNext = &v12;
     vkGetPhysicalDeviceFeatures2(physical_, &f2);
-    coopMat_ = cm.cooperativeMatrix && v12.shaderFloat16 &&
-               v12.vulkanMemoryModel;
+    coopMat_ =
+        cm.cooperativeMatrix && v12.shaderFloat16 && v12.vulkanMemoryModel;
   }
   float priority = 1.0f;
-  VkDeviceQueueCreateInfo qci = vkInit<VkDeviceQueueCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO);
+  VkDeviceQueueCreateInfo qci = vkInit<VkDeviceQueueCreateInfo>(
+      VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO);
   qci.queueFamilyIndex = family_;
   qci.queueCount = 1;
   qci.pQueuePriorities = &priority;
-  VkDeviceCreateInfo dci = vkInit<VkDeviceCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO);
+  VkDeviceCreateInfo dci =
+      vkInit<VkDeviceCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO);
   dci.queueCreateInfoCount = 1;
   dci.pQueueCreateInfos = &qci;
   const char *extName = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
-  VkPhysicalDeviceCooperativeMatrixFeaturesNV cmOn = vkInit<VkPhysicalDeviceCooperativeMatrixFeaturesNV>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV);
-  VkPhysicalDeviceVulkan12Features v12On = vkInit<VkPhysicalDeviceVulkan12Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES);
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV cmOn =
+      vkInit<VkPhysicalDeviceCooperativeMatrixFeaturesNV>(
+          VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV);
+  VkPhysicalDeviceVulkan12Features v12On =
+      vkInit<VkPhysicalDeviceVulkan12Features>(
+          VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES);
   if (coopMat_) {
     cmOn.cooperativeMatrix = VK_TRUE;
     v12On.shaderFloat16 = VK_TRUE;
@@ -266,7 +280,8 @@ Error Bench::init(bool wantCoopMat) {
   }
   VK_TRY(vkCreateDevice(physical_, &dci, nullptr, &device_));
   vkGetDeviceQueue(device_, family_, 0, &queue_);
-  VkCommandPoolCreateInfo pci = vkInit<VkCommandPoolCreateInfo>(VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO);
+  VkCommandPoolCreateInfo pci = vkInit<VkCommandPoolCreateInfo>(
+      VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO);
   pci.queueFamilyIndex = family_;
   pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
   VK_TRY(vkCreateCommandPool(device_, &pci, nullptr, &pool_));
@@ -285,7 +300,8 @@ Expected<uint32_t> Bench::memoryType(uint32_t bits,
 Expected<Buffer> Bench::createBuffer(VkDeviceSize bytes, bool hostVisible) {
   Buffer b;
   b.bytes = bytes;
-  VkBufferCreateInfo bci = vkInit<VkBufferCreateInfo>(VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO);
+  VkBufferCreateInfo bci =
+      vkInit<VkBufferCreateInfo>(VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO);
   bci.size = bytes;
   bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
               VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
@@ -299,7 +315,8 @@ Expected<Buffer> Bench::createBuffer(VkDeviceSize bytes, bool hostVisible) {
                                       : VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
   if (!type)
     return type.takeError();
-  VkMemoryAllocateInfo mai = vkInit<VkMemoryAllocateInfo>(VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO);
+  VkMemoryAllocateInfo mai =
+      vkInit<VkMemoryAllocateInfo>(VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO);
   mai.allocationSize = req.size;
   mai.memoryTypeIndex = *type;
   VK_TRY(vkAllocateMemory(device_, &mai, nullptr, &b.memory));
@@ -318,13 +335,15 @@ void Bench::destroy(Buffer &b) {
 }
 
 Expected<VkCommandBuffer> Bench::beginOneShot() {
-  VkCommandBufferAllocateInfo ai = vkInit<VkCommandBufferAllocateInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO);
+  VkCommandBufferAllocateInfo ai = vkInit<VkCommandBufferAllocateInfo>(
+      VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO);
   ai.commandPool = pool_;
   ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   ai.commandBufferCount = 1;
   VkCommandBuffer cb;
   VK_TRY(vkAllocateCommandBuffers(device_, &ai, &cb));
-  VkCommandBufferBeginInfo bi = vkInit<VkCommandBufferBeginInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO);
+  VkCommandBufferBeginInfo bi = vkInit<VkCommandBufferBeginInfo>(
+      VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO);
   bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   VK_TRY(vkBeginCommandBuffer(cb, &bi));
   return cb;
@@ -382,17 +401,20 @@ Bench::time(const uint32_t *words, size_t numWords, ArrayRef<uint32_t> spec,
   for (uint32_t i = 0; i < buffers.size(); ++i)
     bindings.push_back({i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
                         VK_SHADER_STAGE_COMPUTE_BIT, nullptr});
-  VkDescriptorSetLayoutCreateInfo dli = vkInit<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
+  VkDescriptorSetLayoutCreateInfo dli = vkInit<VkDescriptorSetLayoutCreateInfo>(
+      VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
   dli.bindingCount = uint32_t(bindings.size());
   dli.pBindings = bindings.data();
   VkDescriptorSetLayout dsl;
   VK_TRY(vkCreateDescriptorSetLayout(device_, &dli, nullptr, &dsl));
-  VkPipelineLayoutCreateInfo pli = vkInit<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
+  VkPipelineLayoutCreateInfo pli = vkInit<VkPipelineLayoutCreateInfo>(
+      VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
   pli.setLayoutCount = 1;
   pli.pSetLayouts = &dsl;
   VkPipelineLayout layout;
   VK_TRY(vkCreatePipelineLayout(device_, &pli, nullptr, &layout));
-  VkShaderModuleCreateInfo smi = vkInit<VkShaderModuleCreateInfo>(VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
+  VkShaderModuleCreateInfo smi = vkInit<VkShaderModuleCreateInfo>(
+      VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
   smi.codeSize = numWords * 4;
   smi.pCode = words;
   VkShaderModule module;
@@ -402,7 +424,8 @@ Bench::time(const uint32_t *words, size_t numWords, ArrayRef<uint32_t> spec,
     entries.push_back({i, i * 4, 4});
   VkSpecializationInfo si = {uint32_t(entries.size()), entries.data(),
                              spec.size() * 4, spec.data()};
-  VkComputePipelineCreateInfo cpi = vkInit<VkComputePipelineCreateInfo>(VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO);
+  VkComputePipelineCreateInfo cpi = vkInit<VkComputePipelineCreateInfo>(
+      VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO);
   cpi.stage = vkInit<VkPipelineShaderStageCreateInfo>(
       VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO);
   cpi.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
@@ -415,13 +438,15 @@ Bench::time(const uint32_t *words, size_t numWords, ArrayRef<uint32_t> spec,
                                   &pipeline));
   VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                              uint32_t(buffers.size())};
-  VkDescriptorPoolCreateInfo dpi = vkInit<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
+  VkDescriptorPoolCreateInfo dpi = vkInit<VkDescriptorPoolCreateInfo>(
+      VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
   dpi.maxSets = 1;
   dpi.poolSizeCount = 1;
   dpi.pPoolSizes = &ps;
   VkDescriptorPool dpool;
   VK_TRY(vkCreateDescriptorPool(device_, &dpi, nullptr, &dpool));
-  VkDescriptorSetAllocateInfo dai = vkInit<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
+  VkDescriptorSetAllocateInfo dai = vkInit<VkDescriptorSetAllocateInfo>(
+      VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
   dai.descriptorPool = dpool;
   dai.descriptorSetCount = 1;
   dai.pSetLayouts = &dsl;
@@ -432,7 +457,8 @@ Bench::time(const uint32_t *words, size_t numWords, ArrayRef<uint32_t> spec,
     infos.push_back({b->buffer, 0, VK_WHOLE_SIZE});
   SmallVector<VkWriteDescriptorSet, 4> writes;
   for (uint32_t i = 0; i < buffers.size(); ++i) {
-    VkWriteDescriptorSet w = vkInit<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
+    VkWriteDescriptorSet w =
+        vkInit<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
     w.dstSet = set;
     w.dstBinding = i;
     w.descriptorCount = 1;
@@ -442,7 +468,8 @@ Bench::time(const uint32_t *words, size_t numWords, ArrayRef<uint32_t> spec,
   }
   vkUpdateDescriptorSets(device_, uint32_t(writes.size()), writes.data(), 0,
                          nullptr);
-  VkQueryPoolCreateInfo qpi = vkInit<VkQueryPoolCreateInfo>(VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO);
+  VkQueryPoolCreateInfo qpi =
+      vkInit<VkQueryPoolCreateInfo>(VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO);
   qpi.queryType = VK_QUERY_TYPE_TIMESTAMP;
   qpi.queryCount = 2 * repeat;
   VkQueryPool queries;
@@ -455,7 +482,8 @@ Bench::time(const uint32_t *words, size_t numWords, ArrayRef<uint32_t> spec,
   vkCmdBindPipeline(*cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
   vkCmdBindDescriptorSets(*cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1,
                           &set, 0, nullptr);
-  VkMemoryBarrier mb = vkInit<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+  VkMemoryBarrier mb =
+      vkInit<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
   mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
   mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
   for (unsigned r = 0; r < warmup + repeat; ++r) {
@@ -476,10 +504,9 @@ Bench::time(const uint32_t *words, size_t numWords, ArrayRef<uint32_t> spec,
   std::vector<uint64_t> stamps(2 * repeat);
   VkResult qr = VK_SUCCESS;
   if (!submitted)
-    qr = vkGetQueryPoolResults(device_, queries, 0, 2 * repeat,
-                               stamps.size() * 8, stamps.data(), 8,
-                               VK_QUERY_RESULT_64_BIT |
-                                   VK_QUERY_RESULT_WAIT_BIT);
+    qr = vkGetQueryPoolResults(
+        device_, queries, 0, 2 * repeat, stamps.size() * 8, stamps.data(), 8,
+        VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
   vkDestroyQueryPool(device_, queries, nullptr);
   vkDestroyDescriptorPool(device_, dpool, nullptr);
   vkDestroyPipeline(device_, pipeline, nullptr);
@@ -617,10 +644,10 @@ static Error dump(StringRef name, ArrayRef<int64_t> shape,
                   ArrayRef<float> values) {
   SmallString<128> path(DumpDir);
   sys::path::append(path, name + ".npy");
-  return writeNpy(path, NpyDType::F32, shape,
-                  ArrayRef<uint8_t>(
-                      reinterpret_cast<const uint8_t *>(values.data()),
-                      values.size() * 4));
+  return writeNpy(
+      path, NpyDType::F32, shape,
+      ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(values.data()),
+                        values.size() * 4));
 }
 
 static Error benchProblem(Bench &bench, const Problem &p, bool first) {
@@ -645,8 +672,10 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
 
   if (!NoF32) {
     Expected<Buffer> da = bench.createBuffer(na * 4, false);
-    Expected<Buffer> db = da ? bench.createBuffer(nb * 4, false) : da.takeError();
-    Expected<Buffer> dy = db ? bench.createBuffer(ny * 4, false) : db.takeError();
+    Expected<Buffer> db =
+        da ? bench.createBuffer(nb * 4, false) : da.takeError();
+    Expected<Buffer> dy =
+        db ? bench.createBuffer(ny * 4, false) : db.takeError();
     if (!dy)
       return dy.takeError();
     if (Error e = bench.upload(*da, bytes(a)))
@@ -685,10 +714,12 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
         if (!c)
           return c.takeError();
         if (!isValidGemmTileConfig(*c, bench.sharedBytes()))
-          return fail("--tiles: '" + t + "' breaks gemm_tiled.comp's rules "
+          return fail("--tiles: '" + t +
+                      "' breaks gemm_tiled.comp's rules "
                       "(ops/GemmKernel.h) or needs more than " +
                       Twine(bench.sharedBytes()) + " bytes of shared memory");
-        kernels.push_back({c->str(), lowerGemmKernelTiled(args, *c, 0, 1, 0, 2)});
+        kernels.push_back(
+            {c->str(), lowerGemmKernelTiled(args, *c, 0, 1, 0, 2)});
       }
     }
     bool dumped = false;
@@ -752,8 +783,10 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
       b[i] = halfToFloat(bh[i]);
     }
     Expected<Buffer> da = bench.createBuffer(na * 2, false);
-    Expected<Buffer> db = da ? bench.createBuffer(nb * 2, false) : da.takeError();
-    Expected<Buffer> dy = db ? bench.createBuffer(ny * 4, false) : db.takeError();
+    Expected<Buffer> db =
+        da ? bench.createBuffer(nb * 2, false) : da.takeError();
+    Expected<Buffer> dy =
+        db ? bench.createBuffer(ny * 4, false) : db.takeError();
     if (!dy)
       return dy.takeError();
     if (Error e = bench.upload(*da, bytes(ah)))
@@ -778,28 +811,35 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
       if (wgmText.getAsInteger(10, wgm) || wgnText.getAsInteger(10, wgn) ||
           wgm == 0 || wgn == 0 || wgm * wgn > 32 || fields.size() > 3 ||
           (fields.size() > 1 && fields[1].getAsInteger(10, bk)) ||
-          (fields.size() > 2 && fields[2].getAsInteger(10, nbuf)) ||
-          bk == 0 || bk % 16 || (nbuf != 1 && nbuf != 2))
+          (fields.size() > 2 && fields[2].getAsInteger(10, nbuf)) || bk == 0 ||
+          bk % 16 || (nbuf != 1 && nbuf != 2))
         return fail("--coopmat: '" + v + "' is not WGMxWGN[:BK[:NBUF]][d]");
       uint32_t bm = wgm * 64, bn = wgn * 64;
-      std::string label = "coopmat:" + std::to_string(bm) + "x" +
-                          std::to_string(bn) + "x" + std::to_string(bk) +
-                          (direct ? "/direct" : "/shared" + std::to_string(nbuf));
-      uint64_t shared =
-          16ull * nbuf * (bm * (bk / 8 + 1) + bk * (bn / 8 + 1));
+      std::string label =
+          "coopmat:" + std::to_string(bm) + "x" + std::to_string(bn) + "x" +
+          std::to_string(bk) +
+          (direct ? "/direct" : "/shared" + std::to_string(nbuf));
+      uint64_t shared = 16ull * nbuf * (bm * (bk / 8 + 1) + bk * (bn / 8 + 1));
       if (p.m % bm || p.n % bn || p.k % bk || shared > bench.sharedBytes()) {
         outs() << "f16 " << p.str() << " " << label
-               << ": skipped (M, N, K not multiples of the block, or "
-               << shared << " bytes of shared memory)\n";
+               << ": skipped (M, N, K not multiples of the block, or " << shared
+               << " bytes of shared memory)\n";
         continue;
       }
-      uint32_t spec[10] = {p.m, p.n, p.k, wgm, wgn, wgm * wgn * 32,
-                           uint32_t(direct), bk, nbuf,
+      uint32_t spec[10] = {p.m,
+                           p.n,
+                           p.k,
+                           wgm,
+                           wgn,
+                           wgm * wgn * 32,
+                           uint32_t(direct),
+                           bk,
+                           nbuf,
                            GroupM >= 0 ? uint32_t(GroupM) : 8u};
       uint32_t groups[3] = {p.n / bn, p.m / bm, 1};
       const Buffer *bufs[3] = {&*da, &*db, &*dy};
-      Expected<std::vector<double>> t = bench.time(
-          s->words, s->numWords, spec, bufs, groups, Warmup, Repeat);
+      Expected<std::vector<double>> t =
+          bench.time(s->words, s->numWords, spec, bufs, groups, Warmup, Repeat);
       if (!t) {
         outs() << "f16 " << p.str() << " " << label
                << ": failed: " << toString(t.takeError()) << "\n";

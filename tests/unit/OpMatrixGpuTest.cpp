@@ -159,8 +159,8 @@ Expected<HostTensor> runPlan(const Plan &plan,
   ArrayRef<uint8_t> bytes = (*loaded)->output(0);
   if (bytes.size() != out.data.size() * sizeof(float))
     return createStringError(inconvertibleErrorCode(),
-                             "output has %zu bytes, expected %zu",
-                             bytes.size(), out.data.size() * sizeof(float));
+                             "output has %zu bytes, expected %zu", bytes.size(),
+                             out.data.size() * sizeof(float));
   std::memcpy(out.data.data(), bytes.data(), bytes.size());
   loaded->reset();
   uint64_t messages = (*dev)->counters().validationMessages - before;
@@ -176,8 +176,8 @@ Expected<HostTensor> runPlan(const Plan &plan,
 void expectGpuKernelMatches(StringRef op, const Attributes &attrs,
                             const std::vector<OpOperand> &operands,
                             std::optional<GemmTileConfig> tiling = {}) {
-  std::string what =
-      op.str() + (tiling ? " with tiling " + tiling->str() : " (chosen tiling)");
+  std::string what = op.str() + (tiling ? " with tiling " + tiling->str()
+                                        : " (chosen tiling)");
   auto ref = tt::runReference(op, attrs, operands);
   ASSERT_TRUE(bool(ref)) << what << ": " << toString(ref.takeError());
   auto plan = compileForGpu(op, attrs, operands, tiling);
@@ -282,10 +282,10 @@ TEST(OpGemmGpu, EveryTilingEveryTranspose) {
             cfg);
       }
     // Batched with a broadcast operand (batch offsets 0 and m*k).
-    expectGpuKernelMatches("MatMul", Attributes(),
-                           {{tt::randomTensor({3, 20, 12}, 35)},
-                            {tt::randomTensor({12, 44}, 36)}},
-                           cfg);
+    expectGpuKernelMatches(
+        "MatMul", Attributes(),
+        {{tt::randomTensor({3, 20, 12}, 35)}, {tt::randomTensor({12, 44}, 36)}},
+        cfg);
   }
 }
 
