@@ -1,9 +1,10 @@
 //===- ops/Binary.h - Shared parts of elementwise binary ops ----*- C++ -*-===//
 //
-// Add, Mul, Sub, Div (ONNX opset 14) and Pow (opset 15, f32 exponent) are elementwise over two f32 inputs with numpy
-// multidirectional broadcasting (ops/Broadcast.h), output rank up to
-// kBinaryMaxRank. They share a shape rule, a CPU reference and
-// shaders/binary.comp, which takes the operation as a specialization constant.
+// Add, Mul, Sub, Div (ONNX opset 14) and Pow (opset 15, f32 exponent) are
+// elementwise over two f32 inputs with numpy multidirectional broadcasting
+// (ops/Broadcast.h), output rank up to kBinaryMaxRank. They share a shape rule,
+// a CPU reference and shaders/binary.comp, which takes the operation as a
+// specialization constant.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TLC_OPS_BINARY_H
@@ -18,7 +19,13 @@ constexpr unsigned kBinaryMaxRank = 6;
 
 /// Operation codes of shaders/binary.comp (specialization constant 1). Keep
 /// in sync with that shader.
-enum class BinaryOpCode : uint32_t { Add = 0, Mul = 1, Sub = 2, Div = 3, Pow = 4 };
+enum class BinaryOpCode : uint32_t {
+  Add = 0,
+  Mul = 1,
+  Sub = 2,
+  Div = 3,
+  Pow = 4
+};
 
 /// Shape rule: two f32 inputs whose shapes broadcast to a shape of rank <=
 /// kBinaryMaxRank; the output has that shape. Errors name both shapes.

@@ -226,9 +226,9 @@ Error recordProfileBuffer(LoadedPlan::Impl &p) {
   qi.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
   qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
   qi.queryCount = dispatches + 1;
-  if (Error e = checkVk(vkCreateQueryPool(p.dev.device, &qi, nullptr,
-                                          &p.profileQueryPool),
-                        "vkCreateQueryPool"))
+  if (Error e = checkVk(
+          vkCreateQueryPool(p.dev.device, &qi, nullptr, &p.profileQueryPool),
+          "vkCreateQueryPool"))
     return e;
   if (Error e = allocateCommandBuffer(p, p.profileBuffer))
     return e;

@@ -100,9 +100,8 @@ Expected<std::vector<RunTiming>> timeDeviceCopy(Device &device, uint64_t bytes,
   if (Error e = checkVk(vkEndCommandBuffer(cmd), "vkEndCommandBuffer"))
     return std::move(e);
 
-  uint64_t mask = d.timestampValidBits >= 64
-                      ? ~0ull
-                      : (1ull << d.timestampValidBits) - 1;
+  uint64_t mask =
+      d.timestampValidBits >= 64 ? ~0ull : (1ull << d.timestampValidBits) - 1;
   std::vector<RunTiming> out;
   for (unsigned i = 0; i < warmup + iterations; ++i) {
     auto t0 = std::chrono::steady_clock::now();
@@ -119,10 +118,9 @@ Expected<std::vector<RunTiming>> timeDeviceCopy(Device &device, uint64_t bytes,
       return std::move(e);
     uint64_t ts[2] = {0, 0};
     if (Error e = checkVk(
-            vkGetQueryPoolResults(d.device, queries, 0, 2, sizeof(ts), ts,
-                                  sizeof(uint64_t),
-                                  VK_QUERY_RESULT_64_BIT |
-                                      VK_QUERY_RESULT_WAIT_BIT),
+            vkGetQueryPoolResults(
+                d.device, queries, 0, 2, sizeof(ts), ts, sizeof(uint64_t),
+                VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
             "vkGetQueryPoolResults"))
       return std::move(e);
     if (i < warmup)

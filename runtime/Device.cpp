@@ -165,7 +165,8 @@ Expected<std::unique_ptr<Device>> Device::create(DeviceOptions opts) {
   d.limits = d.properties.limits;
   vkGetPhysicalDeviceMemoryProperties(d.physical, &d.memory);
 
-  Expected<uint32_t> family = findComputeQueueFamily(d.physical, d.info, d.timestampValidBits);
+  Expected<uint32_t> family =
+      findComputeQueueFamily(d.physical, d.info, d.timestampValidBits);
   if (!family)
     return family.takeError();
   d.queueFamily = *family;

@@ -46,8 +46,7 @@ Error createPipelineCache(LoadedPlan::Impl &p) {
       else
         report.note = "ignored: " + toString(data.takeError());
     } else if (buf.getError() != std::errc::no_such_file_or_directory) {
-      report.note = "ignored: " + report.path + ": " +
-                    buf.getError().message();
+      report.note = "ignored: " + report.path + ": " + buf.getError().message();
     }
   }
   if (!initial.empty()) {

@@ -115,8 +115,9 @@ decodePipelineCache(ArrayRef<uint8_t> file, StringRef path,
   return data;
 }
 
-std::vector<uint8_t> encodePipelineCache(ArrayRef<uint8_t> data,
-                                         const VkPhysicalDeviceProperties &props) {
+std::vector<uint8_t>
+encodePipelineCache(ArrayRef<uint8_t> data,
+                    const VkPhysicalDeviceProperties &props) {
   std::vector<uint8_t> out(kPipelineCacheFileHeaderBytes, 0);
   std::memcpy(out.data(), kMagic, sizeof(kMagic));
   endian::write64le(out.data() + 8, data.size());

@@ -1,4 +1,4 @@
-//===- runtime/PipelineCacheFile.h - On-disk Vulkan pipeline cache -*- C++ -*-===//
+//===- runtime/PipelineCacheFile.h - On-disk pipeline cache --*- C++ -*-===//
 //
 // Creating compute pipelines (compiling SPIR-V to the device's ISA) is most
 // of a plan's load time on a GPU. LoadedPlan::load therefore seeds its
@@ -54,12 +54,14 @@ decodePipelineCache(llvm::ArrayRef<uint8_t> file, llvm::StringRef path,
                     const VkPhysicalDeviceProperties &props);
 
 /// tlc's header followed by \p data (from vkGetPipelineCacheData).
-std::vector<uint8_t> encodePipelineCache(llvm::ArrayRef<uint8_t> data,
-                                         const VkPhysicalDeviceProperties &props);
+std::vector<uint8_t>
+encodePipelineCache(llvm::ArrayRef<uint8_t> data,
+                    const VkPhysicalDeviceProperties &props);
 
 /// Writes \p bytes to \p path atomically (a temporary file in the same
 /// directory, then rename), creating the directory. Errors name the path.
-llvm::Error writeFileAtomic(llvm::StringRef path, llvm::ArrayRef<uint8_t> bytes);
+llvm::Error writeFileAtomic(llvm::StringRef path,
+                            llvm::ArrayRef<uint8_t> bytes);
 
 } // namespace tlc
 

@@ -32,8 +32,8 @@ namespace tlc {
 struct DeviceInfo {
   uint32_t index = 0;
   std::string name;
-  std::string type;            // "discrete-gpu", "integrated-gpu", "cpu", ...
-  uint32_t apiVersion = 0;     // VK_MAKE_API_VERSION encoding
+  std::string type;        // "discrete-gpu", "integrated-gpu", "cpu", ...
+  uint32_t apiVersion = 0; // VK_MAKE_API_VERSION encoding
   uint64_t maxStorageBufferRange = 0;   // bytes
   uint64_t maxMemoryAllocationSize = 0; // bytes
   uint64_t deviceLocalHeapBytes = 0;    // largest device-local heap, bytes
@@ -53,10 +53,10 @@ struct DeviceOptions {
 
 /// Counters the runtime keeps, to show that nothing is allocated per run.
 struct RuntimeCounters {
-  uint64_t memoryAllocations = 0; // live vkAllocateMemory calls
-  uint64_t allocatedBytes = 0;    // bytes in those allocations
-  uint64_t submits = 0;           // vkQueueSubmit calls
-  uint64_t validationMessages = 0;// warnings+errors from validation layers
+  uint64_t memoryAllocations = 0;  // live vkAllocateMemory calls
+  uint64_t allocatedBytes = 0;     // bytes in those allocations
+  uint64_t submits = 0;            // vkQueueSubmit calls
+  uint64_t validationMessages = 0; // warnings+errors from validation layers
 };
 
 class Device;
@@ -190,9 +190,10 @@ private:
 /// written), the reference for memory-bound kernels. Errors: 0 bytes, a
 /// queue without timestamps, allocation failures (the bytes must fit one
 /// allocation, maxMemoryAllocationSize) and Vulkan call failures.
-llvm::Expected<std::vector<RunTiming>>
-timeDeviceCopy(Device &device, uint64_t bytes, unsigned warmup,
-               unsigned iterations);
+llvm::Expected<std::vector<RunTiming>> timeDeviceCopy(Device &device,
+                                                      uint64_t bytes,
+                                                      unsigned warmup,
+                                                      unsigned iterations);
 
 } // namespace tlc
 

@@ -39,9 +39,8 @@ Error createTimestampQueries(LoadedPlan::Impl &p) {
     return Error::success();
   }
   p.timestampPeriodNs = d.limits.timestampPeriod;
-  p.timestampMask = d.timestampValidBits >= 64
-                        ? ~0ull
-                        : (1ull << d.timestampValidBits) - 1;
+  p.timestampMask =
+      d.timestampValidBits >= 64 ? ~0ull : (1ull << d.timestampValidBits) - 1;
   VkQueryPoolCreateInfo qi = {};
   qi.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
   qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
@@ -99,8 +98,7 @@ Expected<std::vector<DispatchTiming>> LoadedPlan::runProfiled() {
   if (!p.queryPool)
     return createStringError(inconvertibleErrorCode(),
                              "plan '%s': cannot profile dispatches: %s",
-                             p.plan.modelName.c_str(),
-                             p.timestampsOff.c_str());
+                             p.plan.modelName.c_str(), p.timestampsOff.c_str());
   if (p.broken)
     return createStringError(inconvertibleErrorCode(),
                              "plan '%s' cannot run: an earlier run failed "

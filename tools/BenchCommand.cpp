@@ -291,9 +291,8 @@ int runBench() {
     auto span = [](const std::vector<DispatchTiming> &v) {
       return v.empty() ? 0.0 : v.back().endMicros;
     };
-    std::sort(runs.begin(), runs.end(), [&](const auto &a, const auto &b) {
-      return span(a) < span(b);
-    });
+    std::sort(runs.begin(), runs.end(),
+              [&](const auto &a, const auto &b) { return span(a) < span(b); });
     if (Error e = writeProfile(ProfilePath, *plan, (*device)->info().name,
                                runs[runs.size() / 2]))
       return reportError(std::move(e));
@@ -324,11 +323,10 @@ int runBench() {
   auto gbps = [](uint64_t bytes, double us) {
     return us > 0 ? double(bytes) / us / 1000.0 : 0.0; // bytes/us = MB/s
   };
-  std::string timestamps =
-      haveGpu ? "gpu"
-              : ("unavailable (host time only): " +
-                 lp.timestampsUnavailableReason())
-                    .str();
+  std::string timestamps = haveGpu ? "gpu"
+                                   : ("unavailable (host time only): " +
+                                      lp.timestampsUnavailableReason())
+                                         .str();
 
   if (Json) {
     json::Object o{
@@ -343,11 +341,10 @@ int runBench() {
         {"gpu_total_us", haveGpu ? toJson(gpuTotalS) : json::Value(nullptr)},
         {"host_us", toJson(hostS)},
         {"load_ms", loadMs},
-        {"pipeline_cache",
-         json::Object{{"path", cache.path},
-                      {"hit", cache.hit},
-                      {"saved", cache.saved},
-                      {"note", cache.note}}},
+        {"pipeline_cache", json::Object{{"path", cache.path},
+                                        {"hit", cache.hit},
+                                        {"saved", cache.saved},
+                                        {"note", cache.note}}},
         {"dispatches", int64_t(dispatches)},
         {"barriers", int64_t(barriers)},
         {"transient_bytes", int64_t(plan->stats.transientBytes)},
@@ -374,8 +371,7 @@ int runBench() {
                         : (cache.hit ? "hit " : "miss ") + cache.path);
   if (!cache.note.empty())
     outs() << "pipeline cache note: " << cache.note << "\n";
-  outs() << formatv("runs: {0} timed after {1} warm-up\n", Iterations,
-                    Warmup);
+  outs() << formatv("runs: {0} timed after {1} warm-up\n", Iterations, Warmup);
   if (haveGpu) {
     outs() << formatv("gpu time per inference: median {0:f1} us, p90 {1:f1} "
                       "us (timestamps around the plan's commands)\n",

@@ -24,7 +24,8 @@ namespace {
 
 BinaryLayout layoutOf(Shape a, Shape b) {
   Shape out = cantFail(broadcastShapes(a, b));
-  return coalesceBinary(out, broadcastStrides(a, out), broadcastStrides(b, out));
+  return coalesceBinary(out, broadcastStrides(a, out),
+                        broadcastStrides(b, out));
 }
 
 TEST(RuntimeElementwise, CoalesceMergesSameShapeIntoOneDim) {
@@ -128,8 +129,8 @@ TEST(RuntimeElementwise, UnaryVec4AndScalarMatchReference) {
       std::string trace = std::string(op) + " " + tt::f32(s).shapeStr();
       SCOPED_TRACE(trace);
       float lo = StringRef(op) == "Sqrt" ? 0.0f : -4.0f;
-      tt::expectDeviceMatchesReference(
-          op, Attributes(), {{tt::randomTensor(s, 21, lo, 4.0f)}});
+      tt::expectDeviceMatchesReference(op, Attributes(),
+                                       {{tt::randomTensor(s, 21, lo, 4.0f)}});
     }
 }
 

@@ -37,8 +37,7 @@ std::vector<uint8_t> readAll(StringRef path) {
   auto buf = MemoryBuffer::getFile(path, false, false);
   if (!buf)
     return {};
-  return std::vector<uint8_t>((*buf)->getBufferStart(),
-                              (*buf)->getBufferEnd());
+  return std::vector<uint8_t>((*buf)->getBufferStart(), (*buf)->getBufferEnd());
 }
 
 void writeAll(StringRef path, ArrayRef<uint8_t> bytes) {
@@ -105,12 +104,11 @@ TEST_F(RuntimePipelineCacheTest, CorruptFilesAreIgnoredAndReplaced) {
   flipped.back() ^= 0x5a;
   std::vector<uint8_t> garbage(100, 0xab);
   std::vector<uint8_t> headerOnly(good.begin(), good.begin() + 20);
-  for (const Case &c :
-       {Case{"truncated by one byte", truncated, "recorded"},
-        Case{"one flipped bit", flipped, "checksum"},
-        Case{"garbage", garbage, "magic"},
-        Case{"half a header", headerOnly, "truncated"},
-        Case{"empty", {}, "truncated"}}) {
+  for (const Case &c : {Case{"truncated by one byte", truncated, "recorded"},
+                        Case{"one flipped bit", flipped, "checksum"},
+                        Case{"garbage", garbage, "magic"},
+                        Case{"half a header", headerOnly, "truncated"},
+                        Case{"empty", {}, "truncated"}}) {
     SCOPED_TRACE(c.what);
     writeAll(first.path, c.bytes);
     PipelineCacheReport r = loadAndRun();
@@ -181,8 +179,7 @@ TEST(RuntimePipelineCacheFile, DecodeNamesEveryProblem) {
   EXPECT_EQ(std::vector<uint8_t>(ok->begin(), ok->end()), blob);
 
   auto expectError = [&](std::vector<uint8_t> bytes,
-                         const VkPhysicalDeviceProperties &p,
-                         StringRef part) {
+                         const VkPhysicalDeviceProperties &p, StringRef part) {
     auto r = decodePipelineCache(bytes, "c.bin", p);
     ASSERT_FALSE(bool(r)) << part.str();
     std::string msg = toString(r.takeError());
@@ -214,8 +211,9 @@ TEST(RuntimePipelineCacheFile, NameCarriesTheDeviceKey) {
   props.deviceID = 0x2330;
   props.driverVersion = 0x91234000;
   props.pipelineCacheUUID[0] = 0xab;
-  EXPECT_EQ(pipelineCacheFileName(props),
-            "pipelines-10de-2330-91234000-ab000000000000000000000000000000.bin");
+  EXPECT_EQ(
+      pipelineCacheFileName(props),
+      "pipelines-10de-2330-91234000-ab000000000000000000000000000000.bin");
 }
 
 } // namespace
