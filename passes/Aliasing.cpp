@@ -35,9 +35,9 @@ namespace tlc {
 /// Views, then in-place outputs, as a union-find flattened at the end: every
 /// entry names its final root. Marks in \p isViewAlias the view outputs that
 /// share their input's bytes (they are written by no dispatch).
-static std::vector<ValueId> viewAndInPlaceRoots(const Graph &g,
-                                                const AliasOptions &opts,
-                                                std::vector<bool> &isViewAlias) {
+static std::vector<ValueId>
+viewAndInPlaceRoots(const Graph &g, const AliasOptions &opts,
+                    std::vector<bool> &isViewAlias) {
   const size_t nv = g.values.size();
   std::vector<ValueId> root(nv);
   for (ValueId v = 0; v < nv; ++v)
@@ -227,7 +227,7 @@ private:
   uint64_t alignment;
   StorageLayout &layout;
   std::vector<SmallVector<ValueId, 4>> members; // per root
-  std::vector<int64_t> step;     // producing step, -1 for none
+  std::vector<int64_t> step;                    // producing step, -1 for none
   std::vector<int64_t> lastRead; // last reading step, -1 for none
   std::vector<bool> writes;      // written by its producer's dispatches
   uint64_t currentBound = 0;     // lower bound of the layout so far, bytes

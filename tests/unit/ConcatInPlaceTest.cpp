@@ -258,8 +258,7 @@ std::string channelConcatModel() {
 
 TEST(ConcatInPlace, ChannelConcatRunsNoDispatchAndSavesTheSlices) {
   std::string text = channelConcatModel();
-  auto [copies, slices] =
-      expectCorrectEverywhere(text, {1, 3, 8, 8}, "cat", 0);
+  auto [copies, slices] = expectCorrectEverywhere(text, {1, 3, 8, 8}, "cat", 0);
   // Both inputs are 1x4x8x8 f32 = 1024 bytes: aliases at offsets 0 and 1024
   // inside cat, which is the only transient left.
   const PlanTensor *cat = tensorNamed(slices, "cat");
@@ -374,8 +373,8 @@ TEST(ConcatInPlace, SlicesThatRaiseTheLowerBoundAreDropped) {
   m.conv("big2", "b", 32, 4);
   m.node("{op: Concat, in: [a, b], out: cat, attrs: {axis: 1}}");
   m.conv("cat", "y", 8, 2);
-  auto [copies, slices] = expectCorrectEverywhere(
-      m.str("x", {1, 3, 8, 8}, "y"), {1, 3, 8, 8}, "cat", 2);
+  auto [copies, slices] = expectCorrectEverywhere(m.str("x", {1, 3, 8, 8}, "y"),
+                                                  {1, 3, 8, 8}, "cat", 2);
   EXPECT_EQ(copies.stats.lowerBound, 17408u);
   EXPECT_EQ(slices.stats.lowerBound, 17408u);
 }
@@ -450,8 +449,8 @@ TEST(ConcatInPlace, SliceReadAfterTheOutputIsOverwrittenIsCopied) {
   m.node("{op: Relu, in: [cat], out: r}");
   m.conv("r", "y", 8, 2);
   m.conv("a", "s", 4, 2);
-  expectCorrectEverywhere(m.str("x", {1, 3, 8, 8}, "y, s"), {1, 3, 8, 8},
-                          "cat", 1);
+  expectCorrectEverywhere(m.str("x", {1, 3, 8, 8}, "y, s"), {1, 3, 8, 8}, "cat",
+                          1);
 }
 
 TEST(ConcatInPlace, LayoutOffsetsAndFallbacks) {
@@ -499,8 +498,8 @@ TEST(ConcatInPlace, OcrDetectorFigures) {
     CompileOptions opts;
     opts.planner = planner;
     opts.aliasing.concatSlices = slices;
-    auto plan = g ? compileGraph(std::move(*g), opts)
-                  : llvm::Expected<Plan>(Plan());
+    auto plan =
+        g ? compileGraph(std::move(*g), opts) : llvm::Expected<Plan>(Plan());
     EXPECT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
     return plan ? std::move(*plan) : Plan();
   };
