@@ -6,13 +6,15 @@
 //
 //  - with a capacity, one search for a plan within it;
 //  - without, a binary search on the height between the lower bound and the
-//    best height found so far, each probe a search with a share of the
-//    remaining budget. Heights of canonical plans are sums of sizes, so the
+//    best height of the search-seed orders (kSearchSeedOrders) or of the
+//    search so far, each probe a search with a share of the remaining
+//    budget. Heights of canonical plans are sums of sizes, so the
 //    probes step by the greatest common divisor of the sizes.
 //
-// Traces with many time-overlapping pairs get fewer greedy orders (see
-// kGreedyPairsPerSecond); the order by size always runs, so the result is
-// never above planGreedyBySize's.
+// The greedy orders after the first run while their work (GapIndex work
+// units, the costliest pass so far as the estimate of the next) fits the
+// budget (kGreedyWorkPerSecond), so the largest traces get fewer orders; the
+// order by size always runs, so the result is never above planGreedyBySize's.
 //
 // The search keeps every pair of time-overlapping buffers in memory, so it
 // runs only on traces with at most kMaxSearchPairs such pairs; larger traces
@@ -37,9 +39,11 @@ namespace {
 constexpr uint64_t kMaxSearchPairs = 2'000'000;
 /// Largest number of buffers the search is run on.
 constexpr size_t kMaxSearchBuffers = 5'000;
-/// Time-overlapping pairs one greedy pass handles per second of budget
-/// (CPU time on one core of a 2-core x86-64 VM: ~15M/s on iopddl Y_1).
-constexpr double kGreedyPairsPerSecond = 15e6;
+/// GapIndex work units the greedy passes may spend per second of budget:
+/// measured 60-160M/s in CPU time on one core of a 2-core x86-64 VM under
+/// a load of ~15 (iopddl S_1 and Y_1, somas pangu_2.6B), so 80M keeps the
+/// greedy phase near the budget on a busy machine.
+constexpr double kGreedyWorkPerSecond = 80e6;
 } // namespace
 
 Expected<OffsetPlan> planArena(ArrayRef<LiveRange> ranges,
@@ -52,29 +56,38 @@ Expected<OffsetPlan> planArena(ArrayRef<LiveRange> ranges,
                              options.timeLimitSeconds);
   std::vector<LiveRange> aligned = alignSizes(ranges, options.alignment);
 
-  // 1. The greedy orders; the first (by size) wins ties. A greedy pass costs
-  // about the number of time-overlapping pairs, so the orders after the
-  // first run only while their total stays within the budget.
-  uint64_t pairs = countOverlapPairs(aligned, UINT64_MAX);
-  double greedyBudget = options.timeLimitSeconds * kGreedyPairsPerSecond;
+  // 1. The greedy orders; the first (by size) wins ties and always runs. A
+  // next order runs only if one more pass as costly as the costliest so far
+  // still fits the budget; it stops once a plan meets the lower bound (or the
+  // capacity).
+  uint64_t lowerBound = computeLowerBound(aligned);
+  double greedyBudget = options.timeLimitSeconds * kGreedyWorkPerSecond;
   OffsetPlan best;
   uint64_t bestAligned = UINT64_MAX;
-  double greedySpent = 0;
+  uint64_t greedyWork = 0, largestPass = 0;
+  // The best height of the orders that seed the search (see
+  // kSearchSeedOrders).
+  uint64_t seedAligned = UINT64_MAX;
   for (GreedyOrder order : kAllGreedyOrders) {
     if (order != GreedyOrder::Size &&
-        greedySpent + double(pairs) > greedyBudget)
+        (bestAligned == lowerBound ||
+         (options.capacity && bestAligned <= *options.capacity) ||
+         double(greedyWork + largestPass) > greedyBudget))
       break;
-    greedySpent += double(pairs);
+    uint64_t passWork = 0;
     std::vector<uint64_t> offsets =
-        placeBestFit(aligned, greedyOrdering(aligned, order));
+        placeBestFit(aligned, greedyOrdering(aligned, order), &passWork);
+    greedyWork += passWork;
+    largestPass = std::max(largestPass, passWork);
     uint64_t h = planHeight(aligned, offsets);
+    if (llvm::is_contained(kSearchSeedOrders, order))
+      seedAligned = std::min(seedAligned, h);
     if (h < bestAligned) {
       bestAligned = h;
       best.offsets = std::move(offsets);
       best.strategy = greedyOrderName(order).str();
     }
   }
-  uint64_t lowerBound = computeLowerBound(aligned);
   auto finish = [&]() {
     best.height = planHeight(ranges, best.offsets);
     if (bestAligned == lowerBound)
@@ -85,19 +98,25 @@ Expected<OffsetPlan> planArena(ArrayRef<LiveRange> ranges,
     return finish();
   if (options.capacity && bestAligned <= *options.capacity)
     return finish();
-  if (ranges.size() > kMaxSearchBuffers || pairs > kMaxSearchPairs)
+  if (ranges.size() > kMaxSearchBuffers ||
+      countOverlapPairs(aligned, kMaxSearchPairs) > kMaxSearchPairs)
     return finish();
 
   // 2. The search.
   uint64_t budget =
       uint64_t(std::llround(options.timeLimitSeconds * kSearchWorkPerSecond));
   uint64_t spent = 0;
+  // The binary search runs below the seed orders' height, `ceiling`: the
+  // height it starts from decides its probes, and this one makes them what
+  // they were before the size-class orders existed.
+  uint64_t ceiling = seedAligned;
   auto probe = [&](uint64_t capacity, uint64_t share) {
     SearchOutcome out = searchWithinCapacity(aligned, capacity, share);
     spent += out.work;
     best.searchNodes += out.nodes;
     if (out.status == SearchOutcome::Found) {
       uint64_t h = planHeight(aligned, out.offsets);
+      ceiling = std::min(ceiling, h);
       if (h < bestAligned) {
         bestAligned = h;
         best.offsets = std::move(out.offsets);
@@ -120,8 +139,9 @@ Expected<OffsetPlan> planArena(ArrayRef<LiveRange> ranges,
   uint64_t lo = (lowerBound + step - 1) / step * step;
   bool loProven = true;
   bool first = true;
-  while (lo < bestAligned && spent < budget) {
-    uint64_t hi = bestAligned - step; // the largest height still worth trying
+  // Stops once lo reaches bestAligned too: nothing found above it could win.
+  while (lo < ceiling && lo < bestAligned && spent < budget) {
+    uint64_t hi = ceiling - step; // the largest height still worth trying
     // The first probe is at the lower bound, which the greedy often misses
     // while the search meets it quickly; then a binary search. Each probe
     // gets a third of what is left: a feasible probe often ends quickly, an
@@ -131,7 +151,7 @@ Expected<OffsetPlan> planArena(ArrayRef<LiveRange> ranges,
     uint64_t share = std::max<uint64_t>((budget - spent) / 3, 1);
     SearchOutcome::Status status = probe(mid, share);
     if (status == SearchOutcome::Found)
-      continue; // bestAligned dropped to <= mid
+      continue; // ceiling dropped to <= mid
     if (status == SearchOutcome::OutOfBudget)
       loProven = false;
     lo = mid + step;

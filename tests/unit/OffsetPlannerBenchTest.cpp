@@ -79,4 +79,26 @@ TEST(OffsetPlannerBench, RealTracesNearLowerBound) {
   }
 }
 
+TEST(OffsetPlannerBench, LargeIopddlTracesNearLowerBound) {
+  // 28k and 62k buffers: the greedy placement through GapIndex, with the
+  // default budget, must meet 1.01x the lower bound (S_1 needs the size class
+  // order) and be the same on a second run.
+  for (const char *name : {"iopddl__S_1", "iopddl__Y_1"}) {
+    LOAD_TRACE(trace, std::string("real/") + name + ".csv");
+    uint64_t lb = computeLowerBound(trace->ranges);
+    auto greedy = planGreedyBySize(trace->ranges, 1);
+    auto arena = planArena(trace->ranges, ArenaOptions());
+    ASSERT_TRUE(greedy && arena);
+    EXPECT_EQ(
+        messageOf(checkOffsets(trace->ranges, arena->offsets, 1, std::nullopt)),
+        "")
+        << name;
+    EXPECT_LE(arena->height, greedy->height) << name;
+    EXPECT_LE(double(arena->height), 1.01 * double(lb)) << name;
+    auto again = planArena(trace->ranges, ArenaOptions());
+    ASSERT_TRUE(bool(again));
+    EXPECT_EQ(again->offsets, arena->offsets) << name;
+  }
+}
+
 } // namespace
