@@ -97,12 +97,18 @@ ConvParams convParamsFromTypes(const Node &node, ArrayRef<TensorType> in) {
 
 StringRef convActivationName(ConvActivation a) {
   switch (a) {
-  case ConvActivation::None: return "";
-  case ConvActivation::Relu: return "Relu";
-  case ConvActivation::Sigmoid: return "Sigmoid";
-  case ConvActivation::HardSigmoid: return "HardSigmoid";
-  case ConvActivation::HardSwish: return "HardSwish";
-  case ConvActivation::Clip: return "Clip";
+  case ConvActivation::None:
+    return "";
+  case ConvActivation::Relu:
+    return "Relu";
+  case ConvActivation::Sigmoid:
+    return "Sigmoid";
+  case ConvActivation::HardSigmoid:
+    return "HardSigmoid";
+  case ConvActivation::HardSwish:
+    return "HardSwish";
+  case ConvActivation::Clip:
+    return "Clip";
   }
   return "";
 }
@@ -159,21 +165,25 @@ Expected<ConvEpilogue> parseConvEpilogue(const Attributes &attrs) {
 
 float applyConvActivation(const ConvEpilogue &e, float v) {
   switch (e.activation) {
-  case ConvActivation::None: return v;
-  case ConvActivation::Relu: return v > 0.0f ? v : 0.0f;
-  case ConvActivation::Sigmoid: return float(1.0 / (1.0 + std::exp(-double(v))));
+  case ConvActivation::None:
+    return v;
+  case ConvActivation::Relu:
+    return v > 0.0f ? v : 0.0f;
+  case ConvActivation::Sigmoid:
+    return float(1.0 / (1.0 + std::exp(-double(v))));
   case ConvActivation::HardSigmoid:
     return float(std::min(1.0, std::max(0.0, double(e.p0) * v + e.p1)));
   case ConvActivation::HardSwish:
     return float(double(v) * std::min(1.0, std::max(0.0, v / 6.0 + 0.5)));
-  case ConvActivation::Clip: return std::min(std::max(v, e.p0), e.p1);
+  case ConvActivation::Clip:
+    return std::min(std::max(v, e.p0), e.p1);
   }
   return v;
 }
 
 void convReferenceCompute(const ConvParams &p, const float *x, const float *wt,
-                          const float *b, const float *z,
-                          const ConvEpilogue &e, float *y) {
+                          const float *b, const float *z, const ConvEpilogue &e,
+                          float *y) {
   const Window2D &win = p.win;
   int64_t cPerGroup = p.c / p.group, mPerGroup = p.m / p.group;
   int64_t kh = win.kernel[0], kw = win.kernel[1];
@@ -229,20 +239,17 @@ bool useSmallIgemm(uint64_t m, uint64_t n, uint64_t k, uint64_t batches) {
 /// Specialization constants 0..21, the same in every conv shader.
 static SmallVector<uint32_t, 16> commonConstants(const ConvParams &p,
                                                  const ConvEpilogue &e,
-                                                 bool hasBias,
-                                                 uint64_t total) {
+                                                 bool hasBias, uint64_t total) {
   const Window2D &w = p.win;
-  return {uint32_t(p.n),           uint32_t(p.c),
-          uint32_t(p.h),           uint32_t(p.w),
-          uint32_t(p.m),           uint32_t(w.out[0]),
-          uint32_t(w.out[1]),      uint32_t(w.kernel[0]),
-          uint32_t(w.kernel[1]),   uint32_t(w.stride[0]),
-          uint32_t(w.stride[1]),   uint32_t(w.padBegin[0]),
-          uint32_t(w.padBegin[1]), uint32_t(w.dilation[0]),
-          uint32_t(w.dilation[1]), uint32_t(p.group),
-          uint32_t(hasBias),       uint32_t(total),
-          uint32_t(e.activation),  floatBits(e.p0),
-          floatBits(e.p1),         uint32_t(e.hasZ)};
+  return {
+      uint32_t(p.n),           uint32_t(p.c),           uint32_t(p.h),
+      uint32_t(p.w),           uint32_t(p.m),           uint32_t(w.out[0]),
+      uint32_t(w.out[1]),      uint32_t(w.kernel[0]),   uint32_t(w.kernel[1]),
+      uint32_t(w.stride[0]),   uint32_t(w.stride[1]),   uint32_t(w.padBegin[0]),
+      uint32_t(w.padBegin[1]), uint32_t(w.dilation[0]), uint32_t(w.dilation[1]),
+      uint32_t(p.group),       uint32_t(hasBias),       uint32_t(total),
+      uint32_t(e.activation),  floatBits(e.p0),         floatBits(e.p1),
+      uint32_t(e.hasZ)};
 }
 
 void lowerConvKernel(const ConvParams &p, const ConvEpilogue &e,
@@ -272,8 +279,8 @@ void lowerConvKernel(const ConvParams &p, const ConvEpilogue &e,
     d.shader = "conv2d_depthwise";
     d.specConstants = commonConstants(p, e, hasBias, outputs);
     setGrid1D(d, outputs, 256);
-  } else if (useSmallIgemm(mg, pixels, cg * uint64_t(w.kernel[0]) *
-                                         uint64_t(w.kernel[1]),
+  } else if (useSmallIgemm(mg, pixels,
+                           cg * uint64_t(w.kernel[0]) * uint64_t(w.kernel[1]),
                            uint64_t(p.group))) {
     uint64_t tiles = ceilDiv(pixels, 16) * ceilDiv(mg, 16) * uint64_t(p.group);
     d.shader = "conv2d_igemm_small";

@@ -1,4 +1,4 @@
-//===- ops/ConvKernel.h - Conv parameters, reference and kernels -*- C++ -*-===//
+//===- ops/ConvKernel.h - Conv parameters, reference, kernels -*- C++ -*-===//
 //
 // Conv and FusedConv share everything but their epilogue: the ONNX Conv
 // attribute checks, the naive CPU reference and the choice of compute
@@ -47,8 +47,7 @@ llvm::Expected<ConvParams> parseConvParams(const Node &node,
 
 /// parseConvParams for a node whose shape rule already accepted \p in
 /// (X, W[, B]); asserts on failure.
-ConvParams convParamsFromTypes(const Node &node,
-                               llvm::ArrayRef<TensorType> in);
+ConvParams convParamsFromTypes(const Node &node, llvm::ArrayRef<TensorType> in);
 
 /// Activations a conv epilogue applies, as onnxruntime's FusedConv names
 /// them (plus HardSwish, which onnxruntime fuses elsewhere). Values are the
@@ -87,8 +86,8 @@ float applyConvActivation(const ConvEpilogue &e, float v);
 /// Naive CPU reference: y = activation(conv(x, w) + b + z), accumulating in
 /// double. \p b and \p z may be null. Sizes from \p p; y is [N, M, OH, OW].
 void convReferenceCompute(const ConvParams &p, const float *x, const float *w,
-                          const float *b, const float *z,
-                          const ConvEpilogue &e, float *y);
+                          const float *b, const float *z, const ConvEpilogue &e,
+                          float *y);
 
 /// Operand indices (node operands: inputs first, then outputs) a conv
 /// dispatch binds.

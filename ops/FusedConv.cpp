@@ -42,8 +42,10 @@ static Error fusedConvInferTypes(const Node &node, ArrayRef<InputInfo> in,
     if (Error e = checkF32(in, 3, "Z"))
       return e;
     if (in[3].type != y)
-      return opError("Z is " + in[3].type.str() + "; expected the output's "
-                     "type " + y.str());
+      return opError("Z is " + in[3].type.str() +
+                     "; expected the output's "
+                     "type " +
+                     y.str());
   }
   out.push_back(y);
   return Error::success();
@@ -75,8 +77,10 @@ static void fusedConvLower(const Node &node, ArrayRef<TensorType> in,
   lowerConvKernel(convParamsFromTypes(node, in), e, ops, dispatches);
 }
 
-const OpDef kFusedConvOp = {"FusedConv", fusedConvInferTypes,
-                            fusedConvReference, fusedConvLower,
+const OpDef kFusedConvOp = {"FusedConv",
+                            fusedConvInferTypes,
+                            fusedConvReference,
+                            fusedConvLower,
                             {/*isView=*/false, /*inPlaceInputs=*/{3}}};
 
 } // namespace tlc

@@ -1,4 +1,4 @@
-//===- passes/FuseEpilogues.cpp - Conv + residual + activation -> FusedConv ===//
+//===- passes/FuseEpilogues.cpp - Conv epilogues into FusedConv ---------===//
 //
 // A Conv followed by an Add of a residual and/or an activation costs two or
 // three dispatches, each a round trip of the whole feature map through
@@ -66,8 +66,7 @@ ValueId viewRoot(const Graph &g, ValueId v) {
 /// The node that is \p v's only reader, when \p v has exactly one use, is
 /// not a graph output and the reader is not yet part of another fusion.
 std::optional<NodeId> soleReader(const Graph &g, const UseList &uses,
-                                 const std::vector<bool> &claimed,
-                                 ValueId v) {
+                                 const std::vector<bool> &claimed, ValueId v) {
   if (uses[v].size() != 1 || g.isOutput(v) || claimed[uses[v][0]])
     return std::nullopt;
   return uses[v][0];
@@ -146,8 +145,7 @@ size_t fuseEpilogues(Graph &g) {
   size_t fused = 0;
   for (NodeId ci = 0; ci < g.nodes.size(); ++ci) {
     const Node &conv = g.nodes[ci];
-    if (conv.op != "Conv" || conv.outputs.size() != 1 ||
-        conv.inputs.size() < 2)
+    if (conv.op != "Conv" || conv.outputs.size() != 1 || conv.inputs.size() < 2)
       continue;
     ValueId x = conv.inputs[0];
     ValueId cur = conv.outputs[0];
@@ -203,7 +201,8 @@ size_t fuseEpilogues(Graph &g) {
         Value b;
         b.name = freshName(g, conv.name + ".zero_bias");
         b.kind = ValueKind::Weight;
-        b.type = TensorType{DType::F32, {g.values[conv.inputs[1]].type.shape[0]}};
+        b.type =
+            TensorType{DType::F32, {g.values[conv.inputs[1]].type.shape[0]}};
         b.hasType = true;
         b.data.assign(size_t(b.type.byteSize()), 0);
         b.loc = conv.loc;

@@ -1,4 +1,4 @@
-//===- tests/unit/ConvTestUtil.h - Graphs through both kernel targets -*- C++ -*-===//
+//===- tests/unit/ConvTestUtil.h - Graphs through both targets -*- C++ -*-===//
 //
 // Helpers for the convolution and epilogue-fusion tests: a whole graph
 // evaluated node by node through the ops' CPU references (the unfused

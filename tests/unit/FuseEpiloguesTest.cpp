@@ -72,7 +72,8 @@ TEST(FuseEpilogues, ConvAddReluBecomesOneNode) {
 }
 
 TEST(FuseEpilogues, ActivationsAndTheirParameters) {
-  for (const char *act : {"Relu", "Sigmoid", "HardSwish", "HardSigmoid", "Clip"}) {
+  for (const char *act :
+       {"Relu", "Sigmoid", "HardSwish", "HardSigmoid", "Clip"}) {
     tt::GraphBuilder b;
     ValueId x = b.input("x", {1, 2, 5, 5});
     ValueId w = b.weight("w", tt::randomTensor({3, 2, 1, 1}, 2));
@@ -113,8 +114,9 @@ TEST(FuseEpilogues, LeavesSharedAndVisibleTensorsAlone) {
   {
     tt::GraphBuilder b;
     ValueId x = b.input("x", {1, 2, 4, 4});
-    ValueId c = b.node("Conv", {x, b.weight("w", tt::randomTensor({2, 2, 1, 1}, 4))},
-                       "c", convAttrs(0));
+    ValueId c =
+        b.node("Conv", {x, b.weight("w", tt::randomTensor({2, 2, 1, 1}, 4))},
+               "c", convAttrs(0));
     b.output(b.node("Relu", {c}, "y"));
     b.output(c);
     Graph g = b.take();
@@ -125,8 +127,9 @@ TEST(FuseEpilogues, LeavesSharedAndVisibleTensorsAlone) {
   {
     tt::GraphBuilder b;
     ValueId x = b.input("x", {1, 2, 4, 4});
-    ValueId c = b.node("Conv", {x, b.weight("w", tt::randomTensor({2, 2, 1, 1}, 4))},
-                       "c", convAttrs(0));
+    ValueId c =
+        b.node("Conv", {x, b.weight("w", tt::randomTensor({2, 2, 1, 1}, 4))},
+               "c", convAttrs(0));
     ValueId r = b.node("Relu", {c}, "r");
     b.output(b.node("Add", {r, c}, "y"));
     Graph g = b.take();
@@ -138,8 +141,9 @@ TEST(FuseEpilogues, LeavesSharedAndVisibleTensorsAlone) {
     tt::GraphBuilder b;
     ValueId x = b.input("x", {1, 2, 4, 4});
     ValueId z = b.input("z", {1, 2, 4, 4});
-    ValueId c = b.node("Conv", {x, b.weight("w", tt::randomTensor({2, 2, 1, 1}, 4))},
-                       "c", convAttrs(0));
+    ValueId c =
+        b.node("Conv", {x, b.weight("w", tt::randomTensor({2, 2, 1, 1}, 4))},
+               "c", convAttrs(0));
     ValueId a = b.node("Add", {c, z}, "a");
     ValueId r = b.node("Relu", {a}, "r");
     b.output(b.node("Mul", {r, a}, "y"));
@@ -156,7 +160,8 @@ TEST(FuseEpilogues, LeavesSharedAndVisibleTensorsAlone) {
     ValueId x = b.input("x", {1, 2, 4, 4});
     ValueId w = b.weight("w", tt::randomTensor({2, 2, 1, 1}, 4));
     ValueId c1 = b.node("Conv", {x, w}, "c1", convAttrs(0));
-    ValueId a1 = b.node("Add", {c1, b.weight("bc", tt::randomTensor({2, 1, 1}, 5))}, "a1");
+    ValueId a1 = b.node(
+        "Add", {c1, b.weight("bc", tt::randomTensor({2, 1, 1}, 5))}, "a1");
     ValueId shape = b.weight("shape", tt::tensor({4}, {1, 2, 4, 4}));
     b.graph().values[shape].type.dtype = DType::I64;
     std::vector<uint8_t> bytes(32, 0);
@@ -170,15 +175,17 @@ TEST(FuseEpilogues, LeavesSharedAndVisibleTensorsAlone) {
     b.output(b.node("Add", {a1, r2}, "y"));
     Graph g = b.take();
     EXPECT_EQ(typeAndFuse(g), 0u);
-    EXPECT_EQ(ops(g), (Strings{"Conv", "Add", "Reshape", "Conv", "Add", "Relu", "Add"}));
+    EXPECT_EQ(ops(g), (Strings{"Conv", "Add", "Reshape", "Conv", "Add", "Relu",
+                               "Add"}));
   }
   // Clip with a computed bound is left alone.
   {
     tt::GraphBuilder b;
     ValueId x = b.input("x", {1, 2, 4, 4});
     ValueId lo = b.input("lo", {});
-    ValueId c = b.node("Conv", {x, b.weight("w", tt::randomTensor({2, 2, 1, 1}, 4))},
-                       "c", convAttrs(0));
+    ValueId c =
+        b.node("Conv", {x, b.weight("w", tt::randomTensor({2, 2, 1, 1}, 4))},
+               "c", convAttrs(0));
     b.output(b.node("Clip", {c, lo}, "y"));
     Graph g = b.take();
     EXPECT_EQ(typeAndFuse(g), 0u);
@@ -191,10 +198,12 @@ TEST(FuseEpilogues, TwoConvsIntoOneAddFuseOnce) {
   // Relu was, after both convs.
   tt::GraphBuilder b;
   ValueId x = b.input("x", {1, 3, 5, 5});
-  ValueId c1 = b.node("Conv", {x, b.weight("w1", tt::randomTensor({4, 3, 3, 3}, 6))},
-                      "c1", convAttrs(1));
-  ValueId c2 = b.node("Conv", {x, b.weight("w2", tt::randomTensor({4, 3, 1, 1}, 7))},
-                      "c2", convAttrs(0));
+  ValueId c1 =
+      b.node("Conv", {x, b.weight("w1", tt::randomTensor({4, 3, 3, 3}, 6))},
+             "c1", convAttrs(1));
+  ValueId c2 =
+      b.node("Conv", {x, b.weight("w2", tt::randomTensor({4, 3, 1, 1}, 7))},
+             "c2", convAttrs(0));
   ValueId a = b.node("Add", {c1, c2}, "a");
   b.output(b.node("Relu", {a}, "y"));
   Graph g = b.take();
@@ -244,8 +253,7 @@ size_t expectModelMatches(const Graph &g, const std::vector<HostTensor> &inputs,
 }
 
 TEST(FuseEpilogues, FashionCnnMatchesUnfusedReference) {
-  Expected<Graph> g =
-      parseModelFile(TLC_SOURCE_DIR "/models/fashion_cnn.yaml");
+  Expected<Graph> g = parseModelFile(TLC_SOURCE_DIR "/models/fashion_cnn.yaml");
   ASSERT_TRUE(bool(g)) << toString(g.takeError());
   HostTensor image = tt::randomTensor({1, 1, 28, 28}, 11, 0.0f, 1.0f);
   // Two Conv -> Relu pairs: 10 nodes, 2 of them absorbed, and Flatten is a
@@ -262,9 +270,10 @@ TEST(FuseEpilogues, ResNetBottleneckMatchesUnfusedReference) {
   auto conv = [&](ValueId in, int64_t cin, int64_t cout, int64_t k,
                   int64_t stride, const std::string &name) {
     float scale = std::sqrt(2.0f / float(cin * k * k));
-    ValueId w = b.weight(name + ".w",
-                         tt::randomTensor({cout, cin, k, k}, seed++, -scale, scale));
-    ValueId bias = b.weight(name + ".b", tt::randomTensor({cout}, seed++, -0.1f, 0.1f));
+    ValueId w = b.weight(name + ".w", tt::randomTensor({cout, cin, k, k},
+                                                       seed++, -scale, scale));
+    ValueId bias =
+        b.weight(name + ".b", tt::randomTensor({cout}, seed++, -0.1f, 0.1f));
     return b.node("Conv", {in, w, bias}, name, convAttrs(k / 2, stride));
   };
   ValueId x = b.input("x", {1, 64, 14, 14});
@@ -290,9 +299,11 @@ TEST(FuseEpilogues, MobileNetBlockMatchesUnfusedReference) {
   auto conv = [&](ValueId in, int64_t cin, int64_t cout, int64_t k,
                   int64_t stride, int64_t group, const std::string &name) {
     float scale = std::sqrt(2.0f / float(cin / group * k * k));
-    ValueId w = b.weight(name + ".w", tt::randomTensor({cout, cin / group, k, k},
-                                                       seed++, -scale, scale));
-    ValueId bias = b.weight(name + ".b", tt::randomTensor({cout}, seed++, -0.1f, 0.1f));
+    ValueId w =
+        b.weight(name + ".w", tt::randomTensor({cout, cin / group, k, k},
+                                               seed++, -scale, scale));
+    ValueId bias =
+        b.weight(name + ".b", tt::randomTensor({cout}, seed++, -0.1f, 0.1f));
     return b.node("Conv", {in, w, bias}, name, convAttrs(k / 2, stride, group));
   };
   ValueId x = b.input("x", {1, 24, 17, 17});
@@ -305,7 +316,8 @@ TEST(FuseEpilogues, MobileNetBlockMatchesUnfusedReference) {
   Attributes hs;
   hs.values["alpha"] = 1.0 / 6.0;
   hs.values["beta"] = 0.5;
-  ValueId gate = b.node("HardSigmoid", {conv(fc1, 24, 72, 1, 1, 1, "fc2")}, "gate", hs);
+  ValueId gate =
+      b.node("HardSigmoid", {conv(fc1, 24, 72, 1, 1, 1, "fc2")}, "gate", hs);
   ValueId se = b.node("Mul", {dw, gate}, "se");
   ValueId p = conv(se, 72, 40, 1, 1, 1, "proj");
   // Block 2: expand 40->120 Relu, depthwise 3x3 Relu, project 120->40,

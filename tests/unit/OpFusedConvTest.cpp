@@ -121,8 +121,8 @@ Graph unfusedGraph(const ConvCase &c, const ActCase &act, bool withZ,
   std::optional<ValueId> z;
   if (withZ)
     z = gb.input("z", yShape);
-  ValueId y = gb.node("Conv", {x, gb.weight("w", w), gb.weight("b", b)},
-                      "conv", attrsOf(c));
+  ValueId y = gb.node("Conv", {x, gb.weight("w", w), gb.weight("b", b)}, "conv",
+                      attrsOf(c));
   if (z)
     y = gb.node("Add", {y, *z}, "add");
   StringRef name = act.name;
@@ -149,9 +149,8 @@ TEST(OpFusedConv, ReferenceEqualsConvAddActivation) {
   Shape yShape = {2, 5, 13, 7};
   HostTensor z = tt::randomTensor(yShape, 4);
   for (const ActCase &act : kActs) {
-    auto fused = tt::runReference(
-        "FusedConv", withActivation(attrsOf(c), act),
-        {{x}, {w, true}, {b, true}, {z}});
+    auto fused = tt::runReference("FusedConv", withActivation(attrsOf(c), act),
+                                  {{x}, {w, true}, {b, true}, {z}});
     ASSERT_TRUE(bool(fused)) << toString(fused.takeError());
     auto unfused =
         tt::runGraphReference(unfusedGraph(c, act, true, w, b, yShape), {x, z});
@@ -198,7 +197,8 @@ size_t igemmUses[2] = {0, 0};
 /// may write Y over it in place.
 void expectFusedMatches(const ConvCase &c, const ActCase &act, bool withZ,
                         StringRef target, uint32_t seed) {
-  HostTensor w = tt::randomTensor(c.w, seed), b = tt::randomTensor({c.w[0]}, seed + 1);
+  HostTensor w = tt::randomTensor(c.w, seed),
+             b = tt::randomTensor({c.w[0]}, seed + 1);
   HostTensor x = tt::randomTensor(c.x, seed + 2);
   std::vector<TensorType> outTypes;
   ASSERT_EQ(tt::shapeRule("Conv", attrsOf(c), {tt::f32(c.x), tt::f32(c.w)},
