@@ -120,11 +120,12 @@ llvm::Expected<OffsetPlan> planNoAlias(llvm::ArrayRef<LiveRange> ranges,
 llvm::Expected<OffsetPlan> planGreedyBySize(llvm::ArrayRef<LiveRange> ranges,
                                             uint64_t alignment);
 
-/// The arena planner: greedy best-fit under four orderings (decreasing size,
-/// lifetime length, area = size x length, and increasing start), the
-/// smallest height kept, as XLA's heap-simulator chooser does; then, when the
-/// best greedy height is above the lower bound (or above options.capacity),
-/// MiniMalloc's branch-and-bound search (Moffitt, "MiniMalloc: A Lightweight
+/// The arena planner: greedy best-fit under up to six orders (decreasing
+/// size, size class then lifetime, size then lifetime, lifetime length,
+/// area = size x length, increasing start; the ones after the first while a
+/// deterministic work budget allows), the smallest height kept, as XLA's
+/// heap-simulator chooser does; then, when the best greedy height is above
+/// the lower bound (or above options.capacity), MiniMalloc's branch-and-bound search (Moffitt, "MiniMalloc: A Lightweight
 /// Memory Allocator for Hardware-Accelerated Machine Learning", ASPLOS 2023)
 /// looks for a lower height within the work budget. Never returns a plan
 /// higher than planGreedyBySize's. Deterministic. Errors as
