@@ -125,9 +125,9 @@ llvm::Expected<OffsetPlan> planGreedyBySize(llvm::ArrayRef<LiveRange> ranges,
 /// area = size x length, increasing start; the ones after the first while a
 /// deterministic work budget allows), the smallest height kept, as XLA's
 /// heap-simulator chooser does; then, when the best greedy height is above
-/// the lower bound (or above options.capacity), MiniMalloc's branch-and-bound search (Moffitt, "MiniMalloc: A Lightweight
-/// Memory Allocator for Hardware-Accelerated Machine Learning", ASPLOS 2023)
-/// looks for a lower height within the work budget. Never returns a plan
+/// the lower bound (or above options.capacity), MiniMalloc's branch-and-bound
+/// search (Moffitt, "MiniMalloc: A Lightweight Memory Allocator for
+/// Hardware-Accelerated Machine Learning", ASPLOS 2023) looks for a lower height within the work budget. Never returns a plan
 /// higher than planGreedyBySize's. Deterministic. Errors as
 /// verifyLiveRanges, and when options.timeLimitSeconds is negative or NaN.
 llvm::Expected<OffsetPlan> planArena(llvm::ArrayRef<LiveRange> ranges,
