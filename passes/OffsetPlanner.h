@@ -127,9 +127,10 @@ llvm::Expected<OffsetPlan> planGreedyBySize(llvm::ArrayRef<LiveRange> ranges,
 /// heap-simulator chooser does; then, when the best greedy height is above
 /// the lower bound (or above options.capacity), MiniMalloc's branch-and-bound
 /// search (Moffitt, "MiniMalloc: A Lightweight Memory Allocator for
-/// Hardware-Accelerated Machine Learning", ASPLOS 2023) looks for a lower height within the work budget. Never returns a plan
-/// higher than planGreedyBySize's. Deterministic. Errors as
-/// verifyLiveRanges, and when options.timeLimitSeconds is negative or NaN.
+/// Hardware-Accelerated Machine Learning", ASPLOS 2023) looks for a lower
+/// height within the work budget. Never returns a plan higher than
+/// planGreedyBySize's. Deterministic. Errors as verifyLiveRanges, and when
+/// options.timeLimitSeconds is negative or NaN.
 llvm::Expected<OffsetPlan> planArena(llvm::ArrayRef<LiveRange> ranges,
                                      const ArenaOptions &options);
 

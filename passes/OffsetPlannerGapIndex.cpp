@@ -31,9 +31,9 @@ GapIndex::GapIndex(ArrayRef<LiveRange> ranges) {
   firstSection.resize(ranges.size());
   lastSection.resize(ranges.size());
   for (size_t i = 0; i < ranges.size(); ++i) {
-    firstSection[i] = uint32_t(
-        std::lower_bound(steps.begin(), steps.end(), ranges[i].start) -
-        steps.begin());
+    firstSection[i] =
+        uint32_t(std::lower_bound(steps.begin(), steps.end(), ranges[i].start) -
+                 steps.begin());
     lastSection[i] =
         uint32_t(std::lower_bound(steps.begin(), steps.end(), ranges[i].end) -
                  steps.begin());
@@ -65,9 +65,8 @@ void GapIndex::insert(uint32_t buffer, uint64_t lo, uint64_t hi) {
            hi);
 }
 
-void GapIndex::insertAt(uint32_t node, uint32_t lo, uint32_t hi,
-                        uint32_t first, uint32_t last, uint64_t bytesLo,
-                        uint64_t bytesHi) {
+void GapIndex::insertAt(uint32_t node, uint32_t lo, uint32_t hi, uint32_t first,
+                        uint32_t last, uint64_t bytesLo, uint64_t bytesHi) {
   ++workUnits;
   addToList(nodes[node].subtree, bytesLo, bytesHi);
   if (first <= lo && hi <= last) {
@@ -81,8 +80,8 @@ void GapIndex::insertAt(uint32_t node, uint32_t lo, uint32_t hi,
     insertAt(node + 2 * (mid - lo), mid, hi, first, last, bytesLo, bytesHi);
 }
 
-void GapIndex::collect(uint32_t node, uint32_t lo, uint32_t hi,
-                       uint32_t first, uint32_t last) {
+void GapIndex::collect(uint32_t node, uint32_t lo, uint32_t hi, uint32_t first,
+                       uint32_t last) {
   const Node &n = nodes[node];
   if (hi <= first || last <= lo || n.subtree.empty())
     return;

@@ -14,8 +14,8 @@
 // the reference).
 //
 //===----------------------------------------------------------------------===//
-#include "passes/OffsetPlannerInternal.h"
 #include "passes/OffsetPlannerGapIndex.h"
+#include "passes/OffsetPlannerInternal.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MathExtras.h"
