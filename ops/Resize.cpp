@@ -16,7 +16,9 @@
 // coordinate of output index x (ONNX spec, coordinate_transformation_mode):
 //   half_pixel (default):  (x + 0.5) / scale - 0.5
 //   pytorch_half_pixel:    out > 1 ? (x + 0.5) / scale - 0.5 : 0
-//   align_corners:         out == 1 ? 0 : x * (in - 1) / (out - 1)
+//   align_corners:         out == 1 ? 0 : x * (in - 1) / (len - 1), len =
+//                          in * scale when scales are given (unfloored, as
+//                          ONNX's reference implementation), else out
 //   asymmetric:            x / scale
 // mode nearest rounds it per nearest_mode (round_prefer_floor default,
 // round_prefer_ceil, floor, ceil) and clamps to [0, in-1]; mode linear
@@ -62,6 +64,9 @@ struct ResizeParams {
   NearestMode nearest = NearestMode::RoundPreferFloor;
   int64_t in[2] = {1, 1}, out[2] = {1, 1};
   float scale[2] = {1, 1};
+  /// Scales were given (not sizes): align_corners then divides by the
+  /// unfloored resized length in * scale, as ONNX's reference does.
+  bool scalesGiven = false;
   int64_t outer = 1; // product of the leading dims
 };
 } // namespace
@@ -240,6 +245,7 @@ static Expected<ResizeParams> parseResize(const Node &node,
     p.out[d] = o[k];
     p.scale[d] = haveScales ? scales[k] : float(o[k]) / float(s[k]);
   }
+  p.scalesGiven = haveScales;
   for (int64_t d = 0; d < rank - 2; ++d)
     p.outer *= s[d];
   TensorType y{DType::F32, o};
@@ -268,14 +274,17 @@ static Error resizeInferTypes(const Node &node, ArrayRef<InputInfo> in,
 /// Source coordinate of output index \p x along one dim, in f32, in the
 /// order shaders/resize.comp computes it.
 static float sourceCoord(CoordMode m, float x, float scale, int64_t in,
-                         int64_t out) {
+                         int64_t out, bool scalesGiven) {
   switch (m) {
   case CoordMode::HalfPixel:
     return (x + 0.5f) / scale - 0.5f;
   case CoordMode::PytorchHalfPixel:
     return out > 1 ? (x + 0.5f) / scale - 0.5f : 0.0f;
   case CoordMode::AlignCorners:
-    return out == 1 ? 0.0f : x * float(in - 1) / float(out - 1);
+    return out == 1 ? 0.0f
+                    : x * float(in - 1) /
+                          ((scalesGiven ? float(in) * scale : float(out)) -
+                           1.0f);
   case CoordMode::Asymmetric:
     return x / scale;
   }
@@ -335,9 +344,11 @@ static void resizeReference(const Node &node, ArrayRef<const HostTensor *> in,
   int64_t ih = p.in[0], iw = p.in[1], oh = p.out[0], ow = p.out[1];
   for (int64_t o = 0; o < p.outer; ++o)
     for (int64_t a = 0; a < oh; ++a) {
-      float cy = sourceCoord(p.coord, float(a), p.scale[0], ih, oh);
+      float cy = sourceCoord(p.coord, float(a), p.scale[0], ih, oh,
+                             p.scalesGiven);
       for (int64_t b = 0; b < ow; ++b) {
-        float cx = sourceCoord(p.coord, float(b), p.scale[1], iw, ow);
+        float cx = sourceCoord(p.coord, float(b), p.scale[1], iw, ow,
+                               p.scalesGiven);
         const float *plane = x + o * ih * iw;
         float v;
         if (!p.linear) {

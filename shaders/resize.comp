@@ -30,7 +30,11 @@ layout(set = 0, binding = 2) readonly buffer Scales { float scales[]; };
 float sourceCoord(float o, float scale, uint inN, uint outN) {
   if (COORD == 0u) return (o + 0.5) / scale - 0.5;
   if (COORD == 3u) return outN > 1u ? (o + 0.5) / scale - 0.5 : 0.0;
-  if (COORD == 2u) return outN == 1u ? 0.0 : o * float(inN - 1u) / float(outN - 1u);
+  if (COORD == 2u) {
+    // Given scales: the unfloored resized length in * scale (ops/Resize.cpp).
+    float len = BUF_SCALES != 0u ? float(inN) * scale : float(outN);
+    return outN == 1u ? 0.0 : o * float(inN - 1u) / (len - 1.0);
+  }
   return o / scale;
 }
 
