@@ -46,7 +46,9 @@ struct CompileOptions {
 /// Compiles a parsed model to a Plan; the pipeline, in order:
 ///   schedule (topological) -> constant folding -> no-op removal ->
 ///   BatchNormalization folding -> shape inference -> dead-code elimination ->
-///   memory-aware schedule -> verifier -> aliasing (views, in place) ->
+///   epilogue fusion (Conv + residual Add + activation -> FusedConv) ->
+///   memory-aware schedule -> verifier -> aliasing (views, in place, Concat
+///   slices) ->
 ///   liveness -> release points -> memory planning -> lowering to
 ///   dispatches -> barriers -> plan structure check -> plan memory check.
 /// Errors name the node and its location in the model.
