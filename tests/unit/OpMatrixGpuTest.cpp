@@ -40,67 +40,12 @@ Attributes gemmAttrs(double alpha, double beta, int64_t transA,
   return a;
 }
 
-/// One validation-enabled device for this file's tests.
-Expected<Device *> gpuTestDevice() {
-  static std::unique_ptr<Device> device;
-  if (!device) {
-    DeviceOptions opts;
-    opts.validation = true;
-    auto d = Device::create(opts);
-    if (!d)
-      return d.takeError();
-    device = std::move(*d);
-  }
-  return device.get();
-}
-
-std::vector<uint8_t> bytesOf(const HostTensor &t) {
-  std::vector<uint8_t> b(t.data.size() * sizeof(float));
-  std::memcpy(b.data(), t.data.data(), b.size());
-  return b;
-}
-
-/// A one-node graph of \p op over \p operands ("in<i>"), one output "out".
-Expected<Graph> oneNodeGraph(StringRef op, const Attributes &attrs,
-                             const std::vector<OpOperand> &operands) {
-  Graph g;
-  g.name = ("gpu_" + op).str();
-  Node n;
-  n.op = op.str();
-  n.name = "node";
-  n.attrs = attrs;
-  for (size_t i = 0; i < operands.size(); ++i) {
-    Value v;
-    v.name = "in" + std::to_string(i);
-    v.type = operands[i].tensor.type;
-    v.hasType = true;
-    v.kind = operands[i].isWeight ? ValueKind::Weight : ValueKind::Input;
-    if (operands[i].isWeight)
-      v.data = bytesOf(operands[i].tensor);
-    Expected<ValueId> id = g.addValue(std::move(v));
-    if (!id)
-      return id.takeError();
-    if (!operands[i].isWeight)
-      g.inputs.push_back(*id);
-    n.inputs.push_back(*id);
-  }
-  Value out;
-  out.name = "out";
-  Expected<ValueId> id = g.addValue(std::move(out));
-  if (!id)
-    return id.takeError();
-  n.outputs.push_back(*id);
-  g.outputs.push_back(*id);
-  g.addNode(std::move(n));
-  return std::move(g);
-}
-
 /// Compiles the op for the "gpu" profile; with \p tiling, that tiling
 /// replaces the chosen one in the (single) gemm_tiled dispatch.
 Expected<Plan> compileForGpu(StringRef op, const Attributes &attrs,
                              const std::vector<OpOperand> &operands,
                              std::optional<GemmTileConfig> tiling) {
-  Expected<Graph> g = oneNodeGraph(op, attrs, operands);
+  Expected<Graph> g = tt::buildOneNodeGraph(op, attrs, operands);
   if (!g)
     return g.takeError();
   CompileOptions copts;
@@ -138,39 +83,6 @@ Expected<Plan> compileForGpu(StringRef op, const Attributes &attrs,
   return plan;
 }
 
-/// Runs \p plan on the test device with the non-weight operands as inputs.
-Expected<HostTensor> runPlan(const Plan &plan,
-                             const std::vector<OpOperand> &operands) {
-  Expected<Device *> dev = gpuTestDevice();
-  if (!dev)
-    return dev.takeError();
-  uint64_t before = (*dev)->counters().validationMessages;
-  auto loaded = LoadedPlan::load(**dev, plan);
-  if (!loaded)
-    return loaded.takeError();
-  size_t input = 0;
-  for (const OpOperand &o : operands)
-    if (!o.isWeight)
-      if (Error e = (*loaded)->setInput(input++, bytesOf(o.tensor)))
-        return std::move(e);
-  if (Error e = (*loaded)->run())
-    return std::move(e);
-  HostTensor out(plan.tensors[plan.outputs[0]].type);
-  ArrayRef<uint8_t> bytes = (*loaded)->output(0);
-  if (bytes.size() != out.data.size() * sizeof(float))
-    return createStringError(inconvertibleErrorCode(),
-                             "output has %zu bytes, expected %zu", bytes.size(),
-                             out.data.size() * sizeof(float));
-  std::memcpy(out.data.data(), bytes.data(), bytes.size());
-  loaded->reset();
-  uint64_t messages = (*dev)->counters().validationMessages - before;
-  if (messages)
-    return createStringError(inconvertibleErrorCode(),
-                             "%llu Vulkan validation messages (see stderr)",
-                             (unsigned long long)messages);
-  return std::move(out);
-}
-
 /// The op compiled for "gpu" (optionally with \p tiling) against its CPU
 /// reference.
 void expectGpuKernelMatches(StringRef op, const Attributes &attrs,
@@ -182,11 +94,13 @@ void expectGpuKernelMatches(StringRef op, const Attributes &attrs,
   ASSERT_TRUE(bool(ref)) << what << ": " << toString(ref.takeError());
   auto plan = compileForGpu(op, attrs, operands, tiling);
   ASSERT_TRUE(bool(plan)) << what << ": " << toString(plan.takeError());
-  auto out = runPlan(*plan, operands);
-  ASSERT_TRUE(bool(out)) << what << ": " << toString(out.takeError());
-  EXPECT_EQ(out->type, (*ref)[0].type) << what;
-  EXPECT_LE(tt::relativeL2(*out, (*ref)[0]), tt::kTolerance)
-      << what << ", max abs diff " << tt::maxAbsDiff(*out, (*ref)[0]);
+  auto outs = tt::runPlanOnDevice(*plan, operands);
+  ASSERT_TRUE(bool(outs)) << what << ": " << toString(outs.takeError());
+  ASSERT_EQ(outs->size(), 1u) << what;
+  const HostTensor &out = (*outs)[0];
+  EXPECT_EQ(out.type, (*ref)[0].type) << what;
+  EXPECT_LE(tt::relativeL2(out, (*ref)[0]), tt::kTolerance)
+      << what << ", max abs diff " << tt::maxAbsDiff(out, (*ref)[0]);
 }
 
 TEST(OpGemmGpu, TilingRules) {

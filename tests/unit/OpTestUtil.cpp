@@ -48,8 +48,7 @@ static std::vector<uint8_t> toBytes(const HostTensor &h) {
   return out;
 }
 
-/// A one-node graph over \p operands; operand i is named "in<i>".
-static Expected<Graph> buildGraph(StringRef op, const Attributes &attrs,
+Expected<Graph> buildOneNodeGraph(StringRef op, const Attributes &attrs,
                                   const std::vector<OpOperand> &operands) {
   Graph g;
   g.name = ("test_" + op).str();
@@ -99,7 +98,7 @@ static Expected<Graph> buildGraph(StringRef op, const Attributes &attrs,
 Expected<std::vector<HostTensor>>
 runReference(StringRef op, const Attributes &attrs,
              const std::vector<OpOperand> &operands) {
-  Expected<Graph> g = buildGraph(op, attrs, operands);
+  Expected<Graph> g = buildOneNodeGraph(op, attrs, operands);
   if (!g)
     return g.takeError();
   const Node &n = g->nodes[0];
@@ -136,7 +135,7 @@ static Expected<Device *> testDevice() {
 Expected<std::vector<HostTensor>>
 runOnDevice(StringRef op, const Attributes &attrs,
             const std::vector<OpOperand> &operands) {
-  Expected<Graph> g = buildGraph(op, attrs, operands);
+  Expected<Graph> g = buildOneNodeGraph(op, attrs, operands);
   if (!g)
     return g.takeError();
   CompileOptions copts;
@@ -156,11 +155,16 @@ runOnDevice(StringRef op, const Attributes &attrs,
   if (!plan)
     return plan.takeError();
 
+  return runPlanOnDevice(*plan, operands);
+}
+
+Expected<std::vector<HostTensor>>
+runPlanOnDevice(const Plan &plan, const std::vector<OpOperand> &operands) {
   Expected<Device *> dev = testDevice();
   if (!dev)
     return dev.takeError();
   uint64_t messagesBefore = (*dev)->counters().validationMessages;
-  auto loaded = LoadedPlan::load(**dev, *plan);
+  auto loaded = LoadedPlan::load(**dev, plan);
   if (!loaded)
     return loaded.takeError();
   size_t input = 0;
@@ -174,8 +178,8 @@ runOnDevice(StringRef op, const Attributes &attrs,
   if (Error e = (*loaded)->run())
     return std::move(e);
   std::vector<HostTensor> outs;
-  for (size_t i = 0; i < plan->outputs.size(); ++i) {
-    HostTensor h(plan->tensors[plan->outputs[i]].type);
+  for (size_t i = 0; i < plan.outputs.size(); ++i) {
+    HostTensor h(plan.tensors[plan.outputs[i]].type);
     ArrayRef<uint8_t> bytes = (*loaded)->output(i);
     if (bytes.size() != h.data.size() * sizeof(float))
       return createStringError(inconvertibleErrorCode(),

@@ -8,6 +8,7 @@
 #ifndef TLC_TESTS_OPTESTUTIL_H
 #define TLC_TESTS_OPTESTUTIL_H
 
+#include "codegen/Plan.h"
 #include "ops/OpDef.h"
 
 #include "llvm/Support/Error.h"
@@ -35,6 +36,20 @@ struct OpOperand {
 llvm::Expected<std::vector<HostTensor>>
 runReference(llvm::StringRef op, const Attributes &attrs,
              const std::vector<OpOperand> &operands);
+
+/// A graph of one node \p op over \p operands: operand i is the value
+/// "in<i>" (a graph input, or a weight holding its data when isWeight); the
+/// node's outputs are untyped until shape inference.
+llvm::Expected<Graph> buildOneNodeGraph(llvm::StringRef op,
+                                        const Attributes &attrs,
+                                        const std::vector<OpOperand> &operands);
+
+/// Loads \p plan on the test binary's shared device (validation layers on),
+/// feeds the non-weight \p operands as its inputs in order, runs it once and
+/// returns every output. Errors on a load/run failure, an output of the
+/// wrong size, or any validation-layer message.
+llvm::Expected<std::vector<HostTensor>>
+runPlanOnDevice(const Plan &plan, const std::vector<OpOperand> &operands);
 
 /// Builds a one-node graph, compiles it with the full pipeline (pool
 /// planner, plan checker on), round-trips the plan through the .tlp format,
