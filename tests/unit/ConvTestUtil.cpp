@@ -1,5 +1,6 @@
 //===- tests/unit/ConvTestUtil.cpp - Graphs through both kernel targets ---===//
 #include "ConvTestUtil.h"
+#include "OpTestUtil.h"
 
 #include "ops/KernelTarget.h"
 #include "passes/Passes.h"
@@ -10,7 +11,6 @@
 #include "llvm/Support/FileSystem.h"
 
 #include <cstring>
-#include <memory>
 #include <set>
 
 using namespace llvm;
@@ -61,20 +61,6 @@ runGraphReference(const Graph &graph, const std::vector<HostTensor> &inputs) {
   return result;
 }
 
-/// One device for every test of this file, with validation on.
-static Expected<Device *> testDevice() {
-  static std::unique_ptr<Device> device;
-  if (!device) {
-    DeviceOptions opts;
-    opts.validation = true;
-    auto d = Device::create(opts);
-    if (!d)
-      return d.takeError();
-    device = std::move(*d);
-  }
-  return device.get();
-}
-
 Expected<std::vector<HostTensor>>
 runGraphOnDevice(const Graph &g, StringRef target,
                  const std::vector<HostTensor> &inputs, Plan *planOut) {
@@ -99,40 +85,10 @@ runGraphOnDevice(const Graph &g, StringRef target,
   if (planOut)
     *planOut = *plan;
 
-  Expected<Device *> dev = testDevice();
-  if (!dev)
-    return dev.takeError();
-  uint64_t messagesBefore = (*dev)->counters().validationMessages;
-  auto loaded = LoadedPlan::load(**dev, *plan);
-  if (!loaded)
-    return loaded.takeError();
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    ArrayRef<uint8_t> bytes(
-        reinterpret_cast<const uint8_t *>(inputs[i].data.data()),
-        inputs[i].data.size() * sizeof(float));
-    if (Error e = (*loaded)->setInput(i, bytes))
-      return std::move(e);
-  }
-  if (Error e = (*loaded)->run())
-    return std::move(e);
-  std::vector<HostTensor> outs;
-  for (size_t i = 0; i < plan->outputs.size(); ++i) {
-    HostTensor h(plan->tensors[plan->outputs[i]].type);
-    ArrayRef<uint8_t> bytes = (*loaded)->output(i);
-    if (bytes.size() != h.data.size() * sizeof(float))
-      return createStringError(inconvertibleErrorCode(),
-                               "output %zu has %zu bytes, expected %zu", i,
-                               bytes.size(), h.data.size() * sizeof(float));
-    std::memcpy(h.data.data(), bytes.data(), bytes.size());
-    outs.push_back(std::move(h));
-  }
-  loaded->reset();
-  uint64_t messages = (*dev)->counters().validationMessages - messagesBefore;
-  if (messages != 0)
-    return createStringError(inconvertibleErrorCode(),
-                             "%llu Vulkan validation messages (see stderr)",
-                             (unsigned long long)messages);
-  return outs;
+  std::vector<OpOperand> operands;
+  for (const HostTensor &t : inputs)
+    operands.push_back({t, /*isWeight=*/false});
+  return runPlanOnDevice(*plan, operands);
 }
 
 size_t countDispatches(const Plan &plan, StringRef shader) {
