@@ -55,23 +55,8 @@ Expected<ConvParams> parseConvParams(const Node &node, ArrayRef<InputInfo> in) {
                    "; expected input channels / group = " + Twine(p.c) + "/" +
                    Twine(p.group) + " = " + Twine(p.c / p.group) + " (W " +
                    wt.str() + ", X " + x.str() + ")");
-  if (in.size() == 3) {
-    if (Error e = checkRank(in[2].type, 1, "B"))
-      return std::move(e);
-    if (in[2].type.shape[0] != p.m)
-      return opError("B has " + Twine(in[2].type.shape[0]) +
-                     " elements; expected one per output channel (" +
-                     Twine(p.m) + ")");
-  }
-  if (node.attrs.has("kernel_shape")) {
-    auto ks = getIntList(node.attrs, "kernel_shape", 2, {}, 1);
-    if (!ks)
-      return ks.takeError();
-    if ((*ks)[0] != wt.shape[2] || (*ks)[1] != wt.shape[3])
-      return opError("attribute 'kernel_shape' [" + Twine((*ks)[0]) + ", " +
-                     Twine((*ks)[1]) + "] does not match W's kernel " +
-                     Twine(wt.shape[2]) + "x" + Twine(wt.shape[3]));
-  }
+  if (Error e = checkConvBiasAndKernel(node, in, p.m))
+    return std::move(e);
   Expected<Window2D> win =
       parseWindow2D(node.attrs, wt.shape[2], wt.shape[3], true);
   if (!win)

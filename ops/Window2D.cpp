@@ -71,4 +71,27 @@ Error computeWindowOutput(Window2D &w, int64_t inH, int64_t inW,
   return Error::success();
 }
 
+Error checkConvBiasAndKernel(const Node &node, ArrayRef<InputInfo> in,
+                             int64_t channels) {
+  if (in.size() == 3) {
+    if (Error e = checkRank(in[2].type, 1, "B"))
+      return e;
+    if (in[2].type.shape[0] != channels)
+      return opError("B has " + Twine(in[2].type.shape[0]) +
+                     " elements; expected one per output channel (" +
+                     Twine(channels) + ")");
+  }
+  if (!node.attrs.has("kernel_shape"))
+    return Error::success();
+  const Shape &w = in[1].type.shape;
+  auto ks = getIntList(node.attrs, "kernel_shape", 2, {}, 1);
+  if (!ks)
+    return ks.takeError();
+  if ((*ks)[0] != w[2] || (*ks)[1] != w[3])
+    return opError("attribute 'kernel_shape' [" + Twine((*ks)[0]) + ", " +
+                   Twine((*ks)[1]) + "] does not match W's kernel " +
+                   Twine(w[2]) + "x" + Twine(w[3]));
+  return Error::success();
+}
+
 } // namespace tlc

@@ -34,6 +34,14 @@ struct Window2D {
 llvm::Expected<Window2D> parseWindow2D(const Attributes &attrs, int64_t kh,
                                        int64_t kw, bool allowDilations);
 
+/// Checks shared by Conv and ConvTranspose: the optional bias input 2 (B)
+/// has rank 1 and \p channels (output channels) elements, and attribute
+/// 'kernel_shape', when present, equals W's (input 1) spatial dims 2 and 3.
+/// Errors say which check failed, with the numbers.
+llvm::Error checkConvBiasAndKernel(const Node &node,
+                                   llvm::ArrayRef<InputInfo> in,
+                                   int64_t channels);
+
 /// Sets w.out for an input of \p inH x \p inW, per the ONNX Conv/Pool
 /// formula (https://onnx.ai/onnx/operators/onnx__MaxPool.html):
 ///   out = floor_or_ceil((in + padBegin + padEnd - extent) / stride) + 1
