@@ -1,5 +1,8 @@
 # Writes a C++ file that embeds SPIR-V modules as uint32_t arrays.
 # Usage: cmake -DOUT=file.cpp "-DSPV_FILES=a.spv;b.spv" -P EmbedSpirv.cmake
+# Sorted by module name, as embeddedShaders() promises (variants such as
+# NAME_subgroup would otherwise follow their source, not their name).
+list(SORT SPV_FILES)
 set(body "")
 set(table "")
 foreach(spv ${SPV_FILES})

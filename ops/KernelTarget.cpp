@@ -18,6 +18,7 @@ Expected<KernelTarget> kernelTargetByName(StringRef name) {
     t.name = "gpu";
     t.subgroupSize = 32;
     t.maxSharedMemoryBytes = 32768;
+    t.subgroupArithmetic = true;
     return t;
   }
   return createStringError(inconvertibleErrorCode(),

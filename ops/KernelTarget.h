@@ -38,6 +38,12 @@ struct KernelTarget {
   /// the "gpu" profile assumes 32768, which every desktop GPU and lavapipe
   /// provide (NVIDIA 49152, AMD and Intel 65536, lavapipe 32768).
   uint32_t maxSharedMemoryBytes = 16384;
+  /// Subgroup arithmetic (subgroupAdd, subgroupMax: Vulkan 1.3 spec,
+  /// VkSubgroupFeatureFlagBits ARITHMETIC, in compute shaders) may be used by
+  /// reductions (LayerNormalization, Softmax). Every desktop GPU driver and
+  /// lavapipe provide it; Vulkan 1.1 does not guarantee it, so the runtime
+  /// refuses plans using it on devices without (runtime/ShaderCheck.cpp).
+  bool subgroupArithmetic = false;
   /// VK_NV_cooperative_matrix may be used (fp16 tensor cores). Kernels that
   /// use it need a fallback: plans using them are refused by devices without
   /// the extension.

@@ -14,6 +14,7 @@
 // the row, which is more accurate than E[x^2] - E[x]^2), then the write.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
@@ -156,7 +157,10 @@ static void layerNormLower(const Node &node, ArrayRef<TensorType> in,
   LayerNormView v = verifiedView(node, in[0]);
   bool hasBias = in.size() == 3;
   DispatchDesc d;
-  d.shader = "layernorm";
+  // One source, two builds (shaders/layernorm.comp): subgroup reductions
+  // where the target has them, shared-memory trees elsewhere.
+  d.shader = currentKernelTarget().subgroupArithmetic ? "layernorm_subgroup"
+                                                      : "layernorm";
   d.specConstants = {uint32_t(v.rows), uint32_t(v.cols),
                      floatBits(verifiedEpsilon(node)), hasBias ? 1u : 0u};
   // Without B, binding 2 is bound to Scale again and never read.

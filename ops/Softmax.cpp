@@ -7,6 +7,7 @@
 // is one workgroup of shaders/softmax.comp.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
@@ -99,7 +100,9 @@ static void softmaxLower(const Node &node, ArrayRef<TensorType> in,
                          SmallVectorImpl<DispatchDesc> &dispatches) {
   SoftmaxView v = verifiedView(node, in[0]);
   DispatchDesc d;
-  d.shader = "softmax";
+  // One source, two builds (shaders/softmax.comp), as for LayerNormalization.
+  d.shader = currentKernelTarget().subgroupArithmetic ? "softmax_subgroup"
+                                                      : "softmax";
   uint64_t rows = uint64_t(v.outer * v.inner);
   d.specConstants = {uint32_t(rows), uint32_t(v.len), uint32_t(v.inner)};
   d.operands = {0, 1};

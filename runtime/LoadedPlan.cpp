@@ -154,7 +154,8 @@ LoadedPlan::load(Device &device, const Plan &plan, const LoadOptions &opts) {
     return context(std::move(e));
   if (Error e = checkPlanAgainstDevice(plan, device.impl()))
     return context(std::move(e));
-  if (Error e = checkPlanShaders(plan, device.impl().limits))
+  if (Error e = checkPlanShaders(plan, device.impl().limits,
+                                  device.impl().info))
     return context(std::move(e));
 
   auto impl = std::make_unique<Impl>(device.impl(), plan, opts);

@@ -157,6 +157,8 @@ DeviceInfo queryDeviceInfo(VkPhysicalDevice device, uint32_t index) {
   info.minStorageBufferOffsetAlignment =
       uint32_t(p.limits.minStorageBufferOffsetAlignment);
   info.subgroupSize = subgroup.subgroupSize;
+  info.subgroupOperations = subgroup.supportedOperations;
+  info.subgroupStages = subgroup.supportedStages;
   return info;
 }
 

@@ -39,6 +39,11 @@ struct DeviceInfo {
   uint64_t deviceLocalHeapBytes = 0;    // largest device-local heap, bytes
   uint32_t minStorageBufferOffsetAlignment = 0; // bytes
   uint32_t subgroupSize = 0;
+  /// VkPhysicalDeviceSubgroupProperties: the subgroup operations
+  /// (VkSubgroupFeatureFlags) and the shader stages
+  /// (VkShaderStageFlags) that support them.
+  uint32_t subgroupOperations = 0;
+  uint32_t subgroupStages = 0;
 };
 
 struct DeviceOptions {

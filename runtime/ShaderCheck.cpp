@@ -22,6 +22,7 @@ namespace tlc {
 
 // Opcodes, enumerants: SPIR-V specification 1.6, sections 3.6, 3.20, 3.32.
 constexpr uint32_t kOpEntryPoint = 15, kOpExecutionMode = 16, kOpDecorate = 71;
+constexpr uint32_t kOpCapability = 17;
 constexpr uint32_t kExecutionModelGLCompute = 5;
 constexpr uint32_t kExecutionModeLocalSize = 17;
 constexpr uint32_t kDecorationBinding = 33, kDecorationDescriptorSet = 34;
@@ -68,6 +69,8 @@ Expected<ShaderInterface> readShaderInterface(ArrayRef<uint32_t> words,
                words[i + 2] == kExecutionModeLocalSize) {
       localSizes.push_back(
           {words[i + 1], {words[i + 3], words[i + 4], words[i + 5]}});
+    } else if (opcode == kOpCapability && count >= 2) {
+      iface.capabilities.push_back(words[i + 1]);
     } else if (opcode == kOpDecorate && count >= 4) {
       if (words[i + 2] == kDecorationDescriptorSet)
         sets[words[i + 1]] = words[i + 3];
@@ -93,7 +96,50 @@ Expected<ShaderInterface> readShaderInterface(ArrayRef<uint32_t> words,
   return iface;
 }
 
-Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits) {
+Error checkShaderCapabilities(ArrayRef<uint32_t> capabilities,
+                              uint32_t subgroupOperations,
+                              uint32_t subgroupStages, StringRef what) {
+  // SPIR-V capability -> (name, VkSubgroupFeatureFlagBits it needs).
+  struct SubgroupCap {
+    uint32_t capability;
+    const char *name;
+    VkSubgroupFeatureFlagBits feature;
+    const char *featureName;
+  };
+  static const SubgroupCap kSubgroupCaps[] = {
+      {61, "GroupNonUniform", VK_SUBGROUP_FEATURE_BASIC_BIT, "BASIC"},
+      {62, "GroupNonUniformVote", VK_SUBGROUP_FEATURE_VOTE_BIT, "VOTE"},
+      {63, "GroupNonUniformArithmetic", VK_SUBGROUP_FEATURE_ARITHMETIC_BIT,
+       "ARITHMETIC"},
+      {64, "GroupNonUniformBallot", VK_SUBGROUP_FEATURE_BALLOT_BIT, "BALLOT"},
+      {65, "GroupNonUniformShuffle", VK_SUBGROUP_FEATURE_SHUFFLE_BIT,
+       "SHUFFLE"},
+      {66, "GroupNonUniformShuffleRelative",
+       VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT, "SHUFFLE_RELATIVE"},
+      {67, "GroupNonUniformClustered", VK_SUBGROUP_FEATURE_CLUSTERED_BIT,
+       "CLUSTERED"},
+      {68, "GroupNonUniformQuad", VK_SUBGROUP_FEATURE_QUAD_BIT, "QUAD"},
+  };
+  for (uint32_t cap : capabilities)
+    for (const SubgroupCap &c : kSubgroupCaps) {
+      if (c.capability != cap)
+        continue;
+      if (!(subgroupStages & VK_SHADER_STAGE_COMPUTE_BIT))
+        return fail("{0}: uses subgroup operations (capability {1}), but this "
+                    "device has none in compute shaders; compile the plan "
+                    "with --target=cpu",
+                    what, c.name);
+      if (!(subgroupOperations & c.feature))
+        return fail("{0}: needs capability {1} (subgroup feature "
+                    "VK_SUBGROUP_FEATURE_{2}_BIT), which this device lacks; "
+                    "compile the plan with --target=cpu",
+                    what, c.name, c.featureName);
+    }
+  return Error::success();
+}
+
+Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits,
+                       const DeviceInfo &device) {
   spvtools::SpirvTools tools(SPV_ENV_VULKAN_1_1);
   std::string messages;
   tools.SetMessageConsumer([&](spv_message_level_t, const char *,
@@ -127,6 +173,10 @@ Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits) {
                   "(maxComputeWorkGroupInvocations)",
                   what, invocations, size[0], size[1], size[2],
                   limits.maxComputeWorkGroupInvocations);
+    if (Error e = checkShaderCapabilities(iface->capabilities,
+                                          device.subgroupOperations,
+                                          device.subgroupStages, what))
+      return e;
     ifaces.push_back(*iface);
   }
   for (size_t c = 0; c < plan.commands.size(); ++c) {

@@ -12,8 +12,10 @@
 #define TLC_RUNTIME_SHADERCHECK_H
 
 #include "codegen/Plan.h"
+#include "runtime/Runtime.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
 #include <vulkan/vulkan.h>
@@ -30,6 +32,8 @@ struct ShaderInterface {
   /// LocalSize execution mode (x, y, z); all 0 when the size is given by
   /// LocalSizeId (specialization constants), which is not checked here.
   uint32_t localSize[3] = {0, 0, 0};
+  /// Every OpCapability the module declares (SPIR-V 1.6 section 3.31).
+  llvm::SmallVector<uint32_t, 8> capabilities;
 };
 
 /// Reads the interface of a module that SPIRV-Tools has already validated
@@ -40,13 +44,28 @@ struct ShaderInterface {
 llvm::Expected<ShaderInterface>
 readShaderInterface(llvm::ArrayRef<uint32_t> words, llvm::StringRef what);
 
+/// Checks that a device whose subgroups support the operations
+/// \p subgroupOperations (VkSubgroupFeatureFlags) in the stages
+/// \p subgroupStages (VkShaderStageFlags) can run a compute shader declaring
+/// \p capabilities: each GroupNonUniform* capability needs its feature bit
+/// (Vulkan 1.3 spec, appendix "SPIR-V Environment", table "List of SPIR-V
+/// Capabilities and corresponding Vulkan features") and compute in the
+/// stages. Other capabilities are left to validation and the driver. Errors
+/// name \p what, the capability and the missing feature.
+llvm::Error checkShaderCapabilities(llvm::ArrayRef<uint32_t> capabilities,
+                                    uint32_t subgroupOperations,
+                                    uint32_t subgroupStages,
+                                    llvm::StringRef what);
+
 /// Validates every shader of \p plan and checks it against \p limits
-/// (maxComputeWorkGroupSize, maxComputeWorkGroupInvocations) and against the
-/// dispatches that use it (each must bind at least the shader's
+/// (maxComputeWorkGroupSize, maxComputeWorkGroupInvocations), against the
+/// device's subgroup support (checkShaderCapabilities, from \p device) and
+/// against the dispatches that use it (each must bind at least the shader's
 /// bindingCount tensors). Errors name "shaders[i] ('name')" or
 /// "commands[i] ('label')" and give the numbers.
 llvm::Error checkPlanShaders(const Plan &plan,
-                             const VkPhysicalDeviceLimits &limits);
+                             const VkPhysicalDeviceLimits &limits,
+                             const DeviceInfo &device);
 
 } // namespace tlc
 

@@ -1,11 +1,24 @@
 // Layer normalization of each row of a [ROWS, COLS] tensor
 // (ops/LayerNormalization.cpp): workgroup r reduces the row's sum, then the
-// sum of squared deviations from the mean, in shared memory (tree
-// reduction), and writes (x - mean) * inversesqrt(var + EPS) * scale + bias.
+// sum of squared deviations from the mean, and writes
+// (x - mean) * inversesqrt(var + EPS) * scale + bias.
+// Two builds of this source:
+//   - layernorm: the reductions are shared-memory trees (Vulkan 1.1 core);
+//   - layernorm_subgroup (SUBGROUP): each subgroup reduces with subgroupAdd
+//     (GL_KHR_shader_subgroup_arithmetic), then one shared slot per subgroup;
+//     2 barriers per reduction instead of log2(WG) + 2. The runtime refuses a
+//     plan using it on a device without subgroup arithmetic in compute
+//     shaders (runtime/ShaderCheck.cpp).
+// Both sum in a fixed order for a given subgroup size, so results do not
+// vary from run to run.
 // Specialization constants: 0 = ROWS, 1 = COLS, 2 = epsilon (f32 bits),
 // 3 = HAS_BIAS. Bindings: 0 = X, 1 = Scale, 2 = B (Scale again when
 // HAS_BIAS = 0, unread), 3 = Y.
+// tlc-variant: subgroup SUBGROUP
 #version 450
+#ifdef SUBGROUP
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#endif
 #define WG 128u
 layout(local_size_x = 128) in;
 layout(constant_id = 0) const uint ROWS = 1;
@@ -22,6 +35,13 @@ shared float red[WG];
 // Sum of v over the workgroup; every invocation gets the result.
 float groupSum(float v) {
   uint lid = gl_LocalInvocationID.x;
+#ifdef SUBGROUP
+  float s = subgroupAdd(v);
+  if (subgroupElect()) red[gl_SubgroupID] = s;
+  barrier();
+  float total = 0.0;
+  for (uint i = 0u; i < gl_NumSubgroups; ++i) total += red[i];
+#else
   red[lid] = v;
   barrier();
   for (uint s = WG / 2u; s > 0u; s >>= 1) {
@@ -29,6 +49,7 @@ float groupSum(float v) {
     barrier();
   }
   float total = red[0];
+#endif
   barrier();
   return total;
 }

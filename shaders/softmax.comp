@@ -3,8 +3,15 @@
 // L elements starting at (r / INNER) * L * INNER + r % INNER with stride
 // INNER: it reduces the max, then the sum of exp(x - max), in shared memory,
 // and writes exp(x - max) / sum.
+// Two builds, as shaders/layernorm.comp: softmax reduces in shared-memory
+// trees; softmax_subgroup (SUBGROUP) with subgroupMax / subgroupAdd and one
+// shared slot per subgroup.
 // Bindings: 0 = X, 1 = Y.
+// tlc-variant: subgroup SUBGROUP
 #version 450
+#ifdef SUBGROUP
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#endif
 #define WG 64u
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint ROWS = 1;
@@ -15,6 +22,29 @@ layout(set = 0, binding = 1) writeonly buffer YBuf { float y[]; };
 
 shared float red[WG];
 
+// Max (IS_MAX) or sum of v over the workgroup; every invocation gets it.
+float groupReduce(float v, bool IS_MAX) {
+  uint lid = gl_LocalInvocationID.x;
+#ifdef SUBGROUP
+  float s = IS_MAX ? subgroupMax(v) : subgroupAdd(v);
+  if (subgroupElect()) red[gl_SubgroupID] = s;
+  barrier();
+  float total = red[0];
+  for (uint i = 1u; i < gl_NumSubgroups; ++i)
+    total = IS_MAX ? max(total, red[i]) : total + red[i];
+#else
+  red[lid] = v;
+  barrier();
+  for (uint s = WG / 2u; s > 0u; s >>= 1) {
+    if (lid < s) red[lid] = IS_MAX ? max(red[lid], red[lid + s]) : red[lid] + red[lid + s];
+    barrier();
+  }
+  float total = red[0];
+#endif
+  barrier();
+  return total;
+}
+
 void main() {
   uint row = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
   if (row >= ROWS) return; // uniform across the workgroup
@@ -23,24 +53,11 @@ void main() {
 
   float mx = uintBitsToFloat(0xff800000u); // -inf
   for (uint l = lid; l < L; l += WG) mx = max(mx, x[base + l * INNER]);
-  red[lid] = mx;
-  barrier();
-  for (uint s = WG / 2u; s > 0u; s >>= 1) {
-    if (lid < s) red[lid] = max(red[lid], red[lid + s]);
-    barrier();
-  }
-  mx = red[0];
-  barrier();
+  mx = groupReduce(mx, true);
 
   float sum = 0.0;
   for (uint l = lid; l < L; l += WG) sum += exp(x[base + l * INNER] - mx);
-  red[lid] = sum;
-  barrier();
-  for (uint s = WG / 2u; s > 0u; s >>= 1) {
-    if (lid < s) red[lid] += red[lid + s];
-    barrier();
-  }
-  float inv = 1.0 / red[0];
+  float inv = 1.0 / groupReduce(sum, false);
   for (uint l = lid; l < L; l += WG)
     y[base + l * INNER] = exp(x[base + l * INNER] - mx) * inv;
 }
