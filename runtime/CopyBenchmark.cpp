@@ -37,7 +37,7 @@ Expected<std::vector<RunTiming>> timeDeviceCopy(Device &device, uint64_t bytes,
   bool pending = false;
   auto cleanup = make_scope_exit([&] {
     if (pending)
-      vkWaitForFences(d.device, 1, &fence, VK_TRUE, kFenceTimeoutNs);
+      d.drainBeforeDestroy(fence);
     if (fence)
       vkDestroyFence(d.device, fence, nullptr);
     if (queries)

@@ -204,6 +204,14 @@ Error Device::Impl::submit(VkCommandBuffer cmd, VkFence fence) {
   return checkVk(vkQueueSubmit(queue, 1, &si, fence), "vkQueueSubmit");
 }
 
+void Device::Impl::drainBeforeDestroy(VkFence fence) {
+  if (vkWaitForFences(device, 1, &fence, VK_TRUE, kFenceTimeoutNs) !=
+      VK_TIMEOUT)
+    return;
+  std::lock_guard<std::mutex> lock(queueMutex);
+  vkQueueWaitIdle(queue);
+}
+
 Device::Device(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Device::~Device() = default;
 

@@ -50,6 +50,10 @@ struct BufferAllocation {
   void *mapped = nullptr;      // host pointer for Upload/Readback, else null
 };
 
+/// How long run() and load wait for the device before giving up, in
+/// nanoseconds (60 s).
+constexpr uint64_t kFenceTimeoutNs = 60ull * 1000 * 1000 * 1000;
+
 struct Device::Impl {
   VkInstance instance = VK_NULL_HANDLE;
   VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
@@ -112,6 +116,14 @@ struct Device::Impl {
 
   /// vkQueueSubmit of one command buffer, under queueMutex; counts it.
   llvm::Error submit(VkCommandBuffer cmd, VkFence fence);
+
+  /// Before destroying objects a submission guarded by \p fence uses: waits
+  /// for the fence (bounded by kFenceTimeoutNs); if the device is still
+  /// running the work after that (an overloaded CPU implementation), waits
+  /// for the whole queue without a bound, since destroying objects in use is
+  /// undefined behavior (Vulkan 1.3 spec, section 3.3.1 "Object Lifetime").
+  /// A lost device returns at once from both waits.
+  void drainBeforeDestroy(VkFence fence);
 };
 
 } // namespace tlc

@@ -55,10 +55,8 @@ Error LoadedPlan::Impl::submitAndWait(VkCommandBuffer cmd, StringRef step) {
 
 LoadedPlan::Impl::~Impl() {
   VkDevice d = dev.device;
-  if (pending && fence) {
-    // Bounded: after VK_ERROR_DEVICE_LOST the wait returns at once.
-    vkWaitForFences(d, 1, &fence, VK_TRUE, kFenceTimeoutNs);
-  }
+  if (pending && fence)
+    dev.drainBeforeDestroy(fence); // a run that failed may still execute
   if (commandPool)
     vkDestroyCommandPool(d, commandPool, nullptr); // frees its buffers
   if (profileQueryPool)

@@ -22,9 +22,6 @@
 
 namespace tlc {
 
-/// How long run() and load waits for the device before giving up, in
-/// nanoseconds (60 s).
-constexpr uint64_t kFenceTimeoutNs = 60ull * 1000 * 1000 * 1000;
 
 struct LoadedPlan::Impl {
   Device::Impl &dev;
