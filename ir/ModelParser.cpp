@@ -279,10 +279,14 @@ Error ModelParser::parseInputs(const YAML::Node &node) {
         return shape.takeError();
       v.type.shape = *shape;
     }
-    if (v.type.dtype != DType::F32)
+    // Integer inputs (token ids) feed ops that accept them (Gather), as in
+    // the ONNX importer; shape rules refuse them anywhere else.
+    if (v.type.dtype != DType::F32 && v.type.dtype != DType::I32 &&
+        v.type.dtype != DType::I64)
       return err(in["dtype"], "input '" + *name + "' has dtype " +
                                   dtypeName(v.type.dtype) +
-                                  "; only f32 inputs are supported");
+                                  "; only f32, i32 and i64 inputs are "
+                                  "supported");
     v.hasType = true;
     auto id = g.addValue(std::move(v));
     if (!id)

@@ -92,7 +92,8 @@ static Expected<std::vector<std::vector<uint8_t>>> readInputs(const Plan &plan) 
     if (!dt || *dt != in.type.dtype)
       return error(it->second + ": dtype " + npyDescr(arr->dtype) +
                    " does not match input '" + in.name + "' of dtype " +
-                   dtypeName(in.type.dtype) + " ('<f4')");
+                   dtypeName(in.type.dtype) + " ('" +
+                   npyDescr(toNpyDType(in.type.dtype)) + "')");
     TensorType got{*dt, arr->shape};
     if (got.shape != in.type.shape)
       return error(it->second + ": shape " +
