@@ -5,6 +5,7 @@
 // Shader: shaders/global_avgpool.comp, one workgroup per (n, c).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
@@ -58,7 +59,10 @@ static void gapLower(const Node &, ArrayRef<TensorType> in,
                      SmallVectorImpl<DispatchDesc> &dispatches) {
   uint64_t planes = uint64_t(in[0].shape[0] * in[0].shape[1]);
   DispatchDesc d;
-  d.shader = "global_avgpool";
+  // Subgroup sums where the target has them (shaders/global_avgpool.comp).
+  d.shader = currentKernelTarget().subgroupArithmetic
+                 ? "global_avgpool_subgroup"
+                 : "global_avgpool";
   d.specConstants = {uint32_t(planes), uint32_t(planeSize(in[0]))};
   d.operands = {0, 1};
   d.writes = {1};

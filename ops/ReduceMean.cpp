@@ -8,6 +8,7 @@
 // in f64).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
@@ -128,6 +129,11 @@ static void reduceMeanReference(const Node &node,
   }
 }
 
+/// Elements per reduced box from which the "gpu" profile reduces each box
+/// with a whole workgroup (shaders/reduce_mean.comp, SUBGROUP build): below
+/// it, a box is at most a few loads per invocation of that workgroup.
+static constexpr uint64_t kReduceMeanWideBox = 256;
+
 static void reduceMeanLower(const Node &node, ArrayRef<TensorType> in,
                             ArrayRef<TensorType> out,
                             SmallVectorImpl<DispatchDesc> &d) {
@@ -144,7 +150,12 @@ static void reduceMeanLower(const Node &node, ArrayRef<TensorType> in,
   for (int64_t v : box)
     count *= uint64_t(v);
   DispatchDesc c;
-  c.shader = "reduce_mean";
+  // Large boxes (a spatial mean over H*W) get a workgroup per output with
+  // subgroup sums when the target has them; small boxes keep one
+  // invocation per output, which spreads many outputs over the GPU better.
+  bool wide = currentKernelTarget().subgroupArithmetic &&
+              count >= kReduceMeanWideBox;
+  c.shader = wide ? "reduce_mean_subgroup" : "reduce_mean";
   uint64_t n = uint64_t(out[0].numElements());
   c.specConstants = {uint32_t(n), uint32_t(count),
                      floatBits(float(1.0 / double(count)))};
@@ -156,7 +167,10 @@ static void reduceMeanLower(const Node &node, ArrayRef<TensorType> in,
     c.specConstants.push_back(uint32_t(v));
   c.operands = {0, 1};
   c.writes = {1};
-  setGrid1D(c, n, 64);
+  if (wide)
+    setGrid1D(c, n, 1); // one workgroup per output element
+  else
+    setGrid1D(c, n, 64);
   d.push_back(c);
 }
 

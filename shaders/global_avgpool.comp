@@ -1,8 +1,14 @@
 // Global average pooling (ops/GlobalAveragePool.cpp): workgroup p (of
 // PLANES = N*C) sums the PLANE contiguous elements of X[p] in a shared-memory
 // tree reduction and writes their mean to Y[p].
+// global_avgpool_subgroup (SUBGROUP): subgroupAdd, then one shared slot per
+// subgroup (as shaders/layernorm.comp).
 // Bindings: 0 = X [PLANES, PLANE], 1 = Y [PLANES].
+// tlc-variant: subgroup SUBGROUP
 #version 450
+#ifdef SUBGROUP
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#endif
 #define WG 64u
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint PLANES = 1;
@@ -18,6 +24,16 @@ void main() {
   uint lid = gl_LocalInvocationID.x;
   float sum = 0.0;
   for (uint i = lid; i < PLANE; i += WG) sum += x[p * PLANE + i];
+#ifdef SUBGROUP
+  float s = subgroupAdd(sum);
+  if (subgroupElect()) red[gl_SubgroupID] = s;
+  barrier();
+  if (lid == 0u) {
+    float total = 0.0;
+    for (uint i = 0u; i < gl_NumSubgroups; ++i) total += red[i];
+    y[p] = total / float(PLANE);
+  }
+#else
   red[lid] = sum;
   barrier();
   for (uint s = WG / 2u; s > 0u; s >>= 1) {
@@ -25,4 +41,5 @@ void main() {
     barrier();
   }
   if (lid == 0u) y[p] = red[0] / float(PLANE);
+#endif
 }

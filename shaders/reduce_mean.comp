@@ -6,7 +6,14 @@
 // 9..14 = box dims (1 where not reduced), 15..20 = input strides; all padded
 // in front to six dims.
 // Bindings: 0 = data, 1 = reduced.
+// reduce_mean_subgroup (SUBGROUP), for large boxes: one workgroup of 64 per
+// output element; its invocations stride through the box, then subgroupAdd
+// and one shared slot per subgroup (as shaders/layernorm.comp).
+// tlc-variant: subgroup SUBGROUP
 #version 450
+#ifdef SUBGROUP
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#endif
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint TOTAL = 1;
 layout(constant_id = 1) const uint COUNT = 1;
@@ -32,9 +39,20 @@ layout(constant_id = 20) const uint S5 = 0;
 layout(set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
 
+#ifdef SUBGROUP
+shared float red[64];
+#endif
+
 void main() {
+#ifdef SUBGROUP
+  uint i = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  uint lid = gl_LocalInvocationID.x;
+  const uint STEP = 64u;
+#else
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
-  if (i >= TOTAL) return;
+  const uint lid = 0u, STEP = 1u;
+#endif
+  if (i >= TOTAL) return; // uniform across the workgroup in the SUBGROUP build
   uint k[6] = uint[6](K0, K1, K2, K3, K4, K5);
   uint b[6] = uint[6](B0, B1, B2, B3, B4, B5);
   uint s[6] = uint[6](S0, S1, S2, S3, S4, S5);
@@ -44,7 +62,7 @@ void main() {
     r /= k[d];
   }
   float sum = 0.0;
-  for (uint j = 0u; j < COUNT; ++j) {
+  for (uint j = lid; j < COUNT; j += STEP) {
     uint q = j, off = base;
     for (int d = 5; d >= 0; --d) {
       off += (q % b[d]) * s[d];
@@ -52,5 +70,13 @@ void main() {
     }
     sum += x[off];
   }
+#ifdef SUBGROUP
+  float part = subgroupAdd(sum);
+  if (subgroupElect()) red[gl_SubgroupID] = part;
+  barrier();
+  if (lid != 0u) return;
+  sum = 0.0;
+  for (uint g = 0u; g < gl_NumSubgroups; ++g) sum += red[g];
+#endif
   y[i] = sum * uintBitsToFloat(INV_BITS);
 }

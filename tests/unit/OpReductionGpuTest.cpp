@@ -1,8 +1,9 @@
 //===- tests/unit/OpReductionGpuTest.cpp - Subgroup reductions ------------===//
 //
-// LayerNormalization and Softmax compiled for the "gpu" profile use the
-// subgroup builds of their shaders (layernorm_subgroup, softmax_subgroup:
-// subgroupAdd / subgroupMax). They must match the ops' naive CPU references
+// LayerNormalization, Softmax, GlobalAveragePool and ReduceMean (large
+// boxes) compiled for the "gpu" profile use the subgroup builds of their
+// shaders (layernorm_subgroup, softmax_subgroup, global_avgpool_subgroup,
+// reduce_mean_subgroup: subgroupAdd / subgroupMax). They must match the ops' naive CPU references
 // on any device with subgroup arithmetic, lavapipe included, for row
 // lengths below, at and above the workgroup size and not multiples of any
 // subgroup size. Also: the runtime's capability check refuses such shaders
@@ -88,6 +89,34 @@ TEST(OpReductionGpu, SoftmaxSubgroupMatchesReference) {
   }
 }
 
+TEST(OpReductionGpu, ReduceMeanWideBoxesUseSubgroups) {
+  // A spatial mean (box 33x20 = 660 elements, strided: the reduced dims are
+  // not innermost) takes the workgroup-per-output build; a small box keeps
+  // one invocation per output.
+  {
+    Attributes a;
+    a.values["axes"] = std::vector<int64_t>{1, 2};
+    a.values["keepdims"] = int64_t(1);
+    expectGpuMatches("ReduceMean", a,
+                     {{tt::randomTensor({2, 33, 20, 3}, 11, -1.0f, 2.0f)}},
+                     "reduce_mean_subgroup");
+  }
+  {
+    Attributes a;
+    a.values["axes"] = std::vector<int64_t>{-1};
+    a.values["keepdims"] = int64_t(0);
+    expectGpuMatches("ReduceMean", a,
+                     {{tt::randomTensor({64, 7}, 12)}}, "reduce_mean");
+  }
+}
+
+TEST(OpReductionGpu, GlobalAveragePoolSubgroupMatchesReference) {
+  for (Shape s : {Shape{1, 5, 7, 7}, Shape{2, 3, 40, 31}, Shape{1, 2, 1, 1}})
+    expectGpuMatches("GlobalAveragePool", Attributes(),
+                     {{tt::randomTensor(s, 13, -1.0f, 3.0f)}},
+                     "global_avgpool_subgroup");
+}
+
 TEST(OpReductionGpu, CpuProfileKeepsSharedMemoryReductions) {
   // The "cpu" profile must not depend on subgroup arithmetic.
   Expected<KernelTarget> cpu = kernelTargetByName("cpu");
@@ -112,11 +141,13 @@ SmallVector<uint32_t, 8> capabilitiesOf(StringRef name) {
 constexpr uint32_t kGroupNonUniformArithmetic = 63; // SPIR-V 1.6, 3.31
 
 TEST(ShaderCapabilities, SubgroupBuildsDeclareArithmetic) {
-  for (StringRef name : {"layernorm_subgroup", "softmax_subgroup"}) {
+  for (StringRef name : {"layernorm_subgroup", "softmax_subgroup",
+                         "reduce_mean_subgroup", "global_avgpool_subgroup"}) {
     auto caps = capabilitiesOf(name);
     EXPECT_TRUE(is_contained(caps, kGroupNonUniformArithmetic)) << name.str();
   }
-  for (StringRef name : {"layernorm", "softmax"}) {
+  for (StringRef name :
+       {"layernorm", "softmax", "reduce_mean", "global_avgpool"}) {
     auto caps = capabilitiesOf(name);
     EXPECT_FALSE(is_contained(caps, kGroupNonUniformArithmetic)) << name.str();
   }
