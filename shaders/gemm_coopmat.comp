@@ -8,18 +8,21 @@
 // multiply-adds in place of scalar FMAs; see the GL_NV_cooperative_matrix
 // extension spec and NVIDIA's vk_cooperative_matrix_perf sample):
 //   - a workgroup of WGM x WGN subgroups computes a BM x BN block of Y,
-//     BM = WGM * 64, BN = WGN * 64, stepping through K in slabs of BK;
-//   - each subgroup owns a 64 x 64 block: 4 x 4 fp32 accumulator matrices
-//     of 16 x 16, each fp16 fragment loaded from shared memory feeding 4
-//     multiply-adds;
+//     BM = WGM * FM * 16, BN = WGN * FN * 16, stepping through K in slabs
+//     of BK;
+//   - each subgroup owns an FM*16 x FN*16 block: FM x FN fp32 accumulator
+//     matrices of 16 x 16 (4 x 4 by default), each fp16 fragment loaded from
+//     shared memory feeding FN (A) or FM (B) multiply-adds;
 //   - slabs are staged in shared memory as uvec4 (8 halves) with rows padded
-//     by one uvec4; the next slab is read from global memory into registers
+//     by PAD uvec4s (1: the 8 rows of a 16-byte-per-row fragment read fall
+//     in distinct banks for the row lengths used here); the next slab is read from global memory into registers
 //     while the current one is multiplied, then stored into the other shared
 //     buffer (NBUF = 2) or, after a barrier, over the current one (NBUF = 1).
 // Requirements (checked by the host): subgroup size 32, invocations
-// WGM * WGN * 32 (constant 5); M % BM == 0, N % BN == 0, K % BK == 0; shared
-// memory 16 * NBUF * (BM * (BK / 8 + 1) + BK * (BN / 8 + 1)) bytes within
-// the device's limit.
+// WGM * WGN * 32 (constant 5); M % BM == 0, N % BN == 0, K % BK == 0; BM * BK
+// and BK * BN multiples of 8 * invocations; shared memory
+// 16 * NBUF * (BM * (BK / 8 + PAD) + BK * (BN / 8 + PAD)) bytes within the
+// device's limit.
 // Bindings: 0 = A, 1 = B (fp16 pairs read as uvec4), 2 = Y (f32).
 #version 450
 #extension GL_EXT_control_flow_attributes : require
@@ -42,18 +45,20 @@ layout(constant_id = 9) const uint GROUP_M = 1; // block rows per sweep
 layout(constant_id = 8) const uint NBUF = 2; // shared slabs: 2, or 1 (two
                                               // barriers per slab, half the
                                               // shared memory)
+layout(constant_id = 10) const uint FM = 4;  // 16x16 matrices per subgroup
+layout(constant_id = 11) const uint FN = 4;  // along M and along N
+layout(constant_id = 12) const uint PAD = 1; // uvec4s after each shared row
 
 layout(set = 0, binding = 0) readonly buffer ABuf { uvec4 a[]; };
 layout(set = 0, binding = 1) readonly buffer BBuf { uvec4 b[]; };
 layout(set = 0, binding = 2) writeonly buffer YBuf { float y[]; };
 
-#define TILES 4u // 16x16 matrices per subgroup along M and along N
-const uint BM = WGM * TILES * 16u;
-const uint BN = WGN * TILES * 16u;
+const uint BM = WGM * FM * 16u;
+const uint BN = WGN * FN * 16u;
 const uint THREADS = WGM * WGN * 32u;
-// Shared row strides in uvec4 (8 halves), one uvec4 of padding per row.
-const uint ASTRIDE = BK / 8u + 1u;
-const uint BSTRIDE = BN / 8u + 1u;
+// Shared row strides in uvec4 (8 halves), PAD uvec4s of padding per row.
+const uint ASTRIDE = BK / 8u + PAD;
+const uint BSTRIDE = BN / 8u + PAD;
 shared uvec4 As[NBUF * BM * ASTRIDE];
 shared uvec4 Bs[NBUF * BK * BSTRIDE];
 
@@ -107,24 +112,24 @@ void main() {
   const uint m0 = tm * BM, n0 = tn * BN;
   const uint slabs = K / BK;
 
-  fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[TILES][TILES];
-  [[unroll]] for (uint i = 0u; i < TILES; ++i)
-    [[unroll]] for (uint j = 0u; j < TILES; ++j)
+  fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[FM][FN];
+  [[unroll]] for (uint i = 0u; i < FM; ++i)
+    [[unroll]] for (uint j = 0u; j < FN; ++j)
       acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
 
   if (DIRECT != 0u) {
     for (uint k0 = 0u; k0 < K; k0 += 16u) {
-      fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[TILES], fb[TILES];
-      [[unroll]] for (uint i = 0u; i < TILES; ++i)
+      fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[FM], fb[FN];
+      [[unroll]] for (uint i = 0u; i < FM; ++i)
         coopMatLoadNV(fa[i], a,
-                      ((m0 + wm * TILES * 16u + i * 16u) * K + k0) / 8u,
+                      ((m0 + wm * FM * 16u + i * 16u) * K + k0) / 8u,
                       K / 8u, false);
-      [[unroll]] for (uint j = 0u; j < TILES; ++j)
+      [[unroll]] for (uint j = 0u; j < FN; ++j)
         coopMatLoadNV(fb[j], b,
-                      (k0 * N + n0 + wn * TILES * 16u + j * 16u) / 8u,
+                      (k0 * N + n0 + wn * FN * 16u + j * 16u) / 8u,
                       N / 8u, false);
-      [[unroll]] for (uint i = 0u; i < TILES; ++i)
-        [[unroll]] for (uint j = 0u; j < TILES; ++j)
+      [[unroll]] for (uint i = 0u; i < FM; ++i)
+        [[unroll]] for (uint j = 0u; j < FN; ++j)
           acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
     }
   } else {
@@ -136,18 +141,18 @@ void main() {
       if (s + 1u < slabs)
         loadSlab(m0, n0, (s + 1u) * BK, tid);
       [[unroll]] for (uint kk = 0u; kk < BK; kk += 16u) {
-        fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[TILES], fb[TILES];
-        [[unroll]] for (uint i = 0u; i < TILES; ++i)
+        fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[FM], fb[FN];
+        [[unroll]] for (uint i = 0u; i < FM; ++i)
           coopMatLoadNV(fa[i], As,
-                        (cur * BM + wm * TILES * 16u + i * 16u) * ASTRIDE +
+                        (cur * BM + wm * FM * 16u + i * 16u) * ASTRIDE +
                             kk / 8u,
                         ASTRIDE, false);
-        [[unroll]] for (uint j = 0u; j < TILES; ++j)
+        [[unroll]] for (uint j = 0u; j < FN; ++j)
           coopMatLoadNV(fb[j], Bs,
-                        (cur * BK + kk) * BSTRIDE + (wn * TILES * 16u + j * 16u) / 8u,
+                        (cur * BK + kk) * BSTRIDE + (wn * FN * 16u + j * 16u) / 8u,
                         BSTRIDE, false);
-        [[unroll]] for (uint i = 0u; i < TILES; ++i)
-          [[unroll]] for (uint j = 0u; j < TILES; ++j)
+        [[unroll]] for (uint i = 0u; i < FM; ++i)
+          [[unroll]] for (uint j = 0u; j < FN; ++j)
             acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
       }
       if (s + 1u < slabs) {
@@ -159,10 +164,10 @@ void main() {
     }
   }
 
-  [[unroll]] for (uint i = 0u; i < TILES; ++i)
-    [[unroll]] for (uint j = 0u; j < TILES; ++j) {
-      uint row = m0 + wm * TILES * 16u + i * 16u;
-      uint col = n0 + wn * TILES * 16u + j * 16u;
+  [[unroll]] for (uint i = 0u; i < FM; ++i)
+    [[unroll]] for (uint j = 0u; j < FN; ++j) {
+      uint row = m0 + wm * FM * 16u + i * 16u;
+      uint col = n0 + wn * FN * 16u + j * 16u;
       coopMatStoreNV(acc[i][j], y, row * N + col, N, false);
     }
 }

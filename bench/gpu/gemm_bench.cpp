@@ -25,6 +25,7 @@
 #include "codegen/EmbeddedShaders.h"
 #include "ir/Npy.h"
 #include "ops/GemmKernel.h"
+#include "ops/GemmLarge.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -52,16 +53,23 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     Tiles("tiles",
           cl::desc("f32 kernels: 'auto' (the lowering's choice), 'all' (every "
-                   "candidate), 'cpu' (gemm.comp), or tilings "
+                   "candidate), 'cpu' (gemm.comp), 'none', or tilings "
                    "BMxBNxBK/TMxTN separated by commas"),
           cl::init("auto"));
+static cl::opt<std::string> WarpTile(
+    "warptile",
+    cl::desc("f32 gemm_warptile.comp tilings BMxBNxBK/WMxWN/TMxTN[/pPAD] "
+             "separated by commas, 'auto' for chooseGemmWarpTile's; "
+             "shapes that do not divide a tiling are skipped"));
 static cl::opt<bool> Fp16("fp16", cl::desc("Also time the fp16 "
                                            "cooperative-matrix kernel"));
 static cl::opt<std::string>
     CoopMat("coopmat",
-            cl::desc("fp16 variants WGMxWGN[:BK[:NBUF]][d]: subgroups per "
-                     "workgroup (each 64x64), k per slab, shared buffers; "
-                     "'d' for loads without shared staging"),
+            cl::desc("fp16 variants WGMxWGN[:BK[:NBUF[:FMxFN[:PAD]]]][d]: "
+                     "subgroups per workgroup, k per slab, shared buffers, "
+                     "16x16 matrices per subgroup (default 4x4), uvec4s of "
+                     "padding per shared row (default 1); 'd' for loads "
+                     "without shared staging"),
             cl::init("2x2"));
 static cl::opt<std::string>
     F32Shader("f32-shader", cl::Hidden,
@@ -71,6 +79,10 @@ static cl::opt<int>
     GroupM("group-m", cl::Hidden, cl::init(-1),
            cl::desc("Block rows swept together (GROUP_M); -1: as lowered "
                     "for f32, 8 for f16"));
+static cl::opt<bool>
+    Stats("driver-stats", cl::desc("Print the driver's statistics of each kernel "
+                            "(registers, spills, ...) where it offers "
+                            "VK_KHR_pipeline_executable_properties"));
 static cl::opt<bool> NoF32("no-f32", cl::desc("Skip the f32 kernels"));
 static cl::opt<unsigned> Repeat("repeat", cl::desc("Timed dispatches"),
                                 cl::init(20));
@@ -128,7 +140,9 @@ struct Buffer {
 class Bench {
 public:
   ~Bench();
-  Error init(bool wantCoopMat);
+  /// Creates the device; \p wantStats asks for the driver's pipeline
+  /// statistics (VK_KHR_pipeline_executable_properties), printed by time().
+  Error init(bool wantCoopMat, bool wantStats);
   bool hasCoopMat() const { return coopMat_; }
   uint32_t sharedBytes() const { return limits_.maxComputeSharedMemorySize; }
   StringRef deviceName() const { return name_; }
@@ -150,6 +164,8 @@ public:
                                      unsigned repeat);
 
 private:
+  /// Prints the cooperative-matrix shapes and types the device offers.
+  void printCoopMatSizes();
   Expected<uint32_t> memoryType(uint32_t bits, VkMemoryPropertyFlags flags);
   Error submitAndWait(VkCommandBuffer cb);
   Expected<VkCommandBuffer> beginOneShot();
@@ -164,6 +180,9 @@ private:
   VkPhysicalDeviceMemoryProperties memProps_ = {};
   std::string name_;
   bool coopMat_ = false;
+  bool stats_ = false;
+  /// Prints the statistics of \p pipeline's executables on one line.
+  void printStats(VkPipeline pipeline);
 };
 
 } // namespace
@@ -179,7 +198,7 @@ Bench::~Bench() {
     vkDestroyInstance(instance_, nullptr);
 }
 
-Error Bench::init(bool wantCoopMat) {
+Error Bench::init(bool wantCoopMat, bool wantStats) {
   VkApplicationInfo app =
       vkInit<VkApplicationInfo>(VK_STRUCTURE_TYPE_APPLICATION_INFO);
   app.pApplicationName = "gemm_bench";
@@ -261,7 +280,7 @@ Error Bench::init(bool wantCoopMat) {
       vkInit<VkDeviceCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO);
   dci.queueCreateInfoCount = 1;
   dci.pQueueCreateInfos = &qci;
-  const char *extName = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
+  SmallVector<const char *, 2> extNames;
   VkPhysicalDeviceCooperativeMatrixFeaturesNV cmOn =
       vkInit<VkPhysicalDeviceCooperativeMatrixFeaturesNV>(
           VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV);
@@ -275,9 +294,27 @@ Error Bench::init(bool wantCoopMat) {
     v12On.vulkanMemoryModelDeviceScope = v12.vulkanMemoryModelDeviceScope;
     v12On.pNext = &cmOn;
     dci.pNext = &v12On;
-    dci.enabledExtensionCount = 1;
-    dci.ppEnabledExtensionNames = &extName;
+    extNames.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
   }
+  // Pipeline statistics (registers, spills) where the driver offers them.
+  VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR peOn =
+      vkInit<VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR>(
+          VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR);
+  stats_ = wantStats &&
+           std::any_of(exts.begin(), exts.end(), [](auto &e) {
+             return StringRef(e.extensionName) ==
+                    VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME;
+           });
+  if (stats_) {
+    peOn.pipelineExecutableInfo = VK_TRUE;
+    peOn.pNext = const_cast<void *>(dci.pNext);
+    dci.pNext = &peOn;
+    extNames.push_back(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+  }
+  dci.enabledExtensionCount = uint32_t(extNames.size());
+  dci.ppEnabledExtensionNames = extNames.data();
+  if (coopMat_)
+    printCoopMatSizes();
   VK_TRY(vkCreateDevice(physical_, &dci, nullptr, &device_));
   vkGetDeviceQueue(device_, family_, 0, &queue_);
   VkCommandPoolCreateInfo pci = vkInit<VkCommandPoolCreateInfo>(
@@ -286,6 +323,75 @@ Error Bench::init(bool wantCoopMat) {
   pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
   VK_TRY(vkCreateCommandPool(device_, &pci, nullptr, &pool_));
   return Error::success();
+}
+
+void Bench::printCoopMatSizes() {
+  auto get = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
+      vkGetInstanceProcAddr(instance_,
+                            "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+  uint32_t n = 0;
+  if (!get || get(physical_, &n, nullptr) != VK_SUCCESS)
+    return;
+  std::vector<VkCooperativeMatrixPropertiesNV> props(
+      n, vkInit<VkCooperativeMatrixPropertiesNV>(
+             VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV));
+  if (get(physical_, &n, props.data()) != VK_SUCCESS)
+    return;
+  // VkComponentTypeNV: 0 f16, 1 f32, 2 f64, 3..6 s8..s64, 7..10 u8..u64.
+  outs() << "cooperative matrices (MxNxK A/B/C/D component types):";
+  for (const VkCooperativeMatrixPropertiesNV &p : props)
+    outs() << " " << p.MSize << "x" << p.NSize << "x" << p.KSize << " "
+           << int(p.AType) << "/" << int(p.BType) << "/" << int(p.CType) << "/"
+           << int(p.DType);
+  outs() << "\n";
+}
+
+void Bench::printStats(VkPipeline pipeline) {
+  auto getProps = reinterpret_cast<PFN_vkGetPipelineExecutablePropertiesKHR>(
+      vkGetDeviceProcAddr(device_, "vkGetPipelineExecutablePropertiesKHR"));
+  auto getStats = reinterpret_cast<PFN_vkGetPipelineExecutableStatisticsKHR>(
+      vkGetDeviceProcAddr(device_, "vkGetPipelineExecutableStatisticsKHR"));
+  if (!getProps || !getStats)
+    return;
+  VkPipelineInfoKHR pi =
+      vkInit<VkPipelineInfoKHR>(VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR);
+  pi.pipeline = pipeline;
+  uint32_t n = 0;
+  if (getProps(device_, &pi, &n, nullptr) != VK_SUCCESS)
+    return;
+  for (uint32_t e = 0; e < n; ++e) {
+    VkPipelineExecutableInfoKHR ei = vkInit<VkPipelineExecutableInfoKHR>(
+        VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR);
+    ei.pipeline = pipeline;
+    ei.executableIndex = e;
+    uint32_t ns = 0;
+    if (getStats(device_, &ei, &ns, nullptr) != VK_SUCCESS)
+      continue;
+    std::vector<VkPipelineExecutableStatisticKHR> st(
+        ns, vkInit<VkPipelineExecutableStatisticKHR>(
+                VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR));
+    if (getStats(device_, &ei, &ns, st.data()) != VK_SUCCESS)
+      continue;
+    outs() << "  stats:";
+    for (const VkPipelineExecutableStatisticKHR &x : st) {
+      outs() << " " << x.name << "=";
+      switch (x.format) {
+      case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR:
+        outs() << x.value.b32;
+        break;
+      case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR:
+        outs() << x.value.i64;
+        break;
+      case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
+        outs() << x.value.u64;
+        break;
+      default:
+        outs() << x.value.f64;
+      }
+      outs() << ";";
+    }
+    outs() << "\n";
+  }
 }
 
 Expected<uint32_t> Bench::memoryType(uint32_t bits,
@@ -433,9 +539,13 @@ Bench::time(const uint32_t *words, size_t numWords, ArrayRef<uint32_t> spec,
   cpi.stage.pName = "main";
   cpi.stage.pSpecializationInfo = &si;
   cpi.layout = layout;
+  if (stats_)
+    cpi.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
   VkPipeline pipeline;
   VK_TRY(vkCreateComputePipelines(device_, VK_NULL_HANDLE, 1, &cpi, nullptr,
                                   &pipeline));
+  if (stats_)
+    printStats(pipeline);
   VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                              uint32_t(buffers.size())};
   VkDescriptorPoolCreateInfo dpi = vkInit<VkDescriptorPoolCreateInfo>(
@@ -650,6 +760,82 @@ static Error dump(StringRef name, ArrayRef<int64_t> shape,
                         values.size() * 4));
 }
 
+static Expected<GemmWarpTileConfig> parseWarpTiling(StringRef text) {
+  // BMxBNxBK/WMxWN/TMxTN[/pPAD]
+  SmallVector<StringRef, 4> parts;
+  text.split(parts, '/');
+  GemmWarpTileConfig c;
+  auto dims = [](StringRef s, SmallVectorImpl<uint32_t> &out, size_t n) {
+    SmallVector<StringRef, 3> f;
+    s.split(f, 'x');
+    if (f.size() != n)
+      return false;
+    for (StringRef x : f) {
+      uint32_t v;
+      if (x.getAsInteger(10, v))
+        return false;
+      out.push_back(v);
+    }
+    return true;
+  };
+  SmallVector<uint32_t, 8> v;
+  bool ok = (parts.size() == 3 || parts.size() == 4) && dims(parts[0], v, 3) &&
+            dims(parts[1], v, 2) && dims(parts[2], v, 2);
+  if (ok && parts.size() == 4)
+    ok = parts[3].consume_front("p") && !parts[3].getAsInteger(10, c.pad);
+  if (!ok)
+    return fail("--warptile: '" + text + "' is not BMxBNxBK/WMxWN/TMxTN[/pPAD]");
+  c.bm = v[0], c.bn = v[1], c.bk = v[2], c.wm = v[3], c.wn = v[4], c.tm = v[5],
+  c.tn = v[6];
+  return c;
+}
+
+/// Appends the gemm_warptile.comp dispatches --warptile asks for; tilings
+/// the problem does not divide are reported and skipped.
+static Error
+addWarpTileKernels(const GemmKernelArgs &args, uint32_t sharedBytes,
+                   SmallVectorImpl<std::pair<std::string, DispatchDesc>> &out) {
+  if (WarpTile.empty())
+    return Error::success();
+  SmallVector<StringRef, 8> list;
+  StringRef(WarpTile).split(list, ',');
+  for (StringRef t : list) {
+    t = t.trim();
+    GemmWarpTileConfig c;
+    if (t == "auto") {
+      std::optional<GemmWarpTileConfig> chosen =
+          chooseGemmWarpTile(args, sharedBytes);
+      if (!chosen) {
+        outs() << "f32 warptile auto: no tiling chosen for " << args.m << "x"
+               << args.n << "x" << args.k << "\n";
+        continue;
+      }
+      c = *chosen;
+    } else {
+      Expected<GemmWarpTileConfig> parsed = parseWarpTiling(t);
+      if (!parsed)
+        return parsed.takeError();
+      c = *parsed;
+    }
+    if (!isValidGemmWarpTileConfig(c, sharedBytes)) {
+      outs() << "f32 warptile " << c.str()
+             << ": skipped (breaks gemm_warptile.comp's rules, "
+                "ops/GemmLarge.h, or needs "
+             << c.sharedBytes() << " > " << sharedBytes
+             << " bytes of shared memory)\n";
+      continue;
+    }
+    if (!gemmWarpTileFits(args, c)) {
+      outs() << "f32 warptile " << c.str()
+             << ": skipped (the shape does not divide the block)\n";
+      continue;
+    }
+    out.push_back({"warptile:" + c.str(),
+                   lowerGemmWarpTile(args, c, 0, 1, 0, 2)});
+  }
+  return Error::success();
+}
+
 static Error benchProblem(Bench &bench, const Problem &p, bool first) {
   if (first && !DumpDir.empty())
     if (std::error_code ec = sys::fs::create_directories(DumpDir))
@@ -706,7 +892,7 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
       KernelTarget cpu = cantFail(kernelTargetByName("cpu"));
       ScopedKernelTarget scope(cpu);
       kernels.push_back({"cpu:gemm", lowerGemmKernel(args, 0, 1, 0, 2)});
-    } else {
+    } else if (Tiles != "none") {
       SmallVector<StringRef, 8> list;
       StringRef(Tiles).split(list, ',');
       for (StringRef t : list) {
@@ -722,12 +908,16 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
             {c->str(), lowerGemmKernelTiled(args, *c, 0, 1, 0, 2)});
       }
     }
+    if (Error e = addWarpTileKernels(args, bench.sharedBytes(), kernels))
+      return e;
     bool dumped = false;
     for (auto &[label, d] : kernels) {
-      if (!F32Shader.empty())
+      // GROUP_M is constant 32 of gemm_tiled.comp, 31 of gemm_warptile.comp.
+      bool warp = d.shader == "gemm_warptile";
+      if (!F32Shader.empty() && !warp)
         d.shader = F32Shader;
       if (GroupM >= 0 && d.specConstants.size() > 32)
-        d.specConstants[32] = uint32_t(GroupM);
+        d.specConstants[warp ? 31 : 32] = uint32_t(GroupM);
       const EmbeddedShader *s = findEmbeddedShader(d.shader);
       if (!s)
         return fail("shader '" + d.shader + "' is not embedded");
@@ -800,33 +990,47 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
     StringRef(CoopMat).split(variants, ',');
     bool dumped = false;
     for (StringRef v : variants) {
-      // WGMxWGN[:BK[:NBUF]], with a trailing 'd' for direct (unstaged)
-      // loads.
+      // WGMxWGN[:BK[:NBUF[:FMxFN[:PAD]]]], with a trailing 'd' for direct
+      // (unstaged) loads.
       v = v.trim();
       bool direct = v.consume_back("d");
-      SmallVector<StringRef, 3> fields;
+      SmallVector<StringRef, 5> fields;
       v.split(fields, ':');
       auto [wgmText, wgnText] = fields[0].split('x');
-      uint32_t wgm = 0, wgn = 0, bk = 32, nbuf = 2;
-      if (wgmText.getAsInteger(10, wgm) || wgnText.getAsInteger(10, wgn) ||
-          wgm == 0 || wgn == 0 || wgm * wgn > 32 || fields.size() > 3 ||
-          (fields.size() > 1 && fields[1].getAsInteger(10, bk)) ||
-          (fields.size() > 2 && fields[2].getAsInteger(10, nbuf)) || bk == 0 ||
-          bk % 16 || (nbuf != 1 && nbuf != 2))
-        return fail("--coopmat: '" + v + "' is not WGMxWGN[:BK[:NBUF]][d]");
-      uint32_t bm = wgm * 64, bn = wgn * 64;
+      uint32_t wgm = 0, wgn = 0, bk = 32, nbuf = 2, fm = 4, fn = 4, pad = 1;
+      bool bad = wgmText.getAsInteger(10, wgm) ||
+                 wgnText.getAsInteger(10, wgn) || fields.size() > 5 ||
+                 (fields.size() > 1 && fields[1].getAsInteger(10, bk)) ||
+                 (fields.size() > 2 && fields[2].getAsInteger(10, nbuf)) ||
+                 (fields.size() > 4 && fields[4].getAsInteger(10, pad));
+      if (!bad && fields.size() > 3) {
+        auto [fmText, fnText] = fields[3].split('x');
+        bad = fmText.getAsInteger(10, fm) || fnText.getAsInteger(10, fn);
+      }
+      if (bad || wgm == 0 || wgn == 0 || wgm * wgn > 32 || bk == 0 ||
+          bk % 16 || (nbuf != 1 && nbuf != 2) || fm == 0 || fn == 0 ||
+          fm * fn > 32 || pad > 8)
+        return fail("--coopmat: '" + v +
+                    "' is not WGMxWGN[:BK[:NBUF[:FMxFN[:PAD]]]][d]");
+      uint32_t bm = wgm * fm * 16, bn = wgn * fn * 16;
+      uint32_t threads = wgm * wgn * 32;
       std::string label =
           "coopmat:" + std::to_string(bm) + "x" + std::to_string(bn) + "x" +
-          std::to_string(bk) +
-          (direct ? "/direct" : "/shared" + std::to_string(nbuf));
-      uint64_t shared = 16ull * nbuf * (bm * (bk / 8 + 1) + bk * (bn / 8 + 1));
-      if (p.m % bm || p.n % bn || p.k % bk || shared > bench.sharedBytes()) {
+          std::to_string(bk) + "/" + std::to_string(fm) + "x" +
+          std::to_string(fn) + "x16^2" +
+          (direct ? "/direct" : "/shared" + std::to_string(nbuf)) +
+          (pad != 1 ? "/pad" + std::to_string(pad) : "");
+      uint64_t shared =
+          16ull * nbuf * (bm * (bk / 8 + pad) + bk * (bn / 8 + pad));
+      if (p.m % bm || p.n % bn || p.k % bk || shared > bench.sharedBytes() ||
+          (bm * bk / 8) % threads || (bk * bn / 8) % threads) {
         outs() << "f16 " << p.str() << " " << label
-               << ": skipped (M, N, K not multiples of the block, or " << shared
-               << " bytes of shared memory)\n";
+               << ": skipped (M, N, K not multiples of the block, slabs not "
+                  "whole uvec4s per invocation, or "
+               << shared << " bytes of shared memory)\n";
         continue;
       }
-      uint32_t spec[10] = {p.m,
+      uint32_t spec[13] = {p.m,
                            p.n,
                            p.k,
                            wgm,
@@ -835,7 +1039,10 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
                            uint32_t(direct),
                            bk,
                            nbuf,
-                           GroupM >= 0 ? uint32_t(GroupM) : 8u};
+                           GroupM >= 0 ? uint32_t(GroupM) : 8u,
+                           fm,
+                           fn,
+                           pad};
       uint32_t groups[3] = {p.n / bn, p.m / bm, 1};
       const Buffer *bufs[3] = {&*da, &*db, &*dy};
       Expected<std::vector<double>> t =
@@ -886,7 +1093,7 @@ int main(int argc, char **argv) {
     problems.push_back(*p);
   }
   Bench bench;
-  if (Error e = bench.init(Fp16))
+  if (Error e = bench.init(Fp16, Stats))
     return report(std::move(e));
   outs() << "device: " << bench.deviceName() << "\n";
   for (size_t i = 0; i < problems.size(); ++i)
