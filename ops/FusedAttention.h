@@ -1,0 +1,78 @@
+//===- ops/FusedAttention.h - Scaled dot-product attention -----*- C++ -*-===//
+//
+// FusedAttention is tlc's internal op for one attention block,
+//   Y[b,h] = softmax(scale * Q[b,h] K[b,h]^T + mask[b,h]) V[b,h],
+// computed by one dispatch of shaders/attention.comp (an online-softmax,
+// FlashAttention-style kernel: the scores never reach memory). Its operands
+// may be strided views into larger tensors (the QKV projection's output,
+// the tensor an output Transpose + Reshape would have produced), so that
+// passes/FuseAttention.cpp can drop the Split, Transpose and Reshape copies
+// around attention. This header gives the pass and the op one description
+// of the problem and of the attribute encoding.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_OPS_FUSEDATTENTION_H
+#define TLC_OPS_FUSEDATTENTION_H
+
+#include "ops/OpDef.h"
+
+#include <array>
+
+namespace tlc {
+
+/// How one operand of attention is read (or Y written): element (b, h, s, d)
+/// of the logical [B, H, S, D] tensor is element
+///   offset + b*strides[0] + h*strides[1] + s*strides[2] + d*strides[3]
+/// of the flat, row-major tensor bound to the operand. Units: elements.
+struct AttentionView {
+  int64_t offset = 0;
+  std::array<int64_t, 4> strides = {0, 0, 0, 0};
+};
+
+/// One FusedAttention node, decoded and checked: the logical sizes, the
+/// scale and where each operand lives. Q is [B, H, Sq, D], K [B, H, Sk, D],
+/// V [B, H, Sk, Dv], Y [B, H, Sq, Dv]; the mask (optional) is read at
+/// maskStrides (0 on broadcast dims) over [B, H, Sq, Sk].
+struct AttentionProblem {
+  int64_t b = 1, h = 1, sq = 1, sk = 1, d = 1, dv = 1;
+  float scale = 1.0f;
+  AttentionView q, k, v, y;
+  bool hasMask = false;
+  std::array<int64_t, 4> maskStrides = {0, 0, 0, 0};
+  /// The output tensor's shape.
+  Shape yShape;
+};
+
+/// Largest head size (D and Dv) FusedAttention accepts: the kernel keeps a
+/// query row and a key and value row per workgroup in shared memory, and
+/// 512 still fits the 16 KiB every Vulkan device has (ops/KernelTarget.h).
+constexpr int64_t kMaxAttentionHeadSize = 512;
+
+/// Writes the view attributes of \p p into \p attrs: `dims` = [B, H, Sq, Sk,
+/// D, Dv], `q_view`, `k_view`, `v_view`, `y_view` = [offset, stride_b,
+/// stride_h, stride_s, stride_d] and `y_shape`; plus `scale`. The mask's
+/// strides are not attributes: they follow from the mask input's shape.
+void setAttentionAttrs(Attributes &attrs, const AttentionProblem &p);
+
+/// Decodes and checks a FusedAttention node over inputs of \p types (Q, K,
+/// V sources and the optional mask). Without view attributes the inputs are
+/// plain row-major Q [.., Sq, D], K [.., Sk, D], V [.., Sk, Dv] of rank 2 to
+/// 4 with equal leading dims (padded with 1s on the left to [B, H]); with
+/// them, each operand is read through its view. The mask (f32, rank <= 4)
+/// is right-aligned against [B, H, Sq, Sk] and broadcast along its dims of
+/// size 1. Errors name the attribute or input and what was expected: a view
+/// that reads outside its input, an output view that does not cover y_shape
+/// exactly once, mismatched sizes, a head size over kMaxAttentionHeadSize.
+llvm::Expected<AttentionProblem>
+parseAttentionProblem(const Node &node, llvm::ArrayRef<TensorType> types);
+
+/// Naive CPU evaluation of \p p (double accumulation, max-subtracted
+/// softmax): reads the flat inputs through their views and writes every
+/// element of \p y (which has y_shape's element count).
+void attentionReferenceCompute(const AttentionProblem &p, const float *q,
+                               const float *k, const float *v,
+                               const float *mask, float *y);
+
+} // namespace tlc
+
+#endif // TLC_OPS_FUSEDATTENTION_H

@@ -1,0 +1,163 @@
+// Fused scaled dot-product attention (ops/FusedAttention.cpp):
+//   Y[b,h] = softmax(SCALE * Q[b,h] K[b,h]^T + mask[b,h]) V[b,h]
+// FlashAttention's online softmax (T. Dao et al., "FlashAttention: Fast and
+// Memory-Efficient Exact Attention with IO-Awareness", NeurIPS 2022,
+// Algorithm 1): keys are visited in blocks of BC; each query row keeps its
+// running max m, its running sum l of exp(s - m) and its unnormalized
+// output, rescaled by exp(m_old - m_new) whenever the max grows. The scores
+// never reach memory and any Sk works.
+//
+// Workgroup g (of ceil(SQ / BR) * B * H, linear index wg.x + wg.y * num.x)
+// handles BR query rows of one (b, h). Invocation t serves row t / TPR and
+// lane t % TPR of it: it computes the row's scores for keys lane,
+// lane + TPR, ... of a block and accumulates output columns lane,
+// lane + TPR, ... (ACC = ceil(DV / TPR) registers). The Q rows and each K
+// and V block are staged in shared memory (rows padded to D + 1 floats so
+// that invocations reading different rows hit different banks).
+//
+// Only core GLSL 450 is used: barrier() in uniform control flow (every
+// branch around a barrier depends on the workgroup index alone), no
+// subgroup operations, so the kernel is correct for any subgroup size
+// (lavapipe's 8, NVIDIA's 32). Shared memory: 4 * (BR*(D+1) + BC*(D+1) +
+// BC*DV + BR*BC) bytes, which the lowering keeps within the target's limit.
+//
+// Operands are strided views (ops/FusedAttention.h, AttentionView): element
+// (b, h, s, d) of Q is q[Q_OFF + b*Q_SB + h*Q_SH + s*Q_SS + d*Q_SD], and
+// likewise K, V and Y; the mask element (b, h, i, j) is
+// mask[b*M_SB + h*M_SH + i*M_SQ + j*M_SK] (strides 0 on broadcast dims).
+// Bindings: 0 = Q source, 1 = K source, 2 = V source, 3 = mask (bound to
+// another input and unread when HAS_MASK = 0), 4 = Y.
+#version 450
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 128;  // BR * TPR
+layout(constant_id = 1) const uint BR = 16;   // query rows per workgroup
+layout(constant_id = 2) const uint BC = 32;   // keys per block
+layout(constant_id = 3) const uint TPR = 8;   // invocations per query row
+layout(constant_id = 4) const uint B = 1;
+layout(constant_id = 5) const uint H = 1;
+layout(constant_id = 6) const uint SQ = 1;
+layout(constant_id = 7) const uint SK = 1;
+layout(constant_id = 8) const uint D = 1;
+layout(constant_id = 9) const uint DV = 1;
+layout(constant_id = 10) const uint SCALE_BITS = 0x3f800000u; // 1.0
+layout(constant_id = 11) const uint HAS_MASK = 0;
+layout(constant_id = 12) const uint Q_OFF = 0;
+layout(constant_id = 13) const uint Q_SB = 0;
+layout(constant_id = 14) const uint Q_SH = 0;
+layout(constant_id = 15) const uint Q_SS = 0;
+layout(constant_id = 16) const uint Q_SD = 0;
+layout(constant_id = 17) const uint K_OFF = 0;
+layout(constant_id = 18) const uint K_SB = 0;
+layout(constant_id = 19) const uint K_SH = 0;
+layout(constant_id = 20) const uint K_SS = 0;
+layout(constant_id = 21) const uint K_SD = 0;
+layout(constant_id = 22) const uint V_OFF = 0;
+layout(constant_id = 23) const uint V_SB = 0;
+layout(constant_id = 24) const uint V_SH = 0;
+layout(constant_id = 25) const uint V_SS = 0;
+layout(constant_id = 26) const uint V_SD = 0;
+layout(constant_id = 27) const uint Y_OFF = 0;
+layout(constant_id = 28) const uint Y_SB = 0;
+layout(constant_id = 29) const uint Y_SH = 0;
+layout(constant_id = 30) const uint Y_SS = 0;
+layout(constant_id = 31) const uint Y_SD = 0;
+layout(constant_id = 32) const uint M_SB = 0;
+layout(constant_id = 33) const uint M_SH = 0;
+layout(constant_id = 34) const uint M_SQ = 0;
+layout(constant_id = 35) const uint M_SK = 0;
+layout(constant_id = 36) const uint ACC = 8;  // ceil(DV / TPR)
+
+layout(set = 0, binding = 0) readonly buffer QBuf { float qg[]; };
+layout(set = 0, binding = 1) readonly buffer KBuf { float kg[]; };
+layout(set = 0, binding = 2) readonly buffer VBuf { float vg[]; };
+layout(set = 0, binding = 3) readonly buffer MBuf { float mg[]; };
+layout(set = 0, binding = 4) writeonly buffer YBuf { float yg[]; };
+
+const uint DP = D + 1u; // padded row length of qs and ks
+shared float qs[BR * DP];
+shared float ks[BC * DP];
+shared float vs[BC * DV];
+shared float ss[BR * BC];
+
+void main() {
+  uint nqb = (SQ + BR - 1u) / BR;
+  uint g = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  if (g >= nqb * B * H) return; // uniform across the workgroup
+  uint qb = g % nqb;
+  uint bh = g / nqb;
+  uint b = bh / H;
+  uint h = bh % H;
+  uint t = gl_LocalInvocationID.x;
+  uint r = t / TPR;    // this invocation's row in the block
+  uint lane = t % TPR; // and its lane in the row
+  uint row0 = qb * BR;
+  float scale = uintBitsToFloat(SCALE_BITS);
+  const float NEG_INF = uintBitsToFloat(0xff800000u);
+
+  uint qBase = Q_OFF + b * Q_SB + h * Q_SH;
+  for (uint i = t; i < BR * D; i += WG) {
+    uint rr = i / D, d = i % D;
+    uint q = row0 + rr;
+    qs[rr * DP + d] = q < SQ ? qg[qBase + q * Q_SS + d * Q_SD] : 0.0;
+  }
+  uint kBase = K_OFF + b * K_SB + h * K_SH;
+  uint vBase = V_OFF + b * V_SB + h * V_SH;
+  uint mBase = b * M_SB + h * M_SH + (row0 + r) * M_SQ;
+  bool rowValid = row0 + r < SQ;
+
+  float m = NEG_INF; // running max of this row
+  float l = 0.0;     // running sum of exp(s - m)
+  float acc[ACC];
+  for (uint a = 0u; a < ACC; ++a) acc[a] = 0.0;
+
+  for (uint kb = 0u; kb < SK; kb += BC) {
+    uint nc = min(BC, SK - kb); // keys in this block
+    barrier(); // the previous block's readers are done with ks, vs, ss
+    for (uint i = t; i < BC * D; i += WG) {
+      uint c = i / D, d = i % D;
+      ks[c * DP + d] = c < nc ? kg[kBase + (kb + c) * K_SS + d * K_SD] : 0.0;
+    }
+    for (uint i = t; i < BC * DV; i += WG) {
+      uint c = i / DV, d = i % DV;
+      vs[i] = c < nc ? vg[vBase + (kb + c) * V_SS + d * V_SD] : 0.0;
+    }
+    barrier();
+    for (uint c = lane; c < BC; c += TPR) {
+      float s = NEG_INF;
+      if (c < nc && rowValid) {
+        float dot = 0.0;
+        for (uint d = 0u; d < D; ++d) dot += qs[r * DP + d] * ks[c * DP + d];
+        s = dot * scale;
+        if (HAS_MASK != 0u) s += mg[mBase + (kb + c) * M_SK];
+      }
+      ss[r * BC + c] = s;
+    }
+    barrier();
+    float mb = m;
+    for (uint c = 0u; c < nc; ++c) mb = max(mb, ss[r * BC + c]);
+    // While every score so far is -inf (a fully masked prefix) nothing is
+    // accumulated: p = 0 and the state stays zero.
+    bool live = mb != NEG_INF;
+    float alpha = live ? exp(m - mb) : 1.0;
+    for (uint a = 0u; a < ACC; ++a) acc[a] *= alpha;
+    float lsum = 0.0;
+    for (uint c = 0u; c < nc; ++c) {
+      float p = live ? exp(ss[r * BC + c] - mb) : 0.0;
+      lsum += p;
+      for (uint a = 0u; a < ACC; ++a) {
+        uint d = lane + a * TPR;
+        if (d < DV) acc[a] += p * vs[c * DV + d];
+      }
+    }
+    l = l * alpha + lsum;
+    m = mb;
+  }
+
+  if (!rowValid) return; // after the last barrier
+  uint yBase = Y_OFF + b * Y_SB + h * Y_SH + (row0 + r) * Y_SS;
+  float inv = 1.0 / l; // l = 0 (every key masked with -inf) gives NaN, as softmax does
+  for (uint a = 0u; a < ACC; ++a) {
+    uint d = lane + a * TPR;
+    if (d < DV) yg[yBase + d * Y_SD] = acc[a] * inv;
+  }
+}

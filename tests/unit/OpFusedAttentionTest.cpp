@@ -1,0 +1,268 @@
+//===- tests/unit/OpFusedAttentionTest.cpp - The FusedAttention op --------===//
+//
+// FusedAttention (ops/FusedAttention.cpp) three ways:
+//  - its CPU reference against the unfused chain MatMul(Q, K^T) -> Mul ->
+//    Add(mask) -> Softmax -> MatMul(., V), evaluated by those ops' own
+//    references, so the reference is checked by something independent;
+//  - shaders/attention.comp, compiled for both kernel targets ("cpu" and
+//    "gpu" profiles) and run on the default device (lavapipe in CI) with
+//    validation on, against the reference: Sq != Sk, key counts that are
+//    not a multiple of the key block, head sizes that are not multiples of
+//    4, with and without a (broadcast) mask, plain and strided operands;
+//  - the shape rule's errors.
+// Tolerance: relative L2 <= 1e-5 (OpTestUtil.h).
+//
+//===----------------------------------------------------------------------===//
+#include "ConvTestUtil.h"
+#include "OpTestUtil.h"
+
+#include "ops/FusedAttention.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace llvm;
+using namespace tlc;
+namespace tt = tlc::testing;
+
+namespace {
+
+struct Case {
+  Shape q, k, v;
+  Shape mask; // empty: no mask
+  double scale;
+};
+
+Attributes scaleAttr(double s) {
+  Attributes a;
+  a.values["scale"] = s;
+  return a;
+}
+
+/// Swaps the last two dims of \p t.
+HostTensor transposeLast2(const HostTensor &t) {
+  Shape s = t.type.shape;
+  size_t r = s.size();
+  int64_t rows = s[r - 2], cols = s[r - 1];
+  std::swap(s[r - 2], s[r - 1]);
+  HostTensor o(TensorType{DType::F32, s});
+  int64_t mats = t.type.numElements() / (rows * cols);
+  for (int64_t m = 0; m < mats; ++m)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        o.data[m * rows * cols + j * rows + i] =
+            t.data[m * rows * cols + i * cols + j];
+  return o;
+}
+
+/// The reference of FusedAttention and of the unfused chain agree.
+void expectReferenceMatchesChain(const Case &c) {
+  HostTensor q = tt::randomTensor(c.q, 1), k = tt::randomTensor(c.k, 2),
+             v = tt::randomTensor(c.v, 3);
+  std::vector<tt::OpOperand> ops = {{q}, {k}, {v}};
+  if (!c.mask.empty())
+    ops.push_back({tt::randomTensor(c.mask, 4, -2.0f, 2.0f)});
+  auto fused = tt::runReference("FusedAttention", scaleAttr(c.scale), ops);
+  ASSERT_TRUE(bool(fused)) << toString(fused.takeError());
+
+  tt::GraphBuilder b;
+  ValueId qv = b.input("q", c.q), kt = b.input("kt", transposeLast2(k).type.shape),
+          vv = b.input("v", c.v);
+  ValueId s = b.weight("s", tt::tensor({}, {float(c.scale)}));
+  ValueId x = b.node("MatMul", {qv, kt}, "qk");
+  x = b.node("Mul", {x, s}, "scaled");
+  std::vector<HostTensor> inputs = {q, transposeLast2(k), v};
+  if (!c.mask.empty()) {
+    x = b.node("Add", {x, b.input("mask", c.mask)}, "masked");
+    inputs.push_back(ops[3].tensor);
+  }
+  x = b.node("Softmax", {x}, "p");
+  b.output(b.node("MatMul", {x, vv}, "y"));
+  auto chain = tt::runGraphReference(b.take(), inputs);
+  ASSERT_TRUE(bool(chain)) << toString(chain.takeError());
+  ASSERT_EQ((*chain)[0].type, (*fused)[0].type);
+  EXPECT_LE(tt::relativeL2((*fused)[0], (*chain)[0]), 1e-6);
+}
+
+/// The op on the device, both kernel targets, against its reference.
+void expectDeviceMatches(const Attributes &attrs,
+                         const std::vector<tt::OpOperand> &ops) {
+  auto ref = tt::runReference("FusedAttention", attrs, ops);
+  ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
+  auto g = tt::buildOneNodeGraph("FusedAttention", attrs, ops);
+  ASSERT_TRUE(bool(g)) << toString(g.takeError());
+  g->outputs = {g->nodes[0].outputs[0]};
+  std::vector<HostTensor> inputs;
+  for (const tt::OpOperand &o : ops)
+    if (!o.isWeight)
+      inputs.push_back(o.tensor);
+  for (const char *target : {"cpu", "gpu"}) {
+    SCOPED_TRACE(target);
+    Plan plan;
+    auto dev = tt::runGraphOnDevice(*g, target, inputs, &plan);
+    ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
+    EXPECT_EQ(tt::countDispatches(plan, "attention"), 1u);
+    ASSERT_EQ((*dev)[0].type, (*ref)[0].type);
+    EXPECT_LE(tt::relativeL2((*dev)[0], (*ref)[0]), tt::kTolerance);
+  }
+}
+
+void expectDeviceMatches(const Case &c, bool maskIsWeight = true) {
+  std::vector<tt::OpOperand> ops = {{tt::randomTensor(c.q, 11)},
+                                    {tt::randomTensor(c.k, 12)},
+                                    {tt::randomTensor(c.v, 13)}};
+  if (!c.mask.empty())
+    ops.push_back({tt::randomTensor(c.mask, 14, -3.0f, 3.0f), maskIsWeight});
+  expectDeviceMatches(scaleAttr(c.scale), ops);
+}
+
+const Case kCases[] = {
+    // B, H leading; Sq != Sk; D not a multiple of 4; no mask.
+    {{1, 2, 5, 7}, {1, 2, 9, 7}, {1, 2, 9, 7}, {}, 0.3},
+    // Sk not a multiple of the key block (32); a [1, 1, Sq, Sk] mask.
+    {{2, 3, 33, 13}, {2, 3, 70, 13}, {2, 3, 70, 13}, {1, 1, 33, 70}, 0.25},
+    // Dv != D, rank 3, a full mask.
+    {{4, 17, 6}, {4, 40, 6}, {4, 40, 5}, {4, 17, 40}, 1.0},
+    // Rank 2, one query row, a mask over the keys only.
+    {{1, 3}, {65, 3}, {65, 9}, {65}, 0.5},
+};
+
+TEST(OpFusedAttention, ReferenceMatchesUnfusedChain) {
+  for (const Case &c : kCases)
+    expectReferenceMatchesChain(c);
+}
+
+TEST(OpFusedAttention, DeviceMatchesReference) {
+  for (size_t i = 0; i < std::size(kCases); ++i) {
+    SCOPED_TRACE("case " + std::to_string(i));
+    expectDeviceMatches(kCases[i]);
+  }
+}
+
+TEST(OpFusedAttention, Gpt2ShapesWithCausalMask) {
+  // GPT-2's attention: 12 heads of 64, 128 tokens, a causal mask of large
+  // negatives (the exporter's finfo.min) given at run time.
+  HostTensor mask(tt::f32({1, 1, 128, 128}));
+  for (int64_t i = 0; i < 128; ++i)
+    for (int64_t j = 0; j < 128; ++j)
+      mask.data[i * 128 + j] = j <= i ? 0.0f : -3.4028235e38f;
+  expectDeviceMatches(scaleAttr(0.125),
+                      {{tt::randomTensor({1, 12, 128, 64}, 21)},
+                       {tt::randomTensor({1, 12, 128, 64}, 22)},
+                       {tt::randomTensor({1, 12, 128, 64}, 23)},
+                       {mask, false}});
+}
+
+TEST(OpFusedAttention, LargeHeadSizeShrinksTiles) {
+  // D = Dv = 200: the tiles shrink to fit the shared memory of each target.
+  expectDeviceMatches(Case{{1, 2, 19, 200}, {1, 2, 23, 200}, {1, 2, 23, 200},
+                           {}, 0.07});
+}
+
+TEST(OpFusedAttention, StridedViewsIntoOneQkvTensor) {
+  // Q, K and V read straight from a [S, 3*H*D] projection (head h of Q at
+  // columns h*D.., of K at H*D + h*D.., of V at 2*H*D + h*D..), Y written as
+  // [1, S, H*D]: what passes/FuseAttention.cpp emits for GPT-2.
+  const int64_t S = 21, H = 3, D = 7;
+  HostTensor qkv = tt::randomTensor({S, 3 * H * D}, 31);
+  AttentionProblem p;
+  p.b = 1, p.h = H, p.sq = S, p.sk = S, p.d = D, p.dv = D;
+  p.scale = 0.4f;
+  p.q = {0, {0, D, 3 * H * D, 1}};
+  p.k = {H * D, {0, D, 3 * H * D, 1}};
+  p.v = {2 * H * D, {0, D, 3 * H * D, 1}};
+  p.y = {0, {0, D, H * D, 1}};
+  p.yShape = {1, S, H * D};
+  Attributes attrs;
+  setAttentionAttrs(attrs, p);
+  HostTensor mask = tt::randomTensor({S, S}, 32);
+
+  // The same problem through plain operands, copied out by hand.
+  HostTensor q(tt::f32({H, S, D})), k(tt::f32({H, S, D})), v(tt::f32({H, S, D}));
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t d = 0; d < D; ++d) {
+        int64_t o = (h * S + s) * D + d, src = s * 3 * H * D + h * D + d;
+        q.data[o] = qkv.data[src];
+        k.data[o] = qkv.data[src + H * D];
+        v.data[o] = qkv.data[src + 2 * H * D];
+      }
+  auto plain = tt::runReference("FusedAttention", scaleAttr(0.4),
+                                {{q}, {k}, {v}, {mask}});
+  ASSERT_TRUE(bool(plain)) << toString(plain.takeError());
+  auto viewed = tt::runReference("FusedAttention", attrs,
+                                 {{qkv}, {qkv}, {qkv}, {mask}});
+  ASSERT_TRUE(bool(viewed)) << toString(viewed.takeError());
+  ASSERT_EQ((*viewed)[0].type, tt::f32({1, S, H * D}));
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t d = 0; d < D; ++d)
+        EXPECT_EQ((*viewed)[0].data[s * H * D + h * D + d],
+                  (*plain)[0].data[(h * S + s) * D + d]);
+  expectDeviceMatches(attrs, {{qkv}, {qkv}, {qkv}, {mask, true}});
+}
+
+TEST(OpFusedAttention, ShapeRuleErrors) {
+  auto err = [](std::vector<TensorType> types, Attributes a = {}) {
+    return tt::shapeRule("FusedAttention", a, std::move(types));
+  };
+  auto f = tt::f32;
+  EXPECT_EQ(err({f({2, 5, 4}), f({2, 6, 4}), f({2, 6, 3})}), "");
+  EXPECT_NE(err({f({2, 5, 4}), f({2, 6, 4})}).find("expected 3 or 4 inputs"),
+            std::string::npos);
+  EXPECT_NE(err({f({2, 5, 4}), f({2, 6, 5}), f({2, 6, 3})})
+                .find("K's last dim must equal Q's"),
+            std::string::npos);
+  EXPECT_NE(err({f({2, 5, 4}), f({2, 6, 4}), f({2, 7, 3})})
+                .find("V must have K's number of keys"),
+            std::string::npos);
+  EXPECT_NE(err({f({2, 5, 4}), f({3, 6, 4}), f({3, 6, 3})})
+                .find("equal leading dims"),
+            std::string::npos);
+  EXPECT_NE(err({f({1, 1, 1, 2, 5, 4}), f({1, 1, 1, 2, 6, 4}),
+                 f({1, 1, 1, 2, 6, 3})})
+                .find("rank 2 to 4"),
+            std::string::npos);
+  EXPECT_NE(err({f({2, 5, 4}), f({2, 6, 4}), f({2, 6, 3}), f({5, 5})})
+                .find("does not broadcast"),
+            std::string::npos);
+  EXPECT_NE(err({f({1, 600}), f({2, 600}), f({2, 600})}).find("exceed"),
+            std::string::npos);
+  Attributes bad;
+  bad.values["scales"] = 1.0;
+  EXPECT_NE(err({f({2, 5, 4}), f({2, 6, 4}), f({2, 6, 3})}, bad)
+                .find("unknown attribute 'scales'"),
+            std::string::npos);
+  Attributes lone;
+  lone.values["q_view"] = std::vector<int64_t>{0, 0, 0, 4, 1};
+  EXPECT_NE(err({f({2, 5, 4}), f({2, 6, 4}), f({2, 6, 3})}, lone)
+                .find("needs attribute 'dims'"),
+            std::string::npos);
+
+  // Views: in bounds, then out of bounds, then an output view with a hole.
+  AttentionProblem p;
+  p.b = 1, p.h = 2, p.sq = 3, p.sk = 3, p.d = 4, p.dv = 4;
+  p.q = {0, {0, 4, 24, 1}};
+  p.k = {8, {0, 4, 24, 1}};
+  p.v = {16, {0, 4, 24, 1}};
+  p.y = {0, {0, 4, 8, 1}};
+  p.yShape = {3, 8};
+  Attributes views;
+  setAttentionAttrs(views, p);
+  std::vector<TensorType> qkv(3, f({3, 24}));
+  std::vector<TensorType> out;
+  EXPECT_EQ(tt::shapeRule("FusedAttention", views, qkv, &out), "");
+  EXPECT_EQ(out[0], f({3, 8}));
+  p.v.offset = 17;
+  setAttentionAttrs(views, p);
+  EXPECT_NE(err(qkv, views).find("past the end of input 2"),
+            std::string::npos);
+  p.v.offset = 16;
+  p.y.strides = {0, 4, 9, 1};
+  p.yShape = {3, 9};
+  setAttentionAttrs(views, p);
+  EXPECT_NE(err(qkv, views).find("exactly once"), std::string::npos);
+}
+
+} // namespace
