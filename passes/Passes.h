@@ -52,6 +52,17 @@ size_t foldBatchNorm(Graph &g);
 /// (passes/ShapeInference.cpp)
 llvm::Error inferShapes(Graph &g);
 
+/// Attention fusion: rewrites MatMul(Q, Kt) -> [Mul | Div by a scalar
+/// constant] -> [Add(mask)] -> Softmax(last axis) -> MatMul(., V), every
+/// intermediate with one reader and no graph output, into one
+/// FusedAttention node (ops/FusedAttention.h) whose Q, K and V are strided
+/// views of the tensors their Split / Reshape / Transpose producers read,
+/// and whose output is written where a following Transpose (+ views) would
+/// put it; then removes the copies left unread (dead-code elimination).
+/// Needs typed values and a topological order, which it keeps. Returns the
+/// number of FusedAttention nodes created. (passes/FuseAttention.cpp)
+size_t fuseAttention(Graph &g);
+
 /// Epilogue fusion: rewrites Conv -> [Add of a residual of the same type] ->
 /// [Relu | Sigmoid | HardSigmoid | HardSwish | Clip with constant bounds]
 /// into one FusedConv node (onnxruntime com.microsoft FusedConv semantics,

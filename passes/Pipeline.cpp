@@ -74,6 +74,8 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   dump(opts, g, "shape-inference", /*always=*/!opts.printAfterAll);
   eliminateDeadCode(g);
   dump(opts, g, "dead-code-elimination");
+  fuseAttention(g);
+  dump(opts, g, "fuse-attention");
   fuseEpilogues(g);
   dump(opts, g, "fuse-epilogues");
   // The lower bound (views and in-place reuse included) of the model's own
