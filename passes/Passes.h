@@ -72,6 +72,16 @@ size_t fuseAttention(Graph &g);
 /// FusedConv nodes created. (passes/FuseEpilogues.cpp)
 size_t fuseEpilogues(Graph &g);
 
+/// Elementwise fusion: replaces each maximal region of two or more
+/// elementwise nodes (Add, Sub, Mul, Div, Pow, Relu, Sigmoid, Tanh, Erf,
+/// Sqrt, HardSwish, HardSigmoid, Clip with constant bounds) whose
+/// intermediate tensors have no reader outside it and are no graph output
+/// by one FusedElementwise node (at most 24 nodes and 4 distinct tensor
+/// inputs per region; scalar constants become immediates). Needs typed
+/// values and a topological order, which it keeps. Returns the number of
+/// FusedElementwise nodes created. (passes/FuseElementwise.cpp)
+size_t fuseElementwise(Graph &g);
+
 /// Removes nodes none of whose outputs is needed by a graph output, and
 /// weights nothing reads. Keeps the order of the rest. Returns the number of
 /// nodes removed. (passes/DeadCodeElimination.cpp)

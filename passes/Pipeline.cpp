@@ -78,6 +78,8 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   dump(opts, g, "fuse-attention");
   fuseEpilogues(g);
   dump(opts, g, "fuse-epilogues");
+  fuseElementwise(g);
+  dump(opts, g, "fuse-elementwise");
   // The lower bound (views and in-place reuse included) of the model's own
   // order, reported beside the plan's to show what scheduling saved.
   uint64_t givenOrderBound = transientLowerBound(
