@@ -14,12 +14,14 @@
 #include "ConvTestUtil.h"
 #include "OpTestUtil.h"
 
+#include "ir/onnx/OnnxImporter.h"
 #include "passes/Passes.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
+#include <map>
 
 using namespace llvm;
 using namespace tlc;
@@ -343,6 +345,54 @@ TEST(FuseAttention, CopiesWithOtherReadersStay) {
                         tt::randomTensor({1, 5, 6}, 15),
                         tt::randomTensor({1, 5, 6}, 16)},
                        1);
+}
+
+} // namespace
+
+namespace {
+
+/// Nodes of \p g per op.
+std::map<std::string, size_t> opCounts(const Graph &g) {
+  std::map<std::string, size_t> r;
+  for (const Node &n : g.nodes)
+    ++r[n.op];
+  return r;
+}
+
+TEST(FuseAttention, TinyGpt2HasOneAttentionNodePerLayer) {
+  // The pipeline's front end on tests/data/peer/gpt2_tiny.onnx (2 layers),
+  // then the pass; Gpt2ModelTest checks the fused model's logits against
+  // PyTorch's.
+  Expected<Graph> g = importOnnxFile(std::string(TLC_SOURCE_DIR) +
+                                     "/tests/data/peer/gpt2_tiny.onnx");
+  ASSERT_TRUE(bool(g)) << toString(g.takeError());
+  ASSERT_FALSE(bool(scheduleTopological(*g)));
+  ASSERT_TRUE(bool(foldConstants(*g)));
+  removeIdentities(*g);
+  foldBatchNorm(*g);
+  ASSERT_FALSE(bool(inferShapes(*g)));
+  eliminateDeadCode(*g);
+  std::map<std::string, size_t> before = opCounts(*g);
+  EXPECT_EQ(before["Softmax"], 2u);
+  EXPECT_EQ(before["Split"], 2u);
+  EXPECT_EQ(before["Transpose"], 8u);
+  EXPECT_EQ(before["MatMul"], 5u); // 2 per layer and the LM head
+
+  EXPECT_EQ(fuseAttention(*g), 2u);
+  ASSERT_FALSE(bool(verifyGraph(*g)));
+  std::map<std::string, size_t> after = opCounts(*g);
+  EXPECT_EQ(after["FusedAttention"], 2u);
+  EXPECT_EQ(after["Softmax"], 0u);
+  EXPECT_EQ(after["Split"], 0u);
+  EXPECT_EQ(after["Transpose"], 0u);
+  EXPECT_EQ(after["MatMul"], 1u);
+  // Per layer, 14 nodes became one: the Split (3 dispatches), 4 Transposes,
+  // 2 MatMuls, Mul, Add and Softmax (12 dispatches), and 4 Reshapes (views:
+  // the QKV Gemm's output to [1, S, 3E] and Q, K, V to [1, S, H, D]).
+  size_t total = 0;
+  for (auto &[op, n] : before)
+    total += n;
+  EXPECT_EQ(total - g->nodes.size(), 2u * 13u);
 }
 
 } // namespace
