@@ -8,10 +8,11 @@
 // multiply-adds in place of scalar FMAs; see the GL_NV_cooperative_matrix
 // extension spec and NVIDIA's vk_cooperative_matrix_perf sample):
 //   - a workgroup of WGM x WGN subgroups computes a BM x BN block of Y,
-//     BM = WGM * FM * 16, BN = WGN * FN * 16, stepping through K in slabs
-//     of BK;
-//   - each subgroup owns an FM*16 x FN*16 block: FM x FN fp32 accumulator
-//     matrices of 16 x 16 (4 x 4 by default), each fp16 fragment loaded from
+//     BM = WGM * FM * 16, BN = WGN * FN * FRAG_N, stepping through K in
+//     slabs of BK;
+//   - each subgroup owns an FM*16 x FN*FRAG_N block: FM x FN fp32
+//     accumulator matrices of 16 x FRAG_N (4 x 4 of 16 x 16 by default),
+//     B fragments of 16 x FRAG_N, each fp16 fragment loaded from
 //     shared memory feeding FN (A) or FM (B) multiply-adds;
 //   - slabs are staged in shared memory as uvec4 (8 halves) with rows padded
 //     by PAD uvec4s (1: the 8 rows of a 16-byte-per-row fragment read fall
@@ -48,13 +49,16 @@ layout(constant_id = 8) const uint NBUF = 2; // shared slabs: 2, or 1 (two
 layout(constant_id = 10) const uint FM = 4;  // 16x16 matrices per subgroup
 layout(constant_id = 11) const uint FN = 4;  // along M and along N
 layout(constant_id = 12) const uint PAD = 1; // uvec4s after each shared row
+// Columns of the B and accumulator matrices: 16, or 8 (the shape of one
+// mma.m16n8k16 instruction; both are offered by NVIDIA's driver).
+layout(constant_id = 13) const uint FRAG_N = 16;
 
 layout(set = 0, binding = 0) readonly buffer ABuf { uvec4 a[]; };
 layout(set = 0, binding = 1) readonly buffer BBuf { uvec4 b[]; };
 layout(set = 0, binding = 2) writeonly buffer YBuf { float y[]; };
 
 const uint BM = WGM * FM * 16u;
-const uint BN = WGN * FN * 16u;
+const uint BN = WGN * FN * FRAG_N;
 const uint THREADS = WGM * WGN * 32u;
 // Shared row strides in uvec4 (8 halves), PAD uvec4s of padding per row.
 const uint ASTRIDE = BK / 8u + PAD;
@@ -112,21 +116,22 @@ void main() {
   const uint m0 = tm * BM, n0 = tn * BN;
   const uint slabs = K / BK;
 
-  fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[FM][FN];
+  fcoopmatNV<32, gl_ScopeSubgroup, 16, FRAG_N> acc[FM][FN];
   [[unroll]] for (uint i = 0u; i < FM; ++i)
     [[unroll]] for (uint j = 0u; j < FN; ++j)
-      acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
+      acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, 16, FRAG_N>(0.0);
 
   if (DIRECT != 0u) {
     for (uint k0 = 0u; k0 < K; k0 += 16u) {
-      fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[FM], fb[FN];
+      fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[FM];
+      fcoopmatNV<16, gl_ScopeSubgroup, 16, FRAG_N> fb[FN];
       [[unroll]] for (uint i = 0u; i < FM; ++i)
         coopMatLoadNV(fa[i], a,
                       ((m0 + wm * FM * 16u + i * 16u) * K + k0) / 8u,
                       K / 8u, false);
       [[unroll]] for (uint j = 0u; j < FN; ++j)
         coopMatLoadNV(fb[j], b,
-                      (k0 * N + n0 + wn * FN * 16u + j * 16u) / 8u,
+                      (k0 * N + n0 + wn * FN * FRAG_N + j * FRAG_N) / 8u,
                       N / 8u, false);
       [[unroll]] for (uint i = 0u; i < FM; ++i)
         [[unroll]] for (uint j = 0u; j < FN; ++j)
@@ -141,7 +146,8 @@ void main() {
       if (s + 1u < slabs)
         loadSlab(m0, n0, (s + 1u) * BK, tid);
       [[unroll]] for (uint kk = 0u; kk < BK; kk += 16u) {
-        fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[FM], fb[FN];
+        fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[FM];
+        fcoopmatNV<16, gl_ScopeSubgroup, 16, FRAG_N> fb[FN];
         [[unroll]] for (uint i = 0u; i < FM; ++i)
           coopMatLoadNV(fa[i], As,
                         (cur * BM + wm * FM * 16u + i * 16u) * ASTRIDE +
@@ -149,7 +155,7 @@ void main() {
                         ASTRIDE, false);
         [[unroll]] for (uint j = 0u; j < FN; ++j)
           coopMatLoadNV(fb[j], Bs,
-                        (cur * BK + kk) * BSTRIDE + (wn * FN * 16u + j * 16u) / 8u,
+                        (cur * BK + kk) * BSTRIDE + (wn * FN * FRAG_N + j * FRAG_N) / 8u,
                         BSTRIDE, false);
         [[unroll]] for (uint i = 0u; i < FM; ++i)
           [[unroll]] for (uint j = 0u; j < FN; ++j)
@@ -167,7 +173,7 @@ void main() {
   [[unroll]] for (uint i = 0u; i < FM; ++i)
     [[unroll]] for (uint j = 0u; j < FN; ++j) {
       uint row = m0 + wm * FM * 16u + i * 16u;
-      uint col = n0 + wn * FN * 16u + j * 16u;
+      uint col = n0 + wn * FN * FRAG_N + j * FRAG_N;
       coopMatStoreNV(acc[i][j], y, row * N + col, N, false);
     }
 }

@@ -7,6 +7,8 @@
 //     (lowerGemmKernelTiled), with the tiling chooseGemmTiles picks for the
 //     "gpu" profile or every tiling given by --tiles; also shaders/gemm.comp
 //     (the "cpu" profile) with --tiles=cpu;
+//   - f32 (--warptile): shaders/gemm_warptile.comp as ops/GemmLarge.h lowers
+//     it, for the tilings listed (or the one chooseGemmWarpTile picks);
 //   - f16 (--fp16): shaders/gemm_coopmat.comp, fp16 inputs with fp32
 //     accumulation on VK_NV_cooperative_matrix; skipped, with a message, on
 //     devices without the extension.
@@ -15,8 +17,13 @@
 // A, B and Y of the first run of each shape as .npy for a full check
 // against NumPy (bench/gpu/gemm_check.py).
 //
-// usage: gemm_bench [--shapes=4096x4096x4096,...] [--tiles=auto|cpu|LIST]
-//                   [--fp16] [--repeat=N] [--warmup=N] [--dump=DIR]
+// --driver-stats prints the driver's statistics of each pipeline (NVIDIA:
+// registers, shared memory) where VK_KHR_pipeline_executable_properties is
+// offered.
+//
+// usage: gemm_bench [--shapes=4096x4096x4096,...] [--tiles=auto|cpu|none|LIST]
+//                   [--warptile=auto|LIST] [--fp16] [--coopmat=LIST]
+//                   [--repeat=N] [--warmup=N] [--dump=DIR] [--driver-stats]
 // A shape is MxNxK or BxMxNxK (a batch of B independent products).
 // Output: one line per kernel, "<kind> <shape> <tiling>: median <us> us,
 // <TFLOP/s> TFLOP/s, sampled rel L2 <err>", TFLOP/s = 2*B*M*N*K / median.
@@ -65,11 +72,12 @@ static cl::opt<bool> Fp16("fp16", cl::desc("Also time the fp16 "
                                            "cooperative-matrix kernel"));
 static cl::opt<std::string>
     CoopMat("coopmat",
-            cl::desc("fp16 variants WGMxWGN[:BK[:NBUF[:FMxFN[:PAD]]]][d]: "
-                     "subgroups per workgroup, k per slab, shared buffers, "
-                     "16x16 matrices per subgroup (default 4x4), uvec4s of "
-                     "padding per shared row (default 1); 'd' for loads "
-                     "without shared staging"),
+            cl::desc("fp16 variants WGMxWGN[:BK[:NBUF[:FMxFN[:PAD[:FRAGN]]]]]"
+                     "[d]: subgroups per workgroup, k per slab, shared "
+                     "buffers, accumulator matrices per subgroup (default "
+                     "4x4), uvec4s of padding per shared row (default 1), "
+                     "columns of an accumulator matrix (16 or 8); 'd' for "
+                     "loads without shared staging"),
             cl::init("2x2"));
 static cl::opt<std::string>
     F32Shader("f32-shader", cl::Hidden,
@@ -990,16 +998,18 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
     StringRef(CoopMat).split(variants, ',');
     bool dumped = false;
     for (StringRef v : variants) {
-      // WGMxWGN[:BK[:NBUF[:FMxFN[:PAD]]]], with a trailing 'd' for direct
-      // (unstaged) loads.
+      // WGMxWGN[:BK[:NBUF[:FMxFN[:PAD[:FRAGN]]]]], with a trailing 'd' for
+      // direct (unstaged) loads.
       v = v.trim();
       bool direct = v.consume_back("d");
-      SmallVector<StringRef, 5> fields;
+      SmallVector<StringRef, 6> fields;
       v.split(fields, ':');
       auto [wgmText, wgnText] = fields[0].split('x');
-      uint32_t wgm = 0, wgn = 0, bk = 32, nbuf = 2, fm = 4, fn = 4, pad = 1;
+      uint32_t wgm = 0, wgn = 0, bk = 32, nbuf = 2, fm = 4, fn = 4, pad = 1,
+               fragN = 16;
       bool bad = wgmText.getAsInteger(10, wgm) ||
-                 wgnText.getAsInteger(10, wgn) || fields.size() > 5 ||
+                 wgnText.getAsInteger(10, wgn) || fields.size() > 6 ||
+                 (fields.size() > 5 && fields[5].getAsInteger(10, fragN)) ||
                  (fields.size() > 1 && fields[1].getAsInteger(10, bk)) ||
                  (fields.size() > 2 && fields[2].getAsInteger(10, nbuf)) ||
                  (fields.size() > 4 && fields[4].getAsInteger(10, pad));
@@ -1009,15 +1019,15 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
       }
       if (bad || wgm == 0 || wgn == 0 || wgm * wgn > 32 || bk == 0 ||
           bk % 16 || (nbuf != 1 && nbuf != 2) || fm == 0 || fn == 0 ||
-          fm * fn > 32 || pad > 8)
+          fm * fn > 32 || pad > 8 || (fragN != 16 && fragN != 8))
         return fail("--coopmat: '" + v +
-                    "' is not WGMxWGN[:BK[:NBUF[:FMxFN[:PAD]]]][d]");
-      uint32_t bm = wgm * fm * 16, bn = wgn * fn * 16;
+                    "' is not WGMxWGN[:BK[:NBUF[:FMxFN[:PAD[:FRAGN]]]]][d]");
+      uint32_t bm = wgm * fm * 16, bn = wgn * fn * fragN;
       uint32_t threads = wgm * wgn * 32;
       std::string label =
           "coopmat:" + std::to_string(bm) + "x" + std::to_string(bn) + "x" +
           std::to_string(bk) + "/" + std::to_string(fm) + "x" +
-          std::to_string(fn) + "x16^2" +
+          std::to_string(fn) + "x16x" + std::to_string(fragN) +
           (direct ? "/direct" : "/shared" + std::to_string(nbuf)) +
           (pad != 1 ? "/pad" + std::to_string(pad) : "");
       uint64_t shared =
@@ -1030,7 +1040,7 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
                << shared << " bytes of shared memory)\n";
         continue;
       }
-      uint32_t spec[13] = {p.m,
+      uint32_t spec[14] = {p.m,
                            p.n,
                            p.k,
                            wgm,
@@ -1042,7 +1052,8 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
                            GroupM >= 0 ? uint32_t(GroupM) : 8u,
                            fm,
                            fn,
-                           pad};
+                           pad,
+                           fragN};
       uint32_t groups[3] = {p.n / bn, p.m / bm, 1};
       const Buffer *bufs[3] = {&*da, &*db, &*dy};
       Expected<std::vector<double>> t =
