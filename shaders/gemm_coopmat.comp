@@ -22,9 +22,10 @@
 // Requirements (checked by the host): subgroup size 32, invocations
 // WGM * WGN * 32 (constant 5); M % BM == 0, N % BN == 0, K % BK == 0; BM * BK
 // and BK * BN multiples of 8 * invocations; shared memory
-// 16 * NBUF * (BM * (BK / 8 + PAD) + BK * (BN / 8 + PAD)) bytes within the
-// device's limit.
-// Bindings: 0 = A, 1 = B (fp16 pairs read as uvec4), 2 = Y (f32).
+// 16 * NBUF * (BM * (BK / 8 + PAD) + BK * (BN / 8 + PAD)) bytes (with
+// TRANS_B: 16 * NBUF * (BM + BN) * (BK / 8 + PAD)) within the device's limit.
+// Bindings: 0 = A, 1 = B (K x N, or N x K with TRANS_B; fp16 read as
+// uvec4), 2 = Y (f32).
 #version 450
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_NV_cooperative_matrix : require
@@ -52,6 +53,10 @@ layout(constant_id = 12) const uint PAD = 1; // uvec4s after each shared row
 // Columns of the B and accumulator matrices: 16, or 8 (the shape of one
 // mma.m16n8k16 instruction; both are offered by NVIDIA's driver).
 layout(constant_id = 13) const uint FRAG_N = 16;
+// 1: B is given transposed, N x K row-major (as the weights of a linear
+// layer are), staged N-major like A and loaded column-major, so that every
+// fragment is read along its contiguous k.
+layout(constant_id = 14) const uint TRANS_B = 0;
 
 layout(set = 0, binding = 0) readonly buffer ABuf { uvec4 a[]; };
 layout(set = 0, binding = 1) readonly buffer BBuf { uvec4 b[]; };
@@ -62,9 +67,10 @@ const uint BN = WGN * FN * FRAG_N;
 const uint THREADS = WGM * WGN * 32u;
 // Shared row strides in uvec4 (8 halves), PAD uvec4s of padding per row.
 const uint ASTRIDE = BK / 8u + PAD;
-const uint BSTRIDE = BN / 8u + PAD;
+const uint BSTRIDE = TRANS_B != 0u ? BK / 8u + PAD : BN / 8u + PAD;
+const uint BROWS = TRANS_B != 0u ? BN : BK; // shared rows of one B slab
 shared uvec4 As[NBUF * BM * ASTRIDE];
-shared uvec4 Bs[NBUF * BK * BSTRIDE];
+shared uvec4 Bs[NBUF * BROWS * BSTRIDE];
 
 const uint LOADS_A = BM * BK / 8u / THREADS;
 const uint LOADS_B = BK * BN / 8u / THREADS;
@@ -81,8 +87,13 @@ void loadSlab(uint m0, uint n0, uint k0, uint tid) {
   }
   [[unroll]] for (uint q = 0u; q < LOADS_B; ++q) {
     uint idx = q * THREADS + tid;
-    uint r = idx / (BN / 8u), c = idx % (BN / 8u);
-    stageB[q] = b[((k0 + r) * N + n0) / 8u + c];
+    if (TRANS_B != 0u) {
+      uint r = idx / (BK / 8u), c = idx % (BK / 8u);
+      stageB[q] = b[((n0 + r) * K + k0) / 8u + c];
+    } else {
+      uint r = idx / (BN / 8u), c = idx % (BN / 8u);
+      stageB[q] = b[((k0 + r) * N + n0) / 8u + c];
+    }
   }
 }
 
@@ -94,8 +105,9 @@ void storeSlab(uint buf, uint tid) {
   }
   [[unroll]] for (uint q = 0u; q < LOADS_B; ++q) {
     uint idx = q * THREADS + tid;
-    uint r = idx / (BN / 8u), c = idx % (BN / 8u);
-    Bs[(buf * BK + r) * BSTRIDE + c] = stageB[q];
+    uint cols = TRANS_B != 0u ? BK / 8u : BN / 8u;
+    uint r = idx / cols, c = idx % cols;
+    Bs[(buf * BROWS + r) * BSTRIDE + c] = stageB[q];
   }
 }
 
@@ -129,10 +141,13 @@ void main() {
         coopMatLoadNV(fa[i], a,
                       ((m0 + wm * FM * 16u + i * 16u) * K + k0) / 8u,
                       K / 8u, false);
-      [[unroll]] for (uint j = 0u; j < FN; ++j)
-        coopMatLoadNV(fb[j], b,
-                      (k0 * N + n0 + wn * FN * FRAG_N + j * FRAG_N) / 8u,
-                      N / 8u, false);
+      [[unroll]] for (uint j = 0u; j < FN; ++j) {
+        uint col = n0 + wn * FN * FRAG_N + j * FRAG_N;
+        if (TRANS_B != 0u)
+          coopMatLoadNV(fb[j], b, (col * K + k0) / 8u, K / 8u, true);
+        else
+          coopMatLoadNV(fb[j], b, (k0 * N + col) / 8u, N / 8u, false);
+      }
       [[unroll]] for (uint i = 0u; i < FM; ++i)
         [[unroll]] for (uint j = 0u; j < FN; ++j)
           acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
@@ -153,10 +168,15 @@ void main() {
                         (cur * BM + wm * FM * 16u + i * 16u) * ASTRIDE +
                             kk / 8u,
                         ASTRIDE, false);
-        [[unroll]] for (uint j = 0u; j < FN; ++j)
-          coopMatLoadNV(fb[j], Bs,
-                        (cur * BK + kk) * BSTRIDE + (wn * FN * FRAG_N + j * FRAG_N) / 8u,
-                        BSTRIDE, false);
+        [[unroll]] for (uint j = 0u; j < FN; ++j) {
+          uint col = wn * FN * FRAG_N + j * FRAG_N;
+          if (TRANS_B != 0u)
+            coopMatLoadNV(fb[j], Bs, (cur * BN + col) * BSTRIDE + kk / 8u,
+                          BSTRIDE, true);
+          else
+            coopMatLoadNV(fb[j], Bs, (cur * BK + kk) * BSTRIDE + col / 8u,
+                          BSTRIDE, false);
+        }
         [[unroll]] for (uint i = 0u; i < FM; ++i)
           [[unroll]] for (uint j = 0u; j < FN; ++j)
             acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);

@@ -76,8 +76,9 @@ static cl::opt<std::string>
                      "[d]: subgroups per workgroup, k per slab, shared "
                      "buffers, accumulator matrices per subgroup (default "
                      "4x4), uvec4s of padding per shared row (default 1), "
-                     "columns of an accumulator matrix (16 or 8); 'd' for "
-                     "loads without shared staging"),
+                     "columns of an accumulator matrix (16 or 8); 't' for B "
+                     "stored transposed (N x K), 'd' for loads without "
+                     "shared staging"),
             cl::init("2x2"));
 static cl::opt<std::string>
     F32Shader("f32-shader", cl::Hidden,
@@ -983,14 +984,25 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
     Expected<Buffer> da = bench.createBuffer(na * 2, false);
     Expected<Buffer> db =
         da ? bench.createBuffer(nb * 2, false) : da.takeError();
+    // B transposed (N x K), for the 't' variants.
+    Expected<Buffer> dbt =
+        db ? bench.createBuffer(nb * 2, false) : db.takeError();
     Expected<Buffer> dy =
-        db ? bench.createBuffer(ny * 4, false) : db.takeError();
+        dbt ? bench.createBuffer(ny * 4, false) : dbt.takeError();
     if (!dy)
       return dy.takeError();
     if (Error e = bench.upload(*da, bytes(ah)))
       return e;
     if (Error e = bench.upload(*db, bytes(bh)))
       return e;
+    {
+      std::vector<uint16_t> bt(nb);
+      for (size_t kk = 0; kk < p.k; ++kk)
+        for (size_t n = 0; n < p.n; ++n)
+          bt[n * p.k + kk] = bh[kk * p.n + n];
+      if (Error e = bench.upload(*dbt, bytes(bt)))
+        return e;
+    }
     const EmbeddedShader *s = findEmbeddedShader("gemm_coopmat");
     if (!s)
       return fail("shader 'gemm_coopmat' is not embedded");
@@ -998,10 +1010,11 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
     StringRef(CoopMat).split(variants, ',');
     bool dumped = false;
     for (StringRef v : variants) {
-      // WGMxWGN[:BK[:NBUF[:FMxFN[:PAD[:FRAGN]]]]], with a trailing 'd' for
-      // direct (unstaged) loads.
+      // WGMxWGN[:BK[:NBUF[:FMxFN[:PAD[:FRAGN]]]]], then 't' for a
+      // transposed B and 'd' for direct (unstaged) loads.
       v = v.trim();
       bool direct = v.consume_back("d");
+      bool transB = v.consume_back("t");
       SmallVector<StringRef, 6> fields;
       v.split(fields, ':');
       auto [wgmText, wgnText] = fields[0].split('x');
@@ -1029,9 +1042,11 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
           std::to_string(bk) + "/" + std::to_string(fm) + "x" +
           std::to_string(fn) + "x16x" + std::to_string(fragN) +
           (direct ? "/direct" : "/shared" + std::to_string(nbuf)) +
+          (transB ? "/Bt" : "") +
           (pad != 1 ? "/pad" + std::to_string(pad) : "");
       uint64_t shared =
-          16ull * nbuf * (bm * (bk / 8 + pad) + bk * (bn / 8 + pad));
+          transB ? 16ull * nbuf * (bm + bn) * (bk / 8 + pad)
+                 : 16ull * nbuf * (bm * (bk / 8 + pad) + bk * (bn / 8 + pad));
       if (p.m % bm || p.n % bn || p.k % bk || shared > bench.sharedBytes() ||
           (bm * bk / 8) % threads || (bk * bn / 8) % threads) {
         outs() << "f16 " << p.str() << " " << label
@@ -1040,7 +1055,7 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
                << shared << " bytes of shared memory)\n";
         continue;
       }
-      uint32_t spec[14] = {p.m,
+      uint32_t spec[15] = {p.m,
                            p.n,
                            p.k,
                            wgm,
@@ -1053,9 +1068,10 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
                            fm,
                            fn,
                            pad,
-                           fragN};
+                           fragN,
+                           uint32_t(transB)};
       uint32_t groups[3] = {p.n / bn, p.m / bm, 1};
-      const Buffer *bufs[3] = {&*da, &*db, &*dy};
+      const Buffer *bufs[3] = {&*da, transB ? &*dbt : &*db, &*dy};
       Expected<std::vector<double>> t =
           bench.time(s->words, s->numWords, spec, bufs, groups, Warmup, Repeat);
       if (!t) {
@@ -1080,6 +1096,7 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
     }
     bench.destroy(*da);
     bench.destroy(*db);
+    bench.destroy(*dbt);
     bench.destroy(*dy);
   }
   return Error::success();
