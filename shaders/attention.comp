@@ -10,16 +10,20 @@
 // Workgroup g (of ceil(SQ / BR) * B * H, linear index wg.x + wg.y * num.x)
 // handles BR query rows of one (b, h). Invocation t serves row t / TPR and
 // lane t % TPR of it: it computes the row's scores for keys lane,
-// lane + TPR, ... of a block and accumulates output columns lane,
-// lane + TPR, ... (ACC = ceil(DV / TPR) registers). The Q rows and each K
-// and V block are staged in shared memory (rows padded to D + 1 floats so
-// that invocations reading different rows hit different banks).
+// lane + TPR, ... of a block (CPT = ceil(BC / TPR) of them), then their
+// exp(s - m) once into ps, and accumulates output vec4s lane, lane + TPR,
+// ... (ACC = ceil(DV4 / TPR) vec4 registers). The Q rows and each K and V
+// block are staged in shared memory as vec4s, zero-padded to D4 = ceil(D/4)
+// (and DV4) vec4s so that any head size works; Q and K rows are padded by
+// one more vec4 so that the 8 invocations of a 128-bit access phase read
+// different banks.
 //
 // Only core GLSL 450 is used: barrier() in uniform control flow (every
 // branch around a barrier depends on the workgroup index alone), no
 // subgroup operations, so the kernel is correct for any subgroup size
-// (lavapipe's 8, NVIDIA's 32). Shared memory: 4 * (BR*(D+1) + BC*(D+1) +
-// BC*DV + BR*BC) bytes, which the lowering keeps within the target's limit.
+// (lavapipe's 8, NVIDIA's 32). Shared memory: 16 * ((BR + BC) * (D4 + 1) +
+// BC * DV4) + 8 * BR * BC bytes, which the lowering keeps within the
+// target's limit.
 //
 // Operands are strided views (ops/FusedAttention.h, AttentionView): element
 // (b, h, s, d) of Q is q[Q_OFF + b*Q_SB + h*Q_SH + s*Q_SS + d*Q_SD], and
@@ -65,7 +69,8 @@ layout(constant_id = 32) const uint M_SB = 0;
 layout(constant_id = 33) const uint M_SH = 0;
 layout(constant_id = 34) const uint M_SQ = 0;
 layout(constant_id = 35) const uint M_SK = 0;
-layout(constant_id = 36) const uint ACC = 8;  // ceil(DV / TPR)
+layout(constant_id = 36) const uint ACC = 2;  // ceil(ceil(DV / 4) / TPR)
+layout(constant_id = 37) const uint CPT = 4;  // ceil(BC / TPR)
 
 layout(set = 0, binding = 0) readonly buffer QBuf { float qg[]; };
 layout(set = 0, binding = 1) readonly buffer KBuf { float kg[]; };
@@ -73,11 +78,22 @@ layout(set = 0, binding = 2) readonly buffer VBuf { float vg[]; };
 layout(set = 0, binding = 3) readonly buffer MBuf { float mg[]; };
 layout(set = 0, binding = 4) writeonly buffer YBuf { float yg[]; };
 
-const uint DP = D + 1u; // padded row length of qs and ks
-shared float qs[BR * DP];
-shared float ks[BC * DP];
-shared float vs[BC * DV];
-shared float ss[BR * BC];
+const uint D4 = (D + 3u) / 4u;   // head size in vec4s (zero-padded)
+const uint DV4 = (DV + 3u) / 4u; // value width in vec4s (zero-padded)
+const uint DP4 = D4 + 1u;        // padded row of qs and ks, in vec4s
+shared vec4 qs[BR * DP4];
+shared vec4 ks[BC * DP4];
+shared vec4 vs[BC * DV4];
+shared float ss[BR * BC]; // scores of the block
+shared float ps[BR * BC]; // exp(score - running max)
+
+/// Element d (< 4 * D4) of the operand row at \p base with stride \p sd in
+/// \p buf, 0 past \p n elements.
+#define ROW4(buf, base, sd, d4, n)                                           \
+  vec4(4u * d4 + 0u < n ? buf[base + (4u * d4 + 0u) * sd] : 0.0,             \
+       4u * d4 + 1u < n ? buf[base + (4u * d4 + 1u) * sd] : 0.0,             \
+       4u * d4 + 2u < n ? buf[base + (4u * d4 + 2u) * sd] : 0.0,             \
+       4u * d4 + 3u < n ? buf[base + (4u * d4 + 3u) * sd] : 0.0)
 
 void main() {
   uint nqb = (SQ + BR - 1u) / BR;
@@ -95,10 +111,11 @@ void main() {
   const float NEG_INF = uintBitsToFloat(0xff800000u);
 
   uint qBase = Q_OFF + b * Q_SB + h * Q_SH;
-  for (uint i = t; i < BR * D; i += WG) {
-    uint rr = i / D, d = i % D;
+  for (uint i = t; i < BR * D4; i += WG) {
+    uint rr = i / D4, d4 = i % D4;
     uint q = row0 + rr;
-    qs[rr * DP + d] = q < SQ ? qg[qBase + q * Q_SS + d * Q_SD] : 0.0;
+    qs[rr * DP4 + d4] =
+        q < SQ ? ROW4(qg, qBase + q * Q_SS, Q_SD, d4, D) : vec4(0.0);
   }
   uint kBase = K_OFF + b * K_SB + h * K_SH;
   uint vBase = V_OFF + b * V_SB + h * V_SH;
@@ -107,27 +124,40 @@ void main() {
 
   float m = NEG_INF; // running max of this row
   float l = 0.0;     // running sum of exp(s - m)
-  float acc[ACC];
-  for (uint a = 0u; a < ACC; ++a) acc[a] = 0.0;
+  vec4 acc[ACC];     // output columns 4 * (lane + a * TPR) + 0..3
+  for (uint a = 0u; a < ACC; ++a) acc[a] = vec4(0.0);
 
   for (uint kb = 0u; kb < SK; kb += BC) {
     uint nc = min(BC, SK - kb); // keys in this block
-    barrier(); // the previous block's readers are done with ks, vs, ss
-    for (uint i = t; i < BC * D; i += WG) {
-      uint c = i / D, d = i % D;
-      ks[c * DP + d] = c < nc ? kg[kBase + (kb + c) * K_SS + d * K_SD] : 0.0;
+    barrier(); // the previous block's readers are done with ks, vs, ps
+    for (uint i = t; i < BC * D4; i += WG) {
+      uint c = i / D4, d4 = i % D4;
+      ks[c * DP4 + d4] = c < nc
+          ? ROW4(kg, kBase + (kb + c) * K_SS, K_SD, d4, D) : vec4(0.0);
     }
-    for (uint i = t; i < BC * DV; i += WG) {
-      uint c = i / DV, d = i % DV;
-      vs[i] = c < nc ? vg[vBase + (kb + c) * V_SS + d * V_SD] : 0.0;
+    for (uint i = t; i < BC * DV4; i += WG) {
+      uint c = i / DV4, d4 = i % DV4;
+      vs[i] = c < nc ? ROW4(vg, vBase + (kb + c) * V_SS, V_SD, d4, DV)
+                     : vec4(0.0);
     }
     barrier();
-    for (uint c = lane; c < BC; c += TPR) {
+    // Scores of keys lane + j*TPR, j < CPT: each q vec4 loaded once from
+    // shared memory serves CPT keys.
+    float dot4[CPT];
+    for (uint j = 0u; j < CPT; ++j) dot4[j] = 0.0;
+    for (uint d4 = 0u; d4 < D4; ++d4) {
+      vec4 qd = qs[r * DP4 + d4];
+      for (uint j = 0u; j < CPT; ++j) {
+        uint c = min(lane + j * TPR, BC - 1u);
+        dot4[j] += dot(qd, ks[c * DP4 + d4]);
+      }
+    }
+    for (uint j = 0u; j < CPT; ++j) {
+      uint c = lane + j * TPR;
+      if (c >= BC) break;
       float s = NEG_INF;
       if (c < nc && rowValid) {
-        float dot = 0.0;
-        for (uint d = 0u; d < D; ++d) dot += qs[r * DP + d] * ks[c * DP + d];
-        s = dot * scale;
+        s = dot4[j] * scale;
         if (HAS_MASK != 0u) s += mg[mBase + (kb + c) * M_SK];
       }
       ss[r * BC + c] = s;
@@ -138,15 +168,20 @@ void main() {
     // While every score so far is -inf (a fully masked prefix) nothing is
     // accumulated: p = 0 and the state stays zero.
     bool live = mb != NEG_INF;
+    for (uint j = 0u; j < CPT; ++j) {
+      uint c = lane + j * TPR;
+      if (c < nc) ps[r * BC + c] = live ? exp(ss[r * BC + c] - mb) : 0.0;
+    }
     float alpha = live ? exp(m - mb) : 1.0;
     for (uint a = 0u; a < ACC; ++a) acc[a] *= alpha;
+    barrier();
     float lsum = 0.0;
     for (uint c = 0u; c < nc; ++c) {
-      float p = live ? exp(ss[r * BC + c] - mb) : 0.0;
+      float p = ps[r * BC + c];
       lsum += p;
       for (uint a = 0u; a < ACC; ++a) {
-        uint d = lane + a * TPR;
-        if (d < DV) acc[a] += p * vs[c * DV + d];
+        uint d4 = min(lane + a * TPR, DV4 - 1u);
+        acc[a] += p * vs[c * DV4 + d4];
       }
     }
     l = l * alpha + lsum;
@@ -157,7 +192,10 @@ void main() {
   uint yBase = Y_OFF + b * Y_SB + h * Y_SH + (row0 + r) * Y_SS;
   float inv = 1.0 / l; // l = 0 (every key masked with -inf) gives NaN, as softmax does
   for (uint a = 0u; a < ACC; ++a) {
-    uint d = lane + a * TPR;
-    if (d < DV) yg[yBase + d * Y_SD] = acc[a] * inv;
+    uint d4 = lane + a * TPR;
+    for (uint e = 0u; e < 4u; ++e) {
+      uint d = 4u * d4 + e;
+      if (d4 < DV4 && d < DV) yg[yBase + d * Y_SD] = acc[a][e] * inv;
+    }
   }
 }
