@@ -43,7 +43,8 @@ Expected<AttentionView> readView(const Attributes &attrs, StringRef name) {
 }
 
 /// Largest element index \p view reaches over logical dims \p dims.
-int64_t lastIndex(const AttentionView &view, const std::array<int64_t, 4> &dims) {
+int64_t lastIndex(const AttentionView &view,
+                  const std::array<int64_t, 4> &dims) {
   int64_t last = view.offset;
   for (int i = 0; i < 4; ++i)
     last += (dims[i] - 1) * view.strides[i];
@@ -67,8 +68,8 @@ Error checkCovers(const AttentionView &view, const std::array<int64_t, 4> &dims,
     expect *= size;
   }
   if (!ok || expect != n)
-    return opError("attribute 'y_view' does not write each of the " +
-                   Twine(n) + " elements of y_shape exactly once");
+    return opError("attribute 'y_view' does not write each of the " + Twine(n) +
+                   " elements of y_shape exactly once");
   return Error::success();
 }
 
@@ -77,8 +78,7 @@ Error parsePlain(ArrayRef<TensorType> in, AttentionProblem &p) {
   const Shape &qs = in[0].shape, &ks = in[1].shape, &vs = in[2].shape;
   size_t r = qs.size();
   if (r < 2 || r > 4)
-    return opError("Q must have rank 2 to 4 ([.., Sq, D]), got " +
-                   in[0].str());
+    return opError("Q must have rank 2 to 4 ([.., Sq, D]), got " + in[0].str());
   if (ks.size() != r || vs.size() != r)
     return opError("Q, K and V must have the same rank; got " + in[0].str() +
                    ", " + in[1].str() + ", " + in[2].str());
@@ -157,15 +157,15 @@ Error parseViews(const Node &node, ArrayRef<TensorType> in,
                      ", past the end of input " + Twine(i) + " (" +
                      in[i].str() + ")");
   }
-  return checkCovers(p.y, ld[3], TensorType{DType::F32, p.yShape}.numElements());
+  return checkCovers(p.y, ld[3],
+                     TensorType{DType::F32, p.yShape}.numElements());
 }
 
 /// Mask strides: the mask right-aligned against [B, H, Sq, Sk].
 Error parseMask(const TensorType &mask, AttentionProblem &p) {
   const Shape &ms = mask.shape;
   if (ms.size() > 4)
-    return opError("the mask (input 3) must have rank <= 4, got " +
-                   mask.str());
+    return opError("the mask (input 3) must have rank <= 4, got " + mask.str());
   const int64_t logical[4] = {p.b, p.h, p.sq, p.sk};
   Shape rm = rowMajorStrides(ms);
   size_t lead = 4 - ms.size();
@@ -179,9 +179,9 @@ Error parseMask(const TensorType &mask, AttentionProblem &p) {
       p.maskStrides[i] = rm[i - lead];
     else if (m != 1)
       return opError("the mask (input 3) " + mask.str() +
-                     " does not broadcast to [B, H, Sq, Sk] = [" +
-                     Twine(p.b) + ", " + Twine(p.h) + ", " + Twine(p.sq) +
-                     ", " + Twine(p.sk) + "]");
+                     " does not broadcast to [B, H, Sq, Sk] = [" + Twine(p.b) +
+                     ", " + Twine(p.h) + ", " + Twine(p.sq) + ", " +
+                     Twine(p.sk) + "]");
   }
   return Error::success();
 }
@@ -196,8 +196,8 @@ void setAttentionAttrs(Attributes &attrs, const AttentionProblem &p) {
     attrs.values[kViewNames[i]] = std::vector<int64_t>{
         v.offset, v.strides[0], v.strides[1], v.strides[2], v.strides[3]};
   }
-  attrs.values["y_shape"] = std::vector<int64_t>(p.yShape.begin(),
-                                                  p.yShape.end());
+  attrs.values["y_shape"] =
+      std::vector<int64_t>(p.yShape.begin(), p.yShape.end());
   attrs.values["scale"] = double(p.scale);
 }
 
@@ -313,10 +313,9 @@ static void fusedAttentionReference(const Node &node,
   for (const HostTensor *t : in)
     types.push_back(t->type);
   AttentionProblem p = verifiedProblem(node, types);
-  attentionReferenceCompute(p, in[0]->data.data(), in[1]->data.data(),
-                            in[2]->data.data(),
-                            p.hasMask ? in[3]->data.data() : nullptr,
-                            out[0].data.data());
+  attentionReferenceCompute(
+      p, in[0]->data.data(), in[1]->data.data(), in[2]->data.data(),
+      p.hasMask ? in[3]->data.data() : nullptr, out[0].data.data());
 }
 
 namespace {
@@ -336,8 +335,8 @@ struct AttentionTiles {
 /// (then the row blocks) until the shared memory fits the target.
 static AttentionTiles chooseTiles(const AttentionProblem &p) {
   const KernelTarget &t = currentKernelTarget();
-  AttentionTiles tiles = t.isGpu() ? AttentionTiles{16, 32, 16}
-                                   : AttentionTiles{8, 32, 4};
+  AttentionTiles tiles =
+      t.isGpu() ? AttentionTiles{16, 32, 16} : AttentionTiles{8, 32, 4};
   // shaders/attention.comp's shared arrays (vec4 rows, Q and K padded).
   uint64_t d4 = ceilDiv(uint64_t(p.d), 4), dv4 = ceilDiv(uint64_t(p.dv), 4);
   auto bytes = [&](const AttentionTiles &x) {
@@ -362,8 +361,17 @@ static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
   DispatchDesc d;
   d.shader = "attention";
   auto u = [](int64_t x) { return uint32_t(x); };
-  d.specConstants = {t.br * t.tpr, t.br, t.bc, t.tpr, u(p.b), u(p.h), u(p.sq),
-                     u(p.sk), u(p.d), u(p.dv), floatBits(p.scale),
+  d.specConstants = {t.br * t.tpr,
+                     t.br,
+                     t.bc,
+                     t.tpr,
+                     u(p.b),
+                     u(p.h),
+                     u(p.sq),
+                     u(p.sk),
+                     u(p.d),
+                     u(p.dv),
+                     floatBits(p.scale),
                      p.hasMask ? 1u : 0u};
   for (const AttentionView *v : {&p.q, &p.k, &p.v, &p.y}) {
     d.specConstants.push_back(u(v->offset));

@@ -308,9 +308,8 @@ FlatView ChainMatcher::foldOutput(FlatView y,
       for (size_t d = 0; d < perm->size(); ++d)
         inverse[size_t((*perm)[d])] = int64_t(d);
       SmallVector<int64_t, 4> shift(inShape.size(), 0);
-      y = recompose(*dv, out, y.dims,
-                    rowMajorStrides(g.values[out].type.shape), inverse,
-                    shift);
+      y = recompose(*dv, out, y.dims, rowMajorStrides(g.values[out].type.shape),
+                    inverse, shift);
     } else {
       break;
     }
@@ -367,8 +366,7 @@ std::optional<Node> ChainMatcher::match(NodeId first,
   // Optional additive mask; the scores must not be broadcast by it.
   std::optional<ValueId> mask;
   if (n->op == "Add" && n->inputs.size() == 2 && n->outputs.size() == 1 &&
-      n->inputs[0] != n->inputs[1] &&
-      g.values[n->outputs[0]].type == scores) {
+      n->inputs[0] != n->inputs[1] && g.values[n->outputs[0]].type == scores) {
     mask = n->inputs[0] == cur ? n->inputs[1] : n->inputs[0];
     chain.push_back(*r);
     cur = n->outputs[0];

@@ -105,8 +105,8 @@ Graph gpt2Block(int64_t S, int64_t H, int64_t D, bool maskIsInput = false) {
   ValueId x = b.input("x", {S, E});
   ValueId w = b.weight("w", tt::randomTensor({E, 3 * E}, 1, -0.5f, 0.5f));
   ValueId bias = b.weight("bias", tt::randomTensor({3 * E}, 2));
-  ValueId qkv = reshape(b, b.node("Gemm", {x, w, bias}, "gemm"), {1, S, 3 * E},
-                        "qkv");
+  ValueId qkv =
+      reshape(b, b.node("Gemm", {x, w, bias}, "gemm"), {1, S, 3 * E}, "qkv");
   Node split;
   split.op = "Split";
   split.name = "split";
@@ -132,8 +132,8 @@ Graph gpt2Block(int64_t S, int64_t H, int64_t D, bool maskIsInput = false) {
   for (int64_t i = 0; i < S; ++i)
     for (int64_t j = 0; j < S; ++j)
       mask.data[i * S + j] = j <= i ? 0.0f : -3.4028235e38f;
-  ValueId m = maskIsInput ? b.input("mask", {1, 1, S, S})
-                          : b.weight("mask", mask);
+  ValueId m =
+      maskIsInput ? b.input("mask", {1, 1, S, S}) : b.weight("mask", mask);
   s = b.node("Add", {s, m}, "masked");
   s = b.node("Softmax", {s}, "probs", [] {
     Attributes a;
@@ -336,8 +336,8 @@ TEST(FuseAttention, CopiesWithOtherReadersStay) {
   Graph g = bertBlock(1, 5, 2, 3);
   g.outputs.push_back(*g.lookup("v"));
   EXPECT_EQ(typeAndFuse(g), 1u);
-  EXPECT_EQ(ops(g), (Strings{"Reshape", "Transpose", "FusedAttention",
-                             "Reshape"}));
+  EXPECT_EQ(ops(g),
+            (Strings{"Reshape", "Transpose", "FusedAttention", "Reshape"}));
   Graph fresh = bertBlock(1, 5, 2, 3);
   fresh.outputs.push_back(*fresh.lookup("v"));
   expectMatchesUnfused(fresh,

@@ -67,7 +67,8 @@ void expectReferenceMatchesChain(const Case &c) {
   ASSERT_TRUE(bool(fused)) << toString(fused.takeError());
 
   tt::GraphBuilder b;
-  ValueId qv = b.input("q", c.q), kt = b.input("kt", transposeLast2(k).type.shape),
+  ValueId qv = b.input("q", c.q),
+          kt = b.input("kt", transposeLast2(k).type.shape),
           vv = b.input("v", c.v);
   ValueId s = b.weight("s", tt::tensor({}, {float(c.scale)}));
   ValueId x = b.node("MatMul", {qv, kt}, "qk");
@@ -156,8 +157,8 @@ TEST(OpFusedAttention, Gpt2ShapesWithCausalMask) {
 
 TEST(OpFusedAttention, LargeHeadSizeShrinksTiles) {
   // D = Dv = 200: the tiles shrink to fit the shared memory of each target.
-  expectDeviceMatches(Case{{1, 2, 19, 200}, {1, 2, 23, 200}, {1, 2, 23, 200},
-                           {}, 0.07});
+  expectDeviceMatches(
+      Case{{1, 2, 19, 200}, {1, 2, 23, 200}, {1, 2, 23, 200}, {}, 0.07});
 }
 
 TEST(OpFusedAttention, StridedViewsIntoOneQkvTensor) {
@@ -179,7 +180,8 @@ TEST(OpFusedAttention, StridedViewsIntoOneQkvTensor) {
   HostTensor mask = tt::randomTensor({S, S}, 32);
 
   // The same problem through plain operands, copied out by hand.
-  HostTensor q(tt::f32({H, S, D})), k(tt::f32({H, S, D})), v(tt::f32({H, S, D}));
+  HostTensor q(tt::f32({H, S, D})), k(tt::f32({H, S, D})),
+      v(tt::f32({H, S, D}));
   for (int64_t h = 0; h < H; ++h)
     for (int64_t s = 0; s < S; ++s)
       for (int64_t d = 0; d < D; ++d) {
@@ -191,8 +193,8 @@ TEST(OpFusedAttention, StridedViewsIntoOneQkvTensor) {
   auto plain = tt::runReference("FusedAttention", scaleAttr(0.4),
                                 {{q}, {k}, {v}, {mask}});
   ASSERT_TRUE(bool(plain)) << toString(plain.takeError());
-  auto viewed = tt::runReference("FusedAttention", attrs,
-                                 {{qkv}, {qkv}, {qkv}, {mask}});
+  auto viewed =
+      tt::runReference("FusedAttention", attrs, {{qkv}, {qkv}, {qkv}, {mask}});
   ASSERT_TRUE(bool(viewed)) << toString(viewed.takeError());
   ASSERT_EQ((*viewed)[0].type, tt::f32({1, S, H * D}));
   for (int64_t h = 0; h < H; ++h)
@@ -220,10 +222,10 @@ TEST(OpFusedAttention, ShapeRuleErrors) {
   EXPECT_NE(err({f({2, 5, 4}), f({3, 6, 4}), f({3, 6, 3})})
                 .find("equal leading dims"),
             std::string::npos);
-  EXPECT_NE(err({f({1, 1, 1, 2, 5, 4}), f({1, 1, 1, 2, 6, 4}),
-                 f({1, 1, 1, 2, 6, 3})})
-                .find("rank 2 to 4"),
-            std::string::npos);
+  EXPECT_NE(
+      err({f({1, 1, 1, 2, 5, 4}), f({1, 1, 1, 2, 6, 4}), f({1, 1, 1, 2, 6, 3})})
+          .find("rank 2 to 4"),
+      std::string::npos);
   EXPECT_NE(err({f({2, 5, 4}), f({2, 6, 4}), f({2, 6, 3}), f({5, 5})})
                 .find("does not broadcast"),
             std::string::npos);
@@ -256,8 +258,7 @@ TEST(OpFusedAttention, ShapeRuleErrors) {
   EXPECT_EQ(out[0], f({3, 8}));
   p.v.offset = 17;
   setAttentionAttrs(views, p);
-  EXPECT_NE(err(qkv, views).find("past the end of input 2"),
-            std::string::npos);
+  EXPECT_NE(err(qkv, views).find("past the end of input 2"), std::string::npos);
   p.v.offset = 16;
   p.y.strides = {0, 4, 9, 1};
   p.yShape = {3, 9};
