@@ -109,7 +109,10 @@ GemmTileConfig chooseGemmTiles(const GemmKernelArgs &args,
       continue;
     uint64_t groups = ceilDiv(args.m, cfg.bm) * ceilDiv(args.n, cfg.bn) *
                       uint64_t(batchCount(args));
-    if (groups >= kGemmMinWorkgroups)
+    uint64_t need = cfg.bm * cfg.bn >= 128 * 128
+                        ? kGemmMinWorkgroupsLargestBlock
+                        : kGemmMinWorkgroups;
+    if (groups >= need)
       return cfg;
     // Too few workgroups for every candidate (e.g. M = 1): the most
     // invocations with rows to compute, then the most per workgroup, hide
@@ -124,6 +127,45 @@ GemmTileConfig chooseGemmTiles(const GemmKernelArgs &args,
   }
   assert(best && "no gemm tiling fits the target's shared memory");
   return best ? *best : GemmTileConfig{32, 32, 16, 4, 4};
+}
+
+/// Workgroups of \p args under tiling \p cfg.
+static uint64_t groupCount(const GemmKernelArgs &args,
+                           const GemmTileConfig &cfg) {
+  return ceilDiv(args.m, cfg.bm) * ceilDiv(args.n, cfg.bn) *
+         uint64_t(batchCount(args));
+}
+
+GemmTileConfig chooseSplitKTiles(const GemmKernelArgs &args,
+                                 const KernelTarget &target) {
+  static const GemmTileConfig kSplitTiles = {32, 64, 16, 4, 4};
+  if (isValidGemmTileConfig(kSplitTiles, target.maxSharedMemoryBytes))
+    return kSplitTiles;
+  return chooseGemmTiles(args, target);
+}
+
+uint32_t chooseSplitKSlice(const GemmKernelArgs &args,
+                           const KernelTarget &target) {
+  if (!target.isGpu() || batchCount(args) != 1 || args.kSlice != 0 ||
+      groupCount(args, chooseGemmTiles(args, target)) >=
+          kSplitKTargetWorkgroups)
+    return 0;
+  uint32_t best = 0;
+  for (uint32_t s = 2; s <= args.k / kSplitKMinSlice; ++s) {
+    // Slices of whole 16-k slabs (the largest BK), so only the last slice
+    // of K has a partial slab.
+    uint32_t slice = uint32_t(ceilDiv(ceilDiv(args.k, s), 16) * 16);
+    if (slice < kSplitKMinSlice)
+      break;
+    GemmKernelArgs split = args;
+    split.kSlice = slice;
+    split.batchDims[kGemmMaxBatchDims - 1] = uint32_t(ceilDiv(args.k, slice));
+    best = slice;
+    if (groupCount(split, chooseSplitKTiles(split, target)) >=
+        kSplitKTargetWorkgroups)
+      break;
+  }
+  return best;
 }
 
 /// Whether every batch offset of an operand is a multiple of 4 elements.
@@ -152,16 +194,21 @@ DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
   // i.e. the shader's tile loops run once.
   bool wholeGrid = d.groups[0] == ceilDiv(args.n, cfg.bn) &&
                    d.groups[1] == ceilDiv(args.m, cfg.bm);
-  // Constants 23..32 (30 is the workgroup size).
+  // Constants 23..33 (30 is the workgroup size).
   d.specConstants.append({cfg.bm, cfg.bn, cfg.bk, cfg.tm, cfg.tn,
                           uint32_t(vecA), uint32_t(vecB), cfg.threads(),
-                          uint32_t(vecY), wholeGrid ? kGemmGroupM : 1u});
+                          uint32_t(vecY), wholeGrid ? kGemmGroupM : 1u,
+                          args.kSlice});
   return d;
 }
 
 DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
                              unsigned c, unsigned y) {
   const KernelTarget &target = currentKernelTarget();
+  // Only gemm_tiled.comp computes split-K slices.
+  if (args.kSlice != 0)
+    return lowerGemmKernelTiled(args, chooseSplitKTiles(args, target), a, b, c,
+                                y);
   if (target.isGpu())
     return lowerGemmKernelTiled(args, chooseGemmTiles(args, target), a, b, c,
                                 y);

@@ -42,6 +42,11 @@ struct GemmKernelArgs {
   uint32_t batchDims[kGemmMaxBatchDims] = {1, 1, 1, 1};
   uint32_t aBatchStride[kGemmMaxBatchDims] = {0, 0, 0, 0};
   uint32_t bBatchStride[kGemmMaxBatchDims] = {0, 0, 0, 0};
+  /// Split-K partial products (gemm_tiled.comp only): when > 0, batch entry
+  /// b multiplies only k in [b * kSlice, min(k, (b + 1) * kSlice)); the
+  /// caller sets the batch to ceil(k / kSlice) entries whose A and B
+  /// strides reach that slice's first column of op(A) and row of op(B).
+  uint32_t kSlice = 0;
 };
 
 /// Tiling of one shaders/gemm_tiled.comp dispatch, in elements: a workgroup
@@ -72,8 +77,9 @@ llvm::ArrayRef<GemmTileConfig> gemmTileCandidates();
 
 /// Chooses the tiling for \p args on \p target: the largest candidate that
 /// fits the target's shared memory and still gives at least
-/// kGemmMinWorkgroups workgroups (so that a GPU's ~100 compute units all get
-/// work; small-M problems such as GPT-2's 128-row GEMMs get small blocks);
+/// kGemmMinWorkgroups workgroups (kGemmMinWorkgroupsLargestBlock for the
+/// 128x128 block), so that a GPU's ~100 compute units all get work
+/// (small-M problems such as GPT-2's 128-row GEMMs get small blocks);
 /// when none does (M = 1), the one with the most invocations that have rows
 /// to compute, ties to the larger workgroup. Candidates and thresholds come
 /// from measurements on an H200 (bench/gpu/gemm.md).
@@ -82,6 +88,39 @@ GemmTileConfig chooseGemmTiles(const GemmKernelArgs &args,
 
 /// Workgroups below which chooseGemmTiles moves to a smaller block.
 constexpr uint64_t kGemmMinWorkgroups = 96;
+/// Workgroups the largest block (128x128) needs before chooseGemmTiles
+/// takes it. GPT-2's LM head 128x50257x768 has 393 such blocks and ran
+/// faster with 64x128 blocks (H100: 341 us against 349 us; H200: 303 us
+/// against 344 us; bench/gpu/gemm.md); 4096^3 (1024 blocks) is faster with
+/// 128x128.
+constexpr uint64_t kGemmMinWorkgroupsLargestBlock = 512;
+
+/// Workgroups split-K aims for: about three per streaming multiprocessor
+/// of an H100 SXM (132). Measured on an H100 (bench/gpu/gemm.md, split-K):
+/// GPT-2's 128x768x3072 took 33.7 us with 384 workgroups of 32x64 blocks
+/// (8 slices), 40.3 us with 288 (6 slices), 114 us unsplit (96).
+constexpr uint64_t kSplitKTargetWorkgroups = 384;
+/// Fewest k per split-K slice. Same measurements: 128x768x768 was fastest
+/// with the shortest slices measured, 128 (16.7 us; 256: 20.5 us; unsplit
+/// 29.6 us); shorter slices make P, which the reduction reads, larger.
+constexpr uint32_t kSplitKMinSlice = 128;
+
+/// The tiling of split-K partial products (GemmSplitK): 32x64x16/4x4, the
+/// fastest measured at every slice count for GPT-2's shapes on an H100
+/// (64x128x8/8x8 took 1.2-2.3x as long), when it fits the target's shared
+/// memory; else chooseGemmTiles.
+GemmTileConfig chooseSplitKTiles(const GemmKernelArgs &args,
+                                 const KernelTarget &target);
+
+/// The split-K slice length (k per slice, a multiple of 16; 0: do not
+/// split) for one GEMM \p args on \p target. Only for the "gpu" target and
+/// unbatched GEMMs whose chosen tiling gives fewer than
+/// kSplitKTargetWorkgroups workgroups: the smallest slice count S >= 2 whose
+/// chooseSplitKTiles blocks times S reach that many, else the largest S
+/// with slices of at least kSplitKMinSlice; 0 when K has room for fewer
+/// than two such slices.
+uint32_t chooseSplitKSlice(const GemmKernelArgs &args,
+                           const KernelTarget &target);
 
 /// One dispatch of shaders/gemm_tiled.comp with tiling \p cfg (which must
 /// satisfy isValidGemmTileConfig). Operands as for lowerGemmKernel. vec4
@@ -93,9 +132,9 @@ DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
 
 /// One dispatch computing \p args for the current kernel target
 /// (currentKernelTarget()): shaders/gemm.comp for "cpu", gemm_tiled.comp
-/// with chooseGemmTiles for "gpu". Bindings: 0 = operand \p a, 1 = operand
-/// \p b, 2 = operand \p c (when args.hasC; otherwise \p a is bound there and
-/// never read), 3 = operand \p y (written).
+/// with chooseGemmTiles for "gpu" or when args.kSlice is set. Bindings: 0 =
+/// operand \p a, 1 = operand \p b, 2 = operand \p c (when args.hasC; otherwise
+/// \p a is bound there and never read), 3 = operand \p y (written).
 DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
                              unsigned c, unsigned y);
 

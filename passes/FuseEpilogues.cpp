@@ -1,4 +1,4 @@
-//===- passes/FuseEpilogues.cpp - Conv epilogues into FusedConv ---------===//
+//===- passes/FuseEpilogues.cpp - Conv and Gemm epilogues ----------------===//
 //
 // A Conv followed by an Add of a residual and/or an activation costs two or
 // three dispatches, each a round trip of the whole feature map through
@@ -6,15 +6,20 @@
 //   Conv -> [Add(., Z)] -> [Relu | Sigmoid | HardSigmoid | HardSwish | Clip]
 // into one FusedConv (ops/FusedConv.cpp; onnxruntime's com.microsoft
 // FusedConv semantics: Y = activation(Conv(X, W) + B + Z)), whose shaders
-// apply the epilogue before their store.
+// apply the epilogue before their store, and the chain
+//   Gemm -> [views (Reshape, ...)] -> Add(., Z)
+// (a transformer's residual connection, e.g. GPT-2's attention and MLP
+// output projections) into one GemmResidual (ops/GemmResidual.cpp), which
+// adds Z before its store; the views disappear and Y takes Z's type.
 //
 // A link of the chain is absorbed only when the tensor it consumes has no
 // other reader and is not a graph output, so no intermediate tensor that
 // anything else could see disappears. The residual Z must have the Conv
-// output's exact type (no broadcast) and must not share storage with X
-// through views: FusedConv may write Y over Z in place, which is only safe
-// when no invocation reads Z at another element, and the conv reads X at
-// many. Clip is absorbed only when its bounds are constants.
+// (viewed Gemm) output's exact type (no broadcast) and must not share
+// storage with X (A, B or C) through views: the fused op may write Y over Z
+// in place, which is only safe when no invocation reads Z at another
+// element, and the conv (GEMM) reads its operands at many. Clip is absorbed
+// only when its bounds are constants.
 //
 // The fused node takes the place of the chain's last node, so every input
 // (Z included) is defined before it and every reader of its output after it:
@@ -134,6 +139,47 @@ std::string freshName(const Graph &g, const std::string &base) {
   return name;
 }
 
+/// The residual Add that ends the chain Gemm -> views -> Add(., Z) starting
+/// at Gemm node \p gi, if it can fuse: every link the sole reader of its
+/// input, Z of the viewed output's type and not sharing storage with any
+/// Gemm operand. Appends the absorbed nodes (views, then the Add) to
+/// \p absorbed and returns Z.
+std::optional<ValueId> gemmResidual(const Graph &g, const UseList &uses,
+                                    const std::vector<bool> &claimed, NodeId gi,
+                                    SmallVectorImpl<NodeId> &absorbed) {
+  const Node &gemm = g.nodes[gi];
+  if (gemm.outputs.size() != 1 || gemm.inputs.size() < 2)
+    return std::nullopt;
+  ValueId cur = gemm.outputs[0];
+  SmallVector<NodeId, 2> chain;
+  for (;;) {
+    std::optional<NodeId> r = soleReader(g, uses, claimed, cur);
+    if (!r)
+      return std::nullopt;
+    const Node &n = g.nodes[*r];
+    const OpDef *def = lookupOp(n.op);
+    if (def && def->memory.isView && n.outputs.size() == 1 &&
+        !n.inputs.empty() && n.inputs[0] == cur) {
+      chain.push_back(*r);
+      cur = n.outputs[0];
+      continue;
+    }
+    if (n.op != "Add" || n.inputs.size() != 2 || n.outputs.size() != 1 ||
+        n.inputs[0] == n.inputs[1])
+      return std::nullopt;
+    ValueId z = n.inputs[0] == cur ? n.inputs[1] : n.inputs[0];
+    if (g.values[z].type != g.values[cur].type ||
+        g.values[n.outputs[0]].type != g.values[z].type)
+      return std::nullopt;
+    for (ValueId in : gemm.inputs)
+      if (viewRoot(g, z) == viewRoot(g, in))
+        return std::nullopt;
+    chain.push_back(*r);
+    absorbed.append(chain.begin(), chain.end());
+    return z;
+  }
+}
+
 } // namespace
 
 size_t fuseEpilogues(Graph &g) {
@@ -145,6 +191,30 @@ size_t fuseEpilogues(Graph &g) {
   size_t fused = 0;
   for (NodeId ci = 0; ci < g.nodes.size(); ++ci) {
     const Node &conv = g.nodes[ci];
+    if (conv.op == "Gemm" && !claimed[ci]) {
+      SmallVector<NodeId, 2> absorbed;
+      std::optional<ValueId> z = gemmResidual(g, uses, claimed, ci, absorbed);
+      if (!z)
+        continue;
+      // GemmResidual's inputs: A, B, Z, then the bias C if any.
+      Node f;
+      f.op = "GemmResidual";
+      f.name = conv.name;
+      f.loc = conv.loc;
+      f.attrs = conv.attrs;
+      f.inputs = {conv.inputs[0], conv.inputs[1], *z};
+      if (conv.inputs.size() == 3)
+        f.inputs.push_back(conv.inputs[2]);
+      f.outputs = {g.nodes[absorbed.back()].outputs[0]};
+      removed[ci] = true;
+      for (NodeId a : absorbed)
+        claimed[a] = true;
+      for (size_t i = 0; i + 1 < absorbed.size(); ++i)
+        removed[absorbed[i]] = true;
+      replacement[absorbed.back()] = std::move(f);
+      ++fused;
+      continue;
+    }
     if (conv.op != "Conv" || conv.outputs.size() != 1 || conv.inputs.size() < 2)
       continue;
     ValueId x = conv.inputs[0];

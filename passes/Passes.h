@@ -8,6 +8,7 @@
 #define TLC_PASSES_PASSES_H
 
 #include "ir/Graph.h"
+#include "ops/KernelTarget.h"
 #include "passes/Liveness.h"
 
 #include "llvm/Support/Error.h"
@@ -69,8 +70,19 @@ size_t fuseAttention(Graph &g);
 /// Y = act(Conv(X, W) + B + Z)), absorbing a link only when the tensor
 /// between them has no other reader and is not a graph output. Needs typed
 /// values and a topological order, which it keeps. Returns the number of
-/// FusedConv nodes created. (passes/FuseEpilogues.cpp)
+/// FusedConv nodes created. Also rewrites Gemm -> [views] -> Add(., Z),
+/// Z of the viewed output's type, into one GemmResidual node (a fused
+/// residual; counted in the result). (passes/FuseEpilogues.cpp)
 size_t fuseEpilogues(Graph &g);
+
+/// Split-K for the "gpu" target (passes/SplitK.cpp): rewrites each Gemm or
+/// GemmResidual whose output tiles leave the GPU's compute units idle and
+/// whose K is long into GemmSplitK (partial products P [S, M, N] of S
+/// slices of K, a transient tensor) and SplitKReduce (their sum plus bias
+/// and residual), choosing S by chooseSplitKSlice (ops/GemmKernel.h). Does
+/// nothing for other targets. Needs typed values and a topological order,
+/// which it keeps. Returns the number of GEMMs split.
+size_t splitK(Graph &g, const KernelTarget &target);
 
 /// Elementwise fusion: replaces each maximal region of two or more
 /// elementwise nodes (Add, Sub, Mul, Div, Pow, Relu, Sigmoid, Tanh, Erf,

@@ -24,7 +24,12 @@
 //   - with GROUP_M > 1, workgroups visit blocks in groups of GROUP_M block
 //     rows, for L2 reuse.
 // Out-of-range rows, columns and k read zeros and are not stored, so any
-// shape is correct. Workgroups loop over tiles and batches beyond the
+// shape is correct.
+// Split-K partial products (ops/GemmSplitK.cpp): with KSLICE > 0, batch
+// entry bt multiplies only k in [bt * KSLICE, min(K, (bt + 1) * KSLICE)):
+// the lowering points the batch strides of A and B at that slice's first
+// column (row), K stays the row stride and KSLICE bounds the k loop, and
+// Y[bt] receives the slice's partial product (the batch walks the slices). Workgroups loop over tiles and batches beyond the
 // dispatched group counts (capped at 65535).
 // Invocations per workgroup: (BM / TM) * (BN / TN), given as constant 30.
 // Requirements (checked by the lowering): TM, TN multiples of 4; BM/TM and
@@ -66,6 +71,7 @@ layout(constant_id = 28) const uint VEC_A = 0; // vec4 loads of A
 layout(constant_id = 29) const uint VEC_B = 0; // vec4 loads of B
 layout(constant_id = 31) const uint VEC_Y = 0; // vec4 stores of Y
 layout(constant_id = 32) const uint GROUP_M = 1; // block rows per sweep
+layout(constant_id = 33) const uint KSLICE = 0; // k per batch entry; 0: K
 
 layout(set = 0, binding = 0) readonly buffer ABuf { float a[]; };
 layout(set = 0, binding = 0) readonly buffer ABuf4 { vec4 a4[]; };
@@ -94,25 +100,26 @@ vec4 stageB[LOADS_B];
 // Loads slab k0 of op(A) rows m0.. into stageA. Load q of this invocation is
 // the vec4 index  q * THREADS + tid  of the slab, laid out along the
 // operand's contiguous dimension (k for a plain A, m for a transposed one).
-void loadA(uint aBase, uint m0, uint k0, uint tid) {
+// k at or beyond kEnd (K, or the end of a split-K slice) reads zeros.
+void loadA(uint aBase, uint m0, uint k0, uint kEnd, uint tid) {
   for (uint q = 0u; q < LOADS_A; ++q) {
     uint idx = q * THREADS + tid;
     vec4 v = vec4(0.0);
     if (TRANS_A == 0u) {
       uint m = m0 + idx / (BK / 4u), k = k0 + (idx % (BK / 4u)) * 4u;
       if (VEC_A != 0u) {
-        if (m < M && k < K) v = a4[(aBase + m * K + k) / 4u];
+        if (m < M && k < kEnd) v = a4[(aBase + m * K + k) / 4u];
       } else {
         for (uint j = 0u; j < 4u; ++j)
-          if (m < M && k + j < K) v[j] = a[aBase + m * K + k + j];
+          if (m < M && k + j < kEnd) v[j] = a[aBase + m * K + k + j];
       }
     } else {
       uint k = k0 + idx / (BM / 4u), m = m0 + (idx % (BM / 4u)) * 4u;
       if (VEC_A != 0u) {
-        if (k < K && m < M) v = a4[(aBase + k * M + m) / 4u];
+        if (k < kEnd && m < M) v = a4[(aBase + k * M + m) / 4u];
       } else {
         for (uint j = 0u; j < 4u; ++j)
-          if (k < K && m + j < M) v[j] = a[aBase + k * M + m + j];
+          if (k < kEnd && m + j < M) v[j] = a[aBase + k * M + m + j];
       }
     }
     stageA[q] = v;
@@ -121,25 +128,25 @@ void loadA(uint aBase, uint m0, uint k0, uint tid) {
 
 // Same for op(B) columns n0..: contiguous along n for a plain B, along k for
 // a transposed one.
-void loadB(uint bBase, uint n0, uint k0, uint tid) {
+void loadB(uint bBase, uint n0, uint k0, uint kEnd, uint tid) {
   for (uint q = 0u; q < LOADS_B; ++q) {
     uint idx = q * THREADS + tid;
     vec4 v = vec4(0.0);
     if (TRANS_B == 0u) {
       uint k = k0 + idx / (BN / 4u), n = n0 + (idx % (BN / 4u)) * 4u;
       if (VEC_B != 0u) {
-        if (k < K && n < N) v = b4[(bBase + k * N + n) / 4u];
+        if (k < kEnd && n < N) v = b4[(bBase + k * N + n) / 4u];
       } else {
         for (uint j = 0u; j < 4u; ++j)
-          if (k < K && n + j < N) v[j] = b[bBase + k * N + n + j];
+          if (k < kEnd && n + j < N) v[j] = b[bBase + k * N + n + j];
       }
     } else {
       uint n = n0 + idx / (BK / 4u), k = k0 + (idx % (BK / 4u)) * 4u;
       if (VEC_B != 0u) {
-        if (n < N && k < K) v = b4[(bBase + n * K + k) / 4u];
+        if (n < N && k < kEnd) v = b4[(bBase + n * K + k) / 4u];
       } else {
         for (uint j = 0u; j < 4u; ++j)
-          if (n < N && k + j < K) v[j] = b[bBase + n * K + k + j];
+          if (n < N && k + j < kEnd) v[j] = b[bBase + n * K + k + j];
       }
     }
     stageB[q] = v;
@@ -177,7 +184,6 @@ void main() {
   const float beta = uintBitsToFloat(BETA_BITS);
   const uint tilesM = (M + BM - 1u) / BM;
   const uint tilesN = (N + BN - 1u) / BN;
-  const uint slabs = (K + BK - 1u) / BK;
   const uint tid = gl_LocalInvocationID.x;
   // Position of this invocation's register block: vec4 column tx, row
   // group ty; group g of rows starts at row g * (BM / (TM / 4)).
@@ -191,6 +197,10 @@ void main() {
     uint aBase = i0 * AS0 + i1 * AS1 + i2 * AS2 + i3 * AS3;
     uint bBase = i0 * BS0 + i1 * BS1 + i2 * BS2 + i3 * BS3;
     uint yBase = bt * M * N;
+    // Split-K: this entry's slice (the lowering makes every slice
+    // non-empty).
+    uint kEnd = KSLICE == 0u ? K : min(KSLICE, K - bt * KSLICE);
+    uint slabs = (kEnd + BK - 1u) / BK;
     for (uint tm = gl_WorkGroupID.y; tm < tilesM; tm += gl_NumWorkGroups.y) {
       for (uint tn = gl_WorkGroupID.x; tn < tilesN; tn += gl_NumWorkGroups.x) {
         // Grouped order: consecutive workgroups sweep GROUP_M block rows
@@ -211,8 +221,8 @@ void main() {
           for (uint j = 0u; j < TN / 4u; ++j)
             acc[i][j] = vec4(0.0);
 
-        loadA(aBase, m0, 0u, tid);
-        loadB(bBase, n0, 0u, tid);
+        loadA(aBase, m0, 0u, kEnd, tid);
+        loadB(bBase, n0, 0u, kEnd, tid);
         // The previous tile's last reads of buffer 0 end before this store.
         barrier();
         storeSlab(0u, tid);
@@ -220,8 +230,8 @@ void main() {
         for (uint s = 0u; s < slabs; ++s) {
           uint cur = s % 2u;
           if (s + 1u < slabs) {
-            loadA(aBase, m0, (s + 1u) * BK, tid);
-            loadB(bBase, n0, (s + 1u) * BK, tid);
+            loadA(aBase, m0, (s + 1u) * BK, kEnd, tid);
+            loadB(bBase, n0, (s + 1u) * BK, kEnd, tid);
           }
           [[unroll]] for (uint kk = 0u; kk < BK; ++kk) {
             vec4 ra[TM / 4u], rb[TN / 4u];

@@ -6,7 +6,9 @@
 // the default device with validation on. Its logits must match PyTorch's
 // (gpt2_tiny_logits.npy) for the committed token ids within 1e-4 relative
 // L2. The graph exercises Gather on the i64 graph input, LayerNormalization,
-// Split, Tanh, Gemm, batched MatMul, Softmax and the folded mask.
+// Split, Tanh, Gemm, batched MatMul, Softmax and the folded mask. Checked
+// with both kernel targets' lowering ("cpu", and "gpu": tiled GEMMs with the
+// residual Adds fused into them).
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Npy.h"
@@ -41,10 +43,14 @@ double relativeL2(ArrayRef<uint8_t> got, ArrayRef<uint8_t> want) {
   return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
 }
 
-TEST(Gpt2Model, TinyLogitsMatchPytorch) {
+/// Compiles the tiny GPT-2 for kernel target \p target and checks its logits
+/// against PyTorch's.
+void expectTinyLogitsMatchPytorch(StringRef target) {
   Expected<Graph> g = importOnnxFile(kPeer + "gpt2_tiny.onnx");
   ASSERT_TRUE(bool(g)) << toString(g.takeError());
-  Expected<Plan> plan = compileGraph(std::move(*g), CompileOptions());
+  CompileOptions copts;
+  copts.target = cantFail(kernelTargetByName(target));
+  Expected<Plan> plan = compileGraph(std::move(*g), copts);
   ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
   ASSERT_EQ(plan->inputs.size(), 1u);
   ASSERT_EQ(plan->outputs.size(), 1u);
@@ -87,6 +93,14 @@ TEST(Gpt2Model, TinyLogitsMatchPytorch) {
   ASSERT_FALSE(bool((*loaded)->setInput(0, other)));
   ASSERT_FALSE(bool((*loaded)->run()));
   EXPECT_GT(relativeL2((*loaded)->output(0), want->bytes), 1e-3);
+}
+
+TEST(Gpt2Model, TinyLogitsMatchPytorch) { expectTinyLogitsMatchPytorch("cpu"); }
+
+// The "gpu" profile: tiled GEMMs, and each residual Add fused into the
+// GEMM before it (GemmResidual; passes/FuseEpilogues.cpp).
+TEST(Gpt2Model, TinyLogitsMatchPytorchGpuKernels) {
+  expectTinyLogitsMatchPytorch("gpu");
 }
 
 TEST(Gpt2Model, CausalMaskFoldsAway) {

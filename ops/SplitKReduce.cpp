@@ -1,0 +1,175 @@
+//===- ops/SplitKReduce.cpp - SplitKReduce: sum of split-K partials -------===//
+//
+// tlc-internal op (not ONNX), created by passes/SplitK.cpp:
+//   Y = sum_{s < S} P[s] + beta * C (+ Z)
+// Inputs: P [S, M, N] (GemmSplitK's partial products), optional C
+// unidirectionally broadcastable to [M, N] (the Gemm's bias), and with
+// attribute residual = 1 a last input Z of M * N elements (a fused residual
+// Add; Y then has Z's type, else [M, N]). Attributes: beta (default 1.0),
+// residual (0 or 1, default 0). Shader: shaders/splitk_reduce.comp, one
+// dispatch. Y may be written in place over Z, or over a C of Y's type: the
+// shader reads them only at the element it writes.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/SplitKReduce.h"
+#include "ops/Broadcast.h"
+#include "ops/OpList.h"
+#include "ops/OpUtil.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+DispatchDesc lowerSplitKReduce(const SplitKReduceArgs &args, unsigned p,
+                               unsigned c, unsigned z, unsigned y) {
+  DispatchDesc d;
+  d.shader = "splitk_reduce";
+  uint64_t mn = uint64_t(args.m) * args.n;
+  bool vec4 = args.n % 4 == 0;
+  d.specConstants = {args.slices,          uint32_t(mn),        args.n,
+                     uint32_t(args.hasC),  args.cStrideM,       args.cStrideN,
+                     floatBits(args.beta), uint32_t(args.hasZ), uint32_t(vec4)};
+  d.operands = {p, args.hasC ? c : p, args.hasZ ? z : p, y};
+  d.writes = {3};
+  setGrid1D(d, vec4 ? mn / 4 : mn, 256);
+  return d;
+}
+
+namespace {
+/// A SplitKReduce node's operands and attributes.
+struct ReduceParams {
+  int64_t s = 1, m = 1, n = 1;
+  float beta = 1.0f;
+  bool hasC = false, hasZ = false;
+};
+} // namespace
+
+static Expected<ReduceParams> parseReduce(const Node &node,
+                                          ArrayRef<TensorType> in) {
+  ReduceParams r;
+  Expected<double> beta = node.attrs.getFloat("beta", 1.0);
+  if (!beta)
+    return beta.takeError();
+  r.beta = float(*beta);
+  Expected<int64_t> residual = node.attrs.getInt("residual", 0);
+  if (!residual)
+    return residual.takeError();
+  if (*residual != 0 && *residual != 1)
+    return opError("attribute 'residual' is " + Twine(*residual) +
+                   "; expected 0 or 1");
+  r.hasZ = *residual == 1;
+  unsigned minInputs = r.hasZ ? 2 : 1;
+  if (in.size() < minInputs || in.size() > minInputs + 1)
+    return opError("expected " + Twine(minInputs) + " or " +
+                   Twine(minInputs + 1) + " inputs with residual = " +
+                   Twine(*residual) + ", got " + Twine(in.size()));
+  r.hasC = in.size() == minInputs + 1;
+  if (Error e = checkRank(in[0], 3, "P"))
+    return e;
+  r.s = in[0].shape[0];
+  r.m = in[0].shape[1];
+  r.n = in[0].shape[2];
+  if (r.hasC) {
+    const TensorType &c = in[1];
+    Shape mn = {r.m, r.n};
+    Expected<Shape> bc = broadcastShapes(c.shape, mn);
+    if (!bc || *bc != mn || c.shape.size() > 2) {
+      if (!bc)
+        consumeError(bc.takeError());
+      return opError("C " + c.str() +
+                     " is not unidirectionally broadcastable to [" +
+                     Twine(r.m) + "x" + Twine(r.n) + "]");
+    }
+  }
+  if (r.hasZ && in.back().numElements() != r.m * r.n)
+    return opError("Z " + in.back().str() + " has " +
+                   Twine(in.back().numElements()) +
+                   " elements; expected M * N = " + Twine(r.m * r.n));
+  return r;
+}
+
+static Error reduceInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                              SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {"beta", "residual"}))
+    return e;
+  if (Error e = checkInputCount(in, 1, 3))
+    return e;
+  SmallVector<TensorType, 3> types;
+  for (unsigned i = 0; i < in.size(); ++i) {
+    if (Error e = checkF32(in, i, i == 0 ? "P" : "C or Z"))
+      return e;
+    types.push_back(in[i].type);
+  }
+  if (Error e = checkInputsFit32(in))
+    return e;
+  Expected<ReduceParams> r = parseReduce(node, types);
+  if (!r)
+    return r.takeError();
+  out.push_back(r->hasZ ? types.back() : TensorType{DType::F32, {r->m, r->n}});
+  return Error::success();
+}
+
+static ReduceParams verifiedParams(const Node &node, ArrayRef<TensorType> in) {
+  Expected<ReduceParams> r = parseReduce(node, in);
+  assert(r && "SplitKReduce node was not verified by its shape rule");
+  if (!r) {
+    consumeError(r.takeError());
+    return ReduceParams{};
+  }
+  return *r;
+}
+
+static void reduceReference(const Node &node, ArrayRef<const HostTensor *> in,
+                            MutableArrayRef<HostTensor> out) {
+  SmallVector<TensorType, 3> types;
+  for (const HostTensor *t : in)
+    types.push_back(t->type);
+  ReduceParams r = verifiedParams(node, types);
+  Shape cs;
+  if (r.hasC)
+    cs = broadcastStrides(in[1]->type.shape, {r.m, r.n});
+  int64_t mn = r.m * r.n;
+  for (int64_t i = 0; i < r.m; ++i)
+    for (int64_t j = 0; j < r.n; ++j) {
+      double v = 0.0;
+      for (int64_t s = 0; s < r.s; ++s)
+        v += double(in[0]->data[s * mn + i * r.n + j]);
+      if (r.hasC)
+        v += double(r.beta) * double(in[1]->data[i * cs[0] + j * cs[1]]);
+      if (r.hasZ)
+        v += double(in.back()->data[i * r.n + j]);
+      out[0].data[i * r.n + j] = float(v);
+    }
+}
+
+static void reduceLower(const Node &node, ArrayRef<TensorType> in,
+                        ArrayRef<TensorType> out,
+                        SmallVectorImpl<DispatchDesc> &dispatches) {
+  ReduceParams r = verifiedParams(node, in);
+  SplitKReduceArgs args;
+  args.slices = uint32_t(r.s);
+  args.m = uint32_t(r.m);
+  args.n = uint32_t(r.n);
+  args.beta = r.beta;
+  args.hasC = r.hasC;
+  if (r.hasC) {
+    Shape s = broadcastStrides(in[1].shape, {r.m, r.n});
+    args.cStrideM = uint32_t(s[0]);
+    args.cStrideN = uint32_t(s[1]);
+  }
+  args.hasZ = r.hasZ;
+  unsigned y = unsigned(in.size());
+  dispatches.push_back(
+      lowerSplitKReduce(args, 0, 1, unsigned(in.size() - 1), y));
+}
+
+// In place over Z (input 2 with C, 1 without) or over a C of Y's type: both
+// are read only at the element written (the compiler skips inputs of
+// another type, such as P).
+const OpDef kSplitKReduceOp = {"SplitKReduce",
+                               reduceInferTypes,
+                               reduceReference,
+                               reduceLower,
+                               {/*isView=*/false, /*inPlaceInputs=*/{2, 1}}};
+
+} // namespace tlc

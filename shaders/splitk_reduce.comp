@@ -1,0 +1,66 @@
+// Split-K reduction and GEMM epilogue (ops/SplitKReduce.cpp):
+//   Y[i] = sum_{s < S} P[s * MN + i] + BETA * C[row * C_SM + col * C_SN]
+//          (+ Z[i])
+// for i = row * N + col < MN. P holds the S partial products of a split-K
+// GEMM (shaders/gemm_tiled.comp with KSLICE), C the optional bias
+// (broadcast through strides, 0 along broadcast dims) and Z the optional
+// residual, of Y's element count. Memory-bound: with VEC4 (N a multiple of
+// 4, every bound offset a multiple of 16 bytes) each invocation moves vec4s,
+// the widest load a GPU coalesces per lane. Y may be written over P[0] or Z
+// in place: each invocation reads them only at the elements it writes.
+// Specialization constants: 0 = S, 1 = MN, 2 = N, 3 = HAS_C, 4 = C_SM,
+// 5 = C_SN, 6 = BETA (IEEE-754 bits), 7 = HAS_Z, 8 = VEC4.
+// Bindings: 0 = P, 1 = C (read only when HAS_C), 2 = Z (read only when
+// HAS_Z), 3 = Y. Grid: setGrid1D over MN / 4 (VEC4) or MN invocations.
+#version 450
+layout(local_size_x = 256) in;
+layout(constant_id = 0) const uint S = 1;
+layout(constant_id = 1) const uint MN = 1;
+layout(constant_id = 2) const uint N = 1;
+layout(constant_id = 3) const uint HAS_C = 0;
+layout(constant_id = 4) const uint C_SM = 0;
+layout(constant_id = 5) const uint C_SN = 0;
+layout(constant_id = 6) const uint BETA_BITS = 0x3f800000; // 1.0
+layout(constant_id = 7) const uint HAS_Z = 0;
+layout(constant_id = 8) const uint VEC4 = 0;
+layout(set = 0, binding = 0) readonly buffer PBuf { float p[]; };
+layout(set = 0, binding = 0) readonly buffer PBuf4 { vec4 p4[]; };
+layout(set = 0, binding = 1) readonly buffer CBuf { float c[]; };
+layout(set = 0, binding = 2) readonly buffer ZBuf { float z[]; };
+layout(set = 0, binding = 2) readonly buffer ZBuf4 { vec4 z4[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf4 { vec4 y4[]; };
+
+float bias(uint i) {
+  uint row = i / N, col = i % N;
+  return uintBitsToFloat(BETA_BITS) * c[row * C_SM + col * C_SN];
+}
+
+void main() {
+  uint i = gl_GlobalInvocationID.x +
+           gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
+  if (VEC4 != 0u) {
+    if (i >= MN / 4u)
+      return;
+    vec4 v = p4[i];
+    for (uint s = 1u; s < S; ++s)
+      v += p4[s * (MN / 4u) + i];
+    if (HAS_C != 0u)
+      v += vec4(bias(4u * i), bias(4u * i + 1u), bias(4u * i + 2u),
+                bias(4u * i + 3u));
+    if (HAS_Z != 0u)
+      v += z4[i];
+    y4[i] = v;
+  } else {
+    if (i >= MN)
+      return;
+    float v = p[i];
+    for (uint s = 1u; s < S; ++s)
+      v += p[s * MN + i];
+    if (HAS_C != 0u)
+      v += bias(i);
+    if (HAS_Z != 0u)
+      v += z[i];
+    y[i] = v;
+  }
+}
