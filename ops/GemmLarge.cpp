@@ -85,9 +85,9 @@ llvm::ArrayRef<GemmWarpTileConfig> gemmWarpTileCandidates() {
   return kCandidates;
 }
 
-std::optional<GemmWarpTileConfig>
-chooseGemmWarpTile(const GemmKernelArgs &args, uint32_t maxSharedBytes,
-                   uint64_t minGroups) {
+std::optional<GemmWarpTileConfig> chooseGemmWarpTile(const GemmKernelArgs &args,
+                                                     uint32_t maxSharedBytes,
+                                                     uint64_t minGroups) {
   for (const GemmWarpTileConfig &cfg : gemmWarpTileCandidates()) {
     if (!isValidGemmWarpTileConfig(cfg, maxSharedBytes) ||
         !gemmWarpTileFits(args, cfg))

@@ -89,9 +89,10 @@ static cl::opt<int>
            cl::desc("Block rows swept together (GROUP_M); -1: as lowered "
                     "for f32, 8 for f16"));
 static cl::opt<bool>
-    Stats("driver-stats", cl::desc("Print the driver's statistics of each kernel "
-                            "(registers, spills, ...) where it offers "
-                            "VK_KHR_pipeline_executable_properties"));
+    Stats("driver-stats",
+          cl::desc("Print the driver's statistics of each kernel "
+                   "(registers, spills, ...) where it offers "
+                   "VK_KHR_pipeline_executable_properties"));
 static cl::opt<bool> NoF32("no-f32", cl::desc("Skip the f32 kernels"));
 static cl::opt<unsigned> Repeat("repeat", cl::desc("Timed dispatches"),
                                 cl::init(20));
@@ -306,11 +307,10 @@ Error Bench::init(bool wantCoopMat, bool wantStats) {
     extNames.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
   }
   // Pipeline statistics (registers, spills) where the driver offers them.
-  VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR peOn =
-      vkInit<VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR>(
-          VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR);
-  stats_ = wantStats &&
-           std::any_of(exts.begin(), exts.end(), [](auto &e) {
+  VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR peOn = vkInit<
+      VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR>(
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR);
+  stats_ = wantStats && std::any_of(exts.begin(), exts.end(), [](auto &e) {
              return StringRef(e.extensionName) ==
                     VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME;
            });
@@ -335,9 +335,10 @@ Error Bench::init(bool wantCoopMat, bool wantStats) {
 }
 
 void Bench::printCoopMatSizes() {
-  auto get = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
-      vkGetInstanceProcAddr(instance_,
-                            "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+  auto get =
+      reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
+          vkGetInstanceProcAddr(
+              instance_, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
   uint32_t n = 0;
   if (!get || get(physical_, &n, nullptr) != VK_SUCCESS)
     return;
@@ -793,7 +794,8 @@ static Expected<GemmWarpTileConfig> parseWarpTiling(StringRef text) {
   if (ok && parts.size() == 4)
     ok = parts[3].consume_front("p") && !parts[3].getAsInteger(10, c.pad);
   if (!ok)
-    return fail("--warptile: '" + text + "' is not BMxBNxBK/WMxWN/TMxTN[/pPAD]");
+    return fail("--warptile: '" + text +
+                "' is not BMxBNxBK/WMxWN/TMxTN[/pPAD]");
   c.bm = v[0], c.bn = v[1], c.bk = v[2], c.wm = v[3], c.wn = v[4], c.tm = v[5],
   c.tn = v[6];
   return c;
@@ -839,8 +841,8 @@ addWarpTileKernels(const GemmKernelArgs &args, uint32_t sharedBytes,
              << ": skipped (the shape does not divide the block)\n";
       continue;
     }
-    out.push_back({"warptile:" + c.str(),
-                   lowerGemmWarpTile(args, c, 0, 1, 0, 2)});
+    out.push_back(
+        {"warptile:" + c.str(), lowerGemmWarpTile(args, c, 0, 1, 0, 2)});
   }
   return Error::success();
 }
@@ -1030,9 +1032,9 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
         auto [fmText, fnText] = fields[3].split('x');
         bad = fmText.getAsInteger(10, fm) || fnText.getAsInteger(10, fn);
       }
-      if (bad || wgm == 0 || wgn == 0 || wgm * wgn > 32 || bk == 0 ||
-          bk % 16 || (nbuf != 1 && nbuf != 2) || fm == 0 || fn == 0 ||
-          fm * fn > 32 || pad > 8 || (fragN != 16 && fragN != 8))
+      if (bad || wgm == 0 || wgn == 0 || wgm * wgn > 32 || bk == 0 || bk % 16 ||
+          (nbuf != 1 && nbuf != 2) || fm == 0 || fn == 0 || fm * fn > 32 ||
+          pad > 8 || (fragN != 16 && fragN != 8))
         return fail("--coopmat: '" + v +
                     "' is not WGMxWGN[:BK[:NBUF[:FMxFN[:PAD[:FRAGN]]]]][d]");
       uint32_t bm = wgm * fm * 16, bn = wgn * fn * fragN;

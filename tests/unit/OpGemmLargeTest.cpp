@@ -79,7 +79,8 @@ Expected<Plan> compileWithWarpTile(StringRef op, const Attributes &attrs,
                              "gemm_warptile is not embedded");
   uint32_t shaderIndex = uint32_t(plan->shaders.size());
   plan->shaders.push_back(
-      {"gemm_warptile", std::vector<uint32_t>(s->words, s->words + s->numWords)});
+      {"gemm_warptile",
+       std::vector<uint32_t>(s->words, s->words + s->numWords)});
   unsigned moved = 0;
   for (PlanCommand &c : plan->commands) {
     if (c.kind != CommandKind::Dispatch || c.shader == shaderIndex ||
@@ -157,7 +158,11 @@ TEST(OpGemmLarge, TilingRules) {
   std::optional<GemmWarpTileConfig> chosen = chooseGemmWarpTile(big, 49152);
   ASSERT_TRUE(chosen.has_value());
   EXPECT_EQ(chosen->str(), def.str());
-  EXPECT_FALSE(chooseGemmWarpTile(big, 16384).has_value());
+  // 16 KiB of shared memory: only the 64x128 block (12.5 KiB) fits.
+  chosen = chooseGemmWarpTile(big, 16384);
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_EQ(chosen->str(), "64x128x8/64x64/16x8");
+  EXPECT_FALSE(chooseGemmWarpTile(big, 8192).has_value());
   // 512 rows: 128 blocks of 128x128, 256 of 64x128.
   GemmKernelArgs wide = big;
   wide.m = 512;
