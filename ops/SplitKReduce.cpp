@@ -5,10 +5,11 @@
 // Inputs: P [S, M, N] (GemmSplitK's partial products), optional C
 // unidirectionally broadcastable to [M, N] (the Gemm's bias), and with
 // attribute residual = 1 a last input Z of M * N elements (a fused residual
-// Add; Y then has Z's type, else [M, N]). Attributes: beta (default 1.0),
-// residual (0 or 1, default 0). Shader: shaders/splitk_reduce.comp, one
-// dispatch. Y may be written in place over Z, or over a C of Y's type: the
-// shader reads them only at the element it writes.
+// Add; Y then has Z's type, else [M, N] or attribute shape). Attributes:
+// beta (default 1.0), residual (0 or 1, default 0), shape (ints: Y's shape
+// without residual, M * N elements; e.g. a split MatMul's [1, M, N]). Shader:
+// shaders/splitk_reduce.comp, one dispatch. Y may be written in place over Z,
+// or over a C of Y's type: the shader reads them only at the element it writes.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/SplitKReduce.h"
@@ -41,6 +42,7 @@ struct ReduceParams {
   int64_t s = 1, m = 1, n = 1;
   float beta = 1.0f;
   bool hasC = false, hasZ = false;
+  Shape shape; // Y's shape
 };
 } // namespace
 
@@ -85,12 +87,28 @@ static Expected<ReduceParams> parseReduce(const Node &node,
     return opError("Z " + in.back().str() + " has " +
                    Twine(in.back().numElements()) +
                    " elements; expected M * N = " + Twine(r.m * r.n));
+  r.shape = r.hasZ ? in.back().shape : Shape{r.m, r.n};
+  if (node.attrs.has("shape")) {
+    if (r.hasZ)
+      return opError("attribute 'shape' is only for residual = 0; Y has "
+                     "Z's shape");
+    Expected<std::vector<int64_t>> shape = node.attrs.getInts("shape", {});
+    if (!shape)
+      return shape.takeError();
+    Expected<int64_t> count = checkedNumElements(*shape);
+    if (!count)
+      return opError("attribute 'shape': " + toString(count.takeError()));
+    if (*count != r.m * r.n)
+      return opError("attribute 'shape' has " + Twine(*count) +
+                     " elements; expected M * N = " + Twine(r.m * r.n));
+    r.shape.assign(shape->begin(), shape->end());
+  }
   return r;
 }
 
 static Error reduceInferTypes(const Node &node, ArrayRef<InputInfo> in,
                               SmallVectorImpl<TensorType> &out) {
-  if (Error e = checkKnownAttrs(node, {"beta", "residual"}))
+  if (Error e = checkKnownAttrs(node, {"beta", "residual", "shape"}))
     return e;
   if (Error e = checkInputCount(in, 1, 3))
     return e;
@@ -105,7 +123,7 @@ static Error reduceInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<ReduceParams> r = parseReduce(node, types);
   if (!r)
     return r.takeError();
-  out.push_back(r->hasZ ? types.back() : TensorType{DType::F32, {r->m, r->n}});
+  out.push_back(TensorType{DType::F32, r->shape});
   return Error::success();
 }
 

@@ -75,8 +75,10 @@ size_t fuseAttention(Graph &g);
 /// residual; counted in the result). (passes/FuseEpilogues.cpp)
 size_t fuseEpilogues(Graph &g);
 
-/// Split-K for the "gpu" target (passes/SplitK.cpp): rewrites each Gemm or
-/// GemmResidual whose output tiles leave the GPU's compute units idle and
+/// Split-K for the "gpu" target (passes/SplitK.cpp): rewrites each Gemm,
+/// GemmResidual or MatMul by a matrix (B of rank 2; A's rows flattened
+/// through a Reshape view) whose output tiles leave the GPU's compute units
+/// idle and
 /// whose K is long into GemmSplitK (partial products P [S, M, N] of S
 /// slices of K, a transient tensor) and SplitKReduce (their sum plus bias
 /// and residual), choosing S by chooseSplitKSlice (ops/GemmKernel.h). Does

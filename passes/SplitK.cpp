@@ -5,7 +5,8 @@
 // and each tile runs a long sequential k loop. Splitting K into S slices
 // (the split-K of CUTLASS's "Efficient GEMM" notes) rewrites
 //   Y = alpha * op(A) * op(B) + beta * C (+ Z)    (Gemm or GemmResidual)
-// into
+// or a MatMul of A [..., M, K] by a matrix B [K, N] (A's rows flattened
+// through a Reshape view, Y reshaped back by the reduction) into
 //   P = GemmSplitK(A, B)           P [S, M, N]: P[s] = alpha * slice s
 //   Y = SplitKReduce(P, [C], [Z])  Y = sum_s P[s] + beta * C (+ Z)
 // P is an ordinary transient tensor: the memory planner places it and frees
@@ -46,6 +47,37 @@ static SmallVector<ValueId, 3> gemmOperands(const Node &n) {
   return {};
 }
 
+/// Adds an i64 weight holding \p dims, named after \p base.
+static ValueId shapeWeight(Graph &g, const std::string &base,
+                           ArrayRef<int64_t> dims, const SourceLoc &loc) {
+  Value w;
+  w.name = freshValueName(g, base);
+  w.kind = ValueKind::Weight;
+  w.type = TensorType{DType::I64, {int64_t(dims.size())}};
+  w.hasType = true;
+  w.loc = loc;
+  for (int64_t d : dims)
+    for (unsigned i = 0; i < 8; ++i)
+      w.data.push_back(uint8_t(uint64_t(d) >> (8 * i)));
+  return cantFail(g.addValue(std::move(w)));
+}
+
+/// For MatMul(A [..., M, K], B [K, N]): the Gemm it is (rows of A
+/// flattened), else std::nullopt. Batched B (attention) is out of scope.
+static std::optional<GemmParams> matMulAsGemm(const Graph &g, const Node &n) {
+  if (n.op != "MatMul" || n.inputs.size() != 2 || n.outputs.size() != 1)
+    return std::nullopt;
+  const TensorType &a = g.values[n.inputs[0]].type;
+  const TensorType &b = g.values[n.inputs[1]].type;
+  if (b.shape.size() != 2 || a.shape.size() < 2 || a.shape.back() != b.shape[0])
+    return std::nullopt;
+  GemmParams p;
+  p.k = b.shape[0];
+  p.n = b.shape[1];
+  p.m = a.numElements() / p.k;
+  return p;
+}
+
 size_t splitK(Graph &g, const KernelTarget &target) {
   if (!target.isGpu())
     return 0;
@@ -53,19 +85,25 @@ size_t splitK(Graph &g, const KernelTarget &target) {
   nodes.reserve(g.nodes.size());
   size_t split = 0;
   for (Node &n : g.nodes) {
-    SmallVector<ValueId, 3> abc = gemmOperands(n);
+    std::optional<GemmParams> p = matMulAsGemm(g, n);
+    SmallVector<ValueId, 3> abc =
+        p ? SmallVector<ValueId, 3>(n.inputs.begin(), n.inputs.end())
+          : gemmOperands(n);
     if (abc.empty() || n.outputs.size() != 1) {
       nodes.push_back(std::move(n));
       continue;
     }
-    SmallVector<TensorType, 3> types;
-    for (ValueId v : abc)
-      types.push_back(g.values[v].type);
-    Expected<GemmParams> p = parseGemmParams(n, types);
-    if (!p) { // typed by shape inference, so this cannot happen
-      consumeError(p.takeError());
-      nodes.push_back(std::move(n));
-      continue;
+    if (!p) {
+      SmallVector<TensorType, 3> types;
+      for (ValueId v : abc)
+        types.push_back(g.values[v].type);
+      Expected<GemmParams> parsed = parseGemmParams(n, types);
+      if (!parsed) { // typed by shape inference, so this cannot happen
+        consumeError(parsed.takeError());
+        nodes.push_back(std::move(n));
+        continue;
+      }
+      p = *parsed;
     }
     GemmKernelArgs args = gemmKernelArgs(*p, nullptr);
     uint32_t slice = chooseSplitKSlice(args, target);
@@ -83,11 +121,31 @@ size_t splitK(Graph &g, const KernelTarget &target) {
     pv.loc = n.loc;
     ValueId pid = cantFail(g.addValue(std::move(pv)));
 
+    // A MatMul's A of rank > 2 is read as [M, K] through a Reshape view.
+    ValueId a = abc[0];
+    if (g.values[a].type.shape.size() != 2) {
+      Value flat;
+      flat.name = freshValueName(g, n.name + "/splitk_rows");
+      flat.type = TensorType{DType::F32, {p->m, p->k}};
+      flat.hasType = true;
+      flat.loc = n.loc;
+      ValueId fid = cantFail(g.addValue(std::move(flat)));
+      Node reshape;
+      reshape.op = "Reshape";
+      reshape.name = n.name + "/splitk_rows";
+      reshape.loc = n.loc;
+      reshape.inputs = {a, shapeWeight(g, n.name + "/splitk_rows_shape",
+                                       {p->m, p->k}, n.loc)};
+      reshape.outputs = {fid};
+      nodes.push_back(std::move(reshape));
+      a = fid;
+    }
+
     Node partial;
     partial.op = "GemmSplitK";
     partial.name = n.name + "/splitk";
     partial.loc = n.loc;
-    partial.inputs = {abc[0], abc[1]};
+    partial.inputs = {a, abc[1]};
     partial.outputs = {pid};
     for (const char *attr : {"alpha", "transA", "transB"})
       if (n.attrs.has(attr))
@@ -107,6 +165,10 @@ size_t splitK(Graph &g, const KernelTarget &target) {
     }
     if (n.attrs.has("beta"))
       reduce.attrs.values["beta"] = n.attrs.values.at("beta");
+    const Shape &yShape = g.values[n.outputs[0]].type.shape;
+    if (n.op == "MatMul" && yShape != Shape{p->m, p->n})
+      reduce.attrs.values["shape"] =
+          std::vector<int64_t>(yShape.begin(), yShape.end());
     reduce.outputs = n.outputs;
 
     nodes.push_back(std::move(partial));

@@ -1,7 +1,8 @@
 // Batched matrix multiply for GPUs (ops/GemmKernel.h, the "gpu" profile):
 //   Y[b] = ALPHA * op(A[b]) * op(B[b]) + BETA * C
 // Same operands and constants 0..22 as gemm.comp; the tiling is chosen at
-// lowering through constants 23..32.
+// lowering through constants 23..32; constant 33 (KSLICE) makes the batch
+// walk split-K slices.
 //
 // Structure (the classic shared-memory GEMM, e.g. V. Volkov and J. Demmel,
 // "Benchmarking GPUs to tune dense linear algebra", SC'08, and NVIDIA's

@@ -167,6 +167,16 @@ TEST(SplitKOps, SplitKReduceMatchesReference) {
     EXPECT_NE(tt::shapeRule("SplitKReduce", res,
                             {tt::f32({s, m, n}), tt::f32({m, n + 1})}),
               "");
+    // Attribute shape: Y's shape without a residual.
+    Attributes shaped;
+    shaped.values["shape"] = std::vector<int64_t>{1, m, n};
+    std::vector<TensorType> out;
+    EXPECT_EQ(tt::shapeRule("SplitKReduce", shaped, {tt::f32({s, m, n})}, &out),
+              "");
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].shape, (Shape{1, m, n}));
+    shaped.values["shape"] = std::vector<int64_t>{m, n + 1};
+    EXPECT_NE(tt::shapeRule("SplitKReduce", shaped, {tt::f32({s, m, n})}), "");
   }
 }
 
@@ -281,6 +291,37 @@ TEST(SplitKGraphs, MatchNaiveGemmOnBothTargets) {
                 gpu ? 1u : (c.bias && c.residual ? 1u : 0u));
     }
   }
+}
+
+TEST(SplitKGraphs, MatMulByAMatrixMatchesNaiveGemm) {
+  // A [1, M, K] (rows flattened through a view) and A [M, K], times B
+  // [K, N]; K not a multiple of the slice count, N not of 4.
+  int64_t m = 37, n = 70, k = 1000;
+  HostTensor w = tt::randomTensor({k, n}, 50);
+  for (Shape aShape : {Shape{1, m, k}, Shape{m, k}}) {
+    SCOPED_TRACE("A of rank " + std::to_string(aShape.size()));
+    HostTensor x = tt::randomTensor(aShape, 51);
+    HostTensor want(tt::f32(aShape.size() == 3 ? Shape{1, m, n} : Shape{m, n}));
+    want.data = naiveGemm(m, n, k, false, false, 1, 0, x, w, nullptr, nullptr);
+    tt::GraphBuilder b;
+    ValueId xv = b.input("x", aShape);
+    b.output(b.node("MatMul", {xv, b.weight("w", w)}, "y"));
+    Graph g = b.take();
+    Plan plan;
+    auto outs = tt::runGraphOnDevice(g, "gpu", {x}, &plan);
+    ASSERT_TRUE(bool(outs)) << toString(outs.takeError());
+    EXPECT_EQ((*outs)[0].type, want.type);
+    EXPECT_LE(tt::relativeL2((*outs)[0], want), tt::kTolerance);
+    EXPECT_EQ(tt::countDispatches(plan, "splitk_reduce"), 1u);
+    EXPECT_EQ(tt::countDispatches(plan), 2u); // the view costs nothing
+  }
+  // Batched B (attention scores): left alone.
+  tt::GraphBuilder b;
+  ValueId q = b.input("q", {2, 8, 600});
+  b.output(b.node("MatMul", {q, b.input("k", {2, 600, 8})}, "s"));
+  Graph g = b.take();
+  ASSERT_FALSE(bool(inferShapes(g)));
+  EXPECT_EQ(splitK(g, cantFail(kernelTargetByName("gpu"))), 0u);
 }
 
 TEST(FuseGemmResidual, GemmViewAddBecomesOneNode) {
