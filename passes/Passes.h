@@ -78,11 +78,10 @@ size_t fuseEpilogues(Graph &g);
 /// Split-K for the "gpu" target (passes/SplitK.cpp): rewrites each Gemm,
 /// GemmResidual or MatMul by a matrix (B of rank 2; A's rows flattened
 /// through a Reshape view) whose output tiles leave the GPU's compute units
-/// idle and
-/// whose K is long into GemmSplitK (partial products P [S, M, N] of S
-/// slices of K, a transient tensor) and SplitKReduce (their sum plus bias
-/// and residual), choosing S by chooseSplitKSlice (ops/GemmKernel.h). Does
-/// nothing for other targets. Needs typed values and a topological order,
+/// idle and whose K is long into GemmSplitK (partial products P [S, M, N]
+/// of S slices of K, a transient tensor) and SplitKReduce (their sum plus
+/// bias and residual), choosing S by chooseSplitKSlice (ops/GemmKernel.h).
+/// Does nothing for other targets. Needs typed values and a topological order,
 /// which it keeps. Returns the number of GEMMs split.
 size_t splitK(Graph &g, const KernelTarget &target);
 
