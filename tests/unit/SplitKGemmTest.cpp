@@ -107,6 +107,19 @@ TEST(SplitKRule, SplitsOnlySmallOutputsWithLongK) {
   EXPECT_EQ(chooseSplitKSlice(batched, gpu), 0u);
 }
 
+TEST(SplitKRule, LargestBlockNeedsEnoughWorkgroups) {
+  KernelTarget gpu = cantFail(kernelTargetByName("gpu"));
+  GemmKernelArgs lmHead; // GPT-2's LM head: 393 blocks of 128x128
+  lmHead.m = 128;
+  lmHead.n = 50257;
+  lmHead.k = 768;
+  EXPECT_EQ(chooseGemmTiles(lmHead, gpu).str(), "64x128x8/8x8");
+  EXPECT_EQ(chooseSplitKSlice(lmHead, gpu), 0u); // 786 blocks: no split
+  GemmKernelArgs big;
+  big.m = big.n = big.k = 4096; // 1024 blocks
+  EXPECT_EQ(chooseGemmTiles(big, gpu).str(), "128x128x8/8x8");
+}
+
 TEST(SplitKOps, GemmSplitKMatchesReference) {
   // Every transpose with short slices; one slice of all of K.
   const int64_t cases[][3] = {
