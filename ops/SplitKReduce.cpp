@@ -10,12 +10,20 @@
 // without residual, M * N elements; e.g. a split MatMul's [1, M, N]). Shader:
 // shaders/splitk_reduce.comp, one dispatch. Y may be written in place over Z,
 // or over a C of Y's type: the shader reads them only at the element it writes.
+// With attribute layer_norm = 1 (set by passes/FuseReduceLayerNorm.cpp) the
+// node also computes a LayerNormalization of Y over its last axis (N): the
+// inputs continue with Scale [N] and, when ln_bias = 1 (the default), B [N];
+// attribute epsilon (default 1e-5); a second output YN (Y's type) receives
+// (Y - mean) / sqrt(var + epsilon) * Scale + B. Shader:
+// shaders/splitk_reduce_ln.comp, one workgroup per row (subgroup arithmetic).
 //
 //===----------------------------------------------------------------------===//
 #include "ops/SplitKReduce.h"
 #include "ops/Broadcast.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+
+#include <cmath>
 
 using namespace llvm;
 
@@ -37,12 +45,18 @@ DispatchDesc lowerSplitKReduce(const SplitKReduceArgs &args, unsigned p,
 }
 
 namespace {
-/// A SplitKReduce node's operands and attributes.
+/// A SplitKReduce node's operands and attributes. Input indices are -1
+/// when the input is absent.
 struct ReduceParams {
   int64_t s = 1, m = 1, n = 1;
   float beta = 1.0f;
   bool hasC = false, hasZ = false;
   Shape shape; // Y's shape
+  int zIdx = -1;
+  // LayerNormalization epilogue (layer_norm = 1).
+  bool layerNorm = false;
+  float epsilon = 1e-5f;
+  int scaleIdx = -1, lnBiasIdx = -1;
 };
 } // namespace
 
@@ -60,12 +74,42 @@ static Expected<ReduceParams> parseReduce(const Node &node,
     return opError("attribute 'residual' is " + Twine(*residual) +
                    "; expected 0 or 1");
   r.hasZ = *residual == 1;
-  unsigned minInputs = r.hasZ ? 2 : 1;
+  Expected<int64_t> layerNorm = node.attrs.getInt("layer_norm", 0);
+  if (!layerNorm)
+    return layerNorm.takeError();
+  if (*layerNorm != 0 && *layerNorm != 1)
+    return opError("attribute 'layer_norm' is " + Twine(*layerNorm) +
+                   "; expected 0 or 1");
+  r.layerNorm = *layerNorm == 1;
+  Expected<int64_t> lnBias = node.attrs.getInt("ln_bias", 1);
+  if (!lnBias)
+    return lnBias.takeError();
+  if (*lnBias != 0 && *lnBias != 1)
+    return opError("attribute 'ln_bias' is " + Twine(*lnBias) +
+                   "; expected 0 or 1");
+  Expected<double> eps = node.attrs.getFloat("epsilon", 1e-5);
+  if (!eps)
+    return eps.takeError();
+  if (!(*eps >= 0.0))
+    return opError("attribute 'epsilon' is " + std::to_string(*eps) +
+                   "; expected a value >= 0");
+  r.epsilon = float(*eps);
+  // The LayerNormalization operands come last: Scale, then B.
+  unsigned lnInputs = r.layerNorm ? 1u + unsigned(*lnBias) : 0u;
+  unsigned minInputs = (r.hasZ ? 2 : 1) + lnInputs;
   if (in.size() < minInputs || in.size() > minInputs + 1)
     return opError("expected " + Twine(minInputs) + " or " +
                    Twine(minInputs + 1) + " inputs with residual = " +
-                   Twine(*residual) + ", got " + Twine(in.size()));
+                   Twine(*residual) + " and layer_norm = " +
+                   Twine(*layerNorm) + ", got " + Twine(in.size()));
   r.hasC = in.size() == minInputs + 1;
+  if (r.hasZ)
+    r.zIdx = r.hasC ? 2 : 1;
+  if (r.layerNorm) {
+    r.scaleIdx = int(in.size() - lnInputs);
+    if (*lnBias)
+      r.lnBiasIdx = r.scaleIdx + 1;
+  }
   if (Error e = checkRank(in[0], 3, "P"))
     return e;
   r.s = in[0].shape[0];
@@ -83,11 +127,19 @@ static Expected<ReduceParams> parseReduce(const Node &node,
                      Twine(r.m) + "x" + Twine(r.n) + "]");
     }
   }
-  if (r.hasZ && in.back().numElements() != r.m * r.n)
-    return opError("Z " + in.back().str() + " has " +
-                   Twine(in.back().numElements()) +
+  if (r.hasZ && in[r.zIdx].numElements() != r.m * r.n)
+    return opError("Z " + in[r.zIdx].str() + " has " +
+                   Twine(in[r.zIdx].numElements()) +
                    " elements; expected M * N = " + Twine(r.m * r.n));
-  r.shape = r.hasZ ? in.back().shape : Shape{r.m, r.n};
+  for (int idx : {r.scaleIdx, r.lnBiasIdx})
+    if (idx >= 0 && in[idx].shape != Shape{r.n})
+      return opError(Twine(idx == r.scaleIdx ? "Scale " : "B ") +
+                     in[idx].str() + " must have shape [" + Twine(r.n) +
+                     "] (the LayerNormalization of Y's last axis)");
+  r.shape = r.hasZ ? in[r.zIdx].shape : Shape{r.m, r.n};
+  if (r.layerNorm && (r.shape.empty() || r.shape.back() != r.n))
+    return opError("layer_norm = 1 needs Y's last axis to be N = " +
+                   Twine(r.n) + ", got " + TensorType{DType::F32, r.shape}.str());
   if (node.attrs.has("shape")) {
     if (r.hasZ)
       return opError("attribute 'shape' is only for residual = 0; Y has "
@@ -108,13 +160,14 @@ static Expected<ReduceParams> parseReduce(const Node &node,
 
 static Error reduceInferTypes(const Node &node, ArrayRef<InputInfo> in,
                               SmallVectorImpl<TensorType> &out) {
-  if (Error e = checkKnownAttrs(node, {"beta", "residual", "shape"}))
+  if (Error e = checkKnownAttrs(node, {"beta", "epsilon", "layer_norm",
+                                       "ln_bias", "residual", "shape"}))
     return e;
-  if (Error e = checkInputCount(in, 1, 3))
+  if (Error e = checkInputCount(in, 1, 5))
     return e;
   SmallVector<TensorType, 3> types;
   for (unsigned i = 0; i < in.size(); ++i) {
-    if (Error e = checkF32(in, i, i == 0 ? "P" : "C or Z"))
+    if (Error e = checkF32(in, i, i == 0 ? "P" : "C, Z, Scale or B"))
       return e;
     types.push_back(in[i].type);
   }
@@ -124,6 +177,8 @@ static Error reduceInferTypes(const Node &node, ArrayRef<InputInfo> in,
   if (!r)
     return r.takeError();
   out.push_back(TensorType{DType::F32, r->shape});
+  if (r->layerNorm)
+    out.push_back(TensorType{DType::F32, r->shape});
   return Error::success();
 }
 
@@ -155,9 +210,28 @@ static void reduceReference(const Node &node, ArrayRef<const HostTensor *> in,
       if (r.hasC)
         v += double(r.beta) * double(in[1]->data[i * cs[0] + j * cs[1]]);
       if (r.hasZ)
-        v += double(in.back()->data[i * r.n + j]);
+        v += double(in[r.zIdx]->data[i * r.n + j]);
       out[0].data[i * r.n + j] = float(v);
     }
+  if (!r.layerNorm)
+    return;
+  // LayerNormalization of each row of the (f32-rounded) Y, in double, as
+  // LayerNormalization's reference does.
+  for (int64_t i = 0; i < r.m; ++i) {
+    const float *row = &out[0].data[i * r.n];
+    double mean = 0.0, var = 0.0;
+    for (int64_t j = 0; j < r.n; ++j)
+      mean += row[j];
+    mean /= double(r.n);
+    for (int64_t j = 0; j < r.n; ++j)
+      var += (row[j] - mean) * (row[j] - mean);
+    var /= double(r.n);
+    double inv = 1.0 / std::sqrt(var + double(r.epsilon));
+    for (int64_t j = 0; j < r.n; ++j)
+      out[1].data[i * r.n + j] = float(
+          (row[j] - mean) * inv * double(in[r.scaleIdx]->data[j]) +
+          (r.lnBiasIdx >= 0 ? double(in[r.lnBiasIdx]->data[j]) : 0.0));
+  }
 }
 
 static void reduceLower(const Node &node, ArrayRef<TensorType> in,
@@ -177,8 +251,31 @@ static void reduceLower(const Node &node, ArrayRef<TensorType> in,
   }
   args.hasZ = r.hasZ;
   unsigned y = unsigned(in.size());
-  dispatches.push_back(
-      lowerSplitKReduce(args, 0, 1, unsigned(in.size() - 1), y));
+  if (!r.layerNorm) {
+    dispatches.push_back(
+        lowerSplitKReduce(args, 0, 1, unsigned(in.size() - 1), y));
+    return;
+  }
+  // shaders/splitk_reduce_ln.comp: one workgroup per row.
+  DispatchDesc d;
+  d.shader = "splitk_reduce_ln";
+  bool vec4 = args.n % 4 == 0;
+  d.specConstants = {args.slices,         args.m,
+                     args.n,              uint32_t(args.hasC),
+                     args.cStrideM,       args.cStrideN,
+                     floatBits(args.beta), uint32_t(args.hasZ),
+                     uint32_t(vec4),      floatBits(r.epsilon),
+                     uint32_t(r.lnBiasIdx >= 0)};
+  d.operands = {0,
+                r.hasC ? 1u : 0u,
+                r.hasZ ? unsigned(r.zIdx) : 0u,
+                unsigned(r.scaleIdx),
+                r.lnBiasIdx >= 0 ? unsigned(r.lnBiasIdx) : 0u,
+                y,
+                y + 1};
+  d.writes = {5, 6};
+  setGrid1D(d, uint64_t(r.m), 1); // one workgroup per row
+  dispatches.push_back(d);
 }
 
 // In place over Z (input 2 with C, 1 without) or over a C of Y's type: both

@@ -85,6 +85,15 @@ size_t fuseEpilogues(Graph &g);
 /// which it keeps. Returns the number of GEMMs split.
 size_t splitK(Graph &g, const KernelTarget &target);
 
+/// For the "gpu" target (subgroup arithmetic): folds a LayerNormalization
+/// of a SplitKReduce's output over its last axis (N), reached directly or
+/// through views, into the reduction (layer_norm = 1, second output: the
+/// normalized rows), so a transformer's residual projection and the next
+/// LayerNormalization are one dispatch. Needs typed values and a
+/// topological order, which it keeps. Returns the number of
+/// LayerNormalization nodes folded. (passes/FuseReduceLayerNorm.cpp)
+size_t fuseReduceLayerNorm(Graph &g, const KernelTarget &target);
+
 /// Elementwise fusion: replaces each maximal region of two or more
 /// elementwise nodes (Add, Sub, Mul, Div, Pow, Relu, Sigmoid, Tanh, Erf,
 /// Sqrt, HardSwish, HardSigmoid, Clip with constant bounds) whose

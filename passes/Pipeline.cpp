@@ -82,6 +82,8 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   dump(opts, g, "fuse-elementwise");
   splitK(g, opts.target);
   dump(opts, g, "split-k");
+  fuseReduceLayerNorm(g, opts.target);
+  dump(opts, g, "fuse-reduce-layernorm");
   // The lower bound (views and in-place reuse included) of the model's own
   // order, reported beside the plan's to show what scheduling saved.
   uint64_t givenOrderBound = transientLowerBound(
