@@ -131,8 +131,10 @@ DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
                                   unsigned b, unsigned c, unsigned y);
 
 /// One dispatch computing \p args for the current kernel target
-/// (currentKernelTarget()): shaders/gemm.comp for "cpu", gemm_tiled.comp
-/// with chooseGemmTiles for "gpu" or when args.kSlice is set. Bindings: 0 =
+/// (currentKernelTarget()): shaders/gemm.comp for "cpu"; for "gpu",
+/// gemm_warptile.comp when chooseGemmWarpTile (ops/GemmLarge.h) accepts the
+/// shape, else gemm_tiled.comp with chooseGemmTiles; gemm_tiled.comp
+/// whenever args.kSlice is set. Bindings: 0 =
 /// operand \p a, 1 = operand \p b, 2 = operand \p c (when args.hasC; otherwise
 /// \p a is bound there and never read), 3 = operand \p y (written).
 DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,

@@ -219,3 +219,51 @@ TEST(OpGemmLarge, BatchedWithBroadcastAndBias) {
 }
 
 } // namespace
+
+namespace {
+
+/// \p op over \p operands compiled for "gpu" with the real lowering.
+Expected<Plan> compileForGpu(StringRef op, const Attributes &attrs,
+                             const std::vector<OpOperand> &operands) {
+  Expected<Graph> g = tt::buildOneNodeGraph(op, attrs, operands);
+  if (!g)
+    return g.takeError();
+  CompileOptions copts;
+  copts.target = cantFail(kernelTargetByName("gpu"));
+  return compileGraph(std::move(*g), copts);
+}
+
+/// The shaders of \p plan's dispatches, comma-separated.
+std::string dispatchShaders(const Plan &plan) {
+  std::string shader;
+  for (const PlanCommand &c : plan.commands)
+    if (c.kind == CommandKind::Dispatch)
+      shader += (shader.empty() ? "" : ",") + plan.shaders[c.shader].name;
+  return shader;
+}
+
+TEST(OpGemmLarge, LoweringPicksWarpTileForLargeDividingShapes) {
+  // 2048 x 2048 outputs: 256 blocks of 128x128, K a multiple of 8.
+  std::vector<OpOperand> large = {{tt::randomTensor({2048, 16}, 50)},
+                                  {tt::randomTensor({16, 2048}, 51), true},
+                                  {tt::randomTensor({2048}, 52), true}};
+  Attributes attrs = gemmAttrs(1, 1, 0, 0);
+  Expected<Plan> plan = compileForGpu("Gemm", attrs, large);
+  ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
+  EXPECT_EQ(dispatchShaders(*plan), "gemm_warptile");
+  // The real lowering computes the product.
+  auto ref = tt::runReference("Gemm", attrs, large);
+  ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
+  auto outs = tt::runPlanOnDevice(*plan, large);
+  ASSERT_TRUE(bool(outs)) << toString(outs.takeError());
+  EXPECT_LE(tt::relativeL2((*outs)[0], (*ref)[0]), tt::kTolerance);
+  // One row fewer no longer divides the block: gemm_tiled.
+  std::vector<OpOperand> ragged = {{tt::randomTensor({2047, 16}, 53)},
+                                   {tt::randomTensor({16, 2048}, 54), true},
+                                   {tt::randomTensor({2048}, 55), true}};
+  Expected<Plan> raggedPlan = compileForGpu("Gemm", attrs, ragged);
+  ASSERT_TRUE(bool(raggedPlan)) << toString(raggedPlan.takeError());
+  EXPECT_EQ(dispatchShaders(*raggedPlan), "gemm_tiled");
+}
+
+} // namespace
