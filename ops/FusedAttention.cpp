@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace llvm;
@@ -203,8 +204,9 @@ void setAttentionAttrs(Attributes &attrs, const AttentionProblem &p) {
 
 Expected<AttentionProblem> parseAttentionProblem(const Node &node,
                                                  ArrayRef<TensorType> in) {
-  if (Error e = checkKnownAttrs(node, {"dims", "k_view", "q_view", "scale",
-                                       "v_view", "y_shape", "y_view"}))
+  if (Error e = checkKnownAttrs(node, {"dims", "k_view", "key_limit",
+                                       "q_view", "scale", "v_view",
+                                       "y_shape", "y_view"}))
     return std::move(e);
   if (in.size() < 3 || in.size() > 4)
     return opError("expected 3 or 4 inputs (Q, K, V, optional mask), got " +
@@ -240,7 +242,82 @@ Expected<AttentionProblem> parseAttentionProblem(const Node &node,
   if (in.size() == 4)
     if (Error e = parseMask(in[3], p))
       return std::move(e);
+  if (node.attrs.has("key_limit")) {
+    Expected<int64_t> limit = node.attrs.getInt("key_limit", -1);
+    if (!limit)
+      return limit.takeError();
+    if (!p.hasMask || *limit < 0)
+      return opError("attribute 'key_limit' is " + Twine(*limit) +
+                     "; expected a value >= 0 and a mask (input 3)");
+    p.keyLimit = *limit;
+  }
   return p;
+}
+
+/// Visits every mask element (row i, key j) of \p p; stops when \p f
+/// returns false.
+template <typename F>
+static void forEachMaskElement(const AttentionProblem &p, const float *mask,
+                               F f) {
+  for (int64_t b = 0; b < p.b; ++b)
+    for (int64_t h = 0; h < p.h; ++h)
+      for (int64_t i = 0; i < p.sq; ++i)
+        for (int64_t j = 0; j < p.sk; ++j)
+          if (!f(i, j,
+                 mask[b * p.maskStrides[0] + h * p.maskStrides[1] +
+                      i * p.maskStrides[2] + j * p.maskStrides[3]]))
+            return;
+}
+
+std::optional<int64_t> findKeyLimit(const AttentionProblem &p,
+                                    const float *mask) {
+  if (!p.hasMask || !mask)
+    return std::nullopt;
+  // Last unmasked key of each row, over every batch and head.
+  std::vector<int64_t> last(size_t(p.sq), -1);
+  forEachMaskElement(p, mask, [&](int64_t i, int64_t j, float m) {
+    if (!(m <= kMaskedScore)) // NaN counts as unmasked
+      last[i] = std::max(last[i], j);
+    return true;
+  });
+  int64_t limit = 0;
+  for (int64_t i = 0; i < p.sq; ++i) {
+    if (last[i] < 0)
+      return std::nullopt;
+    limit = std::max(limit, last[i] - i);
+  }
+  if (limit >= p.sk - 1)
+    return std::nullopt;
+  return limit;
+}
+
+Error checkKeyLimit(const AttentionProblem &p, ArrayRef<uint8_t> mask) {
+  if (p.keyLimit < 0)
+    return Error::success();
+  // One past the largest element the strides reach.
+  const int64_t dims[4] = {p.b, p.h, p.sq, p.sk};
+  int64_t need = 1;
+  for (int i = 0; i < 4; ++i)
+    need += (dims[i] - 1) * p.maskStrides[i];
+  if (mask.empty() || int64_t(mask.size() / sizeof(float)) < need)
+    return opError("attribute 'key_limit' needs a constant mask (input 3)");
+  std::vector<float> m(mask.size() / sizeof(float));
+  std::memcpy(m.data(), mask.data(), m.size() * sizeof(float));
+  std::optional<std::pair<int64_t, int64_t>> bad;
+  forEachMaskElement(p, m.data(), [&](int64_t i, int64_t j, float v) {
+    if (j > i + p.keyLimit && !(v <= kMaskedScore)) {
+      bad = {i, j};
+      return false;
+    }
+    return true;
+  });
+  if (bad)
+    return opError("attribute 'key_limit' = " + Twine(p.keyLimit) +
+                   " claims keys past row + " + Twine(p.keyLimit) +
+                   " are masked, but the mask at row " + Twine(bad->first) +
+                   ", key " + Twine(bad->second) + " is above " +
+                   std::to_string(kMaskedScore));
+  return Error::success();
 }
 
 void attentionReferenceCompute(const AttentionProblem &p, const float *q,
@@ -290,6 +367,8 @@ static Error fusedAttentionInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<AttentionProblem> p = parseAttentionProblem(node, types);
   if (!p)
     return p.takeError();
+  if (Error e = checkKeyLimit(*p, p->hasMask ? in[3].data : ArrayRef<uint8_t>()))
+    return e;
   out.push_back(TensorType{DType::F32, p->yShape});
   return Error::success();
 }
@@ -382,6 +461,8 @@ static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
     d.specConstants.push_back(u(s));
   d.specConstants.push_back(u(ceilDiv(ceilDiv(uint64_t(p.dv), 4), t.tpr)));
   d.specConstants.push_back(u(ceilDiv(uint64_t(t.bc), t.tpr)));
+  // Constant 38: key limit (0xffffffff: none).
+  d.specConstants.push_back(p.keyLimit < 0 ? ~0u : u(p.keyLimit));
   unsigned y = unsigned(in.size());
   d.operands = {0, 1, 2, p.hasMask ? 3u : 0u, y};
   d.writes = {4};

@@ -17,6 +17,7 @@
 #include "ops/OpDef.h"
 
 #include <array>
+#include <optional>
 
 namespace tlc {
 
@@ -39,9 +40,34 @@ struct AttentionProblem {
   AttentionView q, k, v, y;
   bool hasMask = false;
   std::array<int64_t, 4> maskStrides = {0, 0, 0, 0};
+  /// Attribute key_limit, or -1: every key j > i + keyLimit of query row i
+  /// is masked (mask <= kMaskedScore), so the kernel skips the key blocks
+  /// past its last row's limit (a causal mask: 0). Needs a constant mask;
+  /// the shape rule checks the claim against its data (checkKeyLimit).
+  int64_t keyLimit = -1;
   /// The output tensor's shape.
   Shape yShape;
 };
+
+/// Mask values at or below this count as masked: added to a finite score
+/// and exponentiated after subtracting a finite row maximum, they give
+/// exactly 0 in f32 and f64 (exp(-1e30) underflows), so skipping such keys
+/// changes nothing. Exporters write -inf or the f32 minimum (-3.4e38).
+constexpr float kMaskedScore = -1e30f;
+
+/// The smallest key limit L >= 0 that \p mask (laid out as \p p's mask,
+/// p.maskStrides over [B, H, Sq, Sk]) supports: for every row i, keys
+/// j > i + L are masked; std::nullopt when some row has no unmasked key
+/// (skipping would change its all-masked softmax) or when no limit below
+/// Sk - 1 holds (nothing to skip).
+std::optional<int64_t> findKeyLimit(const AttentionProblem &p,
+                                    const float *mask);
+
+/// Checks p.keyLimit (when set) against the constant mask bytes \p mask
+/// (empty when the mask is not a constant). Errors name the attribute and
+/// the first row and key that contradict it.
+llvm::Error checkKeyLimit(const AttentionProblem &p,
+                          llvm::ArrayRef<uint8_t> mask);
 
 /// Largest head size (D and Dv) FusedAttention accepts: the kernel keeps a
 /// query row and a key and value row per workgroup in shared memory, and

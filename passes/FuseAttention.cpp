@@ -449,6 +449,17 @@ std::optional<Node> ChainMatcher::match(NodeId first,
     consumeError(ok.takeError());
     return std::nullopt;
   }
+  // A constant mask that hides every key past some diagonal (GPT-2's causal
+  // mask) lets the kernel skip those key blocks.
+  if (mask && g.values[*mask].kind == ValueKind::Weight &&
+      g.values[*mask].data.size() ==
+          size_t(g.values[*mask].type.numElements()) * sizeof(float)) {
+    std::vector<float> m(size_t(g.values[*mask].type.numElements()));
+    std::memcpy(m.data(), g.values[*mask].data.data(),
+                m.size() * sizeof(float));
+    if (std::optional<int64_t> limit = findKeyLimit(*ok, m.data()))
+      fused.attrs.values["key_limit"] = *limit;
+  }
   return fused;
 }
 

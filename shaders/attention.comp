@@ -71,6 +71,11 @@ layout(constant_id = 34) const uint M_SQ = 0;
 layout(constant_id = 35) const uint M_SK = 0;
 layout(constant_id = 36) const uint ACC = 2;  // ceil(ceil(DV / 4) / TPR)
 layout(constant_id = 37) const uint CPT = 4;  // ceil(BC / TPR)
+// Keys j > i + KEY_LIMIT of row i are masked (ops/FusedAttention.h,
+// key_limit; checked against the constant mask at compile time): key blocks
+// past the workgroup's last row's limit are skipped (a causal mask halves
+// the work). 0xffffffff: visit every key.
+layout(constant_id = 38) const uint KEY_LIMIT = 0xffffffffu;
 
 layout(set = 0, binding = 0) readonly buffer QBuf { float qg[]; };
 layout(set = 0, binding = 1) readonly buffer KBuf { float kg[]; };
@@ -127,7 +132,10 @@ void main() {
   vec4 acc[ACC];     // output columns 4 * (lane + a * TPR) + 0..3
   for (uint a = 0u; a < ACC; ++a) acc[a] = vec4(0.0);
 
-  for (uint kb = 0u; kb < SK; kb += BC) {
+  // Uniform across the workgroup (row0 is), so the barriers in the loop
+  // stay in uniform control flow.
+  uint kEnd = KEY_LIMIT == 0xffffffffu ? SK : min(SK, row0 + BR + KEY_LIMIT);
+  for (uint kb = 0u; kb < kEnd; kb += BC) {
     uint nc = min(BC, SK - kb); // keys in this block
     barrier(); // the previous block's readers are done with ks, vs, ps
     for (uint i = t; i < BC * D4; i += WG) {

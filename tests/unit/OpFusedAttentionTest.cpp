@@ -155,6 +155,82 @@ TEST(OpFusedAttention, Gpt2ShapesWithCausalMask) {
                        {mask, false}});
 }
 
+/// A [1, 1, Sq, Sk] mask hiding keys j > i + offset with \p masked.
+HostTensor causalMask(int64_t sq, int64_t sk, int64_t offset, float masked) {
+  HostTensor mask(tt::f32({1, 1, sq, sk}));
+  for (int64_t i = 0; i < sq; ++i)
+    for (int64_t j = 0; j < sk; ++j)
+      mask.data[i * sk + j] = j <= i + offset ? 0.1f * float(j % 3) : masked;
+  return mask;
+}
+
+TEST(OpFusedAttention, KeyLimitFromConstantMasks) {
+  AttentionProblem p;
+  p.hasMask = true;
+  p.sq = 6;
+  p.sk = 9;
+  p.maskStrides = {0, 0, 9, 1};
+  // Causal with an offset of 3 (the queries are the last 6 of 9 positions).
+  HostTensor m = causalMask(6, 9, 3, -3.4028235e38f);
+  EXPECT_EQ(findKeyLimit(p, m.data.data()), std::optional<int64_t>(3));
+  // -inf counts as masked too.
+  HostTensor inf = causalMask(6, 9, 0, -INFINITY);
+  EXPECT_EQ(findKeyLimit(p, inf.data.data()), std::optional<int64_t>(0));
+  // A small negative is not masked: nothing to skip.
+  HostTensor soft = causalMask(6, 9, 0, -1000.0f);
+  EXPECT_EQ(findKeyLimit(p, soft.data.data()), std::nullopt);
+  // A row with every key masked: skipping would change its softmax.
+  HostTensor dead = causalMask(6, 9, 0, -3.4028235e38f);
+  for (int64_t j = 0; j < 9; ++j)
+    dead.data[2 * 9 + j] = -3.4028235e38f;
+  EXPECT_EQ(findKeyLimit(p, dead.data.data()), std::nullopt);
+}
+
+TEST(OpFusedAttention, KeyLimitSkipsMaskedKeyBlocks) {
+  // 100 queries and keys (several 16-row query blocks and 32-key blocks on
+  // the gpu profile, 8-row blocks on cpu), a causal mask given as a
+  // constant: key_limit = 0 makes the kernel skip the blocks past each
+  // query block's diagonal; the result must equal the full reference.
+  HostTensor mask = causalMask(100, 100, 0, -3.4028235e38f);
+  Attributes a = scaleAttr(0.2);
+  a.values["key_limit"] = int64_t(0);
+  std::vector<tt::OpOperand> ops = {{tt::randomTensor({1, 3, 100, 20}, 31)},
+                                    {tt::randomTensor({1, 3, 100, 20}, 32)},
+                                    {tt::randomTensor({1, 3, 100, 24}, 33)},
+                                    {mask, true}};
+  expectDeviceMatches(a, ops);
+  // With an offset of 5 (keys up to i + 5 visible).
+  HostTensor shifted = causalMask(100, 100, 5, -3.4028235e38f);
+  a.values["key_limit"] = int64_t(5);
+  ops[3] = {shifted, true};
+  expectDeviceMatches(a, ops);
+}
+
+TEST(OpFusedAttention, KeyLimitIsCheckedAgainstTheMask) {
+  HostTensor mask = causalMask(10, 10, 2, -3.4028235e38f);
+  Attributes a = scaleAttr(0.5);
+  a.values["key_limit"] = int64_t(1); // the mask shows keys up to i + 2
+  auto r = tt::runReference(
+      "FusedAttention", a,
+      {{tt::randomTensor({10, 4}, 1)},
+       {tt::randomTensor({10, 4}, 2)},
+       {tt::randomTensor({10, 4}, 3)},
+       {mask, true}});
+  ASSERT_FALSE(bool(r));
+  std::string msg = toString(r.takeError());
+  EXPECT_NE(msg.find("key_limit"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("row 0, key 2"), std::string::npos) << msg;
+  // A mask given at run time cannot back the claim.
+  auto g = tt::buildOneNodeGraph("FusedAttention", a,
+                                 {{tt::randomTensor({10, 4}, 1)},
+                                  {tt::randomTensor({10, 4}, 2)},
+                                  {tt::randomTensor({10, 4}, 3)},
+                                  {mask, false}});
+  ASSERT_FALSE(bool(g));
+  msg = toString(g.takeError());
+  EXPECT_NE(msg.find("constant mask"), std::string::npos) << msg;
+}
+
 TEST(OpFusedAttention, LargeHeadSizeShrinksTiles) {
   // D = Dv = 200: the tiles shrink to fit the shared memory of each target.
   expectDeviceMatches(
