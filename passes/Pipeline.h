@@ -46,7 +46,11 @@ struct CompileOptions {
 /// Compiles a parsed model to a Plan; the pipeline, in order:
 ///   schedule (topological) -> constant folding -> no-op removal ->
 ///   BatchNormalization folding -> shape inference -> dead-code elimination ->
-///   epilogue fusion (Conv + residual Add + activation -> FusedConv) ->
+///   attention fusion (MatMul/Softmax/MatMul chains -> FusedAttention) ->
+///   epilogue fusion (Conv + residual Add + activation -> FusedConv;
+///   Gemm + residual Add -> GemmResidual) -> elementwise fusion
+///   (FusedElementwise) -> split-K (gpu target: GemmSplitK + SplitKReduce)
+///   -> LayerNormalization into the split-K reduction (gpu target) ->
 ///   memory-aware schedule -> verifier -> aliasing (views, in place, Concat
 ///   slices) ->
 ///   liveness -> release points -> memory planning -> lowering to
