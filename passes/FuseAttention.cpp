@@ -35,6 +35,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/FusedAttention.h"
 #include "ops/OpUtil.h"
+#include "passes/GraphUses.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -47,17 +48,6 @@ using namespace llvm;
 namespace tlc {
 
 namespace {
-
-/// Readers of every value, one entry per use.
-using UseList = std::vector<SmallVector<NodeId, 2>>;
-
-UseList collectUses(const Graph &g) {
-  UseList uses(g.values.size());
-  for (NodeId n = 0; n < g.nodes.size(); ++n)
-    for (ValueId in : g.nodes[n].inputs)
-      uses[in].push_back(n);
-  return uses;
-}
 
 /// A strided view: element i of a logical tensor of \p dims is flat element
 /// offset + sum_l i[l] * strides[l] of value \p source. Units: elements.

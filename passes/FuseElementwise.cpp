@@ -28,6 +28,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/FusedElementwise.h"
+#include "passes/GraphUses.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -241,10 +242,7 @@ size_t fuseElementwise(Graph &g) {
   std::vector<std::optional<Lowered>> forms(numNodes);
   for (NodeId i = 0; i < numNodes; ++i)
     forms[i] = asInstruction(g, g.nodes[i]);
-  std::vector<SmallVector<NodeId, 2>> uses(g.values.size());
-  for (NodeId i = 0; i < numNodes; ++i)
-    for (ValueId v : g.nodes[i].inputs)
-      uses[v].push_back(i);
+  UseList uses = collectUses(g);
 
   std::vector<bool> claimed(numNodes, false);
   std::vector<std::optional<Node>> replacement(numNodes);

@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/ConvKernel.h"
 #include "ops/OpDef.h"
+#include "passes/GraphUses.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -40,17 +41,6 @@ using namespace llvm;
 namespace tlc {
 
 namespace {
-
-/// Readers of every value: (node, operand slot) pairs, one per use.
-using UseList = std::vector<SmallVector<NodeId, 2>>;
-
-UseList collectUses(const Graph &g) {
-  UseList uses(g.values.size());
-  for (NodeId n = 0; n < g.nodes.size(); ++n)
-    for (ValueId in : g.nodes[n].inputs)
-      uses[in].push_back(n);
-  return uses;
-}
 
 /// The value whose memory \p v is a view of (following Reshape, Flatten,
 /// Squeeze, Unsqueeze: ops whose OpMemoryTraits::isView is set).

@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
+#include "passes/GraphUses.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -30,15 +31,6 @@ using namespace llvm;
 namespace tlc {
 
 namespace {
-
-/// Readers of each value, one entry per use.
-std::vector<SmallVector<NodeId, 2>> collectReaders(const Graph &g) {
-  std::vector<SmallVector<NodeId, 2>> readers(g.values.size());
-  for (NodeId n = 0; n < g.nodes.size(); ++n)
-    for (ValueId in : g.nodes[n].inputs)
-      readers[in].push_back(n);
-  return readers;
-}
 
 /// Whether \p v is available before node \p at: a weight or graph input, or
 /// produced by a node before it.
@@ -52,7 +44,7 @@ bool definedBefore(const Graph &g, ValueId v, NodeId at) {
 size_t fuseReduceLayerNorm(Graph &g, const KernelTarget &target) {
   if (!target.isGpu() || !target.subgroupArithmetic)
     return 0;
-  auto readers = collectReaders(g);
+  UseList readers = collectUses(g);
   std::vector<bool> erase(g.nodes.size(), false);
   size_t fused = 0;
   for (NodeId r = 0; r < g.nodes.size(); ++r) {
