@@ -24,19 +24,10 @@
 using namespace llvm;
 using namespace tlc;
 namespace tt = tlc::testing;
+using tt::gemmAttrs;
 using tt::OpOperand;
 
 namespace {
-
-Attributes gemmAttrs(double alpha, double beta, int64_t transA,
-                     int64_t transB) {
-  Attributes a;
-  a.values["alpha"] = alpha;
-  a.values["beta"] = beta;
-  a.values["transA"] = transA;
-  a.values["transB"] = transB;
-  return a;
-}
 
 /// GemmKernelArgs of a gemm_tiled dispatch, from its constants 0..22
 /// (shaders/gemm_tiled.comp's order).

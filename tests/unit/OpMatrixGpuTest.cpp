@@ -26,19 +26,10 @@
 using namespace llvm;
 using namespace tlc;
 namespace tt = tlc::testing;
+using tt::gemmAttrs;
 using tt::OpOperand;
 
 namespace {
-
-Attributes gemmAttrs(double alpha, double beta, int64_t transA,
-                     int64_t transB) {
-  Attributes a;
-  a.values["alpha"] = alpha;
-  a.values["beta"] = beta;
-  a.values["transA"] = transA;
-  a.values["transB"] = transB;
-  return a;
-}
 
 /// Compiles the op for the "gpu" profile; with \p tiling, that tiling
 /// replaces the chosen one in the (single) gemm_tiled dispatch.

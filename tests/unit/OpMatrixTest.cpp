@@ -13,6 +13,7 @@
 using namespace llvm;
 using namespace tlc;
 namespace tt = tlc::testing;
+using tt::gemmAttrs;
 using tt::OpOperand;
 
 namespace {
@@ -22,16 +23,6 @@ using tt::f32;
 using tt::kTolerance;
 using tt::shapeRule;
 using tt::tensor;
-
-Attributes gemmAttrs(double alpha, double beta, int64_t transA,
-                     int64_t transB) {
-  Attributes a;
-  a.values["alpha"] = alpha;
-  a.values["beta"] = beta;
-  a.values["transA"] = transA;
-  a.values["transB"] = transB;
-  return a;
-}
 
 void expectContains(const std::string &msg, StringRef part) {
   EXPECT_NE(msg.find(part.str()), std::string::npos)

@@ -218,6 +218,16 @@ std::string shapeRule(StringRef op, const Attributes &attrs,
   return "";
 }
 
+Attributes gemmAttrs(double alpha, double beta, int64_t transA,
+                     int64_t transB) {
+  Attributes a;
+  a.values["alpha"] = alpha;
+  a.values["beta"] = beta;
+  a.values["transA"] = transA;
+  a.values["transB"] = transB;
+  return a;
+}
+
 HostTensor tensor(Shape shape, std::vector<float> data) {
   HostTensor t(TensorType{DType::F32, std::move(shape)});
   t.data = std::move(data);

@@ -75,6 +75,10 @@ HostTensor tensor(Shape shape, std::vector<float> data);
 /// The f32 tensor type of \p s.
 inline TensorType f32(Shape s) { return TensorType{DType::F32, std::move(s)}; }
 
+/// Gemm's attributes: alpha, beta, transA, transB.
+Attributes gemmAttrs(double alpha, double beta, int64_t transA,
+                     int64_t transB);
+
 /// Runs the op on the device and through its CPU reference (GoogleTest
 /// assertions): equal output types and relative L2 error <= kTolerance.
 void expectDeviceMatchesReference(llvm::StringRef op, const Attributes &attrs,

@@ -25,21 +25,12 @@
 using namespace llvm;
 using namespace tlc;
 namespace tt = tlc::testing;
+using tt::gemmAttrs;
 using tt::OpOperand;
 
 namespace {
 
 using Strings = std::vector<std::string>;
-
-Attributes gemmAttrs(double alpha, double beta, int64_t transA,
-                     int64_t transB) {
-  Attributes a;
-  a.values["alpha"] = alpha;
-  a.values["beta"] = beta;
-  a.values["transA"] = transA;
-  a.values["transB"] = transB;
-  return a;
-}
 
 std::vector<std::string> ops(const Graph &g) {
   std::vector<std::string> r;
