@@ -35,7 +35,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/FusedAttention.h"
 #include "ops/OpUtil.h"
-#include "passes/GraphUses.h"
+#include "passes/FusionUtil.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -475,16 +475,7 @@ size_t fuseAttention(Graph &g) {
   }
   if (fused == 0)
     return 0;
-  std::vector<Node> nodes;
-  nodes.reserve(g.nodes.size());
-  for (NodeId i = 0; i < g.nodes.size(); ++i) {
-    if (replacement[i])
-      nodes.push_back(std::move(*replacement[i]));
-    else if (!claimed[i])
-      nodes.push_back(std::move(g.nodes[i]));
-  }
-  g.nodes = std::move(nodes);
-  g.reindex();
+  rebuildNodes(g, replacement, claimed);
   // The Splits, Reshapes and Transposes the views replaced.
   eliminateDeadCode(g);
   return fused;

@@ -28,7 +28,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/FusedElementwise.h"
-#include "passes/GraphUses.h"
+#include "passes/FusionUtil.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -287,16 +287,7 @@ size_t fuseElementwise(Graph &g) {
   }
   if (fused == 0)
     return 0;
-  std::vector<Node> nodes;
-  nodes.reserve(numNodes);
-  for (NodeId i = 0; i < numNodes; ++i) {
-    if (replacement[i])
-      nodes.push_back(std::move(*replacement[i]));
-    else if (!claimed[i])
-      nodes.push_back(std::move(g.nodes[i]));
-  }
-  g.nodes = std::move(nodes);
-  g.reindex();
+  rebuildNodes(g, replacement, claimed);
   return fused;
 }
 

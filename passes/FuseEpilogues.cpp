@@ -28,7 +28,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/ConvKernel.h"
 #include "ops/OpDef.h"
-#include "passes/GraphUses.h"
+#include "passes/FusionUtil.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -280,16 +280,7 @@ size_t fuseEpilogues(Graph &g) {
   }
   if (fused == 0)
     return 0;
-  std::vector<Node> nodes;
-  nodes.reserve(g.nodes.size());
-  for (NodeId i = 0; i < g.nodes.size(); ++i) {
-    if (replacement[i])
-      nodes.push_back(std::move(*replacement[i]));
-    else if (!removed[i])
-      nodes.push_back(std::move(g.nodes[i]));
-  }
-  g.nodes = std::move(nodes);
-  g.reindex();
+  rebuildNodes(g, replacement, removed);
   return fused;
 }
 

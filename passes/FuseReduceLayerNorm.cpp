@@ -21,7 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
-#include "passes/GraphUses.h"
+#include "passes/FusionUtil.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -119,13 +119,8 @@ size_t fuseReduceLayerNorm(Graph &g, const KernelTarget &target) {
   }
   if (!fused)
     return 0;
-  std::vector<Node> kept;
-  kept.reserve(g.nodes.size() - fused);
-  for (NodeId i = 0; i < g.nodes.size(); ++i)
-    if (!erase[i])
-      kept.push_back(std::move(g.nodes[i]));
-  g.nodes = std::move(kept);
-  g.reindex();
+  std::vector<std::optional<Node>> noReplacements;
+  rebuildNodes(g, noReplacements, erase);
   return fused;
 }
 
