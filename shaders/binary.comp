@@ -11,7 +11,10 @@
 // (constant 21) units per invocation, at a stride of the whole grid.
 // Bindings: 0 = A, 1 = B, 2 = Y (Y may be A's or B's memory: in place, each
 // invocation reads only the elements it writes).
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint TOTAL = 1;
 layout(constant_id = 1) const uint OP = 0;
@@ -35,12 +38,12 @@ layout(constant_id = 18) const uint SB4 = 0;
 layout(constant_id = 19) const uint SB5 = 0;
 layout(constant_id = 20) const uint VEC4 = 0;
 layout(constant_id = 21) const uint ITEMS = 1;
-layout(set = 0, binding = 0) readonly buffer ABuf { float a[]; };
-layout(set = 0, binding = 1) readonly buffer BBuf { float b[]; };
-layout(set = 0, binding = 2) writeonly buffer YBuf { float y[]; };
-layout(set = 0, binding = 0) readonly buffer ABuf4 { vec4 a4[]; };
-layout(set = 0, binding = 1) readonly buffer BBuf4 { vec4 b4[]; };
-layout(set = 0, binding = 2) writeonly buffer YBuf4 { vec4 y4[]; };
+layout(set = 0, binding = 0) readonly buffer ABuf { FLOAT_T a[]; };
+layout(set = 0, binding = 1) readonly buffer BBuf { FLOAT_T b[]; };
+layout(set = 0, binding = 2) writeonly buffer YBuf { FLOAT_T y[]; };
+layout(set = 0, binding = 0) readonly buffer ABuf4 { VEC4_T a4[]; };
+layout(set = 0, binding = 1) readonly buffer BBuf4 { VEC4_T b4[]; };
+layout(set = 0, binding = 2) writeonly buffer YBuf4 { VEC4_T y4[]; };
 
 vec4 apply(vec4 va, vec4 vb) {
   if (OP == 0u) return va + vb;
@@ -87,12 +90,12 @@ void main() {
     if (i >= units) return;
     if (VEC4 != 0u) {
       uvec2 o = inputOffsets(i * 4u);
-      vec4 va = SA5 == 1u ? a4[o.x / 4u] : vec4(a[o.x]);
-      vec4 vb = SB5 == 1u ? b4[o.y / 4u] : vec4(b[o.y]);
-      y4[i] = apply(va, vb);
+      vec4 va = SA5 == 1u ? vec4(a4[o.x / 4u]) : vec4(float(a[o.x]));
+      vec4 vb = SB5 == 1u ? vec4(b4[o.y / 4u]) : vec4(float(b[o.y]));
+      y4[i] = STORE4(apply(va, vb));
     } else {
       uvec2 o = inputOffsets(i);
-      y[i] = apply(vec4(a[o.x]), vec4(b[o.y])).x;
+      y[i] = STORE(apply(vec4(float(a[o.x])), vec4(float(b[o.y]))).x);
     }
   }
 }
