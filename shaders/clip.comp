@@ -3,19 +3,23 @@
 // Specialization constants: 0 = element count, 1 = HAS_MAX (0: binding 3 is
 // not read and hi is +inf).
 // Bindings: 0 = X, 1 = Y, 2 = min, 3 = max.
+// clip_f16: fp16 storage of all four (shaders/storage.glsl), f32 arithmetic.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint N = 1;
 layout(constant_id = 1) const uint HAS_MAX = 0;
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
-layout(set = 0, binding = 2) readonly buffer Lo { float lo[]; };
-layout(set = 0, binding = 3) readonly buffer Hi { float hi[]; };
+layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
+layout(set = 0, binding = 1) writeonly buffer Y { FLOAT_T y[]; };
+layout(set = 0, binding = 2) readonly buffer Lo { FLOAT_T lo[]; };
+layout(set = 0, binding = 3) readonly buffer Hi { FLOAT_T hi[]; };
 
 void main() {
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
   if (i >= N) return;
-  float v = max(x[i], lo[0]);
-  if (HAS_MAX != 0u) v = min(v, hi[0]);
-  y[i] = v;
+  float v = max(float(x[i]), float(lo[0]));
+  if (HAS_MAX != 0u) v = min(v, float(hi[0]));
+  y[i] = STORE(v);
 }

@@ -20,7 +20,12 @@
 // multiplications.
 // Bindings 0-3 = inputs (unused ones repeat input 0), 4 = Y. Y may be an
 // input's memory (in place): each invocation reads what it writes first.
+// fused_elementwise_f16: fp16 storage of inputs and Y (shaders/storage.glsl);
+// registers and arithmetic stay f32.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint TOTAL = 1;
 layout(constant_id = 1) const uint NIN = 1;
@@ -56,16 +61,16 @@ SLOT(12, 71) SLOT(13, 74) SLOT(14, 77) SLOT(15, 80) SLOT(16, 83)
 SLOT(17, 86) SLOT(18, 89) SLOT(19, 92) SLOT(20, 95) SLOT(21, 98)
 SLOT(22, 101) SLOT(23, 104)
 
-layout(set = 0, binding = 0) readonly buffer X0 { float x0[]; };
-layout(set = 0, binding = 1) readonly buffer X1 { float x1[]; };
-layout(set = 0, binding = 2) readonly buffer X2 { float x2[]; };
-layout(set = 0, binding = 3) readonly buffer X3 { float x3[]; };
-layout(set = 0, binding = 4) writeonly buffer Y { float y[]; };
-layout(set = 0, binding = 0) readonly buffer X04 { vec4 x04[]; };
-layout(set = 0, binding = 1) readonly buffer X14 { vec4 x14[]; };
-layout(set = 0, binding = 2) readonly buffer X24 { vec4 x24[]; };
-layout(set = 0, binding = 3) readonly buffer X34 { vec4 x34[]; };
-layout(set = 0, binding = 4) writeonly buffer Y4 { vec4 y4[]; };
+layout(set = 0, binding = 0) readonly buffer X0 { FLOAT_T x0[]; };
+layout(set = 0, binding = 1) readonly buffer X1 { FLOAT_T x1[]; };
+layout(set = 0, binding = 2) readonly buffer X2 { FLOAT_T x2[]; };
+layout(set = 0, binding = 3) readonly buffer X3 { FLOAT_T x3[]; };
+layout(set = 0, binding = 4) writeonly buffer Y { FLOAT_T y[]; };
+layout(set = 0, binding = 0) readonly buffer X04 { VEC4_T x04[]; };
+layout(set = 0, binding = 1) readonly buffer X14 { VEC4_T x14[]; };
+layout(set = 0, binding = 2) readonly buffer X24 { VEC4_T x24[]; };
+layout(set = 0, binding = 3) readonly buffer X34 { VEC4_T x34[]; };
+layout(set = 0, binding = 4) writeonly buffer Y4 { VEC4_T y4[]; };
 
 const uint MAX_REGS = 28u; // 4 inputs + 24 instructions
 vec4 r[MAX_REGS];
@@ -131,8 +136,8 @@ vec4 apply(uint code, uint pBits, uint qBits) {
 #define LOAD(k) \
   if (NIN > uint(k)) { \
     uint o = OFFSET(k); \
-    if (VEC4 == 0u) r[k] = vec4(x##k[o]); \
-    else r[k] = S##k##5 == 1u ? x##k##4[o / 4u] : vec4(x##k[o]); \
+    if (VEC4 == 0u) r[k] = vec4(float(x##k[o])); \
+    else r[k] = S##k##5 == 1u ? vec4(x##k##4[o / 4u]) : vec4(float(x##k[o])); \
   }
 
 void main() {
@@ -158,7 +163,7 @@ void main() {
     STEP(8) STEP(9) STEP(10) STEP(11) STEP(12) STEP(13) STEP(14) STEP(15)
     STEP(16) STEP(17) STEP(18) STEP(19) STEP(20) STEP(21) STEP(22) STEP(23)
     vec4 res = r[NIN + NSTEPS - 1u];
-    if (VEC4 != 0u) y4[i] = res;
-    else y[i] = res.x;
+    if (VEC4 != 0u) y4[i] = STORE4(res);
+    else y[i] = STORE(res.x);
   }
 }

@@ -8,7 +8,11 @@
 // subgroup. The defaults (VEC4 = 0, ITEMS = 1) are one float per invocation.
 // x and y may be the same memory (in place): each invocation reads only what
 // it writes.
+// unary_f16: fp16 storage (shaders/storage.glsl), f32 arithmetic.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint N = 1;
 layout(constant_id = 1) const uint OP = 0;
@@ -16,10 +20,10 @@ layout(constant_id = 2) const uint P0_BITS = 0;
 layout(constant_id = 3) const uint P1_BITS = 0;
 layout(constant_id = 4) const uint VEC4 = 0;
 layout(constant_id = 5) const uint ITEMS = 1;
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
-layout(set = 0, binding = 0) readonly buffer X4 { vec4 x4[]; };
-layout(set = 0, binding = 1) writeonly buffer Y4 { vec4 y4[]; };
+layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
+layout(set = 0, binding = 1) writeonly buffer Y { FLOAT_T y[]; };
+layout(set = 0, binding = 0) readonly buffer X4 { VEC4_T x4[]; };
+layout(set = 0, binding = 1) writeonly buffer Y4 { VEC4_T y4[]; };
 
 vec4 f(vec4 v) {
   if (OP == 1u) v = max(v, vec4(0.0));
@@ -40,13 +44,13 @@ void main() {
       uint i = first + k * stride;
       if (i >= n4) return;
       if (OP == 0u) y4[i] = x4[i];
-      else y4[i] = f(x4[i]);
+      else y4[i] = STORE4(f(vec4(x4[i])));
     }
   } else {
     for (uint k = 0u; k < ITEMS; ++k) {
       uint i = first + k * stride;
       if (i >= N) return;
-      y[i] = f(vec4(x[i])).x;
+      y[i] = STORE(f(vec4(float(x[i]))).x);
     }
   }
 }

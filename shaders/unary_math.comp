@@ -6,12 +6,16 @@
 // erf: Abramowitz & Stegun, Handbook of Mathematical Functions (1964),
 // formula 7.1.26, |error| <= 1.5e-7, made odd for x < 0.
 // Bindings: 0 = X, 1 = Y.
+// unary_math_f16: fp16 storage (shaders/storage.glsl), f32 arithmetic.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint N = 1;
 layout(constant_id = 1) const uint FN = 0;
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
+layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
+layout(set = 0, binding = 1) writeonly buffer Y { FLOAT_T y[]; };
 
 float erfApprox(float v) {
   float a = abs(v);
@@ -25,8 +29,8 @@ float erfApprox(float v) {
 void main() {
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
   if (i >= N) return;
-  float v = x[i];
+  float v = float(x[i]);
   if (FN == 0u) v = tanh(clamp(v, -15.0, 15.0));
   else v = erfApprox(v);
-  y[i] = v;
+  y[i] = STORE(v);
 }
