@@ -4,8 +4,14 @@
 // global_avgpool_subgroup (SUBGROUP): subgroupAdd, then one shared slot per
 // subgroup (as shaders/layernorm.comp).
 // Bindings: 0 = X [PLANES, PLANE], 1 = Y [PLANES].
+// global_avgpool_f16 and global_avgpool_subgroup_f16 (TLC_F16): fp16 storage
+// (shaders/storage.glsl), f32 arithmetic and shared memory.
 // tlc-variant: subgroup SUBGROUP
+// tlc-variant: f16 TLC_F16
+// tlc-variant: subgroup_f16 SUBGROUP TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #ifdef SUBGROUP
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #endif
@@ -13,8 +19,8 @@
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint PLANES = 1;
 layout(constant_id = 1) const uint PLANE = 1;
-layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
-layout(set = 0, binding = 1) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
+layout(set = 0, binding = 1) writeonly buffer YBuf { FLOAT_T y[]; };
 
 shared float red[WG];
 
@@ -23,7 +29,7 @@ void main() {
   if (p >= PLANES) return; // uniform across the workgroup
   uint lid = gl_LocalInvocationID.x;
   float sum = 0.0;
-  for (uint i = lid; i < PLANE; i += WG) sum += x[p * PLANE + i];
+  for (uint i = lid; i < PLANE; i += WG) sum += float(x[p * PLANE + i]);
 #ifdef SUBGROUP
   float s = subgroupAdd(sum);
   if (subgroupElect()) red[gl_SubgroupID] = s;
@@ -31,7 +37,7 @@ void main() {
   if (lid == 0u) {
     float total = 0.0;
     for (uint i = 0u; i < gl_NumSubgroups; ++i) total += red[i];
-    y[p] = total / float(PLANE);
+    y[p] = STORE(total / float(PLANE));
   }
 #else
   red[lid] = sum;
@@ -40,6 +46,6 @@ void main() {
     if (lid < s) red[lid] += red[lid + s];
     barrier();
   }
-  if (lid == 0u) y[p] = red[0] / float(PLANE);
+  if (lid == 0u) y[p] = STORE(red[0] / float(PLANE));
 #endif
 }

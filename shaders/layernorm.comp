@@ -14,8 +14,14 @@
 // Specialization constants: 0 = ROWS, 1 = COLS, 2 = epsilon (f32 bits),
 // 3 = HAS_BIAS. Bindings: 0 = X, 1 = Scale, 2 = B (Scale again when
 // HAS_BIAS = 0, unread), 3 = Y.
+// layernorm_f16 and layernorm_subgroup_f16 (TLC_F16): fp16 storage
+// (shaders/storage.glsl), f32 arithmetic and shared memory.
 // tlc-variant: subgroup SUBGROUP
+// tlc-variant: f16 TLC_F16
+// tlc-variant: subgroup_f16 SUBGROUP TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #ifdef SUBGROUP
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #endif
@@ -25,10 +31,10 @@ layout(constant_id = 0) const uint ROWS = 1;
 layout(constant_id = 1) const uint COLS = 1;
 layout(constant_id = 2) const uint EPS_BITS = 0;
 layout(constant_id = 3) const uint HAS_BIAS = 0;
-layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
-layout(set = 0, binding = 1) readonly buffer SBuf { float scale[]; };
-layout(set = 0, binding = 2) readonly buffer BBuf { float bias[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
+layout(set = 0, binding = 1) readonly buffer SBuf { FLOAT_T scale[]; };
+layout(set = 0, binding = 2) readonly buffer BBuf { FLOAT_T bias[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { FLOAT_T y[]; };
 
 shared float red[WG];
 
@@ -61,19 +67,19 @@ void main() {
   uint base = row * COLS;
 
   float s = 0.0;
-  for (uint c = lid; c < COLS; c += WG) s += x[base + c];
+  for (uint c = lid; c < COLS; c += WG) s += float(x[base + c]);
   float mean = groupSum(s) / float(COLS);
 
   float q = 0.0;
   for (uint c = lid; c < COLS; c += WG) {
-    float d = x[base + c] - mean;
+    float d = float(x[base + c]) - mean;
     q += d * d;
   }
   float inv = inversesqrt(groupSum(q) / float(COLS) + uintBitsToFloat(EPS_BITS));
 
   for (uint c = lid; c < COLS; c += WG) {
-    float v = (x[base + c] - mean) * inv * scale[c];
-    if (HAS_BIAS == 1u) v += bias[c];
-    y[base + c] = v;
+    float v = (float(x[base + c]) - mean) * inv * float(scale[c]);
+    if (HAS_BIAS == 1u) v += float(bias[c]);
+    y[base + c] = STORE(v);
   }
 }

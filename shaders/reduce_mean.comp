@@ -9,8 +9,14 @@
 // reduce_mean_subgroup (SUBGROUP), for large boxes: one workgroup of 64 per
 // output element; its invocations stride through the box, then subgroupAdd
 // and one shared slot per subgroup (as shaders/layernorm.comp).
+// reduce_mean_f16 and reduce_mean_subgroup_f16 (TLC_F16): fp16 storage
+// (shaders/storage.glsl), f32 arithmetic and shared memory.
 // tlc-variant: subgroup SUBGROUP
+// tlc-variant: f16 TLC_F16
+// tlc-variant: subgroup_f16 SUBGROUP TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #ifdef SUBGROUP
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #endif
@@ -36,8 +42,8 @@ layout(constant_id = 17) const uint S2 = 0;
 layout(constant_id = 18) const uint S3 = 0;
 layout(constant_id = 19) const uint S4 = 0;
 layout(constant_id = 20) const uint S5 = 0;
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
+layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
+layout(set = 0, binding = 1) writeonly buffer Y { FLOAT_T y[]; };
 
 #ifdef SUBGROUP
 shared float red[64];
@@ -68,7 +74,7 @@ void main() {
       off += (q % b[d]) * s[d];
       q /= b[d];
     }
-    sum += x[off];
+    sum += float(x[off]);
   }
 #ifdef SUBGROUP
   float part = subgroupAdd(sum);
@@ -78,5 +84,5 @@ void main() {
   sum = 0.0;
   for (uint g = 0u; g < gl_NumSubgroups; ++g) sum += red[g];
 #endif
-  y[i] = sum * uintBitsToFloat(INV_BITS);
+  y[i] = STORE(sum * uintBitsToFloat(INV_BITS));
 }

@@ -7,8 +7,14 @@
 // trees; softmax_subgroup (SUBGROUP) with subgroupMax / subgroupAdd and one
 // shared slot per subgroup.
 // Bindings: 0 = X, 1 = Y.
+// softmax_f16 and softmax_subgroup_f16 (TLC_F16): fp16 storage
+// (shaders/storage.glsl), f32 arithmetic and shared memory.
 // tlc-variant: subgroup SUBGROUP
+// tlc-variant: f16 TLC_F16
+// tlc-variant: subgroup_f16 SUBGROUP TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #ifdef SUBGROUP
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #endif
@@ -17,8 +23,8 @@ layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint ROWS = 1;
 layout(constant_id = 1) const uint L = 1;
 layout(constant_id = 2) const uint INNER = 1;
-layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
-layout(set = 0, binding = 1) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
+layout(set = 0, binding = 1) writeonly buffer YBuf { FLOAT_T y[]; };
 
 shared float red[WG];
 
@@ -52,12 +58,12 @@ void main() {
   uint base = (row / INNER) * L * INNER + row % INNER;
 
   float mx = uintBitsToFloat(0xff800000u); // -inf
-  for (uint l = lid; l < L; l += WG) mx = max(mx, x[base + l * INNER]);
+  for (uint l = lid; l < L; l += WG) mx = max(mx, float(x[base + l * INNER]));
   mx = groupReduce(mx, true);
 
   float sum = 0.0;
-  for (uint l = lid; l < L; l += WG) sum += exp(x[base + l * INNER] - mx);
+  for (uint l = lid; l < L; l += WG) sum += exp(float(x[base + l * INNER]) - mx);
   float inv = 1.0 / groupReduce(sum, false);
   for (uint l = lid; l < L; l += WG)
-    y[base + l * INNER] = exp(x[base + l * INNER] - mx) * inv;
+    y[base + l * INNER] = STORE(exp(float(x[base + l * INNER]) - mx) * inv);
 }
