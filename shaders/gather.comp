@@ -5,16 +5,20 @@
 // one) or i32; negative ones count from the end of the axis, and an index
 // outside [-A, A) gives 0.
 // Bindings: 0 = data (f32), 1 = indices, 2 = output (f32).
+// gather_f16: data and output in fp16 storage (shaders/storage.glsl).
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint TOTAL = 1;
 layout(constant_id = 1) const uint A = 1;
 layout(constant_id = 2) const uint INNER = 1;
 layout(constant_id = 3) const uint N = 1;
 layout(constant_id = 4) const uint IDX64 = 1;
-layout(set = 0, binding = 0) readonly buffer Data { float data[]; };
+layout(set = 0, binding = 0) readonly buffer Data { FLOAT_T data[]; };
 layout(set = 0, binding = 1) readonly buffer Idx { int idx[]; };
-layout(set = 0, binding = 2) writeonly buffer Out { float y[]; };
+layout(set = 0, binding = 2) writeonly buffer Out { FLOAT_T y[]; };
 
 void main() {
   uint e = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
@@ -33,5 +37,5 @@ void main() {
   }
   if (k < 0) k += int(A);
   valid = valid && k >= 0 && k < int(A);
-  y[e] = valid ? data[(o * A + uint(k)) * INNER + i] : 0.0;
+  y[e] = valid ? data[(o * A + uint(k)) * INNER + i] : STORE(0.0);
 }

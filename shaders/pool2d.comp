@@ -3,7 +3,11 @@
 // ignored), 1 = average (divides by the number of input elements in the
 // window, or with COUNT_PAD by the window clipped to the padded input).
 // Bindings: 0 = X [NC,H,W], 1 = Y [NC,OH,OW].
+// pool2d_f16: fp16 storage (shaders/storage.glsl), f32 arithmetic.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint NC = 1;
 layout(constant_id = 1) const uint H = 1;
@@ -23,8 +27,8 @@ layout(constant_id = 14) const uint DW = 1;
 layout(constant_id = 15) const uint MODE = 0;
 layout(constant_id = 16) const uint COUNT_PAD = 0;
 layout(constant_id = 17) const uint TOTAL = 1;
-layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
-layout(set = 0, binding = 1) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
+layout(set = 0, binding = 1) writeonly buffer YBuf { FLOAT_T y[]; };
 
 void main() {
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
@@ -45,14 +49,14 @@ void main() {
     for (uint v = 0u; v < KW; ++v) {
       int iw = w0 + int(v * DW);
       if (iw < 0 || iw >= int(W)) continue;
-      float val = x[base + uint(ih) * W + uint(iw)];
+      float val = float(x[base + uint(ih) * W + uint(iw)]);
       best = max(best, val);
       sum += val;
       ++count;
     }
   }
   if (MODE == 0u) {
-    y[i] = best;
+    y[i] = STORE(best);
     return;
   }
   if (COUNT_PAD != 0u) {
@@ -60,5 +64,5 @@ void main() {
     int wEnd = min(w0 + int(KW), int(W + PR));
     count = uint((hEnd - h0) * (wEnd - w0));
   }
-  y[i] = sum / float(count);
+  y[i] = STORE(sum / float(count));
 }

@@ -9,7 +9,12 @@
 // read from binding 2 (entries RANK-2, RANK-1), else 10, 11 (f32 bits), 9 =
 // rank of X.
 // Bindings: 0 = X, 1 = Y, 2 = scales.
+// resize_f16: fp16 storage of X and Y (shaders/storage.glsl), f32
+// arithmetic; scales stay f32 so that coordinates match the f32 build.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint TOTAL = 1;
 layout(constant_id = 1) const uint IH = 1;
@@ -23,8 +28,8 @@ layout(constant_id = 8) const uint BUF_SCALES = 0;
 layout(constant_id = 9) const uint RANK = 4;
 layout(constant_id = 10) const uint SCALE_H_BITS = 0x3f800000u;
 layout(constant_id = 11) const uint SCALE_W_BITS = 0x3f800000u;
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
+layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
+layout(set = 0, binding = 1) writeonly buffer Y { FLOAT_T y[]; };
 layout(set = 0, binding = 2) readonly buffer Scales { float scales[]; };
 
 float sourceCoord(float o, float scale, uint inN, uint outN) {
@@ -61,15 +66,17 @@ void main() {
   float cx = sourceCoord(float(ox), sw, IW, OW);
   float v;
   if (LINEAR == 0u) {
-    v = x[plane + uint(nearestIndex(cy, IH)) * IW + uint(nearestIndex(cx, IW))];
+    v = float(x[plane + uint(nearestIndex(cy, IH)) * IW + uint(nearestIndex(cx, IW))]);
   } else {
     float fy = floor(cy), fx = floor(cx);
     float ry = cy - fy, rx = cx - fx;
     int y0 = clamp(int(fy), 0, int(IH) - 1), y1 = clamp(int(fy) + 1, 0, int(IH) - 1);
     int x0 = clamp(int(fx), 0, int(IW) - 1), x1 = clamp(int(fx) + 1, 0, int(IW) - 1);
-    float top = (1.0 - rx) * x[plane + uint(y0) * IW + uint(x0)] + rx * x[plane + uint(y0) * IW + uint(x1)];
-    float bot = (1.0 - rx) * x[plane + uint(y1) * IW + uint(x0)] + rx * x[plane + uint(y1) * IW + uint(x1)];
+    float top = (1.0 - rx) * float(x[plane + uint(y0) * IW + uint(x0)]) +
+                rx * float(x[plane + uint(y0) * IW + uint(x1)]);
+    float bot = (1.0 - rx) * float(x[plane + uint(y1) * IW + uint(x0)]) +
+                rx * float(x[plane + uint(y1) * IW + uint(x1)]);
     v = (1.0 - ry) * top + ry * bot;
   }
-  y[i] = v;
+  y[i] = STORE(v);
 }

@@ -8,7 +8,11 @@
 // 1 = i32), 6..11 = output dims, 12..17 = input dims, 18..23 = input strides
 // (all padded in front to six dims).
 // Bindings: 0 = data, 1 = output, 2 = starts, 3 = axes, 4 = steps.
+// slice_f16: data and output in fp16 storage (shaders/storage.glsl).
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint TOTAL = 1;
 layout(constant_id = 1) const uint NIDX = 1;
@@ -34,8 +38,8 @@ layout(constant_id = 20) const uint S2 = 0;
 layout(constant_id = 21) const uint S3 = 0;
 layout(constant_id = 22) const uint S4 = 0;
 layout(constant_id = 23) const uint S5 = 0;
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
+layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
+layout(set = 0, binding = 1) writeonly buffer Y { FLOAT_T y[]; };
 layout(set = 0, binding = 2) readonly buffer Starts { uint starts[]; };
 layout(set = 0, binding = 3) readonly buffer Axes { uint axes[]; };
 layout(set = 0, binding = 4) readonly buffer Steps { uint steps[]; };

@@ -3,7 +3,12 @@
 // One invocation per box element; D0 is the outermost dim. Strides and bases
 // are signed 32-bit (bit patterns in the specialization constants).
 // Bindings: 0 = source, 1 = destination.
+// strided_copy_f16: 16-bit float elements (shaders/storage.glsl), for the
+// float tensors of Transpose, Concat and Split under --precision=fp16.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint TOTAL = 1;
 layout(constant_id = 1) const uint D0 = 1;
@@ -26,8 +31,8 @@ layout(constant_id = 17) const int DS3 = 0;
 layout(constant_id = 18) const int DS4 = 0;
 layout(constant_id = 19) const int DS5 = 0;
 layout(constant_id = 20) const int DB = 0;
-layout(set = 0, binding = 0) readonly buffer Src { float src[]; };
-layout(set = 0, binding = 1) writeonly buffer Dst { float dst[]; };
+layout(set = 0, binding = 0) readonly buffer Src { FLOAT_T src[]; };
+layout(set = 0, binding = 1) writeonly buffer Dst { FLOAT_T dst[]; };
 
 void main() {
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;
