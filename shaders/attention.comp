@@ -31,7 +31,13 @@
 // mask[b*M_SB + h*M_SH + i*M_SQ + j*M_SK] (strides 0 on broadcast dims).
 // Bindings: 0 = Q source, 1 = K source, 2 = V source, 3 = mask (bound to
 // another input and unread when HAS_MASK = 0), 4 = Y.
+// attention_f16: Q, K, V and Y in fp16 storage (shaders/storage.glsl); the
+// mask stays f32 (-1e30 and the like exceed binary16), shared memory and
+// arithmetic too.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 128;  // BR * TPR
 layout(constant_id = 1) const uint BR = 16;   // query rows per workgroup
@@ -77,11 +83,11 @@ layout(constant_id = 37) const uint CPT = 4;  // ceil(BC / TPR)
 // the work). 0xffffffff: visit every key.
 layout(constant_id = 38) const uint KEY_LIMIT = 0xffffffffu;
 
-layout(set = 0, binding = 0) readonly buffer QBuf { float qg[]; };
-layout(set = 0, binding = 1) readonly buffer KBuf { float kg[]; };
-layout(set = 0, binding = 2) readonly buffer VBuf { float vg[]; };
+layout(set = 0, binding = 0) readonly buffer QBuf { FLOAT_T qg[]; };
+layout(set = 0, binding = 1) readonly buffer KBuf { FLOAT_T kg[]; };
+layout(set = 0, binding = 2) readonly buffer VBuf { FLOAT_T vg[]; };
 layout(set = 0, binding = 3) readonly buffer MBuf { float mg[]; };
-layout(set = 0, binding = 4) writeonly buffer YBuf { float yg[]; };
+layout(set = 0, binding = 4) writeonly buffer YBuf { FLOAT_T yg[]; };
 
 const uint D4 = (D + 3u) / 4u;   // head size in vec4s (zero-padded)
 const uint DV4 = (DV + 3u) / 4u; // value width in vec4s (zero-padded)
@@ -95,10 +101,10 @@ shared float ps[BR * BC]; // exp(score - running max)
 /// Element d (< 4 * D4) of the operand row at \p base with stride \p sd in
 /// \p buf, 0 past \p n elements.
 #define ROW4(buf, base, sd, d4, n)                                           \
-  vec4(4u * d4 + 0u < n ? buf[base + (4u * d4 + 0u) * sd] : 0.0,             \
-       4u * d4 + 1u < n ? buf[base + (4u * d4 + 1u) * sd] : 0.0,             \
-       4u * d4 + 2u < n ? buf[base + (4u * d4 + 2u) * sd] : 0.0,             \
-       4u * d4 + 3u < n ? buf[base + (4u * d4 + 3u) * sd] : 0.0)
+  vec4(4u * d4 + 0u < n ? float(buf[base + (4u * d4 + 0u) * sd]) : 0.0,             \
+       4u * d4 + 1u < n ? float(buf[base + (4u * d4 + 1u) * sd]) : 0.0,             \
+       4u * d4 + 2u < n ? float(buf[base + (4u * d4 + 2u) * sd]) : 0.0,             \
+       4u * d4 + 3u < n ? float(buf[base + (4u * d4 + 3u) * sd]) : 0.0)
 
 void main() {
   uint nqb = (SQ + BR - 1u) / BR;
@@ -203,7 +209,7 @@ void main() {
     uint d4 = lane + a * TPR;
     for (uint e = 0u; e < 4u; ++e) {
       uint d = 4u * d4 + e;
-      if (d4 < DV4 && d < DV) yg[yBase + d * Y_SD] = acc[a][e] * inv;
+      if (d4 < DV4 && d < DV) yg[yBase + d * Y_SD] = STORE(acc[a][e] * inv);
     }
   }
 }
