@@ -189,21 +189,30 @@ struct Lowering {
         outTypes.push_back(g.values[out].type);
         operands.push_back(out);
       }
-      for (ValueId v : operands)
-        // Integer tensors (token ids) reach only the ops whose shape rules
-        // accept them (Reshape, Gather's indices).
-        if (g.values[v].type.dtype == DType::F16 &&
-            g.values[v].kind != ValueKind::Weight)
+      // Graph inputs and outputs are what `tlc run` reads and writes: f32,
+      // i32 or i64 (fp16 storage stays inside the plan, behind StorageCast).
+      bool f16Storage = false;
+      for (ValueId v : operands) {
+        if (g.values[v].type.dtype != DType::F16)
+          continue;
+        if (g.values[v].kind == ValueKind::Input || g.isOutput(v))
           return errorAt(node.loc, "node '" + node.name + "': tensor '" +
                                        g.values[v].name + "' has dtype " +
                                        dtypeName(g.values[v].type.dtype) +
-                                       "; the runtime executes f32, i32 "
-                                       "and i64 only");
+                                       "; plan inputs and outputs are f32, "
+                                       "i32 or i64");
+        f16Storage = node.op != "StorageCast";
+      }
       // A view whose output shares its input's bytes needs no dispatch.
       bool isView = def->memory.isView && live.isAlias(node.outputs[0]);
       SmallVector<DispatchDesc, 2> dispatches;
       if (!isView)
         def->lower(node, inTypes, outTypes, dispatches);
+      // fp16 storage (passes/F16Storage.cpp): the same dispatches, run by
+      // each shader's NAME_f16 build.
+      if (f16Storage)
+        for (DispatchDesc &d : dispatches)
+          d.shader += "_f16";
       for (const DispatchDesc &d : dispatches) {
         if (def->memory.joinsInputs && copiesOnlyInSlice(node, d))
           continue; // the producer wrote this input in place

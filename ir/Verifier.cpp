@@ -5,15 +5,42 @@
 // (which also rules out cycles), every value has a type, and every node's
 // output types agree with its op's shape rule.
 //
+// `--precision=fp16` (passes/F16Storage.cpp) stores tensors as binary16
+// without changing what they mean: for every op but StorageCast, shape rules
+// see such a tensor as the f32 it stands for (weights decoded), and an f16
+// output matches an f32 result.
+//
 //===----------------------------------------------------------------------===//
 #include "ir/Graph.h"
+#include "ir/Half.h"
 #include "ops/OpDef.h"
 
 #include "llvm/ADT/SmallVector.h"
 
+#include <cstring>
+#include <list>
+
 using namespace llvm;
 
 namespace tlc {
+
+/// \p t with binary16 storage read as the f32 it stands for.
+static TensorType semanticType(TensorType t) {
+  if (t.dtype == DType::F16)
+    t.dtype = DType::F32;
+  return t;
+}
+
+/// f16 weight bytes decoded to f32 bytes.
+static std::vector<uint8_t> decodeHalf(ArrayRef<uint8_t> data) {
+  std::vector<uint8_t> out(data.size() * 2);
+  for (size_t i = 0; i + 2 <= data.size(); i += 2) {
+    uint16_t h = uint16_t(data[i] | (data[i + 1] << 8));
+    float f = halfToFloat(h);
+    std::memcpy(out.data() + i * 2, &f, 4);
+  }
+  return out;
+}
 
 Error verifyGraph(const Graph &g) {
   std::vector<char> defined(g.values.size(), 0);
@@ -27,6 +54,8 @@ Error verifyGraph(const Graph &g) {
     if (!def)
       return errorAt(node.loc, "node '" + node.name + "': unsupported op '" +
                                    node.op + "'");
+    bool semantic = node.op != "StorageCast";
+    std::list<std::vector<uint8_t>> decoded; // keeps InputInfo data alive
     SmallVector<InputInfo, 4> inTypes;
     for (ValueId in : node.inputs) {
       if (in >= g.values.size())
@@ -39,7 +68,15 @@ Error verifyGraph(const Graph &g) {
       if (!g.values[in].hasType)
         return errorAt(node.loc, "node '" + node.name + "': input '" +
                                      g.values[in].name + "' has no type");
-      inTypes.push_back({g.values[in].type, g.values[in].data});
+      const Value &v = g.values[in];
+      if (semantic && v.type.dtype == DType::F16) {
+        ArrayRef<uint8_t> data;
+        if (!v.data.empty())
+          data = decoded.emplace_back(decodeHalf(v.data));
+        inTypes.push_back({semanticType(v.type), data});
+      } else {
+        inTypes.push_back({v.type, v.data});
+      }
     }
     SmallVector<TensorType, 2> outTypes;
     if (Error e = def->inferTypes(node, inTypes, outTypes))
@@ -60,7 +97,8 @@ Error verifyGraph(const Graph &g) {
         return errorAt(node.loc, "tensor '" + v.name +
                                      "' is defined more than once");
       defined[out] = 1;
-      if (!v.hasType || v.type != outTypes[i])
+      if (!v.hasType || (semantic ? semanticType(v.type) : v.type) !=
+                            outTypes[i])
         return errorAt(node.loc,
                        "node '" + node.name + "': output '" + v.name +
                            "' has type " + (v.hasType ? v.type.str() : "none") +

@@ -94,6 +94,28 @@ size_t splitK(Graph &g, const KernelTarget &target);
 /// LayerNormalization nodes folded. (passes/FuseReduceLayerNorm.cpp)
 size_t fuseReduceLayerNorm(Graph &g, const KernelTarget &target);
 
+/// What useF16Storage changed.
+struct F16StorageStats {
+  size_t f16Nodes = 0;       // nodes that run their kernels' fp16 builds
+  size_t casts = 0;          // StorageCast nodes inserted
+  size_t weightsConverted = 0; // weights stored as binary16
+};
+
+/// `--precision=fp16`: stores float tensors as IEEE binary16 wherever the
+/// kernels that read and write them have an fp16-storage build (a shader's
+/// NAME_f16 module, shaders/storage.glsl); arithmetic stays f32. A node runs
+/// its f16 builds when every dispatch its lowering (for \p target) emits
+/// has one; each binding then gets the storage its f16 module declares
+/// (codegen/ShaderBindings.h), so e.g. an attention mask can stay f32.
+/// Float weights read as f16 are converted once, here (ir/Half.h; finite
+/// values beyond +-65504 saturate to +-65504, so a -1e30 mask stays
+/// finite). StorageCast nodes convert where a tensor crosses between f32 and
+/// f16 storage: graph inputs and outputs stay f32, so a plan's interface
+/// does not change. Needs typed values in topological order, which it
+/// keeps; f16 values fail verifyGraph's shape rules only in dtype, which the
+/// verifier maps back to f32. (passes/F16Storage.cpp)
+F16StorageStats useF16Storage(Graph &g, const KernelTarget &target);
+
 /// Elementwise fusion: replaces each maximal region of two or more
 /// elementwise nodes (Add, Sub, Mul, Div, Pow, Relu, Sigmoid, Tanh, Erf,
 /// Sqrt, HardSwish, HardSigmoid, Clip with constant bounds) whose

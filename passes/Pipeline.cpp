@@ -84,6 +84,15 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   dump(opts, g, "split-k");
   fuseReduceLayerNorm(g, opts.target);
   dump(opts, g, "fuse-reduce-layernorm");
+  if (opts.floatStorage == DType::F16) {
+    useF16Storage(g, opts.target);
+    dump(opts, g, "f16-storage");
+  } else if (opts.floatStorage != DType::F32) {
+    return createStringError(inconvertibleErrorCode(),
+                             "float storage %s is not supported; expected f32 "
+                             "or f16",
+                             dtypeName(opts.floatStorage).str().c_str());
+  }
   // The lower bound (views and in-place reuse included) of the model's own
   // order, reported beside the plan's to show what scheduling saved.
   uint64_t givenOrderBound = transientLowerBound(

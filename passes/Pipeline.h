@@ -37,6 +37,9 @@ struct CompileOptions {
   uint64_t maxBufferBytes = uint64_t(128) << 20;
   /// Device profile the kernels are chosen for (ops/KernelTarget.h).
   KernelTarget target;
+  /// Storage of float tensors inside the plan: F32, or F16 for
+  /// `--precision=fp16` (binary16 storage, f32 arithmetic: useF16Storage).
+  DType floatStorage = DType::F32;
   /// When set, the IR is printed here after shape inference; with
   /// printAfterAll, after every pass (each dump headed by the pass name).
   llvm::raw_ostream *printIR = nullptr;
@@ -51,7 +54,7 @@ struct CompileOptions {
 ///   Gemm + residual Add -> GemmResidual) -> elementwise fusion
 ///   (FusedElementwise) -> split-K (gpu target: GemmSplitK + SplitKReduce)
 ///   -> LayerNormalization into the split-K reduction (gpu target) ->
-///   memory-aware schedule -> verifier -> aliasing (views, in place, Concat
+///   fp16 storage (--precision=fp16) -> memory-aware schedule -> verifier -> aliasing (views, in place, Concat
 ///   slices) ->
 ///   liveness -> release points -> memory planning -> lowering to
 ///   dispatches -> barriers -> plan structure check -> plan memory check.

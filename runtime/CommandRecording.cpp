@@ -20,6 +20,8 @@ namespace tlc {
 /// The bit pattern of a quiet NaN (IEEE 754 binary32), written over released
 /// tensors in poison mode.
 constexpr uint32_t kQuietNaNBits = 0x7FC00000u;
+/// Two binary16 quiet NaNs (0x7E00 each) for fp16 tensors.
+constexpr uint32_t kQuietNaNBitsF16x2 = 0x7E007E00u;
 
 static void memoryBarrier(VkCommandBuffer cmd, VkPipelineStageFlags srcStage,
                           VkAccessFlags srcAccess,
@@ -98,8 +100,13 @@ static void recordPoisonFill(LoadedPlan::Impl &p, VkCommandBuffer cmd,
   memoryBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                 VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
-  vkCmdFillBuffer(cmd, p.buffers[t.buffer].buffer, t.offset, t.bytes,
-                  kQuietNaNBits);
+  // vkCmdFillBuffer writes whole 32-bit words: an fp16 tensor of odd length
+  // keeps its last element. Two binary16 quiet NaNs per word for f16.
+  VkDeviceSize words = t.bytes & ~VkDeviceSize(3);
+  if (words != 0)
+    vkCmdFillBuffer(cmd, p.buffers[t.buffer].buffer, t.offset, words,
+                    t.type.dtype == DType::F16 ? kQuietNaNBitsF16x2
+                                               : kQuietNaNBits);
   // Later dispatches that reuse (or wrongly read) the bytes see the NaNs.
   memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
                 VK_ACCESS_TRANSFER_WRITE_BIT,

@@ -77,8 +77,16 @@ static Error createLogicalDevice(Device::Impl &d) {
   q.queueCount = 1;
   q.pQueuePriorities = &priority;
 
+  // fp16 storage (--precision=fp16 plans) is optional in Vulkan 1.1: enable
+  // it where the device has it; ShaderCheck refuses such plans elsewhere.
+  VkPhysicalDevice16BitStorageFeatures storage16 = {};
+  storage16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES;
+  storage16.storageBuffer16BitAccess =
+      d.info.storageBuffer16BitAccess ? VK_TRUE : VK_FALSE;
+
   VkDeviceCreateInfo ci = {};
   ci.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
+  ci.pNext = &storage16;
   ci.queueCreateInfoCount = 1;
   ci.pQueueCreateInfos = &q;
   ci.pEnabledFeatures = &enabled;

@@ -159,6 +159,13 @@ DeviceInfo queryDeviceInfo(VkPhysicalDevice device, uint32_t index) {
   info.subgroupSize = subgroup.subgroupSize;
   info.subgroupOperations = subgroup.supportedOperations;
   info.subgroupStages = subgroup.supportedStages;
+  VkPhysicalDevice16BitStorageFeatures storage16 = {};
+  storage16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES;
+  VkPhysicalDeviceFeatures2 features = {};
+  features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+  features.pNext = &storage16;
+  vkGetPhysicalDeviceFeatures2(device, &features);
+  info.storageBuffer16BitAccess = storage16.storageBuffer16BitAccess == VK_TRUE;
   return info;
 }
 

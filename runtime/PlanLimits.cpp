@@ -96,10 +96,10 @@ Error checkPlanForRuntime(const Plan &plan) {
       if (Error e = checkTensorIndex(plan, cmd.tensor, where))
         return e;
       const PlanTensor &t = plan.tensors[cmd.tensor];
-      if (t.offset % 4 || t.bytes % 4)
-        return fail("{0}: released tensor {1} ('{2}') at offset {3}, {4} "
-                    "bytes: both must be multiples of 4",
-                    where, cmd.tensor, t.name, t.offset, t.bytes);
+      if (t.offset % 4)
+        return fail("{0}: released tensor {1} ('{2}') at offset {3}: must "
+                    "be a multiple of 4",
+                    where, cmd.tensor, t.name, t.offset);
     }
   }
   return Error::success();

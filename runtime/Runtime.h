@@ -44,6 +44,11 @@ struct DeviceInfo {
   /// (VkShaderStageFlags) that support them.
   uint32_t subgroupOperations = 0;
   uint32_t subgroupStages = 0;
+  /// VkPhysicalDevice16BitStorageFeatures::storageBuffer16BitAccess (Vulkan
+  /// 1.1 core, optional): binary16 elements in storage buffers, which plans
+  /// compiled with --precision=fp16 need. The runtime enables it when
+  /// present.
+  bool storageBuffer16BitAccess = false;
 };
 
 struct DeviceOptions {

@@ -138,6 +138,19 @@ Error checkShaderCapabilities(ArrayRef<uint32_t> capabilities,
   return Error::success();
 }
 
+Error checkStorageCapabilities(ArrayRef<uint32_t> capabilities,
+                               bool storageBuffer16BitAccess, StringRef what) {
+  const uint32_t kStorageBuffer16BitAccess = 4433; // SPIR-V 1.6, 3.31
+  if (!storageBuffer16BitAccess &&
+      llvm::is_contained(capabilities, kStorageBuffer16BitAccess))
+    return fail("{0}: stores tensors as fp16 (capability "
+                "StorageBuffer16BitAccess), but this device lacks the feature "
+                "storageBuffer16BitAccess; compile the plan with "
+                "--precision=fp32",
+                what);
+  return Error::success();
+}
+
 Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits,
                        const DeviceInfo &device) {
   spvtools::SpirvTools tools(SPV_ENV_VULKAN_1_1);
@@ -176,6 +189,9 @@ Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits,
     if (Error e = checkShaderCapabilities(iface->capabilities,
                                           device.subgroupOperations,
                                           device.subgroupStages, what))
+      return e;
+    if (Error e = checkStorageCapabilities(
+            iface->capabilities, device.storageBuffer16BitAccess, what))
       return e;
     ifaces.push_back(*iface);
   }

@@ -57,6 +57,15 @@ llvm::Error checkShaderCapabilities(llvm::ArrayRef<uint32_t> capabilities,
                                     uint32_t subgroupStages,
                                     llvm::StringRef what);
 
+/// Checks that a device with (or without) the Vulkan 1.1 feature
+/// storageBuffer16BitAccess can run a shader declaring \p capabilities:
+/// capability StorageBuffer16BitAccess (fp16 storage, --precision=fp16)
+/// needs it (Vulkan 1.3 spec, appendix "SPIR-V Environment"). Errors name
+/// \p what and suggest --precision=fp32.
+llvm::Error checkStorageCapabilities(llvm::ArrayRef<uint32_t> capabilities,
+                                     bool storageBuffer16BitAccess,
+                                     llvm::StringRef what);
+
 /// Validates every shader of \p plan and checks it against \p limits
 /// (maxComputeWorkGroupSize, maxComputeWorkGroupInvocations), against the
 /// device's subgroup support (checkShaderCapabilities, from \p device) and

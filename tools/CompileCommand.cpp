@@ -78,6 +78,14 @@ static cl::opt<std::string> Target(
              "speed"),
     cl::value_desc("cpu|gpu|auto"), cl::sub(CompileSubcommand));
 
+static cl::opt<std::string> Precision(
+    "precision", cl::init("fp32"),
+    cl::desc("Storage of float tensors in the plan: fp32, or fp16 (binary16 "
+             "storage where a kernel has an fp16 build, f32 arithmetic; "
+             "inputs and outputs stay f32). Needs a device with "
+             "storageBuffer16BitAccess"),
+    cl::value_desc("fp32|fp16"), cl::sub(CompileSubcommand));
+
 /// The --target profile; "auto" asks the Vulkan loader whether this machine
 /// has a GPU (no loader or no device: cpu).
 static Expected<KernelTarget> selectTarget() {
@@ -162,6 +170,12 @@ int runCompile() {
     return reportError(createStringError(inconvertibleErrorCode(), "--target: %s",
                                          toString(target.takeError()).c_str()));
   opts.target = *target;
+  if (Precision == "fp16")
+    opts.floatStorage = DType::F16;
+  else if (Precision != "fp32")
+    return reportError(createStringError(
+        inconvertibleErrorCode(),
+        "--precision=%s: expected fp32 or fp16", Precision.c_str()));
   if (PlanTimeLimit < 0 || PlanTimeLimit > 3600)
     return reportError(createStringError(
         inconvertibleErrorCode(),

@@ -1,6 +1,7 @@
 //===- tests/unit/OpTestUtil.cpp - Run one op on the device ---------------===//
 #include "OpTestUtil.h"
 
+#include "ir/Half.h"
 #include "passes/Pipeline.h"
 #include "runtime/Runtime.h"
 
@@ -132,6 +133,19 @@ static Expected<Device *> testDevice() {
   return device.get();
 }
 
+/// \p plan written to a temporary .tlp and read back, as users run plans.
+static Expected<Plan> roundTripPlanFile(const Plan &plan) {
+  SmallString<128> path;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("tlc-op-test", "tlp", path))
+    return errorCodeToError(ec);
+  if (Error e = writePlanFile(plan, path))
+    return std::move(e);
+  Expected<Plan> read = readPlanFile(path);
+  sys::fs::remove(path);
+  return read;
+}
+
 Expected<std::vector<HostTensor>>
 runOnDevice(StringRef op, const Attributes &attrs,
             const std::vector<OpOperand> &operands) {
@@ -143,19 +157,59 @@ runOnDevice(StringRef op, const Attributes &attrs,
   Expected<Plan> compiled = compileGraph(std::move(*g), copts);
   if (!compiled)
     return compiled.takeError();
-  // Round-trip through the file format, as users run plans.
-  SmallString<128> path;
-  if (std::error_code ec =
-          sys::fs::createTemporaryFile("tlc-op-test", "tlp", path))
-    return errorCodeToError(ec);
-  if (Error e = writePlanFile(*compiled, path))
-    return std::move(e);
-  Expected<Plan> plan = readPlanFile(path);
-  sys::fs::remove(path);
+  Expected<Plan> plan = roundTripPlanFile(*compiled);
   if (!plan)
     return plan.takeError();
-
   return runPlanOnDevice(*plan, operands);
+}
+
+Expected<std::vector<HostTensor>>
+runOnDeviceF16(StringRef op, const Attributes &attrs,
+               const std::vector<OpOperand> &operands, StringRef target) {
+  Expected<Graph> g = buildOneNodeGraph(op, attrs, operands);
+  if (!g)
+    return g.takeError();
+  std::string nodeName = g->nodes[0].name;
+  CompileOptions copts;
+  copts.planner = "pool";
+  copts.floatStorage = DType::F16;
+  Expected<KernelTarget> t = kernelTargetByName(target);
+  if (!t)
+    return t.takeError();
+  copts.target = *t;
+  Expected<Plan> compiled = compileGraph(std::move(*g), copts);
+  if (!compiled)
+    return compiled.takeError();
+  Expected<Plan> plan = roundTripPlanFile(*compiled);
+  if (!plan)
+    return plan.takeError();
+  // Fusion passes may rename the node: every dispatch that is not a
+  // StorageCast belongs to the op.
+  size_t f16Dispatches = 0;
+  for (const PlanCommand &c : plan->commands) {
+    if (c.kind != CommandKind::Dispatch)
+      continue;
+    StringRef shader = plan->shaders[c.shader].name;
+    if (shader.startswith("storage_cast"))
+      continue;
+    if (!shader.endswith("_f16"))
+      return createStringError(inconvertibleErrorCode(),
+                               "dispatch of '%s' ran shader '%s', not an "
+                               "fp16 build",
+                               c.label.c_str(), shader.str().c_str());
+    ++f16Dispatches;
+  }
+  if (f16Dispatches == 0)
+    return createStringError(inconvertibleErrorCode(),
+                             "no fp16 dispatch in the plan of '%s'",
+                             nodeName.c_str());
+  return runPlanOnDevice(*plan, operands);
+}
+
+HostTensor roundedToF16(HostTensor t) {
+  for (float &x : t.data)
+    x = roundToHalf(x);
+  return t;
 }
 
 Expected<std::vector<HostTensor>>

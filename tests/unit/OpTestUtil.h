@@ -63,6 +63,26 @@ runOnDevice(llvm::StringRef op, const Attributes &attrs,
 /// reference.
 constexpr double kTolerance = 1e-5;
 
+/// runOnDevice, compiled with `--precision=fp16` (CompileOptions::
+/// floatStorage = F16) for kernel target \p target ("cpu" or "gpu"): the
+/// op's float tensors are stored as binary16, with f32 graph inputs and
+/// outputs. Errors as runOnDevice, and also when a dispatch of the op's node
+/// ran an f32 build (so a test cannot pass by falling back to f32).
+llvm::Expected<std::vector<HostTensor>>
+runOnDeviceF16(llvm::StringRef op, const Attributes &attrs,
+               const std::vector<OpOperand> &operands,
+               llvm::StringRef target = "cpu");
+
+/// \p t with every element rounded to the nearest binary16, as fp16
+/// storage holds it; feed such inputs to both the device and the reference
+/// so that only the kernel's own rounding is measured.
+HostTensor roundedToF16(HostTensor t);
+
+/// Relative L2 error allowed between an op run with fp16 storage and its
+/// CPU reference on the same (rounded) inputs: a few binary16 roundings of
+/// intermediate and output values (unit roundoff 2^-11 = 4.9e-4).
+constexpr double kToleranceF16 = 3e-3;
+
 /// Runs \p op's shape rule on inputs of \p types (no constant data); returns
 /// the error message ("" on success) and stores the output types in \p out.
 std::string shapeRule(llvm::StringRef op, const Attributes &attrs,

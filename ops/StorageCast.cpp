@@ -1,0 +1,70 @@
+//===- ops/StorageCast.cpp - StorageCast: f32 <-> binary16 storage --------===//
+//
+// Internal op inserted by passes/F16Storage.cpp (`--precision=fp16`) where
+// a tensor crosses between an f32 and an fp16-storage kernel: at the graph's
+// inputs and outputs, which stay f32 for users, and around ops without an
+// fp16 build. Attribute `to` is "f16" or "f32"; input and output have the
+// same shape. Not an ONNX op (ONNX Cast is folded or removed by the front
+// end). Shader: shaders/storage_cast.comp (`storage_cast` writes f16,
+// `storage_cast_to_f32` writes f32).
+//
+//===----------------------------------------------------------------------===//
+#include "ir/Half.h"
+#include "ops/OpList.h"
+#include "ops/OpUtil.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static Error storageCastTypes(const Node &node, ArrayRef<InputInfo> in,
+                              SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {"to"}))
+    return e;
+  if (Error e = checkInputCount(in, 1, 1))
+    return e;
+  Expected<std::string> to = node.attrs.getString("to", "");
+  if (!to)
+    return to.takeError();
+  DType from = in[0].type.dtype;
+  if (*to == "f16" && from == DType::F32) {
+    out.push_back({DType::F16, in[0].type.shape});
+  } else if (*to == "f32" && from == DType::F16) {
+    out.push_back({DType::F32, in[0].type.shape});
+  } else {
+    return opError("StorageCast converts f32 to f16 (to = \"f16\") or f16 to "
+                   "f32 (to = \"f32\"); got input " +
+                   dtypeName(from) + " and to = \"" + *to + "\"");
+  }
+  return checkFits32(out.back(), "output");
+}
+
+// Host tensors hold f32 values: casting to f16 rounds each one to the
+// nearest binary16, casting back is exact.
+static void storageCastReference(const Node &node,
+                                 ArrayRef<const HostTensor *> in,
+                                 MutableArrayRef<HostTensor> out) {
+  bool toF16 = out[0].type.dtype == DType::F16;
+  const std::vector<float> &x = in[0]->data;
+  for (size_t i = 0; i < x.size(); ++i)
+    out[0].data[i] = toF16 ? roundToHalf(x[i]) : x[i];
+}
+
+static void storageCastLower(const Node &, ArrayRef<TensorType>,
+                             ArrayRef<TensorType> out,
+                             SmallVectorImpl<DispatchDesc> &ds) {
+  DispatchDesc d;
+  d.shader = out[0].dtype == DType::F16 ? "storage_cast" : "storage_cast_to_f32";
+  int64_t n = out[0].numElements();
+  bool vec4 = n % 4 == 0;
+  d.specConstants = {uint32_t(n), vec4 ? 1u : 0u};
+  d.operands = {0, 1};
+  d.writes = {1};
+  setGrid1D(d, vec4 ? uint64_t(n) / 4 : uint64_t(n), 256);
+  ds.push_back(d);
+}
+
+const OpDef kStorageCastOp = {"StorageCast", storageCastTypes,
+                              storageCastReference, storageCastLower};
+
+} // namespace tlc
