@@ -9,7 +9,11 @@
 // loop over tiles and batches beyond the dispatched group counts (which are
 // capped at 65535).
 // Bindings: 0 = A, 1 = B, 2 = C (read only when HAS_C), 3 = Y.
+// gemm_f16: A, B, C and Y stored as binary16 (shaders/storage.glsl).
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #define TILE 32u
 layout(local_size_x = 8, local_size_y = 8) in;
 layout(constant_id = 0) const uint M = 1;
@@ -35,10 +39,10 @@ layout(constant_id = 19) const uint BS0 = 0;
 layout(constant_id = 20) const uint BS1 = 0;
 layout(constant_id = 21) const uint BS2 = 0;
 layout(constant_id = 22) const uint BS3 = 0;
-layout(set = 0, binding = 0) readonly buffer ABuf { float a[]; };
-layout(set = 0, binding = 1) readonly buffer BBuf { float b[]; };
-layout(set = 0, binding = 2) readonly buffer CBuf { float c[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 0) readonly buffer ABuf { FLOAT_T a[]; };
+layout(set = 0, binding = 1) readonly buffer BBuf { FLOAT_T b[]; };
+layout(set = 0, binding = 2) readonly buffer CBuf { FLOAT_T c[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { FLOAT_T y[]; };
 
 void main() {
   const float alpha = uintBitsToFloat(ALPHA_BITS);
@@ -75,8 +79,8 @@ void main() {
         for (uint k = 0u; k < K; ++k) {
           float av[4], bv[4];
           for (uint i = 0u; i < 4u; ++i) {
-            av[i] = a[aOff[i] + k * aStep];
-            bv[i] = b[bOff[i] + k * bStep];
+            av[i] = float(a[aOff[i] + k * aStep]);
+            bv[i] = float(b[bOff[i] + k * bStep]);
           }
           for (uint i = 0u; i < 4u; ++i)
             for (uint j = 0u; j < 4u; ++j) acc[i][j] += av[i] * bv[j];
@@ -86,8 +90,9 @@ void main() {
           for (uint j = 0u; j < 4u; ++j) {
             if (cols[j] >= N) continue;
             float v = alpha * acc[i][j];
-            if (HAS_C != 0u) v += beta * c[rows[i] * C_SM + cols[j] * C_SN];
-            y[yBase + rows[i] * N + cols[j]] = v;
+            if (HAS_C != 0u)
+              v += beta * float(c[rows[i] * C_SM + cols[j] * C_SN]);
+            y[yBase + rows[i] * N + cols[j]] = STORE(v);
           }
         }
       }

@@ -37,8 +37,13 @@
 // BN/TN divide the invocation count into whole rows; BM*BK and BN*BK
 // multiples of 4 * invocations (whole vec4 loads per invocation).
 // Bindings: 0 = A, 1 = B, 2 = C (read only when HAS_C), 3 = Y.
+// gemm_tiled_f16: A, B, C and Y stored as binary16 (shaders/storage.glsl),
+// split-K partial products included; shared memory and sums stay f32.
+// tlc-variant: f16 TLC_F16
 #version 450
 #extension GL_EXT_control_flow_attributes : require
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x_id = 30) in;
 layout(constant_id = 0) const uint M = 1;
 layout(constant_id = 1) const uint N = 1;
@@ -74,13 +79,13 @@ layout(constant_id = 31) const uint VEC_Y = 0; // vec4 stores of Y
 layout(constant_id = 32) const uint GROUP_M = 1; // block rows per sweep
 layout(constant_id = 33) const uint KSLICE = 0; // k per batch entry; 0: K
 
-layout(set = 0, binding = 0) readonly buffer ABuf { float a[]; };
-layout(set = 0, binding = 0) readonly buffer ABuf4 { vec4 a4[]; };
-layout(set = 0, binding = 1) readonly buffer BBuf { float b[]; };
-layout(set = 0, binding = 1) readonly buffer BBuf4 { vec4 b4[]; };
-layout(set = 0, binding = 2) readonly buffer CBuf { float c[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf4 { vec4 y4[]; };
+layout(set = 0, binding = 0) readonly buffer ABuf { FLOAT_T a[]; };
+layout(set = 0, binding = 0) readonly buffer ABuf4 { VEC4_T a4[]; };
+layout(set = 0, binding = 1) readonly buffer BBuf { FLOAT_T b[]; };
+layout(set = 0, binding = 1) readonly buffer BBuf4 { VEC4_T b4[]; };
+layout(set = 0, binding = 2) readonly buffer CBuf { FLOAT_T c[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { FLOAT_T y[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf4 { VEC4_T y4[]; };
 
 const uint THREADS = (BM / TM) * (BN / TN);
 // Row length of the k-major slabs in vec4s; A's rows get one vec4 of padding
@@ -109,18 +114,18 @@ void loadA(uint aBase, uint m0, uint k0, uint kEnd, uint tid) {
     if (TRANS_A == 0u) {
       uint m = m0 + idx / (BK / 4u), k = k0 + (idx % (BK / 4u)) * 4u;
       if (VEC_A != 0u) {
-        if (m < M && k < kEnd) v = a4[(aBase + m * K + k) / 4u];
+        if (m < M && k < kEnd) v = vec4(a4[(aBase + m * K + k) / 4u]);
       } else {
         for (uint j = 0u; j < 4u; ++j)
-          if (m < M && k + j < kEnd) v[j] = a[aBase + m * K + k + j];
+          if (m < M && k + j < kEnd) v[j] = float(a[aBase + m * K + k + j]);
       }
     } else {
       uint k = k0 + idx / (BM / 4u), m = m0 + (idx % (BM / 4u)) * 4u;
       if (VEC_A != 0u) {
-        if (k < kEnd && m < M) v = a4[(aBase + k * M + m) / 4u];
+        if (k < kEnd && m < M) v = vec4(a4[(aBase + k * M + m) / 4u]);
       } else {
         for (uint j = 0u; j < 4u; ++j)
-          if (k < kEnd && m + j < M) v[j] = a[aBase + k * M + m + j];
+          if (k < kEnd && m + j < M) v[j] = float(a[aBase + k * M + m + j]);
       }
     }
     stageA[q] = v;
@@ -136,18 +141,18 @@ void loadB(uint bBase, uint n0, uint k0, uint kEnd, uint tid) {
     if (TRANS_B == 0u) {
       uint k = k0 + idx / (BN / 4u), n = n0 + (idx % (BN / 4u)) * 4u;
       if (VEC_B != 0u) {
-        if (k < kEnd && n < N) v = b4[(bBase + k * N + n) / 4u];
+        if (k < kEnd && n < N) v = vec4(b4[(bBase + k * N + n) / 4u]);
       } else {
         for (uint j = 0u; j < 4u; ++j)
-          if (k < kEnd && n + j < N) v[j] = b[bBase + k * N + n + j];
+          if (k < kEnd && n + j < N) v[j] = float(b[bBase + k * N + n + j]);
       }
     } else {
       uint n = n0 + idx / (BK / 4u), k = k0 + (idx % (BK / 4u)) * 4u;
       if (VEC_B != 0u) {
-        if (n < N && k < kEnd) v = b4[(bBase + n * K + k) / 4u];
+        if (n < N && k < kEnd) v = vec4(b4[(bBase + n * K + k) / 4u]);
       } else {
         for (uint j = 0u; j < 4u; ++j)
-          if (n < N && k + j < kEnd) v[j] = b[bBase + n * K + k + j];
+          if (n < N && k + j < kEnd) v[j] = float(b[bBase + n * K + k + j]);
       }
     }
     stageB[q] = v;
@@ -260,14 +265,14 @@ void main() {
             if (HAS_C != 0u)
               for (uint e = 0u; e < 4u; ++e)
                 if (col + e < N)
-                  v[e] += beta * c[row * C_SM + (col + e) * C_SN];
+                  v[e] += beta * float(c[row * C_SM + (col + e) * C_SN]);
             if (VEC_Y != 0u) {
               if (col < N)
-                y4[(yBase + row * N + col) / 4u] = v;
+                y4[(yBase + row * N + col) / 4u] = STORE4(v);
             } else {
               for (uint e = 0u; e < 4u; ++e)
                 if (col + e < N)
-                  y[yBase + row * N + col + e] = v[e];
+                  y[yBase + row * N + col + e] = STORE(v[e]);
             }
           }
         }

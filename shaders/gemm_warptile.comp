@@ -24,8 +24,13 @@
 // 65535 (checked by the lowering). With GROUP_M > 1 the blocks are visited
 // in groups of GROUP_M block rows for L2 reuse.
 // Bindings: 0 = A, 1 = B, 2 = C (read only when HAS_C), 3 = Y.
+// gemm_warptile_f16: A, B, C and Y stored as binary16 (shaders/storage.glsl);
+// shared memory and sums stay f32.
+// tlc-variant: f16 TLC_F16
 #version 450
 #extension GL_EXT_control_flow_attributes : require
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x_id = 30) in;
 layout(constant_id = 0) const uint M = 128;
 layout(constant_id = 1) const uint N = 128;
@@ -61,10 +66,10 @@ layout(constant_id = 29) const uint TN = 8;   // columns per lane
 layout(constant_id = 31) const uint GROUP_M = 8; // block rows per sweep
 layout(constant_id = 32) const uint PAD = 4;     // floats after each shared row
 
-layout(set = 0, binding = 0) readonly buffer ABuf4 { vec4 a4[]; };
-layout(set = 0, binding = 1) readonly buffer BBuf4 { vec4 b4[]; };
-layout(set = 0, binding = 2) readonly buffer CBuf { float c[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf4 { vec4 y4[]; };
+layout(set = 0, binding = 0) readonly buffer ABuf4 { VEC4_T a4[]; };
+layout(set = 0, binding = 1) readonly buffer BBuf4 { VEC4_T b4[]; };
+layout(set = 0, binding = 2) readonly buffer CBuf { FLOAT_T c[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf4 { VEC4_T y4[]; };
 
 const uint THREADS = (BM / WM) * (BN / WN) * 32u;
 const uint LM = WM / TM; // lanes along M in a subgroup
@@ -90,20 +95,20 @@ void loadSlab(uint aBase, uint bBase, uint m0, uint n0, uint k0, uint tid) {
     uint idx = q * THREADS + tid;
     if (TRANS_A == 0u) {
       uint m = idx / (BK / 4u), k4 = idx % (BK / 4u);
-      stageA[q] = a4[(aBase + (m0 + m) * K + k0) / 4u + k4];
+      stageA[q] = vec4(a4[(aBase + (m0 + m) * K + k0) / 4u + k4]);
     } else {
       uint k = idx / (BM / 4u), m4 = idx % (BM / 4u);
-      stageA[q] = a4[(aBase + (k0 + k) * M + m0) / 4u + m4];
+      stageA[q] = vec4(a4[(aBase + (k0 + k) * M + m0) / 4u + m4]);
     }
   }
   [[unroll]] for (uint q = 0u; q < LOADS_B; ++q) {
     uint idx = q * THREADS + tid;
     if (TRANS_B == 0u) {
       uint k = idx / (BN / 4u), n4 = idx % (BN / 4u);
-      stageB[q] = b4[(bBase + (k0 + k) * N + n0) / 4u + n4];
+      stageB[q] = vec4(b4[(bBase + (k0 + k) * N + n0) / 4u + n4]);
     } else {
       uint n = idx / (BK / 4u), k4 = idx % (BK / 4u);
-      stageB[q] = b4[(bBase + (n0 + n) * K + k0) / 4u + k4];
+      stageB[q] = vec4(b4[(bBase + (n0 + n) * K + k0) / 4u + k4]);
     }
   }
 }
@@ -206,8 +211,8 @@ void main() {
       vec4 v = alpha * acc[i][j];
       if (HAS_C != 0u)
         [[unroll]] for (uint e = 0u; e < 4u; ++e)
-          v[e] += beta * c[row * C_SM + (col + e) * C_SN];
-      y4[(yBase + row * N + col) / 4u] = v;
+          v[e] += beta * float(c[row * C_SM + (col + e) * C_SN]);
+      y4[(yBase + row * N + col) / 4u] = STORE4(v);
     }
   }
 }

@@ -12,7 +12,12 @@
 // 5 = C_SN, 6 = BETA (IEEE-754 bits), 7 = HAS_Z, 8 = VEC4.
 // Bindings: 0 = P, 1 = C (read only when HAS_C), 2 = Z (read only when
 // HAS_Z), 3 = Y. Grid: setGrid1D over MN / 4 (VEC4) or MN invocations.
+// splitk_reduce_f16: P, C, Z and Y stored as binary16 (shaders/storage.glsl);
+// the slices are summed in f32.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint S = 1;
 layout(constant_id = 1) const uint MN = 1;
@@ -23,17 +28,17 @@ layout(constant_id = 5) const uint C_SN = 0;
 layout(constant_id = 6) const uint BETA_BITS = 0x3f800000; // 1.0
 layout(constant_id = 7) const uint HAS_Z = 0;
 layout(constant_id = 8) const uint VEC4 = 0;
-layout(set = 0, binding = 0) readonly buffer PBuf { float p[]; };
-layout(set = 0, binding = 0) readonly buffer PBuf4 { vec4 p4[]; };
-layout(set = 0, binding = 1) readonly buffer CBuf { float c[]; };
-layout(set = 0, binding = 2) readonly buffer ZBuf { float z[]; };
-layout(set = 0, binding = 2) readonly buffer ZBuf4 { vec4 z4[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf4 { vec4 y4[]; };
+layout(set = 0, binding = 0) readonly buffer PBuf { FLOAT_T p[]; };
+layout(set = 0, binding = 0) readonly buffer PBuf4 { VEC4_T p4[]; };
+layout(set = 0, binding = 1) readonly buffer CBuf { FLOAT_T c[]; };
+layout(set = 0, binding = 2) readonly buffer ZBuf { FLOAT_T z[]; };
+layout(set = 0, binding = 2) readonly buffer ZBuf4 { VEC4_T z4[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { FLOAT_T y[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf4 { VEC4_T y4[]; };
 
 float bias(uint i) {
   uint row = i / N, col = i % N;
-  return uintBitsToFloat(BETA_BITS) * c[row * C_SM + col * C_SN];
+  return uintBitsToFloat(BETA_BITS) * float(c[row * C_SM + col * C_SN]);
 }
 
 void main() {
@@ -42,25 +47,25 @@ void main() {
   if (VEC4 != 0u) {
     if (i >= MN / 4u)
       return;
-    vec4 v = p4[i];
+    vec4 v = vec4(p4[i]);
     for (uint s = 1u; s < S; ++s)
-      v += p4[s * (MN / 4u) + i];
+      v += vec4(p4[s * (MN / 4u) + i]);
     if (HAS_C != 0u)
       v += vec4(bias(4u * i), bias(4u * i + 1u), bias(4u * i + 2u),
                 bias(4u * i + 3u));
     if (HAS_Z != 0u)
-      v += z4[i];
-    y4[i] = v;
+      v += vec4(z4[i]);
+    y4[i] = STORE4(v);
   } else {
     if (i >= MN)
       return;
-    float v = p[i];
+    float v = float(p[i]);
     for (uint s = 1u; s < S; ++s)
-      v += p[s * MN + i];
+      v += float(p[s * MN + i]);
     if (HAS_C != 0u)
       v += bias(i);
     if (HAS_Z != 0u)
-      v += z[i];
-    y[i] = v;
+      v += float(z[i]);
+    y[i] = STORE(v);
   }
 }

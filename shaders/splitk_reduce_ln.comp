@@ -16,8 +16,14 @@
 // 10 = HAS_LN_B.
 // Bindings: 0 = P, 1 = C, 2 = Z, 3 = SCALE, 4 = LN_B (each bound to P and
 // unread when absent), 5 = Y, 6 = YN.
+// splitk_reduce_ln_f16: every binding stored as binary16
+// (shaders/storage.glsl); sums and statistics stay f32, computed (as an
+// unfused LayerNormalization would) from Y as stored.
+// tlc-variant: f16 TLC_F16
 #version 450
 #extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 #define WG 256u
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint S = 1;
@@ -31,17 +37,17 @@ layout(constant_id = 7) const uint HAS_Z = 0;
 layout(constant_id = 8) const uint VEC4 = 0;
 layout(constant_id = 9) const uint EPS_BITS = 0;
 layout(constant_id = 10) const uint HAS_LN_B = 0;
-layout(set = 0, binding = 0) readonly buffer PBuf { float p[]; };
-layout(set = 0, binding = 0) readonly buffer PBuf4 { vec4 p4[]; };
-layout(set = 0, binding = 1) readonly buffer CBuf { float c[]; };
-layout(set = 0, binding = 2) readonly buffer ZBuf { float z[]; };
-layout(set = 0, binding = 2) readonly buffer ZBuf4 { vec4 z4[]; };
-layout(set = 0, binding = 3) readonly buffer SBuf { float scale[]; };
-layout(set = 0, binding = 4) readonly buffer BBuf { float lnb[]; };
-layout(set = 0, binding = 5) buffer YBuf { float y[]; };
-layout(set = 0, binding = 5) buffer YBuf4 { vec4 y4[]; };
-layout(set = 0, binding = 6) writeonly buffer YNBuf { float yn[]; };
-layout(set = 0, binding = 6) writeonly buffer YNBuf4 { vec4 yn4[]; };
+layout(set = 0, binding = 0) readonly buffer PBuf { FLOAT_T p[]; };
+layout(set = 0, binding = 0) readonly buffer PBuf4 { VEC4_T p4[]; };
+layout(set = 0, binding = 1) readonly buffer CBuf { FLOAT_T c[]; };
+layout(set = 0, binding = 2) readonly buffer ZBuf { FLOAT_T z[]; };
+layout(set = 0, binding = 2) readonly buffer ZBuf4 { VEC4_T z4[]; };
+layout(set = 0, binding = 3) readonly buffer SBuf { FLOAT_T scale[]; };
+layout(set = 0, binding = 4) readonly buffer BBuf { FLOAT_T lnb[]; };
+layout(set = 0, binding = 5) buffer YBuf { FLOAT_T y[]; };
+layout(set = 0, binding = 5) buffer YBuf4 { VEC4_T y4[]; };
+layout(set = 0, binding = 6) writeonly buffer YNBuf { FLOAT_T yn[]; };
+layout(set = 0, binding = 6) writeonly buffer YNBuf4 { VEC4_T yn4[]; };
 
 shared float red[WG];
 
@@ -56,7 +62,7 @@ float groupSum(float v) {
 }
 
 float bias(uint row, uint col) {
-  return uintBitsToFloat(BETA_BITS) * c[row * C_SM + col * C_SN];
+  return uintBitsToFloat(BETA_BITS) * float(c[row * C_SM + col * C_SN]);
 }
 
 void main() {
@@ -71,19 +77,21 @@ void main() {
   float sum = 0.0;
   for (uint u = lid; u < W; u += WG) {
     if (VEC4 != 0u) {
-      vec4 v = p4[base + u];
-      for (uint s = 1u; s < S; ++s) v += p4[s * (MN / 4u) + base + u];
+      vec4 v = vec4(p4[base + u]);
+      for (uint s = 1u; s < S; ++s) v += vec4(p4[s * (MN / 4u) + base + u]);
       if (HAS_C != 0u)
         for (uint e = 0u; e < 4u; ++e) v[e] += bias(row, 4u * u + e);
-      if (HAS_Z != 0u) v += z4[base + u];
-      y4[base + u] = v;
+      if (HAS_Z != 0u) v += vec4(z4[base + u]);
+      v = vec4(STORE4(v)); // the statistics are of Y as stored
+      y4[base + u] = STORE4(v);
       sum += (v.x + v.y) + (v.z + v.w);
     } else {
-      float v = p[base + u];
-      for (uint s = 1u; s < S; ++s) v += p[s * MN + base + u];
+      float v = float(p[base + u]);
+      for (uint s = 1u; s < S; ++s) v += float(p[s * MN + base + u]);
       if (HAS_C != 0u) v += bias(row, u);
-      if (HAS_Z != 0u) v += z[base + u];
-      y[base + u] = v;
+      if (HAS_Z != 0u) v += float(z[base + u]);
+      v = float(STORE(v));
+      y[base + u] = STORE(v);
       sum += v;
     }
   }
@@ -92,10 +100,10 @@ void main() {
   float q = 0.0;
   for (uint u = lid; u < W; u += WG) {
     if (VEC4 != 0u) {
-      vec4 d = y4[base + u] - mean;
+      vec4 d = vec4(y4[base + u]) - mean;
       q += dot(d, d);
     } else {
-      float d = y[base + u] - mean;
+      float d = float(y[base + u]) - mean;
       q += d * d;
     }
   }
@@ -103,16 +111,17 @@ void main() {
 
   for (uint u = lid; u < W; u += WG) {
     if (VEC4 != 0u) {
-      vec4 v = (y4[base + u] - mean) * inv;
+      vec4 v = (vec4(y4[base + u]) - mean) * inv;
       for (uint e = 0u; e < 4u; ++e) {
         uint col = 4u * u + e;
-        v[e] = v[e] * scale[col] + (HAS_LN_B != 0u ? lnb[col] : 0.0);
+        v[e] = v[e] * float(scale[col]) +
+               (HAS_LN_B != 0u ? float(lnb[col]) : 0.0);
       }
-      yn4[base + u] = v;
+      yn4[base + u] = STORE4(v);
     } else {
-      float v = (y[base + u] - mean) * inv * scale[u];
-      if (HAS_LN_B != 0u) v += lnb[u];
-      yn[base + u] = v;
+      float v = (float(y[base + u]) - mean) * inv * float(scale[u]);
+      if (HAS_LN_B != 0u) v += float(lnb[u]);
+      yn[base + u] = STORE(v);
     }
   }
 }
