@@ -11,7 +11,11 @@
 // when HAS_Z, at the element written (Z may be Y's own memory).
 // Bindings: 0 = X [N,C,H,W], 1 = W [M,C/G,KH,KW], 2 = B [M] (read only when
 // HAS_B), 3 = Y [N,M,OH,OW], 4 = Z [N,M,OH,OW] (read only when HAS_Z).
+// conv2d_f16: X, W, B, Y and Z stored as binary16 (shaders/storage.glsl).
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint N = 1;
 layout(constant_id = 1) const uint C = 1;
@@ -35,11 +39,11 @@ layout(constant_id = 18) const uint ACT = 0;    // ConvActivation
 layout(constant_id = 19) const uint P0_BITS = 0;
 layout(constant_id = 20) const uint P1_BITS = 0;
 layout(constant_id = 21) const uint HAS_Z = 0;
-layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
-layout(set = 0, binding = 1) readonly buffer WBuf { float w[]; };
-layout(set = 0, binding = 2) readonly buffer BBuf { float b[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
-layout(set = 0, binding = 4) readonly buffer ZBuf { float z[]; };
+layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
+layout(set = 0, binding = 1) readonly buffer WBuf { FLOAT_T w[]; };
+layout(set = 0, binding = 2) readonly buffer BBuf { FLOAT_T b[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { FLOAT_T y[]; };
+layout(set = 0, binding = 4) readonly buffer ZBuf { FLOAT_T z[]; };
 
 const uint CG = C / G;          // input channels per group
 const uint MG = M / G;          // output channels per group
@@ -73,7 +77,7 @@ void main() {
   float acc[4][4];
   for (uint j = 0u; j < 4u; ++j) {
     ms[j] = g * MG + min(mb * 4u + j, MG - 1u);
-    float bias = HAS_B != 0u ? b[ms[j]] : 0.0;
+    float bias = HAS_B != 0u ? float(b[ms[j]]) : 0.0;
     for (uint p = 0u; p < 4u; ++p) acc[j][p] = bias;
   }
   int iw0 = int(owb * 4u * SW) - int(PL);
@@ -88,11 +92,11 @@ void main() {
         float xv[4];
         for (uint p = 0u; p < 4u; ++p) {
           int iw = iw0 + int(p * SW + v * DW);
-          float val = x[rowBase + uint(clamp(iw, 0, int(W) - 1))];
+          float val = float(x[rowBase + uint(clamp(iw, 0, int(W) - 1))]);
           xv[p] = (iw >= 0 && iw < int(W)) ? val : 0.0;
         }
         for (uint j = 0u; j < 4u; ++j) {
-          float wv = w[((ms[j] * CG + c) * KH + u) * KW + v];
+          float wv = float(w[((ms[j] * CG + c) * KH + u) * KW + v]);
           for (uint p = 0u; p < 4u; ++p) acc[j][p] += wv * xv[p];
         }
       }
@@ -105,8 +109,8 @@ void main() {
       uint ow = owb * 4u + p;
       if (ow >= OW) continue;
       float v = acc[j][p];
-      if (HAS_Z != 0u) v += z[yRow + ow];
-      y[yRow + ow] = activate(v);
+      if (HAS_Z != 0u) v += float(z[yRow + ow]);
+      y[yRow + ow] = STORE(activate(v));
     }
   }
 }

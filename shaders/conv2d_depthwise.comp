@@ -9,7 +9,12 @@
 // written (it may be Y's own memory).
 // Bindings: 0 = X [N,C,H,W], 1 = W [M,1,KH,KW], 2 = B [M] (read only when
 // HAS_B), 3 = Y [N,M,OH,OW], 4 = Z [N,M,OH,OW] (read only when HAS_Z).
+// conv2d_depthwise_f16: X, W, B, Y and Z stored as binary16
+// (shaders/storage.glsl).
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint N = 1;
 layout(constant_id = 1) const uint C = 1;
@@ -33,11 +38,11 @@ layout(constant_id = 18) const uint ACT = 0;   // ConvActivation
 layout(constant_id = 19) const uint P0_BITS = 0;
 layout(constant_id = 20) const uint P1_BITS = 0;
 layout(constant_id = 21) const uint HAS_Z = 0;
-layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
-layout(set = 0, binding = 1) readonly buffer WBuf { float w[]; };
-layout(set = 0, binding = 2) readonly buffer BBuf { float b[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
-layout(set = 0, binding = 4) readonly buffer ZBuf { float z[]; };
+layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
+layout(set = 0, binding = 1) readonly buffer WBuf { FLOAT_T w[]; };
+layout(set = 0, binding = 2) readonly buffer BBuf { FLOAT_T b[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { FLOAT_T y[]; };
+layout(set = 0, binding = 4) readonly buffer ZBuf { FLOAT_T z[]; };
 
 const uint MG = M / G; // channel multiplier
 
@@ -73,10 +78,11 @@ void main() {
     for (uint v = 0u; v < KW; ++v) {
       int iw = iw0 + int(v * DW);
       if (iw < 0 || iw >= int(W)) continue;
-      acc += x[xBase + uint(ih) * W + uint(iw)] * w[wBase + u * KW + v];
+      acc += float(x[xBase + uint(ih) * W + uint(iw)]) *
+             float(w[wBase + u * KW + v]);
     }
   }
-  if (HAS_B != 0u) acc += b[m];
-  if (HAS_Z != 0u) acc += z[i];
-  y[i] = activate(acc);
+  if (HAS_B != 0u) acc += float(b[m]);
+  if (HAS_Z != 0u) acc += float(z[i]);
+  y[i] = STORE(activate(acc));
 }

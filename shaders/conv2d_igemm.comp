@@ -20,7 +20,12 @@
 // linear workgroup index spills from x into y past 65535 (setGrid1D).
 // Bindings: 0 = X [N,C,H,W], 1 = W [M,C/G,KH,KW], 2 = B [M] (read only when
 // HAS_B), 3 = Y [N,M,OH,OW], 4 = Z [N,M,OH,OW] (read only when HAS_Z).
+// conv2d_igemm_f16: X, W, B, Y and Z stored as binary16
+// (shaders/storage.glsl); shared memory and sums stay f32.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint N = 1;
 layout(constant_id = 1) const uint C = 1;
@@ -46,11 +51,11 @@ layout(constant_id = 20) const uint P1_BITS = 0;
 layout(constant_id = 21) const uint HAS_Z = 0;
 layout(constant_id = 22) const uint BM = 64; // 32 or 64
 layout(constant_id = 23) const uint BN = 64; // 32 or 64
-layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
-layout(set = 0, binding = 1) readonly buffer WBuf { float w[]; };
-layout(set = 0, binding = 2) readonly buffer BBuf { float b[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
-layout(set = 0, binding = 4) readonly buffer ZBuf { float z[]; };
+layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
+layout(set = 0, binding = 1) readonly buffer WBuf { FLOAT_T w[]; };
+layout(set = 0, binding = 2) readonly buffer BBuf { FLOAT_T b[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { FLOAT_T y[]; };
+layout(set = 0, binding = 4) readonly buffer ZBuf { FLOAT_T z[]; };
 
 const uint BK = 16u;
 const uint TM = BM / 16u; // outputs per invocation along m
@@ -120,7 +125,7 @@ void main() {
     for (uint i = 0u; i < TM; ++i) {                                        \
       uint m = m0 + am0 + i * (256u / BK);                                  \
       uint k = k0 + ak;                                                     \
-      aReg[i] = (m < MG && k < K) ? w[(g * MG + m) * K + k] : 0.0;          \
+      aReg[i] = (m < MG && k < K) ? float(w[(g * MG + m) * K + k]) : 0.0;   \
     }                                                                       \
     for (uint i = 0u; i < TN; ++i) {                                        \
       uint k = k0 + bk0 + i * (256u / BN);                                  \
@@ -133,7 +138,7 @@ void main() {
         int ih = ih0 + int(u * DH);                                         \
         int iw = iw0 + int(vv * DW);                                        \
         if (ih >= 0 && ih < int(H) && iw >= 0 && iw < int(W))               \
-          v = x[xImg + (c * H + uint(ih)) * W + uint(iw)];                  \
+          v = float(x[xImg + (c * H + uint(ih)) * W + uint(iw)]);           \
       }                                                                     \
       bReg[i] = v;                                                          \
     }                                                                       \
@@ -167,9 +172,9 @@ void main() {
       uint mg = g * MG + m;
       uint idx = (im * M + mg) * OHW + pr;
       float v = acc[i * TN + j];
-      if (HAS_B != 0u) v += b[mg];
-      if (HAS_Z != 0u) v += z[idx];
-      y[idx] = activate(v);
+      if (HAS_B != 0u) v += float(b[mg]);
+      if (HAS_Z != 0u) v += float(z[idx]);
+      y[idx] = STORE(activate(v));
     }
   }
 }

@@ -14,7 +14,12 @@
 // linear workgroup index spills from x into y past 65535 (setGrid1D).
 // Bindings: 0 = X [N,C,H,W], 1 = W [M,C/G,KH,KW], 2 = B [M] (read only when
 // HAS_B), 3 = Y [N,M,OH,OW], 4 = Z [N,M,OH,OW] (read only when HAS_Z).
+// conv2d_igemm_small_f16: X, W, B, Y and Z stored as binary16
+// (shaders/storage.glsl); shared memory and sums stay f32.
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint N = 1;
 layout(constant_id = 1) const uint C = 1;
@@ -38,11 +43,11 @@ layout(constant_id = 18) const uint ACT = 0;   // ConvActivation
 layout(constant_id = 19) const uint P0_BITS = 0;
 layout(constant_id = 20) const uint P1_BITS = 0;
 layout(constant_id = 21) const uint HAS_Z = 0;
-layout(set = 0, binding = 0) readonly buffer XBuf { float x[]; };
-layout(set = 0, binding = 1) readonly buffer WBuf { float w[]; };
-layout(set = 0, binding = 2) readonly buffer BBuf { float b[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
-layout(set = 0, binding = 4) readonly buffer ZBuf { float z[]; };
+layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
+layout(set = 0, binding = 1) readonly buffer WBuf { FLOAT_T w[]; };
+layout(set = 0, binding = 2) readonly buffer BBuf { FLOAT_T b[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { FLOAT_T y[]; };
+layout(set = 0, binding = 4) readonly buffer ZBuf { FLOAT_T z[]; };
 
 const uint T = 16u;     // tile edge (M and N)
 const uint BK = 16u;    // K per step
@@ -113,7 +118,7 @@ void main() {
     for (uint i = 0u; i < 4u; ++i) {                                        \
       uint m = m0 + am0 + 4u * i;                                           \
       uint k = k0 + ak;                                                     \
-      aReg[i] = (m < MG && k < K) ? w[(aBase + m) * K + k] : 0.0;           \
+      aReg[i] = (m < MG && k < K) ? float(w[(aBase + m) * K + k]) : 0.0;    \
     }                                                                       \
     for (uint i = 0u; i < 4u; ++i) {                                        \
       uint k = k0 + bk0 + 4u * i;                                           \
@@ -126,7 +131,7 @@ void main() {
         int ih = ih0 + int(u * DH);                                         \
         int iw = iw0 + int(vv * DW);                                        \
         if (ih >= 0 && ih < int(H) && iw >= 0 && iw < int(W))               \
-          v = x[xImg + (c * H + uint(ih)) * W + uint(iw)];                  \
+          v = float(x[xImg + (c * H + uint(ih)) * W + uint(iw)]);           \
       }                                                                     \
       bReg[i] = v;                                                          \
     }                                                                       \
@@ -165,7 +170,7 @@ void main() {
   uint mg = g * MG + m;
   uint im = p / OHW;
   uint idx = (im * M + mg) * OHW + (p - im * OHW);
-  if (HAS_B != 0u) v += b[mg];
-  if (HAS_Z != 0u) v += z[idx];
-  y[idx] = activate(v);
+  if (HAS_B != 0u) v += float(b[mg]);
+  if (HAS_Z != 0u) v += float(z[idx]);
+  y[idx] = STORE(activate(v));
 }

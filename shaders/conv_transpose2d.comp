@@ -4,7 +4,12 @@
 //   ih * SH = y + PT - a * DH,  iw * SW = x + PL - b * DW
 // exactly divisible and inside the input. Accumulates in f32.
 // Bindings: 0 = X, 1 = W, 2 = B, 3 = Y.
+// conv_transpose2d_f16: X, W, B and Y stored as binary16
+// (shaders/storage.glsl).
+// tlc-variant: f16 TLC_F16
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "storage.glsl"
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint TOTAL = 1;
 layout(constant_id = 1) const uint C = 1;
@@ -23,10 +28,10 @@ layout(constant_id = 13) const uint PT = 0;
 layout(constant_id = 14) const uint PL = 0;
 layout(constant_id = 15) const uint GROUP = 1;
 layout(constant_id = 16) const uint HAS_BIAS = 0;
-layout(set = 0, binding = 0) readonly buffer XBuf { float xin[]; };
-layout(set = 0, binding = 1) readonly buffer WBuf { float wt[]; };
-layout(set = 0, binding = 2) readonly buffer BBuf { float bias[]; };
-layout(set = 0, binding = 3) writeonly buffer YBuf { float yout[]; };
+layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T xin[]; };
+layout(set = 0, binding = 1) readonly buffer WBuf { FLOAT_T wt[]; };
+layout(set = 0, binding = 2) readonly buffer BBuf { FLOAT_T bias[]; };
+layout(set = 0, binding = 3) writeonly buffer YBuf { FLOAT_T yout[]; };
 
 void main() {
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
@@ -52,11 +57,11 @@ void main() {
       if (iw >= W) continue;
       for (uint cc = 0u; cc < CG; ++cc) {
         uint c = g * CG + cc;
-        acc += xin[((n * C + c) * H + ih) * W + iw] *
-               wt[((c * MG + mm) * KH + a) * KW + b];
+        acc += float(xin[((n * C + c) * H + ih) * W + iw]) *
+               float(wt[((c * MG + mm) * KH + a) * KW + b]);
       }
     }
   }
-  if (HAS_BIAS != 0u) acc += bias[m];
-  yout[i] = acc;
+  if (HAS_BIAS != 0u) acc += float(bias[m]);
+  yout[i] = STORE(acc);
 }
