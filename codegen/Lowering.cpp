@@ -206,10 +206,15 @@ struct Lowering {
       // A view whose output shares its input's bytes needs no dispatch.
       bool isView = def->memory.isView && live.isAlias(node.outputs[0]);
       SmallVector<DispatchDesc, 2> dispatches;
+      // fp16 storage (passes/F16Storage.cpp): the lowering sees the f32
+      // types the tensors stand for, so it emits the very dispatches the
+      // pass chose storage for, and each runs its shader's NAME_f16 build.
+      if (f16Storage)
+        for (TensorType &t : llvm::concat<TensorType>(inTypes, outTypes))
+          if (t.dtype == DType::F16)
+            t.dtype = DType::F32;
       if (!isView)
         def->lower(node, inTypes, outTypes, dispatches);
-      // fp16 storage (passes/F16Storage.cpp): the same dispatches, run by
-      // each shader's NAME_f16 build.
       if (f16Storage)
         for (DispatchDesc &d : dispatches)
           d.shader += "_f16";

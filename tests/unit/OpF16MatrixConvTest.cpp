@@ -445,32 +445,44 @@ DispatchCheck igemmTile(uint32_t bm, uint32_t bn) {
   };
 }
 
-/// The dispatches \p op's lowering emits for inputs \p in (outputs \p out)
-/// with float tensors typed \p dtype, under kernel target \p target.
-SmallVector<DispatchDesc, 2> lowered(StringRef op, const Attributes &attrs,
-                                     std::vector<TensorType> in,
-                                     std::vector<TensorType> out, DType dtype,
-                                     StringRef target) {
-  for (TensorType &t : in)
-    t.dtype = dtype;
-  for (TensorType &t : out)
-    t.dtype = dtype;
-  Node node;
-  node.op = op.str();
-  node.name = "n";
-  node.attrs = attrs;
-  KernelTarget t = cantFail(kernelTargetByName(target));
-  ScopedKernelTarget scope(t); // keeps a pointer to t
-  SmallVector<DispatchDesc, 2> d;
-  lookupOp(op)->lower(node, in, out, d);
-  return d;
+/// The dispatch commands of \p op (StorageCasts left out) compiled as a
+/// one-node plan with float storage \p storage for kernel target \p target;
+/// operand 0 is a graph input, the others weights.
+std::vector<PlanCommand> compiledDispatches(StringRef op,
+                                            const Attributes &attrs,
+                                            const std::vector<TensorType> &in,
+                                            DType storage, StringRef target) {
+  std::vector<tt::OpOperand> operands;
+  for (size_t i = 0; i < in.size(); ++i)
+    operands.push_back({tt::randomTensor(in[i].shape, 11 + i), i != 0});
+  Expected<Graph> g = tt::buildOneNodeGraph(op, attrs, operands);
+  EXPECT_TRUE(bool(g)) << toString(g.takeError());
+  if (!g)
+    return {};
+  CompileOptions opts;
+  opts.floatStorage = storage;
+  opts.target = cantFail(kernelTargetByName(target));
+  Expected<Plan> plan = compileGraph(std::move(*g), opts);
+  EXPECT_TRUE(bool(plan)) << toString(plan.takeError());
+  if (!plan)
+    return {};
+  std::vector<PlanCommand> out;
+  for (PlanCommand &c : plan->commands)
+    if (c.kind == CommandKind::Dispatch &&
+        !StringRef(plan->shaders[c.shader].name).startswith("storage_cast")) {
+      c.label = plan->shaders[c.shader].name; // compare shader names
+      out.push_back(c);
+    }
+  return out;
 }
 
 TEST(OpF16Conv, LoweringIgnoresStorageDtype) {
   // After passes/F16Storage.cpp the operands of an fp16 node are typed F16;
-  // codegen lowers the node again with those types and appends "_f16" to
-  // each shader. The dispatches (shader choice, constants, grid) must be
-  // the ones the f32 types give, which the pass chose the storage for.
+  // codegen lowers the node with the f32 types they stand for and appends
+  // "_f16" to each shader. The dispatches (shader choice, constants, grid)
+  // must be the f32 plan's, which the pass chose the storage for (the conv
+  // lowerings re-parse their types and would otherwise fall back to
+  // defaults).
   struct Case {
     const char *op;
     Attributes attrs;
@@ -504,15 +516,15 @@ TEST(OpF16Conv, LoweringIgnoresStorageDtype) {
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(std::string(c.op) + " on " + c.target);
-    auto d32 = lowered(c.op, c.attrs, c.in, c.out, DType::F32, c.target);
-    auto d16 = lowered(c.op, c.attrs, c.in, c.out, DType::F16, c.target);
+    std::vector<PlanCommand> d32 =
+        compiledDispatches(c.op, c.attrs, c.in, DType::F32, c.target);
+    std::vector<PlanCommand> d16 =
+        compiledDispatches(c.op, c.attrs, c.in, DType::F16, c.target);
+    ASSERT_FALSE(d32.empty());
     ASSERT_EQ(d16.size(), d32.size());
     for (size_t i = 0; i < d32.size(); ++i) {
-      EXPECT_EQ(d16[i].shader, d32[i].shader);
-      EXPECT_EQ(std::vector<uint32_t>(d16[i].specConstants.begin(),
-                                      d16[i].specConstants.end()),
-                std::vector<uint32_t>(d32[i].specConstants.begin(),
-                                      d32[i].specConstants.end()));
+      EXPECT_EQ(d16[i].label, d32[i].label + "_f16");
+      EXPECT_EQ(d16[i].specConstants, d32[i].specConstants);
       for (unsigned k = 0; k < 3; ++k)
         EXPECT_EQ(d16[i].groups[k], d32[i].groups[k]);
     }
