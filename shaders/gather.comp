@@ -37,5 +37,7 @@ void main() {
   }
   if (k < 0) k += int(A);
   valid = valid && k >= 0 && k < int(A);
-  y[e] = valid ? data[(o * A + uint(k)) * INNER + i] : STORE(0.0);
+  // Through f32: a float16_t constant would need the Float16 capability,
+  // which 16-bit storage alone does not grant.
+  y[e] = STORE(valid ? float(data[(o * A + uint(k)) * INNER + i]) : 0.0);
 }
