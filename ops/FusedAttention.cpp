@@ -465,6 +465,8 @@ static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
   d.specConstants.push_back(p.keyLimit < 0 ? ~0u : u(p.keyLimit));
   unsigned y = unsigned(in.size());
   d.operands = {0, 1, 2, p.hasMask ? 3u : 0u, y};
+  if (!p.hasMask)
+    d.unread = {3}; // Q fills the mask slot
   d.writes = {4};
   setGrid1D(d, ceilDiv(uint64_t(p.sq), t.br) * uint64_t(p.b * p.h), 1);
   dispatches.push_back(d);

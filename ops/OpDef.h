@@ -44,6 +44,10 @@ struct DispatchDesc {
   llvm::SmallVector<uint32_t, 16> specConstants;
   llvm::SmallVector<unsigned, 4> operands;    // operand index per binding
   llvm::SmallVector<unsigned, 2> writes;      // bindings the shader writes
+  /// Bindings the shader does not access in this dispatch (a placeholder
+  /// operand fills a slot its constants turn off, e.g. an absent mask):
+  /// they do not constrain the operand's storage (passes/F16Storage.cpp).
+  llvm::SmallVector<unsigned, 1> unread;
   uint32_t groups[3] = {1, 1, 1};             // vkCmdDispatch group counts
 };
 

@@ -417,6 +417,8 @@ static void resizeLower(const Node &node, ArrayRef<TensorType> in,
   unsigned y = unsigned(in.size());
   // Bindings: 0 = X, 1 = Y, 2 = scales (X again, unread, without scales).
   c.operands = {0, y, bufScales ? unsigned(scalesOperand) : 0u};
+  if (!bufScales)
+    c.unread = {2}; // X fills the scales slot
   c.writes = {1};
   setGrid1D(c, n, 256);
   d.push_back(c);

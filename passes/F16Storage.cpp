@@ -62,6 +62,8 @@ std::optional<OperandWants> f16Wants(const Graph &g, const Node &node) {
     SmallVector<BindingFloat, 8> bindings =
         bindingFloatStorage(ArrayRef<uint32_t>(s->words, s->numWords));
     for (size_t b = 0; b < d.operands.size(); ++b) {
+      if (llvm::is_contained(d.unread, b))
+        continue; // a placeholder: its storage does not matter
       unsigned k = d.operands[b];
       BindingFloat f = b < bindings.size() ? bindings[b] : BindingFloat::None;
       bool isFloat = g.values[operands[k]].type.dtype == DType::F32;

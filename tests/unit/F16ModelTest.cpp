@@ -75,7 +75,7 @@ std::vector<uint8_t> runOnnxF16(const std::string &model, const NpyArray &input,
   return std::vector<uint8_t>(out.begin(), out.end());
 }
 
-TEST(F16Storage, TinyGpt2MatchesPytorch) {
+TEST(F16Model, TinyGpt2MatchesPytorch) {
   Expected<NpyArray> ids = readNpy(kData + "peer/gpt2_tiny_input_ids.npy");
   ASSERT_TRUE(bool(ids)) << toString(ids.takeError());
   Expected<NpyArray> want = readNpy(kData + "peer/gpt2_tiny_logits.npy");
@@ -90,7 +90,7 @@ TEST(F16Storage, TinyGpt2MatchesPytorch) {
   }
 }
 
-TEST(F16Storage, OnnxModelsMatchTheirExpectedOutputs) {
+TEST(F16Model, OnnxModelsMatchTheirExpectedOutputs) {
   // onnxruntime's outputs, shipped with the models; inputs bound to the
   // shapes of the .npy files.
   for (const char *name : {"conv_bn_relu", "opset13_mlp", "shape_chain"}) {

@@ -362,11 +362,10 @@ TEST(OpF16Resize, EveryModeWithF32Scales) {
                      {x, roi, f32Weight({1, 1, 2.5f, 1.75f})}, "cpu", {1, 2});
 }
 
-// DISABLED: with sizes and no scales, ops/Resize.cpp binds X again to the
-// (unread) scales binding, which resize_f16 declares f32, so
-// passes/F16Storage.cpp sees X wanting two storages and keeps the node f32.
-// Enable once an unread binding no longer constrains the storage.
-TEST(OpF16Resize, DISABLED_SizesWithoutScales) {
+// With sizes and no scales, ops/Resize.cpp binds X again to the scales
+// binding (declared f32 in resize_f16) and marks it unread, so the node
+// still runs its f16 build.
+TEST(OpF16Resize, SizesWithoutScales) {
   OpOperand roi{tt::tensor({1}, {0.0f}), true};
   OpOperand sizes = i64s({2, 3, 9, 4});
   for (const char *mode : {"nearest", "linear"})
@@ -488,11 +487,10 @@ TEST(OpF16Attention, ShapesWithMasks) {
   }
 }
 
-// DISABLED: without a mask, ops/FusedAttention.cpp binds Q again to the
-// (unread) mask binding, which attention_f16 declares f32, so
-// passes/F16Storage.cpp sees Q wanting two storages and keeps the node f32.
-// Enable once an unread binding no longer constrains the storage.
-TEST(OpF16Attention, DISABLED_ShapesWithoutMask) {
+// Without a mask, ops/FusedAttention.cpp binds Q again to the mask binding
+// (declared f32 in attention_f16) and marks it unread, so the node still
+// runs its f16 build.
+TEST(OpF16Attention, ShapesWithoutMask) {
   for (size_t i = 0; i < std::size(kAttentionCases); ++i) {
     SCOPED_TRACE("case " + std::to_string(i));
     expectAttentionCase(kAttentionCases[i], false);
