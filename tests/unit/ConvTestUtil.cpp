@@ -91,6 +91,16 @@ runGraphOnDevice(const Graph &g, StringRef target,
   return runPlanOnDevice(*plan, operands);
 }
 
+Attributes convAttrs(std::vector<int64_t> strides, std::vector<int64_t> pads,
+                     std::vector<int64_t> dilations, int64_t group) {
+  Attributes a;
+  a.values["strides"] = strides;
+  a.values["pads"] = pads;
+  a.values["dilations"] = dilations;
+  a.values["group"] = group;
+  return a;
+}
+
 size_t countDispatches(const Plan &plan, StringRef shader) {
   size_t n = 0;
   for (const PlanCommand &c : plan.commands)

@@ -38,6 +38,10 @@ llvm::Expected<std::vector<HostTensor>>
 runGraphOnDevice(const Graph &g, llvm::StringRef target,
                  const std::vector<HostTensor> &inputs, Plan *plan = nullptr);
 
+/// Conv / FusedConv / ConvTranspose attributes.
+Attributes convAttrs(std::vector<int64_t> strides, std::vector<int64_t> pads,
+                     std::vector<int64_t> dilations, int64_t group);
+
 /// Number of Dispatch commands in \p plan, and of those using \p shader
 /// when it is non-empty.
 size_t countDispatches(const Plan &plan, llvm::StringRef shader = "");

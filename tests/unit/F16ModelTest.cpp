@@ -7,6 +7,8 @@
 // relative L2 (the f32 plans meet 1e-4); each plan must hold f16 tensors.
 //
 //===----------------------------------------------------------------------===//
+#include "OpTestUtil.h"
+
 #include "ir/Npy.h"
 #include "ir/onnx/OnnxImporter.h"
 #include "passes/Pipeline.h"
@@ -24,19 +26,6 @@ using namespace llvm;
 namespace {
 
 const std::string kData = std::string(TLC_SOURCE_DIR) + "/tests/data/";
-
-/// Relative L2 of the f32 bytes \p a against \p b.
-double relL2Bytes(ArrayRef<uint8_t> a, ArrayRef<uint8_t> b) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i + 4 <= a.size() && i + 4 <= b.size(); i += 4) {
-    float x, y;
-    std::memcpy(&x, a.data() + i, 4);
-    std::memcpy(&y, b.data() + i, 4);
-    num += (double(x) - y) * (double(x) - y);
-    den += double(y) * y;
-  }
-  return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
-}
 
 /// Compiles ONNX \p model with fp16 storage for \p target, runs it on
 /// \p input and returns output 0's bytes; the plan must hold f16 tensors.
@@ -84,7 +73,7 @@ TEST(F16Model, TinyGpt2MatchesPytorch) {
     std::vector<uint8_t> got =
         runOnnxF16(kData + "peer/gpt2_tiny.onnx", *ids, target);
     ASSERT_EQ(got.size(), want->bytes.size()) << target;
-    double err = relL2Bytes(got, want->bytes);
+    double err = tlc::testing::relativeL2Bytes(got, want->bytes);
     EXPECT_LE(err, 1e-2) << target;
     RecordProperty(std::string("rel_l2_") + target, std::to_string(err));
   }
@@ -104,7 +93,7 @@ TEST(F16Model, OnnxModelsMatchTheirExpectedOutputs) {
       parse.inputShapes["x"] = Shape(in->shape.begin(), in->shape.end());
     std::vector<uint8_t> got = runOnnxF16(base + ".onnx", *in, "cpu", parse);
     ASSERT_EQ(got.size(), want->bytes.size()) << name;
-    EXPECT_LE(relL2Bytes(got, want->bytes), 1e-2) << name;
+    EXPECT_LE(tlc::testing::relativeL2Bytes(got, want->bytes), 1e-2) << name;
   }
 }
 

@@ -17,6 +17,8 @@
 #include "passes/Pipeline.h"
 #include "runtime/Runtime.h"
 
+#include "OpTestUtil.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -30,18 +32,6 @@ namespace {
 
 const std::string kPeer = std::string(TLC_SOURCE_DIR) + "/tests/data/peer/";
 
-/// Relative L2 error of \p got against \p want (f32 bytes of equal length).
-double relativeL2(ArrayRef<uint8_t> got, ArrayRef<uint8_t> want) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i + 4 <= want.size(); i += 4) {
-    float a, b;
-    std::memcpy(&a, got.data() + i, 4);
-    std::memcpy(&b, want.data() + i, 4);
-    num += (double(a) - b) * (double(a) - b);
-    den += double(b) * b;
-  }
-  return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
-}
 
 /// Compiles the tiny GPT-2 for kernel target \p target and checks its logits
 /// against PyTorch's.
@@ -79,7 +69,7 @@ void expectTinyLogitsMatchPytorch(StringRef target) {
   ASSERT_FALSE(bool(e)) << toString(std::move(e));
   ArrayRef<uint8_t> logits = (*loaded)->output(0);
   ASSERT_EQ(logits.size(), want->bytes.size());
-  double err = relativeL2(logits, want->bytes);
+  double err = tlc::testing::relativeL2Bytes(logits, want->bytes);
   EXPECT_LE(err, 1e-4) << "relative L2 error of the logits against PyTorch";
   EXPECT_EQ((*dev)->counters().validationMessages, 0u);
 
@@ -92,7 +82,7 @@ void expectTinyLogitsMatchPytorch(StringRef target) {
   std::memcpy(other.data(), &first, 8);
   ASSERT_FALSE(bool((*loaded)->setInput(0, other)));
   ASSERT_FALSE(bool((*loaded)->run()));
-  EXPECT_GT(relativeL2((*loaded)->output(0), want->bytes), 1e-3);
+  EXPECT_GT(tlc::testing::relativeL2Bytes((*loaded)->output(0), want->bytes), 1e-3);
 }
 
 TEST(Gpt2Model, TinyLogitsMatchPytorch) { expectTinyLogitsMatchPytorch("cpu"); }

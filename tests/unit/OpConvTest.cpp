@@ -16,6 +16,7 @@
 using namespace llvm;
 using namespace tlc;
 namespace tt = tlc::testing;
+using tt::convAttrs;
 using tt::OpOperand;
 
 namespace {
@@ -26,15 +27,6 @@ using tt::kTolerance;
 using tt::shapeRule;
 using tt::tensor;
 
-Attributes convAttrs(std::vector<int64_t> strides, std::vector<int64_t> pads,
-                     std::vector<int64_t> dilations, int64_t group) {
-  Attributes a;
-  a.values["strides"] = strides;
-  a.values["pads"] = pads;
-  a.values["dilations"] = dilations;
-  a.values["group"] = group;
-  return a;
-}
 
 TEST(OpConv, ShapeRuleComputesOutputSize) {
   std::vector<TensorType> out;

@@ -32,6 +32,7 @@
 using namespace llvm;
 using namespace tlc;
 namespace tt = tlc::testing;
+using tt::convAttrs;
 using tt::gemmAttrs;
 using tt::OpOperand;
 
@@ -44,19 +45,6 @@ std::vector<OpOperand> rounded(std::vector<OpOperand> operands) {
   return operands;
 }
 
-/// \p g compiled as runOnDeviceF16 compiles a one-node graph: pool planner,
-/// floatStorage = F16, kernel target \p target.
-Expected<Plan> compileF16(Graph g, StringRef target) {
-  CompileOptions copts;
-  copts.planner = "pool";
-  copts.floatStorage = DType::F16;
-  Expected<KernelTarget> t = kernelTargetByName(target);
-  if (!t)
-    return t.takeError();
-  copts.target = *t;
-  return compileGraph(std::move(g), copts);
-}
-
 /// The one-node graph of \p op compiled for fp16 storage.
 Expected<Plan> compileOpF16(StringRef op, const Attributes &attrs,
                             const std::vector<OpOperand> &operands,
@@ -64,7 +52,7 @@ Expected<Plan> compileOpF16(StringRef op, const Attributes &attrs,
   Expected<Graph> g = tt::buildOneNodeGraph(op, attrs, operands);
   if (!g)
     return g.takeError();
-  return compileF16(std::move(*g), target);
+  return tt::compileWithF16Storage(std::move(*g), target);
 }
 
 /// The dispatches of \p plan that ran shader \p name.
@@ -376,7 +364,7 @@ TEST(OpF16SplitKReduceLn, ResidualProjectionAndLayerNorm) {
           tt::roundedToF16(tt::randomTensor({1, m, n}, 96, -2.0f, 2.0f))};
       auto ref = tt::runGraphReference(g, in);
       ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
-      auto plan = compileF16(g, "gpu");
+      auto plan = tt::compileWithF16Storage(g, "gpu");
       ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
       // Split-K with the LayerNorm in its reduction, both fp16 builds, and
       // no f32 build of any kernel.
@@ -419,15 +407,6 @@ TEST(OpF16GemmWarpTile, SmallestShapeTheChooserAccepts) {
 
 //===--- convolution kernels ----------------------------------------------===//
 
-Attributes convAttrs(std::vector<int64_t> strides, std::vector<int64_t> pads,
-                     std::vector<int64_t> dilations, int64_t group) {
-  Attributes a;
-  a.values["strides"] = strides;
-  a.values["pads"] = pads;
-  a.values["dilations"] = dilations;
-  a.values["group"] = group;
-  return a;
-}
 
 /// Conv operands: X, weight W, bias B [M].
 std::vector<OpOperand> convOperands(Shape x, Shape w, uint32_t seed) {

@@ -170,14 +170,7 @@ runOnDeviceF16(StringRef op, const Attributes &attrs,
   if (!g)
     return g.takeError();
   std::string nodeName = g->nodes[0].name;
-  CompileOptions copts;
-  copts.planner = "pool";
-  copts.floatStorage = DType::F16;
-  Expected<KernelTarget> t = kernelTargetByName(target);
-  if (!t)
-    return t.takeError();
-  copts.target = *t;
-  Expected<Plan> compiled = compileGraph(std::move(*g), copts);
+  Expected<Plan> compiled = compileWithF16Storage(std::move(*g), target);
   if (!compiled)
     return compiled.takeError();
   Expected<Plan> plan = roundTripPlanFile(*compiled);
@@ -204,6 +197,29 @@ runOnDeviceF16(StringRef op, const Attributes &attrs,
                              "no fp16 dispatch in the plan of '%s'",
                              nodeName.c_str());
   return runPlanOnDevice(*plan, operands);
+}
+
+Expected<Plan> compileWithF16Storage(Graph g, StringRef target) {
+  CompileOptions copts;
+  copts.planner = "pool";
+  copts.floatStorage = DType::F16;
+  Expected<KernelTarget> t = kernelTargetByName(target);
+  if (!t)
+    return t.takeError();
+  copts.target = *t;
+  return compileGraph(std::move(g), copts);
+}
+
+double relativeL2Bytes(ArrayRef<uint8_t> got, ArrayRef<uint8_t> want) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i + 4 <= got.size() && i + 4 <= want.size(); i += 4) {
+    float a, b;
+    std::memcpy(&a, got.data() + i, 4);
+    std::memcpy(&b, want.data() + i, 4);
+    num += (double(a) - b) * (double(a) - b);
+    den += double(b) * b;
+  }
+  return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
 }
 
 HostTensor roundedToF16(HostTensor t) {

@@ -78,6 +78,17 @@ runOnDeviceF16(llvm::StringRef op, const Attributes &attrs,
 /// so that only the kernel's own rounding is measured.
 HostTensor roundedToF16(HostTensor t);
 
+/// \p g compiled as runOnDeviceF16 compiles it: pool planner, fp16
+/// storage (CompileOptions::floatStorage = F16), kernel target \p target
+/// ("cpu" or "gpu"). Errors: an unknown target, compile errors.
+llvm::Expected<Plan> compileWithF16Storage(Graph g, llvm::StringRef target);
+
+/// Relative L2 error of the f32 values in \p got against \p want (raw
+/// little-endian bytes, as plan outputs and .npy data hold them); compares
+/// the first min(size) bytes.
+double relativeL2Bytes(llvm::ArrayRef<uint8_t> got,
+                       llvm::ArrayRef<uint8_t> want);
+
 /// Relative L2 error allowed between an op run with fp16 storage and its
 /// CPU reference on the same (rounded) inputs: a few binary16 roundings of
 /// intermediate and output values (unit roundoff 2^-11 = 4.9e-4).
