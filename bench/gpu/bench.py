@@ -216,6 +216,9 @@ def tlc_model(tlc, name, path, feeds, out, ref, args, precision="fp32"):
     if ref is not None and outs:
         got = np.load(os.path.join(d, outs[0]))
         row["rel_l2"] = rel_l2(got, ref)
+        # Dynamic range: binary16 holds magnitudes from 6e-8 to 65504.
+        row["ref_absmax"] = float(np.abs(ref).max())
+        row["out_absmax"] = float(np.abs(got).max())
     ok, text, err = sh([tlc, "bench", plan, "--json", "--warmup=20",
                         "--iterations=%d" % args.iterations,
                         "--profile=" + os.path.join(d, "profile.json")] +
