@@ -3,8 +3,10 @@
 // Device::create chooses the physical device (DeviceOptions::index, env
 // TLC_DEVICE, else discrete GPU > other GPU > first device), enables the
 // validation layer when asked, creates the logical device with one compute
-// queue (robustBufferAccess on when supported) and probes which memory types
-// plan buffers and staging buffers will use.
+// queue (robustBufferAccess and storageBuffer16BitAccess on when supported;
+// VK_NV_cooperative_matrix with fp16 arithmetic and the Vulkan memory model
+// when DeviceInfo::cooperativeMatrixNV) and probes which memory types plan
+// buffers and staging buffers will use.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/DeviceImpl.h"
@@ -90,6 +92,38 @@ static Error createLogicalDevice(Device::Impl &d) {
   ci.queueCreateInfoCount = 1;
   ci.pQueueCreateInfos = &q;
   ci.pEnabledFeatures = &enabled;
+
+  // Tensor-core kernels (GL_NV_cooperative_matrix) need cooperativeMatrix,
+  // shaderFloat16 and vulkanMemoryModel. The instance is Vulkan 1.1, so the
+  // last two are enabled through their extensions' structures on every
+  // device (VkPhysicalDeviceVulkan12Features is not valid below API version
+  // 1.2). Devices without all three (lavapipe) get none of this, so that a
+  // stray Float16 or VulkanMemoryModel in another shader stays an error.
+  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR float16 = {};
+  float16.sType =
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR;
+  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memoryModel = {};
+  memoryModel.sType =
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR;
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coopMat = {};
+  coopMat.sType =
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+  SmallVector<const char *, 3> extensions;
+  if (d.info.cooperativeMatrixNV) {
+    float16.shaderFloat16 = VK_TRUE;
+    memoryModel.vulkanMemoryModel = VK_TRUE;
+    memoryModel.vulkanMemoryModelDeviceScope =
+        d.info.vulkanMemoryModelDeviceScope ? VK_TRUE : VK_FALSE;
+    coopMat.cooperativeMatrix = VK_TRUE;
+    storage16.pNext = &float16;
+    float16.pNext = &memoryModel;
+    memoryModel.pNext = &coopMat;
+    extensions = {VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME,
+                  VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME,
+                  VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME};
+  }
+  ci.enabledExtensionCount = uint32_t(extensions.size());
+  ci.ppEnabledExtensionNames = extensions.empty() ? nullptr : extensions.data();
   if (Error e = checkVk(vkCreateDevice(d.physical, &ci, nullptr, &d.device),
                         "vkCreateDevice"))
     return e;

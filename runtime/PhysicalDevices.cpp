@@ -3,7 +3,11 @@
 // Limits are read from VkPhysicalDeviceProperties2 with
 // VkPhysicalDeviceMaintenance3Properties (maxMemoryAllocationSize) and
 // VkPhysicalDeviceSubgroupProperties (subgroupSize) chained, both core in
-// Vulkan 1.1 (specification section 47.1, "Limits").
+// Vulkan 1.1 (specification section 47.1, "Limits"). Features are read from
+// VkPhysicalDeviceFeatures2 with VkPhysicalDevice16BitStorageFeatures and,
+// where the device offers their extensions, the structures of
+// VK_KHR_shader_float16_int8, VK_KHR_vulkan_memory_model and
+// VK_NV_cooperative_matrix (DeviceInfo::cooperativeMatrixNV).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/PhysicalDevices.h"
@@ -11,6 +15,7 @@
 #include "runtime/Validation.h"
 #include "runtime/VkCheck.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <algorithm>
@@ -164,8 +169,57 @@ DeviceInfo queryDeviceInfo(VkPhysicalDevice device, uint32_t index) {
   VkPhysicalDeviceFeatures2 features = {};
   features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
   features.pNext = &storage16;
+
+  // The tensor-core features. An extension's feature structure is chained
+  // only when the device offers the extension (the validation layer reports
+  // structures of extensions the device lacks). The instance
+  // is Vulkan 1.1, so shaderFloat16 and vulkanMemoryModel come from the
+  // VK_KHR_* structures even on a Vulkan 1.2+ device: the core
+  // VkPhysicalDeviceVulkan12Features is not usable at API version 1.1.
+  SmallVector<VkExtensionProperties, 0> exts;
+  uint32_t nExt = 0;
+  if (vkEnumerateDeviceExtensionProperties(device, nullptr, &nExt, nullptr) ==
+      VK_SUCCESS) {
+    exts.resize(nExt);
+    if (vkEnumerateDeviceExtensionProperties(device, nullptr, &nExt,
+                                             exts.data()) < 0)
+      nExt = 0;
+    exts.resize(nExt);
+  }
+  auto offers = [&](const char *name) {
+    return llvm::any_of(exts, [&](const VkExtensionProperties &e) {
+      return StringRef(e.extensionName) == name;
+    });
+  };
+  auto chain = [&](auto &s) {
+    s.pNext = features.pNext;
+    features.pNext = &s;
+  };
+  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR float16 = {};
+  float16.sType =
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR;
+  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memoryModel = {};
+  memoryModel.sType =
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR;
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coopMat = {};
+  coopMat.sType =
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+  if (offers(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME))
+    chain(float16);
+  if (offers(VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME))
+    chain(memoryModel);
+  if (offers(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME))
+    chain(coopMat);
+
   vkGetPhysicalDeviceFeatures2(device, &features);
   info.storageBuffer16BitAccess = storage16.storageBuffer16BitAccess == VK_TRUE;
+  info.shaderFloat16 = float16.shaderFloat16 == VK_TRUE;
+  info.vulkanMemoryModel = memoryModel.vulkanMemoryModel == VK_TRUE;
+  info.vulkanMemoryModelDeviceScope =
+      info.vulkanMemoryModel &&
+      memoryModel.vulkanMemoryModelDeviceScope == VK_TRUE;
+  info.cooperativeMatrixNV = coopMat.cooperativeMatrix == VK_TRUE &&
+                             info.shaderFloat16 && info.vulkanMemoryModel;
   return info;
 }
 

@@ -39,7 +39,12 @@ createInstance(bool validation,
 llvm::Expected<llvm::SmallVector<VkPhysicalDevice, 4>>
 enumeratePhysicalDevices(VkInstance instance);
 
-/// Properties and limits of \p device; \p index is its enumeration index.
+/// Properties, limits and the optional features tlc uses of \p device
+/// (storageBuffer16BitAccess; shaderFloat16, vulkanMemoryModel and
+/// cooperativeMatrix through VK_KHR_shader_float16_int8,
+/// VK_KHR_vulkan_memory_model and VK_NV_cooperative_matrix when the device
+/// offers them: Vulkan 1.3 spec, chapter "Features"); \p index is its
+/// enumeration index. A feature whose extension is missing reads as false.
 DeviceInfo queryDeviceInfo(VkPhysicalDevice device, uint32_t index);
 
 /// Picks the device to use among \p devices:

@@ -49,6 +49,29 @@ struct DeviceInfo {
   /// compiled with --precision=fp16 need. The runtime enables it when
   /// present.
   bool storageBuffer16BitAccess = false;
+  /// The device offers VK_KHR_shader_float16_int8 with the feature
+  /// shaderFloat16 (fp16 arithmetic in shaders, SPIR-V capability Float16).
+  /// tlc's instance asks for Vulkan 1.1, so the features promoted to Vulkan
+  /// 1.2 are reached through their extensions on every device, even one of
+  /// Vulkan 1.2 or later (Vulkan 1.3 spec, chapter "Initialization",
+  /// VkApplicationInfo::apiVersion: usage is valid against the lower of that
+  /// version and the device's apiVersion).
+  bool shaderFloat16 = false;
+  /// The device offers VK_KHR_vulkan_memory_model with the feature
+  /// vulkanMemoryModel (SPIR-V capability VulkanMemoryModel, memory model
+  /// Vulkan), and with vulkanMemoryModelDeviceScope (capability
+  /// VulkanMemoryModelDeviceScope: Device scope under that model).
+  bool vulkanMemoryModel = false;
+  bool vulkanMemoryModelDeviceScope = false;
+  /// What a plan's tensor-core kernels (fp16 GEMMs written with GLSL
+  /// GL_NV_cooperative_matrix) need: the device offers VK_NV_cooperative_matrix
+  /// with the feature cooperativeMatrix, and shaderFloat16 and
+  /// vulkanMemoryModel above. When true, the runtime enables the three
+  /// extensions and the four features (vulkanMemoryModelDeviceScope where
+  /// offered) at device creation; when false it enables none of them, and
+  /// ShaderCheck refuses shaders declaring CooperativeMatrixNV, Float16 or
+  /// VulkanMemoryModel (checkTensorCoreCapabilities).
+  bool cooperativeMatrixNV = false;
 };
 
 struct DeviceOptions {

@@ -151,6 +151,48 @@ Error checkStorageCapabilities(ArrayRef<uint32_t> capabilities,
   return Error::success();
 }
 
+TensorCoreFeatures enabledTensorCoreFeatures(const DeviceInfo &device) {
+  TensorCoreFeatures f;
+  if (!device.cooperativeMatrixNV)
+    return f;
+  f.cooperativeMatrix = f.shaderFloat16 = f.vulkanMemoryModel = true;
+  f.vulkanMemoryModelDeviceScope = device.vulkanMemoryModelDeviceScope;
+  return f;
+}
+
+Error checkTensorCoreCapabilities(ArrayRef<uint32_t> capabilities,
+                                  const TensorCoreFeatures &enabled,
+                                  StringRef what) {
+  struct TensorCoreCap {
+    uint32_t capability; // SPIR-V 1.6, 3.31
+    const char *name;
+    bool TensorCoreFeatures::*feature;
+    const char *featureName;
+    const char *extension;
+  };
+  static const TensorCoreCap kTensorCoreCaps[] = {
+      {5357, "CooperativeMatrixNV", &TensorCoreFeatures::cooperativeMatrix,
+       "cooperativeMatrix", "VK_NV_cooperative_matrix"},
+      {9, "Float16", &TensorCoreFeatures::shaderFloat16, "shaderFloat16",
+       "VK_KHR_shader_float16_int8"},
+      {5345, "VulkanMemoryModel", &TensorCoreFeatures::vulkanMemoryModel,
+       "vulkanMemoryModel", "VK_KHR_vulkan_memory_model"},
+      {5346, "VulkanMemoryModelDeviceScope",
+       &TensorCoreFeatures::vulkanMemoryModelDeviceScope,
+       "vulkanMemoryModelDeviceScope", "VK_KHR_vulkan_memory_model"},
+  };
+  for (const TensorCoreCap &c : kTensorCoreCaps)
+    if (!(enabled.*c.feature) && llvm::is_contained(capabilities, c.capability))
+      return fail("{0}: declares capability {1}, which needs the device "
+                  "feature {2} ({3}); it is not enabled on this device (tlc "
+                  "enables it only where the device offers "
+                  "VK_NV_cooperative_matrix with cooperativeMatrix, "
+                  "shaderFloat16 and vulkanMemoryModel; see 'tlc devices'); "
+                  "compile the plan with --target=gpu (no tensor cores)",
+                  what, c.name, c.featureName, c.extension);
+  return Error::success();
+}
+
 Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits,
                        const DeviceInfo &device) {
   spvtools::SpirvTools tools(SPV_ENV_VULKAN_1_1);
@@ -192,6 +234,9 @@ Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits,
       return e;
     if (Error e = checkStorageCapabilities(
             iface->capabilities, device.storageBuffer16BitAccess, what))
+      return e;
+    if (Error e = checkTensorCoreCapabilities(
+            iface->capabilities, enabledTensorCoreFeatures(device), what))
       return e;
     ifaces.push_back(*iface);
   }

@@ -66,10 +66,39 @@ llvm::Error checkStorageCapabilities(llvm::ArrayRef<uint32_t> capabilities,
                                      bool storageBuffer16BitAccess,
                                      llvm::StringRef what);
 
+/// The device features behind the capabilities of tensor-core shaders, as
+/// the runtime enables them on a VkDevice.
+struct TensorCoreFeatures {
+  bool cooperativeMatrix = false;            // VK_NV_cooperative_matrix
+  bool shaderFloat16 = false;                // VK_KHR_shader_float16_int8
+  bool vulkanMemoryModel = false;            // VK_KHR_vulkan_memory_model
+  bool vulkanMemoryModelDeviceScope = false; // VK_KHR_vulkan_memory_model
+};
+
+/// The tensor-core features Device::create enables on \p device: all of them
+/// (vulkanMemoryModelDeviceScope where offered) when
+/// DeviceInfo::cooperativeMatrixNV, else none, even those the device offers.
+TensorCoreFeatures enabledTensorCoreFeatures(const DeviceInfo &device);
+
+/// Checks that a device with the features \p enabled can run a shader
+/// declaring \p capabilities: CooperativeMatrixNV needs cooperativeMatrix,
+/// Float16 needs shaderFloat16, VulkanMemoryModel needs vulkanMemoryModel and
+/// VulkanMemoryModelDeviceScope needs vulkanMemoryModelDeviceScope (Vulkan 1.3
+/// spec, appendix "SPIR-V Environment", table "List of SPIR-V Capabilities
+/// and corresponding Vulkan features"; SPIR-V 1.6 section 3.31). Capabilities
+/// are checked in that order. Errors name \p what, the capability and the
+/// feature, and suggest compiling the plan with --target=gpu (no tensor
+/// cores).
+llvm::Error checkTensorCoreCapabilities(llvm::ArrayRef<uint32_t> capabilities,
+                                        const TensorCoreFeatures &enabled,
+                                        llvm::StringRef what);
+
 /// Validates every shader of \p plan and checks it against \p limits
 /// (maxComputeWorkGroupSize, maxComputeWorkGroupInvocations), against the
-/// device's subgroup support (checkShaderCapabilities, from \p device) and
-/// against the dispatches that use it (each must bind at least the shader's
+/// device's subgroup support (checkShaderCapabilities, from \p device), fp16
+/// storage (checkStorageCapabilities) and tensor-core features
+/// (checkTensorCoreCapabilities with enabledTensorCoreFeatures(\p device)),
+/// and against the dispatches that use it (each must bind at least the shader's
 /// bindingCount tensors). Errors name "shaders[i] ('name')" or
 /// "commands[i] ('label')" and give the numbers.
 llvm::Error checkPlanShaders(const Plan &plan,

@@ -3,8 +3,11 @@
 //   tlc devices [--json]
 //
 // Lists the Vulkan physical devices with the limits tlc checks plans against
-// (runtime/PlanLimits.h), and marks the one `tlc run` picks by default
-// (--device / env TLC_DEVICE, else discrete GPU > other GPU > first device).
+// (runtime/PlanLimits.h) and whether it can run tensor-core kernels
+// (DeviceInfo::cooperativeMatrixNV: VK_NV_cooperative_matrix with fp16
+// arithmetic and the Vulkan memory model), and marks the one `tlc run`
+// picks by default (--device / env TLC_DEVICE, else discrete GPU > other
+// GPU > first device).
 //
 //===----------------------------------------------------------------------===//
 #include "tools/Commands.h"
@@ -48,6 +51,7 @@ static void printJson(ArrayRef<DeviceInfo> devices, int chosen) {
           j.attribute("minStorageBufferOffsetAlignment",
                       int64_t(d.minStorageBufferOffsetAlignment));
           j.attribute("subgroupSize", int64_t(d.subgroupSize));
+          j.attribute("cooperativeMatrixNV", d.cooperativeMatrixNV);
         });
     });
   });
@@ -69,7 +73,9 @@ static void printText(ArrayRef<DeviceInfo> devices, int chosen) {
            << formatBytes(d.deviceLocalHeapBytes) << "\n"
            << "   minStorageBufferOffsetAlignment  "
            << d.minStorageBufferOffsetAlignment << " bytes\n"
-           << "   subgroup size                    " << d.subgroupSize << "\n";
+           << "   subgroup size                    " << d.subgroupSize << "\n"
+           << "   cooperative matrices (NV)        "
+           << (d.cooperativeMatrixNV ? "yes" : "no") << "\n";
   }
 }
 
