@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Codegen.h"
 #include "codegen/EmbeddedShaders.h"
+#include "ops/KernelTarget.h"
 #include "ops/OpDef.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -213,11 +214,16 @@ struct Lowering {
         for (TensorType &t : llvm::concat<TensorType>(inTypes, outTypes))
           if (t.dtype == DType::F16)
             t.dtype = DType::F32;
-      if (!isView)
+      if (!isView) {
+        KernelTarget target = currentKernelTarget();
+        target.f16Storage = f16Storage;
+        ScopedKernelTarget scope(target);
         def->lower(node, inTypes, outTypes, dispatches);
+      }
       if (f16Storage)
         for (DispatchDesc &d : dispatches)
-          d.shader += "_f16";
+          if (!StringRef(d.shader).endswith("_f16")) // else fp16-only kernel
+            d.shader += "_f16";
       for (const DispatchDesc &d : dispatches) {
         if (def->memory.joinsInputs && copiesOnlyInSlice(node, d))
           continue; // the producer wrote this input in place

@@ -147,6 +147,26 @@ GemmTileConfig chooseSplitKTiles(const GemmKernelArgs &args,
 
 uint32_t chooseSplitKSlice(const GemmKernelArgs &args,
                            const KernelTarget &target) {
+  // Tensor cores (fp16 storage): 64 x 64 blocks, slices of whole 32-k
+  // slabs, the fewest slices giving kSplitKCoopMatWorkgroups.
+  if (target.cooperativeMatrixNV && target.f16Storage &&
+      gemmCoopMatApplies(args)) {
+    if (batchCount(args) != 1 || args.kSlice != 0)
+      return 0;
+    uint64_t blocks = ceilDiv(args.m, 64) * ceilDiv(args.n, 64);
+    uint32_t best = 0;
+    for (uint64_t s = 2; blocks < kSplitKCoopMatWorkgroups &&
+                         s <= args.k / kSplitKMinSlice;
+         ++s) {
+      uint32_t slice = uint32_t(ceilDiv(ceilDiv(args.k, s), 32) * 32);
+      if (slice < kSplitKMinSlice)
+        break;
+      best = slice;
+      if (blocks * ceilDiv(args.k, slice) >= kSplitKCoopMatWorkgroups)
+        break;
+    }
+    return best;
+  }
   if (!target.isGpu() || batchCount(args) != 1 || args.kSlice != 0 ||
       groupCount(args, chooseGemmTiles(args, target)) >=
           kSplitKTargetWorkgroups)
@@ -203,10 +223,41 @@ DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
   return d;
 }
 
+bool gemmCoopMatApplies(const GemmKernelArgs &args) {
+  auto aligned8 = [](const uint32_t (&strides)[kGemmMaxBatchDims]) {
+    return std::all_of(std::begin(strides), std::end(strides),
+                       [](uint32_t s) { return s % 8 == 0; });
+  };
+  return !args.transA && args.k % 8 == 0 && args.kSlice % 8 == 0 &&
+         (!args.hasC || batchCount(args) == 1) &&
+         aligned8(args.aBatchStride) && aligned8(args.bBatchStride) &&
+         ceilDiv(args.m, 64) <= kMaxGroups && ceilDiv(args.n, 64) <= kMaxGroups;
+}
+
+DispatchDesc lowerGemmCoopMat(const GemmKernelArgs &args, unsigned a,
+                              unsigned b, unsigned c, unsigned y) {
+  assert(gemmCoopMatApplies(args) && "gemm_coopmat_f16 cannot compute this");
+  DispatchDesc d;
+  d.shader = "gemm_coopmat_f16";
+  setCommonConstants(args, d);
+  setOperands(args, a, b, c, y, d);
+  if (!args.hasC)
+    d.unread = {2}; // A fills C's slot
+  setGroups(args, 64, 64, d);
+  // Constants 23..32 are gemm_tiled.comp's tiling, unused here; 33 KSLICE.
+  d.specConstants.append(10, 0u);
+  d.specConstants.push_back(args.kSlice);
+  return d;
+}
+
 DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
                              unsigned c, unsigned y) {
   const KernelTarget &target = currentKernelTarget();
-  // Only gemm_tiled.comp computes split-K slices.
+  // fp16 storage on NVIDIA tensor cores, split-K partials included.
+  if (target.cooperativeMatrixNV && target.f16Storage &&
+      gemmCoopMatApplies(args))
+    return lowerGemmCoopMat(args, a, b, c, y);
+  // Of the other kernels, only gemm_tiled.comp computes split-K slices.
   if (args.kSlice != 0)
     return lowerGemmKernelTiled(args, chooseSplitKTiles(args, target), a, b, c,
                                 y);

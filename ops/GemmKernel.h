@@ -105,6 +105,11 @@ constexpr uint64_t kSplitKTargetWorkgroups = 384;
 /// 29.6 us); shorter slices make P, which the reduction reads, larger.
 constexpr uint32_t kSplitKMinSlice = 128;
 
+/// Workgroups split-K aims for on tensor cores (gemm_coopmat_f16.comp, 64 x
+/// 64 blocks of 128 invocations): two per SM of an H100. GPT-2's 128-row
+/// GEMMs ran unsplit with 24-96 such blocks at 22-73 us (H100, 2026-11-22).
+constexpr uint64_t kSplitKCoopMatWorkgroups = 264;
+
 /// The tiling of split-K partial products (GemmSplitK): 32x64x16/4x4, the
 /// fastest measured at every slice count for GPT-2's shapes on an H100
 /// (64x128x8/8x8 took 1.2-2.3x as long), when it fits the target's shared
@@ -130,8 +135,22 @@ DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
                                   const GemmTileConfig &cfg, unsigned a,
                                   unsigned b, unsigned c, unsigned y);
 
+/// Whether shaders/gemm_coopmat_f16.comp (fp16 storage, tensor cores)
+/// computes \p args: A not transposed, K and the split-K slice multiples of
+/// 8 and batch offsets of A and B multiples of 8 (16-byte loads along K), C
+/// only with one batch entry, at most 65535 blocks of 64 along M and N.
+bool gemmCoopMatApplies(const GemmKernelArgs &args);
+
+/// One dispatch of shaders/gemm_coopmat_f16.comp (64 x 64 blocks of 4
+/// subgroups); \p args must satisfy gemmCoopMatApplies. Operands as for
+/// lowerGemmKernel; every float tensor is binary16.
+DispatchDesc lowerGemmCoopMat(const GemmKernelArgs &args, unsigned a,
+                              unsigned b, unsigned c, unsigned y);
+
 /// One dispatch computing \p args for the current kernel target
-/// (currentKernelTarget()): shaders/gemm.comp for "cpu"; for "gpu",
+/// (currentKernelTarget()): gemm_coopmat_f16.comp when the target has
+/// cooperativeMatrixNV and f16Storage and gemmCoopMatApplies; else
+/// shaders/gemm.comp for "cpu"; for "gpu",
 /// gemm_warptile.comp when chooseGemmWarpTile (ops/GemmLarge.h) accepts the
 /// shape, else gemm_tiled.comp with chooseGemmTiles; gemm_tiled.comp
 /// whenever args.kSlice is set. Bindings: 0 =

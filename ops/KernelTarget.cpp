@@ -13,16 +13,17 @@ Expected<KernelTarget> kernelTargetByName(StringRef name) {
   KernelTarget t;
   if (name == "cpu")
     return t;
-  if (name == "gpu") {
+  if (name == "gpu" || name == "gpu-nv") {
     t.kind = KernelTarget::Kind::Gpu;
-    t.name = "gpu";
+    t.name = name.str();
     t.subgroupSize = 32;
     t.maxSharedMemoryBytes = 32768;
     t.subgroupArithmetic = true;
+    t.cooperativeMatrixNV = name == "gpu-nv";
     return t;
   }
   return createStringError(inconvertibleErrorCode(),
-                           "unknown target '%s'; expected cpu or gpu",
+                           "unknown target '%s'; expected cpu, gpu or gpu-nv",
                            name.str().c_str());
 }
 

@@ -44,16 +44,24 @@ struct KernelTarget {
   /// lavapipe provide it; Vulkan 1.1 does not guarantee it, so the runtime
   /// refuses plans using it on devices without (runtime/ShaderCheck.cpp).
   bool subgroupArithmetic = false;
-  /// VK_NV_cooperative_matrix may be used (fp16 tensor cores). Kernels that
-  /// use it need a fallback: plans using them are refused by devices without
-  /// the extension.
+  /// VK_NV_cooperative_matrix may be used (fp16 tensor cores; the "gpu-nv"
+  /// profile): Gemm and MatMul with fp16 storage then run on
+  /// shaders/gemm_coopmat_f16.comp. Plans using it are refused by devices
+  /// without the extension (runtime/ShaderCheck.cpp); "gpu" is the fallback.
   bool cooperativeMatrixNV = false;
+  /// Set while lowering a node whose float tensors are stored as binary16
+  /// (passes/F16Storage.cpp and the codegen install a copy of the target
+  /// with it): kernels that exist only for fp16 storage (tensor cores) may
+  /// be chosen. Not a profile setting.
+  bool f16Storage = false;
 
   bool isGpu() const { return kind == Kind::Gpu; }
 };
 
-/// The built-in profiles: "cpu" (lavapipe and other CPU implementations) and
-/// "gpu" (discrete and integrated GPUs). Errors name the unknown profile.
+/// The built-in profiles: "cpu" (lavapipe and other CPU implementations),
+/// "gpu" (discrete and integrated GPUs) and "gpu-nv" (gpu plus NVIDIA
+/// tensor cores through VK_NV_cooperative_matrix, used by fp16 storage).
+/// Errors name the unknown profile.
 llvm::Expected<KernelTarget> kernelTargetByName(llvm::StringRef name);
 
 /// The profile of the lowering in progress on this thread ("cpu" when none

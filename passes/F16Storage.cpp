@@ -56,7 +56,12 @@ std::optional<OperandWants> f16Wants(const Graph &g, const Node &node) {
     return std::nullopt;
   OperandWants want(operands.size(), Want::Unbound);
   for (const DispatchDesc &d : dispatches) {
-    const EmbeddedShader *s = findEmbeddedShader(d.shader + "_f16");
+    // Kernels that exist only for fp16 storage (tensor cores) are named
+    // NAME_f16 by the lowering itself.
+    std::string name = StringRef(d.shader).endswith("_f16")
+                           ? d.shader
+                           : d.shader + "_f16";
+    const EmbeddedShader *s = findEmbeddedShader(name);
     if (!s)
       return std::nullopt;
     SmallVector<BindingFloat, 8> bindings =
@@ -130,7 +135,11 @@ Node storageCast(const Graph &g, ValueId from, ValueId to, const char *dtype) {
 } // namespace
 
 F16StorageStats useF16Storage(Graph &g, const KernelTarget &target) {
-  ScopedKernelTarget scope(target);
+  // Lowerings see that the node would store f16 (KernelTarget::f16Storage),
+  // as the codegen will show them.
+  KernelTarget t16 = target;
+  t16.f16Storage = true;
+  ScopedKernelTarget scope(t16);
   F16StorageStats stats;
   size_t numNodes = g.nodes.size();
   std::vector<std::optional<OperandWants>> wants(numNodes);

@@ -80,7 +80,13 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   dump(opts, g, "fuse-epilogues");
   fuseElementwise(g);
   dump(opts, g, "fuse-elementwise");
-  splitK(g, opts.target);
+  {
+    // With fp16 storage on tensor cores, GEMMs need no split-K
+    // (chooseSplitKSlice).
+    KernelTarget target = opts.target;
+    target.f16Storage = opts.floatStorage == DType::F16;
+    splitK(g, target);
+  }
   dump(opts, g, "split-k");
   fuseReduceLayerNorm(g, opts.target);
   dump(opts, g, "fuse-reduce-layernorm");

@@ -73,10 +73,11 @@ static cl::opt<std::string>
 static cl::opt<std::string> Target(
     "target", cl::init("auto"),
     cl::desc("Device profile the kernels are tuned for: cpu (lavapipe), gpu, "
-             "or auto (gpu when this machine has a Vulkan GPU, else cpu). "
-             "Plans run correctly on any device; the profile only tunes "
-             "speed"),
-    cl::value_desc("cpu|gpu|auto"), cl::sub(CompileSubcommand));
+             "gpu-nv (gpu plus NVIDIA tensor cores, VK_NV_cooperative_matrix, "
+             "for --precision=fp16), or auto (gpu-nv or gpu when this "
+             "machine has a Vulkan GPU, else cpu). cpu and gpu plans run on "
+             "any device; the profile only tunes speed"),
+    cl::value_desc("cpu|gpu|gpu-nv|auto"), cl::sub(CompileSubcommand));
 
 static cl::opt<std::string> Precision(
     "precision", cl::init("fp32"),
@@ -98,7 +99,8 @@ static Expected<KernelTarget> selectTarget() {
   }
   for (const DeviceInfo &d : *devices)
     if (d.type == "discrete-gpu" || d.type == "integrated-gpu") {
-      Expected<KernelTarget> t = kernelTargetByName("gpu");
+      Expected<KernelTarget> t =
+          kernelTargetByName(d.cooperativeMatrixNV ? "gpu-nv" : "gpu");
       if (t && d.subgroupSize)
         t->subgroupSize = d.subgroupSize;
       return t;

@@ -183,12 +183,16 @@ def filled_peer_models(out, only):
 # --- tlc --------------------------------------------------------------------
 
 def tlc_model(tlc, name, path, feeds, out, ref, args, precision="fp32"):
-    """Compiles (--precision=PRECISION), runs and times one model with tlc;
-    returns a row dict."""
-    row = {"model": name if precision == "fp32" else
-           "%s (%s)" % (name, precision), "precision": precision}
-    d = os.path.join(out, name if precision == "fp32" else
-                     name + "_" + precision)
+    """Compiles (--precision and --target from PRECISION, "fp16" or
+    "fp16@gpu-nv"; the target defaults to gpu), runs and times one model
+    with tlc; returns a row dict."""
+    precision, _, target = precision.partition("@")
+    target = target or "gpu"
+    tag = precision if target == "gpu" else precision + "@" + target
+    row = {"model": name if tag == "fp32" else "%s (%s)" % (name, tag),
+           "precision": precision}
+    d = os.path.join(out, name if tag == "fp32" else
+                     name + "_" + tag.replace("@", "_"))
     os.makedirs(d, exist_ok=True)
     flags = []
     for n, a in feeds.items():
@@ -199,7 +203,7 @@ def tlc_model(tlc, name, path, feeds, out, ref, args, precision="fp32"):
               for n, a in feeds.items()]
     plan = os.path.join(d, name + ".tlp")
     t0 = time.time()
-    ok, _, err = sh([tlc, "compile", path, "-o", plan, "--target=gpu",
+    ok, _, err = sh([tlc, "compile", path, "-o", plan, "--target=" + target,
                      "--precision=" + precision] + shapes,
                     timeout=args.step_timeout)
     row["compile_s"] = time.time() - t0
@@ -418,7 +422,9 @@ def main():
                     help="elements of the Add/Relu bandwidth test (0: skip)")
     ap.add_argument("--precision", default="fp32",
                     help="comma-separated tlc --precision values per model "
-                         "(fp32, fp16); fp16 rows are checked at 1e-2")
+                         "(fp32, fp16), each optionally @TARGET (default "
+                         "gpu; fp16@gpu-nv: tensor cores); fp16 rows are "
+                         "checked at 1e-2")
     ap.add_argument("--budget", type=float, default=1e9,
                     help="stop starting new models after S seconds")
     args = ap.parse_args()

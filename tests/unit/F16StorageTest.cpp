@@ -121,6 +121,9 @@ TEST(ShaderBindings, ReadsTheFloatWidthOfEachBinding) {
   EXPECT_EQ(storage("storage_cast"), (SmallVector<BF, 8>{BF::F32, BF::F16}));
   EXPECT_EQ(storage("storage_cast_to_f32"),
             (SmallVector<BF, 8>{BF::F16, BF::F32}));
+  // Staged through uvec4 views, declared binary16 by float16_t views.
+  EXPECT_EQ(storage("gemm_coopmat_f16"),
+            (SmallVector<BF, 8>{BF::F16, BF::F16, BF::F16, BF::F16}));
   EXPECT_TRUE(bindingFloatStorage({}).empty());
   EXPECT_TRUE(bindingFloatStorage({0x07230203u, 0x10000u, 0, 5, 0,
                                    (9u << 16) | 71u})
