@@ -99,15 +99,10 @@ static Error createLogicalDevice(Device::Impl &d) {
   // device (VkPhysicalDeviceVulkan12Features is not valid below API version
   // 1.2). Devices without all three (lavapipe) get none of this, so that a
   // stray Float16 or VulkanMemoryModel in another shader stays an error.
-  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR float16 = {};
-  float16.sType =
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR;
-  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memoryModel = {};
-  memoryModel.sType =
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR;
-  VkPhysicalDeviceCooperativeMatrixFeaturesNV coopMat = {};
-  coopMat.sType =
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+  TensorCoreFeatureStructs tc;
+  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR &float16 = tc.float16;
+  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR &memoryModel = tc.memoryModel;
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV &coopMat = tc.coopMat;
   SmallVector<const char *, 3> extensions;
   if (d.info.cooperativeMatrixNV) {
     float16.shaderFloat16 = VK_TRUE;

@@ -195,15 +195,10 @@ DeviceInfo queryDeviceInfo(VkPhysicalDevice device, uint32_t index) {
     s.pNext = features.pNext;
     features.pNext = &s;
   };
-  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR float16 = {};
-  float16.sType =
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR;
-  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memoryModel = {};
-  memoryModel.sType =
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR;
-  VkPhysicalDeviceCooperativeMatrixFeaturesNV coopMat = {};
-  coopMat.sType =
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+  TensorCoreFeatureStructs tc;
+  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR &float16 = tc.float16;
+  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR &memoryModel = tc.memoryModel;
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV &coopMat = tc.coopMat;
   if (offers(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME))
     chain(float16);
   if (offers(VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME))

@@ -39,6 +39,25 @@ createInstance(bool validation,
 llvm::Expected<llvm::SmallVector<VkPhysicalDevice, 4>>
 enumeratePhysicalDevices(VkInstance instance);
 
+/// The feature structures of what tensor-core kernels need
+/// (VK_KHR_shader_float16_int8, VK_KHR_vulkan_memory_model,
+/// VK_NV_cooperative_matrix), with their sType set and nothing chained:
+/// queried by queryDeviceInfo, enabled by Device::create. The instance is
+/// Vulkan 1.1, so the extension structures serve on every device.
+struct TensorCoreFeatureStructs {
+  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR float16 = {};
+  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memoryModel = {};
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coopMat = {};
+  TensorCoreFeatureStructs() {
+    float16.sType =
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR;
+    memoryModel.sType =
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR;
+    coopMat.sType =
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+  }
+};
+
 /// Properties, limits and the optional features tlc uses of \p device
 /// (storageBuffer16BitAccess; shaderFloat16, vulkanMemoryModel and
 /// cooperativeMatrix through VK_KHR_shader_float16_int8,
