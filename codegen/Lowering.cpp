@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Codegen.h"
 #include "codegen/EmbeddedShaders.h"
+#include "codegen/ShaderBindings.h"
 #include "ops/KernelTarget.h"
 #include "ops/OpDef.h"
 
@@ -222,8 +223,7 @@ struct Lowering {
       }
       if (f16Storage)
         for (DispatchDesc &d : dispatches)
-          if (!StringRef(d.shader).endswith("_f16")) // else fp16-only kernel
-            d.shader += "_f16";
+          d.shader = f16BuildName(d.shader);
       for (const DispatchDesc &d : dispatches) {
         if (def->memory.joinsInputs && copiesOnlyInSlice(node, d))
           continue; // the producer wrote this input in place

@@ -12,10 +12,19 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <string>
 
 namespace tlc {
+
+/// The module a dispatch of \p shader runs when its node stores f16: the
+/// shader's NAME_f16 build, or \p shader itself when the lowering already
+/// named a kernel that exists only for fp16 storage (gemm_coopmat_f16).
+inline std::string f16BuildName(llvm::StringRef shader) {
+  return shader.endswith("_f16") ? shader.str() : shader.str() + "_f16";
+}
 
 /// Storage of one descriptor binding of a compute shader.
 enum class BindingFloat : uint8_t {

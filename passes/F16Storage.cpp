@@ -56,12 +56,7 @@ std::optional<OperandWants> f16Wants(const Graph &g, const Node &node) {
     return std::nullopt;
   OperandWants want(operands.size(), Want::Unbound);
   for (const DispatchDesc &d : dispatches) {
-    // Kernels that exist only for fp16 storage (tensor cores) are named
-    // NAME_f16 by the lowering itself.
-    std::string name = StringRef(d.shader).endswith("_f16")
-                           ? d.shader
-                           : d.shader + "_f16";
-    const EmbeddedShader *s = findEmbeddedShader(name);
+    const EmbeddedShader *s = findEmbeddedShader(f16BuildName(d.shader));
     if (!s)
       return std::nullopt;
     SmallVector<BindingFloat, 8> bindings =
