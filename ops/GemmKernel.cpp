@@ -150,6 +150,7 @@ uint32_t chooseSplitKSlice(const GemmKernelArgs &args,
   // Tensor cores (fp16 storage): 64 x 64 blocks, slices of whole 32-k
   // slabs, the fewest slices giving kSplitKCoopMatWorkgroups.
   if (target.cooperativeMatrixNV && target.f16Storage &&
+      target.maxSharedMemoryBytes >= kCoopMatSharedBytes &&
       gemmCoopMatApplies(args)) {
     if (batchCount(args) != 1 || args.kSlice != 0)
       return 0;
@@ -244,9 +245,11 @@ DispatchDesc lowerGemmCoopMat(const GemmKernelArgs &args, unsigned a,
   if (!args.hasC)
     d.unread = {2}; // A fills C's slot
   setGroups(args, 64, 64, d);
-  // Constants 23..32 are gemm_tiled.comp's tiling, unused here; 33 KSLICE.
+  // Constants 23..32 are gemm_tiled.comp's tiling, unused here; 33 KSLICE,
+  // 34 the slab depth.
   d.specConstants.append(10, 0u);
   d.specConstants.push_back(args.kSlice);
+  d.specConstants.push_back(kCoopMatSlabK);
   return d;
 }
 
@@ -255,6 +258,7 @@ DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
   const KernelTarget &target = currentKernelTarget();
   // fp16 storage on NVIDIA tensor cores, split-K partials included.
   if (target.cooperativeMatrixNV && target.f16Storage &&
+      target.maxSharedMemoryBytes >= kCoopMatSharedBytes &&
       gemmCoopMatApplies(args))
     return lowerGemmCoopMat(args, a, b, c, y);
   // Of the other kernels, only gemm_tiled.comp computes split-K slices.

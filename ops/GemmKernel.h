@@ -105,6 +105,18 @@ constexpr uint64_t kSplitKTargetWorkgroups = 384;
 /// 29.6 us); shorter slices make P, which the reduction reads, larger.
 constexpr uint32_t kSplitKMinSlice = 128;
 
+/// k per shared-memory slab of gemm_coopmat_f16.comp (32 or 64). On the
+/// H100, 64 took GPT-2 (fp16, gpu-nv) from 1.60 to 1.39 ms (per-layer
+/// GEMMs 20.8 -> 17.5 us, LM head 311 -> 226 us; two runs each,
+/// 2026-11-22).
+constexpr uint32_t kCoopMatSlabK = 64;
+/// Shared memory gemm_coopmat_f16.comp declares with kCoopMatSlabK, bytes:
+/// the A and B slabs (64 rows of kCoopMatSlabK / 8 + 1 uvec4s each; B's
+/// k-major slab is as large for a slab of 64) and the 64 x 68 f32 epilogue
+/// tile. The lowering takes the kernel only where the target offers it.
+constexpr uint32_t kCoopMatSharedBytes =
+    2 * 64 * (kCoopMatSlabK / 8 + 1) * 16 + 64 * 68 * 4;
+
 /// Workgroups split-K aims for on tensor cores (gemm_coopmat_f16.comp, 64 x
 /// 64 blocks of 128 invocations): two per SM of an H100. GPT-2's 128-row
 /// GEMMs ran unsplit with 24-96 such blocks at 22-73 us; with split-K for

@@ -17,7 +17,8 @@ Expected<KernelTarget> kernelTargetByName(StringRef name) {
     t.kind = KernelTarget::Kind::Gpu;
     t.name = name.str();
     t.subgroupSize = 32;
-    t.maxSharedMemoryBytes = 32768;
+    // NVIDIA GPUs give a workgroup 49152 bytes (maxComputeSharedMemorySize).
+    t.maxSharedMemoryBytes = name == "gpu-nv" ? 49152 : 32768;
     t.subgroupArithmetic = true;
     t.cooperativeMatrixNV = name == "gpu-nv";
     return t;

@@ -36,7 +36,8 @@ struct KernelTarget {
   /// Shared memory one workgroup may use, bytes. Vulkan guarantees 16384
   /// (maxComputeSharedMemorySize, Vulkan 1.3 spec table "Required Limits");
   /// the "gpu" profile assumes 32768, which every desktop GPU and lavapipe
-  /// provide (NVIDIA 49152, AMD and Intel 65536, lavapipe 32768).
+  /// provide (NVIDIA 49152, AMD and Intel 65536, lavapipe 32768); "gpu-nv"
+  /// (NVIDIA only) 49152.
   uint32_t maxSharedMemoryBytes = 16384;
   /// Subgroup arithmetic (subgroupAdd, subgroupMax: Vulkan 1.3 spec,
   /// VkSubgroupFeatureFlagBits ARITHMETIC, in compute shaders) may be used by

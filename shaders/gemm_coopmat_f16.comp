@@ -6,7 +6,7 @@
 // matrix 16x16x16 multiply-adds (GL_NV_cooperative_matrix).
 // A workgroup of 4 subgroups (2 x 2, subgroup size 32) computes a 64 x 64
 // block of Y, each subgroup 32 x 32 as 2 x 2 accumulators, stepping through
-// K in slabs of 32 staged in shared memory as uvec4 (8 halves; rows padded
+// K in slabs of BK (constant 34: 32 or 64) staged in shared memory as uvec4 (8 halves; rows padded
 // by one uvec4); the next slab is read into registers while the current one
 // is multiplied. Rows and columns past M and N, and k past K, are staged as
 // zeros, so any M and N work; K must be a multiple of 8 (16-byte loads of
@@ -52,6 +52,7 @@ layout(constant_id = 20) const uint BS1 = 0;
 layout(constant_id = 21) const uint BS2 = 0;
 layout(constant_id = 22) const uint BS3 = 0;
 layout(constant_id = 33) const uint KSLICE = 0; // k per batch entry; 0: K
+layout(constant_id = 34) const uint BK = 64;     // k per slab: 32 or 64
 
 // The uvec4 views stage 16-byte loads; the float16_t views declare the
 // storage (the compiler reads each binding's element type from the SPIR-V).
@@ -62,7 +63,7 @@ layout(set = 0, binding = 1) readonly buffer BHalf { float16_t bHalf[]; };
 layout(set = 0, binding = 2) readonly buffer CBuf { float16_t c[]; };
 layout(set = 0, binding = 3) buffer YBuf { float16_t y[]; };
 
-const uint BM = 64u, BN = 64u, BK = 32u, THREADS = 128u;
+const uint BM = 64u, BN = 64u, THREADS = 128u;
 const uint ASTRIDE = BK / 8u + 1u;                          // uvec4 per A row
 const uint BSTRIDE = TRANS_B != 0u ? BK / 8u + 1u : BN / 8u + 1u;
 const uint BROWS = TRANS_B != 0u ? BN : BK;
@@ -71,7 +72,7 @@ shared uvec4 As[BM * ASTRIDE];
 shared uvec4 Bs[BROWS * BSTRIDE];
 shared float Cs[BM * CSTRIDE];
 
-const uint LOADS = BM * BK / 8u / THREADS; // 2 uvec4 of A, and of B
+const uint LOADS = BM * BK / 8u / THREADS; // uvec4s of A, and of B
 uvec4 stageA[LOADS];
 uvec4 stageB[LOADS];
 
