@@ -271,23 +271,10 @@ TEST(OpF16Reduction, ReduceMean) {
 std::vector<std::string> f16Shaders(StringRef op, const Attributes &a,
                                     const std::vector<OpOperand> &ops,
                                     StringRef target) {
-  Expected<Graph> g = tt::buildOneNodeGraph(op, a, ops);
-  EXPECT_TRUE(bool(g)) << toString(g.takeError());
-  if (!g)
-    return {};
-  CompileOptions copts;
-  copts.floatStorage = DType::F16;
-  copts.target = cantFail(kernelTargetByName(target));
-  Expected<Plan> plan = compileGraph(std::move(*g), copts);
+  Expected<Plan> plan = tt::compileOneNode(op, a, ops, target, DType::F16);
   EXPECT_TRUE(bool(plan)) << toString(plan.takeError());
-  if (!plan)
-    return {};
-  std::vector<std::string> names;
-  for (const PlanCommand &c : plan->commands)
-    if (c.kind == CommandKind::Dispatch &&
-        !StringRef(plan->shaders[c.shader].name).startswith("storage_cast"))
-      names.push_back(plan->shaders[c.shader].name);
-  return names;
+  return plan ? tt::dispatchShaders(*plan, /*skipStorageCasts=*/true)
+              : std::vector<std::string>();
 }
 
 TEST(OpF16Reduction, TargetsPickSubgroupOrSharedMemoryF16Builds) {

@@ -45,16 +45,6 @@ std::vector<OpOperand> rounded(std::vector<OpOperand> operands) {
   return operands;
 }
 
-/// The one-node graph of \p op compiled for fp16 storage.
-Expected<Plan> compileOpF16(StringRef op, const Attributes &attrs,
-                            const std::vector<OpOperand> &operands,
-                            StringRef target) {
-  Expected<Graph> g = tt::buildOneNodeGraph(op, attrs, operands);
-  if (!g)
-    return g.takeError();
-  return tt::compileWithF16Storage(std::move(*g), target);
-}
-
 /// The dispatches of \p plan that ran shader \p name.
 std::vector<const PlanCommand *> dispatchesOf(const Plan &plan,
                                               StringRef name) {
@@ -91,7 +81,7 @@ void expectF16Matches(StringRef op, const Attributes &attrs,
   operands = rounded(std::move(operands));
   auto ref = tt::runReference(op, attrs, operands);
   ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
-  auto plan = compileOpF16(op, attrs, operands, target);
+  auto plan = tt::compileOneNode(op, attrs, operands, target, DType::F16);
   ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
   std::vector<const PlanCommand *> ds =
       dispatchesOf(*plan, shader.str() + "_f16");
@@ -203,7 +193,7 @@ TEST(OpF16GemmTiled, EveryTiling) {
     ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
     for (const GemmTileConfig &cfg : gemmTileCandidates()) {
       SCOPED_TRACE(cfg.str() + (vec ? " vec4" : " scalar"));
-      auto plan = compileOpF16("Gemm", attrs, in, "gpu");
+      auto plan = tt::compileOneNode("Gemm", attrs, in, "gpu", DType::F16);
       ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
       unsigned tiled = 0;
       for (PlanCommand &c : plan->commands) {
@@ -295,7 +285,7 @@ TEST(OpF16SplitK, SmallMGemmIsSplitOnGpu) {
     std::vector<OpOperand> in =
         rounded(gemmOperands(16, n, 320, false, false, true, 80));
     Attributes attrs = gemmAttrs(1, 1, 0, 0);
-    auto plan = compileOpF16("Gemm", attrs, in, "gpu");
+    auto plan = tt::compileOneNode("Gemm", attrs, in, "gpu", DType::F16);
     ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
     auto gemms = dispatchesOf(*plan, "gemm_tiled_f16");
     auto reduces = dispatchesOf(*plan, "splitk_reduce_f16");
@@ -434,14 +424,8 @@ std::vector<PlanCommand> compiledDispatches(StringRef op,
   std::vector<tt::OpOperand> operands;
   for (size_t i = 0; i < in.size(); ++i)
     operands.push_back({tt::randomTensor(in[i].shape, 11 + i), i != 0});
-  Expected<Graph> g = tt::buildOneNodeGraph(op, attrs, operands);
-  EXPECT_TRUE(bool(g)) << toString(g.takeError());
-  if (!g)
-    return {};
-  CompileOptions opts;
-  opts.floatStorage = storage;
-  opts.target = cantFail(kernelTargetByName(target));
-  Expected<Plan> plan = compileGraph(std::move(*g), opts);
+  Expected<Plan> plan =
+      tt::compileOneNode(op, attrs, operands, target, storage);
   EXPECT_TRUE(bool(plan)) << toString(plan.takeError());
   if (!plan)
     return {};

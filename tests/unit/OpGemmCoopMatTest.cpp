@@ -27,25 +27,16 @@ using tt::OpOperand;
 
 namespace {
 
-/// The shaders of \p op's one-node plan for \p target and \p storage.
+/// The shaders of \p op's one-node plan for \p target and \p storage,
+/// StorageCasts included.
 std::vector<std::string> planShaders(StringRef op, const Attributes &attrs,
                                      const std::vector<OpOperand> &operands,
                                      StringRef target, DType storage) {
-  Expected<Graph> g = tt::buildOneNodeGraph(op, attrs, operands);
-  EXPECT_TRUE(bool(g)) << toString(g.takeError());
-  if (!g)
-    return {};
-  CompileOptions opts;
-  opts.target = cantFail(kernelTargetByName(target));
-  opts.floatStorage = storage;
-  Expected<Plan> plan = compileGraph(std::move(*g), opts);
+  Expected<Plan> plan =
+      tt::compileOneNode(op, attrs, operands, target, storage);
   EXPECT_TRUE(bool(plan)) << toString(plan.takeError());
-  std::vector<std::string> shaders;
-  if (plan)
-    for (const PlanCommand &c : plan->commands)
-      if (c.kind == CommandKind::Dispatch)
-        shaders.push_back(plan->shaders[c.shader].name);
-  return shaders;
+  return plan ? tt::dispatchShaders(*plan, /*skipStorageCasts=*/false)
+              : std::vector<std::string>();
 }
 
 std::vector<OpOperand> gemmOperands(int64_t m, int64_t n, int64_t k,

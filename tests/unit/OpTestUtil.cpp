@@ -199,15 +199,43 @@ runOnDeviceF16(StringRef op, const Attributes &attrs,
   return runPlanOnDevice(*plan, operands);
 }
 
-Expected<Plan> compileWithF16Storage(Graph g, StringRef target) {
+/// \p g compiled with the pool planner for \p target and \p floatStorage.
+static Expected<Plan> compileForTest(Graph g, StringRef target,
+                                     DType floatStorage) {
   CompileOptions copts;
   copts.planner = "pool";
-  copts.floatStorage = DType::F16;
+  copts.floatStorage = floatStorage;
   Expected<KernelTarget> t = kernelTargetByName(target);
   if (!t)
     return t.takeError();
   copts.target = *t;
   return compileGraph(std::move(g), copts);
+}
+
+Expected<Plan> compileWithF16Storage(Graph g, StringRef target) {
+  return compileForTest(std::move(g), target, DType::F16);
+}
+
+Expected<Plan> compileOneNode(StringRef op, const Attributes &attrs,
+                              const std::vector<OpOperand> &operands,
+                              StringRef target, DType floatStorage) {
+  Expected<Graph> g = buildOneNodeGraph(op, attrs, operands);
+  if (!g)
+    return g.takeError();
+  return compileForTest(std::move(*g), target, floatStorage);
+}
+
+std::vector<std::string> dispatchShaders(const Plan &plan,
+                                         bool skipStorageCasts) {
+  std::vector<std::string> names;
+  for (const PlanCommand &c : plan.commands) {
+    if (c.kind != CommandKind::Dispatch)
+      continue;
+    const std::string &name = plan.shaders[c.shader].name;
+    if (!skipStorageCasts || !StringRef(name).startswith("storage_cast"))
+      names.push_back(name);
+  }
+  return names;
 }
 
 double relativeL2Bytes(ArrayRef<uint8_t> got, ArrayRef<uint8_t> want) {

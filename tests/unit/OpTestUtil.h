@@ -83,6 +83,21 @@ HostTensor roundedToF16(HostTensor t);
 /// ("cpu" or "gpu"). Errors: an unknown target, compile errors.
 llvm::Expected<Plan> compileWithF16Storage(Graph g, llvm::StringRef target);
 
+/// The one-node graph of \p op (buildOneNodeGraph) compiled by the full
+/// pipeline with the pool planner for kernel target \p target ("cpu",
+/// "gpu", "gpu-nv") and float storage \p floatStorage (F32, or F16 as for
+/// runOnDeviceF16). Errors: graph, target and compile errors.
+llvm::Expected<Plan> compileOneNode(llvm::StringRef op, const Attributes &attrs,
+                                    const std::vector<OpOperand> &operands,
+                                    llvm::StringRef target,
+                                    DType floatStorage);
+
+/// The shader names of \p plan's Dispatch commands, in order; the
+/// StorageCast conversions at an fp16 plan's edges left out when
+/// \p skipStorageCasts.
+std::vector<std::string> dispatchShaders(const Plan &plan,
+                                         bool skipStorageCasts);
+
 /// Relative L2 error of the f32 values in \p got against \p want (raw
 /// little-endian bytes, as plan outputs and .npy data hold them); compares
 /// the first min(size) bytes.
