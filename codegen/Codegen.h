@@ -4,6 +4,7 @@
 
 #include "codegen/Plan.h"
 #include "ir/Graph.h"
+#include "ops/OpDef.h"
 #include "passes/Liveness.h"
 #include "passes/MemoryPlan.h"
 
@@ -27,6 +28,15 @@ llvm::Expected<Plan>
 lowerToPlan(const Graph &g, const Liveness &live, const MemoryPlan &mem,
             const std::vector<std::vector<ValueId>> &releases,
             uint32_t alignment);
+
+/// The dispatches of \p node as the codegen emits them, for the current
+/// kernel target: with \p f16Storage (its float tensors stored as binary16,
+/// passes/F16Storage.cpp) the op's lowering sees the f32 types the tensors
+/// stand for and KernelTarget::f16Storage set, and every dispatch runs its
+/// shader's fp16 build (f16BuildName). The F16Storage pass chooses storage
+/// from exactly these dispatches. \p node's op must have a lowering.
+llvm::SmallVector<DispatchDesc, 2> lowerNode(const Graph &g, const Node &node,
+                                             bool f16Storage);
 
 /// Inserts a Barrier command before each dispatch that touches memory an
 /// earlier dispatch since the last barrier wrote (read-after-write,

@@ -181,16 +181,8 @@ struct Lowering {
       if (!def || !def->lower)
         return errorAt(node.loc, "node '" + node.name + "': op '" + node.op +
                                      "' has no lowering");
-      SmallVector<TensorType, 4> inTypes, outTypes;
-      SmallVector<ValueId, 6> operands;
-      for (ValueId in : node.inputs) {
-        inTypes.push_back(g.values[in].type);
-        operands.push_back(in);
-      }
-      for (ValueId out : node.outputs) {
-        outTypes.push_back(g.values[out].type);
-        operands.push_back(out);
-      }
+      SmallVector<ValueId, 6> operands(node.inputs.begin(), node.inputs.end());
+      operands.append(node.outputs.begin(), node.outputs.end());
       // Graph inputs and outputs are what `tlc run` reads and writes: f32,
       // i32 or i64 (fp16 storage stays inside the plan, behind StorageCast).
       bool f16Storage = false;
@@ -208,22 +200,8 @@ struct Lowering {
       // A view whose output shares its input's bytes needs no dispatch.
       bool isView = def->memory.isView && live.isAlias(node.outputs[0]);
       SmallVector<DispatchDesc, 2> dispatches;
-      // fp16 storage (passes/F16Storage.cpp): the lowering sees the f32
-      // types the tensors stand for, so it emits the very dispatches the
-      // pass chose storage for, and each runs its shader's NAME_f16 build.
-      if (f16Storage)
-        for (TensorType &t : llvm::concat<TensorType>(inTypes, outTypes))
-          if (t.dtype == DType::F16)
-            t.dtype = DType::F32;
-      if (!isView) {
-        KernelTarget target = currentKernelTarget();
-        target.f16Storage = f16Storage;
-        ScopedKernelTarget scope(target);
-        def->lower(node, inTypes, outTypes, dispatches);
-      }
-      if (f16Storage)
-        for (DispatchDesc &d : dispatches)
-          d.shader = f16BuildName(d.shader);
+      if (!isView)
+        dispatches = lowerNode(g, node, f16Storage);
       for (const DispatchDesc &d : dispatches) {
         if (def->memory.joinsInputs && copiesOnlyInSlice(node, d))
           continue; // the producer wrote this input in place
@@ -280,6 +258,31 @@ Expected<Plan> lowerToPlan(const Graph &g, const Liveness &live,
   st.noReuseBytes = mem.noReuseBytes;
   st.slotsPerKey = mem.slotsPerKey;
   return std::move(l.plan);
+}
+
+SmallVector<DispatchDesc, 2> lowerNode(const Graph &g, const Node &node,
+                                       bool f16Storage) {
+  const OpDef *def = lookupOp(node.op);
+  assert(def && def->lower && "lowerNode on an op without a lowering");
+  SmallVector<TensorType, 4> inTypes, outTypes;
+  for (ValueId in : node.inputs)
+    inTypes.push_back(g.values[in].type);
+  for (ValueId out : node.outputs)
+    outTypes.push_back(g.values[out].type);
+  // fp16 storage: the lowering sees the f32 types the tensors stand for.
+  if (f16Storage)
+    for (TensorType &t : llvm::concat<TensorType>(inTypes, outTypes))
+      if (t.dtype == DType::F16)
+        t.dtype = DType::F32;
+  KernelTarget target = currentKernelTarget();
+  target.f16Storage = f16Storage;
+  ScopedKernelTarget scope(target);
+  SmallVector<DispatchDesc, 2> dispatches;
+  def->lower(node, inTypes, outTypes, dispatches);
+  if (f16Storage)
+    for (DispatchDesc &d : dispatches)
+      d.shader = f16BuildName(d.shader);
+  return dispatches;
 }
 
 } // namespace tlc

@@ -10,6 +10,7 @@
 // transient memory.
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/Codegen.h"
 #include "codegen/EmbeddedShaders.h"
 #include "codegen/ShaderBindings.h"
 #include "ir/Half.h"
@@ -40,23 +41,15 @@ std::optional<OperandWants> f16Wants(const Graph &g, const Node &node) {
   const OpDef *def = lookupOp(node.op);
   if (!def || !def->lower || node.op == "StorageCast")
     return std::nullopt;
-  SmallVector<TensorType, 4> in, out;
-  SmallVector<ValueId, 8> operands;
-  for (ValueId v : node.inputs) {
-    in.push_back(g.values[v].type);
-    operands.push_back(v);
-  }
-  for (ValueId v : node.outputs) {
-    out.push_back(g.values[v].type);
-    operands.push_back(v);
-  }
-  SmallVector<DispatchDesc, 2> dispatches;
-  def->lower(node, in, out, dispatches);
+  SmallVector<ValueId, 8> operands(node.inputs.begin(), node.inputs.end());
+  operands.append(node.outputs.begin(), node.outputs.end());
+  SmallVector<DispatchDesc, 2> dispatches =
+      lowerNode(g, node, /*f16Storage=*/true);
   if (dispatches.empty())
     return std::nullopt;
   OperandWants want(operands.size(), Want::Unbound);
   for (const DispatchDesc &d : dispatches) {
-    const EmbeddedShader *s = findEmbeddedShader(f16BuildName(d.shader));
+    const EmbeddedShader *s = findEmbeddedShader(d.shader);
     if (!s)
       return std::nullopt;
     SmallVector<BindingFloat, 8> bindings =
@@ -130,11 +123,7 @@ Node storageCast(const Graph &g, ValueId from, ValueId to, const char *dtype) {
 } // namespace
 
 F16StorageStats useF16Storage(Graph &g, const KernelTarget &target) {
-  // Lowerings see that the node would store f16 (KernelTarget::f16Storage),
-  // as the codegen will show them.
-  KernelTarget t16 = target;
-  t16.f16Storage = true;
-  ScopedKernelTarget scope(t16);
+  ScopedKernelTarget scope(target);
   F16StorageStats stats;
   size_t numNodes = g.nodes.size();
   std::vector<std::optional<OperandWants>> wants(numNodes);
