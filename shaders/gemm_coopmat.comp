@@ -57,6 +57,16 @@ layout(constant_id = 13) const uint FRAG_N = 16;
 // layer are), staged N-major like A and loaded column-major, so that every
 // fragment is read along its contiguous k.
 layout(constant_id = 14) const uint TRANS_B = 0;
+// Where the time goes (gemm_bench --probe; Y is then wrong): 0 the GEMM;
+// 1 no global reads after the first slab (fragments and multiply-adds from
+// shared memory only); 2 multiply-adds only (fragments loaded once);
+// 3 global reads and shared stores only (no fragments, no multiply-adds).
+layout(constant_id = 15) const uint PROBE = 0;
+// Order of the multiply-adds: B fragments in groups of JBLOCK (0: all FN),
+// each group multiplied with every A fragment before the next; 1 is
+// B-fragment-major.
+layout(constant_id = 16) const uint JBLOCK = 0;
+const uint JB = JBLOCK == 0u ? FN : JBLOCK;
 
 layout(set = 0, binding = 0) readonly buffer ABuf { uvec4 a[]; };
 layout(set = 0, binding = 1) readonly buffer BBuf { uvec4 b[]; };
@@ -152,36 +162,60 @@ void main() {
         [[unroll]] for (uint j = 0u; j < FN; ++j)
           acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
     }
+  } else if (PROBE == 2u) {
+    loadSlab(m0, n0, 0u, tid);
+    storeSlab(0u, tid);
+    barrier();
+    fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[FM];
+    fcoopmatNV<16, gl_ScopeSubgroup, 16, FRAG_N> fb[FN];
+    [[unroll]] for (uint i = 0u; i < FM; ++i)
+      coopMatLoadNV(fa[i], As, (wm * FM * 16u + i * 16u) * ASTRIDE,
+                    ASTRIDE, false);
+    [[unroll]] for (uint j = 0u; j < FN; ++j)
+      coopMatLoadNV(fb[j], Bs, (wn * FN * FRAG_N + j * FRAG_N) / 8u,
+                    BSTRIDE, false);
+    for (uint k0 = 0u; k0 < K; k0 += 16u)
+      [[unroll]] for (uint x = 0u; x < FM * FN; ++x) {
+        uint r = x % (FM * JB);
+        uint i = r / JB;
+        uint j = x / (FM * JB) * JB + r % JB;
+        acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+      }
   } else {
     loadSlab(m0, n0, 0u, tid);
     storeSlab(0u, tid);
     barrier();
     for (uint s = 0u; s < slabs; ++s) {
       uint cur = NBUF == 2u ? s % 2u : 0u;
-      if (s + 1u < slabs)
+      if (s + 1u < slabs && PROBE != 1u && PROBE != 2u)
         loadSlab(m0, n0, (s + 1u) * BK, tid);
-      [[unroll]] for (uint kk = 0u; kk < BK; kk += 16u) {
-        fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[FM];
-        fcoopmatNV<16, gl_ScopeSubgroup, 16, FRAG_N> fb[FN];
-        [[unroll]] for (uint i = 0u; i < FM; ++i)
-          coopMatLoadNV(fa[i], As,
-                        (cur * BM + wm * FM * 16u + i * 16u) * ASTRIDE +
-                            kk / 8u,
-                        ASTRIDE, false);
-        [[unroll]] for (uint j = 0u; j < FN; ++j) {
-          uint col = wn * FN * FRAG_N + j * FRAG_N;
-          if (TRANS_B != 0u)
-            coopMatLoadNV(fb[j], Bs, (cur * BN + col) * BSTRIDE + kk / 8u,
-                          BSTRIDE, true);
-          else
-            coopMatLoadNV(fb[j], Bs, (cur * BK + kk) * BSTRIDE + col / 8u,
-                          BSTRIDE, false);
-        }
-        [[unroll]] for (uint i = 0u; i < FM; ++i)
-          [[unroll]] for (uint j = 0u; j < FN; ++j)
+      if (PROBE != 3u) {
+        [[unroll]] for (uint kk = 0u; kk < BK; kk += 16u) {
+          fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[FM];
+          fcoopmatNV<16, gl_ScopeSubgroup, 16, FRAG_N> fb[FN];
+          [[unroll]] for (uint i = 0u; i < FM; ++i)
+            coopMatLoadNV(fa[i], As,
+                          (cur * BM + wm * FM * 16u + i * 16u) * ASTRIDE +
+                              kk / 8u,
+                          ASTRIDE, false);
+          [[unroll]] for (uint j = 0u; j < FN; ++j) {
+            uint col = wn * FN * FRAG_N + j * FRAG_N;
+            if (TRANS_B != 0u)
+              coopMatLoadNV(fb[j], Bs, (cur * BN + col) * BSTRIDE + kk / 8u,
+                            BSTRIDE, true);
+            else
+              coopMatLoadNV(fb[j], Bs, (cur * BK + kk) * BSTRIDE + col / 8u,
+                            BSTRIDE, false);
+          }
+          [[unroll]] for (uint x = 0u; x < FM * FN; ++x) {
+            uint r = x % (FM * JB);
+            uint i = r / JB;
+            uint j = x / (FM * JB) * JB + r % JB;
             acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+          }
+        }
       }
-      if (s + 1u < slabs) {
+      if (s + 1u < slabs && PROBE != 1u && PROBE != 2u) {
         if (NBUF == 1u)
           barrier(); // every subgroup is done reading the only slab
         storeSlab(NBUF == 2u ? 1u - cur : 0u, tid);

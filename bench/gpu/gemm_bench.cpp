@@ -19,11 +19,14 @@
 //
 // --driver-stats prints the driver's statistics of each pipeline (NVIDIA:
 // registers, shared memory) where VK_KHR_pipeline_executable_properties is
-// offered.
+// offered. --probe=1|2|3 times one part of the fp16 kernel alone (fragments
+// and multiply-adds from shared memory; multiply-adds only; global reads
+// and shared stores), to see where its time goes; its results are wrong.
 //
 // usage: gemm_bench [--shapes=4096x4096x4096,...] [--tiles=auto|cpu|none|LIST]
 //                   [--warptile=auto|LIST] [--fp16] [--coopmat=LIST]
 //                   [--repeat=N] [--warmup=N] [--dump=DIR] [--driver-stats]
+//                   [--probe=N]
 // A shape is MxNxK or BxMxNxK (a batch of B independent products).
 // Output: one line per kernel, "<kind> <shape> <tiling>: median <us> us,
 // <TFLOP/s> TFLOP/s, sampled rel L2 <err>", TFLOP/s = 2*B*M*N*K / median.
@@ -83,6 +86,19 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     F32Shader("f32-shader", cl::Hidden,
               cl::desc("Run this embedded shader in place of gemm_tiled "
+                       "(same constants; for shader experiments)"));
+static cl::opt<unsigned>
+    Probe("probe", cl::init(0),
+          cl::desc("fp16: time one part of gemm_coopmat.comp (results are "
+                   "then wrong): 1 shared-memory fragments and multiply-adds, "
+                   "2 multiply-adds only, 3 global reads and shared stores"));
+static cl::opt<unsigned>
+    JBlock("j-block", cl::Hidden, cl::init(0),
+           cl::desc("fp16: B fragments per group of the multiply-add order "
+                    "(0: all)"));
+static cl::opt<std::string>
+    F16Shader("f16-shader", cl::Hidden,
+              cl::desc("Run this embedded shader in place of gemm_coopmat "
                        "(same constants; for shader experiments)"));
 static cl::opt<int>
     GroupM("group-m", cl::Hidden, cl::init(-1),
@@ -1005,9 +1021,11 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
       if (Error e = bench.upload(*dbt, bytes(bt)))
         return e;
     }
-    const EmbeddedShader *s = findEmbeddedShader("gemm_coopmat");
+    std::string shaderName =
+        F16Shader.empty() ? std::string("gemm_coopmat") : F16Shader;
+    const EmbeddedShader *s = findEmbeddedShader(shaderName);
     if (!s)
-      return fail("shader 'gemm_coopmat' is not embedded");
+      return fail("shader '" + shaderName + "' is not embedded");
     SmallVector<StringRef, 4> variants;
     StringRef(CoopMat).split(variants, ',');
     bool dumped = false;
@@ -1045,7 +1063,10 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
           std::to_string(fn) + "x16x" + std::to_string(fragN) +
           (direct ? "/direct" : "/shared" + std::to_string(nbuf)) +
           (transB ? "/Bt" : "") +
-          (pad != 1 ? "/pad" + std::to_string(pad) : "");
+          (pad != 1 ? "/pad" + std::to_string(pad) : "") +
+          (Probe ? "/probe" + std::to_string(Probe) : "") +
+          (JBlock ? "/jblock" + std::to_string(JBlock) : "") +
+          (F16Shader.empty() ? "" : "/" + F16Shader);
       uint64_t shared =
           transB ? 16ull * nbuf * (bm + bn) * (bk / 8 + pad)
                  : 16ull * nbuf * (bm * (bk / 8 + pad) + bk * (bn / 8 + pad));
@@ -1057,7 +1078,7 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
                << shared << " bytes of shared memory)\n";
         continue;
       }
-      uint32_t spec[15] = {p.m,
+      uint32_t spec[17] = {p.m,
                            p.n,
                            p.k,
                            wgm,
@@ -1071,7 +1092,9 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
                            fn,
                            pad,
                            fragN,
-                           uint32_t(transB)};
+                           uint32_t(transB),
+                           uint32_t(Probe),
+                           uint32_t(JBlock)};
       uint32_t groups[3] = {p.n / bn, p.m / bm, 1};
       const Buffer *bufs[3] = {&*da, transB ? &*dbt : &*db, &*dy};
       Expected<std::vector<double>> t =
@@ -1113,6 +1136,8 @@ int main(int argc, char **argv) {
   };
   if (Repeat == 0)
     return report(fail("--repeat must be at least 1"));
+  if (Probe > 3)
+    return report(fail("--probe must be 0, 1, 2 or 3"));
   SmallVector<Problem, 8> problems;
   SmallVector<StringRef, 8> list;
   StringRef(Shapes).split(list, ',');
