@@ -23,18 +23,6 @@ static constexpr uint32_t kGemmGroupM = 8;
 /// in sync with TILE in shaders/gemm.comp.
 static constexpr uint32_t kGemmTile = 32;
 
-/// Group counts are capped at the Vulkan-guaranteed 65535 (Vulkan 1.3 spec,
-/// table "Required Limits", maxComputeWorkGroupCount); both shaders loop over
-/// tiles and batches beyond the dispatched counts.
-static constexpr uint64_t kMaxGroups = 65535;
-
-static uint32_t batchCount(const GemmKernelArgs &args) {
-  uint32_t batch = 1;
-  for (uint32_t v : args.batchDims)
-    batch *= v;
-  return batch;
-}
-
 /// Constants 0..22, shared by gemm.comp and gemm_tiled.comp.
 static void setCommonConstants(const GemmKernelArgs &args, DispatchDesc &d) {
   d.specConstants = {args.m,
@@ -47,7 +35,7 @@ static void setCommonConstants(const GemmKernelArgs &args, DispatchDesc &d) {
                      uint32_t(args.hasC),
                      args.cStrideM,
                      args.cStrideN,
-                     batchCount(args)};
+                     uint32_t(args.batchCount())};
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
     d.specConstants.push_back(args.batchDims[i]);
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
@@ -64,9 +52,11 @@ static void setOperands(const GemmKernelArgs &args, unsigned a, unsigned b,
 
 static void setGroups(const GemmKernelArgs &args, uint32_t bm, uint32_t bn,
                       DispatchDesc &d) {
-  d.groups[0] = uint32_t(std::min<uint64_t>(ceilDiv(args.n, bn), kMaxGroups));
-  d.groups[1] = uint32_t(std::min<uint64_t>(ceilDiv(args.m, bm), kMaxGroups));
-  d.groups[2] = uint32_t(std::min<uint64_t>(batchCount(args), kMaxGroups));
+  d.groups[0] =
+      uint32_t(std::min<uint64_t>(ceilDiv(args.n, bn), kGemmMaxGroups));
+  d.groups[1] =
+      uint32_t(std::min<uint64_t>(ceilDiv(args.m, bm), kGemmMaxGroups));
+  d.groups[2] = uint32_t(std::min<uint64_t>(args.batchCount(), kGemmMaxGroups));
 }
 
 std::string GemmTileConfig::str() const {
@@ -108,8 +98,8 @@ GemmTileConfig chooseGemmTiles(const GemmKernelArgs &args,
   for (const GemmTileConfig &cfg : gemmTileCandidates()) {
     if (!isValidGemmTileConfig(cfg, target.maxSharedMemoryBytes))
       continue;
-    uint64_t groups = ceilDiv(args.m, cfg.bm) * ceilDiv(args.n, cfg.bn) *
-                      uint64_t(batchCount(args));
+    uint64_t groups =
+        ceilDiv(args.m, cfg.bm) * ceilDiv(args.n, cfg.bn) * args.batchCount();
     uint64_t need = cfg.bm * cfg.bn >= 128 * 128
                         ? kGemmMinWorkgroupsLargestBlock
                         : kGemmMinWorkgroups;
@@ -133,8 +123,7 @@ GemmTileConfig chooseGemmTiles(const GemmKernelArgs &args,
 /// Workgroups of \p args under tiling \p cfg.
 static uint64_t groupCount(const GemmKernelArgs &args,
                            const GemmTileConfig &cfg) {
-  return ceilDiv(args.m, cfg.bm) * ceilDiv(args.n, cfg.bn) *
-         uint64_t(batchCount(args));
+  return ceilDiv(args.m, cfg.bm) * ceilDiv(args.n, cfg.bn) * args.batchCount();
 }
 
 GemmTileConfig chooseSplitKTiles(const GemmKernelArgs &args,
@@ -152,7 +141,7 @@ uint32_t chooseSplitKSlice(const GemmKernelArgs &args,
   if (target.cooperativeMatrixNV && target.f16Storage &&
       target.maxSharedMemoryBytes >= kCoopMatSharedBytes &&
       gemmCoopMatApplies(args)) {
-    if (batchCount(args) != 1 || args.kSlice != 0)
+    if (args.batchCount() != 1 || args.kSlice != 0)
       return 0;
     uint64_t blocks = ceilDiv(args.m, 64) * ceilDiv(args.n, 64);
     uint32_t best = 0;
@@ -168,7 +157,7 @@ uint32_t chooseSplitKSlice(const GemmKernelArgs &args,
     }
     return best;
   }
-  if (!target.isGpu() || batchCount(args) != 1 || args.kSlice != 0 ||
+  if (!target.isGpu() || args.batchCount() != 1 || args.kSlice != 0 ||
       groupCount(args, chooseGemmTiles(args, target)) >=
           kSplitKTargetWorkgroups)
     return 0;
@@ -230,9 +219,10 @@ bool gemmCoopMatApplies(const GemmKernelArgs &args) {
                        [](uint32_t s) { return s % 8 == 0; });
   };
   return !args.transA && args.k % 8 == 0 && args.kSlice % 8 == 0 &&
-         (!args.hasC || batchCount(args) == 1) &&
+         (!args.hasC || args.batchCount() == 1) &&
          aligned8(args.aBatchStride) && aligned8(args.bBatchStride) &&
-         ceilDiv(args.m, 64) <= kMaxGroups && ceilDiv(args.n, 64) <= kMaxGroups;
+         ceilDiv(args.m, 64) <= kGemmMaxGroups &&
+         ceilDiv(args.n, 64) <= kGemmMaxGroups;
 }
 
 DispatchDesc lowerGemmCoopMat(const GemmKernelArgs &args, unsigned a,

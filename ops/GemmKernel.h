@@ -30,6 +30,11 @@ constexpr unsigned kGemmMaxBatchDims = 4;
 /// Parameters of one shaders/gemm.comp dispatch. Sizes and strides are in
 /// elements. A is M x K (K x M when transA), B is K x N (N x K when transB),
 /// Y is M x N, every matrix contiguous row-major inside its batch.
+/// Workgroups a GEMM dispatch uses at most per dimension: Vulkan's guaranteed
+/// maxComputeWorkGroupCount (Vulkan 1.3 spec, table "Required Limits"); the
+/// shaders loop over tiles and batches beyond the dispatched counts.
+inline constexpr uint64_t kGemmMaxGroups = 65535;
+
 struct GemmKernelArgs {
   uint32_t m = 1, n = 1, k = 1;
   bool transA = false, transB = false;
@@ -47,6 +52,14 @@ struct GemmKernelArgs {
   /// caller sets the batch to ceil(k / kSlice) entries whose A and B
   /// strides reach that slice's first column of op(A) and row of op(B).
   uint32_t kSlice = 0;
+
+  /// Output batch entries: the product of batchDims.
+  uint64_t batchCount() const {
+    uint64_t batch = 1;
+    for (uint32_t v : batchDims)
+      batch *= v;
+    return batch;
+  }
 };
 
 /// Tiling of one shaders/gemm_tiled.comp dispatch, in elements: a workgroup

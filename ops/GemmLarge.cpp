@@ -16,17 +16,6 @@ namespace tlc {
 /// Block rows swept together (GROUP_M): as gemm_tiled.comp's.
 static constexpr uint32_t kWarpTileGroupM = 8;
 
-/// Vulkan's guaranteed maxComputeWorkGroupCount per dimension (Vulkan 1.3,
-/// table "Required Limits").
-static constexpr uint64_t kMaxGroups = 65535;
-
-static uint64_t batchCount(const GemmKernelArgs &args) {
-  uint64_t batch = 1;
-  for (uint32_t v : args.batchDims)
-    batch *= v;
-  return batch;
-}
-
 std::string GemmWarpTileConfig::str() const {
   std::string s = std::to_string(bm) + "x" + std::to_string(bn) + "x" +
                   std::to_string(bk) + "/" + std::to_string(wm) + "x" +
@@ -67,11 +56,11 @@ bool gemmWarpTileFits(const GemmKernelArgs &args,
     if (args.aBatchStride[i] % 4 || args.bBatchStride[i] % 4)
       return false;
   // The shader indexes with 32-bit offsets.
-  uint64_t batch = batchCount(args);
+  uint64_t batch = args.batchCount();
   if (batch * args.m * args.n >= (uint64_t(1) << 32))
     return false;
-  return args.n / cfg.bn <= kMaxGroups && args.m / cfg.bm <= kMaxGroups &&
-         batch <= kMaxGroups;
+  return args.n / cfg.bn <= kGemmMaxGroups &&
+         args.m / cfg.bm <= kGemmMaxGroups && batch <= kGemmMaxGroups;
 }
 
 llvm::ArrayRef<GemmWarpTileConfig> gemmWarpTileCandidates() {
@@ -93,7 +82,7 @@ std::optional<GemmWarpTileConfig> chooseGemmWarpTile(const GemmKernelArgs &args,
         !gemmWarpTileFits(args, cfg))
       continue;
     uint64_t groups =
-        uint64_t(args.m / cfg.bm) * (args.n / cfg.bn) * batchCount(args);
+        uint64_t(args.m / cfg.bm) * (args.n / cfg.bn) * args.batchCount();
     if (groups >= minGroups)
       return cfg;
   }
@@ -107,7 +96,7 @@ DispatchDesc lowerGemmWarpTile(const GemmKernelArgs &args,
   assert(gemmWarpTileFits(args, cfg) && "shape does not fit the warp tiling");
   DispatchDesc d;
   d.shader = "gemm_warptile";
-  uint32_t batch = uint32_t(batchCount(args));
+  uint32_t batch = uint32_t(args.batchCount());
   d.specConstants = {args.m,
                      args.n,
                      args.k,

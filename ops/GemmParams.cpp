@@ -54,19 +54,22 @@ Expected<GemmParams> parseGemmParams(const Node &node,
                    (p.transA ? " (transposed)" : "") +
                    " has K = " + Twine(p.k) + ", B " + b.str() +
                    (p.transB ? " (transposed)" : "") + " has K = " + Twine(kb));
-  if (in.size() >= 3) {
-    const TensorType &c = in[2];
-    Shape mn = {p.m, p.n};
-    Expected<Shape> bc = broadcastShapes(c.shape, mn);
-    if (!bc || *bc != mn || c.shape.size() > 2) {
-      if (!bc)
-        consumeError(bc.takeError());
-      return opError("C " + c.str() +
-                     " is not unidirectionally broadcastable to [" +
-                     Twine(p.m) + "x" + Twine(p.n) + "]");
-    }
-  }
+  if (in.size() >= 3)
+    if (Error e = checkGemmC(in[2], p.m, p.n))
+      return std::move(e);
   return p;
+}
+
+Error checkGemmC(const TensorType &c, int64_t m, int64_t n) {
+  Shape mn = {m, n};
+  Expected<Shape> bc = broadcastShapes(c.shape, mn);
+  if (bc && *bc == mn && c.shape.size() <= 2)
+    return Error::success();
+  if (!bc)
+    consumeError(bc.takeError());
+  return opError("C " + c.str() +
+                 " is not unidirectionally broadcastable to [" + Twine(m) +
+                 "x" + Twine(n) + "]");
 }
 
 GemmParams verifiedGemmParams(const Node &node, ArrayRef<TensorType> abc) {

@@ -29,6 +29,11 @@ struct GemmParams {
 llvm::Expected<GemmParams> parseGemmParams(const Node &node,
                                            llvm::ArrayRef<TensorType> abc);
 
+/// Checks Gemm's C against the output [m, n]: rank at most 2 and
+/// unidirectionally broadcastable (ONNX Gemm, opset 13). The error names C's
+/// type and [m x n].
+llvm::Error checkGemmC(const TensorType &c, int64_t m, int64_t n);
+
 /// parseGemmParams for types the shape rule already accepted (asserts).
 GemmParams verifiedGemmParams(const Node &node, llvm::ArrayRef<TensorType> abc);
 

@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/SplitKReduce.h"
 #include "ops/Broadcast.h"
+#include "ops/GemmParams.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
@@ -115,18 +116,9 @@ static Expected<ReduceParams> parseReduce(const Node &node,
   r.s = in[0].shape[0];
   r.m = in[0].shape[1];
   r.n = in[0].shape[2];
-  if (r.hasC) {
-    const TensorType &c = in[1];
-    Shape mn = {r.m, r.n};
-    Expected<Shape> bc = broadcastShapes(c.shape, mn);
-    if (!bc || *bc != mn || c.shape.size() > 2) {
-      if (!bc)
-        consumeError(bc.takeError());
-      return opError("C " + c.str() +
-                     " is not unidirectionally broadcastable to [" +
-                     Twine(r.m) + "x" + Twine(r.n) + "]");
-    }
-  }
+  if (r.hasC)
+    if (Error e = checkGemmC(in[1], r.m, r.n))
+      return std::move(e);
   if (r.hasZ && in[r.zIdx].numElements() != r.m * r.n)
     return opError("Z " + in[r.zIdx].str() + " has " +
                    Twine(in[r.zIdx].numElements()) +
