@@ -11,23 +11,13 @@ using namespace llvm;
 
 namespace tlc {
 
-static Expected<bool> getFlag(const Attributes &attrs, StringRef name) {
-  Expected<int64_t> v = attrs.getInt(name, 0);
-  if (!v)
-    return v.takeError();
-  if (*v != 0 && *v != 1)
-    return opError("attribute '" + name + "' is " + Twine(*v) +
-                   "; expected 0 or 1");
-  return *v == 1;
-}
-
 Expected<GemmParams> parseGemmParams(const Node &node,
                                      ArrayRef<TensorType> in) {
   GemmParams p;
-  Expected<bool> ta = getFlag(node.attrs, "transA");
+  Expected<bool> ta = getFlagAttr(node, "transA", false);
   if (!ta)
     return ta.takeError();
-  Expected<bool> tb = getFlag(node.attrs, "transB");
+  Expected<bool> tb = getFlagAttr(node, "transB", false);
   if (!tb)
     return tb.takeError();
   p.transA = *ta;

@@ -13,6 +13,17 @@ Error opError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message.str());
 }
 
+Expected<bool> getFlagAttr(const Node &node, StringRef name,
+                           bool defaultValue) {
+  Expected<int64_t> v = node.attrs.getInt(name, defaultValue ? 1 : 0);
+  if (!v)
+    return v.takeError();
+  if (*v != 0 && *v != 1)
+    return opError("attribute '" + name + "' is " + Twine(*v) +
+                   "; expected 0 or 1");
+  return *v == 1;
+}
+
 Error checkKnownAttrs(const Node &node, ArrayRef<StringRef> known) {
   for (const auto &kv : node.attrs.values) {
     if (llvm::is_contained(known, StringRef(kv.first)))

@@ -20,6 +20,12 @@ namespace tlc {
 /// prefixes node name and file:line:col).
 llvm::Error opError(const llvm::Twine &message);
 
+/// The integer attribute \p name of \p node as a flag, \p defaultValue when
+/// absent. Errors when it is not an integer or not 0 or 1:
+/// "attribute 'transA' is 2; expected 0 or 1".
+llvm::Expected<bool> getFlagAttr(const Node &node, llvm::StringRef name,
+                                 bool defaultValue);
+
 /// Errors when the node has an attribute not in \p known (sorted names), so
 /// that a misspelt attribute is not silently replaced by its default:
 /// "unknown attribute 'stride'; supported: dilations, group, ...".

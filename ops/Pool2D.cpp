@@ -9,16 +9,6 @@ using namespace llvm;
 
 namespace tlc {
 
-static Expected<bool> getFlag(const Attributes &attrs, StringRef name) {
-  Expected<int64_t> v = attrs.getInt(name, 0);
-  if (!v)
-    return v.takeError();
-  if (*v != 0 && *v != 1)
-    return opError("attribute '" + name + "' is " + Twine(*v) +
-                   "; expected 0 or 1");
-  return *v == 1;
-}
-
 Expected<Pool2DParams> parsePool2D(const Node &node, PoolMode mode,
                                    ArrayRef<TensorType> in) {
   Pool2DParams p;
@@ -48,7 +38,7 @@ Expected<Pool2DParams> parsePool2D(const Node &node, PoolMode mode,
                      ", " + Twine(p.win.padEnd[1]) +
                      "]: each pad must be smaller than the kernel " +
                      Twine(p.win.kernel[0]) + "x" + Twine(p.win.kernel[1]));
-  Expected<bool> ceilMode = getFlag(node.attrs, "ceil_mode");
+  Expected<bool> ceilMode = getFlagAttr(node, "ceil_mode", false);
   if (!ceilMode)
     return ceilMode.takeError();
   p.ceilMode = *ceilMode;
@@ -63,7 +53,7 @@ Expected<Pool2DParams> parsePool2D(const Node &node, PoolMode mode,
     if (node.attrs.has("dilations"))
       return opError("attribute 'dilations' is not part of AveragePool in "
                      "opset 17");
-    Expected<bool> cip = getFlag(node.attrs, "count_include_pad");
+    Expected<bool> cip = getFlagAttr(node, "count_include_pad", false);
     if (!cip)
       return cip.takeError();
     p.countIncludePad = *cip;

@@ -59,12 +59,9 @@ static Error reduceMeanInferTypes(const Node &node, ArrayRef<InputInfo> in,
   if (s.empty() || s.size() > kReduceMaxRank)
     return opError("input 0 (data) " + in[0].type.str() +
                    " must have rank 1 to " + Twine(kReduceMaxRank));
-  Expected<int64_t> keep = node.attrs.getInt("keepdims", 1);
+  Expected<bool> keep = getFlagAttr(node, "keepdims", true);
   if (!keep)
     return keep.takeError();
-  if (*keep != 0 && *keep != 1)
-    return opError("attribute 'keepdims' is " + Twine(*keep) +
-                   "; expected 0 or 1");
   Expected<SmallVector<bool, 6>> r = reducedDims(node, int64_t(s.size()));
   if (!r)
     return r.takeError();

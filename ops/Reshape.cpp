@@ -35,12 +35,9 @@ static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
                    "; expected i64");
   if (Error e = checkRank(st, 1, "shape"))
     return e;
-  Expected<int64_t> allowZero = node.attrs.getInt("allowzero", 0);
+  Expected<bool> allowZero = getFlagAttr(node, "allowzero", false);
   if (!allowZero)
     return allowZero.takeError();
-  if (*allowZero != 0 && *allowZero != 1)
-    return opError("attribute 'allowzero' is " + Twine(*allowZero) +
-                   "; expected 0 or 1");
   int64_t count = st.shape[0];
   if (in[1].data.empty())
     return opError("input 1 (shape) must be a compile-time constant (a "

@@ -68,26 +68,17 @@ static Expected<ReduceParams> parseReduce(const Node &node,
   if (!beta)
     return beta.takeError();
   r.beta = float(*beta);
-  Expected<int64_t> residual = node.attrs.getInt("residual", 0);
+  Expected<bool> residual = getFlagAttr(node, "residual", false);
   if (!residual)
     return residual.takeError();
-  if (*residual != 0 && *residual != 1)
-    return opError("attribute 'residual' is " + Twine(*residual) +
-                   "; expected 0 or 1");
-  r.hasZ = *residual == 1;
-  Expected<int64_t> layerNorm = node.attrs.getInt("layer_norm", 0);
+  r.hasZ = *residual;
+  Expected<bool> layerNorm = getFlagAttr(node, "layer_norm", false);
   if (!layerNorm)
     return layerNorm.takeError();
-  if (*layerNorm != 0 && *layerNorm != 1)
-    return opError("attribute 'layer_norm' is " + Twine(*layerNorm) +
-                   "; expected 0 or 1");
-  r.layerNorm = *layerNorm == 1;
-  Expected<int64_t> lnBias = node.attrs.getInt("ln_bias", 1);
+  r.layerNorm = *layerNorm;
+  Expected<bool> lnBias = getFlagAttr(node, "ln_bias", true);
   if (!lnBias)
     return lnBias.takeError();
-  if (*lnBias != 0 && *lnBias != 1)
-    return opError("attribute 'ln_bias' is " + Twine(*lnBias) +
-                   "; expected 0 or 1");
   Expected<double> eps = node.attrs.getFloat("epsilon", 1e-5);
   if (!eps)
     return eps.takeError();
@@ -101,8 +92,8 @@ static Expected<ReduceParams> parseReduce(const Node &node,
   if (in.size() < minInputs || in.size() > minInputs + 1)
     return opError("expected " + Twine(minInputs) + " or " +
                    Twine(minInputs + 1) + " inputs with residual = " +
-                   Twine(*residual) + " and layer_norm = " +
-                   Twine(*layerNorm) + ", got " + Twine(in.size()));
+                   Twine(int(*residual)) + " and layer_norm = " +
+                   Twine(int(*layerNorm)) + ", got " + Twine(in.size()));
   r.hasC = in.size() == minInputs + 1;
   if (r.hasZ)
     r.zIdx = r.hasC ? 2 : 1;
