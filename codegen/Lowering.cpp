@@ -26,13 +26,14 @@ struct Lowering {
   const Liveness &live;
   const MemoryPlan &mem;
   uint32_t alignment;
+  const KernelTarget &target;
   Plan plan;
   std::vector<int64_t> tensorOf; // ValueId -> plan tensor index, -1 if none
   StringMap<uint32_t> shaderIndex;
 
   Lowering(const Graph &g, const Liveness &live, const MemoryPlan &mem,
-           uint32_t alignment)
-      : g(g), live(live), mem(mem), alignment(alignment),
+           uint32_t alignment, const KernelTarget &target)
+      : g(g), live(live), mem(mem), alignment(alignment), target(target),
         tensorOf(g.values.size(), -1) {}
 
   uint32_t addTensor(ValueId v, TensorRole role, uint32_t buffer,
@@ -201,7 +202,7 @@ struct Lowering {
       bool isView = def->memory.isView && live.isAlias(node.outputs[0]);
       SmallVector<DispatchDesc, 2> dispatches;
       if (!isView)
-        dispatches = lowerNode(g, node, f16Storage);
+        dispatches = lowerNode(g, node, f16Storage, target);
       for (const DispatchDesc &d : dispatches) {
         if (def->memory.joinsInputs && copiesOnlyInSlice(node, d))
           continue; // the producer wrote this input in place
@@ -242,8 +243,8 @@ struct Lowering {
 Expected<Plan> lowerToPlan(const Graph &g, const Liveness &live,
                            const MemoryPlan &mem,
                            const std::vector<std::vector<ValueId>> &releases,
-                           uint32_t alignment) {
-  Lowering l(g, live, mem, alignment);
+                           uint32_t alignment, const KernelTarget &target) {
+  Lowering l(g, live, mem, alignment, target);
   l.plan.modelName = g.name;
   l.plan.alignment = alignment;
   l.plan.numSteps = uint32_t(g.nodes.size());
@@ -261,7 +262,8 @@ Expected<Plan> lowerToPlan(const Graph &g, const Liveness &live,
 }
 
 SmallVector<DispatchDesc, 2> lowerNode(const Graph &g, const Node &node,
-                                       bool f16Storage) {
+                                       bool f16Storage,
+                                       const KernelTarget &profile) {
   const OpDef *def = lookupOp(node.op);
   assert(def && def->lower && "lowerNode on an op without a lowering");
   SmallVector<TensorType, 4> inTypes, outTypes;
@@ -274,11 +276,10 @@ SmallVector<DispatchDesc, 2> lowerNode(const Graph &g, const Node &node,
     for (TensorType &t : llvm::concat<TensorType>(inTypes, outTypes))
       if (t.dtype == DType::F16)
         t.dtype = DType::F32;
-  KernelTarget target = currentKernelTarget();
+  KernelTarget target = profile;
   target.f16Storage = f16Storage;
-  ScopedKernelTarget scope(target);
   SmallVector<DispatchDesc, 2> dispatches;
-  def->lower(node, inTypes, outTypes, dispatches);
+  def->lower(node, inTypes, outTypes, target, dispatches);
   if (f16Storage)
     for (DispatchDesc &d : dispatches)
       d.shader = f16BuildName(d.shader);

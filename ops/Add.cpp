@@ -18,6 +18,7 @@ static void addReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void addLower(const Node &, ArrayRef<TensorType> in,
                      ArrayRef<TensorType> out,
+                     const KernelTarget &target,
                      SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerBinary(BinaryOpCode::Add, in[0], in[1], out[0]));
 }

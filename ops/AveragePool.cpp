@@ -35,6 +35,7 @@ static void averagePoolReference(const Node &node,
 
 static void averagePoolLower(const Node &node, ArrayRef<TensorType> in,
                              ArrayRef<TensorType> out,
+                             const KernelTarget &target,
                              SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerPool2D(verifiedParams(node, in[0])));
 }

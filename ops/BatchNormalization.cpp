@@ -96,6 +96,7 @@ static void batchNormReference(const Node &node,
 
 static void batchNormLower(const Node &node, ArrayRef<TensorType> in,
                            ArrayRef<TensorType> out,
+                           const KernelTarget &target,
                            SmallVectorImpl<DispatchDesc> &d) {
   const Shape &s = in[0].shape;
   DispatchDesc c;

@@ -54,6 +54,7 @@ static void clipReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void clipLower(const Node &, ArrayRef<TensorType> in,
                       ArrayRef<TensorType> out,
+                      const KernelTarget &target,
                       SmallVectorImpl<DispatchDesc> &d) {
   unsigned y = unsigned(in.size()); // operand index of the output
   int64_t n = out[0].numElements();

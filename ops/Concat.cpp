@@ -98,6 +98,7 @@ static void concatReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void concatLower(const Node &node, ArrayRef<TensorType> in,
                         ArrayRef<TensorType> out,
+                        const KernelTarget &target,
                         SmallVectorImpl<DispatchDesc> &d) {
   const Shape &os = out[0].shape;
   int64_t axis = concatAxis(node, int64_t(os.size()));

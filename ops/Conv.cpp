@@ -46,11 +46,12 @@ static void convReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void convLower(const Node &node, ArrayRef<TensorType> in,
                       ArrayRef<TensorType> out,
+                      const KernelTarget &target,
                       SmallVectorImpl<DispatchDesc> &dispatches) {
   ConvOperands ops;
   ops.b = in.size() == 3 ? 2 : -1;
   ops.y = unsigned(in.size());
-  lowerConvKernel(convParamsFromTypes(node, in), ConvEpilogue(), ops,
+  lowerConvKernel(convParamsFromTypes(node, in), ConvEpilogue(), ops, target,
                   dispatches);
 }
 

@@ -238,7 +238,7 @@ static SmallVector<uint32_t, 16> commonConstants(const ConvParams &p,
 }
 
 void lowerConvKernel(const ConvParams &p, const ConvEpilogue &e,
-                     const ConvOperands &ops,
+                     const ConvOperands &ops, const KernelTarget &target,
                      SmallVectorImpl<DispatchDesc> &dispatches) {
   assert(e.hasZ == (ops.z >= 0) && "epilogue and operands disagree on Z");
   const Window2D &w = p.win;
@@ -249,7 +249,7 @@ void lowerConvKernel(const ConvParams &p, const ConvEpilogue &e,
   d.operands = {ops.x, ops.w, hasBias ? unsigned(ops.b) : ops.x, ops.y,
                 e.hasZ ? unsigned(ops.z) : ops.x};
   d.writes = {3};
-  if (!currentKernelTarget().isGpu()) {
+  if (!target.isGpu()) {
     // One invocation per block of 4 output channels x 4 output columns;
     // keep in sync with shaders/conv2d.comp.
     constexpr uint64_t kBlock = 4;

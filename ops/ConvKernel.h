@@ -99,11 +99,11 @@ struct ConvOperands {
 };
 
 /// Appends the dispatch that computes the convolution \p p with epilogue
-/// \p e, for the current kernel target (currentKernelTarget()). Every conv
+/// \p e, for kernel target \p target. Every conv
 /// shader binds 0 = X, 1 = W, 2 = B, 3 = Y, 4 = Z; an absent B or Z binds X
 /// in its place, never read.
 void lowerConvKernel(const ConvParams &p, const ConvEpilogue &e,
-                     const ConvOperands &ops,
+                     const ConvOperands &ops, const KernelTarget &target,
                      llvm::SmallVectorImpl<DispatchDesc> &dispatches);
 
 /// Tile of shaders/conv2d_igemm.comp: BM output channels x BN output pixels

@@ -172,6 +172,7 @@ static void convTReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void convTLower(const Node &node, ArrayRef<TensorType> in,
                        ArrayRef<TensorType> out,
+                       const KernelTarget &target,
                        SmallVectorImpl<DispatchDesc> &d) {
   ConvTParams p = convTFromTypes(node, in);
   const Window2D &w = p.win;

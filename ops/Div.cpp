@@ -18,6 +18,7 @@ static void divReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void divLower(const Node &, ArrayRef<TensorType> in,
                      ArrayRef<TensorType> out,
+                     const KernelTarget &target,
                      SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerBinary(BinaryOpCode::Div, in[0], in[1], out[0]));
 }

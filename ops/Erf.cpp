@@ -24,6 +24,7 @@ static void erfReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void erfLower(const Node &, ArrayRef<TensorType> in,
                       ArrayRef<TensorType> out,
+                      const KernelTarget &target,
                       SmallVectorImpl<DispatchDesc> &d) {
   DispatchDesc u;
   u.shader = "unary_math";

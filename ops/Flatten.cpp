@@ -48,6 +48,7 @@ static void flattenReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void flattenLower(const Node &, ArrayRef<TensorType> in,
                          ArrayRef<TensorType> out,
+                         const KernelTarget &target,
                          SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerUnary(UnaryOpCode::Copy, out[0].numElements()));
 }

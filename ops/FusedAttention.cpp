@@ -404,7 +404,7 @@ struct AttentionTiles {
 };
 } // namespace
 
-/// Tiles for \p p on the current kernel target: the "gpu" profile runs 16
+/// Tiles for \p p on kernel target \p t: the "gpu" profile runs 16
 /// rows x 16 lanes (256 invocations) per workgroup with key blocks of 32,
 /// the fastest split measured for GPT-2's shapes (12 heads, 128 tokens,
 /// D 64) on an H100: 17.2 us, against 18.4 (16 rows x 16 lanes, blocks of
@@ -412,8 +412,8 @@ struct AttentionTiles {
 /// "cpu" profile runs 8 rows x 4 lanes (32 invocations: lavapipe runs a
 /// workgroup on one thread, in SIMD chunks of 8). Key blocks are halved
 /// (then the row blocks) until the shared memory fits the target.
-static AttentionTiles chooseTiles(const AttentionProblem &p) {
-  const KernelTarget &t = currentKernelTarget();
+static AttentionTiles chooseTiles(const AttentionProblem &p,
+                                  const KernelTarget &t) {
   AttentionTiles tiles =
       t.isGpu() ? AttentionTiles{16, 32, 16} : AttentionTiles{8, 32, 4};
   // shaders/attention.comp's shared arrays (vec4 rows, Q and K padded).
@@ -434,9 +434,10 @@ static AttentionTiles chooseTiles(const AttentionProblem &p) {
 
 static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
                                 ArrayRef<TensorType> out,
+                                const KernelTarget &target,
                                 SmallVectorImpl<DispatchDesc> &dispatches) {
   AttentionProblem p = verifiedProblem(node, in);
-  AttentionTiles t = chooseTiles(p);
+  AttentionTiles t = chooseTiles(p, target);
   DispatchDesc d;
   d.shader = "attention";
   auto u = [](int64_t x) { return uint32_t(x); };

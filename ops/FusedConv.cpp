@@ -67,6 +67,7 @@ static void fusedConvReference(const Node &node,
 
 static void fusedConvLower(const Node &node, ArrayRef<TensorType> in,
                            ArrayRef<TensorType> out,
+                           const KernelTarget &target,
                            SmallVectorImpl<DispatchDesc> &dispatches) {
   ConvEpilogue e = cantFail(parseConvEpilogue(node.attrs));
   e.hasZ = in.size() == 4;
@@ -74,7 +75,7 @@ static void fusedConvLower(const Node &node, ArrayRef<TensorType> in,
   ops.b = in.size() >= 3 ? 2 : -1;
   ops.z = e.hasZ ? 3 : -1;
   ops.y = unsigned(in.size());
-  lowerConvKernel(convParamsFromTypes(node, in), e, ops, dispatches);
+  lowerConvKernel(convParamsFromTypes(node, in), e, ops, target, dispatches);
 }
 
 const OpDef kFusedConvOp = {"FusedConv",

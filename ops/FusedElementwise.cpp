@@ -138,6 +138,7 @@ static uint32_t shaderOperand(int64_t r) {
 
 static void fusedLower(const Node &node, ArrayRef<TensorType> in,
                        ArrayRef<TensorType> out,
+                       const KernelTarget &target,
                        SmallVectorImpl<DispatchDesc> &dispatches) {
   FusedProgram p = cantFail(readFusedProgram(node.attrs, unsigned(in.size())));
   SmallVector<Shape, 4> strides;

@@ -140,6 +140,7 @@ static void gatherReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void gatherLower(const Node &node, ArrayRef<TensorType> in,
                         ArrayRef<TensorType> out,
+                        const KernelTarget &target,
                         SmallVectorImpl<DispatchDesc> &d) {
   GatherView v = verifiedView(node, in[0], in[1]);
   DispatchDesc g;

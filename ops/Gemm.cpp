@@ -53,10 +53,11 @@ static void gemmReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void gemmLower(const Node &node, ArrayRef<TensorType> in,
                       ArrayRef<TensorType> out,
+                      const KernelTarget &target,
                       SmallVectorImpl<DispatchDesc> &dispatches) {
   GemmParams p = verifiedGemmParams(node, in);
   GemmKernelArgs args = gemmKernelArgs(p, in.size() == 3 ? &in[2] : nullptr);
-  dispatches.push_back(lowerGemmKernel(args, 0, 1, 2, unsigned(in.size())));
+  dispatches.push_back(lowerGemmKernel(args, 0, 1, 2, unsigned(in.size()), target));
 }
 
 const OpDef kGemmOp = {"Gemm", gemmInferTypes, gemmReference, gemmLower};

@@ -244,8 +244,8 @@ DispatchDesc lowerGemmCoopMat(const GemmKernelArgs &args, unsigned a,
 }
 
 DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
-                             unsigned c, unsigned y) {
-  const KernelTarget &target = currentKernelTarget();
+                             unsigned c, unsigned y,
+                             const KernelTarget &target) {
   // fp16 storage on NVIDIA tensor cores, split-K partials included.
   if (target.cooperativeMatrixNV && target.f16Storage &&
       target.maxSharedMemoryBytes >= kCoopMatSharedBytes &&

@@ -174,8 +174,8 @@ bool gemmCoopMatApplies(const GemmKernelArgs &args);
 DispatchDesc lowerGemmCoopMat(const GemmKernelArgs &args, unsigned a,
                               unsigned b, unsigned c, unsigned y);
 
-/// One dispatch computing \p args for the current kernel target
-/// (currentKernelTarget()): gemm_coopmat_f16.comp when the target has
+/// One dispatch computing \p args for kernel target \p target:
+/// gemm_coopmat_f16.comp when the target has
 /// cooperativeMatrixNV and f16Storage and gemmCoopMatApplies; else
 /// shaders/gemm.comp for "cpu"; for "gpu",
 /// gemm_warptile.comp when chooseGemmWarpTile (ops/GemmLarge.h) accepts the
@@ -184,7 +184,8 @@ DispatchDesc lowerGemmCoopMat(const GemmKernelArgs &args, unsigned a,
 /// operand \p a, 1 = operand \p b, 2 = operand \p c (when args.hasC; otherwise
 /// \p a is bound there and never read), 3 = operand \p y (written).
 DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
-                             unsigned c, unsigned y);
+                             unsigned c, unsigned y,
+                             const KernelTarget &target);
 
 } // namespace tlc
 

@@ -75,6 +75,7 @@ static void residualReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void residualLower(const Node &node, ArrayRef<TensorType> in,
                           ArrayRef<TensorType> out,
+                          const KernelTarget &target,
                           SmallVectorImpl<DispatchDesc> &dispatches) {
   GemmParams p = verifiedGemmParams(node, gemmOperands(in));
   GemmKernelArgs args = gemmKernelArgs(p, nullptr);
@@ -84,7 +85,7 @@ static void residualLower(const Node &node, ArrayRef<TensorType> in,
   args.cStrideN = 1;
   args.beta = 1.0f;
   unsigned y = unsigned(in.size());
-  dispatches.push_back(lowerGemmKernel(args, 0, 1, 2, y));
+  dispatches.push_back(lowerGemmKernel(args, 0, 1, 2, y, target));
   if (in.size() == 4) {
     GemmKernelArgs bias = gemmKernelArgs(p, &in[3]);
     SplitKReduceArgs r;

@@ -78,6 +78,7 @@ static void splitKReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void splitKLower(const Node &node, ArrayRef<TensorType> in,
                         ArrayRef<TensorType> out,
+                        const KernelTarget &target,
                         SmallVectorImpl<DispatchDesc> &dispatches) {
   GemmParams p = verifiedGemmParams(node, in);
   GemmKernelArgs args = gemmKernelArgs(p, nullptr);
@@ -89,7 +90,7 @@ static void splitKLower(const Node &node, ArrayRef<TensorType> in,
       p.transA ? slice * uint32_t(p.m) : slice;
   args.bBatchStride[kGemmMaxBatchDims - 1] =
       p.transB ? slice : slice * uint32_t(p.n);
-  dispatches.push_back(lowerGemmKernel(args, 0, 1, 0, 2));
+  dispatches.push_back(lowerGemmKernel(args, 0, 1, 0, 2, target));
 }
 
 const OpDef kGemmSplitKOp = {"GemmSplitK", splitKInferTypes, splitKReference,

@@ -56,11 +56,12 @@ static void gapReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void gapLower(const Node &, ArrayRef<TensorType> in,
                      ArrayRef<TensorType> out,
+                     const KernelTarget &target,
                      SmallVectorImpl<DispatchDesc> &dispatches) {
   uint64_t planes = uint64_t(in[0].shape[0] * in[0].shape[1]);
   DispatchDesc d;
   // Subgroup sums where the target has them (shaders/global_avgpool.comp).
-  d.shader = currentKernelTarget().subgroupArithmetic
+  d.shader = target.subgroupArithmetic
                  ? "global_avgpool_subgroup"
                  : "global_avgpool";
   d.specConstants = {uint32_t(planes), uint32_t(planeSize(in[0]))};

@@ -53,6 +53,7 @@ static void hardSigmoidReference(const Node &node,
 
 static void hardSigmoidLower(const Node &node, ArrayRef<TensorType>,
                              ArrayRef<TensorType> out,
+                             const KernelTarget &,
                              SmallVectorImpl<DispatchDesc> &d) {
   auto [alpha, beta] = hardSigmoidParams(node);
   d.push_back(

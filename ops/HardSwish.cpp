@@ -25,6 +25,7 @@ static void hardSwishReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void hardSwishLower(const Node &, ArrayRef<TensorType>,
                            ArrayRef<TensorType> out,
+                           const KernelTarget &,
                            SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerUnary(UnaryOpCode::HardSwish, out[0].numElements()));
 }

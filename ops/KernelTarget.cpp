@@ -5,10 +5,6 @@ using namespace llvm;
 
 namespace tlc {
 
-static const KernelTarget kCpuTarget = {};
-
-static thread_local const KernelTarget *tCurrent = &kCpuTarget;
-
 Expected<KernelTarget> kernelTargetByName(StringRef name) {
   KernelTarget t;
   if (name == "cpu")
@@ -27,14 +23,5 @@ Expected<KernelTarget> kernelTargetByName(StringRef name) {
                            "unknown target '%s'; expected cpu, gpu or gpu-nv",
                            name.str().c_str());
 }
-
-const KernelTarget &currentKernelTarget() { return *tCurrent; }
-
-ScopedKernelTarget::ScopedKernelTarget(const KernelTarget &target)
-    : previous_(tCurrent) {
-  tCurrent = &target;
-}
-
-ScopedKernelTarget::~ScopedKernelTarget() { tCurrent = previous_; }
 
 } // namespace tlc

@@ -9,8 +9,8 @@
 // limits (shared memory, subgroup operations), lavapipe included, so a plan
 // compiled for "gpu" still runs, slower, on lavapipe.
 //
-// Lowering functions read the profile of the compilation in progress through
-// currentKernelTarget(); compileGraph installs it with ScopedKernelTarget.
+// Lowering functions receive the profile as an argument (OpDef::lower); the
+// compiler passes the one given to compileGraph.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TLC_OPS_KERNELTARGET_H
@@ -64,22 +64,6 @@ struct KernelTarget {
 /// tensor cores through VK_NV_cooperative_matrix, used by fp16 storage).
 /// Errors name the unknown profile.
 llvm::Expected<KernelTarget> kernelTargetByName(llvm::StringRef name);
-
-/// The profile of the lowering in progress on this thread ("cpu" when none
-/// was installed).
-const KernelTarget &currentKernelTarget();
-
-/// Installs \p target as this thread's current profile for its lifetime.
-class ScopedKernelTarget {
-public:
-  explicit ScopedKernelTarget(const KernelTarget &target);
-  ~ScopedKernelTarget();
-  ScopedKernelTarget(const ScopedKernelTarget &) = delete;
-  ScopedKernelTarget &operator=(const ScopedKernelTarget &) = delete;
-
-private:
-  const KernelTarget *previous_;
-};
 
 } // namespace tlc
 

@@ -153,13 +153,14 @@ static void layerNormReference(const Node &node,
 
 static void layerNormLower(const Node &node, ArrayRef<TensorType> in,
                            ArrayRef<TensorType> out,
+                           const KernelTarget &target,
                            SmallVectorImpl<DispatchDesc> &dispatches) {
   LayerNormView v = verifiedView(node, in[0]);
   bool hasBias = in.size() == 3;
   DispatchDesc d;
   // One source, two builds (shaders/layernorm.comp): subgroup reductions
   // where the target has them, shared-memory trees elsewhere.
-  d.shader = currentKernelTarget().subgroupArithmetic ? "layernorm_subgroup"
+  d.shader = target.subgroupArithmetic ? "layernorm_subgroup"
                                                       : "layernorm";
   d.specConstants = {uint32_t(v.rows), uint32_t(v.cols),
                      floatBits(verifiedEpsilon(node)), hasBias ? 1u : 0u};

@@ -122,6 +122,7 @@ static void matMulReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void matMulLower(const Node &, ArrayRef<TensorType> in,
                         ArrayRef<TensorType> out,
+                        const KernelTarget &target,
                         SmallVectorImpl<DispatchDesc> &dispatches) {
   MatMulParams p = verifiedParams(in);
   // Pad the batch to kGemmMaxBatchDims with leading 1s.
@@ -138,7 +139,7 @@ static void matMulLower(const Node &, ArrayRef<TensorType> in,
     args.aBatchStride[i] = uint32_t(sa[i] * p.m * p.k);
     args.bBatchStride[i] = uint32_t(sb[i] * p.k * p.n);
   }
-  dispatches.push_back(lowerGemmKernel(args, 0, 1, 0, 2));
+  dispatches.push_back(lowerGemmKernel(args, 0, 1, 0, 2, target));
 }
 
 const OpDef kMatMulOp = {"MatMul", matMulInferTypes, matMulReference,

@@ -34,6 +34,7 @@ static void maxPoolReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void maxPoolLower(const Node &node, ArrayRef<TensorType> in,
                          ArrayRef<TensorType> out,
+                         const KernelTarget &target,
                          SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerPool2D(verifiedParams(node, in[0])));
 }

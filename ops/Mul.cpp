@@ -18,6 +18,7 @@ static void mulReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void mulLower(const Node &, ArrayRef<TensorType> in,
                      ArrayRef<TensorType> out,
+                     const KernelTarget &target,
                      SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerBinary(BinaryOpCode::Mul, in[0], in[1], out[0]));
 }

@@ -11,6 +11,7 @@
 #define TLC_OPS_OPDEF_H
 
 #include "ir/Graph.h"
+#include "ops/KernelTarget.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -97,9 +98,11 @@ struct OpDef {
                     llvm::ArrayRef<const HostTensor *> inputs,
                     llvm::MutableArrayRef<HostTensor> outputs);
 
-  /// Lowering: appends the dispatches that compute this node, in order.
+  /// Lowering: appends the dispatches that compute this node, in order,
+  /// choosing and tuning kernels for \p target (the kernel profile the plan
+  /// is compiled for: `tlc compile --target`).
   void (*lower)(const Node &node, llvm::ArrayRef<TensorType> inputs,
-                llvm::ArrayRef<TensorType> outputs,
+                llvm::ArrayRef<TensorType> outputs, const KernelTarget &target,
                 llvm::SmallVectorImpl<DispatchDesc> &dispatches);
 
   /// Memory properties the planner may exploit (passes/Aliasing.cpp).

@@ -19,6 +19,7 @@ static void powReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void powLower(const Node &, ArrayRef<TensorType> in,
                      ArrayRef<TensorType> out,
+                     const KernelTarget &target,
                      SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerBinary(BinaryOpCode::Pow, in[0], in[1], out[0]));
 }

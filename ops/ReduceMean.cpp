@@ -133,6 +133,7 @@ static constexpr uint64_t kReduceMeanWideBox = 256;
 
 static void reduceMeanLower(const Node &node, ArrayRef<TensorType> in,
                             ArrayRef<TensorType> out,
+                            const KernelTarget &target,
                             SmallVectorImpl<DispatchDesc> &d) {
   const Shape &s = in[0].shape;
   Shape kept, box;
@@ -150,7 +151,7 @@ static void reduceMeanLower(const Node &node, ArrayRef<TensorType> in,
   // Large boxes (a spatial mean over H*W) get a workgroup per output with
   // subgroup sums when the target has them; small boxes keep one
   // invocation per output, which spreads many outputs over the GPU better.
-  bool wide = currentKernelTarget().subgroupArithmetic &&
+  bool wide = target.subgroupArithmetic &&
               count >= kReduceMeanWideBox;
   c.shader = wide ? "reduce_mean_subgroup" : "reduce_mean";
   uint64_t n = uint64_t(out[0].numElements());

@@ -21,6 +21,7 @@ static void reluReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void reluLower(const Node &node, ArrayRef<TensorType> in,
                       ArrayRef<TensorType> out,
+                      const KernelTarget &target,
                       SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerUnary(UnaryOpCode::Relu, out[0].numElements()));
 }

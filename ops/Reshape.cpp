@@ -101,6 +101,7 @@ static void reshapeReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void reshapeLower(const Node &, ArrayRef<TensorType> in,
                          ArrayRef<TensorType> out,
+                         const KernelTarget &target,
                          SmallVectorImpl<DispatchDesc> &d) {
   // A bit copy of 32-bit words: i64 elements are two words each.
   DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].byteSize() / 4);

@@ -377,6 +377,7 @@ static void resizeReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void resizeLower(const Node &node, ArrayRef<TensorType> in,
                         ArrayRef<TensorType> out,
+                        const KernelTarget &target,
                         SmallVectorImpl<DispatchDesc> &d) {
   // The lowering sees only types: the modes come from the attributes, the
   // sizes from the types, and a given scale (not recoverable from the sizes:

@@ -24,6 +24,7 @@ static void sigmoidReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void sigmoidLower(const Node &, ArrayRef<TensorType>,
                          ArrayRef<TensorType> out,
+                         const KernelTarget &,
                          SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerUnary(UnaryOpCode::Sigmoid, out[0].numElements()));
 }

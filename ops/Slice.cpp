@@ -207,6 +207,7 @@ static void sliceReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void sliceLower(const Node &, ArrayRef<TensorType> in,
                        ArrayRef<TensorType> out,
+                       const KernelTarget &target,
                        SmallVectorImpl<DispatchDesc> &d) {
   const Shape &s = in[0].shape;
   size_t pad = kSliceMaxRank - s.size();

@@ -97,11 +97,12 @@ static void softmaxReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void softmaxLower(const Node &node, ArrayRef<TensorType> in,
                          ArrayRef<TensorType> out,
+                         const KernelTarget &target,
                          SmallVectorImpl<DispatchDesc> &dispatches) {
   SoftmaxView v = verifiedView(node, in[0]);
   DispatchDesc d;
   // One source, two builds (shaders/softmax.comp), as for LayerNormalization.
-  d.shader = currentKernelTarget().subgroupArithmetic ? "softmax_subgroup"
+  d.shader = target.subgroupArithmetic ? "softmax_subgroup"
                                                       : "softmax";
   uint64_t rows = uint64_t(v.outer * v.inner);
   d.specConstants = {uint32_t(rows), uint32_t(v.len), uint32_t(v.inner)};

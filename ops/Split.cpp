@@ -160,6 +160,7 @@ static void splitReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void splitLower(const Node &node, ArrayRef<TensorType> in,
                        ArrayRef<TensorType> out,
+                       const KernelTarget &target,
                        SmallVectorImpl<DispatchDesc> &d) {
   SmallVector<const TensorType *, 4> types;
   for (const TensorType &t : out)

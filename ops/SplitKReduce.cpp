@@ -219,6 +219,7 @@ static void reduceReference(const Node &node, ArrayRef<const HostTensor *> in,
 
 static void reduceLower(const Node &node, ArrayRef<TensorType> in,
                         ArrayRef<TensorType> out,
+                        const KernelTarget &target,
                         SmallVectorImpl<DispatchDesc> &dispatches) {
   ReduceParams r = verifiedParams(node, in);
   SplitKReduceArgs args;

@@ -24,6 +24,7 @@ static void sqrtReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void sqrtLower(const Node &, ArrayRef<TensorType>,
                       ArrayRef<TensorType> out,
+                      const KernelTarget &,
                       SmallVectorImpl<DispatchDesc> &d) {
   d.push_back(lowerUnary(UnaryOpCode::Sqrt, out[0].numElements()));
 }

@@ -64,6 +64,7 @@ static void squeezeReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void squeezeLower(const Node &, ArrayRef<TensorType> in,
                          ArrayRef<TensorType> out,
+                         const KernelTarget &target,
                          SmallVectorImpl<DispatchDesc> &d) {
   DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].numElements());
   copy.operands = {0, unsigned(in.size())}; // data -> output

@@ -52,6 +52,7 @@ static void storageCastReference(const Node &node,
 
 static void storageCastLower(const Node &, ArrayRef<TensorType>,
                              ArrayRef<TensorType> out,
+                             const KernelTarget &,
                              SmallVectorImpl<DispatchDesc> &ds) {
   DispatchDesc d;
   d.shader = out[0].dtype == DType::F16 ? "storage_cast" : "storage_cast_to_f32";

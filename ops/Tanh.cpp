@@ -24,6 +24,7 @@ static void tanhReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void tanhLower(const Node &, ArrayRef<TensorType> in,
                       ArrayRef<TensorType> out,
+                      const KernelTarget &target,
                       SmallVectorImpl<DispatchDesc> &d) {
   DispatchDesc u;
   u.shader = "unary_math";

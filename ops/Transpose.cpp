@@ -92,6 +92,7 @@ static void transposeReference(const Node &node,
 
 static void transposeLower(const Node &node, ArrayRef<TensorType> in,
                            ArrayRef<TensorType> out,
+                           const KernelTarget &target,
                            SmallVectorImpl<DispatchDesc> &d) {
   const Shape &s = in[0].shape;
   std::vector<int64_t> perm = cantFail(transposePerm(node, int64_t(s.size())));

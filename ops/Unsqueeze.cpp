@@ -58,6 +58,7 @@ static void unsqueezeReference(const Node &, ArrayRef<const HostTensor *> in,
 
 static void unsqueezeLower(const Node &, ArrayRef<TensorType> in,
                            ArrayRef<TensorType> out,
+                           const KernelTarget &target,
                            SmallVectorImpl<DispatchDesc> &d) {
   DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].numElements());
   copy.operands = {0, 2}; // data -> output (operand 1 is axes)

@@ -37,14 +37,15 @@ using OperandWants = SmallVector<Want, 8>;
 /// std::nullopt when it stays f32: some dispatch has no fp16 build, a float
 /// tensor is bound to a non-float buffer, or one tensor would need two
 /// storages.
-std::optional<OperandWants> f16Wants(const Graph &g, const Node &node) {
+std::optional<OperandWants> f16Wants(const Graph &g, const Node &node,
+                                     const KernelTarget &target) {
   const OpDef *def = lookupOp(node.op);
   if (!def || !def->lower || node.op == "StorageCast")
     return std::nullopt;
   SmallVector<ValueId, 8> operands(node.inputs.begin(), node.inputs.end());
   operands.append(node.outputs.begin(), node.outputs.end());
   SmallVector<DispatchDesc, 2> dispatches =
-      lowerNode(g, node, /*f16Storage=*/true);
+      lowerNode(g, node, /*f16Storage=*/true, target);
   if (dispatches.empty())
     return std::nullopt;
   OperandWants want(operands.size(), Want::Unbound);
@@ -123,12 +124,11 @@ Node storageCast(const Graph &g, ValueId from, ValueId to, const char *dtype) {
 } // namespace
 
 F16StorageStats useF16Storage(Graph &g, const KernelTarget &target) {
-  ScopedKernelTarget scope(target);
   F16StorageStats stats;
   size_t numNodes = g.nodes.size();
   std::vector<std::optional<OperandWants>> wants(numNodes);
   for (size_t i = 0; i < numNodes; ++i)
-    if ((wants[i] = f16Wants(g, g.nodes[i])))
+    if ((wants[i] = f16Wants(g, g.nodes[i], target)))
       ++stats.f16Nodes;
   // What consumer slot (node i, input j) wants: F32 for nodes staying f32.
   auto wantOfInput = [&](size_t i, size_t j) {

@@ -127,8 +127,8 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
 
   // Codegen: dispatches bound to planned memory, then barriers. Kernels are
   // chosen for the target profile.
-  ScopedKernelTarget targetScope(opts.target);
-  Expected<Plan> plan = lowerToPlan(g, live, *mem, releases, opts.alignment);
+  Expected<Plan> plan =
+      lowerToPlan(g, live, *mem, releases, opts.alignment, opts.target);
   if (!plan)
     return plan.takeError();
   insertBarriers(*plan);

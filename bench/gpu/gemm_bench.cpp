@@ -917,8 +917,7 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
                 {c.str(), lowerGemmKernelTiled(args, c, 0, 1, 0, 2)});
     } else if (Tiles == "cpu") {
       KernelTarget cpu = cantFail(kernelTargetByName("cpu"));
-      ScopedKernelTarget scope(cpu);
-      kernels.push_back({"cpu:gemm", lowerGemmKernel(args, 0, 1, 0, 2)});
+      kernels.push_back({"cpu:gemm", lowerGemmKernel(args, 0, 1, 0, 2, cpu)});
     } else if (Tiles != "none") {
       SmallVector<StringRef, 8> list;
       StringRef(Tiles).split(list, ',');
