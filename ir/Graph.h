@@ -112,12 +112,6 @@ private:
   llvm::StringMap<ValueId> byName;
 };
 
-/// Checks the IR invariants: every value defined exactly once and before its
-/// uses in node order, every reference in range, no cycles, every value typed
-/// and every node's output types equal to its op's shape rule. Errors name the
-/// node and its source location.
-llvm::Error verifyGraph(const Graph &g);
-
 /// Prints the IR in a stable, readable text form (tlc compile --print-ir).
 void printGraph(const Graph &g, llvm::raw_ostream &os);
 

@@ -329,6 +329,8 @@ static bool appendScalar(DType t, double v, std::vector<uint8_t> &bytes) {
     return true;
   }
   case DType::F16:
+  case DType::Bool:
+  case DType::U8:
     return false;
   }
   return false;

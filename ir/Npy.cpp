@@ -314,6 +314,8 @@ NpyDType toNpyDType(DType t) {
   case DType::F16: return NpyDType::F16;
   case DType::I32: return NpyDType::I32;
   case DType::I64: return NpyDType::I64;
+  case DType::Bool:
+  case DType::U8: return NpyDType::U8;
   }
   llvm_unreachable("bad dtype");
 }

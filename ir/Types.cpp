@@ -14,6 +14,8 @@ StringRef dtypeName(DType t) {
   case DType::F16: return "f16";
   case DType::I32: return "i32";
   case DType::I64: return "i64";
+  case DType::Bool: return "bool";
+  case DType::U8: return "u8";
   }
   llvm_unreachable("bad dtype");
 }
@@ -32,6 +34,8 @@ unsigned dtypeBytes(DType t) {
   case DType::F16: return 2;
   case DType::I32: return 4;
   case DType::I64: return 8;
+  case DType::Bool: return 1;
+  case DType::U8: return 1;
   }
   llvm_unreachable("bad dtype");
 }

@@ -18,13 +18,17 @@
 
 namespace tlc {
 
-/// Element types the model format accepts. Only F32 is executed today; the
-/// others parse and are rejected where unsupported with a clear error.
-enum class DType : uint8_t { F32, F16, I32, I64 };
+/// Element types. The model and plan formats hold F32, F16, I32 and I64
+/// (others are rejected where unsupported with a clear error); Bool and U8
+/// exist in host memory only (ops/HostTensor.h: CPU references and constant
+/// folding), one byte per element. ONNX booleans in a graph are held as i64
+/// 0/1.
+enum class DType : uint8_t { F32, F16, I32, I64, Bool, U8 };
 
-/// Canonical lower-case name ("f32", "f16", "i32", "i64").
+/// Canonical lower-case name ("f32", "f16", "i32", "i64", "bool", "u8").
 llvm::StringRef dtypeName(DType t);
-/// Parses a canonical name; std::nullopt when unknown.
+/// Parses the name of a dtype of the model and plan formats (f32, f16, i32,
+/// i64); std::nullopt otherwise.
 std::optional<DType> parseDType(llvm::StringRef name);
 /// Size of one element in bytes.
 unsigned dtypeBytes(DType t);

@@ -6,14 +6,15 @@
 //===----------------------------------------------------------------------===//
 #include "ops/Binary.h"
 #include "ops/OpList.h"
+#include "ops/OpUtil.h"
 
 using namespace llvm;
 
 namespace tlc {
 
-static void addReference(const Node &, ArrayRef<const HostTensor *> in,
-                         MutableArrayRef<HostTensor> out) {
-  referenceBinary(BinaryOpCode::Add, *in[0], *in[1], out[0]);
+static Error addReference(const Node &, ArrayRef<const HostTensor *> in,
+                          MutableArrayRef<HostTensor> out) {
+  return referenceBinary(BinaryOpCode::Add, *in[0], *in[1], out[0]);
 }
 
 static void addLower(const Node &, ArrayRef<TensorType> in,
@@ -27,6 +28,7 @@ const OpDef kAddOp = {"Add",
                       inferBinaryTypes,
                       addReference,
                       addLower,
-                      {/*isView=*/false, /*inPlaceInputs=*/{0, 1}}};
+                      {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
+                      /*referenceDTypes=*/kDataDTypes};
 
 } // namespace tlc

@@ -27,10 +27,11 @@ static Pool2DParams verifiedParams(const Node &node, const TensorType &x) {
   return *p;
 }
 
-static void averagePoolReference(const Node &node,
-                                 ArrayRef<const HostTensor *> in,
-                                 MutableArrayRef<HostTensor> out) {
+static Error averagePoolReference(const Node &node,
+                                  ArrayRef<const HostTensor *> in,
+                                  MutableArrayRef<HostTensor> out) {
   referencePool2D(verifiedParams(node, in[0]->type), *in[0], out[0]);
+  return Error::success();
 }
 
 static void averagePoolLower(const Node &node, ArrayRef<TensorType> in,

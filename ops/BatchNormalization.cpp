@@ -79,19 +79,20 @@ static float epsilonOf(const Node &node) {
   return float(cantFail(node.attrs.getFloat("epsilon", 1e-5)));
 }
 
-static void batchNormReference(const Node &node,
-                               ArrayRef<const HostTensor *> in,
-                               MutableArrayRef<HostTensor> out) {
+static Error batchNormReference(const Node &node,
+                                ArrayRef<const HostTensor *> in,
+                                MutableArrayRef<HostTensor> out) {
   const Shape &s = in[0]->type.shape;
   int64_t c = s[1], inner = planeSize(s);
   double eps = epsilonOf(node);
-  for (size_t i = 0; i < in[0]->data.size(); ++i) {
+  for (size_t i = 0; i < in[0]->f32().size(); ++i) {
     int64_t ch = (int64_t(i) / inner) % c;
-    double v = (double(in[0]->data[i]) - in[3]->data[ch]) /
-                   std::sqrt(double(in[4]->data[ch]) + eps) * in[1]->data[ch] +
-               in[2]->data[ch];
-    out[0].data[i] = float(v);
+    double v = (double(in[0]->f32()[i]) - in[3]->f32()[ch]) /
+                   std::sqrt(double(in[4]->f32()[ch]) + eps) * in[1]->f32()[ch] +
+               in[2]->f32()[ch];
+    out[0].f32()[i] = float(v);
   }
+  return Error::success();
 }
 
 static void batchNormLower(const Node &node, ArrayRef<TensorType> in,

@@ -14,6 +14,7 @@
 #include <cassert>
 
 #include <cmath>
+#include <limits>
 
 using namespace llvm;
 
@@ -25,10 +26,15 @@ Error inferBinaryTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputCount(in, 2, 2))
     return e;
-  if (Error e = checkF32(in, 0, "A"))
-    return e;
-  if (Error e = checkF32(in, 1, "B"))
-    return e;
+  // f32 everywhere; i32 and i64 on the host (shape arithmetic that folds).
+  for (unsigned i = 0; i < 2; ++i)
+    if (Error e = checkDType(in, i, i == 0 ? "A" : "B",
+                             {DType::F32, DType::I32, DType::I64}))
+      return e;
+  if (in[0].type.dtype != in[1].type.dtype)
+    return opError("inputs A and B have dtypes " +
+                   dtypeName(in[0].type.dtype) + " and " +
+                   dtypeName(in[1].type.dtype) + "; expected one dtype");
   Expected<Shape> s = broadcastShapes(in[0].type.shape, in[1].type.shape);
   if (!s)
     return s.takeError();
@@ -36,7 +42,7 @@ Error inferBinaryTypes(const Node &node, ArrayRef<InputInfo> in,
     return opError("broadcast rank " + Twine(s->size()) +
                    " exceeds the supported maximum of " +
                    Twine(kBinaryMaxRank));
-  TensorType y{DType::F32, *s};
+  TensorType y{in[0].type.dtype, *s};
   if (Error e = checkFits32(y, "output"))
     return e;
   out.push_back(y);
@@ -60,9 +66,44 @@ static float applyBinary(BinaryOpCode code, float x, float y) {
   return 0.0f;
 }
 
-void referenceBinary(BinaryOpCode code, const HostTensor &a,
-                     const HostTensor &b, HostTensor &out) {
+/// One element of \p code on integers, with ONNX's integer semantics
+/// (division truncates toward zero, as C++); errors on division by zero and
+/// on results outside int64 or, for i32 tensors, int32.
+static Expected<int64_t> applyIntBinary(BinaryOpCode code, int64_t x,
+                                        int64_t y, DType dtype) {
+  int64_t v = 0;
+  bool overflow = false;
+  switch (code) {
+  case BinaryOpCode::Add:
+    overflow = __builtin_add_overflow(x, y, &v);
+    break;
+  case BinaryOpCode::Sub:
+    overflow = __builtin_sub_overflow(x, y, &v);
+    break;
+  case BinaryOpCode::Mul:
+    overflow = __builtin_mul_overflow(x, y, &v);
+    break;
+  case BinaryOpCode::Div:
+    if (y == 0)
+      return opError("integer division by zero");
+    overflow = x == std::numeric_limits<int64_t>::min() && y == -1;
+    v = overflow ? 0 : x / y;
+    break;
+  case BinaryOpCode::Pow:
+    return opError("Pow takes f32");
+  }
+  if (dtype == DType::I32 && (v < std::numeric_limits<int32_t>::min() ||
+                              v > std::numeric_limits<int32_t>::max()))
+    overflow = true;
+  if (overflow)
+    return opError("integer overflow");
+  return v;
+}
+
+Error referenceBinary(BinaryOpCode code, const HostTensor &a,
+                      const HostTensor &b, HostTensor &out) {
   const Shape &os = out.type.shape;
+  bool isFloat = out.type.dtype == DType::F32;
   Shape sa = broadcastStrides(a.type.shape, os);
   Shape sb = broadcastStrides(b.type.shape, os);
   Shape idx(os.size(), 0);
@@ -73,8 +114,15 @@ void referenceBinary(BinaryOpCode code, const HostTensor &a,
       ia += idx[d] * sa[d];
       ib += idx[d] * sb[d];
     }
-    float x = a.data[ia], y = b.data[ib];
-    out.data[i] = applyBinary(code, x, y);
+    if (isFloat) {
+      out.f32()[i] = applyBinary(code, a.f32()[ia], b.f32()[ib]);
+    } else {
+      Expected<int64_t> v =
+          applyIntBinary(code, a.intAt(ia), b.intAt(ib), out.type.dtype);
+      if (!v)
+        return v.takeError();
+      out.setInt(i, *v);
+    }
     // Advance the multi-index, innermost dim fastest.
     for (size_t d = os.size(); d-- > 0;) {
       if (++idx[d] < os[d])
@@ -82,6 +130,7 @@ void referenceBinary(BinaryOpCode code, const HostTensor &a,
       idx[d] = 0;
     }
   }
+  return Error::success();
 }
 
 BinaryLayout coalesceBinary(ArrayRef<int64_t> out, ArrayRef<int64_t> sa,

@@ -33,8 +33,10 @@ llvm::Error inferBinaryTypes(const Node &node, llvm::ArrayRef<InputInfo> in,
                              llvm::SmallVectorImpl<TensorType> &out);
 
 /// Naive CPU reference: out[idx] = a[bcast(idx)] op b[bcast(idx)].
-void referenceBinary(BinaryOpCode code, const HostTensor &a,
-                     const HostTensor &b, HostTensor &out);
+/// The reference of \p code: f32, or (Add, Sub, Mul, Div) i32 and i64 with
+/// checked arithmetic; errors on integer division by zero and overflow.
+llvm::Error referenceBinary(BinaryOpCode code, const HostTensor &a,
+                            const HostTensor &b, HostTensor &out);
 
 /// The iteration space of a broadcast binary op after merging dims: dims
 /// of size 1 are dropped and adjacent dims merged where both inputs traverse

@@ -43,4 +43,26 @@ Shape broadcastStrides(ArrayRef<int64_t> in, ArrayRef<int64_t> out) {
   return s;
 }
 
+std::vector<int64_t> broadcastIndices(ArrayRef<int64_t> in,
+                                      ArrayRef<int64_t> out) {
+  Shape strides = broadcastStrides(in, out);
+  int64_t n = 1;
+  for (int64_t d : out)
+    n *= d;
+  std::vector<int64_t> idx(static_cast<size_t>(n));
+  Shape coord(out.size(), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t k = 0;
+    for (size_t d = 0; d < out.size(); ++d)
+      k += coord[d] * strides[d];
+    idx[size_t(i)] = k;
+    for (size_t d = out.size(); d-- > 0;) {
+      if (++coord[d] < out[d])
+        break;
+      coord[d] = 0;
+    }
+  }
+  return idx;
+}
+
 } // namespace tlc

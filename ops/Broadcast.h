@@ -10,6 +10,8 @@
 
 #include "ir/Types.h"
 
+#include <vector>
+
 namespace tlc {
 
 /// The broadcast shape of \p a and \p b: shapes are right-aligned, missing
@@ -22,6 +24,12 @@ llvm::Expected<Shape> broadcastShapes(llvm::ArrayRef<int64_t> a,
 /// (broadcast) shape \p out: one entry per dim of \p out, 0 where \p in is
 /// missing that dim or has size 1. Requires \p in to broadcast to \p out.
 Shape broadcastStrides(llvm::ArrayRef<int64_t> in, llvm::ArrayRef<int64_t> out);
+
+/// For every element of a row-major tensor of shape \p out, in order, the
+/// linear index of the element of \p in (which broadcasts to \p out) that
+/// broadcasting reads.
+std::vector<int64_t> broadcastIndices(llvm::ArrayRef<int64_t> in,
+                                      llvm::ArrayRef<int64_t> out);
 
 } // namespace tlc
 

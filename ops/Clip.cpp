@@ -40,16 +40,17 @@ static Error clipInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
-static void clipReference(const Node &, ArrayRef<const HostTensor *> in,
-                          MutableArrayRef<HostTensor> out) {
+static Error clipReference(const Node &, ArrayRef<const HostTensor *> in,
+                           MutableArrayRef<HostTensor> out) {
   float lo =
-      in.size() > 1 ? in[1]->data[0] : -std::numeric_limits<float>::infinity();
+      in.size() > 1 ? in[1]->f32()[0] : -std::numeric_limits<float>::infinity();
   float hi =
-      in.size() > 2 ? in[2]->data[0] : std::numeric_limits<float>::infinity();
-  const std::vector<float> &x = in[0]->data;
+      in.size() > 2 ? in[2]->f32()[0] : std::numeric_limits<float>::infinity();
+  ArrayRef<float> x = in[0]->f32();
   // ONNX: y = min(max(x, lo), hi), so hi wins when lo > hi.
   for (size_t i = 0; i < x.size(); ++i)
-    out[0].data[i] = std::min(std::max(x[i], lo), hi);
+    out[0].f32()[i] = std::min(std::max(x[i], lo), hi);
+  return Error::success();
 }
 
 static void clipLower(const Node &, ArrayRef<TensorType> in,

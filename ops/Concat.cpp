@@ -28,9 +28,14 @@ static Error concatInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<int64_t> axisAttr = node.attrs.getInt("axis", 0);
   if (!axisAttr)
     return axisAttr.takeError();
-  for (unsigned i = 0; i < in.size(); ++i)
-    if (Error e = checkF32(in, i, ("input " + Twine(i)).str()))
+  for (unsigned i = 0; i < in.size(); ++i) {
+    if (Error e = checkDType(in, i, ("input " + Twine(i)).str(), kDataDTypes))
       return e;
+    if (in[i].type.dtype != in[0].type.dtype)
+      return opError("input " + Twine(i) + " has dtype " +
+                     dtypeName(in[i].type.dtype) + "; input 0 has " +
+                     dtypeName(in[0].type.dtype));
+  }
   if (Error e = checkInputsFit32(in))
     return e;
   const Shape &s0 = in[0].type.shape;
@@ -60,7 +65,7 @@ static Error concatInferTypes(const Node &node, ArrayRef<InputInfo> in,
                        ")");
     o[*axis] += s[*axis];
   }
-  TensorType y{DType::F32, o};
+  TensorType y{in[0].type.dtype, o};
   if (Error e = checkFits32(y, "output"))
     return e;
   if (y.numElements() > 0x7fffffff)
@@ -75,8 +80,8 @@ static int64_t concatAxis(const Node &node, int64_t rank) {
   return a < 0 ? a + rank : a;
 }
 
-static void concatReference(const Node &node, ArrayRef<const HostTensor *> in,
-                            MutableArrayRef<HostTensor> out) {
+static Error concatReference(const Node &node, ArrayRef<const HostTensor *> in,
+                             MutableArrayRef<HostTensor> out) {
   const Shape &os = out[0].type.shape;
   int64_t axis = concatAxis(node, int64_t(os.size()));
   int64_t outer = 1, inner = 1;
@@ -90,10 +95,11 @@ static void concatReference(const Node &node, ArrayRef<const HostTensor *> in,
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t a = 0; a < len; ++a)
         for (int64_t i = 0; i < inner; ++i)
-          out[0].data[(o * os[axis] + offset + a) * inner + i] =
-              t->data[(o * len + a) * inner + i];
+          out[0].copyElement(*t, (o * len + a) * inner + i,
+                             (o * os[axis] + offset + a) * inner + i);
     offset += len;
   }
+  return Error::success();
 }
 
 static void concatLower(const Node &node, ArrayRef<TensorType> in,
@@ -117,6 +123,7 @@ const OpDef kConcatOp = {"Concat",
                          concatReference,
                          concatLower,
                          {/*isView=*/false, /*inPlaceInputs=*/{},
-                          /*joinsInputs=*/true}};
+                          /*joinsInputs=*/true},
+                         /*referenceDTypes=*/kDataDTypes};
 
 } // namespace tlc

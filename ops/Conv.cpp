@@ -33,15 +33,16 @@ static Error convInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
-static void convReference(const Node &node, ArrayRef<const HostTensor *> in,
-                          MutableArrayRef<HostTensor> out) {
+static Error convReference(const Node &node, ArrayRef<const HostTensor *> in,
+                           MutableArrayRef<HostTensor> out) {
   SmallVector<TensorType, 3> types;
   for (const HostTensor *t : in)
     types.push_back(t->type);
   ConvParams p = convParamsFromTypes(node, types);
-  convReferenceCompute(p, in[0]->data.data(), in[1]->data.data(),
-                       in.size() == 3 ? in[2]->data.data() : nullptr,
-                       /*z=*/nullptr, ConvEpilogue(), out[0].data.data());
+  convReferenceCompute(p, in[0]->f32().data(), in[1]->f32().data(),
+                       in.size() == 3 ? in[2]->f32().data() : nullptr,
+                       /*z=*/nullptr, ConvEpilogue(), out[0].f32().data());
+  return Error::success();
 }
 
 static void convLower(const Node &node, ArrayRef<TensorType> in,

@@ -130,8 +130,8 @@ static ConvTParams convTFromTypes(const Node &node, ArrayRef<TensorType> in) {
   return *p;
 }
 
-static void convTReference(const Node &node, ArrayRef<const HostTensor *> in,
-                           MutableArrayRef<HostTensor> out) {
+static Error convTReference(const Node &node, ArrayRef<const HostTensor *> in,
+                            MutableArrayRef<HostTensor> out) {
   SmallVector<TensorType, 3> types;
   for (const HostTensor *t : in)
     types.push_back(t->type);
@@ -140,7 +140,7 @@ static void convTReference(const Node &node, ArrayRef<const HostTensor *> in,
   int64_t cg = p.c / p.group, mg = p.m / p.group;
   int64_t kh = w.kernel[0], kw = w.kernel[1];
   int64_t oh = w.out[0], ow = w.out[1];
-  std::vector<double> acc(out[0].data.size(), 0.0);
+  std::vector<double> acc(out[0].f32().size(), 0.0);
   // Scatter form (the definition): each input element adds its weighted
   // kernel to the output window it maps to.
   for (int64_t n = 0; n < p.n; ++n)
@@ -148,7 +148,7 @@ static void convTReference(const Node &node, ArrayRef<const HostTensor *> in,
       int64_t g = c / cg;
       for (int64_t ih = 0; ih < p.h; ++ih)
         for (int64_t iw = 0; iw < p.w; ++iw) {
-          double xv = in[0]->data[((n * p.c + c) * p.h + ih) * p.w + iw];
+          double xv = in[0]->f32()[((n * p.c + c) * p.h + ih) * p.w + iw];
           for (int64_t mm = 0; mm < mg; ++mm)
             for (int64_t a = 0; a < kh; ++a)
               for (int64_t b = 0; b < kw; ++b) {
@@ -160,14 +160,15 @@ static void convTReference(const Node &node, ArrayRef<const HostTensor *> in,
                   continue;
                 int64_t m = g * mg + mm;
                 acc[((n * p.m + m) * oh + y) * ow + x] +=
-                    xv * in[1]->data[((c * mg + mm) * kh + a) * kw + b];
+                    xv * in[1]->f32()[((c * mg + mm) * kh + a) * kw + b];
               }
         }
     }
   for (size_t i = 0; i < acc.size(); ++i) {
     int64_t m = (int64_t(i) / (oh * ow)) % p.m;
-    out[0].data[i] = float(acc[i] + (in.size() == 3 ? in[2]->data[m] : 0.0));
+    out[0].f32()[i] = float(acc[i] + (in.size() == 3 ? in[2]->f32()[m] : 0.0));
   }
+  return Error::success();
 }
 
 static void convTLower(const Node &node, ArrayRef<TensorType> in,

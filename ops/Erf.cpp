@@ -15,11 +15,12 @@ using namespace llvm;
 
 namespace tlc {
 
-static void erfReference(const Node &, ArrayRef<const HostTensor *> in,
-                          MutableArrayRef<HostTensor> out) {
-  const std::vector<float> &x = in[0]->data;
+static Error erfReference(const Node &, ArrayRef<const HostTensor *> in,
+                           MutableArrayRef<HostTensor> out) {
+  ArrayRef<float> x = in[0]->f32();
   for (size_t i = 0; i < x.size(); ++i)
-    out[0].data[i] = float(std::erf(double(x[i])));
+    out[0].f32()[i] = float(std::erf(double(x[i])));
+  return Error::success();
 }
 
 static void erfLower(const Node &, ArrayRef<TensorType> in,

@@ -19,7 +19,7 @@ static Error flattenInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputCount(in, 1, 1))
     return e;
-  if (Error e = checkF32(in, 0, "input"))
+  if (Error e = checkDType(in, 0, "input", kDataDTypes))
     return e;
   if (Error e = checkFits32(in[0].type, "input"))
     return e;
@@ -37,13 +37,14 @@ static Error flattenInferTypes(const Node &node, ArrayRef<InputInfo> in,
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < rank; ++i)
     (i < a ? outer : inner) *= s[i];
-  out.push_back(TensorType{DType::F32, {outer, inner}});
+  out.push_back(TensorType{in[0].type.dtype, {outer, inner}});
   return Error::success();
 }
 
-static void flattenReference(const Node &, ArrayRef<const HostTensor *> in,
-                             MutableArrayRef<HostTensor> out) {
-  out[0].data = in[0]->data;
+static Error flattenReference(const Node &, ArrayRef<const HostTensor *> in,
+                              MutableArrayRef<HostTensor> out) {
+  llvm::copy(in[0]->bytes(), out[0].bytes().begin());
+  return Error::success();
 }
 
 static void flattenLower(const Node &, ArrayRef<TensorType> in,
@@ -57,6 +58,7 @@ const OpDef kFlattenOp = {"Flatten",
                           flattenInferTypes,
                           flattenReference,
                           flattenLower,
-                          {/*isView=*/true, /*inPlaceInputs=*/{}}};
+                          {/*isView=*/true, /*inPlaceInputs=*/{}},
+    /*referenceDTypes=*/kDataDTypes};
 
 } // namespace tlc

@@ -385,16 +385,17 @@ static AttentionProblem verifiedProblem(const Node &node,
   return *p;
 }
 
-static void fusedAttentionReference(const Node &node,
-                                    ArrayRef<const HostTensor *> in,
-                                    MutableArrayRef<HostTensor> out) {
+static Error fusedAttentionReference(const Node &node,
+                                     ArrayRef<const HostTensor *> in,
+                                     MutableArrayRef<HostTensor> out) {
   SmallVector<TensorType, 4> types;
   for (const HostTensor *t : in)
     types.push_back(t->type);
   AttentionProblem p = verifiedProblem(node, types);
   attentionReferenceCompute(
-      p, in[0]->data.data(), in[1]->data.data(), in[2]->data.data(),
-      p.hasMask ? in[3]->data.data() : nullptr, out[0].data.data());
+      p, in[0]->f32().data(), in[1]->f32().data(), in[2]->f32().data(),
+      p.hasMask ? in[3]->f32().data() : nullptr, out[0].f32().data());
+  return Error::success();
 }
 
 namespace {

@@ -51,18 +51,19 @@ static Error fusedConvInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
-static void fusedConvReference(const Node &node,
-                               ArrayRef<const HostTensor *> in,
-                               MutableArrayRef<HostTensor> out) {
+static Error fusedConvReference(const Node &node,
+                                ArrayRef<const HostTensor *> in,
+                                MutableArrayRef<HostTensor> out) {
   SmallVector<TensorType, 4> types;
   for (const HostTensor *t : in)
     types.push_back(t->type);
   ConvParams p = convParamsFromTypes(node, types);
   ConvEpilogue e = cantFail(parseConvEpilogue(node.attrs));
-  convReferenceCompute(p, in[0]->data.data(), in[1]->data.data(),
-                       in.size() >= 3 ? in[2]->data.data() : nullptr,
-                       in.size() == 4 ? in[3]->data.data() : nullptr, e,
-                       out[0].data.data());
+  convReferenceCompute(p, in[0]->f32().data(), in[1]->f32().data(),
+                       in.size() >= 3 ? in[2]->f32().data() : nullptr,
+                       in.size() == 4 ? in[3]->f32().data() : nullptr, e,
+                       out[0].f32().data());
+  return Error::success();
 }
 
 static void fusedConvLower(const Node &node, ArrayRef<TensorType> in,

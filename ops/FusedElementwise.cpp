@@ -103,8 +103,8 @@ static Error fusedInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
-static void fusedReference(const Node &node, ArrayRef<const HostTensor *> in,
-                           MutableArrayRef<HostTensor> out) {
+static Error fusedReference(const Node &node, ArrayRef<const HostTensor *> in,
+                            MutableArrayRef<HostTensor> out) {
   FusedProgram p = cantFail(readFusedProgram(node.attrs, unsigned(in.size())));
   const Shape &os = out[0].type.shape;
   SmallVector<Shape, 4> strides;
@@ -119,9 +119,9 @@ static void fusedReference(const Node &node, ArrayRef<const HostTensor *> in,
       int64_t off = 0;
       for (size_t d = 0; d < os.size(); ++d)
         off += idx[d] * strides[k][d];
-      x[k] = in[k]->data[size_t(off)];
+      x[k] = in[k]->f32()[size_t(off)];
     }
-    out[0].data[size_t(i)] = evalFusedProgram(p, x, scratch);
+    out[0].f32()[size_t(i)] = evalFusedProgram(p, x, scratch);
     // Advance the multi-index, innermost dim fastest.
     for (size_t d = os.size(); d-- > 0;) {
       if (++idx[d] < os[d])
@@ -129,6 +129,7 @@ static void fusedReference(const Node &node, ArrayRef<const HostTensor *> in,
       idx[d] = 0;
     }
   }
+  return Error::success();
 }
 
 /// Register index of operand \p r in the shader's encoding (255: p0).

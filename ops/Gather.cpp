@@ -63,7 +63,7 @@ static Error gatherInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputCount(in, 2, 2))
     return e;
-  if (Error e = checkF32(in, 0, "data"))
+  if (Error e = checkDType(in, 0, "data", kDataDTypes))
     return e;
   const TensorType &idx = in[1].type;
   if (idx.dtype != DType::I64 && idx.dtype != DType::I32)
@@ -96,7 +96,7 @@ static Error gatherInferTypes(const Node &node, ArrayRef<InputInfo> in,
     }
   }
   TensorType t;
-  t.dtype = DType::F32;
+  t.dtype = in[0].type.dtype;
   const Shape &ds = in[0].type.shape;
   t.shape.append(ds.begin(), ds.begin() + v->axis);
   t.shape.append(idx.shape.begin(), idx.shape.end());
@@ -118,24 +118,23 @@ static GatherView verifiedView(const Node &node, const TensorType &data,
   return *v;
 }
 
-/// Reference. Index tensors arrive as HostTensors whose floats hold the
-/// integer values (exact below 2^24); out-of-range indices give 0, as on the
+/// Reference, for data of any dtype; out-of-range indices give 0, as on the
 /// device.
-static void gatherReference(const Node &node, ArrayRef<const HostTensor *> in,
-                            MutableArrayRef<HostTensor> out) {
+static Error gatherReference(const Node &node, ArrayRef<const HostTensor *> in,
+                             MutableArrayRef<HostTensor> out) {
   GatherView v = verifiedView(node, in[0]->type, in[1]->type);
-  const std::vector<float> &x = in[0]->data;
-  std::vector<float> &y = out[0].data;
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t j = 0; j < v.count; ++j) {
-      int64_t k = int64_t(in[1]->data[size_t(j)]);
+      int64_t k = in[1]->intAt(j);
       if (k < 0)
         k += v.axisLen;
-      bool valid = k >= 0 && k < v.axisLen;
+      if (k < 0 || k >= v.axisLen)
+        continue; // outputs are zero-filled
       for (int64_t i = 0; i < v.inner; ++i)
-        y[size_t((o * v.count + j) * v.inner + i)] =
-            valid ? x[size_t((o * v.axisLen + k) * v.inner + i)] : 0.0f;
+        out[0].copyElement(*in[0], (o * v.axisLen + k) * v.inner + i,
+                           (o * v.count + j) * v.inner + i);
     }
+  return Error::success();
 }
 
 static void gatherLower(const Node &node, ArrayRef<TensorType> in,
@@ -155,7 +154,8 @@ static void gatherLower(const Node &node, ArrayRef<TensorType> in,
   d.push_back(g);
 }
 
-const OpDef kGatherOp = {"Gather", gatherInferTypes, gatherReference,
-                         gatherLower};
+const OpDef kGatherOp = {"Gather",           gatherInferTypes,
+                         gatherReference,    gatherLower,
+                         /*memory=*/{},      /*referenceDTypes=*/kDataDTypes};
 
 } // namespace tlc

@@ -41,14 +41,15 @@ static Error gemmInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
-static void gemmReference(const Node &node, ArrayRef<const HostTensor *> in,
-                          MutableArrayRef<HostTensor> out) {
+static Error gemmReference(const Node &node, ArrayRef<const HostTensor *> in,
+                           MutableArrayRef<HostTensor> out) {
   SmallVector<TensorType, 3> types;
   for (const HostTensor *t : in)
     types.push_back(t->type);
   GemmParams p = verifiedGemmParams(node, types);
   gemmReferenceCompute(p, *in[0], *in[1], in.size() == 3 ? in[2] : nullptr, 0,
-                       p.k, out[0].data.data());
+                       p.k, out[0].f32().data());
+  return Error::success();
 }
 
 static void gemmLower(const Node &node, ArrayRef<TensorType> in,

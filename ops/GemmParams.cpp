@@ -100,14 +100,14 @@ void gemmReferenceCompute(const GemmParams &p, const HostTensor &a,
     for (int64_t j = 0; j < p.n; ++j) {
       double acc = 0.0;
       for (int64_t l = k0; l < k1; ++l) {
-        float av = p.transA ? a.data[l * p.m + i] : a.data[i * p.k + l];
-        float bv = p.transB ? b.data[j * p.k + l] : b.data[l * p.n + j];
+        float av = p.transA ? a.f32()[l * p.m + i] : a.f32()[i * p.k + l];
+        float bv = p.transB ? b.f32()[j * p.k + l] : b.f32()[l * p.n + j];
         acc += double(av) * double(bv);
       }
       double v = double(p.alpha) * acc;
       if (c)
         v +=
-            double(p.beta) * double(c->data[i * cStrides[0] + j * cStrides[1]]);
+            double(p.beta) * double(c->f32()[i * cStrides[0] + j * cStrides[1]]);
       out[i * p.n + j] = float(v);
     }
 }

@@ -59,8 +59,8 @@ static Error residualInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
-static void residualReference(const Node &node, ArrayRef<const HostTensor *> in,
-                              MutableArrayRef<HostTensor> out) {
+static Error residualReference(const Node &node, ArrayRef<const HostTensor *> in,
+                               MutableArrayRef<HostTensor> out) {
   SmallVector<TensorType, 4> types;
   for (const HostTensor *t : in)
     types.push_back(t->type);
@@ -68,9 +68,10 @@ static void residualReference(const Node &node, ArrayRef<const HostTensor *> in,
   std::vector<float> prod(size_t(p.m * p.n));
   gemmReferenceCompute(p, *in[0], *in[1], in.size() == 4 ? in[3] : nullptr, 0,
                        p.k, prod.data());
-  const std::vector<float> &z = in[2]->data;
+  ArrayRef<float> z = in[2]->f32();
   for (size_t i = 0; i < prod.size(); ++i)
-    out[0].data[i] = float(double(prod[i]) + double(z[i]));
+    out[0].f32()[i] = float(double(prod[i]) + double(z[i]));
+  return Error::success();
 }
 
 static void residualLower(const Node &node, ArrayRef<TensorType> in,

@@ -65,15 +65,16 @@ static Error splitKInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
-static void splitKReference(const Node &node, ArrayRef<const HostTensor *> in,
-                            MutableArrayRef<HostTensor> out) {
+static Error splitKReference(const Node &node, ArrayRef<const HostTensor *> in,
+                             MutableArrayRef<HostTensor> out) {
   GemmParams p = verifiedGemmParams(node, {in[0]->type, in[1]->type});
   int64_t slice = cantFail(parseSlice(node, p.k));
   int64_t s = out[0].type.shape[0];
   for (int64_t i = 0; i < s; ++i)
     gemmReferenceCompute(p, *in[0], *in[1], nullptr, i * slice,
                          std::min(p.k, (i + 1) * slice),
-                         out[0].data.data() + i * p.m * p.n);
+                         out[0].f32().data() + i * p.m * p.n);
+  return Error::success();
 }
 
 static void splitKLower(const Node &node, ArrayRef<TensorType> in,

@@ -42,16 +42,17 @@ static int64_t planeSize(const TensorType &x) {
   return s;
 }
 
-static void gapReference(const Node &, ArrayRef<const HostTensor *> in,
-                         MutableArrayRef<HostTensor> out) {
+static Error gapReference(const Node &, ArrayRef<const HostTensor *> in,
+                          MutableArrayRef<HostTensor> out) {
   int64_t plane = planeSize(in[0]->type);
   int64_t planes = in[0]->type.shape[0] * in[0]->type.shape[1];
   for (int64_t p = 0; p < planes; ++p) {
     double sum = 0.0;
     for (int64_t i = 0; i < plane; ++i)
-      sum += in[0]->data[p * plane + i];
-    out[0].data[p] = float(sum / double(plane));
+      sum += in[0]->f32()[p * plane + i];
+    out[0].f32()[p] = float(sum / double(plane));
   }
+  return Error::success();
 }
 
 static void gapLower(const Node &, ArrayRef<TensorType> in,

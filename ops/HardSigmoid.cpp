@@ -41,14 +41,15 @@ static Error hardSigmoidInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return inferUnaryTypesWithAttrs(node, in, out, {"alpha", "beta"});
 }
 
-static void hardSigmoidReference(const Node &node,
-                                 ArrayRef<const HostTensor *> in,
-                                 MutableArrayRef<HostTensor> out) {
+static Error hardSigmoidReference(const Node &node,
+                                  ArrayRef<const HostTensor *> in,
+                                  MutableArrayRef<HostTensor> out) {
   auto [alpha, beta] = hardSigmoidParams(node);
-  const std::vector<float> &x = in[0]->data;
+  ArrayRef<float> x = in[0]->f32();
   for (size_t i = 0; i < x.size(); ++i)
-    out[0].data[i] = float(
+    out[0].f32()[i] = float(
         std::min(1.0, std::max(0.0, double(alpha) * x[i] + double(beta))));
+  return Error::success();
 }
 
 static void hardSigmoidLower(const Node &node, ArrayRef<TensorType>,

@@ -14,13 +14,14 @@ using namespace llvm;
 
 namespace tlc {
 
-static void hardSwishReference(const Node &, ArrayRef<const HostTensor *> in,
-                               MutableArrayRef<HostTensor> out) {
-  const std::vector<float> &x = in[0]->data;
+static Error hardSwishReference(const Node &, ArrayRef<const HostTensor *> in,
+                                MutableArrayRef<HostTensor> out) {
+  ArrayRef<float> x = in[0]->f32();
   for (size_t i = 0; i < x.size(); ++i) {
     double v = x[i];
-    out[0].data[i] = float(v * std::min(1.0, std::max(0.0, v / 6.0 + 0.5)));
+    out[0].f32()[i] = float(v * std::min(1.0, std::max(0.0, v / 6.0 + 0.5)));
   }
+  return Error::success();
 }
 
 static void hardSwishLower(const Node &, ArrayRef<TensorType>,

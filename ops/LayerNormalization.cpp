@@ -125,15 +125,15 @@ static float verifiedEpsilon(const Node &node) {
 }
 
 /// Reference in double precision, rounded once to f32.
-static void layerNormReference(const Node &node,
-                               ArrayRef<const HostTensor *> in,
-                               MutableArrayRef<HostTensor> out) {
+static Error layerNormReference(const Node &node,
+                                ArrayRef<const HostTensor *> in,
+                                MutableArrayRef<HostTensor> out) {
   LayerNormView v = verifiedView(node, in[0]->type);
   double eps = double(verifiedEpsilon(node));
-  const float *x = in[0]->data.data();
-  const float *scale = in[1]->data.data();
-  const float *bias = in.size() > 2 ? in[2]->data.data() : nullptr;
-  float *y = out[0].data.data();
+  const float *x = in[0]->f32().data();
+  const float *scale = in[1]->f32().data();
+  const float *bias = in.size() > 2 ? in[2]->f32().data() : nullptr;
+  float *y = out[0].f32().data();
   for (int64_t r = 0; r < v.rows; ++r) {
     const float *row = x + r * v.cols;
     double mean = 0.0;
@@ -149,6 +149,7 @@ static void layerNormReference(const Node &node,
       y[r * v.cols + c] = float((row[c] - mean) * inv * scale[c] +
                                 (bias ? double(bias[c]) : 0.0));
   }
+  return Error::success();
 }
 
 static void layerNormLower(const Node &node, ArrayRef<TensorType> in,

@@ -89,8 +89,8 @@ static MatMulParams verifiedParams(ArrayRef<TensorType> in) {
   return *p;
 }
 
-static void matMulReference(const Node &, ArrayRef<const HostTensor *> in,
-                            MutableArrayRef<HostTensor> out) {
+static Error matMulReference(const Node &, ArrayRef<const HostTensor *> in,
+                             MutableArrayRef<HostTensor> out) {
   MatMulParams p = verifiedParams({in[0]->type, in[1]->type});
   // Batch element strides (in matrices) of A and B along the output batch.
   Shape sa = broadcastStrides(p.aBatch, p.batch);
@@ -98,8 +98,8 @@ static void matMulReference(const Node &, ArrayRef<const HostTensor *> in,
   int64_t batches = 1;
   for (int64_t d : p.batch)
     batches *= d;
-  const float *a = in[0]->data.data(), *b = in[1]->data.data();
-  float *y = out[0].data.data();
+  const float *a = in[0]->f32().data(), *b = in[1]->f32().data();
+  float *y = out[0].f32().data();
   for (int64_t bt = 0; bt < batches; ++bt) {
     int64_t rem = bt, ia = 0, ib = 0;
     for (size_t d = p.batch.size(); d-- > 0;) {
@@ -118,6 +118,7 @@ static void matMulReference(const Node &, ArrayRef<const HostTensor *> in,
         ym[i * p.n + j] = float(acc);
       }
   }
+  return Error::success();
 }
 
 static void matMulLower(const Node &, ArrayRef<TensorType> in,

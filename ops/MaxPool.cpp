@@ -27,9 +27,10 @@ static Pool2DParams verifiedParams(const Node &node, const TensorType &x) {
   return *p;
 }
 
-static void maxPoolReference(const Node &node, ArrayRef<const HostTensor *> in,
-                             MutableArrayRef<HostTensor> out) {
+static Error maxPoolReference(const Node &node, ArrayRef<const HostTensor *> in,
+                              MutableArrayRef<HostTensor> out) {
   referencePool2D(verifiedParams(node, in[0]->type), *in[0], out[0]);
+  return Error::success();
 }
 
 static void maxPoolLower(const Node &node, ArrayRef<TensorType> in,

@@ -6,14 +6,15 @@
 //===----------------------------------------------------------------------===//
 #include "ops/Binary.h"
 #include "ops/OpList.h"
+#include "ops/OpUtil.h"
 
 using namespace llvm;
 
 namespace tlc {
 
-static void mulReference(const Node &, ArrayRef<const HostTensor *> in,
-                         MutableArrayRef<HostTensor> out) {
-  referenceBinary(BinaryOpCode::Mul, *in[0], *in[1], out[0]);
+static Error mulReference(const Node &, ArrayRef<const HostTensor *> in,
+                          MutableArrayRef<HostTensor> out) {
+  return referenceBinary(BinaryOpCode::Mul, *in[0], *in[1], out[0]);
 }
 
 static void mulLower(const Node &, ArrayRef<TensorType> in,
@@ -27,6 +28,7 @@ const OpDef kMulOp = {"Mul",
                       inferBinaryTypes,
                       mulReference,
                       mulLower,
-                      {/*isView=*/false, /*inPlaceInputs=*/{0, 1}}};
+                      {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
+                      /*referenceDTypes=*/kDataDTypes};
 
 } // namespace tlc

@@ -2,8 +2,11 @@
 //
 // Every op tlc supports is defined in one file, ops/<Op>.cpp, as an OpDef:
 //   - its shape rule (inferTypes), which also validates inputs and attributes,
-//   - its naive CPU reference (reference), used by tests and constant folding,
-//   - its lowering to compute dispatches of shaders/<shader>.comp (lower).
+//   - its naive CPU reference (reference) over typed host tensors, which
+//     constant folding (passes/ConstantFolding.cpp) and the tests both use,
+//   - its lowering to compute dispatches of shaders/<shader>.comp (lower);
+//     ops without one (Shape, Where, Range, ...) exist only at compile time
+//     and must fold.
 // Semantics follow ONNX opset 17 (https://onnx.ai/onnx/operators/).
 //
 //===----------------------------------------------------------------------===//
@@ -11,6 +14,7 @@
 #define TLC_OPS_OPDEF_H
 
 #include "ir/Graph.h"
+#include "ops/HostTensor.h"
 #include "ops/KernelTarget.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -22,16 +26,6 @@
 #include <vector>
 
 namespace tlc {
-
-/// A tensor in host memory, f32 row-major, for CPU references and tests.
-struct HostTensor {
-  TensorType type;
-  std::vector<float> data; // type.numElements() elements
-
-  HostTensor() = default;
-  explicit HostTensor(TensorType t)
-      : type(std::move(t)), data(size_t(type.numElements()), 0.0f) {}
-};
 
 /// One compute dispatch of a SPIR-V shader, as an op's lowering emits it.
 ///
@@ -91,14 +85,19 @@ struct OpDef {
                             llvm::ArrayRef<InputInfo> inputs,
                             llvm::SmallVectorImpl<TensorType> &outputs);
 
-  /// Naive CPU reference: computes every output from the inputs. Outputs are
-  /// pre-sized with the types from inferTypes. Attributes were validated by
-  /// inferTypes.
-  void (*reference)(const Node &node,
-                    llvm::ArrayRef<const HostTensor *> inputs,
-                    llvm::MutableArrayRef<HostTensor> outputs);
+  /// Naive CPU reference: computes every output from the inputs, whose
+  /// dtypes are in referenceDTypes and which inferTypes accepted (attributes
+  /// validated there). Outputs arrive zero-filled with the types inferTypes
+  /// gave. Errors are what only the values show (integer division by zero
+  /// or overflow, a float that does not fit the integer it is cast to); the
+  /// caller names the node.
+  llvm::Error (*reference)(const Node &node,
+                           llvm::ArrayRef<const HostTensor *> inputs,
+                           llvm::MutableArrayRef<HostTensor> outputs);
 
   /// Lowering: appends the dispatches that compute this node, in order,
+  /// for outputs of the dtypes in deviceDTypes; nullptr for ops that run only
+  /// at compile time (they must fold: passes/ConstantFolding.cpp),
   /// choosing and tuning kernels for \p target (the kernel profile the plan
   /// is compiled for: `tlc compile --target`).
   void (*lower)(const Node &node, llvm::ArrayRef<TensorType> inputs,
@@ -107,7 +106,37 @@ struct OpDef {
 
   /// Memory properties the planner may exploit (passes/Aliasing.cpp).
   OpMemoryTraits memory = {};
+
+  /// The dtypes the shape rule and the reference take (every input and
+  /// output is one of them; the rule says which input takes which).
+  DTypeSet referenceDTypes = {DType::F32};
+
+  /// The dtypes the lowering computes: a node whose outputs have another
+  /// dtype (say an i64 Gather of shape values) runs only when it folds. The
+  /// verifier refuses it otherwise (ops/Verifier.cpp).
+  DTypeSet deviceDTypes = {DType::F32};
+
+  /// The reference reads only its inputs' types, never their bytes (Shape):
+  /// it folds whenever its inputs are typed, constant or not.
+  bool readsTypesOnly = false;
 };
+
+/// Checks that \p node, whose outputs the shape rule of \p def types
+/// \p outputs, can run on the device: the op has a lowering and computes
+/// those output dtypes there (deviceDTypes). Errors say why not (the caller
+/// names the node's location); nodes of compile-time-only ops and integer
+/// shape arithmetic are fine as long as they fold first.
+llvm::Error checkRunsOnDevice(const OpDef &def, const Node &node,
+                              llvm::ArrayRef<TensorType> outputs);
+
+/// Runs \p def's reference on \p inputs: types the outputs with the shape
+/// rule and computes them. Errors: an input dtype outside
+/// def.referenceDTypes, the shape rule's and the reference's errors, an
+/// output larger than \p maxOutputElements.
+llvm::Error evaluateOp(const OpDef &def, const Node &node,
+                       llvm::ArrayRef<const HostTensor *> inputs,
+                       std::vector<HostTensor> &outputs,
+                       int64_t maxOutputElements = int64_t(1) << 26);
 
 /// The definition of \p op, or nullptr when tlc does not support it.
 const OpDef *lookupOp(llvm::StringRef op);

@@ -60,6 +60,15 @@ Error checkF32(ArrayRef<InputInfo> in, unsigned idx, StringRef what) {
                  dtypeName(in[idx].type.dtype) + "; only f32 is supported");
 }
 
+Error checkDType(ArrayRef<InputInfo> in, unsigned idx, StringRef what,
+                 DTypeSet allowed) {
+  if (allowed.contains(in[idx].type.dtype))
+    return Error::success();
+  return opError("input " + Twine(idx) + " (" + what + ") has dtype " +
+                 dtypeName(in[idx].type.dtype) + "; expected " +
+                 allowed.str());
+}
+
 Error checkRank(const TensorType &t, unsigned rank, StringRef what,
                 StringRef layout) {
   if (t.shape.size() == rank)

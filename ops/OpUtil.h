@@ -45,6 +45,15 @@ llvm::Error checkMaxOutputs(const Node &node, unsigned n, llvm::StringRef why);
 llvm::Error checkF32(llvm::ArrayRef<InputInfo> in, unsigned idx,
                      llvm::StringRef what);
 
+/// Errors unless input \p idx (called \p what) has a dtype in \p allowed:
+/// "input 0 (A) has dtype f16; expected f32, i32 or i64".
+llvm::Error checkDType(llvm::ArrayRef<InputInfo> in, unsigned idx,
+                       llvm::StringRef what, DTypeSet allowed);
+
+/// The dtypes of tensors that data-movement ops (Gather, Concat, Slice,
+/// Reshape, ...) take: f32 on the device, and i32 and i64 too when they fold.
+inline constexpr DTypeSet kDataDTypes = {DType::F32, DType::I32, DType::I64};
+
 /// Errors unless \p t has rank \p rank: "X must have rank 4 (NCHW), got 3".
 llvm::Error checkRank(const TensorType &t, unsigned rank, llvm::StringRef what,
                       llvm::StringRef layout = "");

@@ -114,7 +114,7 @@ void referencePool2D(const Pool2DParams &p, const HostTensor &x,
             int64_t ih = h0 + u * w.dilation[0], iw = w0 + v * w.dilation[1];
             if (ih < 0 || ih >= p.h || iw < 0 || iw >= p.w)
               continue;
-            float val = x.data[(nc * p.h + ih) * p.w + iw];
+            float val = x.f32()[(nc * p.h + ih) * p.w + iw];
             best = std::max(best, val);
             sum += val;
             ++count;
@@ -129,7 +129,7 @@ void referencePool2D(const Pool2DParams &p, const HostTensor &x,
           }
           result = float(sum / double(count));
         }
-        y.data[(nc * oh + i) * ow + j] = result;
+        y.f32()[(nc * oh + i) * ow + j] = result;
       }
 }
 

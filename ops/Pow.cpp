@@ -7,14 +7,24 @@
 //===----------------------------------------------------------------------===//
 #include "ops/Binary.h"
 #include "ops/OpList.h"
+#include "ops/OpUtil.h"
 
 using namespace llvm;
 
 namespace tlc {
 
-static void powReference(const Node &, ArrayRef<const HostTensor *> in,
-                         MutableArrayRef<HostTensor> out) {
-  referenceBinary(BinaryOpCode::Pow, *in[0], *in[1], out[0]);
+/// Binary's shape rule, for f32 only (the reference computes f32).
+static Error powInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                           SmallVectorImpl<TensorType> &out) {
+  for (unsigned i = 0; i < in.size() && i < 2; ++i)
+    if (Error e = checkF32(in, i, i == 0 ? "A" : "B"))
+      return e;
+  return inferBinaryTypes(node, in, out);
+}
+
+static Error powReference(const Node &, ArrayRef<const HostTensor *> in,
+                          MutableArrayRef<HostTensor> out) {
+  return referenceBinary(BinaryOpCode::Pow, *in[0], *in[1], out[0]);
 }
 
 static void powLower(const Node &, ArrayRef<TensorType> in,
@@ -25,7 +35,7 @@ static void powLower(const Node &, ArrayRef<TensorType> in,
 }
 
 const OpDef kPowOp = {"Pow",
-                      inferBinaryTypes,
+                      powInferTypes,
                       powReference,
                       powLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}}};

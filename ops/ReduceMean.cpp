@@ -89,9 +89,9 @@ static void splitShape(const Node &node, const Shape &s, Shape &kept,
   }
 }
 
-static void reduceMeanReference(const Node &node,
-                                ArrayRef<const HostTensor *> in,
-                                MutableArrayRef<HostTensor> out) {
+static Error reduceMeanReference(const Node &node,
+                                 ArrayRef<const HostTensor *> in,
+                                 MutableArrayRef<HostTensor> out) {
   const Shape &s = in[0]->type.shape;
   Shape kept, box;
   splitShape(node, s, kept, box);
@@ -110,20 +110,21 @@ static void reduceMeanReference(const Node &node,
       int64_t off = base;
       for (size_t d = 0; d < s.size(); ++d)
         off += bc[d] * is[d];
-      sum += in[0]->data[off];
+      sum += in[0]->f32()[off];
       for (size_t d = s.size(); d-- > 0;) {
         if (++bc[d] < box[d])
           break;
         bc[d] = 0;
       }
     }
-    out[0].data[i] = float(sum / double(count));
+    out[0].f32()[i] = float(sum / double(count));
     for (size_t d = s.size(); d-- > 0;) {
       if (++oc[d] < kept[d])
         break;
       oc[d] = 0;
     }
   }
+  return Error::success();
 }
 
 /// Elements per reduced box from which the "gpu" profile reduces each box

@@ -44,6 +44,53 @@ ArrayRef<OpDef> allOps() {
   return table;
 }
 
+Error checkRunsOnDevice(const OpDef &def, const Node &node,
+                        ArrayRef<TensorType> outputs) {
+  if (!def.lower)
+    return createStringError(
+        inconvertibleErrorCode(),
+        "node '" + node.name + "': op '" + node.op +
+            "' runs only at compile time, and its inputs are not all "
+            "constants (tlc has no device kernel for it)");
+  for (const TensorType &t : outputs)
+    if (!def.deviceDTypes.contains(t.dtype))
+      return createStringError(
+          inconvertibleErrorCode(),
+          "node '" + node.name + "' (" + node.op + "): the output has dtype " +
+              dtypeName(t.dtype) + "; on the device " + node.op +
+              " computes " + def.deviceDTypes.str() +
+              " (integer shape arithmetic runs only at compile time, on "
+              "constant inputs)");
+  return Error::success();
+}
+
+Error evaluateOp(const OpDef &def, const Node &node,
+                 ArrayRef<const HostTensor *> inputs,
+                 std::vector<HostTensor> &outputs, int64_t maxOutputElements) {
+  SmallVector<InputInfo, 4> infos;
+  for (const HostTensor *t : inputs) {
+    if (!def.referenceDTypes.contains(t->type.dtype))
+      return createStringError(inconvertibleErrorCode(),
+                               "input of type " + t->type.str() +
+                                   " is not computed on the host; " + def.name +
+                                   " takes " + def.referenceDTypes.str());
+    infos.push_back({t->type, t->bytes()});
+  }
+  SmallVector<TensorType, 2> types;
+  if (Error e = def.inferTypes(node, infos, types))
+    return e;
+  outputs.clear();
+  for (const TensorType &t : types) {
+    if (t.numElements() > maxOutputElements)
+      return createStringError(inconvertibleErrorCode(),
+                               "the result " + t.str() + " has more than " +
+                                   std::to_string(maxOutputElements) +
+                                   " elements, the host evaluation limit");
+    outputs.emplace_back(t);
+  }
+  return def.reference(node, inputs, outputs);
+}
+
 const OpDef *lookupOp(StringRef op) {
   for (const OpDef &d : allOps())
     if (op == d.name)

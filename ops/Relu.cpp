@@ -12,11 +12,12 @@ using namespace llvm;
 
 namespace tlc {
 
-static void reluReference(const Node &, ArrayRef<const HostTensor *> in,
-                          MutableArrayRef<HostTensor> out) {
-  const std::vector<float> &x = in[0]->data;
+static Error reluReference(const Node &, ArrayRef<const HostTensor *> in,
+                           MutableArrayRef<HostTensor> out) {
+  ArrayRef<float> x = in[0]->f32();
   for (size_t i = 0; i < x.size(); ++i)
-    out[0].data[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    out[0].f32()[i] = x[i] > 0.0f ? x[i] : 0.0f;
+  return Error::success();
 }
 
 static void reluLower(const Node &node, ArrayRef<TensorType> in,

@@ -94,9 +94,10 @@ static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
-static void reshapeReference(const Node &, ArrayRef<const HostTensor *> in,
-                             MutableArrayRef<HostTensor> out) {
-  out[0].data = in[0]->data;
+static Error reshapeReference(const Node &, ArrayRef<const HostTensor *> in,
+                              MutableArrayRef<HostTensor> out) {
+  llvm::copy(in[0]->bytes(), out[0].bytes().begin());
+  return Error::success();
 }
 
 static void reshapeLower(const Node &, ArrayRef<TensorType> in,
@@ -113,6 +114,7 @@ const OpDef kReshapeOp = {"Reshape",
                           reshapeInferTypes,
                           reshapeReference,
                           reshapeLower,
-                          {/*isView=*/true, /*inPlaceInputs=*/{}}};
+                          {/*isView=*/true, /*inPlaceInputs=*/{}},
+    /*referenceDTypes=*/kDataDTypes, /*deviceDTypes=*/kDataDTypes};
 
 } // namespace tlc

@@ -321,26 +321,14 @@ static ResizeParams resizeFromInfos(const Node &node, ArrayRef<InputInfo> in) {
   return *p;
 }
 
-static void resizeReference(const Node &node, ArrayRef<const HostTensor *> in,
-                            MutableArrayRef<HostTensor> out) {
-  // Rebuild the constant inputs' bytes from the host tensors.
-  std::vector<std::vector<uint8_t>> bytes(in.size());
+static Error resizeReference(const Node &node, ArrayRef<const HostTensor *> in,
+                             MutableArrayRef<HostTensor> out) {
   SmallVector<InputInfo, 4> infos;
-  for (size_t i = 0; i < in.size(); ++i) {
-    const HostTensor &t = *in[i];
-    for (float f : t.data) {
-      if (t.type.dtype == DType::I64) {
-        int64_t v = int64_t(f);
-        bytes[i].insert(bytes[i].end(), (uint8_t *)&v, (uint8_t *)&v + 8);
-      } else {
-        bytes[i].insert(bytes[i].end(), (uint8_t *)&f, (uint8_t *)&f + 4);
-      }
-    }
-    infos.push_back({t.type, bytes[i]});
-  }
+  for (const HostTensor *t : in)
+    infos.push_back({t->type, t->bytes()});
   ResizeParams p = resizeFromInfos(node, infos);
-  const float *x = in[0]->data.data();
-  float *y = out[0].data.data();
+  const float *x = in[0]->f32().data();
+  float *y = out[0].f32().data();
   int64_t ih = p.in[0], iw = p.in[1], oh = p.out[0], ow = p.out[1];
   for (int64_t o = 0; o < p.outer; ++o)
     for (int64_t a = 0; a < oh; ++a) {
@@ -373,6 +361,7 @@ static void resizeReference(const Node &node, ArrayRef<const HostTensor *> in,
         y[(o * oh + a) * ow + b] = v;
       }
     }
+  return Error::success();
 }
 
 static void resizeLower(const Node &node, ArrayRef<TensorType> in,
@@ -425,7 +414,10 @@ static void resizeLower(const Node &node, ArrayRef<TensorType> in,
   d.push_back(c);
 }
 
-const OpDef kResizeOp = {"Resize", resizeInferTypes, resizeReference,
-                         resizeLower};
+// roi and scales are f32, sizes i64.
+const OpDef kResizeOp = {"Resize",        resizeInferTypes,
+                         resizeReference, resizeLower,
+                         /*memory=*/{},   /*referenceDTypes=*/{DType::F32,
+                                                               DType::I64}};
 
 } // namespace tlc

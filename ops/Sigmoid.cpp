@@ -13,13 +13,14 @@ using namespace llvm;
 
 namespace tlc {
 
-static void sigmoidReference(const Node &, ArrayRef<const HostTensor *> in,
-                             MutableArrayRef<HostTensor> out) {
-  const std::vector<float> &x = in[0]->data;
+static Error sigmoidReference(const Node &, ArrayRef<const HostTensor *> in,
+                              MutableArrayRef<HostTensor> out) {
+  ArrayRef<float> x = in[0]->f32();
   for (size_t i = 0; i < x.size(); ++i) {
     double v = x[i];
-    out[0].data[i] = float(1.0 / (1.0 + std::exp(-v)));
+    out[0].f32()[i] = float(1.0 / (1.0 + std::exp(-v)));
   }
+  return Error::success();
 }
 
 static void sigmoidLower(const Node &, ArrayRef<TensorType>,

@@ -116,7 +116,7 @@ static Error sliceInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputCount(in, 3, 5))
     return e;
-  if (Error e = checkF32(in, 0, "data"))
+  if (Error e = checkDType(in, 0, "data", kDataDTypes))
     return e;
   if (Error e = checkFits32(in[0].type, "input 0 (data)"))
     return e;
@@ -155,28 +155,20 @@ static Error sliceInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Shape o;
   for (const SliceDim &d : *dims)
     o.push_back(d.length);
-  out.push_back(TensorType{DType::F32, o});
+  out.push_back(TensorType{in[0].type.dtype, o});
   return Error::success();
 }
 
-/// An integer operand of a reference call (HostTensor holds f32), saturated
-/// to int64.
+/// The values of an i32 or i64 operand of a reference call.
 static std::vector<int64_t> hostInts(const HostTensor &t) {
   std::vector<int64_t> r;
-  for (float f : t.data) {
-    double d = f;
-    if (d >= 9.2e18)
-      r.push_back(std::numeric_limits<int64_t>::max());
-    else if (d <= -9.2e18)
-      r.push_back(std::numeric_limits<int64_t>::min());
-    else
-      r.push_back(int64_t(d));
-  }
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    r.push_back(t.intAt(i));
   return r;
 }
 
-static void sliceReference(const Node &, ArrayRef<const HostTensor *> in,
-                           MutableArrayRef<HostTensor> out) {
+static Error sliceReference(const Node &, ArrayRef<const HostTensor *> in,
+                            MutableArrayRef<HostTensor> out) {
   std::vector<int64_t> v[5];
   for (size_t i = 1; i < in.size(); ++i)
     v[i] = hostInts(*in[i]);
@@ -196,13 +188,14 @@ static void sliceReference(const Node &, ArrayRef<const HostTensor *> in,
     int64_t src = 0;
     for (size_t d = 0; d < os.size(); ++d)
       src += (dims[d].start + idx[d] * dims[d].step) * is[d];
-    out[0].data[i] = in[0]->data[src];
+    out[0].copyElement(*in[0], src, i);
     for (size_t d = os.size(); d-- > 0;) {
       if (++idx[d] < os[d])
         break;
       idx[d] = 0;
     }
   }
+  return Error::success();
 }
 
 static void sliceLower(const Node &, ArrayRef<TensorType> in,
@@ -240,6 +233,8 @@ static void sliceLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(c);
 }
 
-const OpDef kSliceOp = {"Slice", sliceInferTypes, sliceReference, sliceLower};
+const OpDef kSliceOp = {"Slice",        sliceInferTypes,
+                        sliceReference, sliceLower,
+                        /*memory=*/{},  /*referenceDTypes=*/kDataDTypes};
 
 } // namespace tlc

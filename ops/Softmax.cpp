@@ -75,11 +75,11 @@ static SoftmaxView verifiedView(const Node &node, const TensorType &x) {
   return *v;
 }
 
-static void softmaxReference(const Node &node, ArrayRef<const HostTensor *> in,
-                             MutableArrayRef<HostTensor> out) {
+static Error softmaxReference(const Node &node, ArrayRef<const HostTensor *> in,
+                              MutableArrayRef<HostTensor> out) {
   SoftmaxView v = verifiedView(node, in[0]->type);
-  const float *x = in[0]->data.data();
-  float *y = out[0].data.data();
+  const float *x = in[0]->f32().data();
+  float *y = out[0].f32().data();
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t i = 0; i < v.inner; ++i) {
       int64_t base = o * v.len * v.inner + i;
@@ -93,6 +93,7 @@ static void softmaxReference(const Node &node, ArrayRef<const HostTensor *> in,
         y[base + l * v.inner] =
             float(std::exp(double(x[base + l * v.inner]) - double(mx)) / sum);
     }
+  return Error::success();
 }
 
 static void softmaxLower(const Node &node, ArrayRef<TensorType> in,

@@ -139,23 +139,24 @@ static SplitView viewFromTypes(const Node &node, const TensorType &x,
   return *v;
 }
 
-static void splitReference(const Node &node, ArrayRef<const HostTensor *> in,
-                           MutableArrayRef<HostTensor> out) {
+static Error splitReference(const Node &node, ArrayRef<const HostTensor *> in,
+                            MutableArrayRef<HostTensor> out) {
   SmallVector<const TensorType *, 4> types;
   for (const HostTensor &o : out)
     types.push_back(&o.type);
   SplitView v = viewFromTypes(node, in[0]->type, types);
-  const std::vector<float> &x = in[0]->data;
+  ArrayRef<float> x = in[0]->f32();
   int64_t start = 0;
   for (size_t k = 0; k < out.size(); ++k) {
     int64_t piece = v.pieces[k];
     for (int64_t o = 0; o < v.outer; ++o)
       for (int64_t l = 0; l < piece; ++l)
         for (int64_t i = 0; i < v.inner; ++i)
-          out[k].data[size_t((o * piece + l) * v.inner + i)] =
+          out[k].f32()[size_t((o * piece + l) * v.inner + i)] =
               x[size_t((o * v.len + start + l) * v.inner + i)];
     start += piece;
   }
+  return Error::success();
 }
 
 static void splitLower(const Node &node, ArrayRef<TensorType> in,
@@ -179,6 +180,11 @@ static void splitLower(const Node &node, ArrayRef<TensorType> in,
   }
 }
 
-const OpDef kSplitOp = {"Split", splitInferTypes, splitReference, splitLower};
+// The optional 'split' input holds i64 or i32 sizes.
+const OpDef kSplitOp = {"Split",        splitInferTypes,
+                        splitReference, splitLower,
+                        /*memory=*/{},  /*referenceDTypes=*/{DType::F32,
+                                                             DType::I32,
+                                                             DType::I64}};
 
 } // namespace tlc

@@ -175,8 +175,8 @@ static ReduceParams verifiedParams(const Node &node, ArrayRef<TensorType> in) {
   return *r;
 }
 
-static void reduceReference(const Node &node, ArrayRef<const HostTensor *> in,
-                            MutableArrayRef<HostTensor> out) {
+static Error reduceReference(const Node &node, ArrayRef<const HostTensor *> in,
+                             MutableArrayRef<HostTensor> out) {
   SmallVector<TensorType, 3> types;
   for (const HostTensor *t : in)
     types.push_back(t->type);
@@ -189,19 +189,19 @@ static void reduceReference(const Node &node, ArrayRef<const HostTensor *> in,
     for (int64_t j = 0; j < r.n; ++j) {
       double v = 0.0;
       for (int64_t s = 0; s < r.s; ++s)
-        v += double(in[0]->data[s * mn + i * r.n + j]);
+        v += double(in[0]->f32()[s * mn + i * r.n + j]);
       if (r.hasC)
-        v += double(r.beta) * double(in[1]->data[i * cs[0] + j * cs[1]]);
+        v += double(r.beta) * double(in[1]->f32()[i * cs[0] + j * cs[1]]);
       if (r.hasZ)
-        v += double(in[r.zIdx]->data[i * r.n + j]);
-      out[0].data[i * r.n + j] = float(v);
+        v += double(in[r.zIdx]->f32()[i * r.n + j]);
+      out[0].f32()[i * r.n + j] = float(v);
     }
   if (!r.layerNorm)
-    return;
+    return Error::success();
   // LayerNormalization of each row of the (f32-rounded) Y, in double, as
   // LayerNormalization's reference does.
   for (int64_t i = 0; i < r.m; ++i) {
-    const float *row = &out[0].data[i * r.n];
+    const float *row = &out[0].f32()[i * r.n];
     double mean = 0.0, var = 0.0;
     for (int64_t j = 0; j < r.n; ++j)
       mean += row[j];
@@ -211,10 +211,11 @@ static void reduceReference(const Node &node, ArrayRef<const HostTensor *> in,
     var /= double(r.n);
     double inv = 1.0 / std::sqrt(var + double(r.epsilon));
     for (int64_t j = 0; j < r.n; ++j)
-      out[1].data[i * r.n + j] = float(
-          (row[j] - mean) * inv * double(in[r.scaleIdx]->data[j]) +
-          (r.lnBiasIdx >= 0 ? double(in[r.lnBiasIdx]->data[j]) : 0.0));
+      out[1].f32()[i * r.n + j] = float(
+          (row[j] - mean) * inv * double(in[r.scaleIdx]->f32()[j]) +
+          (r.lnBiasIdx >= 0 ? double(in[r.lnBiasIdx]->f32()[j]) : 0.0));
   }
+  return Error::success();
 }
 
 static void reduceLower(const Node &node, ArrayRef<TensorType> in,

@@ -22,7 +22,7 @@ static Error squeezeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputCount(in, 1, 2))
     return e;
-  if (Error e = checkF32(in, 0, "data"))
+  if (Error e = checkDType(in, 0, "data", kDataDTypes))
     return e;
   if (Error e = checkFits32(in[0].type, "input 0 (data)"))
     return e;
@@ -53,13 +53,14 @@ static Error squeezeInferTypes(const Node &node, ArrayRef<InputInfo> in,
   for (size_t d = 0; d < s.size(); ++d)
     if (!drop[d])
       o.push_back(s[d]);
-  out.push_back(TensorType{DType::F32, o});
+  out.push_back(TensorType{in[0].type.dtype, o});
   return Error::success();
 }
 
-static void squeezeReference(const Node &, ArrayRef<const HostTensor *> in,
-                             MutableArrayRef<HostTensor> out) {
-  out[0].data = in[0]->data;
+static Error squeezeReference(const Node &, ArrayRef<const HostTensor *> in,
+                              MutableArrayRef<HostTensor> out) {
+  llvm::copy(in[0]->bytes(), out[0].bytes().begin());
+  return Error::success();
 }
 
 static void squeezeLower(const Node &, ArrayRef<TensorType> in,
@@ -75,6 +76,7 @@ const OpDef kSqueezeOp = {"Squeeze",
                           squeezeInferTypes,
                           squeezeReference,
                           squeezeLower,
-                          {/*isView=*/true, /*inPlaceInputs=*/{}}};
+                          {/*isView=*/true, /*inPlaceInputs=*/{}},
+    /*referenceDTypes=*/kDataDTypes};
 
 } // namespace tlc

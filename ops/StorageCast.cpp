@@ -39,15 +39,23 @@ static Error storageCastTypes(const Node &node, ArrayRef<InputInfo> in,
   return checkFits32(out.back(), "output");
 }
 
-// Host tensors hold f32 values: casting to f16 rounds each one to the
-// nearest binary16, casting back is exact.
-static void storageCastReference(const Node &node,
-                                 ArrayRef<const HostTensor *> in,
-                                 MutableArrayRef<HostTensor> out) {
-  bool toF16 = out[0].type.dtype == DType::F16;
-  const std::vector<float> &x = in[0]->data;
-  for (size_t i = 0; i < x.size(); ++i)
-    out[0].data[i] = toF16 ? roundToHalf(x[i]) : x[i];
+// To f16: each value rounded to the nearest binary16 (ties to even,
+// saturating as ir/Half.h does); back to f32: exact.
+static Error storageCastReference(const Node &node,
+                                  ArrayRef<const HostTensor *> in,
+                                  MutableArrayRef<HostTensor> out) {
+  if (out[0].type.dtype == DType::F16) {
+    ArrayRef<float> x = in[0]->f32();
+    MutableArrayRef<uint16_t> y = out[0].as<uint16_t>();
+    for (size_t i = 0; i < x.size(); ++i)
+      y[i] = floatToHalf(x[i]);
+  } else {
+    ArrayRef<uint16_t> x = in[0]->as<uint16_t>();
+    MutableArrayRef<float> y = out[0].f32();
+    for (size_t i = 0; i < x.size(); ++i)
+      y[i] = halfToFloat(x[i]);
+  }
+  return Error::success();
 }
 
 static void storageCastLower(const Node &, ArrayRef<TensorType>,
@@ -65,7 +73,12 @@ static void storageCastLower(const Node &, ArrayRef<TensorType>,
   ds.push_back(d);
 }
 
-const OpDef kStorageCastOp = {"StorageCast", storageCastTypes,
-                              storageCastReference, storageCastLower};
+const OpDef kStorageCastOp = {"StorageCast",
+                              storageCastTypes,
+                              storageCastReference,
+                              storageCastLower,
+                              /*memory=*/{},
+                              /*referenceDTypes=*/{DType::F32, DType::F16},
+                              /*deviceDTypes=*/{DType::F32, DType::F16}};
 
 } // namespace tlc

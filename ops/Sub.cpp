@@ -6,14 +6,15 @@
 //===----------------------------------------------------------------------===//
 #include "ops/Binary.h"
 #include "ops/OpList.h"
+#include "ops/OpUtil.h"
 
 using namespace llvm;
 
 namespace tlc {
 
-static void subReference(const Node &, ArrayRef<const HostTensor *> in,
-                         MutableArrayRef<HostTensor> out) {
-  referenceBinary(BinaryOpCode::Sub, *in[0], *in[1], out[0]);
+static Error subReference(const Node &, ArrayRef<const HostTensor *> in,
+                          MutableArrayRef<HostTensor> out) {
+  return referenceBinary(BinaryOpCode::Sub, *in[0], *in[1], out[0]);
 }
 
 static void subLower(const Node &, ArrayRef<TensorType> in,
@@ -27,6 +28,7 @@ const OpDef kSubOp = {"Sub",
                       inferBinaryTypes,
                       subReference,
                       subLower,
-                      {/*isView=*/false, /*inPlaceInputs=*/{0, 1}}};
+                      {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
+                      /*referenceDTypes=*/kDataDTypes};
 
 } // namespace tlc

@@ -68,9 +68,9 @@ static Error transposeInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
-static void transposeReference(const Node &node,
-                               ArrayRef<const HostTensor *> in,
-                               MutableArrayRef<HostTensor> out) {
+static Error transposeReference(const Node &node,
+                                ArrayRef<const HostTensor *> in,
+                                MutableArrayRef<HostTensor> out) {
   const Shape &s = in[0]->type.shape;
   std::vector<int64_t> perm = cantFail(transposePerm(node, int64_t(s.size())));
   Shape is = rowMajorStrides(s);
@@ -81,13 +81,14 @@ static void transposeReference(const Node &node,
     int64_t src = 0;
     for (size_t d = 0; d < os.size(); ++d)
       src += idx[d] * is[perm[d]];
-    out[0].data[i] = in[0]->data[src];
+    out[0].f32()[i] = in[0]->f32()[src];
     for (size_t d = os.size(); d-- > 0;) {
       if (++idx[d] < os[d])
         break;
       idx[d] = 0;
     }
   }
+  return Error::success();
 }
 
 static void transposeLower(const Node &node, ArrayRef<TensorType> in,

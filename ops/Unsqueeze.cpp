@@ -23,7 +23,7 @@ static Error unsqueezeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputCount(in, 2, 2))
     return e;
-  if (Error e = checkF32(in, 0, "data"))
+  if (Error e = checkDType(in, 0, "data", kDataDTypes))
     return e;
   if (Error e = checkFits32(in[0].type, "input 0 (data)"))
     return e;
@@ -47,13 +47,14 @@ static Error unsqueezeInferTypes(const Node &node, ArrayRef<InputInfo> in,
   size_t next = 0;
   for (int64_t d = 0; d < rank; ++d)
     o.push_back(inserted[d] ? 1 : s[next++]);
-  out.push_back(TensorType{DType::F32, o});
+  out.push_back(TensorType{in[0].type.dtype, o});
   return Error::success();
 }
 
-static void unsqueezeReference(const Node &, ArrayRef<const HostTensor *> in,
-                               MutableArrayRef<HostTensor> out) {
-  out[0].data = in[0]->data;
+static Error unsqueezeReference(const Node &, ArrayRef<const HostTensor *> in,
+                                MutableArrayRef<HostTensor> out) {
+  llvm::copy(in[0]->bytes(), out[0].bytes().begin());
+  return Error::success();
 }
 
 static void unsqueezeLower(const Node &, ArrayRef<TensorType> in,
@@ -69,6 +70,7 @@ const OpDef kUnsqueezeOp = {"Unsqueeze",
                             unsqueezeInferTypes,
                             unsqueezeReference,
                             unsqueezeLower,
-                            {/*isView=*/true, /*inPlaceInputs=*/{}}};
+                            {/*isView=*/true, /*inPlaceInputs=*/{}},
+    /*referenceDTypes=*/kDataDTypes};
 
 } // namespace tlc

@@ -4,11 +4,12 @@
 // types (Shape of an activation folds to its static dims) and typing needs
 // folded values (Reshape reads its shape operand's bytes), so a node is
 // handled only after every producer before it:
-//   - all inputs constant (Weight values; for Shape, a typed input) and an
-//     evaluator exists: the node is evaluated on the CPU and its outputs
-//     become Weight values. The evaluator is ConstantFoldingEval.h for the
-//     shape-computation ops (any dtype), else the op's f32 CPU reference
-//     (ops/OpDef.h) when every input is f32;
+//   - all inputs constant (Weight values; for ops that read only types,
+//     such as Shape, typed inputs) of dtypes the op's CPU reference takes:
+//     the node is evaluated by its op's own definition (shape rule, then
+//     reference: evaluateOp in ops/OpDef.h) and its outputs become Weight
+//     values. An op without a device kernel (Shape, Where, Range, ...) that
+//     cannot be evaluated is an error;
 //   - otherwise the op's shape rule types its outputs, so that later nodes
 //     can fold; a node the rule rejects is left untyped for inferShapes to
 //     report.
@@ -18,99 +19,20 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
-#include "passes/ConstantFoldingEval.h"
 #include "passes/Passes.h"
-
-#include <cstring>
 
 using namespace llvm;
 
 namespace tlc {
 
-/// Evaluates \p node with the op's f32 reference; false when the op has no
-/// definition, an input is not f32, or its shape rule rejects the inputs.
-static bool foldWithReference(const Node &node, ArrayRef<ConstTensor> in,
-                              std::vector<ConstTensor> &out) {
-  const OpDef *def = lookupOp(node.op);
-  if (!def)
-    return false;
-  SmallVector<InputInfo, 4> infos;
-  std::vector<HostTensor> hosts;
-  hosts.reserve(in.size());
-  for (const ConstTensor &t : in) {
-    if (t.type.dtype != DType::F32)
-      return false;
-    infos.push_back({t.type, t.data});
-    HostTensor h(t.type);
-    std::memcpy(h.data.data(), t.data.data(), t.data.size());
-    hosts.push_back(std::move(h));
-  }
-  SmallVector<TensorType, 2> types;
-  if (Error e = def->inferTypes(node, infos, types)) {
-    consumeError(std::move(e));
-    return false;
-  }
-  std::vector<HostTensor> results;
-  for (const TensorType &t : types) {
-    if (t.dtype != DType::F32 || t.numElements() > kMaxFoldedElements)
-      return false;
-    results.emplace_back(t);
-  }
-  std::vector<const HostTensor *> ptrs;
-  for (const HostTensor &h : hosts)
-    ptrs.push_back(&h);
-  def->reference(node, ptrs, results);
-  out.clear();
-  for (const HostTensor &h : results) {
-    ConstTensor c;
-    c.type = h.type;
-    c.data.resize(h.data.size() * sizeof(float));
-    std::memcpy(c.data.data(), h.data.data(), c.data.size());
-    out.push_back(std::move(c));
-  }
-  return true;
-}
+/// Largest output, in elements, folding produces (2^26); larger results are
+/// left to the device.
+static constexpr int64_t kMaxFoldedElements = int64_t(1) << 26;
 
 /// Types the outputs of \p node with its op's shape rule, when it has one and
 /// accepts the inputs.
 static void typeWithShapeRule(Graph &g, const Node &node) {
   const OpDef *def = lookupOp(node.op);
-  // Identity and Dropout have no OpDef (passes/RemoveIdentities.cpp drops
-  // them): output 0 has the input's type, Dropout's mask its shape (the
-  // mask is boolean, held as i64).
-  if (!def && (node.op == "Identity" || node.op == "Dropout") &&
-      !node.inputs.empty() && g.values[node.inputs[0]].hasType) {
-    TensorType t = g.values[node.inputs[0]].type;
-    for (size_t i = 0; i < node.outputs.size() && i < 2; ++i) {
-      g.values[node.outputs[i]].type = t;
-      g.values[node.outputs[i]].hasType = true;
-      t.dtype = DType::I64;
-    }
-    return;
-  }
-  // Cast (folded when constant, dropped when to its own dtype): the input's
-  // shape with the target dtype (ONNX TensorProto codes FLOAT 1, INT32 6,
-  // INT64 7, BOOL 9 held as i64).
-  if (!def && node.op == "Cast" && node.inputs.size() == 1 &&
-      node.outputs.size() == 1 && g.values[node.inputs[0]].hasType) {
-    Expected<int64_t> to = node.attrs.getInt("to", -1);
-    if (!to) {
-      consumeError(to.takeError());
-      return;
-    }
-    TensorType t = g.values[node.inputs[0]].type;
-    if (*to == 1)
-      t.dtype = DType::F32;
-    else if (*to == 6)
-      t.dtype = DType::I32;
-    else if (*to == 7 || *to == 9)
-      t.dtype = DType::I64;
-    else
-      return;
-    g.values[node.outputs[0]].type = t;
-    g.values[node.outputs[0]].hasType = true;
-    return;
-  }
   if (!def)
     return;
   SmallVector<InputInfo, 4> infos;
@@ -145,17 +67,18 @@ static Error squeezeToReshape(Graph &g, Node &node) {
   if ((node.op != "Unsqueeze" && node.op != "Squeeze") ||
       node.inputs.empty() || node.outputs.size() != 1)
     return Error::success();
-  std::vector<ConstTensor> in;
+  SmallVector<InputInfo, 2> in;
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     const Value &v = g.values[node.inputs[i]];
     if (!v.hasType || (i > 0 && v.kind != ValueKind::Weight))
       return Error::success();
-    in.push_back({v.type, i > 0 ? v.data : std::vector<uint8_t>{}});
+    in.push_back({v.type, i > 0 ? ArrayRef<uint8_t>(v.data) : ArrayRef<uint8_t>()});
   }
-  Expected<Shape> shape = viewOutputShape(node, in);
-  if (!shape)
+  SmallVector<TensorType, 1> types;
+  if (Error e = lookupOp(node.op)->inferTypes(node, in, types))
     return errorAt(node.loc, "node '" + node.name + "' (" + node.op +
-                                 "): " + toString(shape.takeError()));
+                                 "): " + toString(std::move(e)));
+  const Shape *shape = &types[0].shape;
   Value sv;
   sv.name = node.name + ".shape";
   for (unsigned i = 1; g.lookup(sv.name); ++i)
@@ -187,23 +110,39 @@ Expected<size_t> foldConstants(Graph &g) {
     Node &node = g.nodes[n];
     bool foldable = llvm::none_of(
         node.outputs, [&](ValueId o) { return g.isOutput(o); });
-    std::vector<ConstTensor> in;
+    const OpDef *def = lookupOp(node.op);
+    bool typesOnly = def && def->readsTypesOnly;
+    std::vector<HostTensor> in;
     for (ValueId id : node.inputs) {
       const Value &v = g.values[id];
-      bool typeOnly = node.op == "Shape";
-      if (!v.hasType || (!typeOnly && v.kind != ValueKind::Weight)) {
+      if (!v.hasType || (!typesOnly && v.kind != ValueKind::Weight) ||
+          !def || !def->referenceDTypes.contains(v.type.dtype)) {
         foldable = false;
         break;
       }
-      in.push_back({v.type, typeOnly ? std::vector<uint8_t>{} : v.data});
+      in.push_back(typesOnly ? HostTensor::typeOnly(v.type)
+                             : HostTensor::fromBytes(v.type, v.data));
     }
-    std::vector<ConstTensor> out;
-    if (foldable && hasConstantEvaluator(node.op)) {
-      if (Error e = evaluateConstantNode(node, in, out))
-        return errorAt(node.loc, "node '" + node.name + "' (" + node.op +
-                                     "): cannot fold its constant inputs: " +
-                                     toString(std::move(e)));
-    } else if (!foldable || !foldWithReference(node, in, out)) {
+    std::vector<HostTensor> out;
+    if (foldable) {
+      std::vector<const HostTensor *> ptrs;
+      for (const HostTensor &h : in)
+        ptrs.push_back(&h);
+      if (Error e = evaluateOp(*def, node, ptrs, out, kMaxFoldedElements)) {
+        // A node that cannot run on the device must fold: its error is the
+        // user's. Others (f32 ops) are left to the device, and the verifier
+        // reports what the shape rule rejects.
+        if (!def->lower || llvm::any_of(in, [](const HostTensor &h) {
+              return h.type.dtype != DType::F32;
+            }))
+          return errorAt(node.loc, "node '" + node.name + "' (" + node.op +
+                                       "): cannot fold its constant inputs: " +
+                                       toString(std::move(e)));
+        consumeError(std::move(e));
+        foldable = false;
+      }
+    }
+    if (!foldable) {
       if (Error e = squeezeToReshape(g, node))
         return std::move(e);
       typeWithShapeRule(g, node);
@@ -212,8 +151,9 @@ Expected<size_t> foldConstants(Graph &g) {
     for (size_t i = 0; i < out.size(); ++i) {
       Value &v = g.values[node.outputs[i]];
       v.kind = ValueKind::Weight;
-      v.type = std::move(out[i].type);
-      v.data = std::move(out[i].data);
+      v.type = out[i].type;
+      ArrayRef<uint8_t> bytes = out[i].bytes();
+      v.data.assign(bytes.begin(), bytes.end());
       v.hasType = true;
       v.loc = node.loc;
     }

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Pipeline.h"
+#include "ops/Verifier.h"
 #include "codegen/Codegen.h"
 #include "passes/MemoryPlan.h"
 #include "passes/Passes.h"

@@ -31,6 +31,8 @@ Error inferShapes(Graph &g) {
     if (Error e = def->inferTypes(node, inputs, outputs))
       return errorAt(node.loc, "node '" + node.name + "' (" + node.op +
                                    "): " + toString(std::move(e)));
+    if (Error e = checkRunsOnDevice(*def, node, outputs))
+      return errorAt(node.loc, toString(std::move(e)));
     if (outputs.size() != node.outputs.size())
       return errorAt(node.loc, "node '" + node.name + "': " + node.op +
                                    " has " + Twine(outputs.size()) +

@@ -104,6 +104,10 @@ static std::vector<uint8_t> randomInput(const TensorType &t, uint32_t seed) {
       std::memcpy(&bytes[size_t(i) * 2], &v, 2);
       break;
     }
+    case DType::Bool:
+    case DType::U8:
+      bytes[size_t(i)] = uint8_t(next() >> 31);
+      break;
     }
   }
   return bytes;

@@ -46,8 +46,8 @@ struct ModelText {
     for (size_t i = 0; i < shape.size(); ++i)
       os << (i ? ", " : "") << shape[i];
     os << "], dtype: f32, values: [";
-    for (size_t i = 0; i < t.data.size(); ++i)
-      os << (i ? ", " : "") << llvm::format("%.9g", t.data[i]);
+    for (size_t i = 0; i < t.f32().size(); ++i)
+      os << (i ? ", " : "") << llvm::format("%.9g", t.f32()[i]);
     os << "]}\n";
   }
   /// A 3x3 Conv (pads 1) with \p out channels over \p in channels.
@@ -98,9 +98,8 @@ std::vector<HostTensor> runCpu(const Graph &g, const HostTensor &input) {
   std::vector<HostTensor> vals(g.values.size());
   for (ValueId v = 0; v < g.values.size(); ++v)
     if (g.values[v].kind == ValueKind::Weight) {
-      vals[v] = HostTensor(g.values[v].type);
-      std::memcpy(vals[v].data.data(), g.values[v].data.data(),
-                  g.values[v].data.size());
+      // Typed: an i64 weight (a Reshape shape) keeps its 8-byte elements.
+      vals[v] = HostTensor::fromBytes(g.values[v].type, g.values[v].data);
     }
   vals[g.inputs[0]] = input;
   for (const Node &n : g.nodes) {
@@ -119,7 +118,10 @@ std::vector<HostTensor> runCpu(const Graph &g, const HostTensor &input) {
     std::vector<HostTensor> outs;
     for (const TensorType &t : types)
       outs.emplace_back(t);
-    def->reference(n, ins, outs);
+    if (llvm::Error e = def->reference(n, ins, outs)) {
+      ADD_FAILURE() << llvm::toString(std::move(e));
+      return {};
+    }
     for (size_t i = 0; i < outs.size(); ++i)
       vals[n.outputs[i]] = std::move(outs[i]);
   }
@@ -160,8 +162,8 @@ Run compileAndRun(const std::string &text, const std::string &planner,
     return r;
   }
   llvm::ArrayRef<uint8_t> bytes(
-      reinterpret_cast<const uint8_t *>(input.data.data()),
-      input.data.size() * sizeof(float));
+      reinterpret_cast<const uint8_t *>(input.f32().data()),
+      input.f32().size() * sizeof(float));
   EXPECT_FALSE(bool((*loaded)->setInput(0, bytes)));
   if (llvm::Error e = (*loaded)->run()) {
     ADD_FAILURE() << llvm::toString(std::move(e));
@@ -170,9 +172,9 @@ Run compileAndRun(const std::string &text, const std::string &planner,
   for (size_t i = 0; i < r.plan.outputs.size(); ++i) {
     HostTensor h(r.plan.tensors[r.plan.outputs[i]].type);
     llvm::ArrayRef<uint8_t> o = (*loaded)->output(i);
-    EXPECT_EQ(o.size(), h.data.size() * sizeof(float));
-    std::memcpy(h.data.data(), o.data(),
-                std::min(o.size(), h.data.size() * sizeof(float)));
+    EXPECT_EQ(o.size(), h.f32().size() * sizeof(float));
+    std::memcpy(h.f32().data(), o.data(),
+                std::min(o.size(), h.f32().size() * sizeof(float)));
     r.outputs.push_back(std::move(h));
   }
   return r;
@@ -198,9 +200,9 @@ bool sameBits(const std::vector<HostTensor> &a,
   if (a.size() != b.size())
     return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].data.size() != b[i].data.size() ||
-        std::memcmp(a[i].data.data(), b[i].data.data(),
-                    a[i].data.size() * sizeof(float)) != 0)
+    if (a[i].f32().size() != b[i].f32().size() ||
+        std::memcmp(a[i].f32().data(), b[i].f32().data(),
+                    a[i].f32().size() * sizeof(float)) != 0)
       return false;
   return true;
 }
@@ -534,8 +536,8 @@ TEST(ConcatInPlace, OcrDetectorFigures) {
     ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
     ASSERT_FALSE(bool((*loaded)->setInput(
         0, llvm::ArrayRef<uint8_t>(
-               reinterpret_cast<const uint8_t *>(input.data.data()),
-               input.data.size() * 4))));
+               reinterpret_cast<const uint8_t *>(input.f32().data()),
+               input.f32().size() * 4))));
     llvm::Error e = (*loaded)->run();
     ASSERT_FALSE(bool(e)) << llvm::toString(std::move(e));
     llvm::ArrayRef<uint8_t> o = (*loaded)->output(0);

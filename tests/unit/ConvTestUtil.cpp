@@ -38,11 +38,9 @@ runGraphReference(const Graph &graph, const std::vector<HostTensor> &inputs) {
   }
   for (ValueId v = 0; v < g.values.size(); ++v) {
     const Value &val = g.values[v];
-    if (val.kind != ValueKind::Weight || val.type.dtype != DType::F32)
+    if (val.kind != ValueKind::Weight)
       continue;
-    vals[v] = HostTensor(val.type);
-    std::memcpy(vals[v].data.data(), val.data.data(),
-                std::min(val.data.size(), vals[v].data.size() * 4));
+    vals[v] = HostTensor::fromBytes(val.type, val.data);
   }
   for (const Node &n : g.nodes) {
     std::vector<const HostTensor *> ins;
@@ -51,7 +49,8 @@ runGraphReference(const Graph &graph, const std::vector<HostTensor> &inputs) {
     std::vector<HostTensor> outs;
     for (ValueId out : n.outputs)
       outs.emplace_back(g.values[out].type);
-    lookupOp(n.op)->reference(n, ins, outs);
+    if (Error e = lookupOp(n.op)->reference(n, ins, outs))
+      return std::move(e);
     for (size_t i = 0; i < outs.size(); ++i)
       vals[n.outputs[i]] = std::move(outs[i]);
   }
@@ -137,8 +136,8 @@ ValueId GraphBuilder::weight(const std::string &name, const HostTensor &t) {
   v.type = t.type;
   v.hasType = true;
   v.kind = ValueKind::Weight;
-  v.data.resize(t.data.size() * sizeof(float));
-  std::memcpy(v.data.data(), t.data.data(), v.data.size());
+  v.data.resize(t.f32().size() * sizeof(float));
+  std::memcpy(v.data.data(), t.f32().data(), v.data.size());
   return cantFail(g_.addValue(std::move(v)));
 }
 

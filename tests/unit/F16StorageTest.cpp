@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ConvTestUtil.h"
+#include "ops/Verifier.h"
 #include "OpTestUtil.h"
 
 #include "codegen/EmbeddedShaders.h"
@@ -153,7 +154,7 @@ Graph addMulGraph(const HostTensor &x, const HostTensor &w) {
 
 TEST(F16Storage, CastsAtTheInterfaceAndConvertsWeights) {
   HostTensor x = tt::randomTensor({2, 8}, 1), w = tt::randomTensor({8}, 2);
-  w.data[3] = 1e6f; // saturates to the largest binary16
+  w.f32()[3] = 1e6f; // saturates to the largest binary16
   Graph g = addMulGraph(x, w);
   KernelTarget cpu = cantFail(kernelTargetByName("cpu"));
   F16StorageStats stats = useF16Storage(g, cpu);
@@ -192,9 +193,9 @@ TEST(F16Storage, PlanMatchesTheReferenceOnDevice) {
   ASSERT_TRUE(bool(out)) << toString(out.takeError());
   ASSERT_EQ(out->size(), 2u);
   HostTensor y(tt::f32({3, 40})), z(tt::f32({3, 40}));
-  for (size_t i = 0; i < y.data.size(); ++i) {
-    y.data[i] = x.data[i] + w.data[i % 40];
-    z.data[i] = roundToHalf(y.data[i]) * roundToHalf(y.data[i]);
+  for (size_t i = 0; i < y.f32().size(); ++i) {
+    y.f32()[i] = x.f32()[i] + w.f32()[i % 40];
+    z.f32()[i] = roundToHalf(y.f32()[i]) * roundToHalf(y.f32()[i]);
   }
   EXPECT_LE(tt::relativeL2((*out)[0], y), tt::kToleranceF16);
   EXPECT_LE(tt::relativeL2((*out)[1], z), tt::kToleranceF16);

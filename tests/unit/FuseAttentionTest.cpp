@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ConvTestUtil.h"
+#include "ops/Verifier.h"
 #include "OpTestUtil.h"
 
 #include "ir/onnx/OnnxImporter.h"
@@ -131,7 +132,7 @@ Graph gpt2Block(int64_t S, int64_t H, int64_t D, bool maskIsInput = false) {
   HostTensor mask(tt::f32({1, 1, S, S}));
   for (int64_t i = 0; i < S; ++i)
     for (int64_t j = 0; j < S; ++j)
-      mask.data[i * S + j] = j <= i ? 0.0f : -3.4028235e38f;
+      mask.f32()[i * S + j] = j <= i ? 0.0f : -3.4028235e38f;
   ValueId m =
       maskIsInput ? b.input("mask", {1, 1, S, S}) : b.weight("mask", mask);
   s = b.node("Add", {s, m}, "masked");

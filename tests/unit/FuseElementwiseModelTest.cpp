@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ConvTestUtil.h"
+#include "ops/Verifier.h"
 
 #include "ir/Npy.h"
 #include "ir/onnx/OnnxImporter.h"

@@ -109,7 +109,7 @@ TEST(FusedElementwiseOp, ReferenceByHand) {
       "FusedElementwise", a,
       {{tt::tensor({2, 2}, {1, -1, 3, 0.5f})}, {tt::tensor({2}, {1, 0})}});
   ASSERT_TRUE(bool(out)) << toString(out.takeError());
-  EXPECT_EQ((*out)[0].data, (std::vector<float>{2, 1, 6, 2}));
+  EXPECT_EQ((*out)[0].f32().vec(), (std::vector<float>{2, 1, 6, 2}));
 }
 
 /// A random chain of elementwise ops over 1-4 broadcast inputs.
@@ -198,7 +198,7 @@ RandomChain makeChain(uint32_t seed) {
 
 /// True when every element of \p t is finite and at most 1e4 in magnitude.
 bool tame(const HostTensor &t) {
-  for (float v : t.data)
+  for (float v : t.f32())
     if (!std::isfinite(v) || std::fabs(v) > 1e4f)
       return false;
   return true;
@@ -212,8 +212,8 @@ bool tame(const HostTensor &t) {
 bool illConditioned(const RandomChain &c, const HostTensor &ref) {
   std::vector<HostTensor> moved = c.inputs;
   for (HostTensor &t : moved)
-    for (size_t i = 0; i < t.data.size(); ++i)
-      t.data[i] *= i % 2 ? 1.0f + 1e-6f : 1.0f - 1e-6f;
+    for (size_t i = 0; i < t.f32().size(); ++i)
+      t.f32()[i] *= i % 2 ? 1.0f + 1e-6f : 1.0f - 1e-6f;
   auto out = tt::runGraphReference(c.graph, moved);
   if (!out) {
     consumeError(out.takeError());

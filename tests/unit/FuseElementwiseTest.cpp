@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ConvTestUtil.h"
+#include "ops/Verifier.h"
 #include "OpTestUtil.h"
 
 #include "ops/FusedElementwiseProgram.h"

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ConvTestUtil.h"
+#include "ops/Verifier.h"
 #include "OpTestUtil.h"
 
 #include "ir/ModelParser.h"

@@ -103,16 +103,16 @@ TEST(OpConv, ReferenceMatchesHandComputed) {
   auto y = tt::runReference("Conv", a, {x, w, b});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
   ASSERT_EQ((*y)[0].type, f32({1, 1, 4, 4}));
-  EXPECT_FLOAT_EQ((*y)[0].data[0], 1 + 2 + 5 + 6 + 0.5f);
-  EXPECT_FLOAT_EQ((*y)[0].data[5], 1 + 2 + 3 + 5 + 6 + 7 + 9 + 10 + 11 + 0.5f);
-  EXPECT_FLOAT_EQ((*y)[0].data[15], 11 + 12 + 15 + 16 + 0.5f);
+  EXPECT_FLOAT_EQ((*y)[0].f32()[0], 1 + 2 + 5 + 6 + 0.5f);
+  EXPECT_FLOAT_EQ((*y)[0].f32()[5], 1 + 2 + 3 + 5 + 6 + 7 + 9 + 10 + 11 + 0.5f);
+  EXPECT_FLOAT_EQ((*y)[0].f32()[15], 11 + 12 + 15 + 16 + 0.5f);
 
   // A Sobel-x kernel on a linear ramp (+1 per column) gives -8 everywhere.
   OpOperand sobel{tensor({1, 1, 3, 3}, {1, 0, -1, 2, 0, -2, 1, 0, -1}), true};
   auto s = tt::runReference("Conv", Attributes(), {x, sobel});
   ASSERT_TRUE(bool(s)) << toString(s.takeError());
   ASSERT_EQ((*s)[0].type, f32({1, 1, 2, 2}));
-  for (float v : (*s)[0].data)
+  for (float v : (*s)[0].f32())
     EXPECT_FLOAT_EQ(v, -8.0f);
 
   // Groups: two channels, group 2, each output channel sees only its own
@@ -123,7 +123,7 @@ TEST(OpConv, ReferenceMatchesHandComputed) {
   g.values["group"] = int64_t(2);
   auto gy = tt::runReference("Conv", g, {x2, w2});
   ASSERT_TRUE(bool(gy)) << toString(gy.takeError());
-  EXPECT_EQ((*gy)[0].data, (std::vector<float>{1, 2, 30, 40}));
+  EXPECT_EQ((*gy)[0].f32().vec(), (std::vector<float>{1, 2, 30, 40}));
 }
 
 /// Values computed with PyTorch 1.13.0a0: torch.nn.functional.pad(x, (0, 1,
@@ -148,7 +148,7 @@ TEST(OpConv, ReferenceAndDeviceMatchPyTorch) {
   for (const HostTensor &y : {(*ref)[0], (*dev)[0]}) {
     ASSERT_EQ(y.type, f32({1, 4, 1, 3}));
     for (size_t i = 0; i < expected.size(); ++i)
-      EXPECT_NEAR(y.data[i], expected[i], 1e-5) << "element " << i;
+      EXPECT_NEAR(y.f32()[i], expected[i], 1e-5) << "element " << i;
   }
 }
 

@@ -61,7 +61,10 @@ TEST(OpBinary, ShapeRule) {
         "more than 2^32-1 elements");
     expectContains(
         shapeRule(op, Attributes(), {f32({3}), TensorType{DType::I64, {3}}}),
-        "only f32");
+        "inputs A and B have dtypes f32 and i64; expected one dtype");
+    expectContains(shapeRule(op, Attributes(), {TensorType{DType::F16, {3}},
+                                                TensorType{DType::F16, {3}}}),
+                   "input 0 (A) has dtype f16; expected f32, i32 or i64");
   }
 }
 
@@ -71,10 +74,10 @@ TEST(OpBinary, ReferenceMatchesHandComputed) {
   auto s = tt::runReference("Add", Attributes(), {col, row});
   ASSERT_TRUE(bool(s)) << toString(s.takeError());
   EXPECT_EQ((*s)[0].type, f32({2, 3}));
-  EXPECT_EQ((*s)[0].data, (std::vector<float>{11, 21, 31, 12, 22, 32}));
+  EXPECT_EQ((*s)[0].f32().vec(), (std::vector<float>{11, 21, 31, 12, 22, 32}));
   auto p = tt::runReference("Mul", Attributes(), {col, row});
   ASSERT_TRUE(bool(p)) << toString(p.takeError());
-  EXPECT_EQ((*p)[0].data, (std::vector<float>{10, 20, 30, 20, 40, 60}));
+  EXPECT_EQ((*p)[0].f32().vec(), (std::vector<float>{10, 20, 30, 20, 40, 60}));
 }
 
 TEST(OpBinary, DeviceSameShape) {
@@ -108,7 +111,7 @@ TEST(OpRelu, ReferenceAndDevice) {
   auto y = tt::runReference("Relu", Attributes(),
                             {{tensor({4}, {-1.5f, 0.0f, 2.0f, -0.0f})}});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
-  EXPECT_EQ((*y)[0].data, (std::vector<float>{0, 0, 2, 0}));
+  EXPECT_EQ((*y)[0].f32().vec(), (std::vector<float>{0, 0, 2, 0}));
   expectContains(shapeRule("Relu", axisAttr(1), {f32({3})}),
                  "unknown attribute 'axis'");
   expectDeviceMatchesReference("Relu", Attributes(),
@@ -134,7 +137,7 @@ TEST(OpSoftmax, ReferenceMatchesHandComputed) {
                             {{tensor({2, 3}, {1, 2, 3, 1000, 1001, 1002})}});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
   double e1 = std::exp(-2.0), e2 = std::exp(-1.0), sum = e1 + e2 + 1.0;
-  const std::vector<float> &v = (*y)[0].data;
+  const std::vector<float> &v = (*y)[0].f32();
   for (int r = 0; r < 2; ++r) {
     // Shift invariance: the 1000s row equals the 1s row, no overflow.
     EXPECT_NEAR(v[r * 3 + 0], e1 / sum, 1e-7);
@@ -146,7 +149,7 @@ TEST(OpSoftmax, ReferenceMatchesHandComputed) {
   auto c = tt::runReference("Softmax", axisAttr(0),
                             {{tensor({2, 2}, {0, 5, 0, 5})}});
   ASSERT_TRUE(bool(c)) << toString(c.takeError());
-  EXPECT_EQ((*c)[0].data, (std::vector<float>{0.5f, 0.5f, 0.5f, 0.5f}));
+  EXPECT_EQ((*c)[0].f32().vec(), (std::vector<float>{0.5f, 0.5f, 0.5f, 0.5f}));
 }
 
 TEST(OpSoftmax, DeviceLastAxis) {

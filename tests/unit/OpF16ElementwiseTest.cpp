@@ -47,14 +47,15 @@ Attributes attrs(std::map<std::string, AttrValue> values) {
 OpOperand i64s(std::vector<int64_t> v) {
   HostTensor t(TensorType{DType::I64, {int64_t(v.size())}});
   for (size_t i = 0; i < v.size(); ++i)
-    t.data[i] = float(v[i]);
+    t.setInt(int64_t(i), v[i]);
   return {t, true};
 }
 
 /// An integer tensor of \p dtype (values exact as floats below 2^24).
 HostTensor ints(DType dtype, Shape shape, std::vector<float> values) {
   HostTensor t(TensorType{dtype, std::move(shape)});
-  t.data = std::move(values);
+  for (size_t i = 0; i < values.size(); ++i)
+    t.setInt(int64_t(i), int64_t(values[i]));
   return t;
 }
 
@@ -489,7 +490,7 @@ HostTensor causalMask(int64_t s) {
   HostTensor mask(tt::f32({1, 1, s, s}));
   for (int64_t i = 0; i < s; ++i)
     for (int64_t j = 0; j < s; ++j)
-      mask.data[i * s + j] = j <= i ? 0.0f : -3.4028235e38f;
+      mask.f32()[i * s + j] = j <= i ? 0.0f : -3.4028235e38f;
   return mask;
 }
 

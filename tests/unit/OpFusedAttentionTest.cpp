@@ -51,8 +51,8 @@ HostTensor transposeLast2(const HostTensor &t) {
   for (int64_t m = 0; m < mats; ++m)
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j)
-        o.data[m * rows * cols + j * rows + i] =
-            t.data[m * rows * cols + i * cols + j];
+        o.f32()[m * rows * cols + j * rows + i] =
+            t.f32()[m * rows * cols + i * cols + j];
   return o;
 }
 
@@ -147,7 +147,7 @@ TEST(OpFusedAttention, Gpt2ShapesWithCausalMask) {
   HostTensor mask(tt::f32({1, 1, 128, 128}));
   for (int64_t i = 0; i < 128; ++i)
     for (int64_t j = 0; j < 128; ++j)
-      mask.data[i * 128 + j] = j <= i ? 0.0f : -3.4028235e38f;
+      mask.f32()[i * 128 + j] = j <= i ? 0.0f : -3.4028235e38f;
   expectDeviceMatches(scaleAttr(0.125),
                       {{tt::randomTensor({1, 12, 128, 64}, 21)},
                        {tt::randomTensor({1, 12, 128, 64}, 22)},
@@ -160,7 +160,7 @@ HostTensor causalMask(int64_t sq, int64_t sk, int64_t offset, float masked) {
   HostTensor mask(tt::f32({1, 1, sq, sk}));
   for (int64_t i = 0; i < sq; ++i)
     for (int64_t j = 0; j < sk; ++j)
-      mask.data[i * sk + j] = j <= i + offset ? 0.1f * float(j % 3) : masked;
+      mask.f32()[i * sk + j] = j <= i + offset ? 0.1f * float(j % 3) : masked;
   return mask;
 }
 
@@ -172,18 +172,18 @@ TEST(OpFusedAttention, KeyLimitFromConstantMasks) {
   p.maskStrides = {0, 0, 9, 1};
   // Causal with an offset of 3 (the queries are the last 6 of 9 positions).
   HostTensor m = causalMask(6, 9, 3, -3.4028235e38f);
-  EXPECT_EQ(findKeyLimit(p, m.data.data()), std::optional<int64_t>(3));
+  EXPECT_EQ(findKeyLimit(p, m.f32().data()), std::optional<int64_t>(3));
   // -inf counts as masked too.
   HostTensor inf = causalMask(6, 9, 0, -INFINITY);
-  EXPECT_EQ(findKeyLimit(p, inf.data.data()), std::optional<int64_t>(0));
+  EXPECT_EQ(findKeyLimit(p, inf.f32().data()), std::optional<int64_t>(0));
   // A small negative is not masked: nothing to skip.
   HostTensor soft = causalMask(6, 9, 0, -1000.0f);
-  EXPECT_EQ(findKeyLimit(p, soft.data.data()), std::nullopt);
+  EXPECT_EQ(findKeyLimit(p, soft.f32().data()), std::nullopt);
   // A row with every key masked: skipping would change its softmax.
   HostTensor dead = causalMask(6, 9, 0, -3.4028235e38f);
   for (int64_t j = 0; j < 9; ++j)
-    dead.data[2 * 9 + j] = -3.4028235e38f;
-  EXPECT_EQ(findKeyLimit(p, dead.data.data()), std::nullopt);
+    dead.f32()[2 * 9 + j] = -3.4028235e38f;
+  EXPECT_EQ(findKeyLimit(p, dead.f32().data()), std::nullopt);
 }
 
 TEST(OpFusedAttention, KeyLimitSkipsMaskedKeyBlocks) {
@@ -262,9 +262,9 @@ TEST(OpFusedAttention, StridedViewsIntoOneQkvTensor) {
     for (int64_t s = 0; s < S; ++s)
       for (int64_t d = 0; d < D; ++d) {
         int64_t o = (h * S + s) * D + d, src = s * 3 * H * D + h * D + d;
-        q.data[o] = qkv.data[src];
-        k.data[o] = qkv.data[src + H * D];
-        v.data[o] = qkv.data[src + 2 * H * D];
+        q.f32()[o] = qkv.f32()[src];
+        k.f32()[o] = qkv.f32()[src + H * D];
+        v.f32()[o] = qkv.f32()[src + 2 * H * D];
       }
   auto plain = tt::runReference("FusedAttention", scaleAttr(0.4),
                                 {{q}, {k}, {v}, {mask}});
@@ -276,8 +276,8 @@ TEST(OpFusedAttention, StridedViewsIntoOneQkvTensor) {
   for (int64_t h = 0; h < H; ++h)
     for (int64_t s = 0; s < S; ++s)
       for (int64_t d = 0; d < D; ++d)
-        EXPECT_EQ((*viewed)[0].data[s * H * D + h * D + d],
-                  (*plain)[0].data[(h * S + s) * D + d]);
+        EXPECT_EQ((*viewed)[0].f32()[s * H * D + h * D + d],
+                  (*plain)[0].f32()[(h * S + s) * D + d]);
   expectDeviceMatches(attrs, {{qkv}, {qkv}, {qkv}, {mask, true}});
 }
 

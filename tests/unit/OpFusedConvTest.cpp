@@ -172,7 +172,7 @@ TEST(OpFusedConv, ReferenceMatchesHandComputed) {
                                {tt::tensor({1}, {-1}), true},
                                {z}});
     EXPECT_TRUE(bool(y));
-    return y ? (*y)[0].data : std::vector<float>();
+    return y ? (*y)[0].f32() : std::vector<float>();
   };
   EXPECT_EQ(run({"", {}}), v);
   EXPECT_EQ(run({"Relu", {}}), (std::vector<float>{0, 0, 0, 0}));

@@ -27,7 +27,8 @@ namespace {
 /// as floats (exact below 2^24) and the test harness encodes them.
 HostTensor ints(DType dtype, Shape shape, std::vector<float> values) {
   HostTensor t(TensorType{dtype, std::move(shape)});
-  t.data = std::move(values);
+  for (size_t i = 0; i < values.size(); ++i)
+    t.setInt(int64_t(i), int64_t(values[i]));
   return t;
 }
 
@@ -53,13 +54,13 @@ TEST(OpGpt2, GatherReferenceByHand) {
   auto out = tt::runReference("Gather", {}, {{data, true}, {idx, false}});
   ASSERT_TRUE(bool(out)) << toString(out.takeError());
   EXPECT_EQ((*out)[0].type, f32({2, 2, 2}));
-  EXPECT_EQ((*out)[0].data, (std::vector<float>{20, 21, 0, 1, 20, 21, 10, 11}));
+  EXPECT_EQ((*out)[0].f32().vec(), (std::vector<float>{20, 21, 0, 1, 20, 21, 10, 11}));
   // axis 1: y[i, j] = data[i, idx[j]].
   HostTensor cols = ints(DType::I64, {3}, {1, 1, 0});
   out = tt::runReference("Gather", attrs({{"axis", int64_t(1)}}),
                          {{data, true}, {cols, false}});
   ASSERT_TRUE(bool(out)) << toString(out.takeError());
-  EXPECT_EQ((*out)[0].data,
+  EXPECT_EQ((*out)[0].f32().vec(),
             (std::vector<float>{1, 1, 0, 11, 11, 10, 21, 21, 20}));
 }
 
@@ -89,7 +90,7 @@ TEST(OpGpt2, GatherOutOfRangeRunTimeIndexGivesZero) {
   HostTensor idx = ints(DType::I64, {3}, {1, 2, -3});
   auto dev = tt::runOnDevice("Gather", {}, {{data, true}, {idx, false}});
   ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
-  EXPECT_EQ((*dev)[0].data, (std::vector<float>{3, 4, 0, 0, 0, 0}));
+  EXPECT_EQ((*dev)[0].f32().vec(), (std::vector<float>{3, 4, 0, 0, 0, 0}));
 }
 
 TEST(OpGpt2, GatherShapeRuleErrors) {
@@ -135,7 +136,7 @@ TEST(OpGpt2, LayerNormReferenceByHand) {
   std::vector<float> want = {float(-1.5 * s), float(-0.5 * s * 2),
                              float(0.5 * s), float(1.5 * s + 10)};
   for (size_t i = 0; i < 4; ++i)
-    EXPECT_NEAR((*out)[0].data[i], want[i], 1e-6) << i;
+    EXPECT_NEAR((*out)[0].f32()[i], want[i], 1e-6) << i;
 }
 
 TEST(OpGpt2, LayerNormOnDevice) {
@@ -196,9 +197,9 @@ TEST(OpGpt2, SplitReferenceByHand) {
   ASSERT_TRUE(bool(out)) << toString(out.takeError());
   ASSERT_EQ(out->size(), 2u);
   EXPECT_EQ((*out)[0].type, f32({2, 1}));
-  EXPECT_EQ((*out)[0].data, (std::vector<float>{0, 10}));
+  EXPECT_EQ((*out)[0].f32().vec(), (std::vector<float>{0, 10}));
   EXPECT_EQ((*out)[1].type, f32({2, 2}));
-  EXPECT_EQ((*out)[1].data, (std::vector<float>{1, 2, 11, 12}));
+  EXPECT_EQ((*out)[1].f32().vec(), (std::vector<float>{1, 2, 11, 12}));
 }
 
 TEST(OpGpt2, SplitOnDevice) {
@@ -249,20 +250,20 @@ TEST(OpGpt2, TanhAndErfReferenceMatchLibm) {
   ASSERT_TRUE(bool(t)) << toString(t.takeError());
   std::vector<double> want = {-1, std::tanh(-1.0), 0, std::tanh(0.5), 1};
   for (size_t i = 0; i < want.size(); ++i)
-    EXPECT_NEAR((*t)[0].data[i], want[i], 1e-7) << i;
+    EXPECT_NEAR((*t)[0].f32()[i], want[i], 1e-7) << i;
   auto e = tt::runReference("Erf", {}, {{x, false}});
   ASSERT_TRUE(bool(e)) << toString(e.takeError());
-  EXPECT_NEAR((*e)[0].data[1], -0.8427007929, 1e-7);
-  EXPECT_NEAR((*e)[0].data[3], 0.5204998778, 1e-7);
-  EXPECT_EQ((*e)[0].data[4], 1.0f);
+  EXPECT_NEAR((*e)[0].f32()[1], -0.8427007929, 1e-7);
+  EXPECT_NEAR((*e)[0].f32()[3], 0.5204998778, 1e-7);
+  EXPECT_EQ((*e)[0].f32()[4], 1.0f);
 }
 
 TEST(OpGpt2, TanhAndErfOnDevice) {
   HostTensor x = randomTensor({3, 97, 5}, 11, -4.0f, 4.0f);
   // Large magnitudes must saturate, not overflow to NaN.
-  x.data[0] = 100.0f;
-  x.data[1] = -100.0f;
-  x.data[2] = 1e-6f;
+  x.f32()[0] = 100.0f;
+  x.f32()[1] = -100.0f;
+  x.f32()[2] = 1e-6f;
   expectDeviceMatchesReference("Tanh", {}, {{x, false}});
   expectDeviceMatchesReference("Erf", {}, {{x, false}});
   expectContains(tt::shapeRule("Tanh", {}, {TensorType{DType::I64, {2}}}),

@@ -72,11 +72,11 @@ TEST(OpGemm, ReferenceMatchesHandComputed) {
   auto y = tt::runReference("Gemm", gemmAttrs(2, 1, 0, 0), {a, b, c});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
   // A*B = [[19, 22], [43, 50]]; 2*AB + [1, -1] per row.
-  EXPECT_EQ((*y)[0].data, (std::vector<float>{39, 43, 87, 99}));
+  EXPECT_EQ((*y)[0].f32().vec(), (std::vector<float>{39, 43, 87, 99}));
   // transA and transB: A^T * B^T = [[1,3],[2,4]] * [[5,7],[6,8]].
   auto t = tt::runReference("Gemm", gemmAttrs(1, 0, 1, 1), {a, b, c});
   ASSERT_TRUE(bool(t)) << toString(t.takeError());
-  EXPECT_EQ((*t)[0].data, (std::vector<float>{23, 31, 34, 46}));
+  EXPECT_EQ((*t)[0].f32().vec(), (std::vector<float>{23, 31, 34, 46}));
 }
 
 TEST(OpGemm, DevicePlainNoC) {
@@ -140,13 +140,13 @@ TEST(OpMatMul, ReferenceMatchesHandComputed) {
       "MatMul", Attributes(),
       {{tensor({3}, {1, 2, 3})}, {tensor({3}, {4, 5, 6}), true}});
   ASSERT_TRUE(bool(d)) << toString(d.takeError());
-  EXPECT_EQ((*d)[0].data, (std::vector<float>{32}));
+  EXPECT_EQ((*d)[0].f32().vec(), (std::vector<float>{32}));
   // Batch of two [1x2] times one broadcast [2x2].
   auto b = tt::runReference("MatMul", Attributes(),
                             {{tensor({2, 1, 2}, {1, 2, 3, 4})},
                              {tensor({2, 2}, {1, 0, 1, 1}), true}});
   ASSERT_TRUE(bool(b)) << toString(b.takeError());
-  EXPECT_EQ((*b)[0].data, (std::vector<float>{3, 2, 7, 4}));
+  EXPECT_EQ((*b)[0].f32().vec(), (std::vector<float>{3, 2, 7, 4}));
 }
 
 TEST(OpMatMul, DevicePlain) {

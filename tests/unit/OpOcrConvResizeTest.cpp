@@ -24,9 +24,7 @@ constexpr double kTolerance = 1e-5; // relative L2, device vs reference
 TensorType f32(Shape s) { return TensorType{DType::F32, std::move(s)}; }
 
 HostTensor tensor(Shape shape, std::vector<float> data) {
-  HostTensor t(f32(std::move(shape)));
-  t.data = std::move(data);
-  return t;
+  return HostTensor::f32(std::move(shape), std::move(data));
 }
 
 struct Info {
@@ -83,7 +81,7 @@ OpOperand weightF32(std::vector<float> v) {
 OpOperand weightI64(std::vector<int64_t> v) {
   HostTensor t(TensorType{DType::I64, {int64_t(v.size())}});
   for (size_t i = 0; i < v.size(); ++i)
-    t.data[i] = float(v[i]);
+    t.setInt(int64_t(i), v[i]);
   return {t, true};
 }
 
@@ -144,14 +142,14 @@ TEST(OpOcrConvTranspose, ReferenceAndDevice) {
                             {{tensor({1, 1, 2, 2}, {1, 2, 3, 4})},
                              {tensor({1, 1, 2, 2}, {1, 1, 1, 1}), true}});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
-  EXPECT_EQ((*y)[0].data, (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4,
+  EXPECT_EQ((*y)[0].f32().vec(), (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4,
                                               4, 3, 3, 4, 4}));
   // Stride 1, 2x2 ones: overlapping windows add.
   auto z = tt::runReference(
       "ConvTranspose", Attributes(),
       {{tensor({1, 1, 1, 2}, {1, 2})}, {tensor({1, 1, 1, 2}, {1, 1}), true}});
   ASSERT_TRUE(bool(z)) << toString(z.takeError());
-  EXPECT_EQ((*z)[0].data, (std::vector<float>{1, 3, 2}));
+  EXPECT_EQ((*z)[0].f32().vec(), (std::vector<float>{1, 3, 2}));
   expectDeviceMatchesReference("ConvTranspose",
                                ints({{"strides", {2, 2}},
                                      {"pads", {1, 0, 1, 1}},
@@ -231,7 +229,7 @@ TEST(OpOcrResize, ReferenceMatchesSpecExamples) {
       "Resize", Attributes(),
       {{tensor({1, 1, 2, 2}, {1, 2, 3, 4})}, roi, weightF32({1, 1, 2, 3})});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
-  EXPECT_EQ((*y)[0].data,
+  EXPECT_EQ((*y)[0].f32().vec(),
             (std::vector<float>{1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2,
                                 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4}));
   // resize_upsample_scales_linear (half_pixel), first row.
@@ -239,7 +237,7 @@ TEST(OpOcrResize, ReferenceMatchesSpecExamples) {
       "Resize", strs({{"mode", "linear"}}),
       {{tensor({1, 1, 2, 2}, {1, 2, 3, 4})}, roi, weightF32({1, 1, 2, 2})});
   ASSERT_TRUE(bool(l)) << toString(l.takeError());
-  std::vector<float> row(l->at(0).data.begin(), l->at(0).data.begin() + 4);
+  std::vector<float> row(l->at(0).f32().begin(), l->at(0).f32().begin() + 4);
   EXPECT_EQ(row, (std::vector<float>{1, 1.25f, 1.75f, 2}));
   // resize_upsample_scales_linear_align_corners, first row.
   auto a = tt::runReference(
@@ -248,8 +246,8 @@ TEST(OpOcrResize, ReferenceMatchesSpecExamples) {
             {"coordinate_transformation_mode", "align_corners"}}),
       {{tensor({1, 1, 2, 2}, {1, 2, 3, 4})}, roi, weightF32({1, 1, 2, 2})});
   ASSERT_TRUE(bool(a)) << toString(a.takeError());
-  EXPECT_NEAR(a->at(0).data[1], 1.0f + 1.0f / 3.0f, 1e-6);
-  EXPECT_NEAR(a->at(0).data[2], 1.0f + 2.0f / 3.0f, 1e-6);
+  EXPECT_NEAR(a->at(0).f32()[1], 1.0f + 1.0f / 3.0f, 1e-6);
+  EXPECT_NEAR(a->at(0).f32()[2], 1.0f + 2.0f / 3.0f, 1e-6);
 }
 
 TEST(OpOcrResize, DeviceEveryMode) {

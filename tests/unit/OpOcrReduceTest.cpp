@@ -23,9 +23,7 @@ constexpr double kTolerance = 1e-5; // relative L2, device vs reference
 TensorType f32(Shape s) { return TensorType{DType::F32, std::move(s)}; }
 
 HostTensor tensor(Shape shape, std::vector<float> data) {
-  HostTensor t(f32(std::move(shape)));
-  t.data = std::move(data);
-  return t;
+  return HostTensor::f32(std::move(shape), std::move(data));
 }
 
 std::string shapeRule(StringRef op, const Attributes &attrs,
@@ -98,7 +96,7 @@ TEST(OpOcrReduceMean, ReferenceAndDevice) {
   auto y = tt::runReference("ReduceMean", reduceAttrs({1}, 0),
                             {{tensor({2, 3}, {1, 2, 6, -1, 0, 4})}});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
-  EXPECT_EQ((*y)[0].data, (std::vector<float>{3, 1}));
+  EXPECT_EQ((*y)[0].f32().vec(), (std::vector<float>{3, 1}));
   OpOperand x{tt::randomTensor({3, 5, 9, 11}, 81)};
   expectDeviceMatchesReference("ReduceMean", Attributes(), {x});
   expectDeviceMatchesReference("ReduceMean", reduceAttrs({-1}, 1), {x});
@@ -156,7 +154,7 @@ TEST(OpOcrBatchNorm, ReferenceAndDevice) {
                              {tensor({1}, {1})},
                              {tensor({1}, {3})}});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
-  EXPECT_EQ((*y)[0].data, (std::vector<float>{1.5f}));
+  EXPECT_EQ((*y)[0].f32().vec(), (std::vector<float>{1.5f}));
   expectDeviceMatchesReference("BatchNormalization", Attributes(),
                                bnOperands({3, 5, 9, 11}, 91));
   expectDeviceMatchesReference("BatchNormalization", eps,

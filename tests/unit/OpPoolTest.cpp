@@ -136,13 +136,13 @@ TEST(OpPool, ReferenceMatchesHandComputed) {
   auto m = tt::runReference("MaxPool", poolAttrs({2, 2}, {2, 2}, {0, 0, 0, 0}),
                             {{ramp(4, 4)}});
   ASSERT_TRUE(bool(m)) << toString(m.takeError());
-  EXPECT_EQ((*m)[0].data, (std::vector<float>{6, 8, 14, 16}));
+  EXPECT_EQ((*m)[0].f32().vec(), (std::vector<float>{6, 8, 14, 16}));
 
   // 5x5 ramp, ceil_mode: the last row/column of windows is partial.
   auto c = tt::runReference(
       "MaxPool", poolAttrs({2, 2}, {2, 2}, {0, 0, 0, 0}, 1), {{ramp(5, 5)}});
   ASSERT_TRUE(bool(c)) << toString(c.takeError());
-  EXPECT_EQ((*c)[0].data,
+  EXPECT_EQ((*c)[0].f32().vec(),
             (std::vector<float>{7, 9, 10, 17, 19, 20, 22, 24, 25}));
 
   // Dilated max pool: window {0, 2} x {0, 2} on a 3x3 ramp.
@@ -150,21 +150,21 @@ TEST(OpPool, ReferenceMatchesHandComputed) {
   dil.values["dilations"] = std::vector<int64_t>{2, 2};
   auto d = tt::runReference("MaxPool", dil, {{ramp(3, 3)}});
   ASSERT_TRUE(bool(d)) << toString(d.takeError());
-  EXPECT_EQ((*d)[0].data, (std::vector<float>{9}));
+  EXPECT_EQ((*d)[0].f32().vec(), (std::vector<float>{9}));
 
   // Average with pads 1: the top-left window holds only element 1.
   Attributes avg = poolAttrs({2, 2}, {1, 1}, {1, 1, 1, 1});
   auto a = tt::runReference("AveragePool", avg, {{ramp(3, 3)}});
   ASSERT_TRUE(bool(a)) << toString(a.takeError());
   ASSERT_EQ((*a)[0].type, f32({1, 1, 4, 4}));
-  EXPECT_FLOAT_EQ((*a)[0].data[0], 1.0f);
-  EXPECT_FLOAT_EQ((*a)[0].data[1], (1 + 2) / 2.0f);
-  EXPECT_FLOAT_EQ((*a)[0].data[5], (1 + 2 + 4 + 5) / 4.0f);
+  EXPECT_FLOAT_EQ((*a)[0].f32()[0], 1.0f);
+  EXPECT_FLOAT_EQ((*a)[0].f32()[1], (1 + 2) / 2.0f);
+  EXPECT_FLOAT_EQ((*a)[0].f32()[5], (1 + 2 + 4 + 5) / 4.0f);
   avg.values["count_include_pad"] = int64_t(1);
   auto p = tt::runReference("AveragePool", avg, {{ramp(3, 3)}});
   ASSERT_TRUE(bool(p)) << toString(p.takeError());
-  EXPECT_FLOAT_EQ((*p)[0].data[0], 1.0f / 4.0f);
-  EXPECT_FLOAT_EQ((*p)[0].data[1], (1 + 2) / 4.0f);
+  EXPECT_FLOAT_EQ((*p)[0].f32()[0], 1.0f / 4.0f);
+  EXPECT_FLOAT_EQ((*p)[0].f32()[1], (1 + 2) / 4.0f);
 
   // count_include_pad with ceil_mode: in 4, k 3, s 2, no pads -> the last
   // window [2, 5) sticks out past the input and is not padded: divide by 2.
@@ -173,11 +173,11 @@ TEST(OpPool, ReferenceMatchesHandComputed) {
   auto q = tt::runReference("AveragePool", cp, {{ramp(4, 4)}});
   ASSERT_TRUE(bool(q)) << toString(q.takeError());
   ASSERT_EQ((*q)[0].type, f32({1, 1, 2, 2}));
-  EXPECT_FLOAT_EQ((*q)[0].data[3], (11 + 12 + 15 + 16) / 4.0f);
+  EXPECT_FLOAT_EQ((*q)[0].f32()[3], (11 + 12 + 15 + 16) / 4.0f);
 
   auto g = tt::runReference("GlobalAveragePool", Attributes(), {{ramp(3, 4)}});
   ASSERT_TRUE(bool(g)) << toString(g.takeError());
-  EXPECT_FLOAT_EQ((*g)[0].data[0], 6.5f);
+  EXPECT_FLOAT_EQ((*g)[0].f32()[0], 6.5f);
 }
 
 /// Values computed with PyTorch 1.13.0a0 (torch.nn.functional.avg_pool2d /
@@ -245,7 +245,7 @@ TEST(OpPool, ReferenceAndDeviceMatchPyTorchOnCeilModeCorners) {
     for (const HostTensor &y : {(*ref)[0], (*dev)[0]}) {
       ASSERT_EQ(y.type, f32(c.outShape)) << c.op;
       for (size_t i = 0; i < c.expected.size(); ++i)
-        EXPECT_NEAR(y.data[i], c.expected[i], 1e-5) << c.op << " element " << i;
+        EXPECT_NEAR(y.f32()[i], c.expected[i], 1e-5) << c.op << " element " << i;
     }
   }
 }

@@ -55,7 +55,7 @@ std::string reshapeRule(Shape in, std::vector<int64_t> target,
 OpOperand shapeOperand(std::vector<int64_t> dims) {
   HostTensor t(TensorType{DType::I64, {int64_t(dims.size())}});
   for (size_t i = 0; i < dims.size(); ++i)
-    t.data[i] = float(dims[i]);
+    t.setInt(int64_t(i), dims[i]);
   return {t, true};
 }
 
@@ -117,7 +117,7 @@ TEST(OpReshape, ReferenceKeepsData) {
                             {{x}, shapeOperand({0, -1, 11})});
   ASSERT_TRUE(bool(y)) << toString(y.takeError());
   EXPECT_EQ((*y)[0].type, f32({3, 45, 11}));
-  EXPECT_EQ((*y)[0].data, x.data);
+  EXPECT_EQ((*y)[0].f32(), x.f32());
 }
 
 TEST(OpFlatten, Device) {

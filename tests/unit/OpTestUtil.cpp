@@ -25,28 +25,14 @@ HostTensor randomTensor(const Shape &shape, uint32_t seed, float lo, float hi) {
   HostTensor h(t);
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(lo, hi);
-  for (float &x : h.data)
+  for (float &x : h.f32())
     x = dist(rng);
   return h;
 }
 
-/// Bytes of \p h in its dtype (f32 data converted for i32/i64 operands such
-/// as Reshape's shape).
+/// The bytes of \p h.
 static std::vector<uint8_t> toBytes(const HostTensor &h) {
-  std::vector<uint8_t> out;
-  auto put = [&](const void *p, size_t n) {
-    const uint8_t *b = static_cast<const uint8_t *>(p);
-    out.insert(out.end(), b, b + n);
-  };
-  for (float f : h.data) {
-    switch (h.type.dtype) {
-    case DType::F32: put(&f, 4); break;
-    case DType::I32: { int32_t i = int32_t(f); put(&i, 4); break; }
-    case DType::I64: { int64_t i = int64_t(f); put(&i, 8); break; }
-    case DType::F16: break;
-    }
-  }
-  return out;
+  return std::vector<uint8_t>(h.bytes().begin(), h.bytes().end());
 }
 
 Expected<Graph> buildOneNodeGraph(StringRef op, const Attributes &attrs,
@@ -115,7 +101,8 @@ runReference(StringRef op, const Attributes &attrs,
   std::vector<HostTensor> outs;
   for (const TensorType &t : outTypes)
     outs.emplace_back(t);
-  lookupOp(op)->reference(n, ins, outs);
+  if (Error e = lookupOp(op)->reference(n, ins, outs))
+    return std::move(e);
   return outs;
 }
 
@@ -251,7 +238,7 @@ double relativeL2Bytes(ArrayRef<uint8_t> got, ArrayRef<uint8_t> want) {
 }
 
 HostTensor roundedToF16(HostTensor t) {
-  for (float &x : t.data)
+  for (float &x : t.f32())
     x = roundToHalf(x);
   return t;
 }
@@ -279,11 +266,11 @@ runPlanOnDevice(const Plan &plan, const std::vector<OpOperand> &operands) {
   for (size_t i = 0; i < plan.outputs.size(); ++i) {
     HostTensor h(plan.tensors[plan.outputs[i]].type);
     ArrayRef<uint8_t> bytes = (*loaded)->output(i);
-    if (bytes.size() != h.data.size() * sizeof(float))
+    if (bytes.size() != h.bytes().size())
       return createStringError(inconvertibleErrorCode(),
                                "output %zu has %zu bytes, expected %zu", i,
-                               bytes.size(), h.data.size() * sizeof(float));
-    std::memcpy(h.data.data(), bytes.data(), bytes.size());
+                               bytes.size(), h.bytes().size());
+    llvm::copy(bytes, h.bytes().begin());
     outs.push_back(std::move(h));
   }
   loaded->reset();
@@ -327,9 +314,7 @@ Attributes gemmAttrs(double alpha, double beta, int64_t transA,
 }
 
 HostTensor tensor(Shape shape, std::vector<float> data) {
-  HostTensor t(TensorType{DType::F32, std::move(shape)});
-  t.data = std::move(data);
-  return t;
+  return HostTensor::f32(std::move(shape), std::move(data));
 }
 
 void expectDeviceMatchesReference(StringRef op, const Attributes &attrs,
@@ -348,23 +333,23 @@ void expectDeviceMatchesReference(StringRef op, const Attributes &attrs,
 }
 
 double relativeL2(const HostTensor &a, const HostTensor &b) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < a.data.size() && i < b.data.size(); ++i) {
-    double d = double(a.data[i]) - double(b.data[i]);
-    num += d * d;
-    den += double(b.data[i]) * double(b.data[i]);
-  }
-  if (a.data.size() != b.data.size())
+  if (a.numElements() != b.numElements() || !a.hasBytes() || !b.hasBytes())
     return INFINITY;
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < a.numElements(); ++i) {
+    double x = a.doubleAt(i), y = b.doubleAt(i);
+    num += (x - y) * (x - y);
+    den += y * y;
+  }
   return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
 }
 
 double maxAbsDiff(const HostTensor &a, const HostTensor &b) {
-  if (a.data.size() != b.data.size())
+  if (a.numElements() != b.numElements() || !a.hasBytes() || !b.hasBytes())
     return INFINITY;
   double m = 0;
-  for (size_t i = 0; i < a.data.size(); ++i)
-    m = std::max(m, std::fabs(double(a.data[i]) - double(b.data[i])));
+  for (int64_t i = 0; i < a.numElements(); ++i)
+    m = std::max(m, std::fabs(a.doubleAt(i) - b.doubleAt(i)));
   return m;
 }
 

@@ -118,6 +118,17 @@ std::string shapeRule(llvm::StringRef op, const Attributes &attrs,
 /// An f32 tensor of \p shape holding \p data (row-major).
 HostTensor tensor(Shape shape, std::vector<float> data);
 
+/// Sets the elements of the f32 tensor \p t to \p values (as many as it has).
+inline void assignF32(HostTensor &t, llvm::ArrayRef<float> values) {
+  assert(values.size() == t.f32().size() && "wrong element count");
+  llvm::copy(values, t.f32().begin());
+}
+
+/// An i64 tensor of \p shape holding \p values (shape operands, indices).
+inline HostTensor ints(Shape shape, std::vector<int64_t> values) {
+  return HostTensor::i64(std::move(shape), values);
+}
+
 /// The f32 tensor type of \p s.
 inline TensorType f32(Shape s) { return TensorType{DType::F32, std::move(s)}; }
 

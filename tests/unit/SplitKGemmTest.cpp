@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ConvTestUtil.h"
+#include "ops/Verifier.h"
 #include "OpTestUtil.h"
 
 #include "ops/GemmKernel.h"
@@ -63,11 +64,11 @@ std::vector<float> naiveGemm(int64_t m, int64_t n, int64_t k, bool ta, bool tb,
     for (int64_t j = 0; j < n; ++j) {
       double acc = 0;
       for (int64_t l = 0; l < k; ++l)
-        acc += double(ta ? a.data[l * m + i] : a.data[i * k + l]) *
-               double(tb ? b.data[j * k + l] : b.data[l * n + j]);
+        acc += double(ta ? a.f32()[l * m + i] : a.f32()[i * k + l]) *
+               double(tb ? b.f32()[j * k + l] : b.f32()[l * n + j]);
       double v = alpha * acc;
       if (bias)
-        v += beta * bias->data[j];
+        v += beta * bias->f32()[j];
       if (z)
         v += (*z)[i * n + j];
       y[i * n + j] = float(v);
@@ -265,13 +266,13 @@ TEST(SplitKGraphs, MatchNaiveGemmOnBothTargets) {
         tt::randomTensor(c.tb ? Shape{c.n, c.k} : Shape{c.k, c.n}, 21);
     HostTensor bias = tt::randomTensor({c.n}, 22);
     HostTensor zin = tt::randomTensor({1, c.m, c.n}, 23);
-    std::vector<float> z = zin.data;
+    std::vector<float> z = zin.f32();
     if (c.zFromRelu)
       for (float &v : z)
         v = std::max(v, 0.0f);
     HostTensor want(tt::f32(c.residual ? Shape{1, c.m, c.n} : Shape{c.m, c.n}));
-    want.data = naiveGemm(c.m, c.n, c.k, false, c.tb, 1, 1, x, w,
-                          c.bias ? &bias : nullptr, c.residual ? &z : nullptr);
+    tlc::testing::assignF32(want, naiveGemm(c.m, c.n, c.k, false, c.tb, 1, 1, x, w,
+                          c.bias ? &bias : nullptr, c.residual ? &z : nullptr));
     std::vector<HostTensor> inputs = {x};
     if (c.residual)
       inputs.push_back(zin);
@@ -306,7 +307,7 @@ TEST(SplitKGraphs, MatMulByAMatrixMatchesNaiveGemm) {
     SCOPED_TRACE("A of rank " + std::to_string(aShape.size()));
     HostTensor x = tt::randomTensor(aShape, 51);
     HostTensor want(tt::f32(aShape.size() == 3 ? Shape{1, m, n} : Shape{m, n}));
-    want.data = naiveGemm(m, n, k, false, false, 1, 0, x, w, nullptr, nullptr);
+    tlc::testing::assignF32(want, naiveGemm(m, n, k, false, false, 1, 0, x, w, nullptr, nullptr));
     tt::GraphBuilder b;
     ValueId xv = b.input("x", aShape);
     b.output(b.node("MatMul", {xv, b.weight("w", w)}, "y"));

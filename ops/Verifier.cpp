@@ -1,9 +1,12 @@
-//===- ir/Verifier.cpp - IR invariants ------------------------------------===//
+//===- ops/Verifier.cpp - IR invariants -----------------------------------===//
 //
 // Checks what every pass may assume: each value is defined once (as an input,
 // a weight, or by exactly one node) and before its first use in node order
-// (which also rules out cycles), every value has a type, and every node's
-// output types agree with its op's shape rule.
+// (which also rules out cycles), every value has a type, every node's
+// output types agree with its op's shape rule, and every node can run on
+// the device: its op has a lowering and computes its output dtypes there
+// (OpDef::deviceDTypes). Ops that exist only at compile time, and integer
+// shape arithmetic, must have folded by then (passes/ConstantFolding.cpp).
 //
 // `--precision=fp16` (passes/F16Storage.cpp) stores tensors as binary16
 // without changing what they mean: for every op but StorageCast, shape rules
@@ -11,7 +14,7 @@
 // output matches an f32 result.
 //
 //===----------------------------------------------------------------------===//
-#include "ir/Graph.h"
+#include "ops/Verifier.h"
 #include "ir/Half.h"
 #include "ops/OpDef.h"
 
@@ -87,6 +90,8 @@ Error verifyGraph(const Graph &g) {
                                    " produces " + Twine(outTypes.size()) +
                                    " outputs, node lists " +
                                    Twine(node.outputs.size()));
+    if (Error e = checkRunsOnDevice(*def, node, outTypes))
+      return errorAt(node.loc, toString(std::move(e)));
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       ValueId out = node.outputs[i];
       if (out >= g.values.size())

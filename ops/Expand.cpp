@@ -1,0 +1,53 @@
+//===- ops/Expand.cpp - Expand: broadcast to a shape ----------------------===//
+//
+// ONNX Expand (opset 13): the input broadcast (numpy rules) against the
+// constant i64 shape operand. Compile time only (folds): tlc runs no Expand
+// kernel yet.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Broadcast.h"
+#include "ops/IntInput.h"
+#include "ops/OpList.h"
+#include "ops/OpUtil.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+static Error expandInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                              SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {}))
+    return e;
+  if (Error e = checkInputCount(in, 2, 2))
+    return e;
+  if (Error e = checkDType(in, 0, "input", kDataDTypes))
+    return e;
+  Expected<std::vector<int64_t>> dims = readIntInput(in, 1, "shape");
+  if (!dims)
+    return dims.takeError();
+  Expected<Shape> s = broadcastShapes(in[0].type.shape, *dims);
+  if (!s)
+    return s.takeError();
+  if (Error e = checkedNumElements(*s).takeError())
+    return opError("the result has shape [" +
+                   TensorType{DType::F32, *s}.shapeStr() +
+                   "]: " + toString(std::move(e)));
+  out.push_back(TensorType{in[0].type.dtype, *s});
+  return Error::success();
+}
+
+static Error expandReference(const Node &, ArrayRef<const HostTensor *> in,
+                             MutableArrayRef<HostTensor> out) {
+  std::vector<int64_t> idx =
+      broadcastIndices(in[0]->type.shape, out[0].type.shape);
+  for (size_t i = 0; i < idx.size(); ++i)
+    out[0].copyElement(*in[0], idx[i], int64_t(i));
+  return Error::success();
+}
+
+const OpDef kExpandOp = {"Expand",          expandInferTypes,
+                         expandReference,   /*lower=*/nullptr,
+                         /*memory=*/{},     /*referenceDTypes=*/kDataDTypes,
+                         /*deviceDTypes=*/{}};
+
+} // namespace tlc
