@@ -13,7 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "OpTestUtil.h"
 
-#include "codegen/EmbeddedShaders.h"
+#include "spirv/EmbeddedShaders.h"
 #include "passes/Pipeline.h"
 #include "runtime/ShaderCheck.h"
 

@@ -11,7 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "RuntimeTestUtil.h"
 
-#include "codegen/EmbeddedShaders.h"
+#include "spirv/EmbeddedShaders.h"
 #include "runtime/DeviceImpl.h"
 #include "runtime/PhysicalDevices.h"
 #include "runtime/ShaderCheck.h"

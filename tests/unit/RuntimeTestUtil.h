@@ -9,7 +9,7 @@
 #ifndef TLC_TESTS_RUNTIMETESTUTIL_H
 #define TLC_TESTS_RUNTIMETESTUTIL_H
 
-#include "codegen/EmbeddedShaders.h"
+#include "spirv/EmbeddedShaders.h"
 #include "codegen/Plan.h"
 #include "ops/Unary.h"
 #include "runtime/Runtime.h"
