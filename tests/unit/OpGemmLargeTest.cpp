@@ -12,9 +12,9 @@
 //===----------------------------------------------------------------------===//
 #include "OpTestUtil.h"
 
-#include "spirv/EmbeddedShaders.h"
 #include "ops/GemmLarge.h"
 #include "passes/Pipeline.h"
+#include "spirv/EmbeddedShaders.h"
 
 #include <gtest/gtest.h>
 
