@@ -37,7 +37,8 @@ namespace tlc {
 /// Errors start with \p what (e.g. "node 'conv1' (Conv)"), name the shader
 /// and the constant id or binding, and give what the module declares
 /// against what the dispatch passes.
-llvm::Error checkDispatch(const DispatchDesc &d, const ShaderInterfaceRef &iface,
+llvm::Error checkDispatch(const DispatchDesc &d,
+                          const ShaderInterfaceRef &iface,
                           llvm::StringRef what);
 
 } // namespace tlc

@@ -210,9 +210,8 @@ struct Lowering {
           return errorAt(node.loc, "node '" + node.name + "': shader '" +
                                        d.shader +
                                        "' is not built into this tlc");
-        if (Error e = checkDispatch(d, s->interface,
-                                    "node '" + node.name + "' (" + node.op +
-                                        ")"))
+        if (Error e = checkDispatch(
+                d, s->interface, "node '" + node.name + "' (" + node.op + ")"))
           return errorAt(node.loc, toString(std::move(e)));
       }
       for (const DispatchDesc &d : dispatches) {

@@ -4,8 +4,8 @@
 // (OpDef::lower) is asked which dispatches it would emit; when all of them
 // have an fp16 build, the interface of those builds (read from their SPIR-V
 // at build time: spirv/EmbeddedShaders.h) says, binding by binding, which
-// operands are stored binary16 and which f32. Values then take the storage of their
-// producer, and StorageCast nodes bridge every edge where producer and
+// operands are stored binary16 and which f32. Values then take the storage of
+// their producer, and StorageCast nodes bridge every edge where producer and
 // consumer disagree. Halving the bytes of activations and weights halves
 // the memory traffic that bounds most inference kernels, and the planned
 // transient memory.

@@ -58,7 +58,8 @@ inline SpecConstant boolean(bool v) {
 }
 inline SpecConstant unused() { return {SpecType::U32, 0, true}; }
 /// \p values as u32 constants, in order.
-inline llvm::SmallVector<SpecConstant, 24> u32s(llvm::ArrayRef<uint32_t> values) {
+inline llvm::SmallVector<SpecConstant, 24>
+u32s(llvm::ArrayRef<uint32_t> values) {
   llvm::SmallVector<SpecConstant, 24> out;
   for (uint32_t v : values)
     out.push_back(u32(v));

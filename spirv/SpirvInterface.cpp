@@ -227,21 +227,20 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
       };
   // Whether the block \p type (or the variable \p var) carries decoration
   // \p dec on the variable or on every member of its struct.
-  auto allMembers = [&](uint32_t var, uint32_t block,
-                        const DenseMap<uint32_t, bool> &whole,
-                        const DenseMap<uint32_t, SmallVector<uint32_t, 2>>
-                            &members) {
-    if (whole.count(var) || whole.count(block))
-      return true;
-    auto c = children.find(block);
-    auto m = members.find(block);
-    if (c == children.end() || m == members.end() || c->second.empty())
-      return false;
-    for (uint32_t k = 0; k < c->second.size(); ++k)
-      if (!llvm::is_contained(m->second, k))
-        return false;
-    return true;
-  };
+  auto allMembers =
+      [&](uint32_t var, uint32_t block, const DenseMap<uint32_t, bool> &whole,
+          const DenseMap<uint32_t, SmallVector<uint32_t, 2>> &members) {
+        if (whole.count(var) || whole.count(block))
+          return true;
+        auto c = children.find(block);
+        auto m = members.find(block);
+        if (c == children.end() || m == members.end() || c->second.empty())
+          return false;
+        for (uint32_t k = 0; k < c->second.size(); ++k)
+          if (!llvm::is_contained(m->second, k))
+            return false;
+        return true;
+      };
 
   // Visit variables in binding order so that the result does not depend on
   // hash order.

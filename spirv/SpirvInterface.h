@@ -26,7 +26,7 @@ namespace tlc {
 
 /// One `layout(constant_id = id) const TYPE NAME = default;`.
 struct SpecConstantDecl {
-  uint32_t id;          // SpecId decoration
+  uint32_t id; // SpecId decoration
   SpecType type;
   uint32_t defaultBits; // the default value's 32-bit pattern
 };
@@ -42,7 +42,7 @@ enum class BindingFloat : uint8_t {
 /// One `layout(set = 0, binding = b) buffer ...` (all declarations of b
 /// together: shaders alias a binding, e.g. as float[] and vec4[]).
 struct BindingDecl {
-  bool declared = false;  // false: a gap below the largest binding
+  bool declared = false; // false: a gap below the largest binding
   BindingFloat floatStorage = BindingFloat::None;
   bool readonly = false;  // every declaration is NonWritable
   bool writeonly = false; // every declaration is NonReadable
@@ -77,9 +77,10 @@ struct SpirvInterface {
 /// and 3.32.6 "Type-Declaration Instructions") of the module \p words.
 /// Errors: a malformed module (bad header, an instruction running past the
 /// end), a spec constant whose type is not a 32-bit int, 32-bit float or
-/// bool, constants of different types with one SpecId, or a binding in a descriptor set
-/// other than 0 (tlc binds only set 0).
-llvm::Expected<SpirvInterface> readSpirvInterface(llvm::ArrayRef<uint32_t> words);
+/// bool, constants of different types with one SpecId, or a binding in a
+/// descriptor set other than 0 (tlc binds only set 0).
+llvm::Expected<SpirvInterface>
+readSpirvInterface(llvm::ArrayRef<uint32_t> words);
 
 } // namespace tlc
 

@@ -954,8 +954,7 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
       const Buffer *bufs[4] = {&*da, &*db, &*da, &*dy};
       Expected<std::vector<double>> t =
           bench.time(s->words, s->numWords, specWords(d.specConstants), bufs,
-                     d.groups,
-                     Warmup, Repeat);
+                     d.groups, Warmup, Repeat);
       if (!t) {
         outs() << "f32 " << p.str() << " " << label
                << ": failed: " << toString(t.takeError()) << "\n";
@@ -1085,23 +1084,10 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
       d.shader = "gemm_coopmat";
       d.operands = {0, 1, 2};
       d.writes = {2};
-      d.specConstants = spec::u32s({p.m,
-                           p.n,
-                           p.k,
-                           wgm,
-                           wgn,
-                           wgm * wgn * 32,
-                           uint32_t(direct),
-                           bk,
-                           nbuf,
-                           GroupM >= 0 ? uint32_t(GroupM) : 8u,
-                           fm,
-                           fn,
-                           pad,
-                           fragN,
-                           uint32_t(transB),
-                           uint32_t(Probe),
-                           uint32_t(JBlock)});
+      d.specConstants = spec::u32s(
+          {p.m, p.n, p.k, wgm, wgn, wgm * wgn * 32, uint32_t(direct), bk, nbuf,
+           GroupM >= 0 ? uint32_t(GroupM) : 8u, fm, fn, pad, fragN,
+           uint32_t(transB), uint32_t(Probe), uint32_t(JBlock)});
       if (Error e = checkDispatch(d, s->interface, "f16 " + label))
         return e;
       uint32_t groups[3] = {p.n / bn, p.m / bm, 1};

@@ -167,7 +167,8 @@ TEST_F(RuntimeLimitsTest,
       << e;
 }
 
-TEST_F(RuntimeLimitsTest, DispatchBindingMoreTensorsThanTheShaderUsesIsRefused) {
+TEST_F(RuntimeLimitsTest,
+       DispatchBindingMoreTensorsThanTheShaderUsesIsRefused) {
   Plan plan = bigTransientPlan(256);
   plan.commands[0].bindings.push_back(plan.commands[0].bindings[0]);
   std::string e = refusal(plan);
