@@ -9,7 +9,7 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/Support/FormatVariadic.h"
+#include "llvm/ADT/Twine.h"
 
 #include <algorithm>
 #include <functional>
@@ -45,9 +45,10 @@ enum : uint32_t {
   kMaxBinding = 64,
 };
 
-template <typename... Ts> Error fail(const char *fmt, Ts &&...vals) {
-  return createStringError(inconvertibleErrorCode(),
-                           formatv(fmt, std::forward<Ts>(vals)...).str());
+// Messages use Twine, not formatv: GCC 12 warns (-Wmaybe-uninitialized)
+// inside LLVM 14's integer format_provider.
+Error fail(const Twine &msg) {
+  return createStringError(inconvertibleErrorCode(), msg);
 }
 
 /// A type id's scalar kind, for spec constants.
@@ -97,7 +98,7 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
   for (size_t i = 5; i < words.size();) {
     uint32_t count = words[i] >> 16, op = words[i] & 0xffffu;
     if (count == 0 || i + count > words.size())
-      return fail("malformed instruction at word {0}", i);
+      return fail("malformed instruction at word " + Twine(i));
     ArrayRef<uint32_t> w = words.slice(i, count);
     switch (op) {
     case OpDecorate:
@@ -159,7 +160,7 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
       break;
     case OpSpecConstant:
       if (count < 4)
-        return fail("malformed OpSpecConstant at word {0}", i);
+        return fail("malformed OpSpecConstant at word " + Twine(i));
       // A 64-bit literal would take two words; only 32-bit types are allowed.
       specs.push_back({w[2], w[1], w[3], false});
       break;
@@ -185,9 +186,8 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
              sc->second.width == 32 && !s.isBool)
       type = SpecType::F32;
     else
-      return fail("specialization constant {0} has a type other than 32-bit "
-                  "int, 32-bit float or bool",
-                  id->second);
+      return fail("specialization constant " + Twine(id->second) +
+                  " has a type other than 32-bit int, 32-bit float or bool");
     iface.specConstants.push_back({id->second, type, s.bits});
   }
   llvm::stable_sort(iface.specConstants,
@@ -199,10 +199,9 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
   for (size_t k = 1; k < iface.specConstants.size(); ++k)
     if (iface.specConstants[k].id == iface.specConstants[k - 1].id &&
         iface.specConstants[k].type != iface.specConstants[k - 1].type)
-      return fail("specialization constants with SpecId {0} have types {1} "
-                  "and {2}",
-                  iface.specConstants[k].id,
-                  specTypeName(iface.specConstants[k - 1].type),
+      return fail("specialization constants with SpecId " +
+                  Twine(iface.specConstants[k].id) + " have types " +
+                  specTypeName(iface.specConstants[k - 1].type) + " and " +
                   specTypeName(iface.specConstants[k].type));
   iface.specConstants.erase(
       std::unique(iface.specConstants.begin(), iface.specConstants.end(),
@@ -252,10 +251,11 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
   for (auto &[b, var] : vars) {
     uint32_t s = set.lookup(var);
     if (s != 0)
-      return fail("binding {0} is in descriptor set {1}; tlc binds only set 0",
-                  b, s);
+      return fail("binding " + Twine(b) + " is in descriptor set " + Twine(s) +
+                  "; tlc binds only set 0");
     if (b > kMaxBinding)
-      return fail("binding {0} is above {1}", b, unsigned(kMaxBinding));
+      return fail("binding " + Twine(b) + " is above " +
+                  Twine(unsigned(kMaxBinding)));
     auto vt = varType.find(var);
     if (vt == varType.end())
       continue;
