@@ -22,8 +22,10 @@ namespace tlc {
 ///    taken from the embedded shaders), then a Release command for every
 ///    tensor in \p releases[step].
 /// No barriers yet: insertBarriers adds them. Errors: an op without a
-/// lowering, a shader missing from the build, a graph input that is also an
-/// output, or a dtype the runtime cannot execute.
+/// lowering, a shader missing from the build, a dispatch that disagrees with
+/// its shader's interface (checkDispatch, codegen/DispatchCheck.h: constant
+/// ids and types, binding count, written bindings), a graph input that is
+/// also an output, or a dtype the runtime cannot execute.
 llvm::Expected<Plan>
 lowerToPlan(const Graph &g, const Liveness &live, const MemoryPlan &mem,
             const std::vector<std::vector<ValueId>> &releases,
@@ -33,8 +35,9 @@ lowerToPlan(const Graph &g, const Liveness &live, const MemoryPlan &mem,
 /// \p target: with \p f16Storage (its float tensors stored as binary16,
 /// passes/F16Storage.cpp) the op's lowering sees the f32 types the tensors
 /// stand for and KernelTarget::f16Storage set, and every dispatch runs its
-/// shader's fp16 build (f16BuildName). The F16Storage pass chooses storage
-/// from exactly these dispatches. \p node's op must have a lowering.
+/// shader's fp16 build (f16BuildName). The F16Storage pass asks OpDef::lower
+/// for the same dispatches the same way (passes/F16Storage.cpp, which may
+/// not depend on codegen/). \p node's op must have a lowering.
 llvm::SmallVector<DispatchDesc, 2> lowerNode(const Graph &g, const Node &node,
                                              bool f16Storage,
                                              const KernelTarget &target);

@@ -1,15 +1,16 @@
 //===- codegen/Lowering.cpp - Graph + memory plan -> dispatches -----------===//
 //
 // Every op's lowering (ops/<Op>.cpp) names a shader and its specialization
-// constants; here those become Plan commands bound to the tensors' planned
-// memory, in schedule order, with release points after each step.
+// constants; here each dispatch is checked against the shader's interface
+// (codegen/DispatchCheck.h) and becomes a Plan command bound to the tensors'
+// planned memory, in schedule order, with release points after each step.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Codegen.h"
-#include "codegen/EmbeddedShaders.h"
-#include "codegen/ShaderBindings.h"
+#include "codegen/DispatchCheck.h"
 #include "ops/KernelTarget.h"
 #include "ops/OpDef.h"
+#include "spirv/EmbeddedShaders.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -204,6 +205,16 @@ struct Lowering {
       if (!isView)
         dispatches = lowerNode(g, node, f16Storage, target);
       for (const DispatchDesc &d : dispatches) {
+        const EmbeddedShader *s = findEmbeddedShader(d.shader);
+        if (!s)
+          return errorAt(node.loc, "node '" + node.name + "': shader '" +
+                                       d.shader +
+                                       "' is not built into this tlc");
+        if (Error e = checkDispatch(
+                d, s->interface, "node '" + node.name + "' (" + node.op + ")"))
+          return errorAt(node.loc, toString(std::move(e)));
+      }
+      for (const DispatchDesc &d : dispatches) {
         if (def->memory.joinsInputs && copiesOnlyInSlice(node, d))
           continue; // the producer wrote this input in place
 
@@ -215,7 +226,9 @@ struct Lowering {
         if (!shader)
           return shader.takeError();
         c.shader = *shader;
-        c.specConstants.assign(d.specConstants.begin(), d.specConstants.end());
+        // Plans pass constants by position: constant_id i = word i (an id
+        // the shader lacks, spec::unused, gets 0).
+        llvm::append_range(c.specConstants, specWords(d.specConstants));
         for (unsigned op : d.operands) {
           assert(op < operands.size() && "lowering names a bad operand");
           int64_t t = tensorOf[operands[op]];

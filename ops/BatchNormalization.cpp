@@ -103,8 +103,9 @@ static void batchNormLower(const Node &node, ArrayRef<TensorType> in,
   DispatchDesc c;
   c.shader = "batchnorm";
   uint64_t n = uint64_t(out[0].numElements());
-  c.specConstants = {uint32_t(n), uint32_t(s[1]), uint32_t(planeSize(s)),
-                     floatBits(epsilonOf(node))};
+  c.specConstants =
+      spec::u32s({uint32_t(n), uint32_t(s[1]), uint32_t(planeSize(s)),
+                  floatBits(epsilonOf(node))});
   c.operands = {0, 1, 2, 3, 4, 5};
   c.writes = {5};
   setGrid1D(c, n, 256);

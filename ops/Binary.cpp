@@ -182,17 +182,17 @@ DispatchDesc lowerBinary(BinaryOpCode code, const TensorType &a,
   DispatchDesc d;
   d.shader = "binary";
   uint64_t n = uint64_t(out.numElements());
-  d.specConstants = {uint32_t(n), uint32_t(code)};
+  d.specConstants = spec::u32s({uint32_t(n), uint32_t(code)});
   for (int64_t v : os)
-    d.specConstants.push_back(uint32_t(v));
+    d.specConstants.push_back(spec::u32(uint32_t(v)));
   for (int64_t v : pa)
-    d.specConstants.push_back(uint32_t(v));
+    d.specConstants.push_back(spec::u32(uint32_t(v)));
   for (int64_t v : pb)
-    d.specConstants.push_back(uint32_t(v));
+    d.specConstants.push_back(spec::u32(uint32_t(v)));
   uint64_t units = l.vec4 ? n / 4 : n;
   uint32_t items = elementwiseItemsPerInvocation(units);
-  d.specConstants.push_back(l.vec4 ? 1u : 0u);
-  d.specConstants.push_back(items);
+  d.specConstants.push_back(spec::u32(l.vec4 ? 1u : 0u));
+  d.specConstants.push_back(spec::u32(items));
   d.operands = {0, 1, 2};
   d.writes = {2};
   setGrid1D(d, ceilDiv(units, items), 256);

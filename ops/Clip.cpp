@@ -66,7 +66,7 @@ static void clipLower(const Node &, ArrayRef<TensorType> in,
   }
   DispatchDesc c;
   c.shader = "clip";
-  c.specConstants = {uint32_t(n), uint32_t(in.size() > 2)};
+  c.specConstants = spec::u32s({uint32_t(n), uint32_t(in.size() > 2)});
   // Bindings: 0 = X, 1 = Y, 2 = min, 3 = max (min again when max is absent;
   // HAS_MAX = 0 keeps the shader from reading it).
   c.operands = {0, y, 1, in.size() > 2 ? 2u : 1u};

@@ -222,19 +222,22 @@ bool useSmallIgemm(uint64_t m, uint64_t n, uint64_t k, uint64_t batches) {
 }
 
 /// Specialization constants 0..21, the same in every conv shader.
-static SmallVector<uint32_t, 16> commonConstants(const ConvParams &p,
-                                                 const ConvEpilogue &e,
-                                                 bool hasBias, uint64_t total) {
+static SmallVector<SpecConstant, 24> commonConstants(const ConvParams &p,
+                                                     const ConvEpilogue &e,
+                                                     bool hasBias,
+                                                     uint64_t total) {
   const Window2D &w = p.win;
-  return {
-      uint32_t(p.n),           uint32_t(p.c),           uint32_t(p.h),
-      uint32_t(p.w),           uint32_t(p.m),           uint32_t(w.out[0]),
-      uint32_t(w.out[1]),      uint32_t(w.kernel[0]),   uint32_t(w.kernel[1]),
-      uint32_t(w.stride[0]),   uint32_t(w.stride[1]),   uint32_t(w.padBegin[0]),
-      uint32_t(w.padBegin[1]), uint32_t(w.dilation[0]), uint32_t(w.dilation[1]),
-      uint32_t(p.group),       uint32_t(hasBias),       uint32_t(total),
-      uint32_t(e.activation),  floatBits(e.p0),         floatBits(e.p1),
-      uint32_t(e.hasZ)};
+  return spec::u32s({uint32_t(p.n),           uint32_t(p.c),
+                     uint32_t(p.h),           uint32_t(p.w),
+                     uint32_t(p.m),           uint32_t(w.out[0]),
+                     uint32_t(w.out[1]),      uint32_t(w.kernel[0]),
+                     uint32_t(w.kernel[1]),   uint32_t(w.stride[0]),
+                     uint32_t(w.stride[1]),   uint32_t(w.padBegin[0]),
+                     uint32_t(w.padBegin[1]), uint32_t(w.dilation[0]),
+                     uint32_t(w.dilation[1]), uint32_t(p.group),
+                     uint32_t(hasBias),       uint32_t(total),
+                     uint32_t(e.activation),  floatBits(e.p0),
+                     floatBits(e.p1),         uint32_t(e.hasZ)});
 }
 
 void lowerConvKernel(const ConvParams &p, const ConvEpilogue &e,
@@ -277,8 +280,8 @@ void lowerConvKernel(const ConvParams &p, const ConvEpilogue &e,
         ceilDiv(pixels, t.bn) * ceilDiv(mg, t.bm) * uint64_t(p.group);
     d.shader = "conv2d_igemm";
     d.specConstants = commonConstants(p, e, hasBias, tiles);
-    d.specConstants.push_back(t.bm);
-    d.specConstants.push_back(t.bn);
+    d.specConstants.push_back(spec::u32(t.bm));
+    d.specConstants.push_back(spec::u32(t.bn));
     // One workgroup per tile: setGrid1D with a group size of 1 lays the
     // tiles out as workgroups, spilling past 65535 into groups[1].
     setGrid1D(d, tiles, 1);

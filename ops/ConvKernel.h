@@ -51,7 +51,8 @@ ConvParams convParamsFromTypes(const Node &node, llvm::ArrayRef<TensorType> in);
 
 /// Activations a conv epilogue applies, as onnxruntime's FusedConv names
 /// them (plus HardSwish, which onnxruntime fuses elsewhere). Values are the
-/// ACT specialization constant of every conv shader; keep in sync.
+/// ACT specialization constant of shaders/conv_activation.glsl, which every
+/// conv shader includes.
 enum class ConvActivation : uint32_t {
   None = 0,
   Relu = 1,        // max(x, 0)

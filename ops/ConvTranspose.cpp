@@ -180,23 +180,13 @@ static void convTLower(const Node &node, ArrayRef<TensorType> in,
   DispatchDesc c;
   c.shader = "conv_transpose2d";
   uint64_t n = uint64_t(out[0].numElements());
-  c.specConstants = {uint32_t(n),
-                     uint32_t(p.c),
-                     uint32_t(p.h),
-                     uint32_t(p.w),
-                     uint32_t(p.m),
-                     uint32_t(w.out[0]),
-                     uint32_t(w.out[1]),
-                     uint32_t(w.kernel[0]),
-                     uint32_t(w.kernel[1]),
-                     uint32_t(w.stride[0]),
-                     uint32_t(w.stride[1]),
-                     uint32_t(w.dilation[0]),
-                     uint32_t(w.dilation[1]),
-                     uint32_t(w.padBegin[0]),
-                     uint32_t(w.padBegin[1]),
-                     uint32_t(p.group),
-                     uint32_t(in.size() == 3)};
+  c.specConstants = spec::u32s(
+      {uint32_t(n), uint32_t(p.c), uint32_t(p.h), uint32_t(p.w), uint32_t(p.m),
+       uint32_t(w.out[0]), uint32_t(w.out[1]), uint32_t(w.kernel[0]),
+       uint32_t(w.kernel[1]), uint32_t(w.stride[0]), uint32_t(w.stride[1]),
+       uint32_t(w.dilation[0]), uint32_t(w.dilation[1]),
+       uint32_t(w.padBegin[0]), uint32_t(w.padBegin[1]), uint32_t(p.group),
+       uint32_t(in.size() == 3)});
   // Bindings: 0 = X, 1 = W, 2 = B (X again, unread, without a bias), 3 = Y.
   unsigned y = unsigned(in.size());
   c.operands = {0, 1, in.size() == 3 ? 2u : 0u, y};

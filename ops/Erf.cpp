@@ -30,7 +30,7 @@ static void erfLower(const Node &, ArrayRef<TensorType> in,
   DispatchDesc u;
   u.shader = "unary_math";
   int64_t n = out[0].numElements();
-  u.specConstants = {uint32_t(n), /*function=*/1u};
+  u.specConstants = spec::u32s({uint32_t(n), /*function=*/1u});
   u.operands = {0, 1};
   u.writes = {1};
   setGrid1D(u, uint64_t(n), 256);

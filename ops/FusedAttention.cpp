@@ -442,29 +442,21 @@ static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
   DispatchDesc d;
   d.shader = "attention";
   auto u = [](int64_t x) { return uint32_t(x); };
-  d.specConstants = {t.br * t.tpr,
-                     t.br,
-                     t.bc,
-                     t.tpr,
-                     u(p.b),
-                     u(p.h),
-                     u(p.sq),
-                     u(p.sk),
-                     u(p.d),
-                     u(p.dv),
-                     floatBits(p.scale),
-                     p.hasMask ? 1u : 0u};
+  d.specConstants = spec::u32s({t.br * t.tpr, t.br, t.bc, t.tpr, u(p.b), u(p.h),
+                                u(p.sq), u(p.sk), u(p.d), u(p.dv),
+                                floatBits(p.scale), p.hasMask ? 1u : 0u});
   for (const AttentionView *v : {&p.q, &p.k, &p.v, &p.y}) {
-    d.specConstants.push_back(u(v->offset));
+    d.specConstants.push_back(spec::u32(u(v->offset)));
     for (int64_t s : v->strides)
-      d.specConstants.push_back(u(s));
+      d.specConstants.push_back(spec::u32(u(s)));
   }
   for (int64_t s : p.maskStrides)
-    d.specConstants.push_back(u(s));
-  d.specConstants.push_back(u(ceilDiv(ceilDiv(uint64_t(p.dv), 4), t.tpr)));
-  d.specConstants.push_back(u(ceilDiv(uint64_t(t.bc), t.tpr)));
+    d.specConstants.push_back(spec::u32(u(s)));
+  d.specConstants.push_back(
+      spec::u32(u(ceilDiv(ceilDiv(uint64_t(p.dv), 4), t.tpr))));
+  d.specConstants.push_back(spec::u32(u(ceilDiv(uint64_t(t.bc), t.tpr))));
   // Constant 38: key limit (0xffffffff: none).
-  d.specConstants.push_back(p.keyLimit < 0 ? ~0u : u(p.keyLimit));
+  d.specConstants.push_back(spec::u32(p.keyLimit < 0 ? ~0u : u(p.keyLimit)));
   unsigned y = unsigned(in.size());
   d.operands = {0, 1, 2, p.hasMask ? 3u : 0u, y};
   if (!p.hasMask)

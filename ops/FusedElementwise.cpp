@@ -158,24 +158,28 @@ static void fusedLower(const Node &node, ArrayRef<TensorType> in,
   // (padded with leading 1s); 11-34: strides S<k><d> of inputs 0-3 (0 for
   // absent inputs); then three per instruction slot: code (opcode | a << 8
   // | b << 16), p0 bits, p1 bits.
-  d.specConstants = {uint32_t(n), uint32_t(in.size()), uint32_t(p.code.size()),
-                     l.vec4 ? 1u : 0u, items};
+  d.specConstants =
+      spec::u32s({uint32_t(n), uint32_t(in.size()), uint32_t(p.code.size()),
+                  l.vec4 ? 1u : 0u, items});
   for (size_t i = 0; i < pad; ++i)
-    d.specConstants.push_back(1);
+    d.specConstants.push_back(spec::u32(1));
   for (int64_t v : l.dims)
-    d.specConstants.push_back(uint32_t(v));
+    d.specConstants.push_back(spec::u32(uint32_t(v)));
   for (unsigned k = 0; k < kFusedMaxInputs; ++k) {
     for (size_t i = 0; i < pad; ++i)
-      d.specConstants.push_back(0);
+      d.specConstants.push_back(spec::u32(0));
     for (size_t i = 0; i < l.dims.size(); ++i)
-      d.specConstants.push_back(k < in.size() ? uint32_t(l.strides[k][i]) : 0);
+      d.specConstants.push_back(
+          spec::u32(k < in.size() ? uint32_t(l.strides[k][i]) : 0));
   }
   for (const FusedInstr &ins : p.code) {
-    d.specConstants.push_back(uint32_t(ins.op) | shaderOperand(ins.a) << 8 |
-                              shaderOperand(ins.b) << 16);
-    d.specConstants.push_back(floatBits(ins.p0));
-    d.specConstants.push_back(floatBits(ins.p1));
+    d.specConstants.push_back(spec::u32(uint32_t(ins.op) |
+                                        shaderOperand(ins.a) << 8 |
+                                        shaderOperand(ins.b) << 16));
+    d.specConstants.push_back(spec::u32(floatBits(ins.p0)));
+    d.specConstants.push_back(spec::u32(floatBits(ins.p1)));
   }
+  d.specTailDefaults = true; // instruction slots past NSTEPS go unread
   // Bindings 0-3 are the inputs (input 0 again where there are fewer: the
   // shader declares all four and reads only NIN), 4 the output.
   for (unsigned k = 0; k < kFusedMaxInputs; ++k)

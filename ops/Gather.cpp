@@ -145,9 +145,9 @@ static void gatherLower(const Node &node, ArrayRef<TensorType> in,
   DispatchDesc g;
   g.shader = "gather";
   uint64_t total = uint64_t(out[0].numElements());
-  g.specConstants = {uint32_t(total), uint32_t(v.axisLen),
-                     uint32_t(v.inner), uint32_t(v.count),
-                     in[1].dtype == DType::I64 ? 1u : 0u};
+  g.specConstants =
+      spec::u32s({uint32_t(total), uint32_t(v.axisLen), uint32_t(v.inner),
+                  uint32_t(v.count), in[1].dtype == DType::I64 ? 1u : 0u});
   g.operands = {0, 1, 2};
   g.writes = {2};
   setGrid1D(g, total, 256);

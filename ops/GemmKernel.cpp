@@ -25,23 +25,16 @@ static constexpr uint32_t kGemmTile = 32;
 
 /// Constants 0..22, shared by gemm.comp and gemm_tiled.comp.
 static void setCommonConstants(const GemmKernelArgs &args, DispatchDesc &d) {
-  d.specConstants = {args.m,
-                     args.n,
-                     args.k,
-                     uint32_t(args.transA),
-                     uint32_t(args.transB),
-                     floatBits(args.alpha),
-                     floatBits(args.beta),
-                     uint32_t(args.hasC),
-                     args.cStrideM,
-                     args.cStrideN,
-                     uint32_t(args.batchCount())};
+  d.specConstants = spec::u32s(
+      {args.m, args.n, args.k, uint32_t(args.transA), uint32_t(args.transB),
+       floatBits(args.alpha), floatBits(args.beta), uint32_t(args.hasC),
+       args.cStrideM, args.cStrideN, uint32_t(args.batchCount())});
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
-    d.specConstants.push_back(args.batchDims[i]);
+    d.specConstants.push_back(spec::u32(args.batchDims[i]));
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
-    d.specConstants.push_back(args.aBatchStride[i]);
+    d.specConstants.push_back(spec::u32(args.aBatchStride[i]));
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
-    d.specConstants.push_back(args.bBatchStride[i]);
+    d.specConstants.push_back(spec::u32(args.bBatchStride[i]));
 }
 
 static void setOperands(const GemmKernelArgs &args, unsigned a, unsigned b,
@@ -206,10 +199,11 @@ DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
   bool wholeGrid = d.groups[0] == ceilDiv(args.n, cfg.bn) &&
                    d.groups[1] == ceilDiv(args.m, cfg.bm);
   // Constants 23..33 (30 is the workgroup size).
-  d.specConstants.append({cfg.bm, cfg.bn, cfg.bk, cfg.tm, cfg.tn,
-                          uint32_t(vecA), uint32_t(vecB), cfg.threads(),
-                          uint32_t(vecY), wholeGrid ? kGemmGroupM : 1u,
-                          args.kSlice});
+  llvm::append_range(
+      d.specConstants,
+      spec::u32s({cfg.bm, cfg.bn, cfg.bk, cfg.tm, cfg.tn, uint32_t(vecA),
+                  uint32_t(vecB), cfg.threads(), uint32_t(vecY),
+                  wholeGrid ? kGemmGroupM : 1u, args.kSlice}));
   return d;
 }
 
@@ -235,11 +229,14 @@ DispatchDesc lowerGemmCoopMat(const GemmKernelArgs &args, unsigned a,
   if (!args.hasC)
     d.unread = {2}; // A fills C's slot
   setGroups(args, 64, 64, d);
-  // Constants 23..32 are gemm_tiled.comp's tiling, unused here; 33 KSLICE,
-  // 34 the slab depth.
-  d.specConstants.append(10, 0u);
-  d.specConstants.push_back(args.kSlice);
-  d.specConstants.push_back(kCoopMatSlabK);
+  // The shader has no TRANS_A (3), takes ALPHA and BETA (5, 6) as floats and
+  // lacks gemm_tiled.comp's tiling (23..32); 33 KSLICE, 34 the slab depth.
+  d.specConstants[3] = spec::unused();
+  d.specConstants[5] = spec::f32(args.alpha);
+  d.specConstants[6] = spec::f32(args.beta);
+  d.specConstants.append(10, spec::unused());
+  d.specConstants.push_back(spec::u32(args.kSlice));
+  d.specConstants.push_back(spec::u32(kCoopMatSlabK));
   return d;
 }
 

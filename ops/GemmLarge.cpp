@@ -97,26 +97,21 @@ DispatchDesc lowerGemmWarpTile(const GemmKernelArgs &args,
   DispatchDesc d;
   d.shader = "gemm_warptile";
   uint32_t batch = uint32_t(args.batchCount());
-  d.specConstants = {args.m,
-                     args.n,
-                     args.k,
-                     uint32_t(args.transA),
-                     uint32_t(args.transB),
-                     floatBits(args.alpha),
-                     floatBits(args.beta),
-                     uint32_t(args.hasC),
-                     args.cStrideM,
-                     args.cStrideN,
-                     batch};
+  d.specConstants = spec::u32s({args.m, args.n, args.k, uint32_t(args.transA),
+                                uint32_t(args.transB), floatBits(args.alpha),
+                                floatBits(args.beta), uint32_t(args.hasC),
+                                args.cStrideM, args.cStrideN, batch});
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
-    d.specConstants.push_back(args.batchDims[i]);
+    d.specConstants.push_back(spec::u32(args.batchDims[i]));
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
-    d.specConstants.push_back(args.aBatchStride[i]);
+    d.specConstants.push_back(spec::u32(args.aBatchStride[i]));
   for (unsigned i = 0; i < kGemmMaxBatchDims; ++i)
-    d.specConstants.push_back(args.bBatchStride[i]);
+    d.specConstants.push_back(spec::u32(args.bBatchStride[i]));
   // Constants 23..32 (30 is the workgroup size).
-  d.specConstants.append({cfg.bm, cfg.bn, cfg.bk, cfg.wm, cfg.wn, cfg.tm,
-                          cfg.tn, cfg.threads(), kWarpTileGroupM, cfg.pad});
+  llvm::append_range(
+      d.specConstants,
+      spec::u32s({cfg.bm, cfg.bn, cfg.bk, cfg.wm, cfg.wn, cfg.tm, cfg.tn,
+                  cfg.threads(), kWarpTileGroupM, cfg.pad}));
   d.operands = {a, b, args.hasC ? c : a, y};
   d.writes = {3};
   d.groups[0] = args.n / cfg.bn;

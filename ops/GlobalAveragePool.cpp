@@ -65,7 +65,7 @@ static void gapLower(const Node &, ArrayRef<TensorType> in,
   d.shader = target.subgroupArithmetic
                  ? "global_avgpool_subgroup"
                  : "global_avgpool";
-  d.specConstants = {uint32_t(planes), uint32_t(planeSize(in[0]))};
+  d.specConstants = spec::u32s({uint32_t(planes), uint32_t(planeSize(in[0]))});
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, planes, 1); // one workgroup per plane

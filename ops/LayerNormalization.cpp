@@ -163,8 +163,9 @@ static void layerNormLower(const Node &node, ArrayRef<TensorType> in,
   // where the target has them, shared-memory trees elsewhere.
   d.shader = target.subgroupArithmetic ? "layernorm_subgroup"
                                                       : "layernorm";
-  d.specConstants = {uint32_t(v.rows), uint32_t(v.cols),
-                     floatBits(verifiedEpsilon(node)), hasBias ? 1u : 0u};
+  d.specConstants =
+      spec::u32s({uint32_t(v.rows), uint32_t(v.cols),
+                  floatBits(verifiedEpsilon(node)), hasBias ? 1u : 0u});
   // Without B, binding 2 is bound to Scale again and never read.
   d.operands = {0, 1, hasBias ? 2u : 1u, hasBias ? 3u : 2u};
   d.writes = {3};

@@ -16,6 +16,7 @@
 #include "ir/Graph.h"
 #include "ops/HostTensor.h"
 #include "ops/KernelTarget.h"
+#include "spirv/SpecConstant.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -33,10 +34,19 @@ namespace tlc {
 /// 0..operands.size()-1; operand k names the node's operand bound at binding k:
 /// indices 0..inputs-1 are the node's inputs, inputs..inputs+outputs-1 its
 /// outputs. Specialization constant `constant_id = i` receives
-/// specConstants[i] (32-bit; floats are passed as their bit pattern).
+/// specConstants[i], typed as the shader declares it (spirv/SpecConstant.h:
+/// spec::u32, spec::i32, spec::f32, spec::boolean; spec::unused for an id the
+/// shader lacks). Codegen checks every dispatch against its shader's SPIR-V
+/// (codegen/DispatchCheck.h): each id passed is declared with that type, every
+/// declared constant is passed (unless specTailDefaults), operands.size() is
+/// the shader's binding count, and no binding in writes is declared readonly.
 struct DispatchDesc {
   std::string shader;                         // name of shaders/<shader>.comp
-  llvm::SmallVector<uint32_t, 16> specConstants;
+  llvm::SmallVector<SpecConstant, 24> specConstants; // index = constant_id
+  /// Whether the constants the shader declares past specConstants keep their
+  /// defaults: a variable-length tail (fused_elementwise's instruction slots
+  /// past NSTEPS). Otherwise every declared constant must be passed.
+  bool specTailDefaults = false;
   llvm::SmallVector<unsigned, 4> operands;    // operand index per binding
   llvm::SmallVector<unsigned, 2> writes;      // bindings the shader writes
   /// Bindings the shader does not access in this dispatch (a placeholder

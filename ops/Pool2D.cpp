@@ -138,24 +138,13 @@ DispatchDesc lowerPool2D(const Pool2DParams &p) {
   uint64_t total = uint64_t(p.n * p.c * w.out[0] * w.out[1]);
   DispatchDesc d;
   d.shader = "pool2d";
-  d.specConstants = {uint32_t(p.n * p.c),
-                     uint32_t(p.h),
-                     uint32_t(p.w),
-                     uint32_t(w.out[0]),
-                     uint32_t(w.out[1]),
-                     uint32_t(w.kernel[0]),
-                     uint32_t(w.kernel[1]),
-                     uint32_t(w.stride[0]),
-                     uint32_t(w.stride[1]),
-                     uint32_t(w.padBegin[0]),
-                     uint32_t(w.padBegin[1]),
-                     uint32_t(w.padEnd[0]),
-                     uint32_t(w.padEnd[1]),
-                     uint32_t(w.dilation[0]),
-                     uint32_t(w.dilation[1]),
-                     uint32_t(p.mode),
-                     uint32_t(p.countIncludePad),
-                     uint32_t(total)};
+  d.specConstants = spec::u32s(
+      {uint32_t(p.n * p.c), uint32_t(p.h), uint32_t(p.w), uint32_t(w.out[0]),
+       uint32_t(w.out[1]), uint32_t(w.kernel[0]), uint32_t(w.kernel[1]),
+       uint32_t(w.stride[0]), uint32_t(w.stride[1]), uint32_t(w.padBegin[0]),
+       uint32_t(w.padBegin[1]), uint32_t(w.padEnd[0]), uint32_t(w.padEnd[1]),
+       uint32_t(w.dilation[0]), uint32_t(w.dilation[1]), uint32_t(p.mode),
+       uint32_t(p.countIncludePad), uint32_t(total)});
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, total, 64);

@@ -156,14 +156,14 @@ static void reduceMeanLower(const Node &node, ArrayRef<TensorType> in,
               count >= kReduceMeanWideBox;
   c.shader = wide ? "reduce_mean_subgroup" : "reduce_mean";
   uint64_t n = uint64_t(out[0].numElements());
-  c.specConstants = {uint32_t(n), uint32_t(count),
-                     floatBits(float(1.0 / double(count)))};
+  c.specConstants = spec::u32s(
+      {uint32_t(n), uint32_t(count), floatBits(float(1.0 / double(count)))});
   for (int64_t v : k)
-    c.specConstants.push_back(uint32_t(v));
+    c.specConstants.push_back(spec::u32(uint32_t(v)));
   for (int64_t v : b)
-    c.specConstants.push_back(uint32_t(v));
+    c.specConstants.push_back(spec::u32(uint32_t(v)));
   for (int64_t v : st)
-    c.specConstants.push_back(uint32_t(v));
+    c.specConstants.push_back(spec::u32(uint32_t(v)));
   c.operands = {0, 1};
   c.writes = {1};
   if (wide)

@@ -392,18 +392,12 @@ static void resizeLower(const Node &node, ArrayRef<TensorType> in,
   DispatchDesc c;
   c.shader = "resize";
   uint64_t n = uint64_t(out[0].numElements());
-  c.specConstants = {uint32_t(n),
-                     uint32_t(s[r - 2]),
-                     uint32_t(s[r - 1]),
-                     uint32_t(o[r - 2]),
-                     uint32_t(o[r - 1]),
-                     uint32_t(mode == "linear"),
-                     coord,
-                     nearest,
-                     uint32_t(bufScales),
-                     uint32_t(r),
-                     floatBits(float(o[r - 2]) / float(s[r - 2])),
-                     floatBits(float(o[r - 1]) / float(s[r - 1]))};
+  c.specConstants = spec::u32s(
+      {uint32_t(n), uint32_t(s[r - 2]), uint32_t(s[r - 1]), uint32_t(o[r - 2]),
+       uint32_t(o[r - 1]), uint32_t(mode == "linear"), coord, nearest,
+       uint32_t(bufScales), uint32_t(r),
+       floatBits(float(o[r - 2]) / float(s[r - 2])),
+       floatBits(float(o[r - 1]) / float(s[r - 1]))});
   unsigned y = unsigned(in.size());
   // Bindings: 0 = X, 1 = Y, 2 = scales (X again, unread, without scales).
   c.operands = {0, y, bufScales ? unsigned(scalesOperand) : 0u};

@@ -212,18 +212,16 @@ static void sliceLower(const Node &, ArrayRef<TensorType> in,
   DispatchDesc c;
   c.shader = "slice";
   uint64_t n = uint64_t(out[0].numElements());
-  c.specConstants = {uint32_t(n),
-                     uint32_t(in[1].shape[0]),
-                     uint32_t(s.size()),
-                     uint32_t(in.size() > 3),
-                     uint32_t(in.size() > 4),
-                     uint32_t(in[1].dtype == DType::I64 ? 2 : 1)};
+  c.specConstants =
+      spec::u32s({uint32_t(n), uint32_t(in[1].shape[0]), uint32_t(s.size()),
+                  uint32_t(in.size() > 3), uint32_t(in.size() > 4),
+                  uint32_t(in[1].dtype == DType::I64 ? 2 : 1)});
   for (int64_t v : os)
-    c.specConstants.push_back(uint32_t(v));
+    c.specConstants.push_back(spec::u32(uint32_t(v)));
   for (int64_t v : is)
-    c.specConstants.push_back(uint32_t(v));
+    c.specConstants.push_back(spec::u32(uint32_t(v)));
   for (int64_t v : strides)
-    c.specConstants.push_back(uint32_t(v));
+    c.specConstants.push_back(spec::u32(uint32_t(v)));
   // Bindings: 0 = data, 1 = output, 2 = starts, 3 = axes, 4 = steps (starts
   // again for an absent one; HAS_AXES / HAS_STEPS keep it unread).
   unsigned y = unsigned(in.size());

@@ -106,7 +106,8 @@ static void softmaxLower(const Node &node, ArrayRef<TensorType> in,
   d.shader = target.subgroupArithmetic ? "softmax_subgroup"
                                                       : "softmax";
   uint64_t rows = uint64_t(v.outer * v.inner);
-  d.specConstants = {uint32_t(rows), uint32_t(v.len), uint32_t(v.inner)};
+  d.specConstants =
+      spec::u32s({uint32_t(rows), uint32_t(v.len), uint32_t(v.inner)});
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, rows, 1); // one workgroup per row

@@ -36,9 +36,10 @@ DispatchDesc lowerSplitKReduce(const SplitKReduceArgs &args, unsigned p,
   d.shader = "splitk_reduce";
   uint64_t mn = uint64_t(args.m) * args.n;
   bool vec4 = args.n % 4 == 0;
-  d.specConstants = {args.slices,          uint32_t(mn),        args.n,
-                     uint32_t(args.hasC),  args.cStrideM,       args.cStrideN,
-                     floatBits(args.beta), uint32_t(args.hasZ), uint32_t(vec4)};
+  d.specConstants =
+      spec::u32s({args.slices, uint32_t(mn), args.n, uint32_t(args.hasC),
+                  args.cStrideM, args.cStrideN, floatBits(args.beta),
+                  uint32_t(args.hasZ), uint32_t(vec4)});
   d.operands = {p, args.hasC ? c : p, args.hasZ ? z : p, y};
   d.writes = {3};
   setGrid1D(d, vec4 ? mn / 4 : mn, 256);
@@ -245,12 +246,10 @@ static void reduceLower(const Node &node, ArrayRef<TensorType> in,
   DispatchDesc d;
   d.shader = "splitk_reduce_ln";
   bool vec4 = args.n % 4 == 0;
-  d.specConstants = {args.slices,         args.m,
-                     args.n,              uint32_t(args.hasC),
-                     args.cStrideM,       args.cStrideN,
-                     floatBits(args.beta), uint32_t(args.hasZ),
-                     uint32_t(vec4),      floatBits(r.epsilon),
-                     uint32_t(r.lnBiasIdx >= 0)};
+  d.specConstants = spec::u32s(
+      {args.slices, args.m, args.n, uint32_t(args.hasC), args.cStrideM,
+       args.cStrideN, floatBits(args.beta), uint32_t(args.hasZ), uint32_t(vec4),
+       floatBits(r.epsilon), uint32_t(r.lnBiasIdx >= 0)});
   d.operands = {0,
                 r.hasC ? 1u : 0u,
                 r.hasZ ? unsigned(r.zIdx) : 0u,

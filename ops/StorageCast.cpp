@@ -66,7 +66,7 @@ static void storageCastLower(const Node &, ArrayRef<TensorType>,
   d.shader = out[0].dtype == DType::F16 ? "storage_cast" : "storage_cast_to_f32";
   int64_t n = out[0].numElements();
   bool vec4 = n % 4 == 0;
-  d.specConstants = {uint32_t(n), vec4 ? 1u : 0u};
+  d.specConstants = spec::u32s({uint32_t(n), vec4 ? 1u : 0u});
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, vec4 ? uint64_t(n) / 4 : uint64_t(n), 256);

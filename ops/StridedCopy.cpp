@@ -24,15 +24,15 @@ DispatchDesc lowerStridedCopy(ArrayRef<int64_t> box,
     n *= uint64_t(v);
   DispatchDesc desc;
   desc.shader = "strided_copy";
-  desc.specConstants.push_back(uint32_t(n));
+  desc.specConstants.push_back(spec::u32(uint32_t(n)));
   for (int64_t v : d)
-    desc.specConstants.push_back(uint32_t(v));
+    desc.specConstants.push_back(spec::u32(uint32_t(v)));
   for (int64_t v : ss)
-    desc.specConstants.push_back(uint32_t(int32_t(v)));
-  desc.specConstants.push_back(uint32_t(int32_t(srcBase)));
+    desc.specConstants.push_back(spec::i32(int32_t(v)));
+  desc.specConstants.push_back(spec::i32(int32_t(srcBase)));
   for (int64_t v : ds)
-    desc.specConstants.push_back(uint32_t(int32_t(v)));
-  desc.specConstants.push_back(uint32_t(int32_t(dstBase)));
+    desc.specConstants.push_back(spec::i32(int32_t(v)));
+  desc.specConstants.push_back(spec::i32(int32_t(dstBase)));
   desc.operands = {srcOperand, dstOperand};
   desc.writes = {1};
   setGrid1D(desc, n, 256);

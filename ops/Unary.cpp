@@ -51,8 +51,8 @@ DispatchDesc lowerUnary(UnaryOpCode code, int64_t n, float p0, float p1) {
   bool vec4 = n % 4 == 0;
   uint64_t units = vec4 ? uint64_t(n) / 4 : uint64_t(n);
   uint32_t items = elementwiseItemsPerInvocation(units);
-  d.specConstants = {uint32_t(n),   uint32_t(code), floatBits(p0),
-                     floatBits(p1), vec4 ? 1u : 0u, items};
+  d.specConstants = spec::u32s({uint32_t(n), uint32_t(code), floatBits(p0),
+                                floatBits(p1), vec4 ? 1u : 0u, items});
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, ceilDiv(units, items), 256);

@@ -1,22 +1,23 @@
 //===- passes/F16Storage.cpp - fp16 storage, f32 arithmetic ---------------===//
 //
 // `--precision=fp16` (passes/Passes.h, useF16Storage). Each node's lowering
-// is asked which dispatches it would emit; when all of them have an fp16
-// build, the SPIR-V of those builds says, binding by binding, which operands
-// are stored binary16 and which f32. Values then take the storage of their
-// producer, and StorageCast nodes bridge every edge where producer and
+// (OpDef::lower) is asked which dispatches it would emit; when all of them
+// have an fp16 build, the interface of those builds (read from their SPIR-V
+// at build time: spirv/EmbeddedShaders.h) says, binding by binding, which
+// operands are stored binary16 and which f32. Values then take the storage of
+// their producer, and StorageCast nodes bridge every edge where producer and
 // consumer disagree. Halving the bytes of activations and weights halves
 // the memory traffic that bounds most inference kernels, and the planned
 // transient memory.
 //
 //===----------------------------------------------------------------------===//
-#include "codegen/Codegen.h"
-#include "codegen/EmbeddedShaders.h"
-#include "codegen/ShaderBindings.h"
 #include "ir/Half.h"
 #include "ops/OpDef.h"
 #include "passes/FusionUtil.h"
 #include "passes/Passes.h"
+#include "spirv/EmbeddedShaders.h"
+
+#include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
 #include <cmath>
@@ -44,22 +45,36 @@ std::optional<OperandWants> f16Wants(const Graph &g, const Node &node,
     return std::nullopt;
   SmallVector<ValueId, 8> operands(node.inputs.begin(), node.inputs.end());
   operands.append(node.outputs.begin(), node.outputs.end());
-  SmallVector<DispatchDesc, 2> dispatches =
-      lowerNode(g, node, /*f16Storage=*/true, target);
+  // The dispatches codegen emits for the node stored f16 (codegen's
+  // lowerNode does the same): the lowering sees the f32 types the tensors
+  // stand for and KernelTarget::f16Storage, and each dispatch runs its
+  // shader's fp16 build.
+  SmallVector<TensorType, 4> inTypes, outTypes;
+  for (ValueId in : node.inputs)
+    inTypes.push_back(g.values[in].type);
+  for (ValueId out : node.outputs)
+    outTypes.push_back(g.values[out].type);
+  for (TensorType &t : llvm::concat<TensorType>(inTypes, outTypes))
+    if (t.dtype == DType::F16)
+      t.dtype = DType::F32;
+  KernelTarget f16Target = target;
+  f16Target.f16Storage = true;
+  SmallVector<DispatchDesc, 2> dispatches;
+  def->lower(node, inTypes, outTypes, f16Target, dispatches);
   if (dispatches.empty())
     return std::nullopt;
   OperandWants want(operands.size(), Want::Unbound);
   for (const DispatchDesc &d : dispatches) {
-    const EmbeddedShader *s = findEmbeddedShader(d.shader);
+    const EmbeddedShader *s = findEmbeddedShader(f16BuildName(d.shader));
     if (!s)
       return std::nullopt;
-    SmallVector<BindingFloat, 8> bindings =
-        bindingFloatStorage(ArrayRef<uint32_t>(s->words, s->numWords));
+    ArrayRef<BindingDecl> bindings = s->interface.bindings;
     for (size_t b = 0; b < d.operands.size(); ++b) {
       if (llvm::is_contained(d.unread, b))
         continue; // a placeholder: its storage does not matter
       unsigned k = d.operands[b];
-      BindingFloat f = b < bindings.size() ? bindings[b] : BindingFloat::None;
+      BindingFloat f =
+          b < bindings.size() ? bindings[b].floatStorage : BindingFloat::None;
       bool isFloat = g.values[operands[k]].type.dtype == DType::F32;
       if (!isFloat) {
         if (f == BindingFloat::None)

@@ -106,7 +106,8 @@ struct F16StorageStats {
 /// NAME_f16 module, shaders/storage.glsl); arithmetic stays f32. A node runs
 /// its f16 builds when every dispatch its lowering (for \p target) emits
 /// has one; each binding then gets the storage its f16 module declares
-/// (codegen/ShaderBindings.h), so e.g. an attention mask can stay f32.
+/// (its interface table, spirv/EmbeddedShaders.h), so e.g. an attention mask
+/// can stay f32.
 /// Float weights read as f16 are converted once, here (ir/Half.h; finite
 /// values beyond +-65504 saturate to +-65504, so a -1e30 mask stays
 /// finite). StorageCast nodes convert where a tensor crosses between f32 and

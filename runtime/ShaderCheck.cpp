@@ -215,6 +215,10 @@ Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits,
     Expected<ShaderInterface> iface = readShaderInterface(shader.spirv, what);
     if (!iface)
       return iface.takeError();
+    Expected<SpirvInterface> decls = readSpirvInterface(shader.spirv);
+    if (!decls)
+      return fail("{0}: {1}", what, toString(decls.takeError()));
+    iface->specConstants = std::move(decls->specConstants);
     const uint32_t *size = iface->localSize;
     for (unsigned d = 0; d < 3; ++d)
       if (size[d] > limits.maxComputeWorkGroupSize[d])
@@ -244,12 +248,33 @@ Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits,
     const PlanCommand &cmd = plan.commands[c];
     if (cmd.kind != CommandKind::Dispatch)
       continue;
-    uint32_t need = ifaces[cmd.shader].bindingCount;
-    if (cmd.bindings.size() < need)
+    const ShaderInterface &iface = ifaces[cmd.shader];
+    StringRef shaderName = plan.shaders[cmd.shader].name;
+    uint32_t need = iface.bindingCount;
+    if (cmd.bindings.size() != need)
       return fail("commands[{0}] ('{1}'): binds {2} tensors but shader '{3}' "
                   "uses bindings 0..{4}",
-                  c, cmd.label, cmd.bindings.size(),
-                  plan.shaders[cmd.shader].name, need - 1);
+                  c, cmd.label, cmd.bindings.size(), shaderName,
+                  int64_t(need) - 1);
+    ShaderInterfaceRef decls{iface.specConstants, {}};
+    uint32_t largest =
+        iface.specConstants.empty() ? 0 : iface.specConstants.back().id;
+    for (uint32_t id = 0; id < cmd.specConstants.size(); ++id) {
+      if (decls.specConstant(id))
+        continue;
+      if (iface.specConstants.empty() || id > largest)
+        return fail("commands[{0}] ('{1}'): passes specialization constant "
+                    "id {2}, but shader '{3}' declares {4}",
+                    c, cmd.label, id, shaderName,
+                    iface.specConstants.empty()
+                        ? std::string("none")
+                        : formatv("ids up to {0}", largest).str());
+      if (cmd.specConstants[id] != 0)
+        return fail("commands[{0}] ('{1}'): passes specialization constant "
+                    "id {2} = {3:x}, but shader '{4}' declares no constant "
+                    "with that id (only 0 may pad such an id)",
+                    c, cmd.label, id, cmd.specConstants[id], shaderName);
+    }
   }
   return Error::success();
 }

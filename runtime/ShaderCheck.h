@@ -13,6 +13,7 @@
 
 #include "codegen/Plan.h"
 #include "runtime/Runtime.h"
+#include "spirv/SpirvInterface.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -34,6 +35,8 @@ struct ShaderInterface {
   uint32_t localSize[3] = {0, 0, 0};
   /// Every OpCapability the module declares (SPIR-V 1.6 section 3.31).
   llvm::SmallVector<uint32_t, 8> capabilities;
+  /// Its specialization constants, sorted by SpecId (readSpirvInterface).
+  llvm::SmallVector<SpecConstantDecl, 24> specConstants;
 };
 
 /// Reads the interface of a module that SPIRV-Tools has already validated
@@ -98,9 +101,16 @@ llvm::Error checkTensorCoreCapabilities(llvm::ArrayRef<uint32_t> capabilities,
 /// device's subgroup support (checkShaderCapabilities, from \p device), fp16
 /// storage (checkStorageCapabilities) and tensor-core features
 /// (checkTensorCoreCapabilities with enabledTensorCoreFeatures(\p device)),
-/// and against the dispatches that use it (each must bind at least the shader's
-/// bindingCount tensors). Errors name "shaders[i] ('name')" or
-/// "commands[i] ('label')" and give the numbers.
+/// and against the dispatches that use it:
+///  - each binds exactly the shader's bindingCount tensors;
+///  - each passes specialization constants by position (constant_id i =
+///    specConstants[i]; the plan has no types): every id must be a SpecId of
+///    the module, except an id below the module's largest SpecId whose word
+///    is 0, the padding codegen writes for ids a shader lacks
+///    (spec::unused). Constants past the last one passed keep the shader's
+///    defaults (DispatchDesc::specTailDefaults).
+/// Errors name "shaders[i] ('name')" or "commands[i] ('label')", the shader,
+/// and the constant id or the numbers.
 llvm::Error checkPlanShaders(const Plan &plan,
                              const VkPhysicalDeviceLimits &limits,
                              const DeviceInfo &device);

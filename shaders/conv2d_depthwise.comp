@@ -46,16 +46,7 @@ layout(set = 0, binding = 4) readonly buffer ZBuf { FLOAT_T z[]; };
 
 const uint MG = M / G; // channel multiplier
 
-// The epilogue's activation; keep in sync with ConvActivation.
-float activate(float v) {
-  float p0 = uintBitsToFloat(P0_BITS), p1 = uintBitsToFloat(P1_BITS);
-  if (ACT == 1u) return max(v, 0.0);
-  if (ACT == 2u) return 1.0 / (1.0 + exp(-v));
-  if (ACT == 3u) return clamp(p0 * v + p1, 0.0, 1.0);
-  if (ACT == 4u) return v * clamp(v / 6.0 + 0.5, 0.0, 1.0);
-  if (ACT == 5u) return min(max(v, p0), p1);
-  return v;
-}
+#include "conv_activation.glsl"
 
 void main() {
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;

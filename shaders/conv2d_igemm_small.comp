@@ -68,16 +68,7 @@ shared float As[SLICES * BK * AS]; // [slice][k][m]
 shared float Bs[SLICES * BK * T];  // [slice][k][p]
 shared float Red[SLICES * T * T];  // [slice][m][p] partial sums
 
-// The epilogue's activation; keep in sync with ConvActivation.
-float activate(float v) {
-  float p0 = uintBitsToFloat(P0_BITS), p1 = uintBitsToFloat(P1_BITS);
-  if (ACT == 1u) return max(v, 0.0);
-  if (ACT == 2u) return 1.0 / (1.0 + exp(-v));
-  if (ACT == 3u) return clamp(p0 * v + p1, 0.0, 1.0);
-  if (ACT == 4u) return v * clamp(v / 6.0 + 0.5, 0.0, 1.0);
-  if (ACT == 5u) return min(max(v, p0), p1);
-  return v;
-}
+#include "conv_activation.glsl"
 
 void main() {
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;

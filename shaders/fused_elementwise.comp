@@ -75,14 +75,7 @@ layout(set = 0, binding = 4) writeonly buffer Y4 { VEC4_T y4[]; };
 const uint MAX_REGS = 28u; // 4 inputs + 24 instructions
 vec4 r[MAX_REGS];
 
-float erfApprox(float v) {
-  float a = abs(v);
-  float t = 1.0 / (1.0 + 0.3275911 * a);
-  float p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 +
-            t * (-1.453152027 + t * 1.061405429))));
-  float e = 1.0 - p * exp(-a * a);
-  return v < 0.0 ? -e : e;
-}
+#include "erf.glsl"
 
 vec4 powOf(vec4 va, vec4 vb) {
   vec4 res;

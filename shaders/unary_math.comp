@@ -17,14 +17,7 @@ layout(constant_id = 1) const uint FN = 0;
 layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
 layout(set = 0, binding = 1) writeonly buffer Y { FLOAT_T y[]; };
 
-float erfApprox(float v) {
-  float a = abs(v);
-  float t = 1.0 / (1.0 + 0.3275911 * a);
-  float p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 +
-            t * (-1.453152027 + t * 1.061405429))));
-  float r = 1.0 - p * exp(-a * a);
-  return v < 0.0 ? -r : r;
-}
+#include "erf.glsl"
 
 void main() {
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u;

@@ -32,10 +32,11 @@
 // <TFLOP/s> TFLOP/s, sampled rel L2 <err>", TFLOP/s = 2*B*M*N*K / median.
 //
 //===----------------------------------------------------------------------===//
-#include "codegen/EmbeddedShaders.h"
+#include "codegen/DispatchCheck.h"
 #include "ir/Npy.h"
 #include "ops/GemmKernel.h"
 #include "ops/GemmLarge.h"
+#include "spirv/EmbeddedShaders.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -943,15 +944,17 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
       if (!F32Shader.empty() && !warp)
         d.shader = F32Shader;
       if (GroupM >= 0 && d.specConstants.size() > 32)
-        d.specConstants[warp ? 31 : 32] = uint32_t(GroupM);
+        d.specConstants[warp ? 31 : 32] = spec::u32(uint32_t(GroupM));
       const EmbeddedShader *s = findEmbeddedShader(d.shader);
       if (!s)
         return fail("shader '" + d.shader + "' is not embedded");
+      if (Error e = checkDispatch(d, s->interface, "f32 " + label))
+        return e;
       // Bindings 0 = A, 1 = B, 2 = C (unused: A), 3 = Y.
       const Buffer *bufs[4] = {&*da, &*db, &*da, &*dy};
       Expected<std::vector<double>> t =
-          bench.time(s->words, s->numWords, d.specConstants, bufs, d.groups,
-                     Warmup, Repeat);
+          bench.time(s->words, s->numWords, specWords(d.specConstants), bufs,
+                     d.groups, Warmup, Repeat);
       if (!t) {
         outs() << "f32 " << p.str() << " " << label
                << ": failed: " << toString(t.takeError()) << "\n";
@@ -1077,27 +1080,21 @@ static Error benchProblem(Bench &bench, const Problem &p, bool first) {
                << shared << " bytes of shared memory)\n";
         continue;
       }
-      uint32_t spec[17] = {p.m,
-                           p.n,
-                           p.k,
-                           wgm,
-                           wgn,
-                           wgm * wgn * 32,
-                           uint32_t(direct),
-                           bk,
-                           nbuf,
-                           GroupM >= 0 ? uint32_t(GroupM) : 8u,
-                           fm,
-                           fn,
-                           pad,
-                           fragN,
-                           uint32_t(transB),
-                           uint32_t(Probe),
-                           uint32_t(JBlock)};
+      DispatchDesc d;
+      d.shader = "gemm_coopmat";
+      d.operands = {0, 1, 2};
+      d.writes = {2};
+      d.specConstants = spec::u32s(
+          {p.m, p.n, p.k, wgm, wgn, wgm * wgn * 32, uint32_t(direct), bk, nbuf,
+           GroupM >= 0 ? uint32_t(GroupM) : 8u, fm, fn, pad, fragN,
+           uint32_t(transB), uint32_t(Probe), uint32_t(JBlock)});
+      if (Error e = checkDispatch(d, s->interface, "f16 " + label))
+        return e;
       uint32_t groups[3] = {p.n / bn, p.m / bm, 1};
       const Buffer *bufs[3] = {&*da, transB ? &*dbt : &*db, &*dy};
       Expected<std::vector<double>> t =
-          bench.time(s->words, s->numWords, spec, bufs, groups, Warmup, Repeat);
+          bench.time(s->words, s->numWords, specWords(d.specConstants), bufs,
+                     groups, Warmup, Repeat);
       if (!t) {
         outs() << "f16 " << p.str() << " " << label
                << ": failed: " << toString(t.takeError()) << "\n";

@@ -11,8 +11,6 @@
 #include "ops/Verifier.h"
 #include "OpTestUtil.h"
 
-#include "codegen/EmbeddedShaders.h"
-#include "codegen/ShaderBindings.h"
 #include "ir/Half.h"
 #include "ir/Npy.h"
 #include "ir/onnx/OnnxImporter.h"
@@ -20,6 +18,8 @@
 #include "passes/Pipeline.h"
 #include "runtime/Runtime.h"
 #include "runtime/ShaderCheck.h"
+#include "spirv/EmbeddedShaders.h"
+#include "spirv/SpirvInterface.h"
 
 #include "llvm/ADT/APFloat.h"
 
@@ -109,11 +109,28 @@ TEST(Half, RoundingMatchesApfloatAtEveryBoundary) {
 }
 
 TEST(ShaderBindings, ReadsTheFloatWidthOfEachBinding) {
+  // From the SPIR-V, and from the table generated at build time: the same.
   auto storage = [](const char *name) {
+    SmallVector<BindingFloat, 8> out;
     const EmbeddedShader *s = findEmbeddedShader(name);
     EXPECT_NE(s, nullptr) << name;
-    return s ? bindingFloatStorage(ArrayRef<uint32_t>(s->words, s->numWords))
-             : SmallVector<BindingFloat, 8>();
+    if (!s)
+      return out;
+    Expected<SpirvInterface> iface =
+        readSpirvInterface(ArrayRef<uint32_t>(s->words, s->numWords));
+    EXPECT_TRUE(bool(iface)) << toString(iface.takeError());
+    if (!iface)
+      return out;
+    EXPECT_EQ(iface->bindings.size(), s->interface.bindings.size()) << name;
+    for (size_t b = 0; b < iface->bindings.size(); ++b) {
+      out.push_back(iface->bindings[b].floatStorage);
+      if (b < s->interface.bindings.size()) {
+        EXPECT_EQ(s->interface.bindings[b].floatStorage,
+                  iface->bindings[b].floatStorage)
+            << name << " binding " << b;
+      }
+    }
+    return out;
   };
   using BF = BindingFloat;
   EXPECT_EQ(storage("binary"), (SmallVector<BF, 8>{BF::F32, BF::F32, BF::F32}));
@@ -125,11 +142,13 @@ TEST(ShaderBindings, ReadsTheFloatWidthOfEachBinding) {
   // Staged through uvec4 views, declared binary16 by float16_t views.
   EXPECT_EQ(storage("gemm_coopmat_f16"),
             (SmallVector<BF, 8>{BF::F16, BF::F16, BF::F16, BF::F16}));
-  EXPECT_TRUE(bindingFloatStorage({}).empty());
-  EXPECT_TRUE(bindingFloatStorage({0x07230203u, 0x10000u, 0, 5, 0,
-                                   (9u << 16) | 71u})
-                  .empty())
-      << "an instruction running past the end";
+  Expected<SpirvInterface> empty = readSpirvInterface({});
+  ASSERT_FALSE(bool(empty));
+  EXPECT_EQ(toString(empty.takeError()), "not a SPIR-V module (no header)");
+  Expected<SpirvInterface> past =
+      readSpirvInterface({0x07230203u, 0x10000u, 0, 5, 0, (9u << 16) | 71u});
+  ASSERT_FALSE(bool(past)) << "an instruction running past the end";
+  EXPECT_EQ(toString(past.takeError()), "malformed instruction at word 5");
 }
 
 /// y = x + w; z = y * y, with y and z graph outputs and w a weight.

@@ -12,9 +12,9 @@
 //===----------------------------------------------------------------------===//
 #include "OpTestUtil.h"
 
-#include "codegen/EmbeddedShaders.h"
 #include "ops/GemmLarge.h"
 #include "passes/Pipeline.h"
+#include "spirv/EmbeddedShaders.h"
 
 #include <gtest/gtest.h>
 
@@ -87,7 +87,8 @@ Expected<Plan> compileWithWarpTile(StringRef op, const Attributes &attrs,
     if (d.operands[2] != 2)
       c.bindings[2] = c.bindings[0]; // no C: A is bound there, never read
     c.shader = shaderIndex;
-    c.specConstants.assign(d.specConstants.begin(), d.specConstants.end());
+    SmallVector<uint32_t, 24> words = specWords(d.specConstants);
+    c.specConstants.assign(words.begin(), words.end());
     std::copy(std::begin(d.groups), std::end(d.groups), c.groups);
     ++moved;
   }

@@ -13,10 +13,10 @@
 //===----------------------------------------------------------------------===//
 #include "OpTestUtil.h"
 
-#include "codegen/EmbeddedShaders.h"
 #include "ops/GemmKernel.h"
 #include "passes/Pipeline.h"
 #include "runtime/Runtime.h"
+#include "spirv/EmbeddedShaders.h"
 
 #include <gtest/gtest.h>
 

@@ -13,9 +13,9 @@
 //===----------------------------------------------------------------------===//
 #include "OpTestUtil.h"
 
-#include "codegen/EmbeddedShaders.h"
 #include "passes/Pipeline.h"
 #include "runtime/ShaderCheck.h"
+#include "spirv/EmbeddedShaders.h"
 
 #include <gtest/gtest.h>
 

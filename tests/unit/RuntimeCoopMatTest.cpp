@@ -11,10 +11,10 @@
 //===----------------------------------------------------------------------===//
 #include "RuntimeTestUtil.h"
 
-#include "codegen/EmbeddedShaders.h"
 #include "runtime/DeviceImpl.h"
 #include "runtime/PhysicalDevices.h"
 #include "runtime/ShaderCheck.h"
+#include "spirv/EmbeddedShaders.h"
 
 #include "llvm/ADT/SmallVector.h"
 

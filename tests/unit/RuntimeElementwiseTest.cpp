@@ -66,13 +66,13 @@ TEST(RuntimeElementwise, CoalesceBroadcastBothWays) {
 TEST(RuntimeElementwise, LoweringPicksVec4AndItems) {
   DispatchDesc small = lowerUnary(UnaryOpCode::Relu, 1000);
   ASSERT_EQ(small.specConstants.size(), 6u);
-  EXPECT_EQ(small.specConstants[4], 1u); // vec4
-  EXPECT_EQ(small.specConstants[5], 1u);
+  EXPECT_EQ(small.specConstants[4].bits, 1u); // vec4
+  EXPECT_EQ(small.specConstants[5].bits, 1u);
   EXPECT_EQ(small.groups[0], 1u); // 250 vec4s
   DispatchDesc odd = lowerUnary(UnaryOpCode::Relu, 1001);
-  EXPECT_EQ(odd.specConstants[4], 0u);
+  EXPECT_EQ(odd.specConstants[4].bits, 0u);
   DispatchDesc big = lowerUnary(UnaryOpCode::Relu, int64_t(64) << 20);
-  EXPECT_EQ(big.specConstants[5], 4u);
+  EXPECT_EQ(big.specConstants[5].bits, 4u);
   EXPECT_EQ(uint64_t(big.groups[0]) * big.groups[1] * 256 * 4,
             (uint64_t(64) << 20) / 4);
 }

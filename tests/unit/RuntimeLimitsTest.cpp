@@ -167,6 +167,52 @@ TEST_F(RuntimeLimitsTest,
       << e;
 }
 
+TEST_F(RuntimeLimitsTest,
+       DispatchBindingMoreTensorsThanTheShaderUsesIsRefused) {
+  Plan plan = bigTransientPlan(256);
+  plan.commands[0].bindings.push_back(plan.commands[0].bindings[0]);
+  std::string e = refusal(plan);
+  EXPECT_NE(e.find("commands[0] ('unary0'): binds 3 tensors but shader "
+                   "'unary' uses bindings 0..1"),
+            std::string::npos)
+      << e;
+}
+
+TEST_F(RuntimeLimitsTest, SpecConstantIdPastTheShadersIsRefused) {
+  Plan plan = bigTransientPlan(256);
+  // unary.comp declares constant ids 0..5.
+  plan.commands[0].specConstants.resize(7, 0);
+  std::string e = refusal(plan);
+  EXPECT_NE(e.find("commands[0] ('unary0'): passes specialization constant "
+                   "id 6, but shader 'unary' declares ids up to 5"),
+            std::string::npos)
+      << e;
+}
+
+TEST_F(RuntimeLimitsTest, SpecConstantIdTheShaderLacksIsRefused) {
+  Plan plan = bigTransientPlan(256);
+  // Renumber unary.comp's constant 1 (OP) to 9: id 1 becomes a gap, which a
+  // plan may only pad with 0.
+  std::vector<uint32_t> &words = plan.shaders[0].spirv;
+  bool renumbered = false;
+  for (size_t i = 5; i < words.size() && (words[i] >> 16) != 0;
+       i += words[i] >> 16)
+    if ((words[i] & 0xFFFF) == 71 && (words[i] >> 16) == 4 &&
+        words[i + 2] == 1 && words[i + 3] == 1) { // OpDecorate SpecId 1
+      words[i + 3] = 9;
+      renumbered = true;
+    }
+  ASSERT_TRUE(renumbered);
+  ASSERT_EQ(plan.commands[0].specConstants.size(), 2u);
+  plan.commands[0].specConstants[1] = 5;
+  std::string e = refusal(plan);
+  EXPECT_NE(e.find("commands[0] ('unary0'): passes specialization constant "
+                   "id 1 = 0x5, but shader 'unary' declares no constant with "
+                   "that id"),
+            std::string::npos)
+      << e;
+}
+
 TEST_F(RuntimeLimitsTest, ShaderWithoutMainEntryPointIsRefused) {
   Plan plan = bigTransientPlan(256);
   std::vector<uint32_t> &words = plan.shaders[0].spirv;

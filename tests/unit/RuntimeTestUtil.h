@@ -9,10 +9,10 @@
 #ifndef TLC_TESTS_RUNTIMETESTUTIL_H
 #define TLC_TESTS_RUNTIMETESTUTIL_H
 
-#include "codegen/EmbeddedShaders.h"
 #include "codegen/Plan.h"
 #include "ops/Unary.h"
 #include "runtime/Runtime.h"
+#include "spirv/EmbeddedShaders.h"
 
 #include "llvm/ADT/ArrayRef.h"
 

@@ -1,5 +1,5 @@
-//===- codegen/EmbeddedShaders.cpp - Lookup of embedded SPIR-V ------------===//
-#include "codegen/EmbeddedShaders.h"
+//===- spirv/EmbeddedShaders.cpp - Lookup of embedded SPIR-V ------------===//
+#include "spirv/EmbeddedShaders.h"
 
 namespace tlc {
 const EmbeddedShader *findEmbeddedShader(llvm::StringRef name) {

@@ -1,0 +1,47 @@
+//===- spirv/EmbeddedShaders.h - SPIR-V built from shaders/ -----*- C++ -*-===//
+//
+// Every shaders/<name>.comp is compiled to SPIR-V by glslang at build time,
+// validated by spirv-val, and embedded in the binary together with its
+// interface (spec constants, bindings: spirv/SpirvInterface.h), which
+// spirv/EmbedShaders.cpp reads from the SPIR-V when it generates the table.
+// `tlc compile` copies the modules a model needs into its plan.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_SPIRV_EMBEDDEDSHADERS_H
+#define TLC_SPIRV_EMBEDDEDSHADERS_H
+
+#include "spirv/SpirvInterface.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace tlc {
+
+struct EmbeddedShader {
+  const char *name;      // module name: NAME.comp's base name, or NAME_SUFFIX
+                         // for a variant (`// tlc-variant:` lines)
+  const uint32_t *words; // SPIR-V words
+  size_t numWords;
+  ShaderInterfaceRef interface; // read from words at build time
+};
+
+/// All embedded shaders, sorted by name.
+llvm::ArrayRef<EmbeddedShader> embeddedShaders();
+
+/// The shader named \p name, or nullptr.
+const EmbeddedShader *findEmbeddedShader(llvm::StringRef name);
+
+/// The module a dispatch of \p shader runs when its node stores f16: the
+/// shader's NAME_f16 build, or \p shader itself when the lowering already
+/// named a kernel that exists only for fp16 storage (gemm_coopmat_f16).
+inline std::string f16BuildName(llvm::StringRef shader) {
+  return shader.endswith("_f16") ? shader.str() : shader.str() + "_f16";
+}
+
+} // namespace tlc
+
+#endif // TLC_SPIRV_EMBEDDEDSHADERS_H
