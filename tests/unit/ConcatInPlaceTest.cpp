@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "OpTestUtil.h"
 
+#include "ir/Half.h"
 #include "ir/ModelParser.h"
 #include "ir/onnx/OnnxImporter.h"
 #include "passes/Pipeline.h"
@@ -92,16 +93,36 @@ Graph parse(const std::string &text) {
   return g ? std::move(*g) : Graph();
 }
 
+/// A weight as the CPU references see it: one float per element, integer
+/// operands (Reshape's shape) converted, as buildOneNodeGraph's inverse does.
+/// HostTensor holds 4-byte floats, so copying the bytes of an i64 weight
+/// would overrun it (AddressSanitizer: heap-buffer-overflow).
+HostTensor hostOfWeight(const Value &w) {
+  HostTensor h(w.type);
+  if (w.data.size() != w.type.byteSize()) {
+    ADD_FAILURE() << w.name << " has " << w.data.size() << " bytes, its type "
+                  << w.type.str() << " " << w.type.byteSize();
+    return h;
+  }
+  for (size_t i = 0; i < h.data.size(); ++i) {
+    const uint8_t *p = w.data.data() + i * dtypeBytes(w.type.dtype);
+    switch (w.type.dtype) {
+    case DType::F32: { float f; std::memcpy(&f, p, 4); h.data[i] = f; break; }
+    case DType::F16: { uint16_t x; std::memcpy(&x, p, 2); h.data[i] = halfToFloat(x); break; }
+    case DType::I32: { int32_t x; std::memcpy(&x, p, 4); h.data[i] = float(x); break; }
+    case DType::I64: { int64_t x; std::memcpy(&x, p, 8); h.data[i] = float(x); break; }
+    }
+  }
+  return h;
+}
+
 /// The graph run op by op through the CPU references, in model order (the
 /// test models are listed in a topological order). Returns the outputs.
 std::vector<HostTensor> runCpu(const Graph &g, const HostTensor &input) {
   std::vector<HostTensor> vals(g.values.size());
   for (ValueId v = 0; v < g.values.size(); ++v)
-    if (g.values[v].kind == ValueKind::Weight) {
-      vals[v] = HostTensor(g.values[v].type);
-      std::memcpy(vals[v].data.data(), g.values[v].data.data(),
-                  g.values[v].data.size());
-    }
+    if (g.values[v].kind == ValueKind::Weight)
+      vals[v] = hostOfWeight(g.values[v]);
   vals[g.inputs[0]] = input;
   for (const Node &n : g.nodes) {
     const OpDef *def = lookupOp(n.op);
