@@ -31,14 +31,17 @@ run: deps-run build
 test: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# ASan+UBSan build of everything, unit and lit tests under lavapipe
-# (docs/hardening.md). Leak checking is off: lavapipe leaks at exit, and the
+# ASan+UBSan build of everything, all ctest tests (unit, lit, ONNX
+# conformance) under lavapipe; CI runs it after `make test` (.ci/run,
+# docs/hardening.md). Leak checking is off: lavapipe leaks at exit, and the
 # loader has unloaded it by then, so its frames show as "<unknown module>"
-# and tests/sanitize/lsan.supp cannot name them.
+# and tests/sanitize/lsan.supp cannot name them. abort_on_error=1: a report
+# ends the process with SIGABRT, not exit code 1, so that lit's
+# `not %tlc ...` (expects a plain error exit) fails on it instead of passing.
 test-sanitize: deps-test
-	ASAN_OPTIONS=detect_leaks=0 \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize/lsan.supp:print_suppressions=0 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 \
 	$(MAKE) BUILD=build-sanitize CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DTLC_SANITIZE=ON" test
 
 # libFuzzer targets (fuzz/), each run FUZZ_SECONDS from the seeds in
