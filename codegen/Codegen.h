@@ -31,16 +31,6 @@ lowerToPlan(const Graph &g, const Liveness &live, const MemoryPlan &mem,
             const std::vector<std::vector<ValueId>> &releases,
             uint32_t alignment, const KernelTarget &target);
 
-/// The dispatches of \p node as the codegen emits them, for kernel target
-/// \p target: with \p f16Storage (its float tensors stored as binary16,
-/// passes/F16Storage.cpp) the op's lowering sees the f32 types the tensors
-/// stand for and KernelTarget::f16Storage set, and every dispatch runs its
-/// shader's fp16 build (f16BuildName). The F16Storage pass asks OpDef::lower
-/// for the same dispatches the same way (passes/F16Storage.cpp, which may
-/// not depend on codegen/). \p node's op must have a lowering.
-llvm::SmallVector<DispatchDesc, 2> lowerNode(const Graph &g, const Node &node,
-                                             bool f16Storage,
-                                             const KernelTarget &target);
 
 /// Inserts a Barrier command before each dispatch that touches memory an
 /// earlier dispatch since the last barrier wrote (read-after-write,

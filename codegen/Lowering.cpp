@@ -9,6 +9,7 @@
 #include "codegen/Codegen.h"
 #include "codegen/DispatchCheck.h"
 #include "ops/KernelTarget.h"
+#include "ops/LowerNode.h"
 #include "ops/OpDef.h"
 #include "spirv/EmbeddedShaders.h"
 
@@ -274,29 +275,5 @@ Expected<Plan> lowerToPlan(const Graph &g, const Liveness &live,
   return std::move(l.plan);
 }
 
-SmallVector<DispatchDesc, 2> lowerNode(const Graph &g, const Node &node,
-                                       bool f16Storage,
-                                       const KernelTarget &profile) {
-  const OpDef *def = lookupOp(node.op);
-  assert(def && def->lower && "lowerNode on an op without a lowering");
-  SmallVector<TensorType, 4> inTypes, outTypes;
-  for (ValueId in : node.inputs)
-    inTypes.push_back(g.values[in].type);
-  for (ValueId out : node.outputs)
-    outTypes.push_back(g.values[out].type);
-  // fp16 storage: the lowering sees the f32 types the tensors stand for.
-  if (f16Storage)
-    for (TensorType &t : llvm::concat<TensorType>(inTypes, outTypes))
-      if (t.dtype == DType::F16)
-        t.dtype = DType::F32;
-  KernelTarget target = profile;
-  target.f16Storage = f16Storage;
-  SmallVector<DispatchDesc, 2> dispatches;
-  def->lower(node, inTypes, outTypes, target, dispatches);
-  if (f16Storage)
-    for (DispatchDesc &d : dispatches)
-      d.shader = f16BuildName(d.shader);
-  return dispatches;
-}
 
 } // namespace tlc

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Half.h"
 #include "ops/OpDef.h"
+#include "ops/LowerNode.h"
 #include "passes/FusionUtil.h"
 #include "passes/Passes.h"
 #include "spirv/EmbeddedShaders.h"
@@ -45,27 +46,14 @@ std::optional<OperandWants> f16Wants(const Graph &g, const Node &node,
     return std::nullopt;
   SmallVector<ValueId, 8> operands(node.inputs.begin(), node.inputs.end());
   operands.append(node.outputs.begin(), node.outputs.end());
-  // The dispatches codegen emits for the node stored f16 (codegen's
-  // lowerNode does the same): the lowering sees the f32 types the tensors
-  // stand for and KernelTarget::f16Storage, and each dispatch runs its
-  // shader's fp16 build.
-  SmallVector<TensorType, 4> inTypes, outTypes;
-  for (ValueId in : node.inputs)
-    inTypes.push_back(g.values[in].type);
-  for (ValueId out : node.outputs)
-    outTypes.push_back(g.values[out].type);
-  for (TensorType &t : llvm::concat<TensorType>(inTypes, outTypes))
-    if (t.dtype == DType::F16)
-      t.dtype = DType::F32;
-  KernelTarget f16Target = target;
-  f16Target.f16Storage = true;
-  SmallVector<DispatchDesc, 2> dispatches;
-  def->lower(node, inTypes, outTypes, f16Target, dispatches);
+  // The dispatches codegen emits for the node stored f16.
+  SmallVector<DispatchDesc, 2> dispatches =
+      lowerNode(g, node, /*f16Storage=*/true, target);
   if (dispatches.empty())
     return std::nullopt;
   OperandWants want(operands.size(), Want::Unbound);
   for (const DispatchDesc &d : dispatches) {
-    const EmbeddedShader *s = findEmbeddedShader(f16BuildName(d.shader));
+    const EmbeddedShader *s = findEmbeddedShader(d.shader);
     if (!s)
       return std::nullopt;
     ArrayRef<BindingDecl> bindings = s->interface.bindings;

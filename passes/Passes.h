@@ -1,6 +1,6 @@
 //===- passes/Passes.h - The compiler's passes ------------------*- C++ -*-===//
 //
-// One pass per file; passes/Pipeline.cpp runs them in order. Each pass says
+// One pass per file; driver/Pipeline.cpp runs them in order. Each pass says
 // what it needs and what it guarantees.
 //
 //===----------------------------------------------------------------------===//

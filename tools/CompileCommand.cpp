@@ -1,6 +1,6 @@
 //===- tools/CompileCommand.cpp - tlc compile -----------------------------===//
 #include "ir/onnx/OnnxImporter.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 #include "tools/Commands.h"
 #include "tools/PlanReport.h"

@@ -19,7 +19,7 @@
 #include "codegen/Plan.h"
 #include "ir/ModelParser.h"
 #include "ir/Npy.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include "llvm/Support/CommandLine.h"

@@ -2,7 +2,7 @@
 #include "examples/ocr/TlcModel.h"
 
 #include "ir/onnx/OnnxImporter.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 
 #include <cstring>
 

@@ -1,7 +1,7 @@
 //===- examples/ocr/TlcModel.h - One ONNX model run by tlc ------*- C++ -*-===//
 //
 // Imports an ONNX model (ir/onnx/OnnxImporter.h) with its single input bound
-// to a static shape, compiles it with tlc's pipeline (passes/Pipeline.h) and
+// to a static shape, compiles it with tlc's pipeline (driver/Pipeline.h) and
 // loads the plan on a Vulkan device (runtime/Runtime.h). Each run copies one
 // input tensor in and the first output out.
 //

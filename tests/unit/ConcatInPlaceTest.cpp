@@ -17,7 +17,7 @@
 
 #include "ir/ModelParser.h"
 #include "ir/onnx/OnnxImporter.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include "llvm/Support/FileSystem.h"

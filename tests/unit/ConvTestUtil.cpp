@@ -4,7 +4,7 @@
 
 #include "ops/KernelTarget.h"
 #include "passes/Passes.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include "llvm/ADT/SmallString.h"

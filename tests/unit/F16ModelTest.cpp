@@ -11,7 +11,7 @@
 
 #include "ir/Npy.h"
 #include "ir/onnx/OnnxImporter.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include <gtest/gtest.h>

@@ -15,7 +15,7 @@
 #include "ir/Npy.h"
 #include "ir/onnx/OnnxImporter.h"
 #include "passes/Passes.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 #include "runtime/ShaderCheck.h"
 #include "spirv/EmbeddedShaders.h"

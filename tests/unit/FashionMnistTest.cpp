@@ -14,7 +14,7 @@
 #include "codegen/Plan.h"
 #include "ir/Npy.h"
 #include "ir/Safetensors.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 #include "tools/FashionMnist.h"
 

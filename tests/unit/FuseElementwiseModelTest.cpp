@@ -17,7 +17,7 @@
 #include "ir/onnx/OnnxImporter.h"
 #include "ops/FusedElementwiseProgram.h"
 #include "passes/Passes.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include <gtest/gtest.h>

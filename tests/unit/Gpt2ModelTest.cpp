@@ -14,7 +14,7 @@
 #include "ir/Npy.h"
 #include "ir/onnx/OnnxImporter.h"
 #include "passes/Passes.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include "OpTestUtil.h"

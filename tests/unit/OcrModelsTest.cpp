@@ -20,7 +20,7 @@
 #include "codegen/Plan.h"
 #include "ir/Npy.h"
 #include "ir/onnx/OnnxImporter.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include "llvm/ADT/StringRef.h"

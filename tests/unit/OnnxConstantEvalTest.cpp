@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/onnx/OnnxImporter.h"
 #include "ir/onnx/OnnxTensor.h"
+#include "OpTestUtil.h"
 #include "ops/OpDef.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -25,6 +26,7 @@
 
 using namespace tlc;
 using namespace llvm;
+namespace tt = tlc::testing;
 
 namespace {
 
@@ -71,22 +73,10 @@ TEST_P(OnnxNodeTests, EvaluatorMatchesOnnxReference) {
   ASSERT_TRUE(bool(g)) << toString(g.takeError());
   ASSERT_EQ(g->nodes.size(), 1u);
   const Node &node = g->nodes[0];
-  // Folding's own path: the op's definition, its shape rule then its
-  // reference (evaluateOp).
-  const OpDef *def = lookupOp(node.op);
-  ASSERT_TRUE(def && def->reference) << node.op;
-  std::vector<HostTensor> in;
-  for (ValueId id : node.inputs)
-    in.push_back(def->readsTypesOnly
-                     ? HostTensor::typeOnly(g->value(id).type)
-                     : HostTensor::fromBytes(g->value(id).type,
-                                             g->value(id).data));
-  std::vector<const HostTensor *> ptrs;
-  for (const HostTensor &h : in)
-    ptrs.push_back(&h);
-  std::vector<HostTensor> out;
-  Error e = evaluateOp(*def, node, ptrs, out);
-  ASSERT_FALSE(bool(e)) << toString(std::move(e));
+  ASSERT_TRUE(lookupOp(node.op)) << node.op;
+  Expected<std::vector<HostTensor>> folded = tt::foldNode(*g, node);
+  ASSERT_TRUE(bool(folded)) << toString(folded.takeError());
+  std::vector<HostTensor> &out = *folded;
 
   onnx::TensorProto want;
   ASSERT_TRUE(readProto(dir + "test_data_set_0/output_0.pb", want));

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/onnx/OnnxImporter.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include "llvm/ADT/StringRef.h"

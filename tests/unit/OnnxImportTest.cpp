@@ -10,7 +10,7 @@
 #include "ir/Npy.h"
 #include "ir/onnx/ModelWriter.h"
 #include "ir/onnx/OnnxImporter.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include "llvm/ADT/SmallString.h"

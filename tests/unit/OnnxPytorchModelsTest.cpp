@@ -10,7 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/onnx/OnnxImporter.h"
 #include "ir/onnx/OnnxTensor.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include "llvm/Support/FileSystem.h"

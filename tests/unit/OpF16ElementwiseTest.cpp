@@ -23,7 +23,7 @@
 #include "ops/FusedAttention.h"
 #include "ops/FusedElementwiseProgram.h"
 #include "ops/KernelTarget.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 
 #include <gtest/gtest.h>
 

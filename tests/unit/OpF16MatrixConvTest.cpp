@@ -22,7 +22,7 @@
 
 #include "ops/GemmKernel.h"
 #include "ops/KernelTarget.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 
 #include <gtest/gtest.h>
 

@@ -13,7 +13,7 @@
 #include "OpTestUtil.h"
 
 #include "ops/GemmLarge.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "spirv/EmbeddedShaders.h"
 
 #include <gtest/gtest.h>

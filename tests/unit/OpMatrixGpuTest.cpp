@@ -14,7 +14,7 @@
 #include "OpTestUtil.h"
 
 #include "ops/GemmKernel.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 #include "spirv/EmbeddedShaders.h"
 

@@ -13,7 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "OpTestUtil.h"
 
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/ShaderCheck.h"
 #include "spirv/EmbeddedShaders.h"
 

@@ -2,7 +2,7 @@
 #include "OpTestUtil.h"
 
 #include "ir/Half.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include <gtest/gtest.h>
@@ -223,6 +223,26 @@ std::vector<std::string> dispatchShaders(const Plan &plan,
       names.push_back(name);
   }
   return names;
+}
+
+Expected<std::vector<HostTensor>> foldNode(const Graph &g, const Node &node) {
+  const OpDef *def = lookupOp(node.op);
+  if (!def)
+    return createStringError(inconvertibleErrorCode(), "unknown op %s",
+                             node.op.c_str());
+  std::vector<HostTensor> in;
+  for (ValueId id : node.inputs)
+    in.push_back(def->readsTypesOnly
+                     ? HostTensor::typeOnly(g.values[id].type)
+                     : HostTensor::fromBytes(g.values[id].type,
+                                             g.values[id].data));
+  std::vector<const HostTensor *> ptrs;
+  for (const HostTensor &h : in)
+    ptrs.push_back(&h);
+  std::vector<HostTensor> out;
+  if (Error e = evaluateOp(*def, node, ptrs, out))
+    return std::move(e);
+  return out;
 }
 
 double relativeL2Bytes(ArrayRef<uint8_t> got, ArrayRef<uint8_t> want) {

@@ -124,6 +124,12 @@ inline void assignF32(HostTensor &t, llvm::ArrayRef<float> values) {
   llvm::copy(values, t.f32().begin());
 }
 
+/// The outputs of \p node of \p g (whose inputs are constants, or typed
+/// for ops that read only types) as constant folding computes them: the
+/// op's shape rule, then its reference (evaluateOp). Errors as evaluateOp.
+llvm::Expected<std::vector<HostTensor>> foldNode(const Graph &g,
+                                                 const Node &node);
+
 /// An i64 tensor of \p shape holding \p values (shape operands, indices).
 inline HostTensor ints(Shape shape, std::vector<int64_t> values) {
   return HostTensor::i64(std::move(shape), values);

@@ -1,5 +1,5 @@
 //===- tests/unit/PlanCheckTest.cpp - The plan checker catches bad plans --===//
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 // planner that frees too early shows up as NaN or a difference here.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include <gtest/gtest.h>

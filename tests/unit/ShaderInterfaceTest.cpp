@@ -14,7 +14,7 @@
 #include "ir/onnx/OnnxImporter.h"
 #include "ops/StridedCopy.h"
 #include "ops/Unary.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "spirv/EmbeddedShaders.h"
 #include "spirv/SpirvInterface.h"
 

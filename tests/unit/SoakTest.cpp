@@ -14,7 +14,7 @@
 #include "codegen/Plan.h"
 #include "ir/ModelParser.h"
 #include "ir/Npy.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 
 #include <gtest/gtest.h>

@@ -10,7 +10,7 @@
 #include "ir/onnx/OnnxImporter.h"
 #include "ops/OpDef.h"
 #include "passes/Passes.h"
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
 #include "tools/conformance/OutputCompare.h"
 
@@ -67,7 +67,7 @@ static std::string opKey(const NodeTestCase &test) {
   return "multi-node: " + join(ops, ",");
 }
 
-/// Runs the compiler's front end (passes/Pipeline.cpp, up to and including
+/// Runs the compiler's front end (driver/Pipeline.cpp, up to and including
 /// shape inference) on a copy of \p g: the errors here come from the shape
 /// rules and the constant evaluator, i.e. tlc refusing the op's inputs or
 /// attributes.

@@ -1,9 +1,9 @@
-//===- passes/Pipeline.cpp - The whole compiler in one function -----------===//
+//===- driver/Pipeline.cpp - The whole compiler in one function -----------===//
 //
 // Read compileGraph top to bottom to follow a model from YAML to dispatches.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/Pipeline.h"
+#include "driver/Pipeline.h"
 #include "ops/Verifier.h"
 #include "codegen/Codegen.h"
 #include "passes/MemoryPlan.h"

@@ -1,6 +1,6 @@
-//===- passes/Pipeline.h - The whole compiler in one function ---*- C++ -*-===//
-#ifndef TLC_PASSES_PIPELINE_H
-#define TLC_PASSES_PIPELINE_H
+//===- driver/Pipeline.h - The whole compiler in one function ---*- C++ -*-===//
+#ifndef TLC_DRIVER_PIPELINE_H
+#define TLC_DRIVER_PIPELINE_H
 
 #include "codegen/Plan.h"
 #include "ir/Graph.h"
@@ -68,4 +68,4 @@ llvm::Expected<Plan> compileModelFile(llvm::StringRef path,
 
 } // namespace tlc
 
-#endif // TLC_PASSES_PIPELINE_H
+#endif // TLC_DRIVER_PIPELINE_H
