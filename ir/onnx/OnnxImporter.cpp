@@ -321,7 +321,7 @@ OnnxImporter::convertAttribute(const onnx::NodeProto &n,
       }
       if (c->type.dtype == DType::I64)
         return AttrValue(std::vector<int64_t>{
-            llvm::support::endian::read64le(c->data.data())});
+            int64_t(llvm::support::endian::read64le(c->data.data()))});
       // INT32: ints, plus the tlc attribute value_dtype = "i32".
       attrs.values["value_dtype"] = std::string("i32");
       return AttrValue(std::vector<int64_t>{

@@ -193,10 +193,12 @@ TEST(F16Storage, CastsAtTheInterfaceAndConvertsWeights) {
   uint16_t h;
   std::memcpy(&h, g.values[wid].data.data() + 6, 2);
   EXPECT_EQ(halfToFloat(h), kHalfMax);
-  for (const Node &n : g.nodes)
-    if (n.op == "Mul") // reads the f16 y, not the f32 output copy
+  for (const Node &n : g.nodes) {
+    if (n.op == "Mul") { // reads the f16 y, not the f32 output copy
       for (ValueId in : n.inputs)
         EXPECT_EQ(g.values[in].type.dtype, DType::F16);
+    }
+  }
 }
 
 TEST(F16Storage, PlanMatchesTheReferenceOnDevice) {

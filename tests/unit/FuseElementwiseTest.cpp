@@ -84,10 +84,11 @@ size_t expectMatches(const Graph &g, const std::vector<HostTensor> &inputs,
   fuseElementwise(fused);
   auto fusedRef = tt::runGraphReference(fused, inputs);
   EXPECT_TRUE(bool(fusedRef)) << toString(fusedRef.takeError());
-  if (fusedRef)
+  if (fusedRef) {
     for (size_t i = 0; i < ref->size(); ++i)
       EXPECT_EQ(tt::maxAbsDiff((*fusedRef)[i], (*ref)[i]), 0.0)
           << "the fused reference differs from the unfused one, output " << i;
+  }
   size_t dispatches = 0;
   for (const char *target : {"cpu", "gpu"}) {
     Plan plan;

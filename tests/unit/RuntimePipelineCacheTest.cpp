@@ -55,8 +55,9 @@ protected:
   }
   void TearDown() override {
     setenv("TLC_PIPELINE_CACHE", "off", 1);
-    if (device)
+    if (device) {
       EXPECT_EQ(device->counters().validationMessages, 0u);
+    }
     sys::fs::remove_directories(dir);
   }
   /// Loads and runs reluPlan, checks the result, returns the cache report.
@@ -99,6 +100,7 @@ TEST_F(RuntimePipelineCacheTest, CorruptFilesAreIgnoredAndReplaced) {
     std::vector<uint8_t> bytes;
     const char *note;
   };
+  ASSERT_GT(good.size(), 20u);
   std::vector<uint8_t> truncated(good.begin(), good.end() - 1);
   std::vector<uint8_t> flipped = good;
   flipped.back() ^= 0x5a;
@@ -159,7 +161,7 @@ TEST(RuntimePipelineCacheFile, DecodeNamesEveryProblem) {
   props.vendorID = 0x10de;
   props.deviceID = 0x2330;
   props.driverVersion = 0x12345678;
-  for (int i = 0; i < VK_UUID_SIZE; ++i)
+  for (uint32_t i = 0; i < VK_UUID_SIZE; ++i)
     props.pipelineCacheUUID[i] = uint8_t(i);
   // A driver blob: VkPipelineCacheHeaderVersionOne + 8 bytes of data.
   std::vector<uint8_t> blob(32 + 8, 0);

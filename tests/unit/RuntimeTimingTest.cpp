@@ -36,8 +36,9 @@ protected:
     ASSERT_NE(device, nullptr);
   }
   void TearDown() override {
-    if (device)
+    if (device) {
       EXPECT_EQ(device->counters().validationMessages, 0u);
+    }
   }
   std::unique_ptr<Device> device;
 };
