@@ -109,9 +109,11 @@ TEST_P(OnnxModels, DeviceMatchesNumpy) {
   ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
   // Only compute ops remain: no Shape, Gather, BatchNormalization, ... (their
   // shaders do not exist, so every dispatch names a real shader).
-  for (const PlanCommand &cmd : plan->commands)
-    if (cmd.kind == CommandKind::Dispatch)
+  for (const PlanCommand &cmd : plan->commands) {
+    if (cmd.kind == CommandKind::Dispatch) {
       EXPECT_LT(cmd.shader, plan->shaders.size());
+    }
+  }
   auto input = readNpy(dataPath(std::string(c.name) + ".input.npy"));
   auto expected = readNpy(dataPath(std::string(c.name) + ".expected.npy"));
   ASSERT_TRUE(bool(input)) << toString(input.takeError());
