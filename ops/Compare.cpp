@@ -6,6 +6,7 @@
 // (folds): GPT-2's causal mask is built from them when its length is fixed.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/BooleanBinary.h"
 #include "ops/Broadcast.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
@@ -40,8 +41,6 @@ template <typename T> static bool compare(Comparison c, T x, T y) {
   return false;
 }
 
-/// The shape rule of the comparisons and of And, Or and Xor (ops/Logical.cpp):
-/// two inputs of one dtype in \p allowed, broadcast; an i64 (boolean) out.
 Error inferBooleanBinaryTypes(const Node &node, ArrayRef<InputInfo> in,
                               SmallVectorImpl<TensorType> &out,
                               DTypeSet allowed) {

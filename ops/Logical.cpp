@@ -5,6 +5,7 @@
 // refused. Compile time only (folds).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/BooleanBinary.h"
 #include "ops/Broadcast.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
@@ -12,10 +13,6 @@
 using namespace llvm;
 
 namespace tlc {
-
-Error inferBooleanBinaryTypes(const Node &node, ArrayRef<InputInfo> in,
-                              SmallVectorImpl<TensorType> &out,
-                              DTypeSet allowed); // ops/Compare.cpp
 
 /// Errors unless \p t holds booleans (0 or 1); \p what names it.
 static Error checkBoolValues(const HostTensor &t, StringRef what) {
