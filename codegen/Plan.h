@@ -64,7 +64,49 @@ struct PlanTensor {
   /// Alias only: the tensor whose bytes this one shares (itself never an
   /// alias); same buffer, and [offset, offset + bytes) inside its bytes.
   int32_t aliasOf = -1;
+  /// Plans for a range of shapes: index into Plan::exprs of each dim's
+  /// expression (type.shape holds the upper bounds, bytes the size at the
+  /// bound); empty for a tensor of static shape.
+  std::vector<uint32_t> dims;
 };
+
+/// A symbol of a plan compiled for a range of shapes (ir/DimExpr.h): its
+/// name and inclusive range. The runtime takes its value from the input
+/// whose dim is exactly this symbol.
+struct PlanSymbol {
+  std::string name;
+  int64_t min = 1;
+  int64_t max = 1;
+};
+
+/// Opcodes of PlanExpr::code.
+enum class ExprOp : int64_t {
+  Const = 0,    // followed by the value; pushes it
+  Symbol = 1,   // followed by an index into Plan::symbols; pushes its value
+  Add = 2,      // pops b, a; pushes a + b
+  Sub = 3,      // a - b
+  Mul = 4,      // a * b
+  FloorDiv = 5, // floor(a / b), b > 0
+  Min = 6,
+  Max = 7,
+};
+
+/// An integer expression over Plan::symbols in postfix form: what a
+/// symbolic dimension, a shader's run-time dimension or a group count
+/// evaluates to once the inputs fix the symbols. Evaluation errors
+/// (overflow, division by a non-positive value, a malformed program) are
+/// found by validatePlanStructure for every value in the symbols' ranges'
+/// corners only; the runtime checks again as it evaluates.
+struct PlanExpr {
+  std::vector<int64_t> code;
+};
+
+/// Evaluates \p e with Plan::symbols set to \p symbolValues (same order).
+/// Errors: a malformed program (unknown opcode, stack underflow, more than
+/// one result, a symbol index out of range), division by a value <= 0, a
+/// result beyond 64 bits.
+llvm::Expected<int64_t> evaluatePlanExpr(const PlanExpr &e,
+                                         llvm::ArrayRef<int64_t> symbolValues);
 
 struct PlanShader {
   std::string name;            // shaders/<name>.comp
@@ -84,6 +126,15 @@ struct PlanCommand {
   std::vector<uint32_t> bindings;      // tensor index per binding (set 0)
   std::vector<uint32_t> writes;        // bindings the dispatch writes
   uint32_t groups[3] = {1, 1, 1};
+  /// Dispatches whose sizes depend on symbols (plans for a range of shapes)
+  /// run the shader's dyn build: it reads its run-time dimensions from a
+  /// uniform block at binding bindings.size() (shaders/dims.glsl), one
+  /// 32-bit word per member in block order, word k = exprs[dimExprs[k]];
+  /// its group counts are exprs[groupExprs[i]] (vkCmdDispatchIndirect).
+  /// groups and specConstants keep the values at the upper bound.
+  bool dynamic = false;
+  std::vector<uint32_t> dimExprs;
+  uint32_t groupExprs[3] = {0, 0, 0};
   // Release:
   uint32_t tensor = 0;                 // index into Plan::tensors
 };
@@ -114,6 +165,10 @@ struct Plan {
   std::vector<uint32_t> inputs;  // tensor indices, graph input order
   std::vector<uint32_t> outputs; // tensor indices, graph output order
   std::vector<uint8_t> weights;  // contents of the Weights buffer
+  /// Plans for a range of shapes: the symbols and every expression the
+  /// tensors and dispatches refer to (empty for a plan of static shapes).
+  std::vector<PlanSymbol> symbols;
+  std::vector<PlanExpr> exprs;
   PlanStats stats;
 };
 

@@ -94,6 +94,9 @@ public:
   std::vector<Node> nodes;
   std::vector<ValueId> inputs;  // in declaration order
   std::vector<ValueId> outputs; // in declaration order
+  /// Symbols of a graph compiled for a range of shapes (ir/DimExpr.h), in
+  /// declaration order; input dims refer to them.
+  std::vector<DimSymbol> symbols;
 
   /// Adds a value; errors when its name is already taken.
   llvm::Expected<ValueId> addValue(Value v);

@@ -68,7 +68,40 @@ uint64_t TensorType::byteSize() const {
   return uint64_t(numElements()) * dtypeBytes(dtype);
 }
 
+TensorType TensorType::withDims(DType dtype, ArrayRef<DimExpr> dims) {
+  TensorType t;
+  t.dtype = dtype;
+  bool allConstant = true;
+  for (const DimExpr &d : dims) {
+    t.shape.push_back(d.isConstant() ? d.constant() : d.upperBound());
+    allConstant &= d.isConstant();
+  }
+  if (!allConstant)
+    t.sym.assign(dims.begin(), dims.end());
+  return t;
+}
+
+SymShape TensorType::dims() const {
+  if (!sym.empty())
+    return sym;
+  SymShape d;
+  for (int64_t v : shape)
+    d.push_back(DimExpr(v));
+  return d;
+}
+
+DimExpr TensorType::numElementsExpr() const {
+  if (sym.empty())
+    return DimExpr(numElements());
+  DimExpr n = 1;
+  for (const DimExpr &d : sym)
+    n = n * d;
+  return n;
+}
+
 std::string TensorType::shapeStr() const {
+  if (!sym.empty())
+    return symShapeStr(sym);
   std::string s;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i) s += "x";

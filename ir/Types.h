@@ -1,11 +1,15 @@
 //===- ir/Types.h - Element types and static tensor types -------*- C++ -*-===//
 //
-// A tensor type is an element type (dtype) and a static shape. tlc plans
-// memory ahead of time, so every shape is fully known after shape inference.
+// A tensor type is an element type (dtype) and a shape. A shape is static,
+// or symbolic: dims are expressions over named symbols with ranges
+// (ir/DimExpr.h), and `shape` then holds each dim's upper bound, so that
+// memory planned from `shape` serves every shape in the range.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TLC_IR_TYPES_H
 #define TLC_IR_TYPES_H
+
+#include "ir/DimExpr.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -45,22 +49,50 @@ constexpr int64_t kMaxTensorElements = int64_t(1) << 40;
 /// overflows.
 llvm::Expected<int64_t> checkedNumElements(llvm::ArrayRef<int64_t> dims);
 
-/// A static tensor type: dtype plus shape. A rank-0 shape is a scalar.
+/// A tensor type: dtype plus shape. A rank-0 shape is a scalar.
+///
+/// Static types have `sym` empty and `shape` exact. Symbolic types have
+/// `sym` (one expression per dim, at least one not constant) and `shape` =
+/// each dim's upper bound over the symbols' ranges: code that sizes memory
+/// reads `shape` and so plans at the bound; code that must know the actual
+/// dims (shape rules, lowerings, the runtime) reads dims(). Build symbolic
+/// types with withDims, which keeps the two consistent.
 struct TensorType {
   DType dtype = DType::F32;
   Shape shape;
+  SymShape sym;
 
-  /// Product of dims (1 for a scalar). Assumes a checked shape.
+  TensorType() = default;
+  /// A static type.
+  TensorType(DType dtype, Shape shape)
+      : dtype(dtype), shape(std::move(shape)) {}
+
+  /// A type of \p dims: static when every dim is a constant, else symbolic
+  /// with shape = the dims' upper bounds.
+  static TensorType withDims(DType dtype, llvm::ArrayRef<DimExpr> dims);
+  bool isStatic() const { return sym.empty(); }
+  /// The dims as expressions: `sym`, or `shape` as constants when static.
+  SymShape dims() const;
+  DimExpr dim(size_t i) const {
+    return sym.empty() ? DimExpr(shape[i]) : sym[i];
+  }
+  /// Product of dims as an expression (the constant numElements() when
+  /// static).
+  DimExpr numElementsExpr() const;
+  size_t rank() const { return shape.size(); }
+
+  /// Product of dims (1 for a scalar), at the upper bound for a symbolic
+  /// type. Assumes a checked shape.
   int64_t numElements() const;
-  /// numElements() * dtypeBytes(dtype), in bytes.
+  /// numElements() * dtypeBytes(dtype), in bytes (at the upper bound).
   uint64_t byteSize() const;
-  /// "1x16x28x28xf32"; a scalar prints as "f32".
+  /// "1x16x28x28xf32", "1x3x48xWxf32"; a scalar prints as "f32".
   std::string str() const;
-  /// "1x16x28x28" only (empty for a scalar).
+  /// "1x16x28x28" only (empty for a scalar); symbolic dims as expressions.
   std::string shapeStr() const;
 
   bool operator==(const TensorType &o) const {
-    return dtype == o.dtype && shape == o.shape;
+    return dtype == o.dtype && shape == o.shape && sym == o.sym;
   }
   bool operator!=(const TensorType &o) const { return !(*this == o); }
 };

@@ -23,7 +23,10 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <array>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tlc {
@@ -54,7 +57,29 @@ struct DispatchDesc {
   /// they do not constrain the operand's storage (passes/F16Storage.cpp).
   llvm::SmallVector<unsigned, 1> unread;
   uint32_t groups[3] = {1, 1, 1};             // vkCmdDispatch group counts
+  /// Shapes with symbols (ir/DimExpr.h): the constants among the shader's
+  /// TLC_DIMS (shaders/dims.glsl) whose value depends on symbols, as
+  /// constant_id -> expression, and the group counts when they do. A
+  /// dispatch with either runs the shader's dyn build (every TLC_DIMS
+  /// constant read at run time); specConstants and groups then hold the
+  /// values at the upper bound. Set them with setDim and setGrid1D.
+  std::vector<std::pair<unsigned, DimExpr>> dynamicDims;
+  std::optional<std::array<DimExpr, 3>> dynamicGroups;
+  bool isDynamic() const {
+    return !dynamicDims.empty() || dynamicGroups.has_value();
+  }
 };
+
+/// Sets u32 constant \p id of \p d to \p value: specConstants[id] holds it
+/// (its upper bound when symbolic, growing the list with spec::unused), and
+/// a symbolic value is also recorded in dynamicDims. The shader must list
+/// \p id in TLC_DIMS when the value is symbolic (codegen checks).
+void setDim(DispatchDesc &d, unsigned id, const DimExpr &value);
+
+/// Sets d.groups to \p x, \p y, \p z; dynamicGroups too when one is
+/// symbolic.
+void setGroups(DispatchDesc &d, const DimExpr &x, const DimExpr &y,
+               const DimExpr &z);
 
 /// What a shape rule sees of one input: its type and, when the input is a
 /// weight or constant, its bytes (little-endian, row-major; empty otherwise).
@@ -129,6 +154,14 @@ struct OpDef {
   /// The reference reads only its inputs' types, never their bytes (Shape):
   /// it folds whenever its inputs are typed, constant or not.
   bool readsTypesOnly = false;
+
+  /// Shape ranges (docs/shape-ranges.md): the shape rule reads symbolic
+  /// dims through TensorType::dims() and builds outputs with withDims;
+  /// shape inference refuses a symbolic input to an op without it.
+  bool symbolicShapes = false;
+  /// The lowering emits symbolic dims and group counts (setDim, setGroups,
+  /// setGrid1D); codegen refuses a symbolic node of an op without it.
+  bool symbolicLowering = false;
 };
 
 /// Checks that \p node, whose outputs the shape rule of \p def types
@@ -166,6 +199,9 @@ inline uint64_t ceilDiv(uint64_t n, uint64_t groupSize) {
 ///   gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * groupSize
 /// and return when it is >= n.
 void setGrid1D(DispatchDesc &d, uint64_t n, uint32_t groupSize);
+/// Same for a symbolic \p n: groups[0] = min(ceil(n / groupSize), 65535),
+/// groups[1] = ceil(ceil(n / groupSize) / 65535).
+void setGrid1D(DispatchDesc &d, const DimExpr &n, uint32_t groupSize);
 
 } // namespace tlc
 

@@ -1,0 +1,60 @@
+//===- ops/DynamicDispatch.cpp - Symbolic constants and group counts ------===//
+//
+// What a lowering calls to give a dispatch a value that may depend on the
+// plan's symbols (ops/OpDef.h: setDim, setGroups, setGrid1D). A constant
+// value is written exactly as before, so plans of static shapes are
+// unchanged; a symbolic one keeps its upper bound in the static fields and
+// its expression beside them.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/OpDef.h"
+
+#include <cassert>
+
+namespace tlc {
+
+/// The u32 a constant or upper bound is passed as. Shape rules keep every
+/// dim and element count below 2^40; lowerings pass only values that fit
+/// their shader's 32-bit words (the plan's limits check the rest).
+static uint32_t boundWord(const DimExpr &v) {
+  int64_t b = v.isConstant() ? v.constant() : v.upperBound();
+  return uint32_t(b);
+}
+
+void setDim(DispatchDesc &d, unsigned id, const DimExpr &value) {
+  while (d.specConstants.size() <= id)
+    d.specConstants.push_back(spec::unused());
+  d.specConstants[id] = spec::u32(boundWord(value));
+  for (auto &entry : d.dynamicDims)
+    if (entry.first == id) {
+      entry.second = value;
+      return;
+    }
+  if (!value.isConstant())
+    d.dynamicDims.emplace_back(id, value);
+}
+
+void setGroups(DispatchDesc &d, const DimExpr &x, const DimExpr &y,
+               const DimExpr &z) {
+  d.groups[0] = boundWord(x);
+  d.groups[1] = boundWord(y);
+  d.groups[2] = boundWord(z);
+  if (x.isConstant() && y.isConstant() && z.isConstant())
+    d.dynamicGroups.reset();
+  else
+    d.dynamicGroups = std::array<DimExpr, 3>{x, y, z};
+}
+
+void setGrid1D(DispatchDesc &d, const DimExpr &n, uint32_t groupSize) {
+  if (n.isConstant()) {
+    setGrid1D(d, uint64_t(n.constant()), groupSize);
+    d.dynamicGroups.reset();
+    return;
+  }
+  constexpr int64_t kMaxX = 65535; // Vulkan's guaranteed minimum, table 53
+  DimExpr groups = ceilDiv(n, groupSize);
+  setGroups(d, min(groups, DimExpr(kMaxX)), ceilDiv(groups, kMaxX),
+            DimExpr(1));
+}
+
+} // namespace tlc
