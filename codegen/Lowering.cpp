@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Codegen.h"
 #include "codegen/DispatchCheck.h"
+#include "codegen/SymbolicExprs.h"
 #include "ops/KernelTarget.h"
 #include "ops/LowerNode.h"
 #include "ops/OpDef.h"
@@ -32,11 +33,20 @@ struct Lowering {
   Plan plan;
   std::vector<int64_t> tensorOf; // ValueId -> plan tensor index, -1 if none
   StringMap<uint32_t> shaderIndex;
+  PlanExprTable exprs;
 
   Lowering(const Graph &g, const Liveness &live, const MemoryPlan &mem,
            uint32_t alignment, const KernelTarget &target)
       : g(g), live(live), mem(mem), alignment(alignment), target(target),
-        tensorOf(g.values.size(), -1) {}
+        tensorOf(g.values.size(), -1), exprs(plan, g.symbols) {}
+
+  /// Index of \p e in plan.exprs. Every symbol in the graph's types comes
+  /// from g.symbols (the parsers declare them with the inputs), so this
+  /// cannot fail.
+  uint32_t exprIndex(const DimExpr &e) {
+    return cantFail(exprs.intern(e),
+                    "a dim reads a symbol the graph does not declare");
+  }
 
   uint32_t addTensor(ValueId v, TensorRole role, uint32_t buffer,
                      uint64_t offset) {
@@ -44,6 +54,10 @@ struct Lowering {
     PlanTensor t;
     t.name = val.name;
     t.type = val.type;
+    // The plan keeps bounds in type.shape and the expressions in dims.
+    t.type.sym.clear();
+    for (const DimExpr &d : val.type.sym)
+      t.dims.push_back(exprIndex(d));
     t.role = role;
     t.buffer = buffer;
     t.offset = offset;
@@ -203,8 +217,16 @@ struct Lowering {
       // A view whose output shares its input's bytes needs no dispatch.
       bool isView = def->memory.isView && live.isAlias(node.outputs[0]);
       SmallVector<DispatchDesc, 2> dispatches;
-      if (!isView)
+      if (!isView) {
+        SmallVector<TensorType, 4> inTypes, outTypes;
+        for (ValueId v : node.inputs)
+          inTypes.push_back(g.values[v].type);
+        for (ValueId v : node.outputs)
+          outTypes.push_back(g.values[v].type);
+        if (Error e = checkSymbolicLowering(*def, node, inTypes, outTypes))
+          return errorAt(node.loc, toString(std::move(e)));
         dispatches = lowerNode(g, node, f16Storage, target);
+      }
       for (const DispatchDesc &d : dispatches) {
         const EmbeddedShader *s = findEmbeddedShader(d.shader);
         if (!s)
@@ -214,6 +236,15 @@ struct Lowering {
         if (Error e = checkDispatch(
                 d, s->interface, "node '" + node.name + "' (" + node.op + ")"))
           return errorAt(node.loc, toString(std::move(e)));
+        if (d.isDynamic())
+          return errorAt(node.loc,
+                         "node '" + node.name + "' (" + node.op +
+                             "): its dispatch of '" + d.shader +
+                             "' has run-time dims, and plans for shape "
+                             "ranges cannot be written yet (the shaders' "
+                             "dyn builds and the runtime's indirect "
+                             "dispatch are in progress: "
+                             "docs/shape-ranges.md)");
       }
       for (const DispatchDesc &d : dispatches) {
         if (def->memory.joinsInputs && copiesOnlyInSlice(node, d))

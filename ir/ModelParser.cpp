@@ -64,6 +64,7 @@ private:
                                               StringRef what);
   Expected<DType> getDType(const YAML::Node &n);
   Expected<Shape> getShape(const YAML::Node &n, StringRef what);
+  Expected<SymShape> getInputDims(const YAML::Node &n, StringRef input);
   Expected<AttrValue> getAttr(const YAML::Node &n, StringRef name);
 
   Error parseDims(const YAML::Node &dims);
@@ -76,7 +77,8 @@ private:
   std::string fileName, baseDir;
   const ModelParseOptions &opts;
   Graph g;
-  std::map<std::string, int64_t> dims;
+  std::map<std::string, DimRange> dims; // the model's `dims:`
+  std::optional<SymbolBinder> binder;
   // Node inputs by name, resolved once every tensor is declared.
   std::vector<std::vector<std::pair<std::string, YAML::Node>>> pendingInputs;
 };
@@ -171,16 +173,67 @@ Expected<Shape> ModelParser::getShape(const YAML::Node &n, StringRef what) {
       shape.push_back(int64_t(v));
       continue;
     }
-    auto it = dims.find(s.str());
-    if (it == dims.end())
+    std::optional<DimRange> r;
+    if (auto f = opts.dims.find(s.str()); f != opts.dims.end())
+      r = f->second;
+    else if (auto m = dims.find(s.str()); m != dims.end())
+      r = m->second;
+    if (!r)
       return err(d, what + ": symbolic dimension '" + s +
-                        "' has no value; give it in 'dims:' or with "
-                        "--input-shape");
-    shape.push_back(it->second);
+                        "' has no value; give it in 'dims:' or with --dim " +
+                        s + "=VALUE");
+    if (r->min != r->max)
+      return err(d, what + ": symbolic dimension '" + s +
+                        "' has a range; a constant's shape must be static");
+    shape.push_back(r->min);
   }
   if (auto e = checkedNumElements(shape).takeError())
     return err(n, what + ": " + toString(std::move(e)));
   return shape;
+}
+
+Expected<SymShape> ModelParser::getInputDims(const YAML::Node &n,
+                                             StringRef input) {
+  std::string what = ("input '" + input + "' shape").str();
+  if (!n.IsSequence())
+    return err(n, what + ": expected a list of dimensions");
+  auto ov = opts.inputShapes.find(input.str());
+  if (ov != opts.inputShapes.end() && n.size() != ov->second.size())
+    return err(n, "--input-shape " + input + ": rank " +
+                      Twine(ov->second.size()) +
+                      " differs from the declared rank " + Twine(n.size()));
+  SymShape dimsOut;
+  for (size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node &d = n[i];
+    if (!d.IsScalar())
+      return err(d, what + ": expected a dimension (integer or name)");
+    StringRef s = d.Scalar();
+    long long v;
+    bool isSize = !s.getAsInteger(10, v);
+    std::string where = what + ", dim " + std::to_string(i);
+    Expected<DimExpr> dim = DimExpr(0);
+    if (ov != opts.inputShapes.end()) {
+      std::string modelName =
+          isSize ? (input + "_" + Twine(i)).str() : s.str();
+      dim = binder->resolve(ov->second.dims[i], modelName, where);
+    } else if (isSize) {
+      if (v < 1)
+        return err(d, what + ": dimension " + s +
+                          " is not positive; expected a size >= 1");
+      dim = DimExpr(int64_t(v));
+    } else {
+      dim = binder->named(s, where);
+    }
+    if (!dim)
+      return err(d, toString(dim.takeError()));
+    dimsOut.push_back(*dim);
+  }
+  Shape bound;
+  for (const DimExpr &d : dimsOut)
+    bound.push_back(d.upperBound());
+  if (auto e = checkedNumElements(bound).takeError())
+    return err(n, what + ": " + toString(std::move(e)));
+  return dimsOut;
 }
 
 Expected<AttrValue> ModelParser::getAttr(const YAML::Node &n, StringRef name) {
@@ -225,19 +278,36 @@ Expected<AttrValue> ModelParser::getAttr(const YAML::Node &n, StringRef name) {
 }
 
 Error ModelParser::parseDims(const YAML::Node &node) {
-  if (!node)
-    return Error::success();
-  if (!node.IsMap())
-    return err(node, "'dims' must map names to sizes, e.g. {N: 1}");
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    auto v = getInt(it->second, "dims." + it->first.Scalar());
-    if (!v)
-      return v.takeError();
-    if (*v < 1)
-      return err(it->second, "dims." + it->first.Scalar() +
-                                 " must be a positive size");
-    dims[it->first.Scalar()] = *v;
+  if (node) {
+    if (!node.IsMap())
+      return err(node, "'dims' must map names to sizes or ranges, e.g. "
+                       "{N: 1, W: [32, 1280]}");
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string what = "dims." + it->first.Scalar();
+      DimRange r;
+      if (it->second.IsSequence()) {
+        if (it->second.size() != 2)
+          return err(it->second, what + ": a range is [MIN, MAX]");
+        auto lo = getInt(it->second[0], what);
+        if (!lo)
+          return lo.takeError();
+        auto hi = getInt(it->second[1], what);
+        if (!hi)
+          return hi.takeError();
+        r = DimRange{*lo, *hi};
+      } else {
+        auto v = getInt(it->second, what);
+        if (!v)
+          return v.takeError();
+        r = DimRange{*v, *v};
+      }
+      if (r.min < 1 || r.min > r.max || r.max > (int64_t(1) << 40))
+        return err(it->second, what + " must be a size >= 1 or a range "
+                                      "[MIN, MAX] with 1 <= MIN <= MAX");
+      dims[it->first.Scalar()] = r;
+    }
   }
+  binder.emplace(opts.dims, dims);
   return Error::success();
 }
 
@@ -264,21 +334,12 @@ Error ModelParser::parseInputs(const YAML::Node &node) {
     v.kind = ValueKind::Input;
     v.loc = loc(in);
     v.type.dtype = *dtype;
-    auto ov = opts.inputShapes.find(*name);
-    if (ov != opts.inputShapes.end()) {
-      if (!in["shape"].IsSequence() || in["shape"].size() != ov->second.size())
-        return err(in["shape"], "--input-shape " + *name + ": rank " +
-                                    Twine(ov->second.size()) +
-                                    " differs from the declared rank " +
-                                    Twine(in["shape"].size()));
-      v.type.shape = ov->second;
+    if (opts.inputShapes.count(*name))
       overridden[*name] = true;
-    } else {
-      auto shape = getShape(in["shape"], "input '" + *name + "' shape");
-      if (!shape)
-        return shape.takeError();
-      v.type.shape = *shape;
-    }
+    auto dimsOf = getInputDims(in["shape"], *name);
+    if (!dimsOf)
+      return dimsOf.takeError();
+    v.type = TensorType::withDims(*dtype, *dimsOf);
     // Integer inputs (token ids) feed ops that accept them (Gather), as in
     // the ONNX importer; shape rules refuse them anywhere else.
     if (v.type.dtype != DType::F32 && v.type.dtype != DType::I32 &&
@@ -293,6 +354,7 @@ Error ModelParser::parseInputs(const YAML::Node &node) {
       return id.takeError();
     g.inputs.push_back(*id);
   }
+  g.symbols = binder->symbols();
   for (auto &kv : overridden)
     if (!kv.second)
       return createStringError(inconvertibleErrorCode(),

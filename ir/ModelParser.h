@@ -9,6 +9,7 @@
 #define TLC_IR_MODELPARSER_H
 
 #include "ir/Graph.h"
+#include "ir/ShapeSpec.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -23,9 +24,14 @@ constexpr int kModelFormatVersion = 1;
 
 struct ModelParseOptions {
   /// --input-shape NAME=DIMS: replaces the declared shape of input NAME (the
-  /// rank must match). Symbolic dims of other inputs take the `dims:`
-  /// defaults.
-  std::map<std::string, Shape> inputShapes;
+  /// rank must match). A dim may be a size, a symbol's name, or a range
+  /// MIN..MAX, which makes the dim a symbol: the model's name for it, or
+  /// "<input>_<index>" (ir/ShapeSpec.h).
+  std::map<std::string, ShapeSpec> inputShapes;
+  /// --dim NAME=MIN..MAX or NAME=VALUE: the range or value of a named
+  /// symbolic dim; overrides the model's `dims:` (model.yaml) and binds
+  /// ONNX dim_params.
+  std::map<std::string, DimRange> dims;
 };
 
 /// Parses the model file at \p path. Errors carry "path:line:col: message"

@@ -41,6 +41,8 @@ static std::string typeOf(const Value &v) {
 
 void printGraph(const Graph &g, raw_ostream &os) {
   os << "graph " << g.name << " {\n";
+  for (const DimSymbol &s : g.symbols)
+    os << "  symbol " << s.name << " : " << s.min << ".." << s.max << "\n";
   for (ValueId id : g.inputs)
     os << "  input  %" << g.values[id].name << " : " << typeOf(g.values[id])
        << "\n";

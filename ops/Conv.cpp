@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ConvKernel.h"
+#include "ops/SymbolicOp.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
@@ -26,7 +27,7 @@ static Error convInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<ConvParams> p = parseConvParams(node, in);
   if (!p)
     return p.takeError();
-  TensorType y{DType::F32, {p->n, p->m, p->win.out[0], p->win.out[1]}};
+  TensorType y = convOutputType(*p);
   if (Error e = checkFits32(y, "output"))
     return e;
   out.push_back(y);
@@ -56,6 +57,6 @@ static void convLower(const Node &node, ArrayRef<TensorType> in,
                   dispatches);
 }
 
-const OpDef kConvOp = {"Conv", convInferTypes, convReference, convLower};
+const OpDef kConvOp = symbolicOp({"Conv", convInferTypes, convReference, convLower});
 
 } // namespace tlc

@@ -36,6 +36,12 @@ Expected<ConvParams> parseConvParams(const Node &node, ArrayRef<InputInfo> in) {
   p.c = x.shape[1];
   p.h = x.shape[2];
   p.w = x.shape[3];
+  p.nDim = x.dim(0);
+  p.hDim = x.dim(2);
+  p.wDim = x.dim(3);
+  if (!x.dim(1).isConstant())
+    return opError("X's channel dim is symbolic (" + x.dim(1).str() +
+                   "); its channels must be fixed, as W's are");
   p.m = wt.shape[0];
   Expected<int64_t> group = node.attrs.getInt("group", 1);
   if (!group)
@@ -62,9 +68,14 @@ Expected<ConvParams> parseConvParams(const Node &node, ArrayRef<InputInfo> in) {
   if (!win)
     return win.takeError();
   p.win = *win;
-  if (Error e = computeWindowOutput(p.win, p.h, p.w, false))
+  if (Error e = computeWindowOutput(p.win, p.hDim, p.wDim, false))
     return std::move(e);
   return p;
+}
+
+TensorType convOutputType(const ConvParams &p) {
+  return TensorType::withDims(
+      DType::F32, {p.nDim, p.m, p.win.outDim[0], p.win.outDim[1]});
 }
 
 ConvParams convParamsFromTypes(const Node &node, ArrayRef<TensorType> in) {
@@ -240,6 +251,20 @@ static SmallVector<SpecConstant, 24> commonConstants(const ConvParams &p,
                      floatBits(e.p1),         uint32_t(e.hasZ)});
 }
 
+/// Gives the conv dispatch \p d its shape-dependent constants as dims
+/// (ids as in commonConstants) and the grid of \p units workgroups-worth
+/// of work: symbolic when the input's N, H or W is.
+static void setConvDims(DispatchDesc &d, const ConvParams &p,
+                        const DimExpr &units, uint32_t groupSize) {
+  setDim(d, 0, p.nDim);
+  setDim(d, 2, p.hDim);
+  setDim(d, 3, p.wDim);
+  setDim(d, 5, p.win.outDim[0]);
+  setDim(d, 6, p.win.outDim[1]);
+  setDim(d, 17, units);
+  setGrid1D(d, units, groupSize);
+}
+
 void lowerConvKernel(const ConvParams &p, const ConvEpilogue &e,
                      const ConvOperands &ops, const KernelTarget &target,
                      SmallVectorImpl<DispatchDesc> &dispatches) {
@@ -247,7 +272,9 @@ void lowerConvKernel(const ConvParams &p, const ConvEpilogue &e,
   const Window2D &w = p.win;
   bool hasBias = ops.b >= 0;
   uint64_t cg = uint64_t(p.c / p.group), mg = uint64_t(p.m / p.group);
+  // Kernel choice and tiles at the upper bound; sizes as expressions.
   uint64_t pixels = uint64_t(p.n) * uint64_t(w.out[0]) * uint64_t(w.out[1]);
+  DimExpr pixelsDim = p.nDim * w.outDim[0] * w.outDim[1];
   DispatchDesc d;
   d.operands = {ops.x, ops.w, hasBias ? unsigned(ops.b) : ops.x, ops.y,
                 e.hasZ ? unsigned(ops.z) : ops.x};
@@ -256,35 +283,36 @@ void lowerConvKernel(const ConvParams &p, const ConvEpilogue &e,
     // One invocation per block of 4 output channels x 4 output columns;
     // keep in sync with shaders/conv2d.comp.
     constexpr uint64_t kBlock = 4;
-    uint64_t blocks = uint64_t(p.n) * uint64_t(p.group) * ceilDiv(mg, kBlock) *
-                      uint64_t(w.out[0]) * ceilDiv(uint64_t(w.out[1]), kBlock);
+    DimExpr blocks = p.nDim * int64_t(uint64_t(p.group) * ceilDiv(mg, kBlock)) *
+                     w.outDim[0] * tlc::ceilDiv(w.outDim[1], kBlock);
     d.shader = "conv2d";
-    d.specConstants = commonConstants(p, e, hasBias, blocks);
-    setGrid1D(d, blocks, 64);
+    d.specConstants = commonConstants(p, e, hasBias, 0);
+    setConvDims(d, p, blocks, 64);
   } else if (cg == 1) {
     // Depthwise (and channel multipliers): one invocation per output.
-    uint64_t outputs = pixels * uint64_t(p.m);
+    DimExpr outputs = pixelsDim * p.m;
     d.shader = "conv2d_depthwise";
-    d.specConstants = commonConstants(p, e, hasBias, outputs);
-    setGrid1D(d, outputs, 256);
+    d.specConstants = commonConstants(p, e, hasBias, 0);
+    setConvDims(d, p, outputs, 256);
   } else if (useSmallIgemm(mg, pixels,
                            cg * uint64_t(w.kernel[0]) * uint64_t(w.kernel[1]),
                            uint64_t(p.group))) {
-    uint64_t tiles = ceilDiv(pixels, 16) * ceilDiv(mg, 16) * uint64_t(p.group);
+    DimExpr tiles = tlc::ceilDiv(pixelsDim, 16) *
+                    int64_t(ceilDiv(mg, 16) * uint64_t(p.group));
     d.shader = "conv2d_igemm_small";
-    d.specConstants = commonConstants(p, e, hasBias, tiles);
-    setGrid1D(d, tiles, 1);
+    d.specConstants = commonConstants(p, e, hasBias, 0);
+    setConvDims(d, p, tiles, 1);
   } else {
     IgemmTile t = pickIgemmTile(mg, pixels, uint64_t(p.group));
-    uint64_t tiles =
-        ceilDiv(pixels, t.bn) * ceilDiv(mg, t.bm) * uint64_t(p.group);
+    DimExpr tiles = tlc::ceilDiv(pixelsDim, t.bn) *
+                    int64_t(ceilDiv(mg, t.bm) * uint64_t(p.group));
     d.shader = "conv2d_igemm";
-    d.specConstants = commonConstants(p, e, hasBias, tiles);
+    d.specConstants = commonConstants(p, e, hasBias, 0);
     d.specConstants.push_back(spec::u32(t.bm));
     d.specConstants.push_back(spec::u32(t.bn));
     // One workgroup per tile: setGrid1D with a group size of 1 lays the
     // tiles out as workgroups, spilling past 65535 into groups[1].
-    setGrid1D(d, tiles, 1);
+    setConvDims(d, p, tiles, 1);
   }
   dispatches.push_back(d);
 }

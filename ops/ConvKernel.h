@@ -31,11 +31,15 @@ namespace tlc {
 
 /// Validated parameters of a 2-D NCHW convolution. Sizes in elements.
 struct ConvParams {
-  int64_t n = 1, c = 1, h = 1, w = 1; // input X [N, C, H, W]
+  int64_t n = 1, c = 1, h = 1, w = 1; // input X [N, C, H, W] (upper bounds)
+  DimExpr nDim = 1, hDim = 1, wDim = 1; // N, H, W as expressions (C static)
   int64_t m = 1;                      // output channels (W dim 0)
   int64_t group = 1;
   Window2D win; // kernel, strides, pads, dilations and the output size
 };
+
+/// The output Y's type [N, M, OH, OW] (symbolic when X is).
+TensorType convOutputType(const ConvParams &p);
 
 /// Checks a Conv's inputs \p in (X, W and optionally B, all f32) and the
 /// attributes auto_pad (NOTSET only), dilations, group, kernel_shape, pads,

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 using namespace llvm;
@@ -26,7 +27,7 @@ static Error flattenInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<int64_t> axis = node.attrs.getInt("axis", 1);
   if (!axis)
     return axis.takeError();
-  const Shape &s = in[0].type.shape;
+  SymShape s = in[0].type.dims();
   int64_t rank = int64_t(s.size());
   // Flatten accepts axis == rank (everything goes into the outer dim).
   if (*axis < -rank || *axis > rank)
@@ -34,10 +35,10 @@ static Error flattenInferTypes(const Node &node, ArrayRef<InputInfo> in,
                    "; expected a value in [" + Twine(-rank) + ", " +
                    Twine(rank) + "] for rank " + Twine(rank));
   int64_t a = *axis < 0 ? *axis + rank : *axis;
-  int64_t outer = 1, inner = 1;
+  DimExpr outer = 1, inner = 1;
   for (int64_t i = 0; i < rank; ++i)
     (i < a ? outer : inner) *= s[i];
-  out.push_back(TensorType{in[0].type.dtype, {outer, inner}});
+  out.push_back(TensorType::withDims(in[0].type.dtype, {outer, inner}));
   return Error::success();
 }
 
@@ -51,14 +52,14 @@ static void flattenLower(const Node &, ArrayRef<TensorType> in,
                          ArrayRef<TensorType> out,
                          const KernelTarget &target,
                          SmallVectorImpl<DispatchDesc> &d) {
-  d.push_back(lowerUnary(UnaryOpCode::Copy, out[0].numElements()));
+  d.push_back(lowerUnary(UnaryOpCode::Copy, out[0].numElementsExpr()));
 }
 
-const OpDef kFlattenOp = {"Flatten",
-                          flattenInferTypes,
-                          flattenReference,
-                          flattenLower,
-                          {/*isView=*/true, /*inPlaceInputs=*/{}},
-    /*referenceDTypes=*/kDataDTypes};
+const OpDef kFlattenOp = symbolicOp({"Flatten",
+                                     flattenInferTypes,
+                                     flattenReference,
+                                     flattenLower,
+                                     {/*isView=*/true, /*inPlaceInputs=*/{}},
+                                     /*referenceDTypes=*/kDataDTypes});
 
 } // namespace tlc

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ConvKernel.h"
+#include "ops/SymbolicOp.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 
@@ -35,7 +36,7 @@ static Error fusedConvInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<ConvEpilogue> ep = parseConvEpilogue(node.attrs);
   if (!ep)
     return ep.takeError();
-  TensorType y{DType::F32, {p->n, p->m, p->win.out[0], p->win.out[1]}};
+  TensorType y = convOutputType(*p);
   if (Error e = checkFits32(y, "output"))
     return e;
   if (in.size() == 4) {
@@ -79,10 +80,10 @@ static void fusedConvLower(const Node &node, ArrayRef<TensorType> in,
   lowerConvKernel(convParamsFromTypes(node, in), e, ops, target, dispatches);
 }
 
-const OpDef kFusedConvOp = {"FusedConv",
+const OpDef kFusedConvOp = symbolicOp({"FusedConv",
                             fusedConvInferTypes,
                             fusedConvReference,
                             fusedConvLower,
-                            {/*isView=*/false, /*inPlaceInputs=*/{3}}};
+                            {/*isView=*/false, /*inPlaceInputs=*/{3}}});
 
 } // namespace tlc

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 #include <algorithm>
@@ -58,13 +59,13 @@ static void hardSigmoidLower(const Node &node, ArrayRef<TensorType>,
                              SmallVectorImpl<DispatchDesc> &d) {
   auto [alpha, beta] = hardSigmoidParams(node);
   d.push_back(
-      lowerUnary(UnaryOpCode::HardSigmoid, out[0].numElements(), alpha, beta));
+      lowerUnary(UnaryOpCode::HardSigmoid, out[0].numElementsExpr(), alpha, beta));
 }
 
-const OpDef kHardSigmoidOp = {"HardSigmoid",
+const OpDef kHardSigmoidOp = symbolicOp({"HardSigmoid",
                               hardSigmoidInferTypes,
                               hardSigmoidReference,
                               hardSigmoidLower,
-                              {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+                              {/*isView=*/false, /*inPlaceInputs=*/{0}}});
 
 } // namespace tlc

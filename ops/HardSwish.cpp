@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 #include <algorithm>
@@ -28,13 +29,13 @@ static void hardSwishLower(const Node &, ArrayRef<TensorType>,
                            ArrayRef<TensorType> out,
                            const KernelTarget &,
                            SmallVectorImpl<DispatchDesc> &d) {
-  d.push_back(lowerUnary(UnaryOpCode::HardSwish, out[0].numElements()));
+  d.push_back(lowerUnary(UnaryOpCode::HardSwish, out[0].numElementsExpr()));
 }
 
-const OpDef kHardSwishOp = {"HardSwish",
+const OpDef kHardSwishOp = symbolicOp({"HardSwish",
                             inferUnaryTypes,
                             hardSwishReference,
                             hardSwishLower,
-                            {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+                            {/*isView=*/false, /*inPlaceInputs=*/{0}}});
 
 } // namespace tlc

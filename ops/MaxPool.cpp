@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/Pool2D.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -40,7 +41,7 @@ static void maxPoolLower(const Node &node, ArrayRef<TensorType> in,
   d.push_back(lowerPool2D(verifiedParams(node, in[0])));
 }
 
-const OpDef kMaxPoolOp = {"MaxPool", maxPoolInferTypes, maxPoolReference,
-                          maxPoolLower};
+const OpDef kMaxPoolOp = symbolicOp(
+    {"MaxPool", maxPoolInferTypes, maxPoolReference, maxPoolLower});
 
 } // namespace tlc

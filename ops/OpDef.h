@@ -172,6 +172,21 @@ struct OpDef {
 llvm::Error checkRunsOnDevice(const OpDef &def, const Node &node,
                               llvm::ArrayRef<TensorType> outputs);
 
+/// Runs \p def's shape rule on \p inputs, first refusing a symbolic input
+/// (docs/shape-ranges.md) to an op whose rule does not handle one
+/// (OpDef::symbolicShapes): the error names the input, the dim and its
+/// expression (the caller adds the node's location). Every pass calls shape
+/// rules through this.
+llvm::Error inferOpTypes(const OpDef &def, const Node &node,
+                         llvm::ArrayRef<InputInfo> inputs,
+                         llvm::SmallVectorImpl<TensorType> &outputs);
+
+/// Refuses a node with a symbolic input or output type when \p def's
+/// lowering does not emit symbolic dispatches (OpDef::symbolicLowering).
+llvm::Error checkSymbolicLowering(const OpDef &def, const Node &node,
+                                  llvm::ArrayRef<TensorType> inputs,
+                                  llvm::ArrayRef<TensorType> outputs);
+
 /// Runs \p def's reference on \p inputs: types the outputs with the shape
 /// rule and computes them. Errors: an input dtype outside
 /// def.referenceDTypes, the shape rule's and the reference's errors, an

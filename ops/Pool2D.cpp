@@ -20,6 +20,7 @@ Expected<Pool2DParams> parsePool2D(const Node &node, PoolMode mode,
   p.c = x.shape[1];
   p.h = x.shape[2];
   p.w = x.shape[3];
+  p.x = x.dims();
   if (!node.attrs.has("kernel_shape"))
     return opError("attribute 'kernel_shape' is required");
   auto ks = getIntList(node.attrs, "kernel_shape", 2, {}, 1);
@@ -58,7 +59,7 @@ Expected<Pool2DParams> parsePool2D(const Node &node, PoolMode mode,
       return cip.takeError();
     p.countIncludePad = *cip;
   }
-  if (Error e = computeWindowOutput(p.win, p.h, p.w, p.ceilMode))
+  if (Error e = computeWindowOutput(p.win, p.x[2], p.x[3], p.ceilMode))
     return e;
   return p;
 }
@@ -90,7 +91,8 @@ Error inferPool2DTypes(const Node &node, PoolMode mode, ArrayRef<InputInfo> in,
   Expected<Pool2DParams> p = parsePool2D(node, mode, {in[0].type});
   if (!p)
     return p.takeError();
-  TensorType y{DType::F32, {p->n, p->c, p->win.out[0], p->win.out[1]}};
+  TensorType y = TensorType::withDims(
+      DType::F32, {p->x[0], p->x[1], p->win.outDim[0], p->win.outDim[1]});
   if (Error e = checkFits32(y, "output"))
     return e;
   out.push_back(y);
@@ -135,16 +137,22 @@ void referencePool2D(const Pool2DParams &p, const HostTensor &x,
 
 DispatchDesc lowerPool2D(const Pool2DParams &p) {
   const Window2D &w = p.win;
-  uint64_t total = uint64_t(p.n * p.c * w.out[0] * w.out[1]);
+  DimExpr planes = p.x[0] * p.x[1];
+  DimExpr total = planes * w.outDim[0] * w.outDim[1];
   DispatchDesc d;
   d.shader = "pool2d";
   d.specConstants = spec::u32s(
-      {uint32_t(p.n * p.c), uint32_t(p.h), uint32_t(p.w), uint32_t(w.out[0]),
-       uint32_t(w.out[1]), uint32_t(w.kernel[0]), uint32_t(w.kernel[1]),
+      {0, 0, 0, 0, 0, uint32_t(w.kernel[0]), uint32_t(w.kernel[1]),
        uint32_t(w.stride[0]), uint32_t(w.stride[1]), uint32_t(w.padBegin[0]),
        uint32_t(w.padBegin[1]), uint32_t(w.padEnd[0]), uint32_t(w.padEnd[1]),
        uint32_t(w.dilation[0]), uint32_t(w.dilation[1]), uint32_t(p.mode),
-       uint32_t(p.countIncludePad), uint32_t(total)});
+       uint32_t(p.countIncludePad), 0});
+  setDim(d, 0, planes);
+  setDim(d, 1, p.x[2]);
+  setDim(d, 2, p.x[3]);
+  setDim(d, 3, w.outDim[0]);
+  setDim(d, 4, w.outDim[1]);
+  setDim(d, 17, total);
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, total, 64);

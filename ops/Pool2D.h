@@ -22,7 +22,8 @@ enum class PoolMode : uint32_t { Max = 0, Average = 1 };
 /// Validated pooling parameters of one node.
 struct Pool2DParams {
   PoolMode mode = PoolMode::Max;
-  int64_t n = 1, c = 1, h = 1, w = 1; // input [N, C, H, W]
+  int64_t n = 1, c = 1, h = 1, w = 1; // input [N, C, H, W] (upper bounds)
+  SymShape x;                         // input dims as expressions
   Window2D win;
   bool ceilMode = false;
   bool countIncludePad = false; // AveragePool only

@@ -93,6 +93,51 @@ Error checkRunsOnDevice(const OpDef &def, const Node &node,
   return Error::success();
 }
 
+/// The first non-constant dim of \p types, as "input 1 dim 3 ('W')".
+static std::optional<std::string> firstSymbolicDim(ArrayRef<TensorType> types,
+                                                   StringRef what) {
+  for (size_t i = 0; i < types.size(); ++i)
+    for (size_t d = 0; d < types[i].sym.size(); ++d)
+      if (!types[i].sym[d].isConstant())
+        return (what + " " + Twine(i) + " dim " + Twine(d) + " ('" +
+                types[i].sym[d].str() + "')")
+            .str();
+  return std::nullopt;
+}
+
+Error inferOpTypes(const OpDef &def, const Node &node,
+                   ArrayRef<InputInfo> inputs,
+                   SmallVectorImpl<TensorType> &outputs) {
+  if (!def.symbolicShapes) {
+    SmallVector<TensorType, 4> types;
+    for (const InputInfo &in : inputs)
+      types.push_back(in.type);
+    if (auto where = firstSymbolicDim(types, "input"))
+      return createStringError(
+          inconvertibleErrorCode(),
+          "%s is symbolic, and %s's shape rule handles static shapes only "
+          "(docs/shape-ranges.md: ops opt in)",
+          where->c_str(), def.name);
+  }
+  return def.inferTypes(node, inputs, outputs);
+}
+
+Error checkSymbolicLowering(const OpDef &def, const Node &node,
+                            ArrayRef<TensorType> inputs,
+                            ArrayRef<TensorType> outputs) {
+  if (def.symbolicLowering)
+    return Error::success();
+  std::optional<std::string> where = firstSymbolicDim(inputs, "input");
+  if (!where)
+    where = firstSymbolicDim(outputs, "output");
+  if (!where)
+    return Error::success();
+  return createStringError(inconvertibleErrorCode(),
+                           "node '%s': %s is symbolic, and %s's lowering "
+                           "handles static shapes only (docs/shape-ranges.md)",
+                           node.name.c_str(), where->c_str(), def.name);
+}
+
 Error evaluateOp(const OpDef &def, const Node &node,
                  ArrayRef<const HostTensor *> inputs,
                  std::vector<HostTensor> &outputs, int64_t maxOutputElements) {
@@ -106,7 +151,7 @@ Error evaluateOp(const OpDef &def, const Node &node,
     infos.push_back({t->type, t->bytes()});
   }
   SmallVector<TensorType, 2> types;
-  if (Error e = def.inferTypes(node, infos, types))
+  if (Error e = inferOpTypes(def, node, infos, types))
     return e;
   outputs.clear();
   for (const TensorType &t : types) {

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
 #include "ops/OpList.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 using namespace llvm;
@@ -24,13 +25,13 @@ static void reluLower(const Node &node, ArrayRef<TensorType> in,
                       ArrayRef<TensorType> out,
                       const KernelTarget &target,
                       SmallVectorImpl<DispatchDesc> &d) {
-  d.push_back(lowerUnary(UnaryOpCode::Relu, out[0].numElements()));
+  d.push_back(lowerUnary(UnaryOpCode::Relu, out[0].numElementsExpr()));
 }
 
-const OpDef kReluOp = {"Relu",
+const OpDef kReluOp = symbolicOp({"Relu",
                        inferUnaryTypes,
                        reluReference,
                        reluLower,
-                       {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+                       {/*isView=*/false, /*inPlaceInputs=*/{0}}});
 
 } // namespace tlc

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 #include <cmath>
@@ -27,13 +28,13 @@ static void sqrtLower(const Node &, ArrayRef<TensorType>,
                       ArrayRef<TensorType> out,
                       const KernelTarget &,
                       SmallVectorImpl<DispatchDesc> &d) {
-  d.push_back(lowerUnary(UnaryOpCode::Sqrt, out[0].numElements()));
+  d.push_back(lowerUnary(UnaryOpCode::Sqrt, out[0].numElementsExpr()));
 }
 
-const OpDef kSqrtOp = {"Sqrt",
+const OpDef kSqrtOp = symbolicOp({"Sqrt",
                        inferUnaryTypes,
                        sqrtReference,
                        sqrtLower,
-                       {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+                       {/*isView=*/false, /*inPlaceInputs=*/{0}}});
 
 } // namespace tlc

@@ -45,14 +45,17 @@ uint32_t elementwiseItemsPerInvocation(uint64_t units) {
   return 1;
 }
 
-DispatchDesc lowerUnary(UnaryOpCode code, int64_t n, float p0, float p1) {
+DispatchDesc lowerUnary(UnaryOpCode code, const DimExpr &n, float p0,
+                        float p1) {
   DispatchDesc d;
   d.shader = "unary";
-  bool vec4 = n % 4 == 0;
-  uint64_t units = vec4 ? uint64_t(n) / 4 : uint64_t(n);
-  uint32_t items = elementwiseItemsPerInvocation(units);
-  d.specConstants = spec::u32s({uint32_t(n), uint32_t(code), floatBits(p0),
+  // vec4 only when every n in the range is a multiple of 4.
+  bool vec4 = n.isMultipleOf(4);
+  DimExpr units = vec4 ? *exactDiv(n, 4) : n;
+  uint32_t items = elementwiseItemsPerInvocation(uint64_t(units.upperBound()));
+  d.specConstants = spec::u32s({0, uint32_t(code), floatBits(p0),
                                 floatBits(p1), vec4 ? 1u : 0u, items});
+  setDim(d, 0, n);
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, ceilDiv(units, items), 256);

@@ -41,8 +41,10 @@ uint32_t elementwiseItemsPerInvocation(uint64_t units);
 /// accesses when \p n is a multiple of 4 (specialization constant 4; the
 /// bound tensors' offsets must then be multiples of 16 bytes, which the
 /// planner's 256-byte alignment gives) and elementwiseItemsPerInvocation
-/// elements per invocation (constant 5).
-DispatchDesc lowerUnary(UnaryOpCode code, int64_t n, float p0 = 0.0f,
+/// elements per invocation (constant 5). A symbolic \p n (shape ranges)
+/// is a run-time dim; vec4 then needs n to be a multiple of 4 everywhere in
+/// the range, and the items per invocation are chosen at the bound.
+DispatchDesc lowerUnary(UnaryOpCode code, const DimExpr &n, float p0 = 0.0f,
                         float p1 = 0.0f);
 
 } // namespace tlc

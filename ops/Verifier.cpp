@@ -82,7 +82,7 @@ Error verifyGraph(const Graph &g) {
       }
     }
     SmallVector<TensorType, 2> outTypes;
-    if (Error e = def->inferTypes(node, inTypes, outTypes))
+    if (Error e = inferOpTypes(*def, node, inTypes, outTypes))
       return errorAt(node.loc, "node '" + node.name + "' (" + node.op +
                                    "): " + toString(std::move(e)));
     if (outTypes.size() != node.outputs.size())

@@ -67,6 +67,31 @@ Error computeWindowOutput(Window2D &w, int64_t inH, int64_t inW,
     if (ceilMode && (o - 1) * w.stride[d] >= in[d] + w.padBegin[d])
       --o;
     w.out[d] = o;
+    w.outDim[d] = o;
+  }
+  return Error::success();
+}
+
+Error computeWindowOutput(Window2D &w, const DimExpr &inH, const DimExpr &inW,
+                          bool ceilMode) {
+  if (inH.isConstant() && inW.isConstant())
+    return computeWindowOutput(w, inH.constant(), inW.constant(), ceilMode);
+  const DimExpr in[2] = {inH, inW};
+  static const char *dimName[2] = {"height", "width"};
+  for (int d = 0; d < 2; ++d) {
+    DimExpr padded = in[d] + w.padBegin[d] + w.padEnd[d];
+    if (w.extent(d) > padded.lowerBound())
+      return opError(Twine("kernel ") + dimName[d] + " " + Twine(w.kernel[d]) +
+                     " (dilated extent " + Twine(w.extent(d)) +
+                     ") is larger than the padded input " + dimName[d] + " " +
+                     padded.str() + " at its smallest, " +
+                     Twine(padded.lowerBound()));
+    DimExpr span = padded - w.extent(d);
+    DimExpr o = ceilMode ? min(ceilDiv(span, w.stride[d]) + 1,
+                               ceilDiv(in[d] + w.padBegin[d], w.stride[d]))
+                         : floorDiv(span, w.stride[d]) + 1;
+    w.outDim[d] = o;
+    w.out[d] = o.upperBound();
   }
   return Error::success();
 }

@@ -21,6 +21,8 @@ struct Window2D {
   int64_t padBegin[2] = {0, 0}; // top, left
   int64_t padEnd[2] = {0, 0};   // bottom, right
   int64_t out[2] = {1, 1};      // output spatial size, set by computeOutput
+                                // (the upper bound when symbolic)
+  DimExpr outDim[2] = {1, 1};   // output spatial size as an expression
 
   /// Extent of the dilated kernel along \p d: (kernel-1)*dilation+1.
   int64_t extent(int d) const { return (kernel[d] - 1) * dilation[d] + 1; }
@@ -50,6 +52,15 @@ llvm::Error checkConvBiasAndKernel(const Node &node,
 /// larger than the padded input.
 llvm::Error computeWindowOutput(Window2D &w, int64_t inH, int64_t inW,
                                 bool ceilMode);
+
+/// Same for input dims that may be symbolic (docs/shape-ranges.md): sets
+/// w.outDim and w.out (its upper bound). The ceil_mode rule is exact as
+///   out = min(ceil(span / stride) + 1, ceil((in + padBegin) / stride))
+/// (the windows that start before the end padding). Errors when the
+/// dilated kernel is larger than the padded input anywhere in the range
+/// (naming the dim's expression and smallest value).
+llvm::Error computeWindowOutput(Window2D &w, const DimExpr &inH,
+                                const DimExpr &inW, bool ceilMode);
 
 } // namespace tlc
 

@@ -95,7 +95,7 @@ viewAndInPlaceRoots(const Graph &g, const AliasOptions &opts,
       bool sameIndex = true;
       for (ValueId in : n.inputs)
         if (find(in) == r &&
-            g.values[in].type.numElements() != outType.numElements())
+            g.values[in].type.numElementsExpr() != outType.numElementsExpr())
           sameIndex = false;
       if (!sameIndex)
         continue;
@@ -247,7 +247,10 @@ StorageLayout computeStorageLayout(const Graph &g, const AliasOptions &opts,
   ConcatSlicer slicer(g, alignment, layout, isViewAlias);
   for (size_t s = 0; s < g.nodes.size(); ++s) {
     const OpDef *def = lookupOp(g.nodes[s].op);
-    if (def && def->memory.joinsInputs && g.nodes[s].outputs.size() == 1)
+    // A slice's offset inside a symbolic output moves with the symbols;
+    // plan offsets are fixed, so such inputs keep their own memory.
+    if (def && def->memory.joinsInputs && g.nodes[s].outputs.size() == 1 &&
+        g.values[g.nodes[s].outputs[0]].type.isStatic())
       slicer.run(s);
   }
   return layout;

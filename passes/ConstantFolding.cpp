@@ -43,7 +43,7 @@ static void typeWithShapeRule(Graph &g, const Node &node) {
     infos.push_back({v.type, v.data});
   }
   SmallVector<TensorType, 2> types;
-  if (Error e = def->inferTypes(node, infos, types)) {
+  if (Error e = inferOpTypes(*def, node, infos, types)) {
     consumeError(std::move(e));
     return;
   }
@@ -75,7 +75,7 @@ static Error squeezeToReshape(Graph &g, Node &node) {
     in.push_back({v.type, i > 0 ? ArrayRef<uint8_t>(v.data) : ArrayRef<uint8_t>()});
   }
   SmallVector<TensorType, 1> types;
-  if (Error e = lookupOp(node.op)->inferTypes(node, in, types))
+  if (Error e = inferOpTypes(*lookupOp(node.op), node, in, types))
     return errorAt(node.loc, "node '" + node.name + "' (" + node.op +
                                  "): " + toString(std::move(e)));
   const Shape *shape = &types[0].shape;

@@ -228,7 +228,7 @@ bool typesCheck(const Graph &g, const Node &f, const TensorType &want) {
   for (ValueId v : f.inputs)
     in.push_back({g.values[v].type, g.values[v].data});
   SmallVector<TensorType, 1> out;
-  if (Error e = def->inferTypes(f, in, out)) {
+  if (Error e = inferOpTypes(*def, f, in, out)) {
     consumeError(std::move(e));
     return false;
   }

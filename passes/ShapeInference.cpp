@@ -28,7 +28,7 @@ Error inferShapes(Graph &g) {
       inputs.push_back({v.type, v.data});
     }
     SmallVector<TensorType, 2> outputs;
-    if (Error e = def->inferTypes(node, inputs, outputs))
+    if (Error e = inferOpTypes(*def, node, inputs, outputs))
       return errorAt(node.loc, "node '" + node.name + "' (" + node.op +
                                    "): " + toString(std::move(e)));
     if (Error e = checkRunsOnDevice(*def, node, outputs))

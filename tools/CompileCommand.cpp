@@ -27,9 +27,16 @@ static cl::opt<std::string> OutputPath("o", cl::Required,
                                        cl::sub(CompileSubcommand));
 static cl::list<std::string>
     InputShapes("input-shape",
-                cl::desc("Bind an input's shape, e.g. image=1x1x28x28 "
+                cl::desc("Bind an input's shape, e.g. image=1x1x28x28, "
+                         "or a range in any dim, x=1x3x48x32..1280 "
                          "(repeatable)"),
                 cl::value_desc("NAME=DIMS"), cl::sub(CompileSubcommand));
+static cl::list<std::string> DimFlags(
+    "dim",
+    cl::desc("Range or value of a named symbolic dimension, e.g. "
+             "W=32..1280 or N=1 (repeatable); the plan serves every shape "
+             "in the range"),
+    cl::value_desc("NAME=MIN..MAX"), cl::sub(CompileSubcommand));
 static cl::opt<bool> PrintIR("print-ir",
                              cl::desc("Print the IR after shape inference"),
                              cl::sub(CompileSubcommand));
@@ -108,7 +115,8 @@ static Expected<KernelTarget> selectTarget() {
   return kernelTargetByName("cpu");
 }
 
-/// Parses "NAME=1x3x224x224" into the options map.
+/// Parses the --input-shape ("NAME=1x3x48x32..1280") and --dim
+/// ("W=32..1280") flags into the options.
 static Error parseInputShapeFlags(ModelParseOptions &opts) {
   for (const std::string &flag : InputShapes) {
     StringRef name, dims;
@@ -116,9 +124,9 @@ static Error parseInputShapeFlags(ModelParseOptions &opts) {
     if (name.empty() || dims.empty())
       return createStringError(inconvertibleErrorCode(),
                                "--input-shape '%s': expected NAME=DIMS, e.g. "
-                               "image=1x1x28x28",
+                               "image=1x1x28x28 or x=1x3x48x32..1280",
                                flag.c_str());
-    auto shape = parseShapeString(dims);
+    auto shape = parseShapeSpec(dims);
     if (!shape)
       return createStringError(inconvertibleErrorCode(),
                                "--input-shape '%s': %s", flag.c_str(),
@@ -128,7 +136,7 @@ static Error parseInputShapeFlags(ModelParseOptions &opts) {
                                "--input-shape names '%s' twice",
                                name.str().c_str());
   }
-  return Error::success();
+  return parseDimFlags(DimFlags, opts.dims);
 }
 
 /// MODEL.onnx is imported (ir/onnx/OnnxImporter.h); any other model is

@@ -50,7 +50,8 @@ static Error parseShapes(ModelParseOptions &opts) {
       return createStringError(inconvertibleErrorCode(),
                                "--input-shape '%s': %s", flag.c_str(),
                                toString(shape.takeError()).c_str());
-    if (!opts.inputShapes.emplace(name.str(), *shape).second)
+    // tlc import writes a model of static shapes; ranges are for compile.
+    if (!opts.inputShapes.emplace(name.str(), ShapeSpec(*shape)).second)
       return createStringError(inconvertibleErrorCode(),
                                "--input-shape names '%s' twice",
                                name.str().c_str());

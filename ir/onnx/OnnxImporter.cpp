@@ -218,6 +218,7 @@ Error OnnxImporter::importInputs() {
     if (!names.count(kv.first))
       return err("--input-shape names '" + kv.first +
                  "', which is not an input of the model");
+  SymbolBinder binder(opts.dims);
   for (const onnx::ValueInfoProto &in : model.graph().input()) {
     // Before IR version 4, initializers are also listed as inputs: they are
     // weights (with a default the host cannot override in tlc).
@@ -249,33 +250,52 @@ Error OnnxImporter::importInputs() {
     Value v;
     v.name = in.name();
     v.kind = ValueKind::Input;
-    v.type.dtype = *dtype;
     v.hasType = true;
     v.loc = loc;
+    SymShape dims;
     for (int d = 0; d < shape.dim_size(); ++d) {
       const onnx::TensorShapeProto_Dimension &dim = shape.dim(d);
       bool isStatic = dim.has_dim_value();
       std::string dimName =
           "dimension " + std::to_string(d) +
           (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : "");
+      // A dynamic dim is the symbol its dim_param names, else
+      // "<input>_<index>".
+      std::string symbol = dim.has_dim_param() && !dim.dim_param().empty()
+                               ? dim.dim_param()
+                               : in.name() + "_" + std::to_string(d);
+      Expected<DimExpr> resolved = DimExpr(0);
       if (bound != opts.inputShapes.end()) {
-        int64_t want = bound->second[d];
-        if (isStatic && dim.dim_value() != want)
+        resolved = binder.resolve(bound->second.dims[size_t(d)], symbol,
+                                  "--input-shape " + in.name() + ": " +
+                                      dimName);
+        if (!resolved)
+          return err(toString(resolved.takeError()));
+        if (isStatic && (!resolved->isConstant() ||
+                         resolved->constant() != dim.dim_value()))
           return err("--input-shape " + in.name() + ": " + dimName + " is " +
-                     Twine(want) + " but the model fixes it to " +
+                     resolved->str() + " but the model fixes it to " +
                      Twine(dim.dim_value()));
-        v.type.shape.push_back(want);
-        continue;
+      } else if (isStatic) {
+        if (dim.dim_value() < 1)
+          return err(what + ": " + dimName + " is " + Twine(dim.dim_value()) +
+                     "; expected a size >= 1");
+        resolved = DimExpr(dim.dim_value());
+      } else if (dim.has_dim_param() && opts.dims.count(dim.dim_param())) {
+        resolved = binder.named(dim.dim_param(), what + ": " + dimName);
+        if (!resolved)
+          return err(toString(resolved.takeError()));
+      } else {
+        return err(what + ": " + dimName + " is dynamic; bind it with " +
+                   (dim.has_dim_param()
+                        ? "--dim " + dim.dim_param() + "=MIN..MAX (a range) or "
+                        : std::string()) +
+                   "--input-shape " + in.name() +
+                   "=DIMS (e.g. 1x3x224x224, or 1x3x48x32..1280 for a range)");
       }
-      if (!isStatic)
-        return err(what + ": " + dimName +
-                   " is dynamic; bind it with --input-shape " + in.name() +
-                   "=DIMS (e.g. 1x3x224x224)");
-      if (dim.dim_value() < 1)
-        return err(what + ": " + dimName + " is " + Twine(dim.dim_value()) +
-                   "; expected a size >= 1");
-      v.type.shape.push_back(dim.dim_value());
+      dims.push_back(*resolved);
     }
+    v.type = TensorType::withDims(*dtype, dims);
     if (Error e = checkedNumElements(v.type.shape).takeError())
       return err(what + " shape: " + toString(std::move(e)));
     Expected<ValueId> id = g.addValue(std::move(v));
@@ -285,6 +305,7 @@ Error OnnxImporter::importInputs() {
   }
   if (g.inputs.empty())
     return err("the model has no inputs (every input is an initializer)");
+  g.symbols = binder.symbols();
   return Error::success();
 }
 
