@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/Pool2D.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -41,7 +42,8 @@ static void averagePoolLower(const Node &node, ArrayRef<TensorType> in,
   d.push_back(lowerPool2D(verifiedParams(node, in[0])));
 }
 
-const OpDef kAveragePoolOp = {"AveragePool", averagePoolInferTypes,
-                              averagePoolReference, averagePoolLower};
+const OpDef kAveragePoolOp =
+    symbolicOp({"AveragePool", averagePoolInferTypes, averagePoolReference,
+                averagePoolLower});
 
 } // namespace tlc
