@@ -96,8 +96,7 @@ Error parseDimFlags(ArrayRef<std::string> flags,
   return Error::success();
 }
 
-Expected<DimExpr> SymbolBinder::bind(StringRef name, DimRange r,
-                                     const Twine &where) {
+DimExpr SymbolBinder::bind(StringRef name, DimRange r) {
   if (r.min == r.max)
     return DimExpr(r.min);
   for (const DimSymbol &s : used)
@@ -118,12 +117,12 @@ Expected<DimExpr> SymbolBinder::named(StringRef name, const Twine &where) {
                      Twine(f->second.min) + ".." + Twine(f->second.max) +
                      " in --dim");
   if (f != flags.end())
-    return bind(name, f->second, where);
+    return bind(name, f->second);
   if (p != inPlace.end())
-    return bind(name, p->second, where);
+    return bind(name, p->second);
   auto d = defaults.find(name.str());
   if (d != defaults.end())
-    return bind(name, d->second, where);
+    return bind(name, d->second);
   return specError(where + ": symbolic dimension '" + name +
                    "' has no value or range; bind it with --dim " + name +
                    "=MIN..MAX (a range) or --dim " + name + "=VALUE");
@@ -143,7 +142,7 @@ Expected<DimExpr> SymbolBinder::ranged(StringRef name, DimRange r,
                      Twine(p->second.min) + ".." + Twine(p->second.max) +
                      " and " + Twine(r.min) + ".." + Twine(r.max));
   inPlace[name.str()] = r;
-  return bind(name, r, where);
+  return bind(name, r);
 }
 
 Expected<DimExpr> SymbolBinder::resolve(const DimSpec &d, StringRef modelName,

@@ -94,8 +94,7 @@ public:
   const std::vector<DimSymbol> &symbols() const { return used; }
 
 private:
-  llvm::Expected<DimExpr> bind(llvm::StringRef name, DimRange r,
-                               const llvm::Twine &where);
+  DimExpr bind(llvm::StringRef name, DimRange r);
   const std::map<std::string, DimRange> &flags;
   std::map<std::string, DimRange> defaults;
   std::map<std::string, DimRange> inPlace; // ranges from --input-shape

@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <cassert>
 
 namespace tlc {
@@ -25,11 +27,8 @@ void setDim(DispatchDesc &d, unsigned id, const DimExpr &value) {
   while (d.specConstants.size() <= id)
     d.specConstants.push_back(spec::unused());
   d.specConstants[id] = spec::u32(boundWord(value));
-  for (auto &entry : d.dynamicDims)
-    if (entry.first == id) {
-      entry.second = value;
-      return;
-    }
+  llvm::erase_if(d.dynamicDims,
+                 [&](const auto &entry) { return entry.first == id; });
   if (!value.isConstant())
     d.dynamicDims.emplace_back(id, value);
 }
