@@ -108,6 +108,24 @@ struct PlanExpr {
 llvm::Expected<int64_t> evaluatePlanExpr(const PlanExpr &e,
                                          llvm::ArrayRef<int64_t> symbolValues);
 
+struct Plan;
+
+/// Readable infix form of \p e, naming symbols by Plan::symbols of \p plan:
+/// "W", "2*S+1", "floor((W+1)/2)-1", "min(S,64)" (the style of
+/// DimExpr::str(): no spaces, floor division as floor(a/b)). Parentheses
+/// appear only where they change the value. Never fails: a program that
+/// evaluatePlanExpr would reject as malformed (unknown opcode, missing
+/// operand, stack underflow, not exactly one result, a symbol index out of
+/// range) prints as "<malformed expression>".
+std::string planExprStr(const Plan &plan, const PlanExpr &e);
+
+/// Shape of \p t as dims separated by 'x': the expressions of t.dims, each
+/// parenthesized unless it is a constant or a single symbol or function
+/// ("1x3x48xW", "1x(floor((W+1)/2)-1)"), or t.type.shape for a tensor of
+/// static shape ("2x4"). A scalar gives "". An expression index out of range
+/// prints as "<exprs[N]?>"; dims of the wrong rank are printed as they are.
+std::string planShapeStr(const Plan &plan, const PlanTensor &t);
+
 struct PlanShader {
   std::string name;            // shaders/<name>.comp
   std::vector<uint32_t> spirv; // SPIR-V words
