@@ -66,7 +66,9 @@ struct PlanTensor {
   int32_t aliasOf = -1;
   /// Plans for a range of shapes: index into Plan::exprs of each dim's
   /// expression (type.shape holds the upper bounds, bytes the size at the
-  /// bound); empty for a tensor of static shape.
+  /// bound); empty for a tensor of static shape. The plan file carries these
+  /// and type.shape, not type.sym: a plan read from a file has type.sym
+  /// empty.
   std::vector<uint32_t> dims;
 };
 
@@ -193,7 +195,16 @@ struct Plan {
 /// Structural validation: every index in range, every tensor inside its
 /// buffer, offsets aligned, bindings consistent, weights sized to the weights
 /// buffer, at most one Weights buffer, each Input/Output buffer holding its
-/// tensor. Errors name the field ("tensors[3].offset: ...").
+/// tensor. For plans over a range of shapes also: symbol names unique and
+/// non-empty with 0 <= min <= max; every expression evaluates without error
+/// at every corner of the ranges of the symbols it reads (each at min or
+/// max; up to 2^8 corners per expression); a symbolic tensor has one dim
+/// expression per dim, each within [0, type.shape[d]] at those corners; an
+/// input's dims are constants or exactly one symbol, and every symbol is
+/// some input's dim; a dynamic dispatch's dimExprs fit a 32-bit word and its
+/// groupExprs lie in [0, groups[i]]. PlanTensor::bytes is checked against
+/// type.shape (the bound). Errors name the field ("tensors[3].offset: ...",
+/// "commands[12].dimExprs[3]: ...").
 llvm::Error validatePlanStructure(const Plan &plan);
 
 /// Plan checker (independent of the planner): no two tensors whose live
