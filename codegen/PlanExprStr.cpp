@@ -90,8 +90,8 @@ std::string planExprStr(const Plan &plan, const PlanExpr &e) {
       break;
     case ExprOp::Min:
     case ExprOp::Max:
-      stack.push_back({(ExprOp(op) == ExprOp::Min ? "min(" : "max(") +
-                           a.text + "," + b.text + ")",
+      stack.push_back({(ExprOp(op) == ExprOp::Min ? "min(" : "max(") + a.text +
+                           "," + b.text + ")",
                        Atom});
       break;
     default:

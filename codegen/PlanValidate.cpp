@@ -65,8 +65,7 @@ struct ExprRange {
 
 /// The symbols \p e reads (indices into Plan::symbols), in order of first
 /// use; indices out of range are left out (evaluatePlanExpr reports them).
-static SmallVector<size_t, 4> symbolsRead(const Plan &plan,
-                                          const PlanExpr &e) {
+static SmallVector<size_t, 4> symbolsRead(const Plan &plan, const PlanExpr &e) {
   SmallVector<size_t, 4> read;
   for (size_t pc = 0; pc + 1 < e.code.size(); ++pc) {
     int64_t op = e.code[pc];
@@ -89,8 +88,8 @@ static uint32_t numCorners(size_t numRead) {
 /// Sets \p values (Plan::symbols order) at corner \p corner of the symbols
 /// \p read: the j-th at its max when bit j mod kMaxCornerBits of \p corner
 /// is set, else at its min. Corner 0 is all-min, numCorners - 1 all-max.
-static void setCorner(const Plan &plan, ArrayRef<size_t> read,
-                      uint32_t corner, std::vector<int64_t> &values) {
+static void setCorner(const Plan &plan, ArrayRef<size_t> read, uint32_t corner,
+                      std::vector<int64_t> &values) {
   for (size_t j = 0; j < read.size(); ++j) {
     const PlanSymbol &sym = plan.symbols[read[j]];
     values[read[j]] = (corner >> (j % kMaxCornerBits)) & 1 ? sym.max : sym.min;
@@ -118,10 +117,9 @@ static Error checkSymbols(const Plan &plan) {
       return fieldError(f + ".name", "a symbol needs a name");
     auto ins = seen.try_emplace(s.name, i);
     if (!ins.second)
-      return fieldError(f + ".name", "duplicate symbol name '" + s.name +
-                                         "' (symbols[" +
-                                         Twine(ins.first->second) +
-                                         "] has it)");
+      return fieldError(f + ".name",
+                        "duplicate symbol name '" + s.name + "' (symbols[" +
+                            Twine(ins.first->second) + "] has it)");
     if (s.min < 0)
       return fieldError(f + ".min", "symbol '" + s.name + "' has min " +
                                         Twine(s.min) + "; expected >= 0");

@@ -164,9 +164,8 @@ void printPlanJson(const Plan &plan, raw_ostream &os) {
       // "shape" stays the bound (what "bytes" is computed from).
       json::Array dims;
       for (uint32_t k : t.dims)
-        dims.push_back(k < plan.exprs.size()
-                           ? planExprStr(plan, plan.exprs[k])
-                           : std::string("?"));
+        dims.push_back(k < plan.exprs.size() ? planExprStr(plan, plan.exprs[k])
+                                             : std::string("?"));
       o["dims"] = std::move(dims);
       o["sym_shape"] = planShapeStr(plan, t);
     }

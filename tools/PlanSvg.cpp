@@ -282,8 +282,7 @@ private:
     std::string shape = planShapeStr(plan, t);
     s += formatv("\n{0}{1}{2}, {3} bytes{4}\nlive steps {5}..{6}", shape,
                  shape.empty() ? "" : "x", dtypeName(t.type.dtype), t.bytes,
-                 t.dims.empty() ? "" : " at the bound", t.firstStep,
-                 t.lastStep)
+                 t.dims.empty() ? "" : " at the bound", t.firstStep, t.lastStep)
              .str();
     if (t.releaseStep >= 0)
       s += formatv(", released after step {0}", t.releaseStep).str();

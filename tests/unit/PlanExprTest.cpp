@@ -123,8 +123,8 @@ TEST(PlanExprEval, MalformedProgramsAreErrors) {
                                    "opcode 8");
   EXPECT_EQ(eval({C, 1, C, 2, -1}), "error: expression word 4: unknown "
                                     "opcode -1");
-  EXPECT_EQ(eval({kMin}), "error: expression word 0: unknown opcode " +
-                              std::to_string(kMin));
+  EXPECT_EQ(eval({kMin}),
+            "error: expression word 0: unknown opcode " + std::to_string(kMin));
   EXPECT_EQ(eval({ADD}), "error: expression word 0: stack underflow");
   EXPECT_EQ(eval({C, 1, MUL}), "error: expression word 2: stack underflow");
   EXPECT_EQ(eval({S, 2}, {1, 2}),
@@ -182,15 +182,18 @@ TEST(PlanExprStr, NegativeConstantsAndProducts) {
   EXPECT_EQ(str({S, 0, C, -2, S, 1, MUL, SUB}), "W-(-2*S)");
   EXPECT_EQ(str({S, 0, C, -1, MUL}), "W*(-1)");
   EXPECT_EQ(str({C, -1, S, 0, MUL}), "-1*W");
-  EXPECT_EQ(str({C, 0, C, -1, S, 0, MUL, C, 2, DIV, SUB}),
-            "0-floor(-1*W/2)");
+  EXPECT_EQ(str({C, 0, C, -1, S, 0, MUL, C, 2, DIV, SUB}), "0-floor(-1*W/2)");
   EXPECT_EQ(str({S, 0, C, -2, DIV}), "floor(W/(-2))");
 }
 
 TEST(PlanExprStr, MalformedProgramsPrintAsSuch) {
-  for (std::vector<int64_t> bad :
-       {std::vector<int64_t>{}, {C}, {C, 1, ADD}, {S, 5}, {S, -1},
-        {C, 1, C, 2}, {C, 1, C, 2, 9}}) {
+  for (std::vector<int64_t> bad : {std::vector<int64_t>{},
+                                   {C},
+                                   {C, 1, ADD},
+                                   {S, 5},
+                                   {S, -1},
+                                   {C, 1, C, 2},
+                                   {C, 1, C, 2, 9}}) {
     EXPECT_EQ(str(bad), "<malformed expression>");
   }
 }

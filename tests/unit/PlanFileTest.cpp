@@ -154,20 +154,20 @@ Plan symbolicPlan() {
   p.shaders = {{"conv", {kSpirvMagic, 1, 2}}, {"gather", {kSpirvMagic}}};
   p.symbols = {{"W", 32, 1280}, {"N", 1, 100}};
   p.exprs = {
-      {{C, 1}},                                           // 0: 1
-      {{C, 3}},                                           // 1: 3
-      {{S, 0}},                                           // 2: W
-      {{S, 1}},                                           // 3: N
-      {{S, 0, C, 1, ADD, C, 2, DIV, C, 1, SUB}},          // 4: floor((W+1)/2)-1
-      {{S, 0, C, 63, ADD, C, 64, DIV}},                   // 5: floor((W+63)/64)
-      {{S, 1, C, 64, MIN}},                               // 6: min(N,64)
-      {{S, 0, C, 2, S, 1, MUL, SUB, C, 0, MAX}},          // 7: max(W-2*N,0)
-      {{C, 3, S, 0, MUL}},                                // 8: 3*W
-      {{C, -5}},                                          // 9: -5 (unused)
+      {{C, 1}},                                  // 0: 1
+      {{C, 3}},                                  // 1: 3
+      {{S, 0}},                                  // 2: W
+      {{S, 1}},                                  // 3: N
+      {{S, 0, C, 1, ADD, C, 2, DIV, C, 1, SUB}}, // 4: floor((W+1)/2)-1
+      {{S, 0, C, 63, ADD, C, 64, DIV}},          // 5: floor((W+63)/64)
+      {{S, 1, C, 64, MIN}},                      // 6: min(N,64)
+      {{S, 0, C, 2, S, 1, MUL, SUB, C, 0, MAX}}, // 7: max(W-2*N,0)
+      {{C, 3, S, 0, MUL}},                       // 8: 3*W
+      {{C, -5}},                                 // 9: -5 (unused)
   };
-  p.buffers = {{BufferRole::Input, 15360},  // x: 1x3x1280 f32
-               {BufferRole::Input, 400},    // ids: 100 i32
-               {BufferRole::Weights, 16},   // w: 4 f32
+  p.buffers = {{BufferRole::Input, 15360}, // x: 1x3x1280 f32
+               {BufferRole::Input, 400},   // ids: 100 i32
+               {BufferRole::Weights, 16},  // w: 4 f32
                {BufferRole::Transient, 7680},
                {BufferRole::Output, 255600}}; // y: 100x639 f32
   p.weights.assign(16, 7);
@@ -389,21 +389,20 @@ TEST(PlanFile, StaticPlansCarryNoSymbolicFields) {
   ASSERT_EQ(errText(writePlanFile(richPlan(), path)), "");
   std::string json = jsonSection(path);
   ASSERT_NE(json.find("\"tensors\""), std::string::npos);
-  for (const char *key : {"\"symbols\"", "\"exprs\"", "\"dims\"",
-                          "\"dynamic\"", "\"dimExprs\"", "\"groupExprs\""})
+  for (const char *key : {"\"symbols\"", "\"exprs\"", "\"dims\"", "\"dynamic\"",
+                          "\"dimExprs\"", "\"groupExprs\""})
     EXPECT_EQ(json.find(key), std::string::npos) << key;
 
   std::string sym = dir.file("sym.tlp");
   ASSERT_EQ(errText(writePlanFile(symbolicPlan(), sym)), "");
   json = jsonSection(sym);
-  for (const char *key : {"\"symbols\"", "\"exprs\"", "\"dims\"",
-                          "\"dynamic\"", "\"dimExprs\"", "\"groupExprs\""})
+  for (const char *key : {"\"symbols\"", "\"exprs\"", "\"dims\"", "\"dynamic\"",
+                          "\"dimExprs\"", "\"groupExprs\""})
     EXPECT_NE(json.find(key), std::string::npos) << key;
   // Only the two dynamic dispatches say so.
   size_t n = 0;
-  for (size_t at = 0; (at = json.find("\"dynamic\": true", at)) !=
-                      std::string::npos;
-       ++at)
+  for (size_t at = 0;
+       (at = json.find("\"dynamic\": true", at)) != std::string::npos; ++at)
     ++n;
   EXPECT_EQ(n, 2u);
 }
@@ -588,8 +587,8 @@ TEST(PlanFile, ReadsTheIndependentlyEncodedSymbolicBaseline) {
   EXPECT_EQ(p->symbols[0].max, 4);
   ASSERT_EQ(p->exprs.size(), 5u);
   // [SYM 0, CONST 63, ADD, CONST 64, FLOORDIV] in tools/make_bad_inputs.py.
-  EXPECT_EQ(p->exprs[2].code, (std::vector<int64_t>{S, 0, C, 63, ADD, C, 64,
-                                                    DIV}));
+  EXPECT_EQ(p->exprs[2].code,
+            (std::vector<int64_t>{S, 0, C, 63, ADD, C, 64, DIV}));
   EXPECT_EQ(planExprStr(*p, p->exprs[2]), "floor((N+63)/64)");
   EXPECT_EQ(planExprStr(*p, p->exprs[4]), "2*N+1");
   ASSERT_EQ(p->tensors.size(), 4u);
@@ -885,8 +884,8 @@ TEST(PlanValidateSymbolic, DynamicDispatches) {
   p = symbolicPlan();
   p.commands[2].groups[0] = 63;
   expectInvalid(p, "commands[2].groupExprs[0]: exprs[6] = min(N,64) is 64 at "
-                "N=100; expected 0 to the group count at the bound, "
-                "groups[0] = 63");
+                   "N=100; expected 0 to the group count at the bound, "
+                   "groups[0] = 63");
   p = symbolicPlan();
   p.commands[2].groupExprs[0] = 9;
   expectInvalid(p, "commands[2].groupExprs[0]: exprs[9] = -5 is -5; expected "
