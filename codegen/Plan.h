@@ -66,7 +66,9 @@ struct PlanTensor {
   int32_t aliasOf = -1;
   /// Plans for a range of shapes: index into Plan::exprs of each dim's
   /// expression (type.shape holds the upper bounds, bytes the size at the
-  /// bound); empty for a tensor of static shape.
+  /// bound); empty for a tensor of static shape. The plan file carries these
+  /// and type.shape, not type.sym: a plan read from a file has type.sym
+  /// empty.
   std::vector<uint32_t> dims;
 };
 
@@ -107,6 +109,24 @@ struct PlanExpr {
 /// result beyond 64 bits.
 llvm::Expected<int64_t> evaluatePlanExpr(const PlanExpr &e,
                                          llvm::ArrayRef<int64_t> symbolValues);
+
+struct Plan;
+
+/// Readable infix form of \p e, naming symbols by Plan::symbols of \p plan:
+/// "W", "2*S+1", "floor((W+1)/2)-1", "min(S,64)" (the style of
+/// DimExpr::str(): no spaces, floor division as floor(a/b)). Parentheses
+/// appear only where they change the value. Never fails: a program that
+/// evaluatePlanExpr would reject as malformed (unknown opcode, missing
+/// operand, stack underflow, not exactly one result, a symbol index out of
+/// range) prints as "<malformed expression>".
+std::string planExprStr(const Plan &plan, const PlanExpr &e);
+
+/// Shape of \p t as dims separated by 'x': the expressions of t.dims, each
+/// parenthesized unless it is a constant or a single symbol or function
+/// ("1x3x48xW", "1x(floor((W+1)/2)-1)"), or t.type.shape for a tensor of
+/// static shape ("2x4"). A scalar gives "". An expression index out of range
+/// prints as "<exprs[N]?>"; dims of the wrong rank are printed as they are.
+std::string planShapeStr(const Plan &plan, const PlanTensor &t);
 
 struct PlanShader {
   std::string name;            // shaders/<name>.comp
@@ -175,7 +195,16 @@ struct Plan {
 /// Structural validation: every index in range, every tensor inside its
 /// buffer, offsets aligned, bindings consistent, weights sized to the weights
 /// buffer, at most one Weights buffer, each Input/Output buffer holding its
-/// tensor. Errors name the field ("tensors[3].offset: ...").
+/// tensor. For plans over a range of shapes also: symbol names unique and
+/// non-empty with 0 <= min <= max; every expression evaluates without error
+/// at every corner of the ranges of the symbols it reads (each at min or
+/// max; up to 2^8 corners per expression); a symbolic tensor has one dim
+/// expression per dim, each within [0, type.shape[d]] at those corners; an
+/// input's dims are constants or exactly one symbol, and every symbol is
+/// some input's dim; a dynamic dispatch's dimExprs fit a 32-bit word and its
+/// groupExprs lie in [0, groups[i]]. PlanTensor::bytes is checked against
+/// type.shape (the bound). Errors name the field ("tensors[3].offset: ...",
+/// "commands[12].dimExprs[3]: ...").
 llvm::Error validatePlanStructure(const Plan &plan);
 
 /// Plan checker (independent of the planner): no two tensors whose live

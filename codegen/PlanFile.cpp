@@ -35,7 +35,9 @@ namespace {
 
 // Header layout (byte offsets); see docs/plan-format.md.
 constexpr char kMagic[8] = {'T', 'L', 'C', 'P', 'L', 'A', 'N', '\0'};
-constexpr uint32_t kFormatVersion = 1;
+/// 2: symbols, expressions, symbolic tensor dims and dynamic dispatches
+/// (plans for a range of shapes, #14). 1: static shapes only.
+constexpr uint32_t kFormatVersion = 2;
 constexpr uint64_t kHeaderBytes = 64;
 constexpr uint64_t kOffVersion = 8;
 constexpr uint64_t kOffFlags = 12;
@@ -203,11 +205,16 @@ static Expected<Sections> checkHeader(ArrayRef<uint8_t> b, StringRef name) {
                               ": format version " + Twine(version) +
                               " is newer than the newest this tlc reads (" +
                               Twine(kFormatVersion) + "); use a newer tlc");
+  if (version == 0)
+    return fmtError(name, "byte offset " + Twine(kOffVersion) +
+                              ": unsupported format version 0; expected " +
+                              Twine(kFormatVersion));
   if (version != kFormatVersion)
     return fmtError(name, "byte offset " + Twine(kOffVersion) +
-                              ": unsupported format version " +
-                              Twine(version) + "; expected " +
-                              Twine(kFormatVersion));
+                              ": format version " + Twine(version) +
+                              " is older than the version this tlc reads (" +
+                              Twine(kFormatVersion) +
+                              "); recompile the model with `tlc compile`");
   uint32_t flags = readLE32(b, kOffFlags);
   if (flags != 0)
     return fmtError(name, "byte offset " + Twine(kOffFlags) +

@@ -70,6 +70,9 @@ static void writeTensor(json::OStream &j, const PlanTensor &t) {
     j.attribute("slot", int64_t(t.slot));
     j.attribute("producer", t.producer);
     j.attribute("aliasOf", int64_t(t.aliasOf));
+    // Symbolic tensors only: a static plan stays as it was.
+    if (!t.dims.empty())
+      writeU32Array(j, "dims", t.dims);
   });
 }
 
@@ -93,6 +96,18 @@ static void writeCommand(json::OStream &j, const PlanCommand &c) {
       j.attributeArray("groups", [&] {
         for (uint32_t g : c.groups)
           j.value(int64_t(g));
+      });
+    // Dynamic dispatches only (and, to round-trip, any command whose
+    // dynamic fields are not their defaults).
+    if (c.dynamic)
+      j.attribute("dynamic", true);
+    if (c.dynamic || !c.dimExprs.empty())
+      writeU32Array(j, "dimExprs", c.dimExprs);
+    if (c.dynamic || c.groupExprs[0] != 0 || c.groupExprs[1] != 0 ||
+        c.groupExprs[2] != 0)
+      j.attributeArray("groupExprs", [&] {
+        for (uint32_t e : c.groupExprs)
+          j.value(int64_t(e));
       });
     if (c.kind == CommandKind::Release || c.tensor != 0)
       j.attribute("tensor", int64_t(c.tensor));
@@ -147,6 +162,24 @@ void writePlanJson(const Plan &plan, const BlobLayout &layout,
     });
     writeU32Array(j, "inputs", plan.inputs);
     writeU32Array(j, "outputs", plan.outputs);
+    // Plans for a range of shapes only: a static plan has neither.
+    if (!plan.symbols.empty())
+      j.attributeArray("symbols", [&] {
+        for (const PlanSymbol &sym : plan.symbols)
+          j.object([&] {
+            j.attribute("name", sym.name);
+            j.attribute("min", sym.min);
+            j.attribute("max", sym.max);
+          });
+      });
+    if (!plan.exprs.empty())
+      j.attributeArray("exprs", [&] {
+        for (const PlanExpr &e : plan.exprs)
+          j.array([&] {
+            for (int64_t w : e.code)
+              j.value(w);
+          });
+      });
   });
 }
 
@@ -227,6 +260,14 @@ void readI32(Reader &r, const json::Value &v, const std::string &path,
     r.fail(path, "expected a 32-bit integer, got " + describe(v));
 }
 
+void readBool(Reader &r, const json::Value &v, const std::string &path,
+              bool &out) {
+  if (Optional<bool> b = v.getAsBoolean())
+    out = *b;
+  else
+    r.fail(path, "expected true or false, got " + describe(v));
+}
+
 void readString(Reader &r, const json::Value &v, const std::string &path,
                 std::string &out) {
   if (Optional<StringRef> s = v.getAsString())
@@ -256,6 +297,30 @@ void readU32Array(Reader &r, const json::Value &v, const std::string &path,
   out.assign(a->size(), 0);
   for (size_t i = 0; i < a->size() && !r.failed(); ++i)
     readU32(r, (*a)[i], indexPath(path, i), out[i]);
+}
+
+/// Reads an array of exactly three u32 into \p out (\p what names them).
+void readU32Triple(Reader &r, const json::Value &v, const std::string &path,
+                   const char *what, uint32_t (&out)[3]) {
+  std::vector<uint32_t> values;
+  readU32Array(r, v, path, values);
+  if (r.failed())
+    return;
+  if (values.size() != 3)
+    r.fail(path, "expected 3 " + Twine(what) + " (x, y, z), got " +
+                     Twine(values.size()));
+  else
+    std::copy(values.begin(), values.end(), out);
+}
+
+void readI64Array(Reader &r, const json::Value &v, const std::string &path,
+                  std::vector<int64_t> &out) {
+  const json::Array *a = asArray(r, v, path);
+  if (!a)
+    return;
+  out.assign(a->size(), 0);
+  for (size_t i = 0; i < a->size() && !r.failed(); ++i)
+    readI64(r, (*a)[i], indexPath(path, i), out[i]);
 }
 
 /// Reads a name from \p names (index = enum value) into \p out.
@@ -308,14 +373,18 @@ public:
     field(key, out, readU32, required);
   }
   void i64(StringRef key, int64_t &out) { field(key, out, readI64); }
+  void boolean(StringRef key, bool &out, bool required = true) {
+    field(key, out, readBool, required);
+  }
   void i32(StringRef key, int32_t &out) { field(key, out, readI32); }
   void str(StringRef key, std::string &out) { field(key, out, readString); }
   void u32s(StringRef key, std::vector<uint32_t> &out, bool required = true) {
     field(key, out, readU32Array, required);
   }
   /// Calls \p each(element, path) for every element of array field \p key.
-  template <typename Fn> void array(StringRef key, Fn each) {
-    const json::Value *v = get(key);
+  template <typename Fn>
+  void array(StringRef key, Fn each, bool required = true) {
+    const json::Value *v = get(key, required);
     if (!v)
       return;
     const json::Array *a = asArray(r, *v, at(key));
@@ -392,6 +461,7 @@ void readTensor(Reader &r, const json::Value &v, const std::string &path,
   o.i32("slot", t.slot);
   o.str("producer", t.producer);
   o.i32("aliasOf", t.aliasOf);
+  o.u32s("dims", t.dims, /*required=*/false);
   o.finish();
 }
 
@@ -411,15 +481,13 @@ void readCommand(Reader &r, const json::Value &v, const std::string &path,
   o.u32s("specConstants", c.specConstants, dispatch);
   o.u32s("bindings", c.bindings, dispatch);
   o.u32s("writes", c.writes, dispatch);
-  if (const json::Value *g = o.get("groups", dispatch)) {
-    std::vector<uint32_t> groups;
-    readU32Array(r, *g, o.at("groups"), groups);
-    if (!r.failed() && groups.size() != 3)
-      r.fail(o.at("groups"), "expected 3 group counts (x, y, z), got " +
-                                 Twine(groups.size()));
-    else if (!r.failed())
-      std::copy(groups.begin(), groups.end(), c.groups);
-  }
+  if (const json::Value *g = o.get("groups", dispatch))
+    readU32Triple(r, *g, o.at("groups"), "group counts", c.groups);
+  o.boolean("dynamic", c.dynamic, /*required=*/false);
+  o.u32s("dimExprs", c.dimExprs, c.dynamic);
+  if (const json::Value *g = o.get("groupExprs", c.dynamic))
+    readU32Triple(r, *g, o.at("groupExprs"), "expression indices",
+                  c.groupExprs);
   o.u32("tensor", c.tensor, c.kind == CommandKind::Release);
   o.finish();
 }
@@ -491,6 +559,27 @@ Expected<BlobLayout> readPlanJson(const json::Value &root, StringRef file,
   });
   top.u32s("inputs", plan.inputs);
   top.u32s("outputs", plan.outputs);
+  plan.symbols.clear();
+  top.array(
+      "symbols",
+      [&](const json::Value &e, const std::string &p) {
+        ObjectReader o(r, e, p);
+        PlanSymbol sym;
+        o.str("name", sym.name);
+        o.i64("min", sym.min);
+        o.i64("max", sym.max);
+        o.finish();
+        plan.symbols.push_back(std::move(sym));
+      },
+      /*required=*/false);
+  plan.exprs.clear();
+  top.array(
+      "exprs",
+      [&](const json::Value &e, const std::string &p) {
+        plan.exprs.emplace_back();
+        readI64Array(r, e, p, plan.exprs.back().code);
+      },
+      /*required=*/false);
   top.finish();
   if (r.failed())
     return r.takeError();

@@ -45,9 +45,21 @@ static std::string ratio(uint64_t a, uint64_t b) {
   return formatv("{0:f3}", double(a) / double(b)).str();
 }
 
-static std::string shapeOrScalar(const TensorType &t) {
-  std::string s = t.shapeStr();
+/// The tensor's shape as the plan gives it: symbolic dims as expressions
+/// ("1x3x48xW"), static ones as numbers; "scalar" for rank 0.
+static std::string shapeOrScalar(const Plan &plan, const PlanTensor &t) {
+  std::string s = planShapeStr(plan, t);
   return s.empty() ? "scalar" : s;
+}
+
+/// "W in [32, 1280], N in [1, 100]".
+static std::string symbolRanges(const Plan &plan) {
+  std::string s;
+  for (const PlanSymbol &sym : plan.symbols)
+    s += formatv("{0}{1} in [{2}, {3}]", s.empty() ? "" : ", ", sym.name,
+                 sym.min, sym.max)
+             .str();
+  return s;
 }
 
 void printPlanText(const Plan &plan, raw_ostream &os) {
@@ -78,6 +90,11 @@ void printPlanText(const Plan &plan, raw_ostream &os) {
   os << "  slots per pool key:\n";
   for (const auto &kv : st.slotsPerKey)
     os << "    " << kv.first << ": " << kv.second << "\n";
+  if (!plan.symbols.empty()) {
+    os << "  symbols: " << symbolRanges(plan) << "\n";
+    os << "  shapes are symbolic; bytes, offsets and buffers are planned at "
+          "the bound (every symbol at its max)\n";
+  }
 
   os << "\nbuffers:\n";
   for (size_t i = 0; i < plan.buffers.size(); ++i)
@@ -98,7 +115,7 @@ void printPlanText(const Plan &plan, raw_ostream &os) {
         t.releaseStep >= 0 ? formatv("after {0}", t.releaseStep).str() : "-";
     os << formatv("  {0,-20} {1,-10} {2,-14} {3,-5} {4,10} {5,-9} #{6,-6} "
                   "{7,-9} {8,-18} {9}",
-                  t.name, tensorRoleName(t.role), shapeOrScalar(t.type),
+                  t.name, tensorRoleName(t.role), shapeOrScalar(plan, t),
                   dtypeName(t.type.dtype), t.bytes, live, t.buffer, t.offset,
                   slot, release);
     if (!t.producer.empty())
@@ -143,6 +160,15 @@ void printPlanJson(const Plan &plan, raw_ostream &os) {
       o["slot"] = t.slot;
     if (t.releaseStep >= 0)
       o["release_after_step"] = t.releaseStep;
+    if (!t.dims.empty()) {
+      // "shape" stays the bound (what "bytes" is computed from).
+      json::Array dims;
+      for (uint32_t k : t.dims)
+        dims.push_back(k < plan.exprs.size() ? planExprStr(plan, plan.exprs[k])
+                                             : std::string("?"));
+      o["dims"] = std::move(dims);
+      o["sym_shape"] = planShapeStr(plan, t);
+    }
     tensors.push_back(std::move(o));
   }
   for (const auto &kv : st.slotsPerKey)
@@ -171,6 +197,13 @@ void printPlanJson(const Plan &plan, raw_ostream &os) {
       {"tensors", std::move(tensors)},
       {"live_bytes_per_step", std::move(perStep)},
   };
+  if (!plan.symbols.empty()) {
+    json::Array symbols;
+    for (const PlanSymbol &sym : plan.symbols)
+      symbols.push_back(
+          json::Object{{"name", sym.name}, {"min", sym.min}, {"max", sym.max}});
+    root["symbols"] = std::move(symbols);
+  }
   os << formatv("{0:2}", json::Value(std::move(root))) << "\n";
 }
 

@@ -16,9 +16,13 @@
 
 namespace tlc {
 
-/// Stats header, one row per tensor, totals, live bytes per step.
+/// Stats header, one row per tensor, totals, live bytes per step. A plan for
+/// a range of shapes adds a line of symbol ranges, and its tensors' shapes
+/// are symbolic (planShapeStr) while bytes are at the bound.
 void printPlanText(const Plan &plan, llvm::raw_ostream &os);
-/// The same content as one JSON object.
+/// The same content as one JSON object; a plan for a range of shapes adds
+/// "symbols" [{name, min, max}], and each symbolic tensor "dims" (one
+/// expression string per dim) and "sym_shape" beside "shape" (the bound).
 void printPlanJson(const Plan &plan, llvm::raw_ostream &os);
 
 /// Live transient bytes at each step (the sum over transient tensors whose
@@ -34,7 +38,8 @@ constexpr double kTraceStepMicros = 10.0;
 /// chrome://tracing: {"traceEvents": [...], "otherData": {...}}, one event
 /// per line. Process 1 "plan": one complete ("X") event per dispatch on
 /// thread "dispatches" (name = node label; args: step, shader, groups,
-/// bindings' tensor names, written tensors, specialization constants),
+/// bindings' tensor names, written tensors, specialization constants; for a
+/// dynamic dispatch also group_exprs and dim_exprs as expression text),
 /// barriers and release points as thread-scoped instant ("i") events on
 /// threads of their own, and a counter ("C") "live transient" with series
 /// "bytes" giving liveBytesPerStep() at the start of each step, then 0.

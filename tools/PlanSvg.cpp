@@ -279,8 +279,10 @@ private:
     if (t.role == TensorRole::Alias && t.aliasOf >= 0 &&
         size_t(t.aliasOf) < plan.tensors.size())
       s += " (alias of " + plan.tensors[size_t(t.aliasOf)].name + ")";
-    s += formatv("\n{0}, {1} bytes\nlive steps {2}..{3}", t.type.str(), t.bytes,
-                 t.firstStep, t.lastStep)
+    std::string shape = planShapeStr(plan, t);
+    s += formatv("\n{0}{1}{2}, {3} bytes{4}\nlive steps {5}..{6}", shape,
+                 shape.empty() ? "" : "x", dtypeName(t.type.dtype), t.bytes,
+                 t.dims.empty() ? "" : " at the bound", t.firstStep, t.lastStep)
              .str();
     if (t.releaseStep >= 0)
       s += formatv(", released after step {0}", t.releaseStep).str();

@@ -161,6 +161,21 @@ private:
           for (uint32_t c : cmd.specConstants)
             j->value(int64_t(c));
         });
+        if (cmd.dynamic) {
+          // Run-time sizes: the expressions; groups above are the bound.
+          auto exprText = [&](uint32_t k) {
+            return k < plan.exprs.size() ? planExprStr(plan, plan.exprs[k])
+                                         : std::string("?");
+          };
+          j->attributeArray("group_exprs", [&] {
+            for (uint32_t k : cmd.groupExprs)
+              j->value(exprText(k));
+          });
+          j->attributeArray("dim_exprs", [&] {
+            for (uint32_t k : cmd.dimExprs)
+              j->value(exprText(k));
+          });
+        }
       });
     });
   }
@@ -240,6 +255,8 @@ private:
         j->attributeObject("args", [&] {
           j->attribute("role", tensorRoleName(t.role));
           j->attribute("type", t.type.str());
+          if (!t.dims.empty()) // the type above is the bound
+            j->attribute("sym_shape", planShapeStr(plan, t));
           j->attribute("bytes", int64_t(t.bytes));
           j->attributeArray("live", [&] {
             j->value(t.firstStep);

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Writes the malformed input files of tests/bad/ and their README.
 
-Every bad file is a small mutation of one of three valid baselines that this
-script also writes (ok_plan.tlp, ok.safetensors, ok.npy), so that each file
-exercises exactly one check of the readers in codegen/PlanFile.cpp,
-ir/Safetensors.cpp and ir/Npy.cpp. tests/unit/*BadInputsTest.cpp assert the
+Every bad file is a small mutation of one of four valid baselines that this
+script also writes (ok_plan.tlp, ok_plan_sym.tlp, ok.safetensors, ok.npy), so
+that each file exercises exactly one check of the readers in
+codegen/PlanFile.cpp, ir/Safetensors.cpp and ir/Npy.cpp. tests/unit/*BadInputsTest.cpp assert the
 error each one must produce (the phrase listed in README.md).
 
 The .tlp checksum is XXH64 with seed 0, implemented below from the xxHash
@@ -128,7 +128,10 @@ def ok_blob():
     return SPIRV + b"\0" * (24 - len(SPIRV)) + WEIGHTS
 
 
-def tlp(meta=None, blob=None, json_text=None, version=1, flags=0, reserved=0,
+FORMAT_VERSION = 2  # codegen/PlanFile.cpp kFormatVersion
+
+
+def tlp(meta=None, blob=None, json_text=None, version=FORMAT_VERSION, flags=0, reserved=0,
         fix_checksum=True):
     """A .tlp file (docs/plan-format.md) from metadata and blob."""
     if json_text is None:
@@ -148,6 +151,126 @@ def mutate(fn):
     m = ok_plan_meta()
     fn(m)
     return tlp(m)
+
+
+# ExprOp (codegen/Plan.h): postfix programs over the plan's symbols.
+CONST, SYM, ADD, SUB, MUL, FLOORDIV, MIN, MAX = range(8)
+
+
+def ok_sym_plan_meta():
+    """The tiny plan over a range of shapes: x, t and y are 1xN, N in [1, 4]
+    (planned at the bound 1x4); g is a dynamic dispatch with run-time dims
+    [N, 2*N+1] and groups [floor((N+63)/64), 1, 1]."""
+    m = ok_plan_meta()
+    m["modelName"] = "tiny_sym"
+    m["symbols"] = [{"name": "N", "min": 1, "max": 4}]
+    m["exprs"] = [
+        [CONST, 1],                                          # 0: 1
+        [SYM, 0],                                            # 1: N
+        [SYM, 0, CONST, 63, ADD, CONST, 64, FLOORDIV],       # 2: floor((N+63)/64)
+        [CONST, 1],                                          # 3: 1
+        [CONST, 2, SYM, 0, MUL, CONST, 1, ADD],              # 4: 2*N+1
+    ]
+    for t in (0, 2, 3):  # x, t, y
+        m["tensors"][t]["dims"] = [0, 1]
+    m["commands"][0].update(dynamic=True, dimExprs=[1, 4], groupExprs=[2, 3, 3])
+    return m
+
+
+def mutate_sym(fn):
+    m = ok_sym_plan_meta()
+    fn(m)
+    return tlp(m)
+
+
+def with_expr(code, fn):
+    """Appends expression 5 = code, then applies fn."""
+    def f(m):
+        m["exprs"].append(code)
+        fn(m)
+    return f
+
+
+def sym_plan_files():
+    ok = tlp(ok_sym_plan_meta())
+    sym = lambda **kw: (lambda m: m["symbols"][0].update(**kw))
+    expr = lambda i, code: (lambda m: m["exprs"].__setitem__(i, code))
+    dims = lambda t, d: (lambda m: m["tensors"][t].update(dims=d))
+    cmd0 = lambda **kw: (lambda m: m["commands"][0].update(**kw))
+    return [
+        ("ok_plan_sym.tlp", ok, "(valid baseline: reads without error)"),
+        ("plan_version_1.tlp", tlp(ok_plan_meta(), version=1),
+         "byte offset 8: format version 1 is older than the version this tlc reads (2); "
+         "recompile the model with `tlc compile`"),
+        ("plan_sym_name_empty.tlp", mutate_sym(sym(name="")), "symbols[0].name: a symbol needs a name"),
+        ("plan_sym_duplicate.tlp",
+         mutate_sym(lambda m: m["symbols"].append({"name": "N", "min": 1, "max": 2})),
+         "symbols[1].name: duplicate symbol name 'N' (symbols[0] has it)"),
+        ("plan_sym_range.tlp", mutate_sym(sym(min=5)),
+         "symbols[0].max: symbol 'N' has range [5, 4]; expected min <= max"),
+        ("plan_sym_negative.tlp", mutate_sym(sym(min=-1)),
+         "symbols[0].min: symbol 'N' has min -1; expected >= 0"),
+        ("plan_sym_unbound.tlp",
+         mutate_sym(lambda m: m["symbols"].append({"name": "M", "min": 1, "max": 2})),
+         "symbols[1]: symbol 'M' is no dim of any input; the runtime could not bind it"),
+        ("plan_sym_missing_max.tlp", mutate_sym(lambda m: m["symbols"][0].pop("max")),
+         "$.symbols[0]: missing field 'max'"),
+        ("plan_sym_unknown_field.tlp", mutate_sym(sym(step=1)),
+         "$.symbols[0]: unknown field 'step'"),
+        ("plan_symbols_kind.tlp", mutate_sym(lambda m: m.update(symbols={})),
+         "$.symbols: expected an array, got an object"),
+        ("plan_expr_opcode.tlp", mutate_sym(expr(4, [CONST, 2, SYM, 0, 9])),
+         "exprs[4] at N=1: expression word 4: unknown opcode 9"),
+        ("plan_expr_underflow.tlp", mutate_sym(expr(2, [SYM, 0, ADD])),
+         "exprs[2] at N=1: expression word 2: stack underflow"),
+        ("plan_expr_two_values.tlp", mutate_sym(expr(3, [CONST, 1, CONST, 1])),
+         "exprs[3]: expression leaves 2 values, expected 1"),
+        ("plan_expr_operand.tlp", mutate_sym(expr(3, [CONST])),
+         "exprs[3]: expression word 0: operand missing after opcode 0"),
+        ("plan_expr_symbol_index.tlp", mutate_sym(expr(3, [SYM, 3])),
+         "exprs[3]: expression word 1: symbol 3 out of range (1 symbols)"),
+        ("plan_expr_div_zero.tlp",
+         mutate_sym(expr(2, [CONST, 63, SYM, 0, CONST, 1, SUB, FLOORDIV])),
+         "exprs[2] at N=1: expression word 7: division by a value <= 0"),
+        ("plan_expr_overflow.tlp", mutate_sym(expr(4, [CONST, 1 << 62, SYM, 0, MUL])),
+         "exprs[4] at N=4: expression word 4: result beyond 64 bits"),
+        ("plan_exprs_kind.tlp", mutate_sym(expr(2, [SYM, "0"])),
+         "$.exprs[2][1]: expected an integer, got a string"),
+        ("plan_exprs_not_array.tlp", mutate_sym(expr(0, 5)),
+         "$.exprs[0]: expected an array, got 5"),
+        ("plan_dims_kind.tlp", mutate_sym(dims(0, [0, -1])),
+         "$.tensors[0].dims[1]: expected an unsigned 32-bit integer, got -1"),
+        ("plan_dims_index.tlp", mutate_sym(dims(2, [0, 9])),
+         "tensors[2].dims[1]: expression index 9 out of range; the plan has 5 expressions"),
+        ("plan_dims_rank.tlp", mutate_sym(dims(3, [1])),
+         "tensors[3].dims: 1 expressions for tensor 'y' of rank 2; expected one per dim"),
+        ("plan_dims_bound.tlp", mutate_sym(dims(3, [0, 4])),
+         "tensors[3].dims[1]: exprs[4] = 2*N+1 is 9 at N=4; expected 0 to the bound 4 (shape[1])"),
+        ("plan_dims_negative.tlp",
+         mutate_sym(with_expr([SYM, 0, CONST, 2, SUB], dims(2, [0, 5]))),
+         "tensors[2].dims[1]: exprs[5] = N-2 is -1 at N=1; expected 0 to the bound 4 (shape[1])"),
+        ("plan_input_dim_expr.tlp",
+         mutate_sym(with_expr([SYM, 0, CONST, 1, ADD, CONST, 2, FLOORDIV], dims(0, [0, 5]))),
+         "tensors[0].dims[1]: input tensor 'x' has dim floor((N+1)/2); an input dim must be "
+         "a constant or exactly one symbol"),
+        ("plan_dynamic_kind.tlp", mutate_sym(cmd0(dynamic=1)),
+         "$.commands[0].dynamic: expected true or false, got 1"),
+        ("plan_dynamic_missing.tlp", mutate_sym(lambda m: m["commands"][0].pop("groupExprs")),
+         "$.commands[0]: missing field 'groupExprs'"),
+        ("plan_group_exprs_arity.tlp", mutate_sym(cmd0(groupExprs=[2, 3])),
+         "$.commands[0].groupExprs: expected 3 expression indices (x, y, z), got 2"),
+        ("plan_group_expr_index.tlp", mutate_sym(cmd0(groupExprs=[2, 3, 7])),
+         "commands[0].groupExprs[2]: expression index 7 out of range; the plan has 5 expressions"),
+        ("plan_group_expr_bound.tlp", mutate_sym(cmd0(groupExprs=[4, 3, 3])),
+         "commands[0].groupExprs[0]: exprs[4] = 2*N+1 is 9 at N=4; expected 0 to the group "
+         "count at the bound, groups[0] = 1"),
+        ("plan_dim_expr_index.tlp", mutate_sym(cmd0(dimExprs=[1, 8])),
+         "commands[0].dimExprs[1]: expression index 8 out of range; the plan has 5 expressions"),
+        ("plan_dim_expr_word.tlp",
+         mutate_sym(with_expr([CONST, 1 << 33, SYM, 0, MUL], cmd0(dimExprs=[1, 5]))),
+         "commands[0].dimExprs[1]: exprs[5] = 8589934592*N is 34359738368 at N=4; expected a "
+         "value that fits the 32-bit word of the shader's dims block"),
+    ]
 
 
 def flip(data, offset):
@@ -176,7 +299,7 @@ def plan_files():
         ("plan_truncated_header.tlp", ok[:40], "shorter than the 64-byte .tlp header"),
         ("plan_truncated_blob.tlp", ok[:-7], "runs past the end of the file"),
         ("plan_bad_magic.tlp", b"TLCPLAM\0" + ok[8:], "byte offset 0: bad magic"),
-        ("plan_version_2.tlp", tlp(version=2), "byte offset 8: format version 2 is newer"),
+        ("plan_version_3.tlp", tlp(version=3), "byte offset 8: format version 3 is newer"),
         ("plan_version_0.tlp", tlp(version=0), "byte offset 8: unsupported format version 0"),
         ("plan_flags.tlp", tlp(flags=4), "byte offset 12: unknown flags"),
         ("plan_reserved.tlp", tlp(reserved=1), "byte offset 56: reserved header bytes must be zero"),
@@ -405,13 +528,15 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "tests", "bad")
     os.makedirs(out, exist_ok=True)
     groups = [(".tlp compiled plans (codegen/PlanFile.cpp)", plan_files()),
+              (".tlp plans over a range of shapes (codegen/PlanFileJson.cpp, "
+               "codegen/PlanValidate.cpp)", sym_plan_files()),
               ("safetensors weights (ir/Safetensors.cpp)", st_files()),
               (".npy arrays (ir/Npy.cpp)", npy_files())]
     lines = ["# tests/bad: malformed inputs",
              "",
              "Generated by `tools/make_bad_inputs.py` (do not edit by hand; rerun the",
              "script). Each file is one mutation of the valid baseline of its format",
-             "(`ok_plan.tlp`, `ok.safetensors`, `ok.npy`). The unit tests",
+             "(`ok_plan.tlp`, `ok_plan_sym.tlp`, `ok.safetensors`, `ok.npy`). The unit tests",
              "(`tests/unit/*BadInputsTest.cpp`) read every file in this directory and",
              "assert that the reader fails with an error that names the file and",
              "contains the phrase below (byte offsets and JSON paths included).",

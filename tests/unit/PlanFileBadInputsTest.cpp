@@ -1,10 +1,12 @@
 //===- tests/unit/PlanFileBadInputsTest.cpp - Malformed .tlp files -----------===//
 //
 // Reads every .tlp file of tests/bad/ (made by tools/make_bad_inputs.py) and
-// checks the reader's verdict against tests/bad/README.md: the baseline
-// ok_plan.tlp reads, every other file fails with an error that starts with
-// the file's path and contains the phrase the README gives for it (byte
-// offsets and JSON paths included). Covers .tlp plans (codegen/PlanFile.cpp).
+// checks the reader's verdict against tests/bad/README.md: the baselines
+// ok_plan.tlp and ok_plan_sym.tlp (a plan over a range of shapes) read, every
+// other file fails with an error that starts with the file's path and
+// contains the phrase the README gives for it (byte offsets and JSON paths
+// included). Covers .tlp plans (codegen/PlanFile.cpp, PlanFileJson.cpp,
+// PlanValidate.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Plan.h"
@@ -44,7 +46,7 @@ std::map<std::string, std::string> expectations(StringRef ext) {
     StringRef name = rest.take_front(tick);
     StringRef phrase = rest.drop_front(tick).drop_front(3).rtrim();
     phrase.consume_back("|");
-    std::string p = phrase.rtrim().str();
+    std::string p = phrase.trim().str();
     for (size_t i; (i = p.find("\\|")) != std::string::npos;)
       p.replace(i, 2, "|");
     if (name.endswith(ext))
@@ -53,14 +55,18 @@ std::map<std::string, std::string> expectations(StringRef ext) {
   return out;
 }
 
+/// The README's phrase for the valid baselines (ok_plan.tlp, ok_plan_sym.tlp).
+const char kValid[] = "(valid baseline: reads without error)";
+
 TEST(PlanFileBadInputs, EveryFileFailsWithItsError) {
   std::map<std::string, std::string> files = expectations(".tlp");
   ASSERT_GE(files.size(), 10u);
-  ASSERT_TRUE(files.count("ok_plan.tlp"));
+  ASSERT_EQ(files["ok_plan.tlp"], kValid);
+  ASSERT_EQ(files["ok_plan_sym.tlp"], kValid);
   for (const auto &[name, phrase] : files) {
     std::string path = kBadDir + name;
     auto result = readPlanFile(path);
-    if (name == "ok_plan.tlp") {
+    if (phrase == kValid) {
       EXPECT_TRUE(bool(result)) << name << ": "
                                 << (result ? "" : toString(result.takeError()));
       continue;

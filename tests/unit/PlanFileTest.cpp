@@ -135,6 +135,111 @@ Plan richPlan() {
   return p;
 }
 
+constexpr int64_t C = int64_t(ExprOp::Const), S = int64_t(ExprOp::Symbol),
+                  ADD = int64_t(ExprOp::Add), SUB = int64_t(ExprOp::Sub),
+                  MUL = int64_t(ExprOp::Mul), DIV = int64_t(ExprOp::FloorDiv),
+                  MIN = int64_t(ExprOp::Min), MAX = int64_t(ExprOp::Max);
+
+/// A plan over a range of shapes with every new field set somewhere: two
+/// symbols (W in [32, 1280] from input x = 1x3xW, N in [1, 100] from input
+/// ids = N), symbolic transient and output tensors planned at the bound,
+/// a dynamic dispatch with run-time dims and groups, one whose dims are
+/// all static but whose groups are dynamic, a static dispatch, and a
+/// barrier carrying non-default dynamic fields (which must round-trip).
+Plan symbolicPlan() {
+  Plan p;
+  p.modelName = "sym";
+  p.alignment = 256;
+  p.numSteps = 2;
+  p.shaders = {{"conv", {kSpirvMagic, 1, 2}}, {"gather", {kSpirvMagic}}};
+  p.symbols = {{"W", 32, 1280}, {"N", 1, 100}};
+  p.exprs = {
+      {{C, 1}},                                  // 0: 1
+      {{C, 3}},                                  // 1: 3
+      {{S, 0}},                                  // 2: W
+      {{S, 1}},                                  // 3: N
+      {{S, 0, C, 1, ADD, C, 2, DIV, C, 1, SUB}}, // 4: floor((W+1)/2)-1
+      {{S, 0, C, 63, ADD, C, 64, DIV}},          // 5: floor((W+63)/64)
+      {{S, 1, C, 64, MIN}},                      // 6: min(N,64)
+      {{S, 0, C, 2, S, 1, MUL, SUB, C, 0, MAX}}, // 7: max(W-2*N,0)
+      {{C, 3, S, 0, MUL}},                       // 8: 3*W
+      {{C, -5}},                                 // 9: -5 (unused)
+  };
+  p.buffers = {{BufferRole::Input, 15360}, // x: 1x3x1280 f32
+               {BufferRole::Input, 400},   // ids: 100 i32
+               {BufferRole::Weights, 16},  // w: 4 f32
+               {BufferRole::Transient, 7680},
+               {BufferRole::Output, 255600}}; // y: 100x639 f32
+  p.weights.assign(16, 7);
+  auto tensor = [](std::string name, TensorType type, TensorRole role,
+                   uint32_t buffer, std::vector<uint32_t> dims) {
+    PlanTensor t;
+    t.name = std::move(name);
+    t.type = std::move(type);
+    t.role = role;
+    t.buffer = buffer;
+    t.bytes = t.type.byteSize();
+    t.lastStep = 1;
+    t.dims = std::move(dims);
+    return t;
+  };
+  p.tensors = {
+      tensor("x", {DType::F32, {1, 3, 1280}}, TensorRole::Input, 0, {0, 1, 2}),
+      tensor("ids", {DType::I32, {100}}, TensorRole::Input, 1, {3}),
+      tensor("w", {DType::F32, {4}}, TensorRole::Weight, 2, {}),
+      tensor("t", {DType::F32, {1, 3, 639}}, TensorRole::Transient, 3,
+             {0, 1, 4}),
+      tensor("y", {DType::F32, {100, 639}}, TensorRole::Output, 4, {3, 4}),
+  };
+  p.tensors[3].releaseStep = 1;
+  PlanCommand conv;
+  conv.step = 0;
+  conv.label = "conv";
+  conv.shader = 0;
+  conv.specConstants = {3840, 639};
+  conv.bindings = {0, 2, 3};
+  conv.writes = {2};
+  conv.groups[0] = 20;
+  conv.dynamic = true;
+  conv.dimExprs = {8, 4, 7};
+  conv.groupExprs[0] = 5;
+  conv.groupExprs[1] = 0;
+  conv.groupExprs[2] = 0;
+  PlanCommand barrier;
+  barrier.kind = CommandKind::Barrier;
+  barrier.step = 0;
+  barrier.label = "conv";
+  barrier.dimExprs = {2};
+  barrier.groupExprs[0] = 1;
+  PlanCommand gather;
+  gather.step = 1;
+  gather.label = "gather";
+  gather.shader = 1;
+  gather.bindings = {1, 3, 4};
+  gather.writes = {2};
+  gather.groups[0] = 64;
+  gather.groups[1] = 20;
+  gather.dynamic = true;
+  gather.groupExprs[0] = 6;
+  gather.groupExprs[1] = 5;
+  gather.groupExprs[2] = 0;
+  PlanCommand fixed;
+  fixed.step = 1;
+  fixed.label = "fixed";
+  fixed.bindings = {2, 4};
+  fixed.writes = {1};
+  PlanCommand release;
+  release.kind = CommandKind::Release;
+  release.step = 1;
+  release.label = "gather";
+  release.tensor = 3;
+  p.commands = {conv, barrier, gather, fixed, release};
+  p.inputs = {0, 1};
+  p.outputs = {4};
+  p.stats.planner = "pool";
+  return p;
+}
+
 void expectPlansEqual(const Plan &a, const Plan &b) {
   EXPECT_EQ(a.modelName, b.modelName);
   EXPECT_EQ(a.alignment, b.alignment);
@@ -165,6 +270,7 @@ void expectPlansEqual(const Plan &a, const Plan &b) {
     EXPECT_EQ(x.slot, y.slot);
     EXPECT_EQ(x.producer, y.producer);
     EXPECT_EQ(x.aliasOf, y.aliasOf);
+    EXPECT_EQ(x.dims, y.dims) << "tensor " << i;
   }
   ASSERT_EQ(a.commands.size(), b.commands.size());
   for (size_t i = 0; i < a.commands.size(); ++i) {
@@ -179,7 +285,21 @@ void expectPlansEqual(const Plan &a, const Plan &b) {
     for (int d = 0; d < 3; ++d)
       EXPECT_EQ(x.groups[d], y.groups[d]) << "command " << i << " dim " << d;
     EXPECT_EQ(x.tensor, y.tensor);
+    EXPECT_EQ(x.dynamic, y.dynamic) << "command " << i;
+    EXPECT_EQ(x.dimExprs, y.dimExprs) << "command " << i;
+    for (int d = 0; d < 3; ++d)
+      EXPECT_EQ(x.groupExprs[d], y.groupExprs[d])
+          << "command " << i << " dim " << d;
   }
+  ASSERT_EQ(a.symbols.size(), b.symbols.size());
+  for (size_t i = 0; i < a.symbols.size(); ++i) {
+    EXPECT_EQ(a.symbols[i].name, b.symbols[i].name);
+    EXPECT_EQ(a.symbols[i].min, b.symbols[i].min);
+    EXPECT_EQ(a.symbols[i].max, b.symbols[i].max);
+  }
+  ASSERT_EQ(a.exprs.size(), b.exprs.size());
+  for (size_t i = 0; i < a.exprs.size(); ++i)
+    EXPECT_EQ(a.exprs[i].code, b.exprs[i].code) << "expression " << i;
   EXPECT_EQ(a.inputs, b.inputs);
   EXPECT_EQ(a.outputs, b.outputs);
   EXPECT_EQ(a.weights, b.weights);
@@ -240,6 +360,74 @@ TEST(PlanFile, RoundTripsEveryField) {
   EXPECT_EQ(readAll(path), readAll(again));
 }
 
+TEST(PlanFile, RoundTripsEveryFieldOfASymbolicPlan) {
+  TempDir dir;
+  Plan p = symbolicPlan();
+  ASSERT_EQ(errText(validatePlanStructure(p)), "");
+  std::string path = dir.file("sym.tlp");
+  ASSERT_EQ(errText(writePlanFile(p, path)), "");
+  Expected<Plan> back = readPlanFile(path);
+  ASSERT_TRUE(bool(back)) << toString(back.takeError());
+  expectPlansEqual(p, *back);
+  std::string again = dir.file("again.tlp");
+  ASSERT_EQ(errText(writePlanFile(*back, again)), "");
+  EXPECT_EQ(readAll(path), readAll(again));
+}
+
+/// The JSON metadata section of the .tlp file at \p path.
+std::string jsonSection(StringRef path) {
+  std::vector<uint8_t> b = readAll(path);
+  if (b.size() < 64)
+    return "";
+  uint64_t size = support::endian::read64le(b.data() + 24);
+  return std::string(b.begin() + 64, b.begin() + 64 + size);
+}
+
+TEST(PlanFile, StaticPlansCarryNoSymbolicFields) {
+  TempDir dir;
+  std::string path = dir.file("rich.tlp");
+  ASSERT_EQ(errText(writePlanFile(richPlan(), path)), "");
+  std::string json = jsonSection(path);
+  ASSERT_NE(json.find("\"tensors\""), std::string::npos);
+  for (const char *key : {"\"symbols\"", "\"exprs\"", "\"dims\"", "\"dynamic\"",
+                          "\"dimExprs\"", "\"groupExprs\""})
+    EXPECT_EQ(json.find(key), std::string::npos) << key;
+
+  std::string sym = dir.file("sym.tlp");
+  ASSERT_EQ(errText(writePlanFile(symbolicPlan(), sym)), "");
+  json = jsonSection(sym);
+  for (const char *key : {"\"symbols\"", "\"exprs\"", "\"dims\"", "\"dynamic\"",
+                          "\"dimExprs\"", "\"groupExprs\""})
+    EXPECT_NE(json.find(key), std::string::npos) << key;
+  // Only the two dynamic dispatches say so.
+  size_t n = 0;
+  for (size_t at = 0;
+       (at = json.find("\"dynamic\": true", at)) != std::string::npos; ++at)
+    ++n;
+  EXPECT_EQ(n, 2u);
+}
+
+TEST(PlanFile, OlderVersionsAreRefusedWithAHintToRecompile) {
+  TempDir dir;
+  std::string path = dir.file("p.tlp");
+  ASSERT_EQ(errText(writePlanFile(richPlan(), path)), "");
+  std::vector<uint8_t> b = readAll(path);
+  // The header is outside the checksum: only the version changes.
+  support::endian::write32le(b.data() + 8, 1);
+  EXPECT_EQ(errorOf(readPlanBytes(b, "old.tlp")),
+            "old.tlp: byte offset 8: format version 1 is older than the "
+            "version this tlc reads (2); recompile the model with `tlc "
+            "compile`");
+  support::endian::write32le(b.data() + 8, 3);
+  EXPECT_EQ(errorOf(readPlanBytes(b, "new.tlp")),
+            "new.tlp: byte offset 8: format version 3 is newer than the "
+            "newest this tlc reads (2); use a newer tlc");
+  support::endian::write32le(b.data() + 8, 0);
+  EXPECT_EQ(errorOf(readPlanBytes(b, "zero.tlp")),
+            "zero.tlp: byte offset 8: unsupported format version 0; "
+            "expected 2");
+}
+
 TEST(PlanFile, HeaderLayout) {
   TempDir dir;
   std::string path = dir.file("p.tlp");
@@ -253,7 +441,7 @@ TEST(PlanFile, HeaderLayout) {
       v = (v << 8) | b[off + i];
     return v;
   };
-  EXPECT_EQ(u64(8) & 0xffffffffu, 1u); // version
+  EXPECT_EQ(u64(8) & 0xffffffffu, 2u); // version
   EXPECT_EQ(u64(8) >> 32, 0u);         // flags
   EXPECT_EQ(u64(16), 64u);             // JSON offset
   uint64_t jsonEnd = 64 + u64(24);
@@ -266,10 +454,17 @@ TEST(PlanFile, HeaderLayout) {
   EXPECT_EQ(u64(u64(32)) & 0xffffffffu, kSpirvMagic);
 }
 
-TEST(PlanFile, EveryFlippedByteIsRejected) {
+class PlanFileBytes : public ::testing::TestWithParam<bool> {
+protected:
+  /// richPlan() or, for the parameter true, symbolicPlan().
+  Plan plan() const { return GetParam() ? symbolicPlan() : richPlan(); }
+};
+INSTANTIATE_TEST_SUITE_P(StaticAndSymbolic, PlanFileBytes, ::testing::Bool());
+
+TEST_P(PlanFileBytes, EveryFlippedByteIsRejected) {
   TempDir dir;
   std::string path = dir.file("p.tlp");
-  ASSERT_EQ(errText(writePlanFile(richPlan(), path)), "");
+  ASSERT_EQ(errText(writePlanFile(plan(), path)), "");
   std::vector<uint8_t> good = readAll(path);
   ASSERT_EQ(errorOf(readPlanBytes(good, "p.tlp")), "");
   for (size_t i = 0; i < good.size(); ++i) {
@@ -285,10 +480,10 @@ TEST(PlanFile, EveryFlippedByteIsRejected) {
   }
 }
 
-TEST(PlanFile, EveryTruncationIsRejected) {
+TEST_P(PlanFileBytes, EveryTruncationIsRejected) {
   TempDir dir;
   std::string path = dir.file("p.tlp");
-  ASSERT_EQ(errText(writePlanFile(richPlan(), path)), "");
+  ASSERT_EQ(errText(writePlanFile(plan(), path)), "");
   std::vector<uint8_t> good = readAll(path);
   for (size_t n = 0; n < good.size(); ++n) {
     std::string err =
@@ -301,13 +496,13 @@ TEST(PlanFile, EveryTruncationIsRejected) {
   }
 }
 
-TEST(PlanFile, CorruptedMetadataWithAValidChecksumNeverCrashes) {
+TEST_P(PlanFileBytes, CorruptedMetadataWithAValidChecksumNeverCrashes) {
   // Get past the checksum to reach the JSON and structure checks: edit one
   // byte of the JSON, re-seal, and require a clean error or a plan that
   // passes validation.
   TempDir dir;
   std::string path = dir.file("p.tlp");
-  ASSERT_EQ(errText(writePlanFile(richPlan(), path)), "");
+  ASSERT_EQ(errText(writePlanFile(plan(), path)), "");
   std::vector<uint8_t> good = readAll(path);
   uint64_t jsonSize = support::endian::read64le(good.data() + 24);
   int rejected = 0, accepted = 0;
@@ -380,6 +575,42 @@ TEST(PlanFile, ReadsTheIndependentlyEncodedBaseline) {
   EXPECT_EQ(p->commands[3].kind, CommandKind::Release);
   EXPECT_EQ(p->commands[3].tensor, 2u);
   EXPECT_EQ(p->stats.slotsPerKey.size(), 1u);
+}
+
+TEST(PlanFile, ReadsTheIndependentlyEncodedSymbolicBaseline) {
+  Expected<Plan> p = readPlanFile(TLC_SOURCE_DIR "/tests/bad/ok_plan_sym.tlp");
+  ASSERT_TRUE(bool(p)) << toString(p.takeError());
+  EXPECT_EQ(p->modelName, "tiny_sym");
+  ASSERT_EQ(p->symbols.size(), 1u);
+  EXPECT_EQ(p->symbols[0].name, "N");
+  EXPECT_EQ(p->symbols[0].min, 1);
+  EXPECT_EQ(p->symbols[0].max, 4);
+  ASSERT_EQ(p->exprs.size(), 5u);
+  // [SYM 0, CONST 63, ADD, CONST 64, FLOORDIV] in tools/make_bad_inputs.py.
+  EXPECT_EQ(p->exprs[2].code,
+            (std::vector<int64_t>{S, 0, C, 63, ADD, C, 64, DIV}));
+  EXPECT_EQ(planExprStr(*p, p->exprs[2]), "floor((N+63)/64)");
+  EXPECT_EQ(planExprStr(*p, p->exprs[4]), "2*N+1");
+  ASSERT_EQ(p->tensors.size(), 4u);
+  EXPECT_EQ(p->tensors[0].dims, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(planShapeStr(*p, p->tensors[0]), "1xN");
+  EXPECT_TRUE(p->tensors[1].dims.empty()); // the weight stays static
+  EXPECT_EQ(planShapeStr(*p, p->tensors[1]), "1x4");
+  EXPECT_EQ(p->tensors[3].type.shape, (Shape{1, 4})); // the bound
+  EXPECT_EQ(p->tensors[3].bytes, 16u);
+  const PlanCommand &g = p->commands[0];
+  EXPECT_TRUE(g.dynamic);
+  EXPECT_EQ(g.dimExprs, (std::vector<uint32_t>{1, 4}));
+  EXPECT_EQ(g.groupExprs[0], 2u);
+  EXPECT_EQ(g.groupExprs[1], 3u);
+  EXPECT_EQ(g.groupExprs[2], 3u);
+  EXPECT_FALSE(p->commands[2].dynamic);
+  EXPECT_TRUE(p->commands[2].dimExprs.empty());
+  for (auto [k, want] : {std::pair<size_t, int64_t>{2, 1}, {4, 9}}) {
+    Expected<int64_t> v = evaluatePlanExpr(p->exprs[k], {4});
+    ASSERT_TRUE(bool(v)) << toString(v.takeError());
+    EXPECT_EQ(*v, want) << "exprs[" << k << "] at N=4";
+  }
 }
 
 TEST(PlanFile, MissingFileNamesThePath) {
@@ -480,6 +711,206 @@ TEST(PlanValidate, WeightsWithoutBufferAndWritesToWeights) {
   p.tensors[3].name = "x";
   EXPECT_NE(validateError(p).find("tensors[3].name: duplicate tensor name"),
             std::string::npos);
+}
+
+//===----------------------------------------------------------------------===//
+// validatePlanStructure on plans over a range of shapes
+//===----------------------------------------------------------------------===//
+
+/// Expects validatePlanStructure(\p p) to fail with exactly \p want.
+void expectInvalid(const Plan &p, const std::string &want) {
+  EXPECT_EQ(validateError(p), want);
+}
+
+TEST(PlanValidateSymbolic, AcceptsTheSymbolicPlan) {
+  EXPECT_EQ(validateError(symbolicPlan()), "");
+}
+
+TEST(PlanValidateSymbolic, Symbols) {
+  Plan p = symbolicPlan();
+  p.symbols[1].name = "";
+  expectInvalid(p, "symbols[1].name: a symbol needs a name");
+  p = symbolicPlan();
+  p.symbols[1].name = "W";
+  expectInvalid(p, "symbols[1].name: duplicate symbol name 'W' (symbols[0] "
+                   "has it)");
+  p = symbolicPlan();
+  p.symbols[0].min = -1;
+  expectInvalid(p, "symbols[0].min: symbol 'W' has min -1; expected >= 0");
+  p = symbolicPlan();
+  p.symbols[1].min = 101;
+  expectInvalid(p, "symbols[1].max: symbol 'N' has range [101, 100]; "
+                   "expected min <= max");
+  // min = max and min = 0 are fine (a dim of 0 is an empty tensor).
+  p = symbolicPlan();
+  p.symbols[1] = {"N", 0, 0};
+  EXPECT_EQ(validateError(p), "");
+  p = symbolicPlan();
+  p.symbols.push_back({"H", 1, 8});
+  expectInvalid(p, "symbols[2]: symbol 'H' is no dim of any input; the "
+                   "runtime could not bind it");
+}
+
+TEST(PlanValidateSymbolic, ExpressionsAreEvaluatedAtTheCorners) {
+  Plan p = symbolicPlan();
+  p.exprs[9] = {{C, 1, C, 2, 11}};
+  expectInvalid(p, "exprs[9]: expression word 4: unknown opcode 11");
+  p.exprs[9] = {{S, 1, SUB}};
+  expectInvalid(p, "exprs[9] at N=1: expression word 2: stack underflow");
+  p.exprs[9] = {{S, 2}};
+  expectInvalid(p, "exprs[9]: expression word 1: symbol 2 out of range (2 "
+                   "symbols)");
+  p.exprs[9] = {{}};
+  expectInvalid(p, "exprs[9]: expression leaves 0 values, expected 1");
+  // 0 only at W = 1280, N = 100 (the all-max corner).
+  p.exprs[9] = {{C, 1, C, 1380, S, 0, S, 1, ADD, SUB, DIV}};
+  expectInvalid(p, "exprs[9] at W=1280, N=100: expression word 10: division "
+                   "by a value <= 0");
+  // 0 only at W = 32, N = 100: a corner that is neither all-min nor all-max.
+  p.exprs[9] = {{C, 1, S, 0, C, 32, SUB, C, 100, S, 1, SUB, ADD, DIV}};
+  expectInvalid(p, "exprs[9] at W=32, N=100: expression word 13: division "
+                   "by a value <= 0");
+  // Overflow at the max of W only.
+  p.exprs[9] = {{C, int64_t(1) << 53, S, 0, MUL}};
+  expectInvalid(p, "exprs[9] at W=1280: expression word 4: result beyond 64 "
+                   "bits");
+  // Inside the range but off the corners: not found (documented limit).
+  // 1 / (W-100)^2: positive at W = 32 and W = 1280, 0 at W = 100.
+  p.exprs[9] = {{C, 1, S, 0, C, 100, SUB, S, 0, C, 100, SUB, MUL, DIV}};
+  EXPECT_EQ(validateError(p), "");
+}
+
+TEST(PlanValidateSymbolic, ManySymbolsStillReachTheAllMaxAndAllMinCorners) {
+  // Ten symbols, each some input's dim; an expression reading all ten
+  // shares corner bits between symbols 0 and 8, 1 and 9.
+  Plan p = symbolicPlan();
+  std::vector<int64_t> sum = {C, 0}; // S0+...+S9, each in [1, 2]
+  for (int i = 0; i < 10; ++i) {
+    p.symbols.push_back({"S" + std::to_string(i), 1, 2});
+    int64_t s = int64_t(p.symbols.size() - 1);
+    p.tensors[1].dims.push_back(uint32_t(p.exprs.size())); // ids: rank 11
+    p.exprs.push_back({{S, s}});
+    p.tensors[1].type.shape.push_back(2);
+    sum.insert(sum.end(), {S, s, ADD});
+  }
+  p.tensors[1].bytes = p.tensors[1].type.byteSize();
+  p.buffers[1].bytes = p.tensors[1].bytes;
+  ASSERT_EQ(validateError(p), "");
+  // 1 / (20 - sum): positive except at the all-max corner.
+  std::vector<int64_t> e = {C, 1, C, 20};
+  e.insert(e.end(), sum.begin(), sum.end());
+  e.insert(e.end(), {SUB, DIV});
+  p.exprs[9] = {e};
+  std::string err = validateError(p);
+  EXPECT_EQ(err.rfind("exprs[9] at S0=2, S1=2, S2=2", 0), 0u) << err;
+  EXPECT_NE(err.find("S9=2: expression word"), std::string::npos) << err;
+  // 1 / (sum - 10): positive except at the all-min corner.
+  e = {C, 1};
+  e.insert(e.end(), sum.begin(), sum.end());
+  e.insert(e.end(), {C, 10, SUB, DIV});
+  p.exprs[9] = {e};
+  err = validateError(p);
+  EXPECT_EQ(err.rfind("exprs[9] at S0=1, S1=1, S2=1", 0), 0u) << err;
+  EXPECT_NE(err.find("S9=1: expression word"), std::string::npos) << err;
+}
+
+TEST(PlanValidateSymbolic, TensorDims) {
+  Plan p = symbolicPlan();
+  p.tensors[3].dims = {0, 1, 12};
+  expectInvalid(p, "tensors[3].dims[2]: expression index 12 out of range; "
+                   "the plan has 10 expressions");
+  p = symbolicPlan();
+  p.tensors[3].dims = {0, 4};
+  expectInvalid(p, "tensors[3].dims: 2 expressions for tensor 't' of rank 3; "
+                   "expected one per dim");
+  // The bound must hold: 1x3x639 cannot hold 3*W = 3840 at W = 1280.
+  p = symbolicPlan();
+  p.tensors[3].dims = {0, 1, 8};
+  expectInvalid(p, "tensors[3].dims[2]: exprs[8] = 3*W is 3840 at W=1280; "
+                   "expected 0 to the bound 639 (shape[2])");
+  // A constant dim above its bound, and a negative one.
+  p = symbolicPlan();
+  p.tensors[4].dims = {3, 1};
+  p.tensors[4].type.shape = {100, 2};
+  p.tensors[4].bytes = 800;
+  expectInvalid(p, "tensors[4].dims[1]: exprs[1] = 3 is 3; expected 0 to the "
+                   "bound 2 (shape[1])");
+  p.tensors[4].dims = {3, 9};
+  expectInvalid(p, "tensors[4].dims[1]: exprs[9] = -5 is -5; expected 0 to "
+                   "the bound 2 (shape[1])");
+  // bytes stays checked against type.shape, the bound.
+  p = symbolicPlan();
+  p.tensors[3].bytes = 60; // 1x3x5 f32, W = 32: not the bound
+  expectInvalid(p, "tensors[3].bytes: 60 but type 1x3x639xf32 needs 7668 "
+                   "bytes");
+}
+
+TEST(PlanValidateSymbolic, InputDimsAreConstantsOrOneSymbol) {
+  Plan p = symbolicPlan();
+  p.tensors[0].dims = {0, 1, 4};
+  p.tensors[0].type.shape = {1, 3, 639};
+  p.tensors[0].bytes = 7668;
+  expectInvalid(p, "tensors[0].dims[2]: input tensor 'x' has dim "
+                   "floor((W+1)/2)-1; an input dim must be a constant or "
+                   "exactly one symbol (the runtime takes the symbols' values "
+                   "from the input shapes)");
+  // The output may have any expression; the input holding N is enough.
+  p = symbolicPlan();
+  p.tensors[1].dims = {6}; // min(N,64)
+  p.tensors[1].type.shape = {64};
+  p.tensors[1].bytes = 256;
+  expectInvalid(p, "tensors[1].dims[0]: input tensor 'ids' has dim "
+                   "min(N,64); an input dim must be a constant or exactly "
+                   "one symbol (the runtime takes the symbols' values from "
+                   "the input shapes)");
+  p = symbolicPlan();
+  p.tensors[1].dims = {0};
+  p.tensors[1].type.shape = {1};
+  p.tensors[1].bytes = 4;
+  expectInvalid(p, "symbols[1]: symbol 'N' is no dim of any input; the "
+                   "runtime could not bind it");
+}
+
+TEST(PlanValidateSymbolic, DynamicDispatches) {
+  Plan p = symbolicPlan();
+  p.commands[0].dimExprs = {8, 4, 10};
+  expectInvalid(p, "commands[0].dimExprs[2]: expression index 10 out of "
+                   "range; the plan has 10 expressions");
+  p = symbolicPlan();
+  p.commands[2].groupExprs[2] = 99;
+  expectInvalid(p, "commands[2].groupExprs[2]: expression index 99 out of "
+                   "range; the plan has 10 expressions");
+  // Group counts stay within the counts at the bound (and >= 0).
+  p = symbolicPlan();
+  p.commands[2].groups[0] = 63;
+  expectInvalid(p, "commands[2].groupExprs[0]: exprs[6] = min(N,64) is 64 at "
+                   "N=100; expected 0 to the group count at the bound, "
+                   "groups[0] = 63");
+  p = symbolicPlan();
+  p.commands[2].groupExprs[0] = 9;
+  expectInvalid(p, "commands[2].groupExprs[0]: exprs[9] = -5 is -5; expected "
+                   "0 to the group count at the bound, groups[0] = 64");
+  // A run-time dim must fit its 32-bit word.
+  p = symbolicPlan();
+  p.exprs[9] = {{C, int64_t(1) << 22, S, 0, MUL}};
+  p.commands[0].dimExprs = {9};
+  expectInvalid(p, "commands[0].dimExprs[0]: exprs[9] = 4194304*W is "
+                   "5368709120 at W=1280; expected a value that fits the "
+                   "32-bit word of the shader's dims block");
+  p.exprs[9] = {{C, -(int64_t(1) << 31)}};
+  EXPECT_EQ(validateError(p), "") << "INT32_MIN fits";
+  p.exprs[9] = {{C, 0xffffffffll}};
+  EXPECT_EQ(validateError(p), "") << "UINT32_MAX fits";
+  p.exprs[9] = {{C, -(int64_t(1) << 31), S, 1, SUB}};
+  expectInvalid(p, "commands[0].dimExprs[0]: exprs[9] = -2147483648-N is "
+                   "-2147483748 at N=100; expected a value that fits the "
+                   "32-bit word of the shader's dims block");
+  // The dynamic fields of a command that is not a dynamic dispatch are
+  // not used, and not checked (the barrier of symbolicPlan() has some).
+  p = symbolicPlan();
+  p.commands[1].dimExprs = {77};
+  p.commands[3].groupExprs[1] = 55;
+  EXPECT_EQ(validateError(p), "");
 }
 
 } // namespace
