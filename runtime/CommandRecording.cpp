@@ -175,12 +175,11 @@ static void recordRunInto(LoadedPlan::Impl &p, VkCommandBuffer cmd,
         cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
   if (p.params.bytes > 0)
-    memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                  VK_ACCESS_TRANSFER_WRITE_BIT,
-                  VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
-                      VK_PIPELINE_STAGE_DRAW_INDIRECT_BIT,
-                  VK_ACCESS_UNIFORM_READ_BIT |
-                      VK_ACCESS_INDIRECT_COMMAND_READ_BIT);
+    memoryBarrier(
+        cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+            VK_PIPELINE_STAGE_DRAW_INDIRECT_BIT,
+        VK_ACCESS_UNIFORM_READ_BIT | VK_ACCESS_INDIRECT_COMMAND_READ_BIT);
   if (ts.runPool)
     stamp(cmd, ts.runPool, 1);
   if (ts.profilePool)

@@ -144,7 +144,8 @@ Error setUpShapeRanges(LoadedPlan::Impl &p) {
   std::vector<int64_t> maxima(numSymbols);
   for (size_t k = 0; k < numSymbols; ++k)
     maxima[k] = plan.symbols[k].max;
-  p.params = layoutParameters(plan, p.dev.limits.minUniformBufferOffsetAlignment);
+  p.params =
+      layoutParameters(plan, p.dev.limits.minUniformBufferOffsetAlignment);
   p.paramOutputBytes.assign(plan.outputs.size(), 0);
   // checkPlanAgainstDevice evaluated everything at the minima and maxima;
   // the staging buffer holds the maxima, the inputs' initial shapes.
@@ -158,10 +159,9 @@ Error setUpShapeRanges(LoadedPlan::Impl &p) {
     if (!buf)
       return buf.takeError();
     p.paramBuffer = *buf;
-    auto st = p.dev.createBuffer(p.params.bytes,
-                                 VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
-                                 MemoryKind::Upload,
-                                 "staging for the parameters buffer");
+    auto st = p.dev.createBuffer(
+        p.params.bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, MemoryKind::Upload,
+        "staging for the parameters buffer");
     if (!st)
       return st.takeError();
     p.paramStaging = *st;
@@ -287,15 +287,14 @@ Error LoadedPlan::setInput(size_t index, ArrayRef<uint8_t> bytes,
   for (int64_t d : shape)
     expected *= uint64_t(d); // each <= its bound: no overflow
   if (bytes.size() != expected)
-    return createStringError(inconvertibleErrorCode(),
-                             "input %zu ('%s', %s): got %zu bytes, expected "
-                             "%llu",
-                             index, t.name.c_str(),
-                             TensorType(t.type.dtype, Shape(shape.begin(),
-                                                            shape.end()))
-                                 .str()
-                                 .c_str(),
-                             bytes.size(), (unsigned long long)expected);
+    return createStringError(
+        inconvertibleErrorCode(),
+        "input %zu ('%s', %s): got %zu bytes, expected %llu", index,
+        t.name.c_str(),
+        TensorType(t.type.dtype, Shape(shape.begin(), shape.end()))
+            .str()
+            .c_str(),
+        bytes.size(), (unsigned long long)expected);
   std::memcpy(static_cast<uint8_t *>(p.staging[t.buffer].mapped) + t.offset,
               bytes.data(), bytes.size());
   if (p.shapeRanges)
@@ -309,11 +308,9 @@ Error LoadedPlan::Impl::prepareParameters() {
   if (paramsValid && symbolValues == paramValues)
     return Error::success();
   paramsValid = false;
-  if (Error e = evaluateParameters(plan, params,
-                                   dev.limits.maxComputeWorkGroupCount,
-                                   symbolValues,
-                                   static_cast<uint8_t *>(paramStaging.mapped),
-                                   paramOutputBytes))
+  if (Error e = evaluateParameters(
+          plan, params, dev.limits.maxComputeWorkGroupCount, symbolValues,
+          static_cast<uint8_t *>(paramStaging.mapped), paramOutputBytes))
     return e;
   ++dev.parameterEvaluations;
   std::copy(symbolValues.begin(), symbolValues.end(), paramValues.begin());

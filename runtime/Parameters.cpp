@@ -105,13 +105,26 @@ std::string planExprString(const Plan &plan, const PlanExpr &e) {
       return "<malformed expression>";
     std::string b = stack.pop_back_val(), a = stack.pop_back_val();
     switch (ExprOp(op)) {
-    case ExprOp::Add: stack.push_back("(" + a + "+" + b + ")"); break;
-    case ExprOp::Sub: stack.push_back("(" + a + "-" + b + ")"); break;
-    case ExprOp::Mul: stack.push_back(a + "*" + b); break;
-    case ExprOp::FloorDiv: stack.push_back("floor(" + a + "/" + b + ")"); break;
-    case ExprOp::Min: stack.push_back("min(" + a + "," + b + ")"); break;
-    case ExprOp::Max: stack.push_back("max(" + a + "," + b + ")"); break;
-    default: return "<malformed expression>";
+    case ExprOp::Add:
+      stack.push_back("(" + a + "+" + b + ")");
+      break;
+    case ExprOp::Sub:
+      stack.push_back("(" + a + "-" + b + ")");
+      break;
+    case ExprOp::Mul:
+      stack.push_back(a + "*" + b);
+      break;
+    case ExprOp::FloorDiv:
+      stack.push_back("floor(" + a + "/" + b + ")");
+      break;
+    case ExprOp::Min:
+      stack.push_back("min(" + a + "," + b + ")");
+      break;
+    case ExprOp::Max:
+      stack.push_back("max(" + a + "," + b + ")");
+      break;
+    default:
+      return "<malformed expression>";
     }
   }
   if (stack.size() != 1)
@@ -155,6 +168,12 @@ std::string planShapeString(const Plan &plan, const PlanTensor &t) {
   return s;
 }
 
+std::string planTypeString(const Plan &plan, const PlanTensor &t) {
+  if (t.dims.empty())
+    return t.type.str();
+  return planShapeString(plan, t) + "x" + dtypeName(t.type.dtype).str();
+}
+
 std::string symbolValuesString(const Plan &plan, ArrayRef<int64_t> values) {
   std::string s;
   for (size_t k = 0; k < plan.symbols.size() && k < values.size(); ++k)
@@ -166,20 +185,20 @@ std::string symbolValuesString(const Plan &plan, ArrayRef<int64_t> values) {
 Error checkInputShape(const Plan &plan, size_t index, ArrayRef<int64_t> shape) {
   const PlanTensor &t = plan.tensors[plan.inputs[index]];
   auto what = [&] {
-    return formatv("input {0} ('{1}', {2}x{3})", index, t.name,
-                   planShapeString(plan, t), dtypeName(t.type.dtype))
+    return formatv("input {0} ('{1}', {2})", index, t.name,
+                   planTypeString(plan, t))
         .str();
   };
   if (shape.size() != t.type.shape.size())
-    return fail("{0}: got a shape of rank {1} ({2}), expected rank {3}",
-                what(), shape.size(), shapeString(shape), t.type.shape.size());
+    return fail("{0}: got a shape of rank {1} ({2}), expected rank {3}", what(),
+                shape.size(), shapeString(shape), t.type.shape.size());
   for (size_t d = 0; d < shape.size(); ++d) {
     int64_t v = shape[d], k = 0, c = 0;
     if (t.dims.empty() || isConstantExpr(plan.exprs[t.dims[d]], c)) {
       c = t.dims.empty() ? t.type.shape[d] : c;
       if (v != c)
-        return fail("{0}: dim {1} is {2}, expected {3} (shape {4})", what(),
-                    d, v, c, shapeString(shape));
+        return fail("{0}: dim {1} is {2}, expected {3} (shape {4})", what(), d,
+                    v, c, shapeString(shape));
       continue;
     }
     if (isSymbolExpr(plan.exprs[t.dims[d]], k) && k >= 0 &&
@@ -228,10 +247,10 @@ Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
     const SymbolSite &first = bindings.sites[bindings.firstSite[s.symbol]];
     return fail("inputs disagree on symbol '{0}': {1} dim {2} is {3} (shape "
                 "{4}), {5} dim {6} is {7} (shape {8})",
-                plan.symbols[s.symbol].name, inputName(first.input),
-                first.dim, values[s.symbol],
-                shapeString(inputShapes[first.input]), inputName(s.input),
-                s.dim, v, shapeString(inputShapes[s.input]));
+                plan.symbols[s.symbol].name, inputName(first.input), first.dim,
+                values[s.symbol], shapeString(inputShapes[first.input]),
+                inputName(s.input), s.dim, v,
+                shapeString(inputShapes[s.input]));
   }
   for (size_t k = 0; k < plan.symbols.size(); ++k) {
     const PlanSymbol &s = plan.symbols[k];
@@ -269,7 +288,8 @@ Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
 
 Error evaluateParameters(const Plan &plan, const ParamLayout &layout,
                          const uint32_t maxGroups[3], ArrayRef<int64_t> values,
-                         uint8_t *staging, MutableArrayRef<uint64_t> outputBytes) {
+                         uint8_t *staging,
+                         MutableArrayRef<uint64_t> outputBytes) {
   auto cmdName = [&](uint32_t c) {
     return formatv("commands[{0}] ('{1}')", c, plan.commands[c].label).str();
   };
@@ -322,9 +342,9 @@ Error evaluateParameters(const Plan &plan, const ParamLayout &layout,
       const PlanExpr &e = plan.exprs[t.dims[d]];
       Expected<int64_t> v = evaluatePlanExpr(e, values);
       if (!v)
-        return fail("tensors[{0}] ('{1}') dim {2} ({3}): {4} ({5})", ti,
-                    t.name, d, planExprString(plan, e),
-                    toString(v.takeError()), symbolValuesString(plan, values));
+        return fail("tensors[{0}] ('{1}') dim {2} ({3}): {4} ({5})", ti, t.name,
+                    d, planExprString(plan, e), toString(v.takeError()),
+                    symbolValuesString(plan, values));
       if (*v < 0 || *v > t.type.shape[d])
         return fail("tensors[{0}] ('{1}') dim {2} ({3}) is {4} for {5}, "
                     "outside [0, {6}], the upper bound its memory was "

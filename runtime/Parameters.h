@@ -87,6 +87,9 @@ std::string planExprString(const Plan &plan, const PlanExpr &e);
 /// A tensor's shape with symbolic dims as expressions ("Nx3", "f32" suffix
 /// not included); the plain shape for a static tensor.
 std::string planShapeString(const Plan &plan, const PlanTensor &t);
+/// A tensor's type with symbolic dims as expressions ("Nx3xf32"); the
+/// TensorType's str() for a static tensor ("2x4xf32", "f32").
+std::string planTypeString(const Plan &plan, const PlanTensor &t);
 /// "N=5, M=3" (\p values in Plan::symbols order).
 std::string symbolValuesString(const Plan &plan,
                                llvm::ArrayRef<int64_t> values);
@@ -123,8 +126,7 @@ llvm::Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
 /// error \p staging may be partly written.
 llvm::Error evaluateParameters(const Plan &plan, const ParamLayout &layout,
                                const uint32_t maxGroups[3],
-                               llvm::ArrayRef<int64_t> values,
-                               uint8_t *staging,
+                               llvm::ArrayRef<int64_t> values, uint8_t *staging,
                                llvm::MutableArrayRef<uint64_t> outputBytes);
 
 } // namespace tlc

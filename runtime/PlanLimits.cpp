@@ -120,14 +120,14 @@ Error checkPlanForRuntime(const Plan &plan) {
     if (cmd.kind != CommandKind::Dispatch)
       return fail("commands[{0}]: only a dispatch can be dynamic", c);
     for (size_t k = 0; k < cmd.dimExprs.size(); ++k)
-      if (Error e = checkExpr(cmd.dimExprs[k],
-                              formatv("commands[{0}].dimExprs[{1}]", c, k)
-                                  .str()))
+      if (Error e =
+              checkExpr(cmd.dimExprs[k],
+                        formatv("commands[{0}].dimExprs[{1}]", c, k).str()))
         return e;
     for (size_t k = 0; k < 3; ++k)
-      if (Error e = checkExpr(cmd.groupExprs[k],
-                              formatv("commands[{0}].groupExprs[{1}]", c, k)
-                                  .str()))
+      if (Error e =
+              checkExpr(cmd.groupExprs[k],
+                        formatv("commands[{0}].groupExprs[{1}]", c, k).str()))
         return e;
   }
   for (size_t c = 0; c < plan.commands.size(); ++c) {
@@ -235,15 +235,15 @@ Error checkPlanAgainstDevice(const Plan &plan, const Device::Impl &d) {
   // Plans for shape ranges: every expression evaluates, and every dims
   // word, group count and tensor dim fits, at the symbols' minima and at
   // their maxima (run() checks each shape again).
-  ParamLayout params = layoutParameters(plan, lim.minUniformBufferOffsetAlignment);
+  ParamLayout params =
+      layoutParameters(plan, lim.minUniformBufferOffsetAlignment);
   bool dynamic = params.bytes > 0 || !plan.symbols.empty();
   for (int corner = 0; dynamic && corner < 2; ++corner) {
     SmallVector<int64_t, 4> values;
     for (const PlanSymbol &s : plan.symbols)
       values.push_back(corner ? s.max : s.min);
-    if (Error e = evaluateParameters(plan, params,
-                                     lim.maxComputeWorkGroupCount, values,
-                                     nullptr, {}))
+    if (Error e = evaluateParameters(plan, params, lim.maxComputeWorkGroupCount,
+                                     values, nullptr, {}))
       return fail("with every symbol at its {0}: {1}",
                   corner ? "maximum" : "minimum", toString(std::move(e)));
   }

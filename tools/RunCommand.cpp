@@ -95,9 +95,9 @@ static Expected<std::vector<InputFile>> readInputs(const Plan &plan) {
     const PlanTensor &in = plan.tensors[t];
     auto it = files.find(in.name);
     if (it == files.end())
-      return error("missing --input " + in.name + "=FILE.npy (the plan's "
-                   "input '" + in.name + "' is " + planShapeString(plan, in) +
-                   "x" + dtypeName(in.type.dtype) + ")");
+      return error("missing --input " + in.name + "=FILE.npy (the plan's " +
+                   "input '" + in.name + "' is " + planTypeString(plan, in) +
+                   ")");
     Expected<NpyArray> arr = readNpy(it->second);
     if (!arr)
       return arr.takeError();
@@ -113,8 +113,8 @@ static Expected<std::vector<InputFile>> readInputs(const Plan &plan) {
                    (got.shape.empty() ? "()" : got.shapeStr()) +
                    " does not match input '" + in.name + "' of shape " +
                    in.type.shapeStr());
-    inputs.push_back({it->second, std::move(arr->shape),
-                      std::move(arr->bytes)});
+    inputs.push_back(
+        {it->second, std::move(arr->shape), std::move(arr->bytes)});
     files.erase(it);
   }
   if (!files.empty())

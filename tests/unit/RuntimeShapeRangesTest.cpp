@@ -44,7 +44,8 @@ uint32_t floatBits(float f) {
 }
 
 constexpr int64_t kMinN = 1, kMaxN = 1000, kCols = 3;
-constexpr int64_t kSym = int64_t(ExprOp::Symbol), kConst = int64_t(ExprOp::Const);
+constexpr int64_t kSym = int64_t(ExprOp::Symbol),
+                  kConst = int64_t(ExprOp::Const);
 constexpr int64_t kAdd = int64_t(ExprOp::Add), kMul = int64_t(ExprOp::Mul),
                   kFloorDiv = int64_t(ExprOp::FloorDiv),
                   kSub = int64_t(ExprOp::Sub), kMin = int64_t(ExprOp::Min),
@@ -204,9 +205,9 @@ TEST_F(RuntimeShapeRangesTest, OutputsMatchCpuForShapesAcrossTheRange) {
   ASSERT_FALSE(bool(lp->setInput(1, asBytes(s)))); // static: the old call
   // Min, max, around the 64-element workgroup edges (3N = 63, 64, 66, 192),
   // and back down: smaller shapes after larger ones must not see stale data.
-  for (int64_t n : {kMinN, int64_t(2), int64_t(21), int64_t(22), int64_t(64),
-                    int64_t(333), int64_t(999), kMaxN, int64_t(500), kMinN,
-                    kMaxN, int64_t(7)}) {
+  for (int64_t n :
+       {kMinN, int64_t(2), int64_t(21), int64_t(22), int64_t(64), int64_t(333),
+        int64_t(999), kMaxN, int64_t(500), kMinN, kMaxN, int64_t(7)}) {
     runChainAt(*lp, n, uint32_t(n));
     EXPECT_EQ(asFloats(lp->output(1)), reluReference(s)) << "N=" << n;
     EXPECT_EQ(lp->outputShape(1), std::vector<int64_t>{100});
@@ -245,8 +246,8 @@ TEST_F(RuntimeShapeRangesTest, ThousandRunsOfRandomShapesCreateNothing) {
   for (int i = 0; i < 1000; ++i) {
     state = state * 1664525u + 1013904223u;
     // Every 4th run repeats the last shape: no evaluation then.
-    int64_t n = i % 4 == 3 ? last
-                           : kMinN + int64_t((state >> 8) % uint32_t(kMaxN));
+    int64_t n =
+        i % 4 == 3 ? last : kMinN + int64_t((state >> 8) % uint32_t(kMaxN));
     changes += n != last;
     last = n;
     runChainAt(*lp, n, uint32_t(i));
@@ -409,8 +410,8 @@ Plan peakPlan(bool inGroups) {
   uint32_t x = d.nx3("x", TensorRole::Input);
   uint32_t y = d.nx3("y", TensorRole::Output);
   uint32_t c = d.scale(x, y, 2.0f, 0);
-  std::vector<int64_t> k = {kSym,  0,     kConst, 1, kSub, kConst, 1000,
-                            kSym,  0,     kSub,   kMin};
+  std::vector<int64_t> k = {kSym, 0,    kConst, 1,    kSub, kConst,
+                            1000, kSym, 0,      kSub, kMin};
   std::vector<int64_t> big = k;
   big.insert(big.end(), {kConst, int64_t(1) << 33, kMul});
   PlanCommand &cmd = d.b.plan.commands[c];
