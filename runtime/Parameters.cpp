@@ -61,7 +61,7 @@ bool isSymbolExpr(const PlanExpr &e, int64_t &value) {
 
 Expected<SymbolBindings> findSymbolSites(const Plan &plan) {
   SymbolBindings b;
-  constexpr uint32_t kNone = ~0u;
+  constexpr uint32_t kNone = SymbolBindings::kNoSite;
   b.firstSite.assign(plan.symbols.size(), kNone);
   for (size_t i = 0; i < plan.inputs.size(); ++i) {
     const PlanTensor &t = plan.tensors[plan.inputs[i]];
@@ -75,8 +75,19 @@ Expected<SymbolBindings> findSymbolSites(const Plan &plan) {
       b.sites.push_back({uint32_t(i), uint32_t(d), uint32_t(k)});
     }
   }
+  // Symbols some expression reads (Symbol's operand; constants skipped).
+  std::vector<bool> read(plan.symbols.size(), false);
+  for (const PlanExpr &e : plan.exprs)
+    for (size_t pc = 0; pc + 1 < e.code.size(); ++pc) {
+      int64_t op = e.code[pc], arg = e.code[pc + 1];
+      if (op == int64_t(ExprOp::Symbol) && arg >= 0 &&
+          uint64_t(arg) < read.size())
+        read[size_t(arg)] = true;
+      if (op == int64_t(ExprOp::Const) || op == int64_t(ExprOp::Symbol))
+        ++pc;
+    }
   for (size_t k = 0; k < plan.symbols.size(); ++k)
-    if (b.firstSite[k] == kNone)
+    if (b.firstSite[k] == kNone && read[k])
       return fail("symbols[{0}] ('{1}'): no input dim is exactly this "
                   "symbol, so the runtime cannot know its value",
                   k, plan.symbols[k].name);
@@ -237,6 +248,10 @@ Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
         .str();
   };
   for (size_t k = 0; k < plan.symbols.size(); ++k) {
+    if (bindings.firstSite[k] == SymbolBindings::kNoSite) {
+      values[k] = plan.symbols[k].max; // read by no expression
+      continue;
+    }
     const SymbolSite &s = bindings.sites[bindings.firstSite[k]];
     values[k] = inputShapes[s.input][s.dim];
   }
@@ -255,6 +270,7 @@ Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
   for (size_t k = 0; k < plan.symbols.size(); ++k) {
     const PlanSymbol &s = plan.symbols[k];
     if (values[k] < s.min || values[k] > s.max) {
+      // Only a site's value can be out of range.
       const SymbolSite &site = bindings.sites[bindings.firstSite[k]];
       return fail("{0} dim {1} is {2}, outside the range [{3}, {4}] of "
                   "symbol '{5}'",

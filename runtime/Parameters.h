@@ -68,13 +68,16 @@ struct SymbolSite {
 
 /// Where every symbol's value comes from.
 struct SymbolBindings {
-  std::vector<SymbolSite> sites;   // input order, then dim order
-  std::vector<uint32_t> firstSite; // per symbol: index into sites
+  static constexpr uint32_t kNoSite = ~0u;
+  std::vector<SymbolSite> sites; // input order, then dim order
+  /// Per symbol: index into sites, or kNoSite for a symbol that no
+  /// expression reads (it keeps its maximum).
+  std::vector<uint32_t> firstSite;
 };
 
 /// The sites of \p plan's symbols (an input dim whose expression is
-/// [Symbol k]). Errors: a symbol no input dim is exactly (the runtime could
-/// not know its value), naming it.
+/// [Symbol k]). Errors: a symbol that some expression reads but that no
+/// input dim is exactly (the runtime could not know its value), naming it.
 llvm::Expected<SymbolBindings> findSymbolSites(const Plan &plan);
 
 /// Whether \p e is [Const c] (sets \p value to c) or [Symbol k] (sets

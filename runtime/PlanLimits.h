@@ -24,8 +24,9 @@ namespace tlc {
 /// released tensors (vkCmdFillBuffer); for plans for shape ranges, every
 /// expression index in range (tensor dims, one per dim; dynamic dispatches'
 /// dimExprs and groupExprs), dimExprs only on dynamic dispatches, each
-/// symbol's range within 0 <= min <= max, and each symbol exactly some
-/// input's dim (findSymbolSites). Errors name the field
+/// symbol's range within 0 <= min <= max, and each symbol that an
+/// expression reads exactly some input's dim (findSymbolSites). Errors
+/// name the field
 /// ("commands[7].bindings[1]: tensor 42 out of range (12 tensors)").
 llvm::Error checkPlanForRuntime(const Plan &plan);
 

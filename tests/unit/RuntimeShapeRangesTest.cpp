@@ -215,6 +215,15 @@ TEST_F(RuntimeShapeRangesTest, OutputsMatchCpuForShapesAcrossTheRange) {
   }
 }
 
+TEST_F(RuntimeShapeRangesTest, ASymbolNoExpressionReadsNeedsNoInput) {
+  Plan plan = chainPlan();
+  plan.symbols.push_back({"M", 1, 4}); // declared, read by nothing
+  auto lp = load(plan);
+  ASSERT_NE(lp, nullptr);
+  runChainAt(*lp, 17, 1);
+  runChainAt(*lp, 3, 2);
+}
+
 TEST_F(RuntimeShapeRangesTest, BeforeTheFirstRunShapesAreAtTheUpperBound) {
   auto lp = load(chainPlan());
   ASSERT_NE(lp, nullptr);
@@ -539,8 +548,9 @@ TEST_F(RuntimeShapeRangesTest, LoadRefusesPlansTheShaderOrInputsDoNotFit) {
               "at binding 2, but shader 'unary' uses bindings 0..1");
   }
   {
-    Plan p = chainPlan();
+    Plan p = chainPlan(); // M is read by an expression but is no input dim
     p.symbols.push_back({"M", 1, 4});
+    p.exprs.push_back({{kSym, 1, kConst, 2, kMul}});
     refuse(p, "symbols[1] ('M'): no input dim is exactly this symbol");
   }
   {
