@@ -184,6 +184,11 @@ public:
   /// workgroup counts) and refuses it with the numbers (needed, available)
   /// when it does not fit; then allocates, uploads weights, creates pipelines
   /// and descriptor sets and records the command buffer. The plan is copied.
+  /// A plan for a range of shapes is checked and set up at its upper bounds,
+  /// with every expression checked at the symbols' minima and maxima before
+  /// anything is allocated, and gets a parameters buffer when it has dynamic
+  /// dispatches (docs/runtime.md, "Plans for shape ranges"); errors name the
+  /// command, tensor or symbol.
   static llvm::Expected<std::unique_ptr<LoadedPlan>>
   load(Device &device, const Plan &plan, const LoadOptions &opts = {});
   ~LoadedPlan();
