@@ -5,7 +5,11 @@
 // ("Synchronization and Cache Control"): the plan's own Barrier commands
 // order dependent dispatches (the code generator places them); this file
 // adds only the transfer<->compute and transfer->host dependencies around
-// the staging copies and the NaN fills of --poison-released.
+// the staging copies and the NaN fills of --poison-released. A plan for a
+// range of shapes also copies its parameters staging buffer to the
+// parameters buffer at the start, and its dynamic dispatches take their
+// group counts from it (vkCmdDispatchIndirect); a plan of static shapes
+// records exactly as before.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/LoadedPlanImpl.h"
@@ -45,7 +49,9 @@ static Error allocateCommandBuffer(LoadedPlan::Impl &p, VkCommandBuffer &cmd) {
                  "vkAllocateCommandBuffers");
 }
 
-static Error begin(VkCommandBuffer cmd, VkCommandBufferUsageFlags flags) {
+static Error begin(LoadedPlan::Impl &p, VkCommandBuffer cmd,
+                   VkCommandBufferUsageFlags flags) {
+  ++p.dev.commandBufferRecordings;
   VkCommandBufferBeginInfo bi = {};
   bi.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
   bi.flags = flags;
@@ -69,7 +75,7 @@ Error uploadWeights(LoadedPlan::Impl &p) {
   VkCommandBuffer cmd = VK_NULL_HANDLE;
   Error err = allocateCommandBuffer(p, cmd);
   if (!err)
-    err = begin(cmd, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
+    err = begin(p, cmd, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
   if (!err) {
     VkBufferCopy region = {0, 0, bytes};
     vkCmdCopyBuffer(cmd, staging->buffer, p.buffers[w].buffer, 1, &region);
@@ -152,10 +158,28 @@ static void recordRunInto(LoadedPlan::Impl &p, VkCommandBuffer cmd,
                       &region);
       anyInput = true;
     }
+  // Parameters (plans for shape ranges): host-written staging -> the
+  // device-local parameters buffer, read as uniform blocks by the dynamic
+  // dispatches' shaders and as VkDispatchIndirectCommand by the indirect
+  // dispatches (vkCmdDispatchIndirect reads its command in the DRAW_INDIRECT
+  // stage with INDIRECT_COMMAND_READ access: Vulkan 1.3 specification,
+  // chapter 7, "Pipeline Stages" and "Access Types"). As for the inputs, the
+  // previous run's reads are ordered by the host's fence wait.
+  if (p.params.bytes > 0) {
+    VkBufferCopy region = {0, 0, p.params.bytes};
+    vkCmdCopyBuffer(cmd, p.paramStaging.buffer, p.paramBuffer.buffer, 1,
+                    &region);
+  }
   if (anyInput)
     memoryBarrier(
         cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+  if (p.params.bytes > 0)
+    memoryBarrier(
+        cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+            VK_PIPELINE_STAGE_DRAW_INDIRECT_BIT,
+        VK_ACCESS_UNIFORM_READ_BIT | VK_ACCESS_INDIRECT_COMMAND_READ_BIT);
   if (ts.runPool)
     stamp(cmd, ts.runPool, 1);
   if (ts.profilePool)
@@ -169,9 +193,14 @@ static void recordRunInto(LoadedPlan::Impl &p, VkCommandBuffer cmd,
       vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipelines[c]);
       if (p.sets[c])
         vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
-                                p.layouts[unsigned(pc.bindings.size())].second,
-                                0, 1, &p.sets[c], 0, nullptr);
-      vkCmdDispatch(cmd, pc.groups[0], pc.groups[1], pc.groups[2]);
+                                p.layouts[layoutKey(pc)].second, 0, 1,
+                                &p.sets[c], 0, nullptr);
+      if (pc.dynamic)
+        vkCmdDispatchIndirect(
+            cmd, p.paramBuffer.buffer,
+            p.params.slices[size_t(p.params.sliceOf[c])].indirectOffset);
+      else
+        vkCmdDispatch(cmd, pc.groups[0], pc.groups[1], pc.groups[2]);
       if (ts.profilePool)
         stamp(cmd, ts.profilePool, ++dispatchIndex);
       break;
@@ -217,7 +246,7 @@ static void recordRunInto(LoadedPlan::Impl &p, VkCommandBuffer cmd,
 Error recordCommandBuffer(LoadedPlan::Impl &p) {
   if (Error e = allocateCommandBuffer(p, p.commandBuffer))
     return e;
-  if (Error e = begin(p.commandBuffer, 0))
+  if (Error e = begin(p, p.commandBuffer, 0))
     return e;
   TimestampTargets ts;
   ts.runPool = p.queryPool;
@@ -239,7 +268,7 @@ Error recordProfileBuffer(LoadedPlan::Impl &p) {
     return e;
   if (Error e = allocateCommandBuffer(p, p.profileBuffer))
     return e;
-  if (Error e = begin(p.profileBuffer, 0))
+  if (Error e = begin(p, p.profileBuffer, 0))
     return e;
   TimestampTargets ts;
   ts.profilePool = p.profileQueryPool;

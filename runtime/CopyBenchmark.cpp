@@ -90,6 +90,7 @@ Expected<std::vector<RunTiming>> timeDeviceCopy(Device &device, uint64_t bytes,
     return std::move(e);
   VkCommandBufferBeginInfo bi = {};
   bi.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
+  ++d.commandBufferRecordings;
   if (Error e = checkVk(vkBeginCommandBuffer(cmd, &bi), "vkBeginCommandBuffer"))
     return std::move(e);
   vkCmdResetQueryPool(cmd, queries, 0, 2);

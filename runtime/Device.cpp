@@ -260,6 +260,10 @@ RuntimeCounters Device::counters() const {
   c.allocatedBytes = impl_->allocatedBytes.load();
   c.submits = impl_->submits.load();
   c.validationMessages = impl_->validationMessages.load();
+  c.pipelinesCreated = impl_->pipelinesCreated.load();
+  c.descriptorWrites = impl_->descriptorWrites.load();
+  c.commandBufferRecordings = impl_->commandBufferRecordings.load();
+  c.parameterEvaluations = impl_->parameterEvaluations.load();
   return c;
 }
 

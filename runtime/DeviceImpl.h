@@ -80,6 +80,10 @@ struct Device::Impl {
   std::atomic<uint64_t> allocatedBytes{0};
   std::atomic<uint64_t> submits{0};
   std::atomic<uint64_t> validationMessages{0};
+  std::atomic<uint64_t> pipelinesCreated{0};
+  std::atomic<uint64_t> descriptorWrites{0};
+  std::atomic<uint64_t> commandBufferRecordings{0};
+  std::atomic<uint64_t> parameterEvaluations{0};
 
   /// Fault injection, for tests of the error paths: while > 0, counts
   /// allocations down; the allocation that finds it at 1 fails as if

@@ -3,7 +3,10 @@
 // LoadedPlan::load checks the plan (structure, then device limits) before
 // allocating anything, then builds every Vulkan object once. run() is a
 // submit and a fence wait: no allocation, no descriptor update, no
-// re-recording (RuntimeCounters make that observable).
+// re-recording (RuntimeCounters make that observable). For a plan for a
+// range of shapes, run() first derives the symbols from the input shapes and
+// refreshes the parameters staging buffer when they changed
+// (runtime/Parameters.h).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/LoadedPlanImpl.h"
@@ -82,6 +85,8 @@ LoadedPlan::Impl::~Impl() {
     vkDestroyShaderModule(d, m, nullptr);
   for (BufferAllocation &b : retired)
     dev.destroyBuffer(b);
+  dev.destroyBuffer(paramStaging);
+  dev.destroyBuffer(paramBuffer);
   for (BufferAllocation &b : staging)
     dev.destroyBuffer(b);
   for (BufferAllocation &b : buffers)
@@ -124,6 +129,68 @@ static Error createBuffers(LoadedPlan::Impl &p) {
   return Error::success();
 }
 
+Error setUpShapeRanges(LoadedPlan::Impl &p) {
+  const Plan &plan = p.plan;
+  p.shapeRanges = !plan.symbols.empty();
+  for (const PlanCommand &c : plan.commands)
+    p.shapeRanges |= c.kind == CommandKind::Dispatch && c.dynamic;
+  if (!p.shapeRanges)
+    return Error::success();
+  auto sites = findSymbolSites(plan);
+  if (!sites)
+    return sites.takeError();
+  p.symbolSites = std::move(*sites);
+  size_t numSymbols = plan.symbols.size();
+  std::vector<int64_t> maxima(numSymbols);
+  for (size_t k = 0; k < numSymbols; ++k)
+    maxima[k] = plan.symbols[k].max;
+  p.params =
+      layoutParameters(plan, p.dev.limits.minUniformBufferOffsetAlignment);
+  p.paramOutputBytes.assign(plan.outputs.size(), 0);
+  // checkPlanAgainstDevice evaluated everything at the minima and maxima;
+  // the staging buffer holds the maxima, the inputs' initial shapes.
+  const uint32_t *maxGroups = p.dev.limits.maxComputeWorkGroupCount;
+  if (p.params.bytes > 0) {
+    auto buf = p.dev.createBuffer(p.params.bytes,
+                                  VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT |
+                                      VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT |
+                                      VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                  MemoryKind::DeviceLocal, "parameters buffer");
+    if (!buf)
+      return buf.takeError();
+    p.paramBuffer = *buf;
+    auto st = p.dev.createBuffer(
+        p.params.bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, MemoryKind::Upload,
+        "staging for the parameters buffer");
+    if (!st)
+      return st.takeError();
+    p.paramStaging = *st;
+    std::memset(st->mapped, 0, p.params.bytes);
+  }
+  if (Error e = evaluateParameters(
+          plan, p.params, maxGroups, maxima,
+          static_cast<uint8_t *>(p.paramStaging.mapped), p.paramOutputBytes))
+    return e;
+  ++p.dev.parameterEvaluations;
+  p.paramValues = maxima;
+  p.paramsValid = true;
+  p.runValues = maxima;
+  p.outputBytes = p.paramOutputBytes;
+  p.symbolValues.assign(numSymbols, 0);
+  p.inputShapes.resize(plan.inputs.size());
+  for (size_t i = 0; i < plan.inputs.size(); ++i) {
+    const PlanTensor &t = plan.tensors[plan.inputs[i]];
+    p.inputShapes[i].assign(t.type.shape.begin(), t.type.shape.end());
+    for (size_t d = 0; d < t.dims.size(); ++d) {
+      auto v = evaluatePlanExpr(plan.exprs[t.dims[d]], maxima);
+      if (!v) // evaluated above without error
+        return v.takeError();
+      p.inputShapes[i][d] = *v;
+    }
+  }
+  return Error::success();
+}
+
 static Error createCommandObjects(LoadedPlan::Impl &p) {
   VkCommandPoolCreateInfo ci = {};
   ci.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
@@ -160,6 +227,8 @@ LoadedPlan::load(Device &device, const Plan &plan, const LoadOptions &opts) {
   Impl &p = *impl;
   if (Error e = createBuffers(p))
     return context(std::move(e));
+  if (Error e = setUpShapeRanges(p))
+    return context(std::move(e));
   if (Error e = createCommandObjects(p))
     return context(std::move(e));
   if (Error e = uploadWeights(p))
@@ -183,44 +252,143 @@ LoadedPlan::~LoadedPlan() = default;
 
 const Plan &LoadedPlan::plan() const { return impl_->plan; }
 
+static Error inputIndexError(const Plan &plan, size_t index) {
+  return createStringError(inconvertibleErrorCode(),
+                           "input index %zu out of range: plan '%s' has %zu "
+                           "input(s)",
+                           index, plan.modelName.c_str(), plan.inputs.size());
+}
+
 Error LoadedPlan::setInput(size_t index, ArrayRef<uint8_t> bytes) {
   const Plan &plan = impl_->plan;
   if (index >= plan.inputs.size())
-    return createStringError(inconvertibleErrorCode(),
-                             "input index %zu out of range: plan '%s' has %zu "
-                             "input(s)",
-                             index, plan.modelName.c_str(), plan.inputs.size());
+    return inputIndexError(plan, index);
   const PlanTensor &t = plan.tensors[plan.inputs[index]];
-  if (bytes.size() != t.bytes)
-    return createStringError(inconvertibleErrorCode(),
-                             "input %zu ('%s', %s): got %zu bytes, expected "
-                             "%llu",
-                             index, t.name.c_str(), t.type.str().c_str(),
-                             bytes.size(), (unsigned long long)t.bytes);
-  std::memcpy(static_cast<uint8_t *>(impl_->staging[t.buffer].mapped) +
-                  t.offset,
+  if (!t.dims.empty())
+    return createStringError(
+        inconvertibleErrorCode(),
+        "input %zu ('%s', %sx%s) has symbolic dims: pass its shape "
+        "(setInput(index, bytes, shape))",
+        index, t.name.c_str(), planShapeString(plan, t).c_str(),
+        dtypeName(t.type.dtype).str().c_str());
+  return setInput(index, bytes, t.type.shape);
+}
+
+Error LoadedPlan::setInput(size_t index, ArrayRef<uint8_t> bytes,
+                           ArrayRef<int64_t> shape) {
+  Impl &p = *impl_;
+  const Plan &plan = p.plan;
+  if (index >= plan.inputs.size())
+    return inputIndexError(plan, index);
+  const PlanTensor &t = plan.tensors[plan.inputs[index]];
+  if (Error e = checkInputShape(plan, index, shape))
+    return e;
+  uint64_t expected = dtypeBytes(t.type.dtype);
+  for (int64_t d : shape)
+    expected *= uint64_t(d); // each <= its bound: no overflow
+  if (bytes.size() != expected)
+    return createStringError(
+        inconvertibleErrorCode(),
+        "input %zu ('%s', %s): got %zu bytes, expected %llu", index,
+        t.name.c_str(),
+        TensorType(t.type.dtype, Shape(shape.begin(), shape.end()))
+            .str()
+            .c_str(),
+        bytes.size(), (unsigned long long)expected);
+  std::memcpy(static_cast<uint8_t *>(p.staging[t.buffer].mapped) + t.offset,
               bytes.data(), bytes.size());
+  if (p.shapeRanges)
+    p.inputShapes[index].assign(shape.begin(), shape.end());
+  return Error::success();
+}
+
+Error LoadedPlan::Impl::prepareParameters() {
+  if (Error e = resolveSymbols(plan, symbolSites, inputShapes, symbolValues))
+    return e;
+  if (paramsValid && symbolValues == paramValues)
+    return Error::success();
+  paramsValid = false;
+  if (Error e = evaluateParameters(
+          plan, params, dev.limits.maxComputeWorkGroupCount, symbolValues,
+          static_cast<uint8_t *>(paramStaging.mapped), paramOutputBytes))
+    return e;
+  ++dev.parameterEvaluations;
+  std::copy(symbolValues.begin(), symbolValues.end(), paramValues.begin());
+  paramsValid = true;
+  return Error::success();
+}
+
+Error LoadedPlan::Impl::runCommandBuffer(VkCommandBuffer cmd, StringRef step) {
+  if (broken)
+    return createStringError(inconvertibleErrorCode(),
+                             "plan '%s' cannot run: an earlier run failed "
+                             "(timeout or device lost)",
+                             plan.modelName.c_str());
+  if (shapeRanges)
+    if (Error e = prepareParameters())
+      return createStringError(inconvertibleErrorCode(),
+                               "plan '%s' cannot %s: %s",
+                               plan.modelName.c_str(), step.str().c_str(),
+                               toString(std::move(e)).c_str());
+  if (Error e = submitAndWait(cmd, step))
+    return e;
+  if (shapeRanges) {
+    std::copy(paramValues.begin(), paramValues.end(), runValues.begin());
+    std::copy(paramOutputBytes.begin(), paramOutputBytes.end(),
+              outputBytes.begin());
+  }
   return Error::success();
 }
 
 Error LoadedPlan::run() {
-  Impl &p = *impl_;
-  if (p.broken)
-    return createStringError(inconvertibleErrorCode(),
-                             "plan '%s' cannot run: an earlier run failed "
-                             "(timeout or device lost)",
-                             p.plan.modelName.c_str());
-  return p.submitAndWait(p.commandBuffer, "run");
+  return impl_->runCommandBuffer(impl_->commandBuffer, "run");
 }
 
 ArrayRef<uint8_t> LoadedPlan::output(size_t index) const {
-  const Plan &plan = impl_->plan;
+  const Impl &p = *impl_;
+  const Plan &plan = p.plan;
   if (index >= plan.outputs.size())
     return {};
   const PlanTensor &t = plan.tensors[plan.outputs[index]];
   return ArrayRef<uint8_t>(
-      static_cast<const uint8_t *>(impl_->staging[t.buffer].mapped) + t.offset,
-      t.bytes);
+      static_cast<const uint8_t *>(p.staging[t.buffer].mapped) + t.offset,
+      p.shapeRanges ? p.outputBytes[index] : t.bytes);
 }
+
+/// \p t's shape for the symbol values \p values (evaluated without error
+/// for them before: at load or in the run that set them).
+static std::vector<int64_t> evaluatedShape(const Plan &plan,
+                                           const PlanTensor &t,
+                                           ArrayRef<int64_t> values) {
+  std::vector<int64_t> shape(t.type.shape.begin(), t.type.shape.end());
+  for (size_t d = 0; d < t.dims.size(); ++d) {
+    Expected<int64_t> v = evaluatePlanExpr(plan.exprs[t.dims[d]], values);
+    if (v)
+      shape[d] = *v;
+    else
+      consumeError(v.takeError()); // cannot happen: see above
+  }
+  return shape;
+}
+
+std::vector<int64_t> LoadedPlan::outputShape(size_t index) const {
+  const Impl &p = *impl_;
+  if (index >= p.plan.outputs.size())
+    return {};
+  return evaluatedShape(p.plan, p.plan.tensors[p.plan.outputs[index]],
+                        p.runValues);
+}
+
+std::vector<int64_t> LoadedPlan::inputShape(size_t index) const {
+  const Impl &p = *impl_;
+  if (index >= p.plan.inputs.size())
+    return {};
+  if (p.shapeRanges)
+    return p.inputShapes[index];
+  const Shape &s = p.plan.tensors[p.plan.inputs[index]].type.shape;
+  return std::vector<int64_t>(s.begin(), s.end());
+}
+
+uint64_t LoadedPlan::parameterBytes() const { return impl_->params.bytes; }
 
 } // namespace tlc

@@ -9,6 +9,7 @@
 #define TLC_RUNTIME_LOADEDPLANIMPL_H
 
 #include "runtime/DeviceImpl.h"
+#include "runtime/Parameters.h"
 
 #include "codegen/Plan.h"
 
@@ -37,10 +38,39 @@ struct LoadedPlan::Impl {
   /// timed-out weight upload); freed by the destructor after its wait.
   std::vector<BufferAllocation> retired;
 
+  /// Plans for shape ranges (docs/runtime.md): the device-local parameters
+  /// buffer (uniform | indirect | transfer dst) and its host-visible staging
+  /// copy, laid out by `params`; both empty when the plan has no dynamic
+  /// dispatch.
+  ParamLayout params;
+  BufferAllocation paramBuffer;
+  BufferAllocation paramStaging;
+  /// Whether the plan has symbols or dynamic dispatches: run() then resolves
+  /// symbols and evaluates expressions; otherwise it only submits.
+  bool shapeRanges = false;
+  /// Where each symbol's value comes from (input dims that are exactly it).
+  SymbolBindings symbolSites;
+  /// Current shape of each input (plan.inputs order): the last setInput's,
+  /// initially the shape with every symbol at its maximum.
+  std::vector<std::vector<int64_t>> inputShapes;
+  /// Scratch for run(): the symbol values the inputs give (sized at load).
+  std::vector<int64_t> symbolValues;
+  /// Symbol values the parameters staging buffer holds, valid when
+  /// `paramsValid` (false after a failed evaluation), and the byte size of
+  /// each output for them.
+  std::vector<int64_t> paramValues;
+  bool paramsValid = false;
+  std::vector<uint64_t> paramOutputBytes;
+  /// Symbol values and output byte sizes of the last successful run (at
+  /// load: every symbol at its maximum).
+  std::vector<int64_t> runValues;
+  std::vector<uint64_t> outputBytes;
+
   std::vector<VkShaderModule> modules; // per plan.shaders
   VkPipelineCache pipelineCache = VK_NULL_HANDLE;
-  /// Descriptor set layout and pipeline layout per binding count: bindings
-  /// 0..n-1 of set 0, all storage buffers, compute stage.
+  /// Descriptor set layout and pipeline layout per layoutKey(): bindings
+  /// 0..n-1 of set 0 storage buffers, and binding n a uniform buffer (the
+  /// dims block) when the dispatch bindsDims(), compute stage.
   llvm::DenseMap<unsigned, std::pair<VkDescriptorSetLayout, VkPipelineLayout>>
       layouts;
   VkDescriptorPool descriptorPool = VK_NULL_HANDLE;
@@ -88,7 +118,32 @@ struct LoadedPlan::Impl {
   /// Submits \p cmd with `fence`, waits up to kFenceTimeoutNs, resets the
   /// fence. \p step names the work in errors ("run", "weight upload").
   llvm::Error submitAndWait(VkCommandBuffer cmd, llvm::StringRef step);
+
+  /// A run of \p cmd (p.commandBuffer or p.profileBuffer): refuses a broken
+  /// plan, resolves the symbols and refreshes the parameters staging buffer
+  /// when their values changed (prepareParameters), submits and waits, and
+  /// on success records the run's symbol values and output sizes.
+  llvm::Error runCommandBuffer(VkCommandBuffer cmd, llvm::StringRef step);
+  /// For a plan with shape ranges: symbols from the input shapes, then, when
+  /// they differ from paramValues or !paramsValid, every expression
+  /// evaluated into paramStaging (counted in
+  /// RuntimeCounters::parameterEvaluations). Errors as LoadedPlan::run().
+  llvm::Error prepareParameters();
 };
+
+/// The layouts key of dispatch \p c: its binding count, and whether it
+/// binds a dims block.
+inline unsigned layoutKey(const PlanCommand &c) {
+  return unsigned(c.bindings.size()) * 2 + (bindsDims(c) ? 1 : 0);
+}
+
+/// For a plan with symbols or dynamic dispatches (already checked by
+/// checkPlanForRuntime and checkPlanAgainstDevice): finds the symbols'
+/// sites, sets the initial input shapes (every symbol at its maximum), and
+/// creates the parameters buffer and its staging copy, filled for the
+/// maxima. Does nothing for a plan of static shapes. Errors: allocation
+/// failures (and those the checks ruled out).
+llvm::Error setUpShapeRanges(LoadedPlan::Impl &p);
 
 /// Creates the VkShaderModule of every plan shader (already validated by
 /// checkPlanShaders). Errors name the shader.
@@ -107,7 +162,8 @@ void savePipelineCache(LoadedPlan::Impl &p);
 /// command (specialization constant i = specConstants[i], 4 bytes each), the
 /// descriptor pool (sized exactly) and one descriptor set per dispatch,
 /// written once: binding k = plan.tensors[bindings[k]] at (its buffer, its
-/// offset, its bytes).
+/// offset, its bytes), and for a dispatch that bindsDims() binding
+/// bindings.size() = its dims block in p.paramBuffer (uniform buffer).
 llvm::Error createPipelinesAndDescriptors(LoadedPlan::Impl &p);
 
 /// Uploads plan.weights into the Weights buffer through a temporary staging
@@ -119,10 +175,12 @@ llvm::Error uploadWeights(LoadedPlan::Impl &p);
 /// uploads, 2 after the plan's commands, 3 after the output readback copies.
 constexpr uint32_t kRunTimestamps = 4;
 
-/// Records p.commandBuffer once: input staging -> input buffers, the plan's
-/// commands, output buffers -> output staging, with the transfer/compute/
-/// host barriers around them (see docs/runtime.md); and, when p.queryPool is
-/// set, the kRunTimestamps timestamps.
+/// Records p.commandBuffer once: input staging -> input buffers (and, with
+/// a parameters buffer, its staging -> it), the plan's commands (dynamic
+/// dispatches with vkCmdDispatchIndirect), output buffers -> output
+/// staging, with the transfer/compute/indirect/host barriers around them
+/// (see docs/runtime.md); and, when p.queryPool is set, the kRunTimestamps
+/// timestamps.
 llvm::Error recordCommandBuffer(LoadedPlan::Impl &p);
 
 /// Records p.profileBuffer: the same work as p.commandBuffer with a

@@ -35,23 +35,29 @@ Error createShaderModules(LoadedPlan::Impl &p) {
   return Error::success();
 }
 
-/// The layouts for dispatches with \p n bindings, created on first use.
+/// The layouts for dispatches like \p cmd (layoutKey: its storage binding
+/// count n, and a uniform buffer at binding n when it bindsDims), created on
+/// first use.
 static Expected<std::pair<VkDescriptorSetLayout, VkPipelineLayout>>
-getLayouts(LoadedPlan::Impl &p, unsigned n) {
-  auto it = p.layouts.find(n);
+getLayouts(LoadedPlan::Impl &p, const PlanCommand &cmd) {
+  unsigned key = layoutKey(cmd);
+  auto it = p.layouts.find(key);
   if (it != p.layouts.end())
     return it->second;
-  SmallVector<VkDescriptorSetLayoutBinding, 8> bindings(n);
-  for (unsigned k = 0; k < n; ++k) {
+  unsigned n = unsigned(cmd.bindings.size());
+  unsigned total = n + (bindsDims(cmd) ? 1 : 0);
+  SmallVector<VkDescriptorSetLayoutBinding, 8> bindings(total);
+  for (unsigned k = 0; k < total; ++k) {
     bindings[k] = {};
     bindings[k].binding = k;
-    bindings[k].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    bindings[k].descriptorType = k < n ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+                                       : VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER;
     bindings[k].descriptorCount = 1;
     bindings[k].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
   }
   VkDescriptorSetLayoutCreateInfo dci = {};
   dci.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
-  dci.bindingCount = n;
+  dci.bindingCount = total;
   dci.pBindings = bindings.data();
   std::pair<VkDescriptorSetLayout, VkPipelineLayout> l = {VK_NULL_HANDLE,
                                                           VK_NULL_HANDLE};
@@ -66,7 +72,7 @@ getLayouts(LoadedPlan::Impl &p, unsigned n) {
   VkResult r = vkCreatePipelineLayout(p.dev.device, &pci, nullptr, &l.second);
   // Record the pair even on failure so that the destructor frees the set
   // layout.
-  p.layouts[n] = l;
+  p.layouts[key] = l;
   if (Error e = checkVk(r, "vkCreatePipelineLayout"))
     return e;
   return l;
@@ -74,7 +80,7 @@ getLayouts(LoadedPlan::Impl &p, unsigned n) {
 
 static Error createPipeline(LoadedPlan::Impl &p, size_t c) {
   const PlanCommand &cmd = p.plan.commands[c];
-  auto layouts = getLayouts(p, unsigned(cmd.bindings.size()));
+  auto layouts = getLayouts(p, cmd);
   if (!layouts)
     return layouts.takeError();
 
@@ -95,6 +101,7 @@ static Error createPipeline(LoadedPlan::Impl &p, size_t c) {
   ci.stage.pName = "main";
   ci.stage.pSpecializationInfo = entries.empty() ? nullptr : &spec;
   ci.layout = layouts->second;
+  ++p.dev.pipelinesCreated;
   if (Error e =
           checkVk(vkCreateComputePipelines(p.dev.device, p.pipelineCache, 1,
                                            &ci, nullptr, &p.pipelines[c]),
@@ -107,58 +114,74 @@ static Error createPipeline(LoadedPlan::Impl &p, size_t c) {
 }
 
 static Error createDescriptorSets(LoadedPlan::Impl &p) {
-  uint32_t numSets = 0, numDescriptors = 0;
+  uint32_t numSets = 0, numStorage = 0, numUniform = 0;
   for (const PlanCommand &cmd : p.plan.commands)
-    if (cmd.kind == CommandKind::Dispatch && !cmd.bindings.empty()) {
+    if (cmd.kind == CommandKind::Dispatch &&
+        (!cmd.bindings.empty() || bindsDims(cmd))) {
       ++numSets;
-      numDescriptors += uint32_t(cmd.bindings.size());
+      numStorage += uint32_t(cmd.bindings.size());
+      numUniform += bindsDims(cmd) ? 1 : 0;
     }
   if (numSets == 0)
     return Error::success();
-  VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                               numDescriptors};
+  SmallVector<VkDescriptorPoolSize, 2> sizes;
+  if (numStorage)
+    sizes.push_back({VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, numStorage});
+  if (numUniform)
+    sizes.push_back({VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, numUniform});
   VkDescriptorPoolCreateInfo pci = {};
   pci.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
   pci.maxSets = numSets;
-  pci.poolSizeCount = 1;
-  pci.pPoolSizes = &size;
+  pci.poolSizeCount = uint32_t(sizes.size());
+  pci.pPoolSizes = sizes.data();
   if (Error e = checkVk(vkCreateDescriptorPool(p.dev.device, &pci, nullptr,
                                                &p.descriptorPool),
                         "vkCreateDescriptorPool"))
     return e;
 
+  uint32_t numDescriptors = numStorage + numUniform;
   std::vector<VkDescriptorBufferInfo> infos;
   infos.reserve(numDescriptors);
   std::vector<VkWriteDescriptorSet> writes;
   writes.reserve(numDescriptors);
   for (size_t c = 0; c < p.plan.commands.size(); ++c) {
     const PlanCommand &cmd = p.plan.commands[c];
-    if (cmd.kind != CommandKind::Dispatch || cmd.bindings.empty())
+    if (cmd.kind != CommandKind::Dispatch ||
+        (cmd.bindings.empty() && !bindsDims(cmd)))
       continue;
     VkDescriptorSetAllocateInfo ai = {};
     ai.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
     ai.descriptorPool = p.descriptorPool;
     ai.descriptorSetCount = 1;
-    ai.pSetLayouts = &p.layouts[unsigned(cmd.bindings.size())].first;
+    ai.pSetLayouts = &p.layouts[layoutKey(cmd)].first;
     if (Error e =
             checkVk(vkAllocateDescriptorSets(p.dev.device, &ai, &p.sets[c]),
                     "vkAllocateDescriptorSets"))
       return e;
-    for (uint32_t k = 0; k < cmd.bindings.size(); ++k) {
-      const PlanTensor &t = p.plan.tensors[cmd.bindings[k]];
-      infos.push_back({p.buffers[t.buffer].buffer, t.offset, t.bytes});
+    uint32_t total = uint32_t(cmd.bindings.size()) + (bindsDims(cmd) ? 1 : 0);
+    for (uint32_t k = 0; k < total; ++k) {
+      bool dims = k == cmd.bindings.size();
+      if (dims) {
+        const ParamSlice &slice = p.params.slices[size_t(p.params.sliceOf[c])];
+        infos.push_back({p.paramBuffer.buffer, slice.offset, slice.dimsRange});
+      } else {
+        const PlanTensor &t = p.plan.tensors[cmd.bindings[k]];
+        infos.push_back({p.buffers[t.buffer].buffer, t.offset, t.bytes});
+      }
       VkWriteDescriptorSet w = {};
       w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
       w.dstSet = p.sets[c];
       w.dstBinding = k;
       w.descriptorCount = 1;
-      w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+      w.descriptorType = dims ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER
+                              : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
       w.pBufferInfo = &infos.back(); // stable: reserved above
       writes.push_back(w);
     }
   }
   vkUpdateDescriptorSets(p.dev.device, uint32_t(writes.size()), writes.data(),
                          0, nullptr);
+  p.dev.descriptorWrites += writes.size();
   return Error::success();
 }
 

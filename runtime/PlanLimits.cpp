@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/PlanLimits.h"
 
+#include "runtime/Parameters.h"
 #include "runtime/VkCheck.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -79,6 +80,56 @@ Error checkPlanForRuntime(const Plan &plan) {
     return e;
   if (Error e = checkIo(plan.outputs, "outputs", BufferRole::Output))
     return e;
+  // Plans for shape ranges: every expression index in range, dims per
+  // tensor dim, symbols with a range, and every symbol read off an input.
+  auto checkExpr = [&](uint64_t e, const std::string &where) -> Error {
+    if (e >= plan.exprs.size())
+      return fail("{0}: expression {1} out of range ({2} expressions)", where,
+                  e, plan.exprs.size());
+    return Error::success();
+  };
+  for (size_t k = 0; k < plan.symbols.size(); ++k) {
+    const PlanSymbol &s = plan.symbols[k];
+    if (s.min < 0 || s.min > s.max)
+      return fail("symbols[{0}] ('{1}'): range [{2}, {3}] is not a range of "
+                  "dims (0 <= min <= max)",
+                  k, s.name, s.min, s.max);
+  }
+  for (size_t i = 0; i < plan.tensors.size(); ++i) {
+    const PlanTensor &t = plan.tensors[i];
+    if (t.dims.empty())
+      continue;
+    if (t.dims.size() != t.type.shape.size())
+      return fail("tensors[{0}] ('{1}').dims: {2} expressions for a tensor of "
+                  "rank {3}",
+                  i, t.name, t.dims.size(), t.type.shape.size());
+    for (size_t d = 0; d < t.dims.size(); ++d)
+      if (Error e = checkExpr(t.dims[d],
+                              formatv("tensors[{0}].dims[{1}]", i, d).str()))
+        return e;
+  }
+  for (size_t c = 0; c < plan.commands.size(); ++c) {
+    const PlanCommand &cmd = plan.commands[c];
+    if (!cmd.dynamic) {
+      if (!cmd.dimExprs.empty())
+        return fail("commands[{0}] ('{1}'): run-time dims (dimExprs) on a "
+                    "command that is not a dynamic dispatch",
+                    c, cmd.label);
+      continue;
+    }
+    if (cmd.kind != CommandKind::Dispatch)
+      return fail("commands[{0}]: only a dispatch can be dynamic", c);
+    for (size_t k = 0; k < cmd.dimExprs.size(); ++k)
+      if (Error e =
+              checkExpr(cmd.dimExprs[k],
+                        formatv("commands[{0}].dimExprs[{1}]", c, k).str()))
+        return e;
+    for (size_t k = 0; k < 3; ++k)
+      if (Error e =
+              checkExpr(cmd.groupExprs[k],
+                        formatv("commands[{0}].groupExprs[{1}]", c, k).str()))
+        return e;
+  }
   for (size_t c = 0; c < plan.commands.size(); ++c) {
     const PlanCommand &cmd = plan.commands[c];
     if (cmd.kind == CommandKind::Dispatch) {
@@ -102,6 +153,9 @@ Error checkPlanForRuntime(const Plan &plan) {
                     where, cmd.tensor, t.name, t.offset);
     }
   }
+  if (!plan.symbols.empty())
+    if (Expected<SymbolBindings> sites = findSymbolSites(plan); !sites)
+      return sites.takeError();
   return Error::success();
 }
 
@@ -134,6 +188,14 @@ Error checkPlanAgainstDevice(const Plan &plan, const Device::Impl &d) {
                     "{4} allows at most {5} (maxComputeWorkGroupCount[{3}])",
                     c, cmd.label, cmd.groups[i], i, dev,
                     lim.maxComputeWorkGroupCount[i]);
+    if (bindsDims(cmd) &&
+        dimsBlockBytes(cmd.dimExprs.size()) > lim.maxUniformBufferRange)
+      return fail("commands[{0}] ('{1}'): {2} run-time dims need a {3}-byte "
+                  "uniform block; {4} allows at most {5} "
+                  "(maxUniformBufferRange)",
+                  c, cmd.label, cmd.dimExprs.size(),
+                  dimsBlockBytes(cmd.dimExprs.size()), dev,
+                  lim.maxUniformBufferRange);
     if (cmd.bindings.size() > lim.maxPerStageDescriptorStorageBuffers)
       return fail("commands[{0}] ('{1}'): {2} storage-buffer bindings; {3} "
                   "allows at most {4} (maxPerStageDescriptorStorageBuffers)",
@@ -151,7 +213,9 @@ Error checkPlanAgainstDevice(const Plan &plan, const Device::Impl &d) {
   }
 
   // Bytes per memory heap: device-local plan buffers, the input and output
-  // staging buffers, and the weights staging buffer (alive during load).
+  // staging buffers, the weights staging buffer (alive during load), and
+  // for a plan with dynamic dispatches the parameters buffer and its
+  // staging copy.
   SmallVector<uint64_t, 4> need(d.memory.memoryHeapCount, 0);
   SmallVector<unsigned, 4> count(d.memory.memoryHeapCount, 0);
   auto add = [&](MemoryKind kind, uint64_t bytes) {
@@ -167,6 +231,31 @@ Error checkPlanAgainstDevice(const Plan &plan, const Device::Impl &d) {
       add(MemoryKind::Readback, b.bytes);
     else if (b.role == BufferRole::Weights && !plan.weights.empty())
       add(MemoryKind::Upload, plan.weights.size());
+  }
+  // Plans for shape ranges: every expression evaluates, and every dims
+  // word, group count and tensor dim fits, at the symbols' minima and at
+  // their maxima (run() checks each shape again).
+  ParamLayout params =
+      layoutParameters(plan, lim.minUniformBufferOffsetAlignment);
+  bool dynamic = params.bytes > 0 || !plan.symbols.empty();
+  for (int corner = 0; dynamic && corner < 2; ++corner) {
+    SmallVector<int64_t, 4> values;
+    for (const PlanSymbol &s : plan.symbols)
+      values.push_back(corner ? s.max : s.min);
+    if (Error e = evaluateParameters(plan, params, lim.maxComputeWorkGroupCount,
+                                     values, nullptr, {}))
+      return fail("with every symbol at its {0}: {1}",
+                  corner ? "maximum" : "minimum", toString(std::move(e)));
+  }
+  uint64_t paramBytes = params.bytes;
+  if (paramBytes > 0) {
+    if (paramBytes > info.maxMemoryAllocationSize)
+      return fail("the parameters buffer needs {0}; {1} allows at most {2} "
+                  "per allocation (maxMemoryAllocationSize)",
+                  formatBytes(paramBytes), dev,
+                  formatBytes(info.maxMemoryAllocationSize));
+    add(MemoryKind::DeviceLocal, paramBytes);
+    add(MemoryKind::Upload, paramBytes);
   }
   for (uint32_t h = 0; h < d.memory.memoryHeapCount; ++h)
     if (need[h] > d.memory.memoryHeaps[h].size)

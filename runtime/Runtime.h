@@ -5,7 +5,11 @@
 // (specialization constants baked in), descriptor sets, and one command buffer
 // recorded with the plan's dispatches and barriers. Each run() only copies the
 // inputs into host-visible staging memory, submits, waits and exposes the
-// outputs: no allocation, no descriptor update, no re-recording.
+// outputs: no allocation, no descriptor update, no re-recording. A plan for
+// a range of shapes (docs/shape-ranges.md) is set up the same way, at its
+// upper bounds; its dynamic dispatches read their dims and group counts
+// from a small parameters buffer that run() refills, from the input shapes,
+// only when the symbols' values change (docs/runtime.md).
 //
 // Thread safety: a Device may be shared by several LoadedPlans on different
 // threads (queue submission is serialized inside Device). One LoadedPlan must
@@ -84,12 +88,22 @@ struct DeviceOptions {
   bool validation = false;
 };
 
-/// Counters the runtime keeps, to show that nothing is allocated per run.
+/// Counters the runtime keeps, to show that nothing is allocated, created,
+/// written or recorded per run. All are per Device, over every LoadedPlan on
+/// it; all but the first two only grow.
 struct RuntimeCounters {
   uint64_t memoryAllocations = 0;  // live vkAllocateMemory calls
   uint64_t allocatedBytes = 0;     // bytes in those allocations
   uint64_t submits = 0;            // vkQueueSubmit calls
   uint64_t validationMessages = 0; // warnings+errors from validation layers
+  uint64_t pipelinesCreated = 0;   // compute pipelines created
+  uint64_t descriptorWrites = 0;   // VkWriteDescriptorSet entries applied
+  uint64_t commandBufferRecordings = 0; // vkBeginCommandBuffer calls
+  /// Evaluations of a plan's symbolic expressions into its parameters
+  /// staging buffer (plans for shape ranges, docs/shape-ranges.md): one at
+  /// load, then one per run whose symbol values differ from the last
+  /// evaluation's.
+  uint64_t parameterEvaluations = 0;
 };
 
 class Device;
@@ -170,23 +184,71 @@ public:
   /// workgroup counts) and refuses it with the numbers (needed, available)
   /// when it does not fit; then allocates, uploads weights, creates pipelines
   /// and descriptor sets and records the command buffer. The plan is copied.
+  /// A plan for a range of shapes is checked and set up at its upper bounds,
+  /// with every expression checked at the symbols' minima and maxima before
+  /// anything is allocated, and gets a parameters buffer when it has dynamic
+  /// dispatches (docs/runtime.md, "Plans for shape ranges"); errors name the
+  /// command, tensor or symbol.
   static llvm::Expected<std::unique_ptr<LoadedPlan>>
   load(Device &device, const Plan &plan, const LoadOptions &opts = {});
   ~LoadedPlan();
 
-  /// Copies \p bytes into graph input \p index (plan.inputs order). Errors
-  /// when the index is out of range or the size differs from the input
-  /// tensor's byte size.
+  /// Copies \p bytes into graph input \p index (plan.inputs order), an
+  /// input of static shape. Errors when the index is out of range, when the
+  /// input has symbolic dims (use the overload with a shape), or when the
+  /// size differs from the input tensor's byte size.
   llvm::Error setInput(size_t index, llvm::ArrayRef<uint8_t> bytes);
-  /// Submits the recorded command buffer and waits for it. Errors carry the
-  /// VkResult name and the call that returned it.
+  /// Copies \p bytes, a row-major tensor of shape \p shape, into graph input
+  /// \p index. For an input with symbolic dims (PlanTensor::dims) \p shape
+  /// is the actual shape of this run: each dim that is exactly a symbol
+  /// binds that symbol to the dim's value; each constant dim must equal its
+  /// constant; any other dim is checked against its expression by run().
+  /// For a static input \p shape must equal its shape. Errors (nothing is
+  /// written and the input keeps its previous contents and shape): index out
+  /// of range, a rank that differs from the input's, a constant dim that
+  /// differs, a symbol's value outside its range (the message names the
+  /// symbol, its range, the value and the input), one symbol with two values
+  /// within this input, a dim outside [0, its upper bound], \p bytes.size()
+  /// != the elements of \p shape times the element size. Two inputs that
+  /// disagree on a symbol are refused by run(), since inputs are set one at
+  /// a time.
+  llvm::Error setInput(size_t index, llvm::ArrayRef<uint8_t> bytes,
+                       llvm::ArrayRef<int64_t> shape);
+  /// Submits the recorded command buffer and waits for it. For a plan with
+  /// symbols it first derives their values from the inputs' shapes and, when
+  /// they differ from the last evaluation's, evaluates the plan's
+  /// expressions into the parameters staging buffer (nothing else: no
+  /// allocation, descriptor update, recording or pipeline creation). Errors,
+  /// all before anything is submitted, leaving the outputs and their shapes
+  /// as they were: two inputs disagreeing on a symbol (names both inputs and
+  /// values), an input dim that is not what its expression gives, an
+  /// expression that fails to evaluate, a run-time dimension that does not
+  /// fit a 32-bit word ([-2^31, 2^32)), a group count outside
+  /// [0, maxComputeWorkGroupCount], a tensor dim beyond its planned upper
+  /// bound (these name the command's label or the tensor). Submission errors
+  /// carry the VkResult name and the call that returned it.
   llvm::Error run();
-  /// Bytes of graph output \p index (plan.outputs order), valid until the
-  /// next run() or the LoadedPlan's destruction; empty when \p index is out
-  /// of range.
+  /// Bytes of graph output \p index (plan.outputs order): the actual shape's
+  /// bytes (outputShape(index)), row-major from the tensor's start. Valid
+  /// until the next run() or the LoadedPlan's destruction; empty when
+  /// \p index is out of range.
   llvm::ArrayRef<uint8_t> output(size_t index) const;
+  /// The actual shape of graph output \p index after the last successful
+  /// run (before the first run: the shape with every symbol at its upper
+  /// bound); the plan's shape for a static output; empty when \p index is
+  /// out of range.
+  std::vector<int64_t> outputShape(size_t index) const;
+  /// The current shape of graph input \p index: the last one setInput
+  /// accepted, else the shape with every symbol at its upper bound; empty
+  /// when \p index is out of range.
+  std::vector<int64_t> inputShape(size_t index) const;
+  /// Size of the parameters buffer in bytes (device-local; a staging copy of
+  /// the same size is host-visible): 0 for a plan without dynamic dispatches,
+  /// which then records exactly as a plan of static shapes.
+  uint64_t parameterBytes() const;
 
-  /// run(), timed: host time always, GPU time from the two timestamps the
+  /// run(), timed (symbols, parameters and errors as in run()): host time
+  /// always, GPU time from the two timestamps the
   /// recorded command buffer writes around the plan's commands when
   /// hasGpuTimestamps(). Errors: those of run(), and vkGetQueryPoolResults.
   llvm::Expected<RunTiming> runTimed();
@@ -201,8 +263,8 @@ public:
   /// dispatch (recorded on the first call, so that the command buffer of
   /// run() stays lean). Dispatch k's slice starts at the timestamp after the
   /// previous command's completion and ends when it and everything before it
-  /// completed. Inputs and outputs behave as in run(). Errors: no timestamp
-  /// support (names the reason), and those of run().
+  /// completed. Inputs, outputs, symbols and parameters behave as in run().
+  /// Errors: no timestamp support (names the reason), and those of run().
   llvm::Expected<std::vector<DispatchTiming>> runProfiled();
 
   /// The on-disk pipeline cache's fate during load.

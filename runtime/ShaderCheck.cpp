@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/ShaderCheck.h"
+#include "runtime/Parameters.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
@@ -23,6 +24,9 @@ namespace tlc {
 // Opcodes, enumerants: SPIR-V specification 1.6, sections 3.6, 3.20, 3.32.
 constexpr uint32_t kOpEntryPoint = 15, kOpExecutionMode = 16, kOpDecorate = 71;
 constexpr uint32_t kOpCapability = 17;
+constexpr uint32_t kOpTypeStruct = 30, kOpTypePointer = 32, kOpVariable = 59;
+constexpr uint32_t kStorageClassUniform = 2;
+constexpr uint32_t kDecorationBlock = 2;
 constexpr uint32_t kExecutionModelGLCompute = 5;
 constexpr uint32_t kExecutionModeLocalSize = 17;
 constexpr uint32_t kDecorationBinding = 33, kDecorationDescriptorSet = 34;
@@ -55,6 +59,13 @@ Expected<ShaderInterface> readShaderInterface(ArrayRef<uint32_t> words,
   uint32_t mainId = 0;
   // Descriptor set and binding per decorated variable id.
   DenseMap<uint32_t, uint32_t> sets, bindings;
+  // For uniform blocks: struct ids decorated Block with their member
+  // counts, pointer types (id -> (storage class, pointee)), and the
+  // variables (id -> pointer type).
+  DenseMap<uint32_t, int32_t> structMembers;
+  DenseMap<uint32_t, bool> blockStructs;
+  DenseMap<uint32_t, std::pair<uint32_t, uint32_t>> pointers;
+  DenseMap<uint32_t, uint32_t> variables;
   SmallVector<std::pair<uint32_t, std::array<uint32_t, 3>>, 2> localSizes;
   for (size_t i = kHeaderWords; i < words.size();) {
     uint32_t opcode = words[i] & 0xFFFF, count = words[i] >> 16;
@@ -76,6 +87,16 @@ Expected<ShaderInterface> readShaderInterface(ArrayRef<uint32_t> words,
         sets[words[i + 1]] = words[i + 3];
       else if (words[i + 2] == kDecorationBinding)
         bindings[words[i + 1]] = words[i + 3];
+    } else if (opcode == kOpDecorate && count >= 3 &&
+               words[i + 2] == kDecorationBlock) {
+      blockStructs[words[i + 1]] = true;
+    } else if (opcode == kOpTypeStruct && count >= 2) {
+      structMembers[words[i + 1]] = int32_t(count - 2);
+    } else if (opcode == kOpTypePointer && count >= 4) {
+      pointers[words[i + 1]] = {words[i + 2], words[i + 3]};
+    } else if (opcode == kOpVariable && count >= 4 &&
+               words[i + 3] == kStorageClassUniform) {
+      variables[words[i + 2]] = words[i + 1];
     }
     i += count;
   }
@@ -89,7 +110,22 @@ Expected<ShaderInterface> readShaderInterface(ArrayRef<uint32_t> words,
                   "only set 0",
                   what, entry.second, s);
     iface.bindingCount = std::max(iface.bindingCount, entry.second + 1);
+    // A Uniform-class variable whose pointee is a Block struct (a
+    // BufferBlock struct there is an old-style storage buffer).
+    auto var = variables.find(entry.first);
+    if (var == variables.end())
+      continue;
+    auto ptr = pointers.find(var->second);
+    if (ptr == pointers.end())
+      continue;
+    uint32_t pointee = ptr->second.second;
+    auto members = structMembers.find(pointee);
+    if (members == structMembers.end())
+      iface.uniformBlocks.push_back({entry.second, -1});
+    else if (blockStructs.count(pointee))
+      iface.uniformBlocks.push_back({entry.second, members->second});
   }
+  llvm::sort(iface.uniformBlocks);
   for (auto &ls : localSizes)
     if (ls.first == mainId)
       std::memcpy(iface.localSize, ls.second.data(), sizeof(iface.localSize));
@@ -251,11 +287,39 @@ Error checkPlanShaders(const Plan &plan, const VkPhysicalDeviceLimits &limits,
     const ShaderInterface &iface = ifaces[cmd.shader];
     StringRef shaderName = plan.shaders[cmd.shader].name;
     uint32_t need = iface.bindingCount;
-    if (cmd.bindings.size() != need)
+    uint32_t n = uint32_t(cmd.bindings.size());
+    if (!bindsDims(cmd) && n != need)
       return fail("commands[{0}] ('{1}'): binds {2} tensors but shader '{3}' "
                   "uses bindings 0..{4}",
-                  c, cmd.label, cmd.bindings.size(), shaderName,
-                  int64_t(need) - 1);
+                  c, cmd.label, n, shaderName, int64_t(need) - 1);
+    if (bindsDims(cmd) && n + 1 != need)
+      return fail("commands[{0}] ('{1}'): binds {2} tensors and its run-time "
+                  "dims at binding {2}, but shader '{3}' uses bindings "
+                  "0..{4}",
+                  c, cmd.label, n, shaderName, int64_t(need) - 1);
+    for (uint32_t k = 0; k < n; ++k)
+      if (iface.uniformBlock(k))
+        return fail("commands[{0}] ('{1}'): shader '{2}' declares binding {3} "
+                    "as a uniform block; tlc binds tensor {4} there as a "
+                    "storage buffer{5}",
+                    c, cmd.label, shaderName, k, cmd.bindings[k],
+                    cmd.dynamic ? "" : " (a static dispatch of a dyn build?)");
+    if (bindsDims(cmd)) {
+      const auto *block = iface.uniformBlock(n);
+      if (!block)
+        return fail("commands[{0}] ('{1}'): a dynamic dispatch with {2} "
+                    "run-time dims, but shader '{3}' has no uniform block at "
+                    "binding {4} (not its dyn build?)",
+                    c, cmd.label, cmd.dimExprs.size(), shaderName, n);
+      if (block->second != int32_t(cmd.dimExprs.size()))
+        return fail("commands[{0}] ('{1}'): passes {2} run-time dims, but the "
+                    "uniform block of shader '{3}' at binding {4} has {5} "
+                    "members",
+                    c, cmd.label, cmd.dimExprs.size(), shaderName, n,
+                    block->second);
+    }
+    if (cmd.dynamic)
+      continue; // its dims' ids may be absent from the dyn build
     ShaderInterfaceRef decls{iface.specConstants, {}};
     uint32_t largest =
         iface.specConstants.empty() ? 0 : iface.specConstants.back().id;

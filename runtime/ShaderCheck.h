@@ -37,6 +37,19 @@ struct ShaderInterface {
   llvm::SmallVector<uint32_t, 8> capabilities;
   /// Its specialization constants, sorted by SpecId (readSpirvInterface).
   llvm::SmallVector<SpecConstantDecl, 24> specConstants;
+  /// The uniform blocks (storage class Uniform, a struct decorated Block) of
+  /// set 0, as (binding, member count; -1 when the variable's type is not
+  /// a struct itself, e.g. an array of blocks), sorted by binding. The dyn
+  /// build of a shader declares one, its run-time dims (shaders/dims.glsl);
+  /// every other binding tlc binds is a storage buffer.
+  llvm::SmallVector<std::pair<uint32_t, int32_t>, 1> uniformBlocks;
+  /// The uniform block at \p binding, or nullptr.
+  const std::pair<uint32_t, int32_t> *uniformBlock(uint32_t binding) const {
+    for (const auto &u : uniformBlocks)
+      if (u.first == binding)
+        return &u;
+    return nullptr;
+  }
 };
 
 /// Reads the interface of a module that SPIRV-Tools has already validated
@@ -102,13 +115,20 @@ llvm::Error checkTensorCoreCapabilities(llvm::ArrayRef<uint32_t> capabilities,
 /// storage (checkStorageCapabilities) and tensor-core features
 /// (checkTensorCoreCapabilities with enabledTensorCoreFeatures(\p device)),
 /// and against the dispatches that use it:
-///  - each binds exactly the shader's bindingCount tensors;
+///  - each binds exactly the shader's bindingCount descriptors: its
+///    bindings.size() tensors, as storage buffers (no uniform block among
+///    them), plus, for a dispatch that bindsDims (runtime/Parameters.h), a
+///    uniform block at binding bindings.size() with exactly dimExprs.size()
+///    members (the dyn build's dims block);
 ///  - each passes specialization constants by position (constant_id i =
 ///    specConstants[i]; the plan has no types): every id must be a SpecId of
 ///    the module, except an id below the module's largest SpecId whose word
 ///    is 0, the padding codegen writes for ids a shader lacks
 ///    (spec::unused). Constants past the last one passed keep the shader's
-///    defaults (DispatchDesc::specTailDefaults).
+///    defaults (DispatchDesc::specTailDefaults). A dynamic dispatch may pass
+///    any id: its specConstants keep the upper bounds of the dims that its
+///    shader's dyn build reads from the dims block instead (Vulkan ignores a
+///    map entry for an id the module lacks).
 /// Errors name "shaders[i] ('name')" or "commands[i] ('label')", the shader,
 /// and the constant id or the numbers.
 llvm::Error checkPlanShaders(const Plan &plan,

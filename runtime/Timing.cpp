@@ -107,7 +107,7 @@ Expected<std::vector<DispatchTiming>> LoadedPlan::runProfiled() {
   if (!p.profileBuffer)
     if (Error e = recordProfileBuffer(p))
       return std::move(e);
-  if (Error e = p.submitAndWait(p.profileBuffer, "profiled run"))
+  if (Error e = p.runCommandBuffer(p.profileBuffer, "profiled run"))
     return std::move(e);
 
   std::vector<uint32_t> dispatchCommands;

@@ -6,10 +6,14 @@
 // Optionally writes a Chrome trace of one profiled run (a timestamp after
 // every dispatch; chrome://tracing and https://ui.perfetto.dev open it) and
 // compares against a device-to-device copy of the same traffic (the roofline
-// of memory-bound plans).
+// of memory-bound plans). A plan for a range of shapes is measured at one
+// shape: each symbolic input's random data has the shape --input-shape
+// gives, else its upper bound (the largest shape the plan accepts, which
+// bounds every other shape's time).
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Npy.h"
+#include "runtime/Parameters.h"
 #include "runtime/Runtime.h"
 #include "tools/Commands.h"
 
@@ -40,6 +44,11 @@ static cl::list<std::string>
            cl::desc("Bind a graph input to a .npy file (repeatable); inputs "
                     "not given get seeded random data"),
            cl::value_desc("NAME=FILE.npy"), cl::sub(BenchSubcommand));
+static cl::list<std::string> InputShapes(
+    "input-shape",
+    cl::desc("Shape of the random data of an input with symbolic dims (plans "
+             "for a range of shapes; repeatable); default: its upper bound"),
+    cl::value_desc("NAME=DIMS"), cl::sub(BenchSubcommand));
 static cl::opt<unsigned> Warmup("warmup", cl::init(10),
                                 cl::desc("Untimed runs before measuring"),
                                 cl::sub(BenchSubcommand));
@@ -113,10 +122,19 @@ static std::vector<uint8_t> randomInput(const TensorType &t, uint32_t seed) {
   return bytes;
 }
 
-/// Bytes per plan input: from --input files (checked against the plan's
-/// names, dtypes and shapes) or random.
-static Expected<std::vector<std::vector<uint8_t>>>
-readInputs(const Plan &plan) {
+/// One plan input: its shape and bytes.
+struct BenchInput {
+  Shape shape;
+  std::vector<uint8_t> bytes;
+};
+
+/// Bytes and shape per plan input: from --input files (checked against the
+/// plan's names, dtypes and shapes; an input with symbolic dims takes the
+/// file's shape, which LoadedPlan::setInput checks) or random, of the
+/// input's shape; for an input with symbolic dims, the --input-shape given
+/// for it, else its upper bound (type.shape). --input-shape for a static
+/// input must be its shape.
+static Expected<std::vector<BenchInput>> readInputs(const Plan &plan) {
   std::map<std::string, std::string> files;
   for (const std::string &flag : Inputs) {
     auto [name, file] = StringRef(flag).split('=');
@@ -125,12 +143,44 @@ readInputs(const Plan &plan) {
     if (!files.emplace(name.str(), file.str()).second)
       return error("--input names '" + name + "' twice");
   }
-  std::vector<std::vector<uint8_t>> bytes;
+  std::map<std::string, Shape> shapes;
+  for (const std::string &flag : InputShapes) {
+    auto [name, dims] = StringRef(flag).split('=');
+    if (name.empty() || dims.empty())
+      return error("--input-shape '" + flag +
+                   "': expected NAME=DIMS, e.g. x=1x3x48x640");
+    Expected<Shape> shape = parseShapeString(dims);
+    if (!shape)
+      return error("--input-shape '" + flag +
+                   "': " + toString(shape.takeError()));
+    if (files.count(name.str()))
+      return error("--input-shape names '" + name +
+                   "', which --input also gives (its file has a shape)");
+    if (!shapes.emplace(name.str(), *shape).second)
+      return error("--input-shape names '" + name + "' twice");
+  }
+  std::vector<BenchInput> inputs;
   for (size_t i = 0; i < plan.inputs.size(); ++i) {
     const PlanTensor &in = plan.tensors[plan.inputs[i]];
     auto it = files.find(in.name);
     if (it == files.end()) {
-      bytes.push_back(randomInput(in.type, Seed + uint32_t(i)));
+      Shape shape = in.type.shape;
+      auto given = shapes.find(in.name);
+      if (given != shapes.end()) {
+        if (in.dims.empty() && given->second != in.type.shape)
+          return error("--input-shape " + in.name + "=" +
+                       shapeString(given->second) + ": input '" + in.name +
+                       "' has the static shape " + in.type.shapeStr());
+        // Checked here, before anything is allocated for random data.
+        if (Error e = checkInputShape(plan, i, given->second))
+          return error("--input-shape " + in.name + "=" +
+                       shapeString(given->second) + ": " +
+                       toString(std::move(e)));
+        shape = given->second;
+        shapes.erase(given);
+      }
+      TensorType t(in.type.dtype, shape);
+      inputs.push_back({shape, randomInput(t, Seed + uint32_t(i))});
       continue;
     }
     Expected<NpyArray> arr = readNpy(it->second);
@@ -141,18 +191,21 @@ readInputs(const Plan &plan) {
       return error(it->second + ": dtype " + npyDescr(arr->dtype) +
                    " does not match input '" + in.name + "' of dtype " +
                    dtypeName(in.type.dtype));
-    if (arr->shape != in.type.shape)
+    if (in.dims.empty() && arr->shape != in.type.shape)
       return error(it->second + ": shape " +
                    TensorType{*dt, arr->shape}.shapeStr() +
                    " does not match input '" + in.name + "' of shape " +
                    in.type.shapeStr());
-    bytes.push_back(std::move(arr->bytes));
+    inputs.push_back({std::move(arr->shape), std::move(arr->bytes)});
     files.erase(it);
   }
   if (!files.empty())
     return error("--input names '" + files.begin()->first +
                  "', which is not an input of the plan");
-  return bytes;
+  if (!shapes.empty())
+    return error("--input-shape names '" + shapes.begin()->first +
+                 "', which is not an input of the plan");
+  return inputs;
 }
 
 /// Median and 90th percentile (nearest rank) of \p v; sorts it.
@@ -261,7 +314,7 @@ int runBench() {
                       .count();
   LoadedPlan &lp = **loaded;
   for (size_t i = 0; i < inputs->size(); ++i)
-    if (Error e = lp.setInput(i, (*inputs)[i]))
+    if (Error e = lp.setInput(i, (*inputs)[i].bytes, (*inputs)[i].shape))
       return reportError(std::move(e));
 
   std::vector<double> gpu, gpuTotal, host;
@@ -359,6 +412,13 @@ int runBench() {
     };
     if (!ProfilePath.empty())
       o["profile"] = ProfilePath;
+    if (!plan->symbols.empty()) {
+      json::Object shapes;
+      for (size_t i = 0; i < plan->inputs.size(); ++i)
+        shapes[plan->tensors[plan->inputs[i]].name] =
+            shapeString(lp.inputShape(i));
+      o["input_shapes"] = std::move(shapes);
+    }
     if (copyS)
       o["copy"] = json::Object{{"bytes", int64_t(copyBytes)},
                                {"gpu_us", toJson(*copyS)},
@@ -375,6 +435,18 @@ int runBench() {
                         : (cache.hit ? "hit " : "miss ") + cache.path);
   if (!cache.note.empty())
     outs() << "pipeline cache note: " << cache.note << "\n";
+  if (!plan->symbols.empty()) {
+    // A plan for a range of shapes: the shape measured, and the bound that
+    // the traffic figures below are counted at.
+    outs() << "input shapes:";
+    for (size_t i = 0; i < plan->inputs.size(); ++i) {
+      const PlanTensor &in = plan->tensors[plan->inputs[i]];
+      outs() << " " << in.name << "=" << shapeString(lp.inputShape(i));
+      if (!in.dims.empty())
+        outs() << " (of " << planShapeString(*plan, in) << ")";
+    }
+    outs() << "; traffic and transient bytes are at the upper bound\n";
+  }
   outs() << formatv("runs: {0} timed after {1} warm-up\n", Iterations, Warmup);
   if (haveGpu) {
     outs() << formatv("gpu time per inference: median {0:f1} us, p90 {1:f1} "

@@ -2,10 +2,13 @@
 //
 // Loads a plan onto a Vulkan device, feeds .npy inputs, runs it (optionally
 // many times, to show that nothing is allocated per run) and writes the
-// outputs as .npy files.
+// outputs as .npy files. A plan for a range of shapes takes inputs of any
+// shape in its range (the runtime checks them) and writes each output with
+// its actual shape.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Npy.h"
+#include "runtime/Parameters.h"
 #include "runtime/Runtime.h"
 #include "tools/Commands.h"
 
@@ -67,9 +70,18 @@ static std::string outputFileName(StringRef name) {
   return s + ".npy";
 }
 
-/// Reads --input flags into bytes per plan input, checking names, dtypes and
-/// shapes against the plan.
-static Expected<std::vector<std::vector<uint8_t>>> readInputs(const Plan &plan) {
+/// One plan input read from its --input file.
+struct InputFile {
+  std::string path;
+  Shape shape;
+  std::vector<uint8_t> bytes;
+};
+
+/// Reads --input flags into bytes and shapes per plan input, checking
+/// names, dtypes and shapes against the plan: a static input must have its
+/// exact shape; the shape of an input with symbolic dims is checked by
+/// LoadedPlan::setInput (rank, constant dims, symbol ranges).
+static Expected<std::vector<InputFile>> readInputs(const Plan &plan) {
   std::map<std::string, std::string> files;
   for (const std::string &flag : Inputs) {
     auto [name, file] = StringRef(flag).split('=');
@@ -78,13 +90,14 @@ static Expected<std::vector<std::vector<uint8_t>>> readInputs(const Plan &plan) 
     if (!files.emplace(name.str(), file.str()).second)
       return error("--input names '" + name + "' twice");
   }
-  std::vector<std::vector<uint8_t>> bytes;
+  std::vector<InputFile> inputs;
   for (uint32_t t : plan.inputs) {
     const PlanTensor &in = plan.tensors[t];
     auto it = files.find(in.name);
     if (it == files.end())
-      return error("missing --input " + in.name + "=FILE.npy (the plan's "
-                   "input '" + in.name + "' is " + in.type.str() + ")");
+      return error("missing --input " + in.name + "=FILE.npy (the plan's " +
+                   "input '" + in.name + "' is " + planTypeString(plan, in) +
+                   ")");
     Expected<NpyArray> arr = readNpy(it->second);
     if (!arr)
       return arr.takeError();
@@ -95,18 +108,19 @@ static Expected<std::vector<std::vector<uint8_t>>> readInputs(const Plan &plan) 
                    dtypeName(in.type.dtype) + " ('" +
                    npyDescr(toNpyDType(in.type.dtype)) + "')");
     TensorType got{*dt, arr->shape};
-    if (got.shape != in.type.shape)
+    if (in.dims.empty() && got.shape != in.type.shape)
       return error(it->second + ": shape " +
                    (got.shape.empty() ? "()" : got.shapeStr()) +
                    " does not match input '" + in.name + "' of shape " +
                    in.type.shapeStr());
-    bytes.push_back(std::move(arr->bytes));
+    inputs.push_back(
+        {it->second, std::move(arr->shape), std::move(arr->bytes)});
     files.erase(it);
   }
   if (!files.empty())
     return error("--input names '" + files.begin()->first +
                  "', which is not an input of the plan");
-  return bytes;
+  return inputs;
 }
 
 int runRun() {
@@ -136,9 +150,11 @@ int runRun() {
     return reportError(loaded.takeError());
   RuntimeCounters atLoad = (*device)->counters();
 
-  for (size_t i = 0; i < inputs->size(); ++i)
-    if (Error e = (*loaded)->setInput(i, (*inputs)[i]))
-      return reportError(std::move(e));
+  for (size_t i = 0; i < inputs->size(); ++i) {
+    const InputFile &in = (*inputs)[i];
+    if (Error e = (*loaded)->setInput(i, in.bytes, in.shape))
+      return reportError(error(in.path + ": " + toString(std::move(e))));
+  }
   std::vector<double> micros;
   micros.reserve(Repeat);
   for (unsigned r = 0; r < Repeat; ++r) {
@@ -167,17 +183,19 @@ int runRun() {
 
   for (size_t i = 0; i < plan->outputs.size(); ++i) {
     const PlanTensor &out = plan->tensors[plan->outputs[i]];
+    // The actual shape of the last run (the plan's shape when static).
+    std::vector<int64_t> shape = (*loaded)->outputShape(i);
+    std::string type =
+        TensorType(out.type.dtype, Shape(shape.begin(), shape.end())).str();
     if (OutputDir.empty()) {
-      outs() << "output " << out.name << ": " << out.type.str() << "\n";
+      outs() << "output " << out.name << ": " << type << "\n";
       continue;
     }
     SmallString<256> path(OutputDir);
     sys::path::append(path, outputFileName(out.name));
-    if (Error e = writeNpy(path, NpyDType::F32, out.type.shape,
-                           (*loaded)->output(i)))
+    if (Error e = writeNpy(path, NpyDType::F32, shape, (*loaded)->output(i)))
       return reportError(std::move(e));
-    outs() << "output " << out.name << ": " << out.type.str() << " -> "
-           << path << "\n";
+    outs() << "output " << out.name << ": " << type << " -> " << path << "\n";
   }
   return 0;
 }

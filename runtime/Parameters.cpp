@@ -1,0 +1,381 @@
+//===- runtime/Parameters.cpp - Plans for shape ranges: run-time values ---===//
+//
+// The parameters buffer's layout, symbol binding from input shapes, and the
+// evaluation of a plan's expressions (evaluatePlanExpr) into the parameters
+// staging buffer. run() calls resolveSymbols and evaluateParameters on
+// memory sized at load, so a run allocates nothing on the host unless it
+// fails (error messages are built on error paths only).
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/Parameters.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstring>
+
+using namespace llvm;
+
+namespace tlc {
+
+template <typename... Ts> static Error fail(const char *fmt, Ts &&...vals) {
+  return createStringError(inconvertibleErrorCode(),
+                           formatv(fmt, std::forward<Ts>(vals)...).str());
+}
+
+ParamLayout layoutParameters(const Plan &plan, uint64_t uniformAlignment) {
+  ParamLayout layout;
+  uint64_t align = std::max<uint64_t>(uniformAlignment, 16);
+  layout.sliceOf.assign(plan.commands.size(), -1);
+  uint64_t end = 0;
+  for (size_t c = 0; c < plan.commands.size(); ++c) {
+    const PlanCommand &cmd = plan.commands[c];
+    if (cmd.kind != CommandKind::Dispatch || !cmd.dynamic)
+      continue;
+    ParamSlice s;
+    s.command = uint32_t(c);
+    s.offset = (end + align - 1) / align * align;
+    s.dimsRange = bindsDims(cmd) ? dimsBlockBytes(cmd.dimExprs.size()) : 0;
+    s.indirectOffset = s.offset + s.dimsRange;
+    end = s.indirectOffset + 3 * sizeof(uint32_t);
+    layout.sliceOf[c] = int32_t(layout.slices.size());
+    layout.slices.push_back(s);
+  }
+  layout.bytes = end;
+  return layout;
+}
+
+bool isConstantExpr(const PlanExpr &e, int64_t &value) {
+  if (e.code.size() != 2 || e.code[0] != int64_t(ExprOp::Const))
+    return false;
+  value = e.code[1];
+  return true;
+}
+
+bool isSymbolExpr(const PlanExpr &e, int64_t &value) {
+  if (e.code.size() != 2 || e.code[0] != int64_t(ExprOp::Symbol))
+    return false;
+  value = e.code[1];
+  return true;
+}
+
+Expected<SymbolBindings> findSymbolSites(const Plan &plan) {
+  SymbolBindings b;
+  constexpr uint32_t kNone = SymbolBindings::kNoSite;
+  b.firstSite.assign(plan.symbols.size(), kNone);
+  for (size_t i = 0; i < plan.inputs.size(); ++i) {
+    const PlanTensor &t = plan.tensors[plan.inputs[i]];
+    for (size_t d = 0; d < t.dims.size(); ++d) {
+      int64_t k = 0;
+      if (!isSymbolExpr(plan.exprs[t.dims[d]], k) || k < 0 ||
+          uint64_t(k) >= plan.symbols.size())
+        continue;
+      if (b.firstSite[size_t(k)] == kNone)
+        b.firstSite[size_t(k)] = uint32_t(b.sites.size());
+      b.sites.push_back({uint32_t(i), uint32_t(d), uint32_t(k)});
+    }
+  }
+  // Symbols some expression reads (Symbol's operand; constants skipped).
+  std::vector<bool> read(plan.symbols.size(), false);
+  for (const PlanExpr &e : plan.exprs)
+    for (size_t pc = 0; pc + 1 < e.code.size(); ++pc) {
+      int64_t op = e.code[pc], arg = e.code[pc + 1];
+      if (op == int64_t(ExprOp::Symbol) && arg >= 0 &&
+          uint64_t(arg) < read.size())
+        read[size_t(arg)] = true;
+      if (op == int64_t(ExprOp::Const) || op == int64_t(ExprOp::Symbol))
+        ++pc;
+    }
+  for (size_t k = 0; k < plan.symbols.size(); ++k)
+    if (b.firstSite[k] == kNone && read[k])
+      return fail("symbols[{0}] ('{1}'): no input dim is exactly this "
+                  "symbol, so the runtime cannot know its value",
+                  k, plan.symbols[k].name);
+  return b;
+}
+
+std::string planExprString(const Plan &plan, const PlanExpr &e) {
+  // Postfix to infix, parenthesizing every binary operation but the
+  // outermost.
+  SmallVector<std::string, 8> stack;
+  const std::vector<int64_t> &code = e.code;
+  for (size_t pc = 0; pc < code.size(); ++pc) {
+    int64_t op = code[pc];
+    if ((op == int64_t(ExprOp::Const) || op == int64_t(ExprOp::Symbol)) &&
+        pc + 1 < code.size()) {
+      int64_t arg = code[++pc];
+      if (op == int64_t(ExprOp::Const))
+        stack.push_back(std::to_string(arg));
+      else if (arg >= 0 && uint64_t(arg) < plan.symbols.size())
+        stack.push_back(plan.symbols[size_t(arg)].name);
+      else
+        stack.push_back("symbol#" + std::to_string(arg));
+      continue;
+    }
+    if (stack.size() < 2)
+      return "<malformed expression>";
+    std::string b = stack.pop_back_val(), a = stack.pop_back_val();
+    switch (ExprOp(op)) {
+    case ExprOp::Add:
+      stack.push_back("(" + a + "+" + b + ")");
+      break;
+    case ExprOp::Sub:
+      stack.push_back("(" + a + "-" + b + ")");
+      break;
+    case ExprOp::Mul:
+      stack.push_back(a + "*" + b);
+      break;
+    case ExprOp::FloorDiv:
+      stack.push_back("floor(" + a + "/" + b + ")");
+      break;
+    case ExprOp::Min:
+      stack.push_back("min(" + a + "," + b + ")");
+      break;
+    case ExprOp::Max:
+      stack.push_back("max(" + a + "," + b + ")");
+      break;
+    default:
+      return "<malformed expression>";
+    }
+  }
+  if (stack.size() != 1)
+    return "<malformed expression>";
+  std::string s = stack[0];
+  if (s.size() > 2 && s.front() == '(' && s.back() == ')') {
+    // Drop the outer parentheses when they enclose the whole string.
+    int depth = 0;
+    bool whole = true;
+    for (size_t i = 0; i + 1 < s.size() && whole; ++i) {
+      depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+      whole = depth > 0;
+    }
+    if (whole)
+      s = s.substr(1, s.size() - 2);
+  }
+  return s;
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  if (shape.empty())
+    return "()";
+  std::string s;
+  for (size_t d = 0; d < shape.size(); ++d)
+    s += (d ? "x" : "") + std::to_string(shape[d]);
+  return s;
+}
+
+std::string planShapeString(const Plan &plan, const PlanTensor &t) {
+  if (t.dims.empty())
+    return shapeString(t.type.shape);
+  std::string s;
+  for (size_t d = 0; d < t.dims.size(); ++d) {
+    std::string e = t.dims[d] < plan.exprs.size()
+                        ? planExprString(plan, plan.exprs[t.dims[d]])
+                        : "?";
+    bool simple = e.find_first_of("+-*") == std::string::npos ||
+                  e.front() == '(' || e.rfind("floor(", 0) == 0;
+    s += (d ? "x" : "") + (simple ? e : "(" + e + ")");
+  }
+  return s;
+}
+
+std::string planTypeString(const Plan &plan, const PlanTensor &t) {
+  if (t.dims.empty())
+    return t.type.str();
+  return planShapeString(plan, t) + "x" + dtypeName(t.type.dtype).str();
+}
+
+std::string symbolValuesString(const Plan &plan, ArrayRef<int64_t> values) {
+  std::string s;
+  for (size_t k = 0; k < plan.symbols.size() && k < values.size(); ++k)
+    s += (k ? ", " : "") + plan.symbols[k].name + "=" +
+         std::to_string(values[k]);
+  return s;
+}
+
+Error checkInputShape(const Plan &plan, size_t index, ArrayRef<int64_t> shape) {
+  const PlanTensor &t = plan.tensors[plan.inputs[index]];
+  auto what = [&] {
+    return formatv("input {0} ('{1}', {2})", index, t.name,
+                   planTypeString(plan, t))
+        .str();
+  };
+  if (shape.size() != t.type.shape.size())
+    return fail("{0}: got a shape of rank {1} ({2}), expected rank {3}", what(),
+                shape.size(), shapeString(shape), t.type.shape.size());
+  for (size_t d = 0; d < shape.size(); ++d) {
+    int64_t v = shape[d], k = 0, c = 0;
+    if (t.dims.empty() || isConstantExpr(plan.exprs[t.dims[d]], c)) {
+      c = t.dims.empty() ? t.type.shape[d] : c;
+      if (v != c)
+        return fail("{0}: dim {1} is {2}, expected {3} (shape {4})", what(), d,
+                    v, c, shapeString(shape));
+      continue;
+    }
+    if (isSymbolExpr(plan.exprs[t.dims[d]], k) && k >= 0 &&
+        uint64_t(k) < plan.symbols.size()) {
+      const PlanSymbol &s = plan.symbols[size_t(k)];
+      if (v < s.min || v > s.max)
+        return fail("{0}: dim {1} is {2}, outside the range [{3}, {4}] of "
+                    "symbol '{5}' (shape {6})",
+                    what(), d, v, s.min, s.max, s.name, shapeString(shape));
+      for (size_t d2 = 0; d2 < d; ++d2) {
+        int64_t k2 = 0;
+        if (isSymbolExpr(plan.exprs[t.dims[d2]], k2) && k2 == k &&
+            shape[d2] != v)
+          return fail("{0}: dims {1} and {2} are both symbol '{3}' but are "
+                      "{4} and {5} (shape {6})",
+                      what(), d2, d, s.name, shape[d2], v, shapeString(shape));
+      }
+      continue;
+    }
+    // Any other expression: within its bound here, exactly by run().
+    if (v < 0 || v > t.type.shape[d])
+      return fail("{0}: dim {1} is {2}, outside [0, {3}], the range of its "
+                  "expression {4} (shape {5})",
+                  what(), d, v, t.type.shape[d],
+                  planExprString(plan, plan.exprs[t.dims[d]]),
+                  shapeString(shape));
+  }
+  return Error::success();
+}
+
+Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
+                     ArrayRef<std::vector<int64_t>> inputShapes,
+                     MutableArrayRef<int64_t> values) {
+  auto inputName = [&](uint32_t i) {
+    return formatv("input {0} ('{1}')", i, plan.tensors[plan.inputs[i]].name)
+        .str();
+  };
+  for (size_t k = 0; k < plan.symbols.size(); ++k) {
+    if (bindings.firstSite[k] == SymbolBindings::kNoSite) {
+      values[k] = plan.symbols[k].max; // read by no expression
+      continue;
+    }
+    const SymbolSite &s = bindings.sites[bindings.firstSite[k]];
+    values[k] = inputShapes[s.input][s.dim];
+  }
+  for (const SymbolSite &s : bindings.sites) {
+    int64_t v = inputShapes[s.input][s.dim];
+    if (v == values[s.symbol])
+      continue;
+    const SymbolSite &first = bindings.sites[bindings.firstSite[s.symbol]];
+    return fail("inputs disagree on symbol '{0}': {1} dim {2} is {3} (shape "
+                "{4}), {5} dim {6} is {7} (shape {8})",
+                plan.symbols[s.symbol].name, inputName(first.input), first.dim,
+                values[s.symbol], shapeString(inputShapes[first.input]),
+                inputName(s.input), s.dim, v,
+                shapeString(inputShapes[s.input]));
+  }
+  for (size_t k = 0; k < plan.symbols.size(); ++k) {
+    const PlanSymbol &s = plan.symbols[k];
+    if (values[k] < s.min || values[k] > s.max) {
+      // Only a site's value can be out of range.
+      const SymbolSite &site = bindings.sites[bindings.firstSite[k]];
+      return fail("{0} dim {1} is {2}, outside the range [{3}, {4}] of "
+                  "symbol '{5}'",
+                  inputName(site.input), site.dim, values[k], s.min, s.max,
+                  s.name);
+    }
+  }
+  for (size_t i = 0; i < plan.inputs.size(); ++i) {
+    const PlanTensor &t = plan.tensors[plan.inputs[i]];
+    for (size_t d = 0; d < t.dims.size(); ++d) {
+      const PlanExpr &e = plan.exprs[t.dims[d]];
+      int64_t unused = 0;
+      if (isConstantExpr(e, unused) || isSymbolExpr(e, unused))
+        continue; // checked by checkInputShape and above
+      Expected<int64_t> want = evaluatePlanExpr(e, values);
+      if (!want)
+        return fail("{0} dim {1} ({2}): {3} ({4})", inputName(uint32_t(i)), d,
+                    planExprString(plan, e), toString(want.takeError()),
+                    symbolValuesString(plan, values));
+      if (*want != inputShapes[i][d])
+        return fail("{0} dim {1} is {2}, but its expression {3} is {4} for "
+                    "{5} (shape {6})",
+                    inputName(uint32_t(i)), d, inputShapes[i][d],
+                    planExprString(plan, e), *want,
+                    symbolValuesString(plan, values),
+                    shapeString(inputShapes[i]));
+    }
+  }
+  return Error::success();
+}
+
+Error evaluateParameters(const Plan &plan, const ParamLayout &layout,
+                         const uint32_t maxGroups[3], ArrayRef<int64_t> values,
+                         uint8_t *staging,
+                         MutableArrayRef<uint64_t> outputBytes) {
+  auto cmdName = [&](uint32_t c) {
+    return formatv("commands[{0}] ('{1}')", c, plan.commands[c].label).str();
+  };
+  for (const ParamSlice &slice : layout.slices) {
+    const PlanCommand &cmd = plan.commands[slice.command];
+    for (size_t k = 0; k < cmd.dimExprs.size(); ++k) {
+      const PlanExpr &e = plan.exprs[cmd.dimExprs[k]];
+      Expected<int64_t> v = evaluatePlanExpr(e, values);
+      if (!v)
+        return fail("{0}: run-time dim word {1} ({2}): {3} ({4})",
+                    cmdName(slice.command), k, planExprString(plan, e),
+                    toString(v.takeError()), symbolValuesString(plan, values));
+      if (*v < INT64_C(-2147483648) || *v >= INT64_C(4294967296))
+        return fail("{0}: run-time dim word {1} ({2}) is {3} for {4}, which "
+                    "does not fit a 32-bit word",
+                    cmdName(slice.command), k, planExprString(plan, e), *v,
+                    symbolValuesString(plan, values));
+      if (staging) {
+        uint32_t word = uint32_t(uint64_t(*v));
+        std::memcpy(staging + slice.offset + 4 * k, &word, 4);
+      }
+    }
+    for (unsigned i = 0; i < 3; ++i) {
+      const PlanExpr &e = plan.exprs[cmd.groupExprs[i]];
+      Expected<int64_t> v = evaluatePlanExpr(e, values);
+      if (!v)
+        return fail("{0}: group count {1} ({2}): {3} ({4})",
+                    cmdName(slice.command), i, planExprString(plan, e),
+                    toString(v.takeError()), symbolValuesString(plan, values));
+      if (*v < 0 || *v > int64_t(maxGroups[i]))
+        return fail("{0}: {1} workgroups in dimension {2} ({3}) for {4}; the "
+                    "device allows 0 to {5} (maxComputeWorkGroupCount[{2}])",
+                    cmdName(slice.command), *v, i, planExprString(plan, e),
+                    symbolValuesString(plan, values), maxGroups[i]);
+      if (staging) {
+        uint32_t word = uint32_t(*v);
+        std::memcpy(staging + slice.indirectOffset + 4 * i, &word, 4);
+      }
+    }
+  }
+  // Tensor dims: within the bounds memory was planned for; outputs' sizes.
+  for (size_t o = 0; o < outputBytes.size(); ++o)
+    outputBytes[o] = plan.tensors[plan.outputs[o]].bytes;
+  for (size_t ti = 0; ti < plan.tensors.size(); ++ti) {
+    const PlanTensor &t = plan.tensors[ti];
+    if (t.dims.empty())
+      continue;
+    uint64_t elements = 1;
+    for (size_t d = 0; d < t.dims.size(); ++d) {
+      const PlanExpr &e = plan.exprs[t.dims[d]];
+      Expected<int64_t> v = evaluatePlanExpr(e, values);
+      if (!v)
+        return fail("tensors[{0}] ('{1}') dim {2} ({3}): {4} ({5})", ti, t.name,
+                    d, planExprString(plan, e), toString(v.takeError()),
+                    symbolValuesString(plan, values));
+      if (*v < 0 || *v > t.type.shape[d])
+        return fail("tensors[{0}] ('{1}') dim {2} ({3}) is {4} for {5}, "
+                    "outside [0, {6}], the upper bound its memory was "
+                    "planned for",
+                    ti, t.name, d, planExprString(plan, e), *v,
+                    symbolValuesString(plan, values), t.type.shape[d]);
+      elements *= uint64_t(*v);
+    }
+    if (outputBytes.empty())
+      continue;
+    for (size_t o = 0; o < plan.outputs.size(); ++o)
+      if (plan.outputs[o] == ti)
+        outputBytes[o] = elements * dtypeBytes(t.type.dtype);
+  }
+  return Error::success();
+}
+
+} // namespace tlc
