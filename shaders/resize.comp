@@ -12,15 +12,15 @@
 // resize_f16: fp16 storage of X and Y (shaders/storage.glsl), f32
 // arithmetic; scales stay f32 so that coordinates match the f32 build.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint TOTAL = 1;
-layout(constant_id = 1) const uint IH = 1;
-layout(constant_id = 2) const uint IW = 1;
-layout(constant_id = 3) const uint OH = 1;
-layout(constant_id = 4) const uint OW = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, TOTAL, 1) X(1, IH, 1) X(2, IW, 1) X(3, OH, 1) X(4, OW, 1)
+#define TLC_DIMS_BINDING 3
+#include "dims.glsl"
 layout(constant_id = 5) const uint LINEAR = 0;
 layout(constant_id = 6) const uint COORD = 0;
 layout(constant_id = 7) const uint NEAREST = 0;
