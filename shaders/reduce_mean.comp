@@ -11,6 +11,10 @@
 // and one shared slot per subgroup (as shaders/layernorm.comp).
 // reduce_mean_f16 and reduce_mean_subgroup_f16 (TLC_F16): fp16 storage
 // (shaders/storage.glsl), f32 arithmetic and shared memory.
+// The dyn builds (TLC_DYN, shaders/dims.glsl) read constants 0, 1 and 3..20
+// from binding 2. 1 / count is a float the runtime cannot compute, so there
+// INV_BITS = 0 means: divide the sum by COUNT (a box with symbolic dims);
+// any other INV_BITS scales by it as in the static build.
 // tlc-variant: subgroup SUBGROUP
 // tlc-variant: f16 TLC_F16
 // tlc-variant: subgroup_f16 SUBGROUP TLC_F16
@@ -71,6 +75,12 @@ void main() {
   if (lid != 0u) return;
   sum = 0.0;
   for (uint g = 0u; g < gl_NumSubgroups; ++g) sum += red[g];
+#endif
+#ifdef TLC_DYN
+  if (INV_BITS == 0u) {
+    y[i] = STORE(sum / float(COUNT));
+    return;
+  }
 #endif
   y[i] = STORE(sum * uintBitsToFloat(INV_BITS));
 }

@@ -11,6 +11,11 @@
 // Bindings: 0 = X, 1 = Y, 2 = scales.
 // resize_f16: fp16 storage of X and Y (shaders/storage.glsl), f32
 // arithmetic; scales stay f32 so that coordinates match the f32 build.
+// The dyn builds (TLC_DYN, shaders/dims.glsl) read constants 0..4 from
+// binding 3. A scale is a float the runtime cannot compute, so there
+// SCALE_H_BITS = 0 (SCALE_W_BITS = 0) means: the scale is float(OH) /
+// float(IH) (float(OW) / float(IW)), as ops/Resize.cpp derives it from
+// given sizes; other values are used as in the static build.
 // tlc-variant: f16 TLC_F16
 // tlc-variant: dyn TLC_DYN
 #version 450
@@ -62,6 +67,10 @@ void main() {
   uint plane = (r / OH) * IH * IW;
   float sh = BUF_SCALES != 0u ? scales[RANK - 2u] : uintBitsToFloat(SCALE_H_BITS);
   float sw = BUF_SCALES != 0u ? scales[RANK - 1u] : uintBitsToFloat(SCALE_W_BITS);
+#ifdef TLC_DYN
+  if (BUF_SCALES == 0u && SCALE_H_BITS == 0u) sh = float(OH) / float(IH);
+  if (BUF_SCALES == 0u && SCALE_W_BITS == 0u) sw = float(OW) / float(IW);
+#endif
   float cy = sourceCoord(float(oy), sh, IH, OH);
   float cx = sourceCoord(float(ox), sw, IW, OW);
   float v;
