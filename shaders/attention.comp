@@ -35,6 +35,7 @@
 // mask stays f32 (-1e30 and the like exceed binary16), shared memory and
 // arithmetic too.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
@@ -43,45 +44,28 @@ layout(constant_id = 0) const uint WG = 128;  // BR * TPR
 layout(constant_id = 1) const uint BR = 16;   // query rows per workgroup
 layout(constant_id = 2) const uint BC = 32;   // keys per block
 layout(constant_id = 3) const uint TPR = 8;   // invocations per query row
-layout(constant_id = 4) const uint B = 1;
-layout(constant_id = 5) const uint H = 1;
-layout(constant_id = 6) const uint SQ = 1;
-layout(constant_id = 7) const uint SK = 1;
+// D and DV size the shared arrays (D4, DV4), so they, like the tiling
+// (WG, BR, BC, TPR, ACC, CPT), stay specialization constants in the dyn build.
+// KEY_LIMIT (constant 38): keys j > i + KEY_LIMIT of row i are masked
+// (ops/FusedAttention.h, key_limit; checked against the constant mask at
+// compile time): key blocks past the workgroup's last row's limit are
+// skipped (a causal mask halves the work). 0xffffffff: visit every key.
+#define TLC_DIMS(X)                                                           \
+  X(4, B, 1) X(5, H, 1) X(6, SQ, 1) X(7, SK, 1) X(12, Q_OFF, 0)               \
+  X(13, Q_SB, 0) X(14, Q_SH, 0) X(15, Q_SS, 0) X(16, Q_SD, 0)                 \
+  X(17, K_OFF, 0) X(18, K_SB, 0) X(19, K_SH, 0) X(20, K_SS, 0)                \
+  X(21, K_SD, 0) X(22, V_OFF, 0) X(23, V_SB, 0) X(24, V_SH, 0)                \
+  X(25, V_SS, 0) X(26, V_SD, 0) X(27, Y_OFF, 0) X(28, Y_SB, 0)                \
+  X(29, Y_SH, 0) X(30, Y_SS, 0) X(31, Y_SD, 0) X(32, M_SB, 0) X(33, M_SH, 0)  \
+  X(34, M_SQ, 0) X(35, M_SK, 0) X(38, KEY_LIMIT, 0xffffffffu)
+#define TLC_DIMS_BINDING 5
+#include "dims.glsl"
 layout(constant_id = 8) const uint D = 1;
 layout(constant_id = 9) const uint DV = 1;
 layout(constant_id = 10) const uint SCALE_BITS = 0x3f800000u; // 1.0
 layout(constant_id = 11) const uint HAS_MASK = 0;
-layout(constant_id = 12) const uint Q_OFF = 0;
-layout(constant_id = 13) const uint Q_SB = 0;
-layout(constant_id = 14) const uint Q_SH = 0;
-layout(constant_id = 15) const uint Q_SS = 0;
-layout(constant_id = 16) const uint Q_SD = 0;
-layout(constant_id = 17) const uint K_OFF = 0;
-layout(constant_id = 18) const uint K_SB = 0;
-layout(constant_id = 19) const uint K_SH = 0;
-layout(constant_id = 20) const uint K_SS = 0;
-layout(constant_id = 21) const uint K_SD = 0;
-layout(constant_id = 22) const uint V_OFF = 0;
-layout(constant_id = 23) const uint V_SB = 0;
-layout(constant_id = 24) const uint V_SH = 0;
-layout(constant_id = 25) const uint V_SS = 0;
-layout(constant_id = 26) const uint V_SD = 0;
-layout(constant_id = 27) const uint Y_OFF = 0;
-layout(constant_id = 28) const uint Y_SB = 0;
-layout(constant_id = 29) const uint Y_SH = 0;
-layout(constant_id = 30) const uint Y_SS = 0;
-layout(constant_id = 31) const uint Y_SD = 0;
-layout(constant_id = 32) const uint M_SB = 0;
-layout(constant_id = 33) const uint M_SH = 0;
-layout(constant_id = 34) const uint M_SQ = 0;
-layout(constant_id = 35) const uint M_SK = 0;
 layout(constant_id = 36) const uint ACC = 2;  // ceil(ceil(DV / 4) / TPR)
 layout(constant_id = 37) const uint CPT = 4;  // ceil(BC / TPR)
-// Keys j > i + KEY_LIMIT of row i are masked (ops/FusedAttention.h,
-// key_limit; checked against the constant mask at compile time): key blocks
-// past the workgroup's last row's limit are skipped (a causal mask halves
-// the work). 0xffffffff: visit every key.
-layout(constant_id = 38) const uint KEY_LIMIT = 0xffffffffu;
 
 layout(set = 0, binding = 0) readonly buffer QBuf { FLOAT_T qg[]; };
 layout(set = 0, binding = 1) readonly buffer KBuf { FLOAT_T kg[]; };

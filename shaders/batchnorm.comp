@@ -7,13 +7,15 @@
 // (shaders/storage.glsl); var stays f32, since a variance is a square and
 // overflows binary16 (65504) for activations beyond ~256.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint N = 1;
-layout(constant_id = 1) const uint C = 1;
-layout(constant_id = 2) const uint INNER = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, N, 1) X(1, C, 1) X(2, INNER, 1)
+#define TLC_DIMS_BINDING 6
+#include "dims.glsl"
 layout(constant_id = 3) const uint EPS_BITS = 0;
 layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
 layout(set = 0, binding = 1) readonly buffer Scale { FLOAT_T scale[]; };

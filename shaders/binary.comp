@@ -12,30 +12,19 @@
 // Bindings: 0 = A, 1 = B, 2 = Y (Y may be A's or B's memory: in place, each
 // invocation reads only the elements it writes).
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint TOTAL = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, TOTAL, 1) X(2, D0, 1) X(3, D1, 1) X(4, D2, 1) X(5, D3, 1) X(6, D4, 1)  \
+  X(7, D5, 1) X(8, SA0, 0) X(9, SA1, 0) X(10, SA2, 0) X(11, SA3, 0)           \
+  X(12, SA4, 0) X(13, SA5, 0) X(14, SB0, 0) X(15, SB1, 0) X(16, SB2, 0)       \
+  X(17, SB3, 0) X(18, SB4, 0) X(19, SB5, 0)
+#define TLC_DIMS_BINDING 3
+#include "dims.glsl"
 layout(constant_id = 1) const uint OP = 0;
-layout(constant_id = 2) const uint D0 = 1;
-layout(constant_id = 3) const uint D1 = 1;
-layout(constant_id = 4) const uint D2 = 1;
-layout(constant_id = 5) const uint D3 = 1;
-layout(constant_id = 6) const uint D4 = 1;
-layout(constant_id = 7) const uint D5 = 1;
-layout(constant_id = 8) const uint SA0 = 0;
-layout(constant_id = 9) const uint SA1 = 0;
-layout(constant_id = 10) const uint SA2 = 0;
-layout(constant_id = 11) const uint SA3 = 0;
-layout(constant_id = 12) const uint SA4 = 0;
-layout(constant_id = 13) const uint SA5 = 0;
-layout(constant_id = 14) const uint SB0 = 0;
-layout(constant_id = 15) const uint SB1 = 0;
-layout(constant_id = 16) const uint SB2 = 0;
-layout(constant_id = 17) const uint SB3 = 0;
-layout(constant_id = 18) const uint SB4 = 0;
-layout(constant_id = 19) const uint SB5 = 0;
 layout(constant_id = 20) const uint VEC4 = 0;
 layout(constant_id = 21) const uint ITEMS = 1;
 layout(set = 0, binding = 0) readonly buffer ABuf { FLOAT_T a[]; };

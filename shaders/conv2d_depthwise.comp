@@ -12,28 +12,27 @@
 // conv2d_depthwise_f16: X, W, B, Y and Z stored as binary16
 // (shaders/storage.glsl).
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint N = 1;
-layout(constant_id = 1) const uint C = 1;
-layout(constant_id = 2) const uint H = 1;
-layout(constant_id = 3) const uint W = 1;
-layout(constant_id = 4) const uint M = 1;
-layout(constant_id = 5) const uint OH = 1;
-layout(constant_id = 6) const uint OW = 1;
+// Dims (shaders/dims.glsl); the kernel geometry (KH, KW, SH, SW, DH, DW,
+// G), fixed by the weights and attributes, stays specialization constants.
+#define TLC_DIMS(X)                                                           \
+  X(0, N, 1) X(1, C, 1) X(2, H, 1) X(3, W, 1) X(4, M, 1) X(5, OH, 1)          \
+  X(6, OW, 1) X(11, PT, 0) X(12, PL, 0)                                       \
+  X(17, TOTAL, 1) /* output elements */
+#define TLC_DIMS_BINDING 5
+#include "dims.glsl"
 layout(constant_id = 7) const uint KH = 1;
 layout(constant_id = 8) const uint KW = 1;
 layout(constant_id = 9) const uint SH = 1;
 layout(constant_id = 10) const uint SW = 1;
-layout(constant_id = 11) const uint PT = 0;
-layout(constant_id = 12) const uint PL = 0;
 layout(constant_id = 13) const uint DH = 1;
 layout(constant_id = 14) const uint DW = 1;
 layout(constant_id = 15) const uint G = 1;
 layout(constant_id = 16) const uint HAS_B = 0;
-layout(constant_id = 17) const uint TOTAL = 1; // output elements
 layout(constant_id = 18) const uint ACT = 0;   // ConvActivation
 layout(constant_id = 19) const uint P0_BITS = 0;
 layout(constant_id = 20) const uint P1_BITS = 0;
@@ -44,7 +43,7 @@ layout(set = 0, binding = 2) readonly buffer BBuf { FLOAT_T b[]; };
 layout(set = 0, binding = 3) writeonly buffer YBuf { FLOAT_T y[]; };
 layout(set = 0, binding = 4) readonly buffer ZBuf { FLOAT_T z[]; };
 
-const uint MG = M / G; // channel multiplier
+TLC_CONST uint MG = M / G; // channel multiplier
 
 #include "conv_activation.glsl"
 

@@ -23,33 +23,26 @@
 // fused_elementwise_f16: fp16 storage of inputs and Y (shaders/storage.glsl);
 // registers and arithmetic stay f32.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint TOTAL = 1;
+// Input k's stride along dim d is constant 11 + 6k + d.
+#define TLC_STRIDES_(X, k, base)                                              \
+  X(base, S##k##0, 0) X(base + 1, S##k##1, 0) X(base + 2, S##k##2, 0)         \
+  X(base + 3, S##k##3, 0) X(base + 4, S##k##4, 0) X(base + 5, S##k##5, 0)
+#define TLC_DIMS(X)                                                           \
+  X(0, TOTAL, 1) X(5, D0, 1) X(6, D1, 1) X(7, D2, 1) X(8, D3, 1) X(9, D4, 1)  \
+  X(10, D5, 1)                                                                \
+  TLC_STRIDES_(X, 0, 11) TLC_STRIDES_(X, 1, 17)                               \
+  TLC_STRIDES_(X, 2, 23) TLC_STRIDES_(X, 3, 29)
+#define TLC_DIMS_BINDING 5
+#include "dims.glsl"
 layout(constant_id = 1) const uint NIN = 1;
 layout(constant_id = 2) const uint NSTEPS = 1;
 layout(constant_id = 3) const uint VEC4 = 0;
 layout(constant_id = 4) const uint ITEMS = 1;
-layout(constant_id = 5) const uint D0 = 1;
-layout(constant_id = 6) const uint D1 = 1;
-layout(constant_id = 7) const uint D2 = 1;
-layout(constant_id = 8) const uint D3 = 1;
-layout(constant_id = 9) const uint D4 = 1;
-layout(constant_id = 10) const uint D5 = 1;
-
-#define STRIDES(k, base) \
-  layout(constant_id = base) const uint S##k##0 = 0; \
-  layout(constant_id = base + 1) const uint S##k##1 = 0; \
-  layout(constant_id = base + 2) const uint S##k##2 = 0; \
-  layout(constant_id = base + 3) const uint S##k##3 = 0; \
-  layout(constant_id = base + 4) const uint S##k##4 = 0; \
-  layout(constant_id = base + 5) const uint S##k##5 = 0;
-STRIDES(0, 11)
-STRIDES(1, 17)
-STRIDES(2, 23)
-STRIDES(3, 29)
 
 #define SLOT(i, base) \
   layout(constant_id = base) const uint C##i = 0; \

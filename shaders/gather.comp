@@ -7,14 +7,15 @@
 // Bindings: 0 = data (f32), 1 = indices, 2 = output (f32).
 // gather_f16: data and output in fp16 storage (shaders/storage.glsl).
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint TOTAL = 1;
-layout(constant_id = 1) const uint A = 1;
-layout(constant_id = 2) const uint INNER = 1;
-layout(constant_id = 3) const uint N = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, TOTAL, 1) X(1, A, 1) X(2, INNER, 1) X(3, N, 1)
+#define TLC_DIMS_BINDING 3
+#include "dims.glsl"
 layout(constant_id = 4) const uint IDX64 = 1;
 layout(set = 0, binding = 0) readonly buffer Data { FLOAT_T data[]; };
 layout(set = 0, binding = 1) readonly buffer Idx { int idx[]; };

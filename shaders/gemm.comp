@@ -11,34 +11,24 @@
 // Bindings: 0 = A, 1 = B, 2 = C (read only when HAS_C), 3 = Y.
 // gemm_f16: A, B, C and Y stored as binary16 (shaders/storage.glsl).
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 #define TILE 32u
 layout(local_size_x = 8, local_size_y = 8) in;
-layout(constant_id = 0) const uint M = 1;
-layout(constant_id = 1) const uint N = 1;
-layout(constant_id = 2) const uint K = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, M, 1) X(1, N, 1) X(2, K, 1) X(8, C_SM, 0) X(9, C_SN, 0)                \
+  X(10, BATCH, 1) X(11, BD0, 1) X(12, BD1, 1) X(13, BD2, 1) X(14, BD3, 1)     \
+  X(15, AS0, 0) X(16, AS1, 0) X(17, AS2, 0) X(18, AS3, 0) X(19, BS0, 0)       \
+  X(20, BS1, 0) X(21, BS2, 0) X(22, BS3, 0)
+#define TLC_DIMS_BINDING 4
+#include "dims.glsl"
 layout(constant_id = 3) const uint TRANS_A = 0;
 layout(constant_id = 4) const uint TRANS_B = 0;
 layout(constant_id = 5) const uint ALPHA_BITS = 0x3f800000; // 1.0
 layout(constant_id = 6) const uint BETA_BITS = 0;
 layout(constant_id = 7) const uint HAS_C = 0;
-layout(constant_id = 8) const uint C_SM = 0;
-layout(constant_id = 9) const uint C_SN = 0;
-layout(constant_id = 10) const uint BATCH = 1;
-layout(constant_id = 11) const uint BD0 = 1;
-layout(constant_id = 12) const uint BD1 = 1;
-layout(constant_id = 13) const uint BD2 = 1;
-layout(constant_id = 14) const uint BD3 = 1;
-layout(constant_id = 15) const uint AS0 = 0;
-layout(constant_id = 16) const uint AS1 = 0;
-layout(constant_id = 17) const uint AS2 = 0;
-layout(constant_id = 18) const uint AS3 = 0;
-layout(constant_id = 19) const uint BS0 = 0;
-layout(constant_id = 20) const uint BS1 = 0;
-layout(constant_id = 21) const uint BS2 = 0;
-layout(constant_id = 22) const uint BS3 = 0;
 layout(set = 0, binding = 0) readonly buffer ABuf { FLOAT_T a[]; };
 layout(set = 0, binding = 1) readonly buffer BBuf { FLOAT_T b[]; };
 layout(set = 0, binding = 2) readonly buffer CBuf { FLOAT_T c[]; };

@@ -26,7 +26,9 @@
 // TRANS_B: 16 * NBUF * (BM + BN) * (BK / 8 + PAD)) within the device's limit.
 // Bindings: 0 = A, 1 = B (K x N, or N x K with TRANS_B; fp16 read as
 // uvec4), 2 = Y (f32).
+// tlc-variant: dyn TLC_DYN
 #version 450
+#extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_NV_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
@@ -34,9 +36,10 @@
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 
 layout(local_size_x_id = 5) in;
-layout(constant_id = 0) const uint M = 128;
-layout(constant_id = 1) const uint N = 128;
-layout(constant_id = 2) const uint K = 32;
+#define TLC_DIMS(X)                                                           \
+  X(0, M, 128) X(1, N, 128) X(2, K, 32)
+#define TLC_DIMS_BINDING 3
+#include "dims.glsl"
 layout(constant_id = 3) const uint WGM = 2; // subgroups along M
 layout(constant_id = 4) const uint WGN = 2; // subgroups along N
 // 1: fragments are loaded straight from global memory (no shared staging),

@@ -20,7 +20,9 @@
 // strides point A and B at the slice) into Y[bt] (ops/GemmSplitK.cpp).
 // Bindings: 0 = A, 1 = B, 2 = C (A again, unread, without HAS_C), 3 = Y
 // (may be C's memory: each element is read and written by one invocation).
+// tlc-variant: dyn TLC_DYN
 #version 450
+#extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_NV_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
@@ -29,29 +31,18 @@
 #extension GL_EXT_shader_16bit_storage : require
 
 layout(local_size_x = 128) in;
-layout(constant_id = 0) const uint M = 1;
-layout(constant_id = 1) const uint N = 1;
-layout(constant_id = 2) const uint K = 8;
+#define TLC_DIMS(X)                                                           \
+  X(0, M, 1) X(1, N, 1) X(2, K, 8) X(8, C_SM, 0) X(9, C_SN, 0)                \
+  X(10, BATCH, 1) X(11, BD0, 1) X(12, BD1, 1) X(13, BD2, 1) X(14, BD3, 1)     \
+  X(15, AS0, 0) X(16, AS1, 0) X(17, AS2, 0) X(18, AS3, 0) X(19, BS0, 0)       \
+  X(20, BS1, 0) X(21, BS2, 0) X(22, BS3, 0)                                   \
+  X(33, KSLICE, 0) /* k per batch entry; 0: K */
+#define TLC_DIMS_BINDING 4
+#include "dims.glsl"
 layout(constant_id = 4) const uint TRANS_B = 0;
 layout(constant_id = 5) const float ALPHA = 1.0;
 layout(constant_id = 6) const float BETA = 0.0;
 layout(constant_id = 7) const uint HAS_C = 0;
-layout(constant_id = 8) const uint C_SM = 0;
-layout(constant_id = 9) const uint C_SN = 0;
-layout(constant_id = 10) const uint BATCH = 1;
-layout(constant_id = 11) const uint BD0 = 1;
-layout(constant_id = 12) const uint BD1 = 1;
-layout(constant_id = 13) const uint BD2 = 1;
-layout(constant_id = 14) const uint BD3 = 1;
-layout(constant_id = 15) const uint AS0 = 0;
-layout(constant_id = 16) const uint AS1 = 0;
-layout(constant_id = 17) const uint AS2 = 0;
-layout(constant_id = 18) const uint AS3 = 0;
-layout(constant_id = 19) const uint BS0 = 0;
-layout(constant_id = 20) const uint BS1 = 0;
-layout(constant_id = 21) const uint BS2 = 0;
-layout(constant_id = 22) const uint BS3 = 0;
-layout(constant_id = 33) const uint KSLICE = 0; // k per batch entry; 0: K
 layout(constant_id = 34) const uint BK = 64;     // k per slab: 32 or 64
 
 // The uvec4 views stage 16-byte loads; the float16_t views declare the

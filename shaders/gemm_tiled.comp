@@ -40,34 +40,25 @@
 // gemm_tiled_f16: A, B, C and Y stored as binary16 (shaders/storage.glsl),
 // split-K partial products included; shared memory and sums stay f32.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x_id = 30) in;
-layout(constant_id = 0) const uint M = 1;
-layout(constant_id = 1) const uint N = 1;
-layout(constant_id = 2) const uint K = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, M, 1) X(1, N, 1) X(2, K, 1) X(8, C_SM, 0) X(9, C_SN, 0)                \
+  X(10, BATCH, 1) X(11, BD0, 1) X(12, BD1, 1) X(13, BD2, 1) X(14, BD3, 1)     \
+  X(15, AS0, 0) X(16, AS1, 0) X(17, AS2, 0) X(18, AS3, 0) X(19, BS0, 0)       \
+  X(20, BS1, 0) X(21, BS2, 0) X(22, BS3, 0)                                   \
+  X(33, KSLICE, 0) /* k per batch entry; 0: K */
+#define TLC_DIMS_BINDING 4
+#include "dims.glsl"
 layout(constant_id = 3) const uint TRANS_A = 0;
 layout(constant_id = 4) const uint TRANS_B = 0;
 layout(constant_id = 5) const uint ALPHA_BITS = 0x3f800000; // 1.0
 layout(constant_id = 6) const uint BETA_BITS = 0;
 layout(constant_id = 7) const uint HAS_C = 0;
-layout(constant_id = 8) const uint C_SM = 0;
-layout(constant_id = 9) const uint C_SN = 0;
-layout(constant_id = 10) const uint BATCH = 1;
-layout(constant_id = 11) const uint BD0 = 1;
-layout(constant_id = 12) const uint BD1 = 1;
-layout(constant_id = 13) const uint BD2 = 1;
-layout(constant_id = 14) const uint BD3 = 1;
-layout(constant_id = 15) const uint AS0 = 0;
-layout(constant_id = 16) const uint AS1 = 0;
-layout(constant_id = 17) const uint AS2 = 0;
-layout(constant_id = 18) const uint AS3 = 0;
-layout(constant_id = 19) const uint BS0 = 0;
-layout(constant_id = 20) const uint BS1 = 0;
-layout(constant_id = 21) const uint BS2 = 0;
-layout(constant_id = 22) const uint BS3 = 0;
 layout(constant_id = 23) const uint BM = 128; // block rows (multiple of TM)
 layout(constant_id = 24) const uint BN = 128; // block columns (multiple of TN)
 layout(constant_id = 25) const uint BK = 8;   // k per shared slab
@@ -77,7 +68,6 @@ layout(constant_id = 28) const uint VEC_A = 0; // vec4 loads of A
 layout(constant_id = 29) const uint VEC_B = 0; // vec4 loads of B
 layout(constant_id = 31) const uint VEC_Y = 0; // vec4 stores of Y
 layout(constant_id = 32) const uint GROUP_M = 1; // block rows per sweep
-layout(constant_id = 33) const uint KSLICE = 0; // k per batch entry; 0: K
 
 layout(set = 0, binding = 0) readonly buffer ABuf { FLOAT_T a[]; };
 layout(set = 0, binding = 0) readonly buffer ABuf4 { VEC4_T a4[]; };

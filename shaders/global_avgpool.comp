@@ -9,6 +9,7 @@
 // tlc-variant: subgroup SUBGROUP
 // tlc-variant: f16 TLC_F16
 // tlc-variant: subgroup_f16 SUBGROUP TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
@@ -17,8 +18,10 @@
 #endif
 #define WG 64u
 layout(local_size_x = 64) in;
-layout(constant_id = 0) const uint PLANES = 1;
-layout(constant_id = 1) const uint PLANE = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, PLANES, 1) X(1, PLANE, 1)
+#define TLC_DIMS_BINDING 2
+#include "dims.glsl"
 layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
 layout(set = 0, binding = 1) writeonly buffer YBuf { FLOAT_T y[]; };
 

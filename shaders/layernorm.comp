@@ -19,6 +19,7 @@
 // tlc-variant: subgroup SUBGROUP
 // tlc-variant: f16 TLC_F16
 // tlc-variant: subgroup_f16 SUBGROUP TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
@@ -27,8 +28,10 @@
 #endif
 #define WG 128u
 layout(local_size_x = 128) in;
-layout(constant_id = 0) const uint ROWS = 1;
-layout(constant_id = 1) const uint COLS = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, ROWS, 1) X(1, COLS, 1)
+#define TLC_DIMS_BINDING 4
+#include "dims.glsl"
 layout(constant_id = 2) const uint EPS_BITS = 0;
 layout(constant_id = 3) const uint HAS_BIAS = 0;
 layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };

@@ -5,28 +5,26 @@
 // Bindings: 0 = X [NC,H,W], 1 = Y [NC,OH,OW].
 // pool2d_f16: fp16 storage (shaders/storage.glsl), f32 arithmetic.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 64) in;
-layout(constant_id = 0) const uint NC = 1;
-layout(constant_id = 1) const uint H = 1;
-layout(constant_id = 2) const uint W = 1;
-layout(constant_id = 3) const uint OH = 1;
-layout(constant_id = 4) const uint OW = 1;
+// Dims (shaders/dims.glsl); the window (KH, KW, SH, SW, DH, DW) stays
+// specialization constants.
+#define TLC_DIMS(X)                                                           \
+  X(0, NC, 1) X(1, H, 1) X(2, W, 1) X(3, OH, 1) X(4, OW, 1) X(9, PT, 0)       \
+  X(10, PL, 0) X(11, PB, 0) X(12, PR, 0) X(17, TOTAL, 1)
+#define TLC_DIMS_BINDING 2
+#include "dims.glsl"
 layout(constant_id = 5) const uint KH = 1;
 layout(constant_id = 6) const uint KW = 1;
 layout(constant_id = 7) const uint SH = 1;
 layout(constant_id = 8) const uint SW = 1;
-layout(constant_id = 9) const uint PT = 0;
-layout(constant_id = 10) const uint PL = 0;
-layout(constant_id = 11) const uint PB = 0;
-layout(constant_id = 12) const uint PR = 0;
 layout(constant_id = 13) const uint DH = 1;
 layout(constant_id = 14) const uint DW = 1;
 layout(constant_id = 15) const uint MODE = 0;
 layout(constant_id = 16) const uint COUNT_PAD = 0;
-layout(constant_id = 17) const uint TOTAL = 1;
 layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
 layout(set = 0, binding = 1) writeonly buffer YBuf { FLOAT_T y[]; };
 

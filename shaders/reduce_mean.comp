@@ -11,9 +11,14 @@
 // and one shared slot per subgroup (as shaders/layernorm.comp).
 // reduce_mean_f16 and reduce_mean_subgroup_f16 (TLC_F16): fp16 storage
 // (shaders/storage.glsl), f32 arithmetic and shared memory.
+// The dyn builds (TLC_DYN, shaders/dims.glsl) read constants 0, 1 and 3..20
+// from binding 2. 1 / count is a float the runtime cannot compute, so there
+// INV_BITS = 0 means: divide the sum by COUNT (a box with symbolic dims);
+// any other INV_BITS scales by it as in the static build.
 // tlc-variant: subgroup SUBGROUP
 // tlc-variant: f16 TLC_F16
 // tlc-variant: subgroup_f16 SUBGROUP TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
@@ -21,27 +26,14 @@
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #endif
 layout(local_size_x = 64) in;
-layout(constant_id = 0) const uint TOTAL = 1;
-layout(constant_id = 1) const uint COUNT = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, TOTAL, 1) X(1, COUNT, 1) X(3, K0, 1) X(4, K1, 1) X(5, K2, 1)           \
+  X(6, K3, 1) X(7, K4, 1) X(8, K5, 1) X(9, B0, 1) X(10, B1, 1) X(11, B2, 1)   \
+  X(12, B3, 1) X(13, B4, 1) X(14, B5, 1) X(15, S0, 0) X(16, S1, 0)            \
+  X(17, S2, 0) X(18, S3, 0) X(19, S4, 0) X(20, S5, 0)
+#define TLC_DIMS_BINDING 2
+#include "dims.glsl"
 layout(constant_id = 2) const uint INV_BITS = 0x3f800000u;
-layout(constant_id = 3) const uint K0 = 1;
-layout(constant_id = 4) const uint K1 = 1;
-layout(constant_id = 5) const uint K2 = 1;
-layout(constant_id = 6) const uint K3 = 1;
-layout(constant_id = 7) const uint K4 = 1;
-layout(constant_id = 8) const uint K5 = 1;
-layout(constant_id = 9) const uint B0 = 1;
-layout(constant_id = 10) const uint B1 = 1;
-layout(constant_id = 11) const uint B2 = 1;
-layout(constant_id = 12) const uint B3 = 1;
-layout(constant_id = 13) const uint B4 = 1;
-layout(constant_id = 14) const uint B5 = 1;
-layout(constant_id = 15) const uint S0 = 0;
-layout(constant_id = 16) const uint S1 = 0;
-layout(constant_id = 17) const uint S2 = 0;
-layout(constant_id = 18) const uint S3 = 0;
-layout(constant_id = 19) const uint S4 = 0;
-layout(constant_id = 20) const uint S5 = 0;
 layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
 layout(set = 0, binding = 1) writeonly buffer Y { FLOAT_T y[]; };
 
@@ -83,6 +75,12 @@ void main() {
   if (lid != 0u) return;
   sum = 0.0;
   for (uint g = 0u; g < gl_NumSubgroups; ++g) sum += red[g];
+#endif
+#ifdef TLC_DYN
+  if (INV_BITS == 0u) {
+    y[i] = STORE(sum / float(COUNT));
+    return;
+  }
 #endif
   y[i] = STORE(sum * uintBitsToFloat(INV_BITS));
 }

@@ -11,16 +11,21 @@
 // Bindings: 0 = X, 1 = Y, 2 = scales.
 // resize_f16: fp16 storage of X and Y (shaders/storage.glsl), f32
 // arithmetic; scales stay f32 so that coordinates match the f32 build.
+// The dyn builds (TLC_DYN, shaders/dims.glsl) read constants 0..4 from
+// binding 3. A scale is a float the runtime cannot compute, so there
+// SCALE_H_BITS = 0 (SCALE_W_BITS = 0) means: the scale is float(OH) /
+// float(IH) (float(OW) / float(IW)), as ops/Resize.cpp derives it from
+// given sizes; other values are used as in the static build.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint TOTAL = 1;
-layout(constant_id = 1) const uint IH = 1;
-layout(constant_id = 2) const uint IW = 1;
-layout(constant_id = 3) const uint OH = 1;
-layout(constant_id = 4) const uint OW = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, TOTAL, 1) X(1, IH, 1) X(2, IW, 1) X(3, OH, 1) X(4, OW, 1)
+#define TLC_DIMS_BINDING 3
+#include "dims.glsl"
 layout(constant_id = 5) const uint LINEAR = 0;
 layout(constant_id = 6) const uint COORD = 0;
 layout(constant_id = 7) const uint NEAREST = 0;
@@ -62,6 +67,10 @@ void main() {
   uint plane = (r / OH) * IH * IW;
   float sh = BUF_SCALES != 0u ? scales[RANK - 2u] : uintBitsToFloat(SCALE_H_BITS);
   float sw = BUF_SCALES != 0u ? scales[RANK - 1u] : uintBitsToFloat(SCALE_W_BITS);
+#ifdef TLC_DYN
+  if (BUF_SCALES == 0u && SCALE_H_BITS == 0u) sh = float(OH) / float(IH);
+  if (BUF_SCALES == 0u && SCALE_W_BITS == 0u) sw = float(OW) / float(IW);
+#endif
   float cy = sourceCoord(float(oy), sh, IH, OH);
   float cx = sourceCoord(float(ox), sw, IW, OW);
   float v;

@@ -10,34 +10,23 @@
 // Bindings: 0 = data, 1 = output, 2 = starts, 3 = axes, 4 = steps.
 // slice_f16: data and output in fp16 storage (shaders/storage.glsl).
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint TOTAL = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, TOTAL, 1) X(6, O0, 1) X(7, O1, 1) X(8, O2, 1) X(9, O3, 1)              \
+  X(10, O4, 1) X(11, O5, 1) X(12, I0, 1) X(13, I1, 1) X(14, I2, 1)            \
+  X(15, I3, 1) X(16, I4, 1) X(17, I5, 1) X(18, S0, 0) X(19, S1, 0)            \
+  X(20, S2, 0) X(21, S3, 0) X(22, S4, 0) X(23, S5, 0)
+#define TLC_DIMS_BINDING 5
+#include "dims.glsl"
 layout(constant_id = 1) const uint NIDX = 1;
 layout(constant_id = 2) const uint RANK = 1;
 layout(constant_id = 3) const uint HAS_AXES = 0;
 layout(constant_id = 4) const uint HAS_STEPS = 0;
 layout(constant_id = 5) const uint WORDS = 2;
-layout(constant_id = 6) const uint O0 = 1;
-layout(constant_id = 7) const uint O1 = 1;
-layout(constant_id = 8) const uint O2 = 1;
-layout(constant_id = 9) const uint O3 = 1;
-layout(constant_id = 10) const uint O4 = 1;
-layout(constant_id = 11) const uint O5 = 1;
-layout(constant_id = 12) const uint I0 = 1;
-layout(constant_id = 13) const uint I1 = 1;
-layout(constant_id = 14) const uint I2 = 1;
-layout(constant_id = 15) const uint I3 = 1;
-layout(constant_id = 16) const uint I4 = 1;
-layout(constant_id = 17) const uint I5 = 1;
-layout(constant_id = 18) const uint S0 = 0;
-layout(constant_id = 19) const uint S1 = 0;
-layout(constant_id = 20) const uint S2 = 0;
-layout(constant_id = 21) const uint S3 = 0;
-layout(constant_id = 22) const uint S4 = 0;
-layout(constant_id = 23) const uint S5 = 0;
 layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
 layout(set = 0, binding = 1) writeonly buffer Y { FLOAT_T y[]; };
 layout(set = 0, binding = 2) readonly buffer Starts { uint starts[]; };

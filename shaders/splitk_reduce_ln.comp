@@ -20,18 +20,18 @@
 // (shaders/storage.glsl); sums and statistics stay f32, computed (as an
 // unfused LayerNormalization would) from Y as stored.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 #define WG 256u
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint S = 1;
-layout(constant_id = 1) const uint M = 1;
-layout(constant_id = 2) const uint N = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, S, 1) X(1, M, 1) X(2, N, 1) X(4, C_SM, 0) X(5, C_SN, 0)
+#define TLC_DIMS_BINDING 7
+#include "dims.glsl"
 layout(constant_id = 3) const uint HAS_C = 0;
-layout(constant_id = 4) const uint C_SM = 0;
-layout(constant_id = 5) const uint C_SN = 0;
 layout(constant_id = 6) const uint BETA_BITS = 0x3f800000; // 1.0
 layout(constant_id = 7) const uint HAS_Z = 0;
 layout(constant_id = 8) const uint VEC4 = 0;

@@ -5,10 +5,15 @@
 // VEC4 (constant 1) = 1 when N is a multiple of 4: each invocation converts 4
 // consecutive elements. Bindings: 0 = X, 1 = Y.
 // tlc-variant: to_f32 TO_F32
+// tlc-variant: dyn TLC_DYN
 #version 450
+#extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_shader_16bit_storage : require
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint N = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, N, 1)
+#define TLC_DIMS_BINDING 2
+#include "dims.glsl"
 layout(constant_id = 1) const uint VEC4 = 0;
 #ifdef TO_F32
 #define IN_T float16_t

@@ -6,31 +6,20 @@
 // strided_copy_f16: 16-bit float elements (shaders/storage.glsl), for the
 // float tensors of Transpose, Concat and Split under --precision=fp16.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint TOTAL = 1;
-layout(constant_id = 1) const uint D0 = 1;
-layout(constant_id = 2) const uint D1 = 1;
-layout(constant_id = 3) const uint D2 = 1;
-layout(constant_id = 4) const uint D3 = 1;
-layout(constant_id = 5) const uint D4 = 1;
-layout(constant_id = 6) const uint D5 = 1;
-layout(constant_id = 7) const int SS0 = 0;
-layout(constant_id = 8) const int SS1 = 0;
-layout(constant_id = 9) const int SS2 = 0;
-layout(constant_id = 10) const int SS3 = 0;
-layout(constant_id = 11) const int SS4 = 0;
-layout(constant_id = 12) const int SS5 = 0;
-layout(constant_id = 13) const int SB = 0;
-layout(constant_id = 14) const int DS0 = 0;
-layout(constant_id = 15) const int DS1 = 0;
-layout(constant_id = 16) const int DS2 = 0;
-layout(constant_id = 17) const int DS3 = 0;
-layout(constant_id = 18) const int DS4 = 0;
-layout(constant_id = 19) const int DS5 = 0;
-layout(constant_id = 20) const int DB = 0;
+#define TLC_DIMS(X)                                                           \
+  X(0, TOTAL, 1) X(1, D0, 1) X(2, D1, 1) X(3, D2, 1) X(4, D3, 1) X(5, D4, 1)  \
+  X(6, D5, 1)
+#define TLC_IDIMS(X)                                                          \
+  X(7, SS0, 0) X(8, SS1, 0) X(9, SS2, 0) X(10, SS3, 0) X(11, SS4, 0)          \
+  X(12, SS5, 0) X(13, SB, 0) X(14, DS0, 0) X(15, DS1, 0) X(16, DS2, 0)        \
+  X(17, DS3, 0) X(18, DS4, 0) X(19, DS5, 0) X(20, DB, 0)
+#define TLC_DIMS_BINDING 2
+#include "dims.glsl"
 layout(set = 0, binding = 0) readonly buffer Src { FLOAT_T src[]; };
 layout(set = 0, binding = 1) writeonly buffer Dst { FLOAT_T dst[]; };
 

@@ -10,11 +10,15 @@
 // it writes.
 // unary_f16: fp16 storage (shaders/storage.glsl), f32 arithmetic.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint N = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, N, 1)
+#define TLC_DIMS_BINDING 2
+#include "dims.glsl"
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint P0_BITS = 0;
 layout(constant_id = 3) const uint P1_BITS = 0;

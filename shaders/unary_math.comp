@@ -8,11 +8,15 @@
 // Bindings: 0 = X, 1 = Y.
 // unary_math_f16: fp16 storage (shaders/storage.glsl), f32 arithmetic.
 // tlc-variant: f16 TLC_F16
+// tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "storage.glsl"
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint N = 1;
+#define TLC_DIMS(X)                                                           \
+  X(0, N, 1)
+#define TLC_DIMS_BINDING 2
+#include "dims.glsl"
 layout(constant_id = 1) const uint FN = 0;
 layout(set = 0, binding = 0) readonly buffer X { FLOAT_T x[]; };
 layout(set = 0, binding = 1) writeonly buffer Y { FLOAT_T y[]; };

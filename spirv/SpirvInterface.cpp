@@ -8,8 +8,11 @@
 #include "spirv/SpirvInterface.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/Optional.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/Allocator.h"
+#include "llvm/Support/StringSaver.h"
 
 #include <algorithm>
 #include <functional>
@@ -22,6 +25,8 @@ namespace {
 // SPIR-V opcodes and decorations (SPIR-V 1.6 spec, sections 3.20, 3.32).
 enum : uint32_t {
   kMagic = 0x07230203,
+  OpName = 5,
+  OpMemberName = 6,
   OpTypeBool = 20,
   OpTypeInt = 21,
   OpTypeFloat = 22,
@@ -38,10 +43,14 @@ enum : uint32_t {
   OpDecorate = 71,
   OpMemberDecorate = 72,
   DecorationSpecId = 1,
+  DecorationBlock = 2,
+  DecorationBufferBlock = 3,
   DecorationNonWritable = 24,
   DecorationNonReadable = 25,
   DecorationBinding = 33,
   DecorationDescriptorSet = 34,
+  DecorationOffset = 35,
+  StorageClassUniform = 2,
   kMaxBinding = 64,
 };
 
@@ -49,6 +58,20 @@ enum : uint32_t {
 // inside LLVM 14's integer format_provider.
 Error fail(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
+}
+
+/// The literal string starting at \p w[first] (UTF-8, NUL-terminated,
+/// padded to whole words; SPIR-V 1.6 spec, section 2.2.1 "Literal"), or
+/// None when the instruction ends before the NUL.
+Optional<StringRef> literalString(ArrayRef<uint32_t> w, size_t first) {
+  if (first >= w.size())
+    return None;
+  StringRef bytes(reinterpret_cast<const char *>(w.data() + first),
+                  (w.size() - first) * 4);
+  size_t nul = bytes.find('\0');
+  if (nul == StringRef::npos)
+    return None;
+  return bytes.take_front(nul);
 }
 
 /// A type id's scalar kind, for spec constants.
@@ -79,11 +102,40 @@ const SpecConstantDecl *ShaderInterfaceRef::specConstant(uint32_t id) const {
   return it != specConstants.end() && it->id == id ? &*it : nullptr;
 }
 
+StringRef ShaderInterfaceRef::specConstantName(uint32_t id) const {
+  const SpecConstantDecl *c = specConstant(id);
+  if (!c || specConstantNames.size() != specConstants.size())
+    return "";
+  const char *name = specConstantNames[c - specConstants.data()];
+  return name ? name : "";
+}
+
+const SpecConstantDecl *
+ShaderInterfaceRef::specConstantNamed(StringRef name) const {
+  if (name.empty() || specConstantNames.size() != specConstants.size())
+    return nullptr;
+  for (size_t k = 0; k < specConstants.size(); ++k)
+    if (specConstantNames[k] && name == specConstantNames[k])
+      return &specConstants[k];
+  return nullptr;
+}
+
+int DimsBlockRef::find(StringRef name) const {
+  for (size_t k = 0; k < members.size(); ++k)
+    if (name == members[k].name)
+      return int(k);
+  return -1;
+}
+
 Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
   if (words.size() < 5 || words[0] != kMagic)
     return fail("not a SPIR-V module (no header)");
   DenseMap<uint32_t, uint32_t> binding, set, specId, floatWidth, pointee,
-      varType;
+      varType, varStorage, blockDecoration;
+  // OpName and OpMemberName strings point into words.
+  DenseMap<uint32_t, StringRef> names;
+  DenseMap<std::pair<uint32_t, uint32_t>, StringRef> memberNames;
+  DenseMap<std::pair<uint32_t, uint32_t>, uint32_t> memberOffsets;
   DenseMap<uint32_t, Scalar> scalars;
   DenseMap<uint32_t, SmallVector<uint32_t, 2>> children; // composite members
   // Ids decorated NonWritable / NonReadable; for structs, the members.
@@ -101,9 +153,25 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
       return fail("malformed instruction at word " + Twine(i));
     ArrayRef<uint32_t> w = words.slice(i, count);
     switch (op) {
+    case OpName:
+    case OpMemberName: {
+      size_t first = op == OpName ? 2 : 3;
+      Optional<StringRef> str = literalString(w, first);
+      if (count <= first || !str)
+        return fail("malformed " +
+                    Twine(op == OpName ? "OpName" : "OpMemberName") +
+                    " at word " + Twine(i));
+      if (op == OpName)
+        names[w[1]] = *str;
+      else
+        memberNames[{w[1], w[2]}] = *str;
+      break;
+    }
     case OpDecorate:
       if (count < 3)
         break;
+      if (w[2] == DecorationBlock || w[2] == DecorationBufferBlock)
+        blockDecoration[w[1]] = w[2];
       if (count >= 4 && w[2] == DecorationBinding)
         binding[w[1]] = w[3];
       else if (count >= 4 && w[2] == DecorationDescriptorSet)
@@ -116,7 +184,9 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
         nonReadable[w[1]] = true;
       break;
     case OpMemberDecorate:
-      if (count >= 4 && w[3] == DecorationNonWritable)
+      if (count >= 5 && w[3] == DecorationOffset)
+        memberOffsets[{w[1], w[2]}] = w[4];
+      else if (count >= 4 && w[3] == DecorationNonWritable)
         memberNonWritable[w[1]].push_back(w[2]);
       else if (count >= 4 && w[3] == DecorationNonReadable)
         memberNonReadable[w[1]].push_back(w[2]);
@@ -150,8 +220,10 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
         pointee[w[1]] = w[3];
       break;
     case OpVariable:
-      if (count >= 4)
+      if (count >= 4) {
         varType[w[2]] = w[1];
+        varStorage[w[2]] = w[3];
+      }
       break;
     case OpSpecConstantTrue:
     case OpSpecConstantFalse:
@@ -171,6 +243,15 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
   }
 
   SpirvInterface iface;
+  // Names are copied into storage that copies of the interface share.
+  auto storage = std::make_shared<BumpPtrAllocator>();
+  StringSaver saver(*storage);
+  iface.nameStorage = storage;
+  struct Named {
+    SpecConstantDecl decl;
+    StringRef name;
+  };
+  SmallVector<Named, 32> found;
   for (const SpecDef &s : specs) {
     auto id = specId.find(s.result);
     if (id == specId.end())
@@ -188,27 +269,30 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
     else
       return fail("specialization constant " + Twine(id->second) +
                   " has a type other than 32-bit int, 32-bit float or bool");
-    iface.specConstants.push_back({id->second, type, s.bits});
+    found.push_back({{id->second, type, s.bits}, names.lookup(s.result)});
   }
-  llvm::stable_sort(iface.specConstants,
-                    [](const SpecConstantDecl &a, const SpecConstantDecl &b) {
-                      return a.id < b.id;
-                    });
+  llvm::stable_sort(found, [](const Named &a, const Named &b) {
+    return a.decl.id < b.decl.id;
+  });
   // One id may decorate several constants (attention.comp's WG is also its
   // local_size_x_id): they receive one value, so their types must agree.
-  for (size_t k = 1; k < iface.specConstants.size(); ++k)
-    if (iface.specConstants[k].id == iface.specConstants[k - 1].id &&
-        iface.specConstants[k].type != iface.specConstants[k - 1].type)
-      return fail("specialization constants with SpecId " +
-                  Twine(iface.specConstants[k].id) + " have types " +
-                  specTypeName(iface.specConstants[k - 1].type) + " and " +
-                  specTypeName(iface.specConstants[k].type));
-  iface.specConstants.erase(
-      std::unique(iface.specConstants.begin(), iface.specConstants.end(),
-                  [](const SpecConstantDecl &a, const SpecConstantDecl &b) {
-                    return a.id == b.id;
-                  }),
-      iface.specConstants.end());
+  // The first named one names the id.
+  for (size_t k = 0; k < found.size(); ++k) {
+    const Named &n = found[k];
+    if (!iface.specConstants.empty() &&
+        iface.specConstants.back().id == n.decl.id) {
+      if (iface.specConstants.back().type != n.decl.type)
+        return fail("specialization constants with SpecId " + Twine(n.decl.id) +
+                    " have types " +
+                    specTypeName(iface.specConstants.back().type) + " and " +
+                    specTypeName(n.decl.type));
+      if (!*iface.specConstantNames.back() && !n.name.empty())
+        iface.specConstantNames.back() = saver.save(n.name).data();
+      continue;
+    }
+    iface.specConstants.push_back(n.decl);
+    iface.specConstantNames.push_back(saver.save(n.name).data());
+  }
 
   // The float widths reachable from a type; depth-limited so that a
   // malformed recursive module cannot loop.
@@ -259,20 +343,57 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
     auto vt = varType.find(var);
     if (vt == varType.end())
       continue;
-    uint32_t block = pointee.lookup(vt->second);
+    uint32_t blockType = pointee.lookup(vt->second);
     if (iface.bindings.size() <= b) {
       iface.bindings.resize(b + 1);
       seen.resize(b + 1, false);
     }
     BindingDecl &d = iface.bindings[b];
-    bool ro = allMembers(var, block, nonWritable, memberNonWritable);
-    bool wo = allMembers(var, block, nonReadable, memberNonReadable);
+    // A uniform buffer (a Block struct in the Uniform storage class; a
+    // storage buffer is a BufferBlock there, or a Block in StorageBuffer):
+    // only the TlcDims block of a dyn build (shaders/dims.glsl).
+    if (varStorage.lookup(var) == StorageClassUniform &&
+        blockDecoration.lookup(blockType) == DecorationBlock) {
+      StringRef blockName = names.lookup(blockType);
+      if (blockName != kDimsBlockName)
+        return fail("binding " + Twine(b) + " is a uniform block ('" +
+                    blockName + "'); tlc binds storage buffers and one " +
+                    kDimsBlockName + " block");
+      if (seen[b] || iface.dimsBinding != DimsBlockRef::kNone)
+        return fail("binding " + Twine(b) + ": more than one " +
+                    kDimsBlockName + " block, or one aliasing a buffer");
+      iface.dimsBinding = b;
+      auto c = children.find(blockType);
+      size_t n = c == children.end() ? 0 : c->second.size();
+      for (uint32_t k = 0; k < n; ++k) {
+        auto sc = scalars.find(c->second[k]);
+        if (sc == scalars.end() || sc->second.opcode != OpTypeInt ||
+            sc->second.width != 32)
+          return fail(Twine(kDimsBlockName) + " member " + Twine(k) +
+                      " is not a 32-bit integer");
+        StringRef name = memberNames.lookup({blockType, k});
+        auto off = memberOffsets.find({blockType, k});
+        if (name.empty() || off == memberOffsets.end())
+          return fail(Twine(kDimsBlockName) + " member " + Twine(k) +
+                      " has no name (OpMemberName) or no Offset");
+        iface.dimsMembers.push_back(
+            {saver.save(name).data(), off->second,
+             sc->second.isSigned ? SpecType::I32 : SpecType::U32});
+      }
+      d.declared = d.readonly = d.uniform = seen[b] = true;
+      continue;
+    }
+    if (seen[b] && d.uniform)
+      return fail("binding " + Twine(b) + ": the " + kDimsBlockName +
+                  " block aliases a buffer");
+    bool ro = allMembers(var, blockType, nonWritable, memberNonWritable);
+    bool wo = allMembers(var, blockType, nonReadable, memberNonReadable);
     d.readonly = seen[b] ? d.readonly && ro : ro;
     d.writeonly = seen[b] ? d.writeonly && wo : wo;
     d.declared = seen[b] = true;
-    SmallVector<uint32_t, 4> found;
-    widths(block, 0, found);
-    for (uint32_t bits : found) {
+    SmallVector<uint32_t, 4> widthsFound;
+    widths(blockType, 0, widthsFound);
+    for (uint32_t bits : widthsFound) {
       BindingFloat f = bits == 16   ? BindingFloat::F16
                        : bits == 32 ? BindingFloat::F32
                                     : BindingFloat::Mixed;
@@ -281,6 +402,36 @@ Expected<SpirvInterface> readSpirvInterface(ArrayRef<uint32_t> words) {
     }
   }
   return iface;
+}
+
+Expected<SmallVector<uint32_t, 24>>
+matchDimsToSpecConstants(const ShaderInterfaceRef &dyn,
+                         const ShaderInterfaceRef &stat) {
+  if (!dyn.dims.present())
+    return fail(Twine("the dyn build has no ") + kDimsBlockName + " block");
+  SmallVector<uint32_t, 24> ids;
+  for (const DimsMemberDecl &m : dyn.dims.members) {
+    const SpecConstantDecl *c = stat.specConstantNamed(m.name);
+    if (!c)
+      return fail(Twine(kDimsBlockName) + " member '" + m.name +
+                  "' has no specialization constant of that name in the "
+                  "static build");
+    if (c->type != m.type)
+      return fail(Twine(kDimsBlockName) + " member '" + m.name + "' is " +
+                  specTypeName(m.type) + ", but constant_id " + Twine(c->id) +
+                  " '" + m.name + "' of the static build is " +
+                  specTypeName(c->type));
+    if (dyn.specConstant(c->id))
+      return fail(Twine(kDimsBlockName) + " member '" + m.name +
+                  "' replaces constant_id " + Twine(c->id) +
+                  ", which the dyn build still declares ('" +
+                  dyn.specConstantName(c->id) + "')");
+    if (llvm::is_contained(ids, c->id))
+      return fail(Twine(kDimsBlockName) + " members replace constant_id " +
+                  Twine(c->id) + " twice");
+    ids.push_back(c->id);
+  }
+  return ids;
 }
 
 } // namespace tlc

@@ -1,14 +1,18 @@
 //===- spirv/gen/EmbedShaders.cpp - Generates the embedded-shader table ---===//
 //
 // Build-time tool (CMakeLists.txt): writes a C++ file that embeds SPIR-V
-// modules as uint32_t arrays, each with its interface (spec constants and
-// bindings, read by readSpirvInterface), sorted by module name as
-// embeddedShaders() promises (variants such as NAME_subgroup would otherwise
-// follow their source, not their name).
+// modules as uint32_t arrays, each with its interface (spec constants with
+// their names, bindings, a dyn build's TlcDims block: read by
+// readSpirvInterface), sorted by module name as embeddedShaders() promises
+// (variants such as NAME_subgroup would otherwise follow their source, not
+// their name).
 //
 //   tlc_embed_shaders OUT.cpp A.spv [B.spv ...]
 //
-// A module whose interface cannot be read fails the build, naming it.
+// A module whose interface cannot be read fails the build, naming it, and
+// so does a dyn build NAME_dyn whose TlcDims members do not match NAME's
+// constants by name and type (matchDimsToSpecConstants), or that has no
+// static build NAME among the modules.
 //
 //===----------------------------------------------------------------------===//
 #include "spirv/SpirvInterface.h"
@@ -22,6 +26,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -68,6 +73,9 @@ int main(int argc, char **argv) {
 
   std::string body, table;
   raw_string_ostream os(body), ts(table);
+  // Interfaces by module name, to match the dyn builds with their static
+  // builds below.
+  std::map<std::string, SpirvInterface> ifaces;
   for (auto &[name, path] : modules) {
     auto buf = MemoryBuffer::getFile(path, /*IsText=*/false);
     if (!buf) {
@@ -99,19 +107,63 @@ int main(int argc, char **argv) {
     if (iface->specConstants.empty())
       os << "{0, SpecType::U32, 0}"; // unused: zero-length arrays are invalid
     os << "};\n";
+    os << "static const char *const specname_" << name << "[] = {";
+    for (const char *n : iface->specConstantNames)
+      os << "\n    \"" << n << "\",";
+    if (iface->specConstantNames.empty())
+      os << "\"\"";
+    os << "};\n";
     os << "static const BindingDecl bind_" << name << "[] = {";
     for (const BindingDecl &b : iface->bindings)
       os << "\n    {" << (b.declared ? "true" : "false") << ", "
          << bindingFloatEnum(b.floatStorage) << ", "
          << (b.readonly ? "true" : "false") << ", "
-         << (b.writeonly ? "true" : "false") << "},";
+         << (b.writeonly ? "true" : "false") << ", "
+         << (b.uniform ? "true" : "false") << "},";
     if (iface->bindings.empty())
       os << "{}";
+    os << "};\n";
+    os << "static const DimsMemberDecl dims_" << name << "[] = {";
+    for (const DimsMemberDecl &m : iface->dimsMembers)
+      os << "\n    {\"" << m.name << "\", " << m.offset << ", "
+         << specTypeEnum(m.type) << "},";
+    if (iface->dimsMembers.empty())
+      os << "{\"\", 0, SpecType::U32}";
     os << "};\n\n";
     ts << "    {\"" << name << "\", spv_" << name << ", " << words.size()
-       << ", {ArrayRef<SpecConstantDecl>(spec_" << name << ", "
-       << iface->specConstants.size() << "), ArrayRef<BindingDecl>(bind_"
-       << name << ", " << iface->bindings.size() << ")}},\n";
+       << ",\n     {ArrayRef<SpecConstantDecl>(spec_" << name << ", size_t("
+       << iface->specConstants.size() << ")), ArrayRef<BindingDecl>(bind_"
+       << name << ", size_t(" << iface->bindings.size()
+       << ")),\n      ArrayRef<const char *>(specname_" << name << ", size_t("
+       << iface->specConstantNames.size() << ")),\n      {"
+       << (iface->dimsBinding == DimsBlockRef::kNone
+               ? std::string("DimsBlockRef::kNone")
+               : std::to_string(iface->dimsBinding))
+       << ", ArrayRef<DimsMemberDecl>(dims_" << name << ", size_t("
+       << iface->dimsMembers.size() << "))}}},\n";
+    ifaces.emplace(name, std::move(*iface));
+  }
+  // Every dyn build against its static build (shaders/dims.glsl).
+  for (auto &[name, iface] : ifaces) {
+    if (iface.dimsBinding == DimsBlockRef::kNone)
+      continue;
+    StringRef dyn(name);
+    if (!dyn.endswith("_dyn")) {
+      errs() << name << ": has a " << kDimsBlockName
+             << " block, but a dyn build is named NAME_dyn\n";
+      return 1;
+    }
+    auto stat = ifaces.find(dyn.drop_back(4).str());
+    if (stat == ifaces.end()) {
+      errs() << name << ": no static build " << dyn.drop_back(4)
+             << " among the modules\n";
+      return 1;
+    }
+    auto ids = matchDimsToSpecConstants(iface.ref(), stat->second.ref());
+    if (!ids) {
+      errs() << name << ": " << toString(ids.takeError()) << "\n";
+      return 1;
+    }
   }
   os.flush();
   ts.flush();

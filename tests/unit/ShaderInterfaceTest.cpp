@@ -7,6 +7,12 @@
 // a lowering that passes a wrong constant id, a wrong constant type or a
 // wrong number of buffers is refused with an error naming the node, the
 // shader and the id or binding.
+// Run-time dimensions (shaders/dims.glsl, docs/shape-ranges.md): every
+// shader has a dyn build whose TlcDims block members map by name to
+// constants of its static build; the static builds declare exactly the
+// constants and bindings recorded in tests/data/shader_interfaces.txt (so
+// plans of static models keep their spec-constant words and bindings); a
+// dynamic dispatch is checked against the dyn build.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/DispatchCheck.h"
@@ -18,8 +24,12 @@
 #include "spirv/EmbeddedShaders.h"
 #include "spirv/SpirvInterface.h"
 
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 using namespace tlc;
@@ -42,6 +52,15 @@ std::string check(const DispatchDesc &d) {
   Error e = checkDispatch(d, interfaceOf(d.shader), "node 'n' (Op)");
   return e ? toString(std::move(e)) : "";
 }
+
+/// The same against the module d runs, looked up by name (its dyn build for
+/// a dynamic dispatch).
+std::string checkEmbedded(const DispatchDesc &d) {
+  Error e = checkDispatch(d, "node 'n' (Op)");
+  return e ? toString(std::move(e)) : "";
+}
+
+const DimSymbol kW{"W", 1, 4096};
 
 TEST(ShaderInterface, GeneratedTableMatchesTheSpirv) {
   ASSERT_FALSE(embeddedShaders().empty());
@@ -202,6 +221,308 @@ TEST(ShaderInterface, EveryModelsDispatchesMatchTheirShaders) {
         ++plans;
       }
   EXPECT_EQ(plans, 48u);
+}
+
+/// One line per module: its constants (id:type:default bits) and bindings
+/// (float storage, r readonly / w writeonly / u the TlcDims block).
+std::string describe(StringRef name, const ShaderInterfaceRef &iface) {
+  std::string out = name.str() + ":";
+  for (const SpecConstantDecl &c : iface.specConstants)
+    out += " " + std::to_string(c.id) + ":" + specTypeName(c.type) + ":" +
+           utohexstr(c.defaultBits, /*LowerCase=*/true);
+  out += " |";
+  for (const BindingDecl &b : iface.bindings) {
+    const char *f[] = {"none", "f16", "f32", "mixed"};
+    out += std::string(" ") + (b.declared ? f[int(b.floatStorage)] : "gap");
+    if (b.readonly || b.writeonly || b.uniform)
+      out += std::string(":") + (b.uniform ? "u" : "") +
+             (b.readonly ? "r" : "") + (b.writeonly ? "w" : "");
+  }
+  return out;
+}
+
+bool isDynBuild(StringRef name) { return name.endswith("_dyn"); }
+
+TEST(ShaderInterface, ReadsNamesAndTheDimsBlock) {
+  const ShaderInterfaceRef &bin = interfaceOf("binary");
+  EXPECT_EQ(bin.specConstantName(0), "TOTAL");
+  EXPECT_EQ(bin.specConstantName(1), "OP");
+  EXPECT_EQ(bin.specConstantName(21), "ITEMS");
+  EXPECT_EQ(bin.specConstantName(22), "");
+  ASSERT_NE(bin.specConstantNamed("SB5"), nullptr);
+  EXPECT_EQ(bin.specConstantNamed("SB5")->id, 19u);
+  EXPECT_FALSE(bin.dims.present());
+
+  const ShaderInterfaceRef &dyn = interfaceOf("binary_dyn");
+  ASSERT_TRUE(dyn.dims.present());
+  EXPECT_EQ(dyn.dims.binding, 3u);
+  ASSERT_EQ(dyn.bindings.size(), 4u);
+  EXPECT_TRUE(dyn.bindings[3].uniform);
+  EXPECT_TRUE(dyn.bindings[3].readonly);
+  EXPECT_EQ(dyn.bindings[3].floatStorage, BindingFloat::None);
+  ASSERT_EQ(dyn.dims.members.size(), 19u); // TOTAL, D0..D5, SA0..SA5, SB0..SB5
+  EXPECT_STREQ(dyn.dims.members[0].name, "TOTAL");
+  EXPECT_EQ(dyn.dims.members[1].offset, 4u);
+  EXPECT_EQ(dyn.dims.find("SB5"), 18);
+  EXPECT_EQ(dyn.dims.find("OP"), -1);
+  // Structural constants stay specialization constants in the dyn build.
+  ASSERT_NE(dyn.specConstant(1), nullptr);
+  EXPECT_EQ(dyn.specConstantName(1), "OP");
+  EXPECT_EQ(dyn.specConstant(0), nullptr);
+
+  // strided_copy's signed strides are `int` members (TLC_IDIMS).
+  const ShaderInterfaceRef &sc = interfaceOf("strided_copy_f16_dyn");
+  ASSERT_TRUE(sc.dims.present());
+  int ss0 = sc.dims.find("SS0");
+  ASSERT_GE(ss0, 0);
+  EXPECT_EQ(sc.dims.members[ss0].type, SpecType::I32);
+  EXPECT_EQ(sc.dims.members[ss0].offset, 4u * unsigned(ss0));
+  EXPECT_EQ(sc.dims.members[0].type, SpecType::U32);
+}
+
+/// Every module that is not a dyn build has one (every op shader declares
+/// `// tlc-variant: dyn TLC_DYN`), and every dyn build has a static one.
+TEST(DynShaders, EveryBuildHasADynBuild) {
+  size_t dyn = 0;
+  for (const EmbeddedShader &s : embeddedShaders()) {
+    StringRef name = s.name;
+    if (isDynBuild(name)) {
+      ++dyn;
+      EXPECT_NE(findEmbeddedShader(name.drop_back(4)), nullptr) << name.str();
+      continue;
+    }
+    EXPECT_NE(findEmbeddedShader(dynBuildName(name)), nullptr)
+        << name.str() << " has no dyn build";
+  }
+  EXPECT_EQ(dyn * 2, embeddedShaders().size());
+  EXPECT_NE(findEmbeddedShader("layernorm_subgroup_f16_dyn"), nullptr);
+  EXPECT_NE(findEmbeddedShader("gemm_coopmat_f16_dyn"), nullptr);
+  EXPECT_NE(findEmbeddedShader("storage_cast_to_f32_dyn"), nullptr);
+}
+
+/// A dyn build is its static build with the TLC_DIMS constants moved into
+/// the TlcDims block: each member names a u32 (uint) or i32 (int) constant
+/// of the static build, the other constants keep their ids, types and
+/// defaults, and the storage buffers are the same, the block bound after
+/// them.
+TEST(DynShaders, BlockMembersMapToTheStaticBuildsConstants) {
+  for (const EmbeddedShader &s : embeddedShaders()) {
+    StringRef name = s.name;
+    if (!isDynBuild(name)) {
+      EXPECT_FALSE(s.interface.dims.present()) << name.str();
+      for (const BindingDecl &b : s.interface.bindings)
+        EXPECT_FALSE(b.uniform) << name.str();
+      continue;
+    }
+    SCOPED_TRACE(name.str());
+    std::string statName = name.drop_back(4).str();
+    const ShaderInterfaceRef &dyn = s.interface;
+    const ShaderInterfaceRef &stat = interfaceOf(statName);
+    ASSERT_TRUE(dyn.dims.present());
+    ASSERT_FALSE(dyn.dims.members.empty());
+    Expected<std::vector<unsigned>> ids = dynamicDimIds(statName);
+    ASSERT_TRUE(bool(ids)) << toString(ids.takeError());
+    ASSERT_EQ(ids->size(), dyn.dims.members.size());
+    std::map<uint32_t, const DimsMemberDecl *> byId;
+    for (size_t k = 0; k < ids->size(); ++k) {
+      const DimsMemberDecl &m = dyn.dims.members[k];
+      EXPECT_EQ(m.offset, 4u * k) << m.name; // std140 scalars
+      const SpecConstantDecl *c = stat.specConstant((*ids)[k]);
+      ASSERT_NE(c, nullptr) << m.name;
+      EXPECT_TRUE(c->type == SpecType::U32 || c->type == SpecType::I32);
+      EXPECT_EQ(c->type, m.type) << m.name;
+      EXPECT_EQ(stat.specConstantName(c->id), m.name);
+      EXPECT_EQ(dyn.specConstant(c->id), nullptr) << m.name;
+      EXPECT_TRUE(byId.emplace(c->id, &m).second) << m.name;
+    }
+    // Static constants = dyn constants + members, ids and types unchanged.
+    for (const SpecConstantDecl &c : stat.specConstants) {
+      if (byId.count(c.id))
+        continue;
+      const SpecConstantDecl *d = dyn.specConstant(c.id);
+      ASSERT_NE(d, nullptr)
+          << "constant " << c.id << " '" << stat.specConstantName(c.id).str()
+          << "' is neither a member nor declared";
+      EXPECT_EQ(d->type, c.type) << c.id;
+      EXPECT_EQ(d->defaultBits, c.defaultBits) << c.id;
+    }
+    EXPECT_EQ(dyn.specConstants.size() + byId.size(),
+              stat.specConstants.size());
+    ASSERT_EQ(dyn.bindings.size(), stat.bindings.size() + 1);
+    EXPECT_EQ(dyn.dims.binding, stat.bindings.size());
+    EXPECT_TRUE(dyn.bindings.back().uniform);
+    for (size_t b = 0; b < stat.bindings.size(); ++b) {
+      EXPECT_FALSE(dyn.bindings[b].uniform) << b;
+      EXPECT_EQ(dyn.bindings[b].declared, stat.bindings[b].declared) << b;
+      EXPECT_EQ(dyn.bindings[b].floatStorage, stat.bindings[b].floatStorage)
+          << b;
+      EXPECT_EQ(dyn.bindings[b].readonly, stat.bindings[b].readonly) << b;
+      EXPECT_EQ(dyn.bindings[b].writeonly, stat.bindings[b].writeonly) << b;
+    }
+  }
+}
+
+/// The static builds declare the constants (ids, types, defaults) and
+/// bindings they declared before shaders/dims.glsl (recorded in
+/// tests/data/shader_interfaces.txt), so plans of static models are
+/// unchanged. A shader change that alters them on purpose updates that file
+/// with the line printed here.
+TEST(DynShaders, StaticBuildsKeepTheirRecordedInterfaces) {
+  std::string path =
+      std::string(TLC_SOURCE_DIR) + "/tests/data/shader_interfaces.txt";
+  auto buf = MemoryBuffer::getFile(path);
+  ASSERT_TRUE(bool(buf)) << path;
+  std::map<std::string, std::string> recorded;
+  SmallVector<StringRef, 64> lines;
+  (*buf)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+  for (StringRef line : lines)
+    if (!line.startswith("#"))
+      recorded[line.split(':').first.str()] = line.str();
+  size_t checked = 0;
+  for (const EmbeddedShader &s : embeddedShaders()) {
+    if (isDynBuild(s.name))
+      continue;
+    std::string actual = describe(s.name, s.interface);
+    auto it = recorded.find(s.name);
+    EXPECT_TRUE(it != recorded.end() && it->second == actual)
+        << "recorded: "
+        << (it == recorded.end() ? std::string("(none)") : it->second)
+        << "\nactual:   " << actual;
+    ++checked;
+  }
+  EXPECT_EQ(checked, recorded.size());
+}
+
+TEST(DynShaders, MatchRefusesMembersWithoutTheirConstant) {
+  const SpecConstantDecl stat[] = {
+      {0, SpecType::U32, 1}, {1, SpecType::I32, 0}, {2, SpecType::U32, 0}};
+  const char *statNames[] = {"N", "S", "OP"};
+  BindingDecl none[1];
+  ShaderInterfaceRef s{stat, none, statNames};
+  const SpecConstantDecl dynConsts[] = {{2, SpecType::U32, 0}};
+  const char *dynNames[] = {"OP"};
+  auto match = [&](ArrayRef<DimsMemberDecl> members) {
+    ShaderInterfaceRef d{dynConsts, none, dynNames, {1, members}};
+    auto ids = matchDimsToSpecConstants(d, s);
+    if (!ids)
+      return toString(ids.takeError());
+    std::string out;
+    for (uint32_t id : *ids)
+      out += std::to_string(id) + " ";
+    return out;
+  };
+  const DimsMemberDecl good[] = {{"S", 4, SpecType::I32},
+                                 {"N", 0, SpecType::U32}};
+  EXPECT_EQ(match(good), "1 0 ");
+  const DimsMemberDecl unknown[] = {{"NOPE", 0, SpecType::U32}};
+  EXPECT_EQ(match(unknown), "TlcDims member 'NOPE' has no specialization "
+                            "constant of that name in the static build");
+  const DimsMemberDecl wrongType[] = {{"S", 0, SpecType::U32}};
+  EXPECT_EQ(match(wrongType), "TlcDims member 'S' is u32, but constant_id 1 "
+                              "'S' of the static build is i32");
+  const DimsMemberDecl stillDeclared[] = {{"OP", 0, SpecType::U32}};
+  EXPECT_EQ(match(stillDeclared),
+            "TlcDims member 'OP' replaces constant_id 2, which the dyn build "
+            "still declares ('OP')");
+  const DimsMemberDecl twice[] = {{"N", 0, SpecType::U32},
+                                  {"N", 4, SpecType::U32}};
+  EXPECT_EQ(match(twice), "TlcDims members replace constant_id 0 twice");
+  ShaderInterfaceRef staticOnly{dynConsts, none, dynNames};
+  auto ids = matchDimsToSpecConstants(staticOnly, s);
+  ASSERT_FALSE(bool(ids));
+  EXPECT_EQ(toString(ids.takeError()), "the dyn build has no TlcDims block");
+
+  auto missing = dynamicDimIds("no_such_shader");
+  ASSERT_FALSE(bool(missing));
+  EXPECT_EQ(toString(missing.takeError()),
+            "shader 'no_such_shader': is not built into this tlc");
+}
+
+TEST(DynShaders, DynamicDispatchesAreCheckedAgainstTheDynBuild) {
+  DimExpr w = DimExpr::symbol(kW);
+  DispatchDesc d = lowerUnary(UnaryOpCode::Relu, 1000);
+  setDim(d, 0, w * 4); // N
+  setGrid1D(d, w * 4, 256);
+  ASSERT_TRUE(d.isDynamic());
+  EXPECT_EQ(checkEmbedded(d), "");
+  Expected<std::vector<unsigned>> ids = dynamicDimIds("unary");
+  ASSERT_TRUE(bool(ids)) << toString(ids.takeError());
+  EXPECT_EQ(*ids, std::vector<unsigned>{0}); // N; OP, P0, P1, VEC4, ITEMS stay
+  const ShaderInterfaceRef &dyn = interfaceOf("unary_dyn");
+  auto checkDyn = [&](const DispatchDesc &x) {
+    Error e = checkDispatch(x, dyn, "node 'n' (Op)", *ids);
+    return e ? toString(std::move(e)) : std::string();
+  };
+  EXPECT_EQ(checkDyn(d), "");
+
+  // Only TLC_DIMS constants may be symbolic.
+  DispatchDesc op = d;
+  setDim(op, 1, w); // OP
+  EXPECT_EQ(checkEmbedded(op),
+            "node 'n' (Op): shader 'unary_dyn': constant_id 1 ('OP') is "
+            "symbolic, but it is not a member of the dyn build's TlcDims "
+            "block: only the shader's TLC_DIMS constants take run-time "
+            "values");
+  // A static build cannot take a dynamic dispatch.
+  EXPECT_EQ(check(d), "node 'n' (Op): shader 'unary_dyn': has symbolic dims, "
+                      "but the module has no TlcDims block (a dynamic "
+                      "dispatch runs the shader's dyn build)");
+  // Structural constants are still checked.
+  DispatchDesc typed = d;
+  typed.specConstants[4] = spec::f32(1.0f);
+  EXPECT_EQ(checkDyn(typed), "node 'n' (Op): shader 'unary_dyn': constant_id "
+                             "4: the shader declares u32, the dispatch passes "
+                             "f32");
+  // Every member gets a value.
+  DispatchDesc unused = d;
+  unused.specConstants[0] = spec::unused();
+  EXPECT_EQ(checkDyn(unused), "node 'n' (Op): shader 'unary_dyn': "
+                              "constant_id 0 is marked unused, but it is the "
+                              "TlcDims member 'N'; pass a value");
+  // The block is bound after the operands and is never written.
+  DispatchDesc bound = d;
+  bound.operands.push_back(0);
+  EXPECT_EQ(checkDyn(bound),
+            "node 'n' (Op): shader 'unary_dyn': binds 3 buffers; the dyn "
+            "build declares 3 bindings, its TlcDims block at binding 2 "
+            "(expected: the buffers at bindings 0..1 and the block after "
+            "them)");
+  DispatchDesc writes = d;
+  writes.writes.push_back(2);
+  EXPECT_EQ(checkDyn(writes), "node 'n' (Op): shader 'unary_dyn': writes "
+                              "binding 2, the TlcDims block");
+  // The ids must be the block's.
+  Error e = checkDispatch(d, dyn, "node 'n' (Op)");
+  ASSERT_TRUE(bool(e));
+  EXPECT_EQ(toString(std::move(e)),
+            "node 'n' (Op): shader 'unary_dyn': the dyn build's TlcDims block "
+            "has 1 members, but the check was given 0 constant ids "
+            "(dynamicDimIds)");
+
+  // Symbolic group counts alone also run the dyn build.
+  DispatchDesc grid = lowerUnary(UnaryOpCode::Relu, 1000);
+  setGrid1D(grid, w * 4, 256);
+  ASSERT_TRUE(grid.isDynamic() && grid.dynamicDims.empty());
+  EXPECT_EQ(checkEmbedded(grid), "");
+  EXPECT_EQ(check(grid), "node 'n' (Op): shader 'unary_dyn': has symbolic "
+                         "group counts, but the module has no TlcDims block "
+                         "(a dynamic dispatch runs the shader's dyn build)");
+
+  // fp16 builds have their own dyn builds.
+  DispatchDesc half = d;
+  half.shader = f16BuildName(half.shader);
+  EXPECT_EQ(checkEmbedded(half), "");
+
+  // Signed dims (strided_copy's strides) are i32 members: a symbolic one
+  // passes spec::i32 at its bound, as the static build requires.
+  int64_t box[] = {2, 3}, src[] = {3, 1}, dst[] = {1, -2};
+  DispatchDesc copy = lowerStridedCopy(box, src, 0, dst, 4, 0, 1);
+  setDim(copy, 0, w * 6); // TOTAL
+  EXPECT_EQ(checkEmbedded(copy), "");
+  copy.specConstants[7] = spec::u32(copy.specConstants[7].bits);
+  EXPECT_EQ(checkEmbedded(copy),
+            "node 'n' (Op): shader 'strided_copy_dyn': constant_id 7: the "
+            "TlcDims member 'SS0' is i32, the dispatch passes u32");
 }
 
 } // namespace
