@@ -215,13 +215,17 @@ TEST_F(RuntimeShapeRangesTest, OutputsMatchCpuForShapesAcrossTheRange) {
   }
 }
 
-TEST_F(RuntimeShapeRangesTest, ASymbolNoExpressionReadsNeedsNoInput) {
+TEST_F(RuntimeShapeRangesTest, ASymbolNoInputBindsIsRefusedAtLoad) {
+  // Every symbol must be an input dim (validatePlanStructure): the runtime
+  // takes the symbols' values from the input shapes.
   Plan plan = chainPlan();
-  plan.symbols.push_back({"M", 1, 4}); // declared, read by nothing
-  auto lp = load(plan);
-  ASSERT_NE(lp, nullptr);
-  runChainAt(*lp, 17, 1);
-  runChainAt(*lp, 3, 2);
+  plan.symbols.push_back({"M", 1, 4}); // declared, bound by no input
+  auto lp = LoadedPlan::load(*device, plan);
+  ASSERT_FALSE(bool(lp));
+  std::string e = llvm::toString(lp.takeError());
+  EXPECT_NE(e.find("symbols[1]: symbol 'M' is no dim of any input"),
+            std::string::npos)
+      << e;
 }
 
 TEST_F(RuntimeShapeRangesTest, BeforeTheFirstRunShapesAreAtTheUpperBound) {
@@ -324,18 +328,16 @@ TEST_F(RuntimeShapeRangesTest, OutOfRangeOrMalformedInputsWriteNothing) {
             before.parameterEvaluations); // same N: nothing evaluated
 }
 
-/// Inputs a [N,3], b [N,3] and c [3N] (a dim that is an expression, not a
-/// symbol), each scaled by 2 into y_a, y_b, y_c.
+/// Inputs a, b and c, each [N,3] and scaled by 2 into y_a, y_b, y_c.
+/// (An input dim is a constant or exactly one symbol: validatePlanStructure.)
 Plan threeInputPlan() {
   DynPlanBuilder d("three_inputs");
   uint32_t a = d.nx3("a", TensorRole::Input);
   uint32_t b = d.nx3("b", TensorRole::Input);
-  uint32_t c = d.b.ioTensor("c", TensorRole::Input, kMaxN * kCols);
-  d.b.plan.tensors[c].dims = {d.total};
+  uint32_t c = d.nx3("c", TensorRole::Input);
   uint32_t ya = d.nx3("y_a", TensorRole::Output);
   uint32_t yb = d.nx3("y_b", TensorRole::Output);
-  uint32_t yc = d.b.ioTensor("y_c", TensorRole::Output, kMaxN * kCols);
-  d.b.plan.tensors[yc].dims = {d.total};
+  uint32_t yc = d.nx3("y_c", TensorRole::Output);
   d.scale(a, ya, 2.0f, 0);
   d.scale(b, yb, 2.0f, 0);
   d.scale(c, yc, 2.0f, 0);
@@ -348,10 +350,10 @@ TEST_F(RuntimeShapeRangesTest, InputsDisagreeingOnASymbolAreRefusedAtRun) {
   auto setAll = [&](int64_t na, int64_t nb, int64_t nc) {
     std::vector<float> a = intValues(size_t(na * kCols), 1),
                        b = intValues(size_t(nb * kCols), 2),
-                       c = intValues(size_t(nc), 3);
+                       c = intValues(size_t(nc * kCols), 3);
     EXPECT_FALSE(bool(lp->setInput(0, asBytes(a), nx3Shape(na))));
     EXPECT_FALSE(bool(lp->setInput(1, asBytes(b), nx3Shape(nb))));
-    EXPECT_FALSE(bool(lp->setInput(2, asBytes(c), {nc})));
+    EXPECT_FALSE(bool(lp->setInput(2, asBytes(c), nx3Shape(nc))));
   };
   auto expectOutputsFor = [&](int64_t n) {
     for (size_t o = 0; o < 3; ++o) {
@@ -362,30 +364,30 @@ TEST_F(RuntimeShapeRangesTest, InputsDisagreeingOnASymbolAreRefusedAtRun) {
       EXPECT_EQ(asFloats(lp->output(o)), want) << "output " << o;
     }
     EXPECT_EQ(lp->outputShape(0), nx3Shape(n));
-    EXPECT_EQ(lp->outputShape(2), std::vector<int64_t>{n * kCols});
+    EXPECT_EQ(lp->outputShape(2), nx3Shape(n));
   };
-  setAll(5, 5, 15);
+  setAll(5, 5, 5);
   ASSERT_FALSE(bool(lp->run()));
   expectOutputsFor(5);
 
   uint64_t submits = device->counters().submits;
-  setAll(5, 7, 15);
+  setAll(5, 7, 5);
   std::string e = errorText(lp->run());
   EXPECT_NE(e.find("plan 'three_inputs' cannot run: inputs disagree on "
                    "symbol 'N': input 0 ('a') dim 0 is 5 (shape 5x3), input 1 "
                    "('b') dim 0 is 7 (shape 7x3)"),
             std::string::npos)
       << e;
-  setAll(5, 5, 16);
+  setAll(5, 5, 6);
   e = errorText(lp->run());
-  EXPECT_NE(e.find("input 2 ('c') dim 0 is 16, but its expression N*3 is 15 "
-                   "for N=5 (shape 16)"),
+  EXPECT_NE(e.find("inputs disagree on symbol 'N': input 0 ('a') dim 0 is 5 "
+                   "(shape 5x3), input 2 ('c') dim 0 is 6 (shape 6x3)"),
             std::string::npos)
       << e;
   EXPECT_EQ(device->counters().submits, submits); // nothing ran
   expectOutputsFor(5);                            // nor changed
 
-  setAll(8, 8, 24);
+  setAll(8, 8, 8);
   ASSERT_FALSE(bool(lp->run()));
   expectOutputsFor(8);
 }
@@ -544,6 +546,10 @@ TEST_F(RuntimeShapeRangesTest, LoadRefusesPlansTheShaderOrInputsDoNotFit) {
     Plan p = chainPlan();
     p.commands[1].dynamic = true; // a static build in a dynamic dispatch
     p.commands[1].dimExprs = {0};
+    for (unsigned d = 0; d < 3; ++d) { // group counts the plan check accepts
+      p.exprs.push_back({{kConst, int64_t(p.commands[1].groups[d])}});
+      p.commands[1].groupExprs[d] = uint32_t(p.exprs.size() - 1);
+    }
     refuse(p, "commands[1] ('unary1'): binds 2 tensors and its run-time dims "
               "at binding 2, but shader 'unary' uses bindings 0..1");
   }
@@ -551,7 +557,8 @@ TEST_F(RuntimeShapeRangesTest, LoadRefusesPlansTheShaderOrInputsDoNotFit) {
     Plan p = chainPlan(); // M is read by an expression but is no input dim
     p.symbols.push_back({"M", 1, 4});
     p.exprs.push_back({{kSym, 1, kConst, 2, kMul}});
-    refuse(p, "symbols[1] ('M'): no input dim is exactly this symbol");
+    // Refused by the plan's structural check (validatePlanStructure).
+    refuse(p, "symbols[1]: symbol 'M' is no dim of any input");
   }
   {
     Plan p = chainPlan();
@@ -562,8 +569,8 @@ TEST_F(RuntimeShapeRangesTest, LoadRefusesPlansTheShaderOrInputsDoNotFit) {
     Plan p = chainPlan(); // y's dim 0 is N+1, beyond its bound 1000 at N=1000
     p.exprs.push_back({{kSym, 0, kConst, 1, kAdd}});
     p.tensors[p.outputs[0]].dims[0] = uint32_t(p.exprs.size() - 1);
-    refuse(p, "tensors[3] ('y') dim 0 (N+1) is 1001 for N=1000, outside "
-              "[0, 1000]");
+    refuse(p, "tensors[3].dims[0]: exprs[5] = N+1 is 1001 at N=1000; "
+              "expected 0 to the bound 1000");
   }
 }
 
