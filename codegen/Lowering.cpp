@@ -191,6 +191,36 @@ struct Lowering {
     return idx;
   }
 
+  /// Fills the run-time part of dynamic dispatch \p c from \p d: one
+  /// expression per member of the dyn build's TlcDims block (the symbolic
+  /// value, or the constant the lowering passed), the group counts, and 0
+  /// for the spec words of the ids the block replaces (the dyn build does
+  /// not declare them).
+  Error emitRunTimeDims(const DispatchDesc &d, PlanCommand &c) {
+    Expected<std::vector<unsigned>> ids = dynamicDimIds(d.shader);
+    if (!ids)
+      return ids.takeError();
+    c.dynamic = true;
+    for (unsigned id : *ids) {
+      DimExpr value;
+      auto it = llvm::find_if(d.dynamicDims,
+                              [&](const auto &e) { return e.first == id; });
+      if (it != d.dynamicDims.end()) {
+        value = it->second;
+      } else {
+        const SpecConstant &k = d.specConstants[id]; // checkDispatch: passed
+        value = k.type == SpecType::I32 ? DimExpr(int32_t(k.bits))
+                                        : DimExpr(int64_t(k.bits));
+      }
+      c.dimExprs.push_back(exprIndex(value));
+      c.specConstants[id] = 0;
+    }
+    for (int i = 0; i < 3; ++i)
+      c.groupExprs[i] = exprIndex(d.dynamicGroups ? (*d.dynamicGroups)[i]
+                                                  : DimExpr(d.groups[i]));
+    return Error::success();
+  }
+
   Error emitCommands(const std::vector<std::vector<ValueId>> &releases) {
     for (size_t step = 0; step < g.nodes.size(); ++step) {
       const Node &node = g.nodes[step];
@@ -227,25 +257,12 @@ struct Lowering {
           return errorAt(node.loc, toString(std::move(e)));
         dispatches = lowerNode(g, node, f16Storage, target);
       }
-      for (const DispatchDesc &d : dispatches) {
-        const EmbeddedShader *s = findEmbeddedShader(d.shader);
-        if (!s)
-          return errorAt(node.loc, "node '" + node.name + "': shader '" +
-                                       d.shader +
-                                       "' is not built into this tlc");
-        if (Error e = checkDispatch(
-                d, s->interface, "node '" + node.name + "' (" + node.op + ")"))
+      // Each dispatch against the module it runs: the shader's static
+      // build, or its dyn build when its dims depend on symbols.
+      for (const DispatchDesc &d : dispatches)
+        if (Error e = checkDispatch(d, "node '" + node.name + "' (" +
+                                           node.op + ")"))
           return errorAt(node.loc, toString(std::move(e)));
-        if (d.isDynamic())
-          return errorAt(node.loc,
-                         "node '" + node.name + "' (" + node.op +
-                             "): its dispatch of '" + d.shader +
-                             "' has run-time dims, and plans for shape "
-                             "ranges cannot be written yet (the shaders' "
-                             "dyn builds and the runtime's indirect "
-                             "dispatch are in progress: "
-                             "docs/shape-ranges.md)");
-      }
       for (const DispatchDesc &d : dispatches) {
         if (def->memory.joinsInputs && copiesOnlyInSlice(node, d))
           continue; // the producer wrote this input in place
@@ -254,13 +271,18 @@ struct Lowering {
         c.kind = CommandKind::Dispatch;
         c.step = uint32_t(step);
         c.label = node.name;
-        auto shader = shaderFor(d.shader, node);
+        auto shader = shaderFor(
+            d.isDynamic() ? dynBuildName(d.shader) : d.shader, node);
         if (!shader)
           return shader.takeError();
         c.shader = *shader;
         // Plans pass constants by position: constant_id i = word i (an id
         // the shader lacks, spec::unused, gets 0).
         llvm::append_range(c.specConstants, specWords(d.specConstants));
+        if (d.isDynamic())
+          if (Error e = emitRunTimeDims(d, c))
+            return errorAt(node.loc, "node '" + node.name + "': " +
+                                         toString(std::move(e)));
         for (unsigned op : d.operands) {
           assert(op < operands.size() && "lowering names a bad operand");
           int64_t t = tensorOf[operands[op]];

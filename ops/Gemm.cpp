@@ -11,6 +11,7 @@
 #include "ops/GemmParams.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -34,7 +35,7 @@ static Error gemmInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<GemmParams> p = parseGemmParams(node, types);
   if (!p)
     return p.takeError();
-  TensorType y{DType::F32, {p->m, p->n}};
+  TensorType y = TensorType::withDims(DType::F32, {p->mDim, p->n});
   if (Error e = checkFits32(y, "output"))
     return e;
   out.push_back(y);
@@ -61,6 +62,7 @@ static void gemmLower(const Node &node, ArrayRef<TensorType> in,
   dispatches.push_back(lowerGemmKernel(args, 0, 1, 2, unsigned(in.size()), target));
 }
 
-const OpDef kGemmOp = {"Gemm", gemmInferTypes, gemmReference, gemmLower};
+const OpDef kGemmOp =
+    symbolicOp({"Gemm", gemmInferTypes, gemmReference, gemmLower});
 
 } // namespace tlc

@@ -240,9 +240,33 @@ DispatchDesc lowerGemmCoopMat(const GemmKernelArgs &args, unsigned a,
   return d;
 }
 
+/// Makes M and the row blocks of \p d run-time values when \p args's M is
+/// symbolic; \p bm is the rows one workgroup covers.
+static DispatchDesc withRunTimeRows(DispatchDesc d, const GemmKernelArgs &args,
+                                    uint32_t bm) {
+  if (!args.mDim)
+    return d;
+  setDim(d, 0, *args.mDim);
+  setGroups(d, d.groups[0],
+            min(ceilDiv(*args.mDim, bm), DimExpr(int64_t(kGemmMaxGroups))),
+            d.groups[2]);
+  return d;
+}
+
 DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
                              unsigned c, unsigned y,
                              const KernelTarget &target) {
+  if (args.mDim) {
+    // A symbolic M: gemm_tiled (gpu) or gemm (cpu), which compute any M;
+    // the warp-tiled, tensor-core and split-K kernels need M to divide or
+    // align, which the range does not promise.
+    assert(args.kSlice == 0 && "split-K is not applied to a symbolic M");
+    if (target.isGpu()) {
+      GemmTileConfig cfg = chooseGemmTiles(args, target);
+      return withRunTimeRows(lowerGemmKernelTiled(args, cfg, a, b, c, y), args,
+                             cfg.bm);
+    }
+  }
   // fp16 storage on NVIDIA tensor cores, split-K partials included.
   if (target.cooperativeMatrixNV && target.f16Storage &&
       target.maxSharedMemoryBytes >= kCoopMatSharedBytes &&
@@ -267,7 +291,7 @@ DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
   setCommonConstants(args, d);
   setOperands(args, a, b, c, y, d);
   setGroups(args, kGemmTile, kGemmTile, d);
-  return d;
+  return withRunTimeRows(d, args, kGemmTile);
 }
 
 } // namespace tlc

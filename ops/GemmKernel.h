@@ -36,7 +36,11 @@ constexpr unsigned kGemmMaxBatchDims = 4;
 inline constexpr uint64_t kGemmMaxGroups = 65535;
 
 struct GemmKernelArgs {
-  uint32_t m = 1, n = 1, k = 1;
+  uint32_t m = 1, n = 1, k = 1; // m: the upper bound when mDim is set
+  /// Shape ranges: M as an expression when it depends on symbols (then the
+  /// lowering picks a kernel at the bound that computes any M, and M and
+  /// the row blocks are run-time values).
+  std::optional<DimExpr> mDim;
   bool transA = false, transB = false;
   float alpha = 1.0f, beta = 0.0f;
   /// C is read as C[row * cStrideM + col * cStrideN] (strides 0 broadcast).

@@ -36,6 +36,20 @@ Expected<GemmParams> parseGemmParams(const Node &node,
   if (Error e = checkRank(b, 2, "B"))
     return e;
   p.m = p.transA ? a.shape[1] : a.shape[0];
+  p.mDim = a.dim(p.transA ? 1 : 0);
+  // Shape ranges: M may be symbolic when A is read row by row; K, N and a
+  // transposed A's rows are sizes the kernels fix.
+  if (!b.isStatic() || !a.dim(p.transA ? 0 : 1).isConstant() ||
+      (p.transA && !p.mDim.isConstant()))
+    return opError("only the rows of an untransposed A may be symbolic (A " +
+                   a.str() + ", B " + b.str() + ")");
+  if (in.size() >= 3 && !p.mDim.isConstant()) {
+    const TensorType &c = in[2];
+    bool perRow = c.rank() == 2 && c.shape[0] != 1;
+    if ((perRow && c.dim(0) != p.mDim) || !c.dim(c.rank() - 1).isConstant())
+      return opError("C " + c.str() + " does not broadcast to [" +
+                     p.mDim.str() + ", " + Twine(p.n) + "]");
+  }
   p.k = p.transA ? a.shape[0] : a.shape[1];
   int64_t kb = p.transB ? b.shape[1] : b.shape[0];
   p.n = p.transB ? b.shape[0] : b.shape[1];
@@ -75,6 +89,8 @@ GemmParams verifiedGemmParams(const Node &node, ArrayRef<TensorType> abc) {
 GemmKernelArgs gemmKernelArgs(const GemmParams &p, const TensorType *c) {
   GemmKernelArgs args;
   args.m = uint32_t(p.m);
+  if (!p.mDim.isConstant())
+    args.mDim = p.mDim;
   args.n = uint32_t(p.n);
   args.k = uint32_t(p.k);
   args.transA = p.transA;

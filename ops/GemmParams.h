@@ -17,7 +17,10 @@ namespace tlc {
 
 /// A Gemm's sizes (elements) and attributes.
 struct GemmParams {
-  int64_t m = 1, n = 1, k = 1;
+  int64_t m = 1, n = 1, k = 1; // m: the upper bound when symbolic
+  /// M as an expression (shape ranges: a batch or token count); N and K
+  /// are static.
+  DimExpr mDim = 1;
   bool transA = false, transB = false;
   float alpha = 1.0f, beta = 1.0f;
 };

@@ -106,7 +106,9 @@ size_t splitK(Graph &g, const KernelTarget &target) {
       p = *parsed;
     }
     GemmKernelArgs args = gemmKernelArgs(*p, nullptr);
-    uint32_t slice = chooseSplitKSlice(args, target);
+    // A symbolic M (shape ranges) keeps one kernel for every M; the
+    // partials' reduction is not written for run-time sizes.
+    uint32_t slice = args.mDim ? 0 : chooseSplitKSlice(args, target);
     if (slice == 0) {
       nodes.push_back(std::move(n));
       continue;
