@@ -136,10 +136,7 @@ Error setUpShapeRanges(LoadedPlan::Impl &p) {
     p.shapeRanges |= c.kind == CommandKind::Dispatch && c.dynamic;
   if (!p.shapeRanges)
     return Error::success();
-  auto sites = findSymbolSites(plan);
-  if (!sites)
-    return sites.takeError();
-  p.symbolSites = std::move(*sites);
+  p.symbolSites = findSymbolSites(plan);
   size_t numSymbols = plan.symbols.size();
   std::vector<int64_t> maxima(numSymbols);
   for (size_t k = 0; k < numSymbols; ++k)

@@ -9,9 +9,11 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Parameters.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cassert>
 #include <cstring>
 
 using namespace llvm;
@@ -59,9 +61,9 @@ bool isSymbolExpr(const PlanExpr &e, int64_t &value) {
   return true;
 }
 
-Expected<SymbolBindings> findSymbolSites(const Plan &plan) {
+SymbolBindings findSymbolSites(const Plan &plan) {
   SymbolBindings b;
-  constexpr uint32_t kNone = SymbolBindings::kNoSite;
+  constexpr uint32_t kNone = ~0u;
   b.firstSite.assign(plan.symbols.size(), kNone);
   for (size_t i = 0; i < plan.inputs.size(); ++i) {
     const PlanTensor &t = plan.tensors[plan.inputs[i]];
@@ -75,84 +77,9 @@ Expected<SymbolBindings> findSymbolSites(const Plan &plan) {
       b.sites.push_back({uint32_t(i), uint32_t(d), uint32_t(k)});
     }
   }
-  // Symbols some expression reads (Symbol's operand; constants skipped).
-  std::vector<bool> read(plan.symbols.size(), false);
-  for (const PlanExpr &e : plan.exprs)
-    for (size_t pc = 0; pc + 1 < e.code.size(); ++pc) {
-      int64_t op = e.code[pc], arg = e.code[pc + 1];
-      if (op == int64_t(ExprOp::Symbol) && arg >= 0 &&
-          uint64_t(arg) < read.size())
-        read[size_t(arg)] = true;
-      if (op == int64_t(ExprOp::Const) || op == int64_t(ExprOp::Symbol))
-        ++pc;
-    }
-  for (size_t k = 0; k < plan.symbols.size(); ++k)
-    if (b.firstSite[k] == kNone && read[k])
-      return fail("symbols[{0}] ('{1}'): no input dim is exactly this "
-                  "symbol, so the runtime cannot know its value",
-                  k, plan.symbols[k].name);
+  assert(llvm::none_of(b.firstSite, [](uint32_t f) { return f == kNone; }) &&
+         "validatePlanStructure: every symbol is an input dim");
   return b;
-}
-
-std::string planExprString(const Plan &plan, const PlanExpr &e) {
-  // Postfix to infix, parenthesizing every binary operation but the
-  // outermost.
-  SmallVector<std::string, 8> stack;
-  const std::vector<int64_t> &code = e.code;
-  for (size_t pc = 0; pc < code.size(); ++pc) {
-    int64_t op = code[pc];
-    if ((op == int64_t(ExprOp::Const) || op == int64_t(ExprOp::Symbol)) &&
-        pc + 1 < code.size()) {
-      int64_t arg = code[++pc];
-      if (op == int64_t(ExprOp::Const))
-        stack.push_back(std::to_string(arg));
-      else if (arg >= 0 && uint64_t(arg) < plan.symbols.size())
-        stack.push_back(plan.symbols[size_t(arg)].name);
-      else
-        stack.push_back("symbol#" + std::to_string(arg));
-      continue;
-    }
-    if (stack.size() < 2)
-      return "<malformed expression>";
-    std::string b = stack.pop_back_val(), a = stack.pop_back_val();
-    switch (ExprOp(op)) {
-    case ExprOp::Add:
-      stack.push_back("(" + a + "+" + b + ")");
-      break;
-    case ExprOp::Sub:
-      stack.push_back("(" + a + "-" + b + ")");
-      break;
-    case ExprOp::Mul:
-      stack.push_back(a + "*" + b);
-      break;
-    case ExprOp::FloorDiv:
-      stack.push_back("floor(" + a + "/" + b + ")");
-      break;
-    case ExprOp::Min:
-      stack.push_back("min(" + a + "," + b + ")");
-      break;
-    case ExprOp::Max:
-      stack.push_back("max(" + a + "," + b + ")");
-      break;
-    default:
-      return "<malformed expression>";
-    }
-  }
-  if (stack.size() != 1)
-    return "<malformed expression>";
-  std::string s = stack[0];
-  if (s.size() > 2 && s.front() == '(' && s.back() == ')') {
-    // Drop the outer parentheses when they enclose the whole string.
-    int depth = 0;
-    bool whole = true;
-    for (size_t i = 0; i + 1 < s.size() && whole; ++i) {
-      depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
-      whole = depth > 0;
-    }
-    if (whole)
-      s = s.substr(1, s.size() - 2);
-  }
-  return s;
 }
 
 std::string shapeString(ArrayRef<int64_t> shape) {
@@ -165,18 +92,7 @@ std::string shapeString(ArrayRef<int64_t> shape) {
 }
 
 std::string planShapeString(const Plan &plan, const PlanTensor &t) {
-  if (t.dims.empty())
-    return shapeString(t.type.shape);
-  std::string s;
-  for (size_t d = 0; d < t.dims.size(); ++d) {
-    std::string e = t.dims[d] < plan.exprs.size()
-                        ? planExprString(plan, plan.exprs[t.dims[d]])
-                        : "?";
-    bool simple = e.find_first_of("+-*") == std::string::npos ||
-                  e.front() == '(' || e.rfind("floor(", 0) == 0;
-    s += (d ? "x" : "") + (simple ? e : "(" + e + ")");
-  }
-  return s;
+  return t.dims.empty() ? shapeString(t.type.shape) : planShapeStr(plan, t);
 }
 
 std::string planTypeString(const Plan &plan, const PlanTensor &t) {
@@ -234,7 +150,7 @@ Error checkInputShape(const Plan &plan, size_t index, ArrayRef<int64_t> shape) {
       return fail("{0}: dim {1} is {2}, outside [0, {3}], the range of its "
                   "expression {4} (shape {5})",
                   what(), d, v, t.type.shape[d],
-                  planExprString(plan, plan.exprs[t.dims[d]]),
+                  planExprStr(plan, plan.exprs[t.dims[d]]),
                   shapeString(shape));
   }
   return Error::success();
@@ -248,10 +164,6 @@ Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
         .str();
   };
   for (size_t k = 0; k < plan.symbols.size(); ++k) {
-    if (bindings.firstSite[k] == SymbolBindings::kNoSite) {
-      values[k] = plan.symbols[k].max; // read by no expression
-      continue;
-    }
     const SymbolSite &s = bindings.sites[bindings.firstSite[k]];
     values[k] = inputShapes[s.input][s.dim];
   }
@@ -288,13 +200,13 @@ Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
       Expected<int64_t> want = evaluatePlanExpr(e, values);
       if (!want)
         return fail("{0} dim {1} ({2}): {3} ({4})", inputName(uint32_t(i)), d,
-                    planExprString(plan, e), toString(want.takeError()),
+                    planExprStr(plan, e), toString(want.takeError()),
                     symbolValuesString(plan, values));
       if (*want != inputShapes[i][d])
         return fail("{0} dim {1} is {2}, but its expression {3} is {4} for "
                     "{5} (shape {6})",
                     inputName(uint32_t(i)), d, inputShapes[i][d],
-                    planExprString(plan, e), *want,
+                    planExprStr(plan, e), *want,
                     symbolValuesString(plan, values),
                     shapeString(inputShapes[i]));
     }
@@ -316,12 +228,12 @@ Error evaluateParameters(const Plan &plan, const ParamLayout &layout,
       Expected<int64_t> v = evaluatePlanExpr(e, values);
       if (!v)
         return fail("{0}: run-time dim word {1} ({2}): {3} ({4})",
-                    cmdName(slice.command), k, planExprString(plan, e),
+                    cmdName(slice.command), k, planExprStr(plan, e),
                     toString(v.takeError()), symbolValuesString(plan, values));
       if (*v < INT64_C(-2147483648) || *v >= INT64_C(4294967296))
         return fail("{0}: run-time dim word {1} ({2}) is {3} for {4}, which "
                     "does not fit a 32-bit word",
-                    cmdName(slice.command), k, planExprString(plan, e), *v,
+                    cmdName(slice.command), k, planExprStr(plan, e), *v,
                     symbolValuesString(plan, values));
       if (staging) {
         uint32_t word = uint32_t(uint64_t(*v));
@@ -333,12 +245,12 @@ Error evaluateParameters(const Plan &plan, const ParamLayout &layout,
       Expected<int64_t> v = evaluatePlanExpr(e, values);
       if (!v)
         return fail("{0}: group count {1} ({2}): {3} ({4})",
-                    cmdName(slice.command), i, planExprString(plan, e),
+                    cmdName(slice.command), i, planExprStr(plan, e),
                     toString(v.takeError()), symbolValuesString(plan, values));
       if (*v < 0 || *v > int64_t(maxGroups[i]))
         return fail("{0}: {1} workgroups in dimension {2} ({3}) for {4}; the "
                     "device allows 0 to {5} (maxComputeWorkGroupCount[{2}])",
-                    cmdName(slice.command), *v, i, planExprString(plan, e),
+                    cmdName(slice.command), *v, i, planExprStr(plan, e),
                     symbolValuesString(plan, values), maxGroups[i]);
       if (staging) {
         uint32_t word = uint32_t(*v);
@@ -359,13 +271,13 @@ Error evaluateParameters(const Plan &plan, const ParamLayout &layout,
       Expected<int64_t> v = evaluatePlanExpr(e, values);
       if (!v)
         return fail("tensors[{0}] ('{1}') dim {2} ({3}): {4} ({5})", ti, t.name,
-                    d, planExprString(plan, e), toString(v.takeError()),
+                    d, planExprStr(plan, e), toString(v.takeError()),
                     symbolValuesString(plan, values));
       if (*v < 0 || *v > t.type.shape[d])
         return fail("tensors[{0}] ('{1}') dim {2} ({3}) is {4} for {5}, "
                     "outside [0, {6}], the upper bound its memory was "
                     "planned for",
-                    ti, t.name, d, planExprString(plan, e), *v,
+                    ti, t.name, d, planExprStr(plan, e), *v,
                     symbolValuesString(plan, values), t.type.shape[d]);
       elements *= uint64_t(*v);
     }

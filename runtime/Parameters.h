@@ -68,27 +68,23 @@ struct SymbolSite {
 
 /// Where every symbol's value comes from.
 struct SymbolBindings {
-  static constexpr uint32_t kNoSite = ~0u;
   std::vector<SymbolSite> sites; // input order, then dim order
-  /// Per symbol: index into sites, or kNoSite for a symbol that no
-  /// expression reads (it keeps its maximum).
+  /// Per symbol: index into sites of its first site.
   std::vector<uint32_t> firstSite;
 };
 
 /// The sites of \p plan's symbols (an input dim whose expression is
-/// [Symbol k]). Errors: a symbol that some expression reads but that no
-/// input dim is exactly (the runtime could not know its value), naming it.
-llvm::Expected<SymbolBindings> findSymbolSites(const Plan &plan);
+/// [Symbol k]). \p plan passed validatePlanStructure, which guarantees
+/// every symbol at least one site.
+SymbolBindings findSymbolSites(const Plan &plan);
 
 /// Whether \p e is [Const c] (sets \p value to c) or [Symbol k] (sets
 /// \p value to k); other expressions return false for both.
 bool isConstantExpr(const PlanExpr &e, int64_t &value);
 bool isSymbolExpr(const PlanExpr &e, int64_t &value);
-
-/// \p e in infix with the plan's symbol names ("N", "3*N", "floor((N+63)/64)").
-std::string planExprString(const Plan &plan, const PlanExpr &e);
-/// A tensor's shape with symbolic dims as expressions ("Nx3", "f32" suffix
-/// not included); the plain shape for a static tensor.
+/// A tensor's shape with symbolic dims as expressions (planShapeStr,
+/// codegen/Plan.h: "Nx3", no dtype); a static tensor's plain shape, "()"
+/// for a scalar.
 std::string planShapeString(const Plan &plan, const PlanTensor &t);
 /// A tensor's type with symbolic dims as expressions ("Nx3xf32"); the
 /// TensorType's str() for a static tensor ("2x4xf32", "f32").

@@ -153,9 +153,6 @@ Error checkPlanForRuntime(const Plan &plan) {
                     where, cmd.tensor, t.name, t.offset);
     }
   }
-  if (!plan.symbols.empty())
-    if (Expected<SymbolBindings> sites = findSymbolSites(plan); !sites)
-      return sites.takeError();
   return Error::success();
 }
 
