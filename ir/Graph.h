@@ -54,6 +54,11 @@ struct Value {
   std::optional<NodeId> producer; // the node that defines it (Intermediate)
   /// Weight contents: numElements * dtypeBytes bytes, little-endian, row-major.
   std::vector<uint8_t> data;
+  /// A shape value of a graph compiled for shape ranges (a Weight of dtype
+  /// i32 or i64 that Shape, Slice, Concat... computed from symbolic dims):
+  /// its elements as expressions, row-major, one per element; `data` then
+  /// holds their values at the upper bounds. Empty for every other value.
+  std::vector<DimExpr> symData;
   SourceLoc loc;
 };
 

@@ -24,11 +24,16 @@ static void addLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(lowerBinary(BinaryOpCode::Add, in[0], in[1], out[0]));
 }
 
-const OpDef kAddOp = {"Add",
+static Error addFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
+                                MutableArrayRef<SymTensor> out) {
+  return foldBinarySymbolic(BinaryOpCode::Add, in, out);
+}
+
+const OpDef kAddOp = withSymbolicFold({"Add",
                       inferBinaryTypes,
                       addReference,
                       addLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes};
+                      /*referenceDTypes=*/kDataDTypes}, addFoldSymbolic);
 
 } // namespace tlc

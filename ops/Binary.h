@@ -38,6 +38,14 @@ llvm::Error inferBinaryTypes(const Node &node, llvm::ArrayRef<InputInfo> in,
 llvm::Error referenceBinary(BinaryOpCode code, const HostTensor &a,
                             const HostTensor &b, HostTensor &out);
 
+/// OpDef::foldSymbolic of Add, Sub, Mul and Div on integer shape values
+/// (ops/SymbolicFold.cpp): elementwise with broadcasting; Div is floor
+/// division by a positive constant of a non-negative value, or an exact
+/// division (errors otherwise).
+llvm::Error foldBinarySymbolic(BinaryOpCode code,
+                               llvm::ArrayRef<SymTensor> in,
+                               llvm::MutableArrayRef<SymTensor> out);
+
 /// The iteration space of a broadcast binary op after merging dims: dims
 /// of size 1 are dropped and adjacent dims merged where both inputs traverse
 /// them as one run (stride of the outer = stride of the inner * its size, for

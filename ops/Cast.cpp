@@ -91,9 +91,27 @@ static Error castReference(const Node &node, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
-const OpDef kCastOp = {"Cast",          castInferTypes,
+/// Integer to integer: the same expressions, when every value they take
+/// fits the target dtype.
+static Error castFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
+                              MutableArrayRef<SymTensor> out) {
+  if (out[0].type.dtype != DType::I32 && out[0].type.dtype != DType::I64)
+    return opError("a symbolic shape value cast to " +
+                   dtypeName(out[0].type.dtype) + " is not a shape value");
+  for (size_t i = 0; i < in[0].elems.size(); ++i) {
+    const DimExpr &e = in[0].elems[i];
+    if (out[0].type.dtype == DType::I32 &&
+        (e.lowerBound() < std::numeric_limits<int32_t>::min() ||
+         e.upperBound() > std::numeric_limits<int32_t>::max()))
+      return opError("value " + e.str() + " does not fit i32");
+    out[0].elems[i] = e;
+  }
+  return Error::success();
+}
+
+const OpDef kCastOp = withSymbolicFold({"Cast",          castInferTypes,
                        castReference,   /*lower=*/nullptr,
                        /*memory=*/{},   /*referenceDTypes=*/kDataDTypes,
-                       /*deviceDTypes=*/{}};
+                       /*deviceDTypes=*/{}}, castFoldSymbolic);
 
 } // namespace tlc

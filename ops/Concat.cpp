@@ -118,12 +118,12 @@ static void concatLower(const Node &node, ArrayRef<TensorType> in,
   }
 }
 
-const OpDef kConcatOp = {"Concat",
+const OpDef kConcatOp = withSymbolicFold({"Concat",
                          concatInferTypes,
                          concatReference,
                          concatLower,
                          {/*isView=*/false, /*inPlaceInputs=*/{},
                           /*joinsInputs=*/true},
-                         /*referenceDTypes=*/kDataDTypes};
+                         /*referenceDTypes=*/kDataDTypes}, foldByElementIndex);
 
 } // namespace tlc

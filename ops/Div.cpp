@@ -24,11 +24,16 @@ static void divLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(lowerBinary(BinaryOpCode::Div, in[0], in[1], out[0]));
 }
 
-const OpDef kDivOp = {"Div",
+static Error divFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
+                                MutableArrayRef<SymTensor> out) {
+  return foldBinarySymbolic(BinaryOpCode::Div, in, out);
+}
+
+const OpDef kDivOp = withSymbolicFold({"Div",
                       inferBinaryTypes,
                       divReference,
                       divLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes};
+                      /*referenceDTypes=*/kDataDTypes}, divFoldSymbolic);
 
 } // namespace tlc

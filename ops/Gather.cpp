@@ -154,8 +154,8 @@ static void gatherLower(const Node &node, ArrayRef<TensorType> in,
   d.push_back(g);
 }
 
-const OpDef kGatherOp = {"Gather",           gatherInferTypes,
+const OpDef kGatherOp = withSymbolicFold({"Gather",           gatherInferTypes,
                          gatherReference,    gatherLower,
-                         /*memory=*/{},      /*referenceDTypes=*/kDataDTypes};
+                         /*memory=*/{},      /*referenceDTypes=*/kDataDTypes}, foldByElementIndex);
 
 } // namespace tlc

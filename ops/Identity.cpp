@@ -57,10 +57,10 @@ static Error dropoutReference(const Node &, ArrayRef<const HostTensor *> in,
 static constexpr DTypeSet kAnyDType = {DType::F32, DType::F16, DType::I32,
                                        DType::I64};
 
-const OpDef kIdentityOp = {"Identity",         identityInferTypes,
+const OpDef kIdentityOp = withSymbolicFold({"Identity",         identityInferTypes,
                            identityReference,  /*lower=*/nullptr,
                            /*memory=*/{},      /*referenceDTypes=*/kAnyDType,
-                           /*deviceDTypes=*/{}};
+                           /*deviceDTypes=*/{}}, foldByElementIndex);
 
 const OpDef kDropoutOp = {"Dropout",        dropoutInferTypes,
                           dropoutReference, /*lower=*/nullptr,

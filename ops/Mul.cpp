@@ -24,11 +24,16 @@ static void mulLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(lowerBinary(BinaryOpCode::Mul, in[0], in[1], out[0]));
 }
 
-const OpDef kMulOp = {"Mul",
+static Error mulFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
+                                MutableArrayRef<SymTensor> out) {
+  return foldBinarySymbolic(BinaryOpCode::Mul, in, out);
+}
+
+const OpDef kMulOp = withSymbolicFold({"Mul",
                       inferBinaryTypes,
                       mulReference,
                       mulLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes};
+                      /*referenceDTypes=*/kDataDTypes}, mulFoldSymbolic);
 
 } // namespace tlc

@@ -83,10 +83,27 @@ void setGroups(DispatchDesc &d, const DimExpr &x, const DimExpr &y,
 
 /// What a shape rule sees of one input: its type and, when the input is a
 /// weight or constant, its bytes (little-endian, row-major; empty otherwise).
-/// Ops such as Reshape read their shape operand from here.
+/// Ops such as Reshape read their shape operand from here. A shape value
+/// with symbolic elements (Value::symData) also gives them in symData, and
+/// data holds their values at the upper bounds; only ops with
+/// OpDef::symbolicShapes or foldSymbolic see such an input (inferOpTypes).
 struct InputInfo {
   TensorType type;
   llvm::ArrayRef<uint8_t> data;
+  llvm::ArrayRef<DimExpr> symData = {};
+};
+
+/// The InputInfo of \p v: its type, bytes and symbolic elements.
+inline InputInfo inputInfo(const Value &v) {
+  return {v.type, v.data, v.symData};
+}
+
+/// A small integer tensor whose elements are dimension expressions: a shape
+/// value while constant folding (ops' foldSymbolic). type is static, i32 or
+/// i64; elems has type.numElements() entries, row-major.
+struct SymTensor {
+  TensorType type;
+  std::vector<DimExpr> elems;
 };
 
 /// How an op's output may share memory with an input.
@@ -162,7 +179,34 @@ struct OpDef {
   /// The lowering emits symbolic dims and group counts (setDim, setGroups,
   /// setGrid1D); codegen refuses a symbolic node of an op without it.
   bool symbolicLowering = false;
+
+  /// Constant folding of shape values (docs/shape-ranges.md): computes the
+  /// outputs' elements as expressions when an input is a shape value with
+  /// symbolic elements or, for readsTypesOnly ops, has a symbolic type.
+  /// Outputs arrive typed by the shape rule with elems sized and 0. Errors
+  /// say what cannot be expressed (the node is then left to the device, or
+  /// refused when it has no lowering). nullptr: such inputs are refused.
+  llvm::Error (*foldSymbolic)(const Node &node, llvm::ArrayRef<SymTensor> in,
+                              llvm::MutableArrayRef<SymTensor> out) = nullptr;
 };
+
+/// OpDef::foldSymbolic for ops that only move elements (every output element
+/// is a copy of one input element: Slice, Gather, Concat, Reshape, Squeeze,
+/// Unsqueeze, Identity): runs the op's reference with each symbolic element
+/// replaced by a code naming it (a value near the dtype's minimum, which
+/// shape arithmetic never produces; a constant input holding one is refused)
+/// and maps the codes in the outputs back to the expressions.
+llvm::Error foldByElementIndex(const Node &node, llvm::ArrayRef<SymTensor> in,
+                               llvm::MutableArrayRef<SymTensor> out);
+
+/// \p def with foldSymbolic = \p fold.
+inline OpDef withSymbolicFold(OpDef def,
+                              llvm::Error (*fold)(const Node &,
+                                                  llvm::ArrayRef<SymTensor>,
+                                                  llvm::MutableArrayRef<SymTensor>)) {
+  def.foldSymbolic = fold;
+  return def;
+}
 
 /// Checks that \p node, whose outputs the shape rule of \p def types
 /// \p outputs, can run on the device: the op has a lowering and computes

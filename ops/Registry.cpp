@@ -119,6 +119,15 @@ Error inferOpTypes(const OpDef &def, const Node &node,
           "(docs/shape-ranges.md: ops opt in)",
           where->c_str(), def.name);
   }
+  if (!def.symbolicShapes && !def.foldSymbolic)
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (!inputs[i].symData.empty())
+        return createStringError(
+            inconvertibleErrorCode(),
+            "input %zu is a shape value with symbolic elements [%s], and "
+            "%s's shape rule reads constant values only "
+            "(docs/shape-ranges.md: ops opt in)",
+            i, symShapeStr(inputs[i].symData).c_str(), def.name);
   return def.inferTypes(node, inputs, outputs);
 }
 

@@ -2,7 +2,8 @@
 //
 // ONNX Reshape (opset 14): data (f32, or i32/i64 such as token ids; the
 // copy moves 32-bit words) and shape (i64, 1-D, which tlc requires
-// to be a compile-time constant: a weight). In the target shape, 0 copies
+// to be a compile-time constant: a weight, or a shape value whose entries
+// are expressions over symbols, docs/shape-ranges.md). In the target shape, 0 copies
 // the input dim at the same index (unless allowzero=1, which tlc rejects
 // since it would make an empty tensor) and one -1 is inferred from the
 // element count. The data is unchanged, so the lowering is a copy
@@ -11,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 #include <cstring>
@@ -46,13 +48,28 @@ static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return opError("input 1 (shape) holds " + Twine(in[1].data.size()) +
                    " bytes; expected " + Twine(count * 8) + " (" +
                    Twine(count) + " x i64)");
-  const Shape &inShape = in[0].type.shape;
-  Shape target(size_t(count), 0);
+  SymShape inDims = in[0].type.dims();
+  SymShape target(size_t(count), 0);
   int inferAt = -1;
-  int64_t known = 1;
+  DimExpr known = 1;
   for (int64_t i = 0; i < count; ++i) {
-    int64_t v;
-    std::memcpy(&v, in[1].data.data() + i * 8, 8);
+    DimExpr e;
+    if (!in[1].symData.empty()) {
+      e = in[1].symData[size_t(i)];
+    } else {
+      int64_t v;
+      std::memcpy(&v, in[1].data.data() + i * 8, 8);
+      e = v;
+    }
+    if (!e.isConstant()) {
+      if (e.lowerBound() < 1)
+        return opError("shape[" + Twine(i) + "] is " + e.str() +
+                       ", which can be < 1; expected a positive size");
+      target[i] = e;
+      known *= e;
+      continue;
+    }
+    int64_t v = e.constant();
     if (v == -1) {
       if (inferAt >= 0)
         return opError("shape has more than one -1 (entries " + Twine(inferAt) +
@@ -65,32 +82,38 @@ static Error reshapeInferTypes(const Node &node, ArrayRef<InputInfo> in,
         return opError("shape[" + Twine(i) +
                        "] is 0 with allowzero=1: empty tensors are not "
                        "supported");
-      if (i >= int64_t(inShape.size()))
+      if (i >= int64_t(inDims.size()))
         return opError("shape[" + Twine(i) +
                        "] is 0 (copy the input dim) "
                        "but the input " +
-                       in[0].type.str() + " has rank " + Twine(inShape.size()));
-      v = inShape[i];
+                       in[0].type.str() + " has rank " + Twine(inDims.size()));
+      target[i] = inDims[i];
+      known *= inDims[i];
+      continue;
     }
     if (v < -1)
       return opError("shape[" + Twine(i) + "] is " + Twine(v) +
                      "; expected -1, 0 or a positive size");
     target[i] = v;
-    if (known > kMaxTensorElements / v)
+    if (known.upperBound() > kMaxTensorElements / v)
       return opError("shape's element count overflows");
     known *= v;
   }
-  int64_t total = in[0].type.numElements();
+  DimExpr total = in[0].type.numElementsExpr();
   if (inferAt >= 0) {
-    if (total % known != 0)
-      return opError("cannot infer the -1 in the shape: " + Twine(total) +
-                     " elements are not divisible by " + Twine(known));
-    target[inferAt] = total / known;
+    std::optional<DimExpr> q = exactDiv(total, known);
+    if (!q)
+      return opError("cannot infer the -1 in the shape: " + total.str() +
+                     " elements are not divisible by " + known.str() +
+                     (total.isConstant() && known.isConstant()
+                          ? ""
+                          : " for every value of the symbols"));
+    target[inferAt] = *q;
   } else if (known != total) {
-    return opError("shape has " + Twine(known) + " elements, the input " +
-                   in[0].type.str() + " has " + Twine(total));
+    return opError("shape has " + known.str() + " elements, the input " +
+                   in[0].type.str() + " has " + total.str());
   }
-  out.push_back(TensorType{in[0].type.dtype, target});
+  out.push_back(TensorType::withDims(in[0].type.dtype, target));
   return Error::success();
 }
 
@@ -105,16 +128,18 @@ static void reshapeLower(const Node &, ArrayRef<TensorType> in,
                          const KernelTarget &target,
                          SmallVectorImpl<DispatchDesc> &d) {
   // A bit copy of 32-bit words: i64 elements are two words each.
-  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].byteSize() / 4);
+  DimExpr words = out[0].numElementsExpr() *
+                  int64_t(dtypeBytes(out[0].dtype) / 4);
+  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, words);
   copy.operands = {0, 2}; // data -> output (operand 1 is the shape)
   d.push_back(copy);
 }
 
-const OpDef kReshapeOp = {"Reshape",
+const OpDef kReshapeOp = withSymbolicFold(symbolicOp({"Reshape",
                           reshapeInferTypes,
                           reshapeReference,
                           reshapeLower,
                           {/*isView=*/true, /*inPlaceInputs=*/{}},
-    /*referenceDTypes=*/kDataDTypes, /*deviceDTypes=*/kDataDTypes};
+    /*referenceDTypes=*/kDataDTypes, /*deviceDTypes=*/kDataDTypes}), foldByElementIndex);
 
 } // namespace tlc

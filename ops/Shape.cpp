@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 #include <algorithm>
 
@@ -57,7 +58,17 @@ static Error shapeReference(const Node &node, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
-const OpDef kShapeOp = {"Shape",
+/// The input's dims between start and end as expressions.
+static Error shapeFoldSymbolic(const Node &node, ArrayRef<SymTensor> in,
+                               MutableArrayRef<SymTensor> out) {
+  SymShape dims = in[0].type.dims();
+  auto r = cantFail(shapeRange(node, int64_t(dims.size())));
+  for (int64_t i = r.first; i < r.second; ++i)
+    out[0].elems[size_t(i - r.first)] = dims[size_t(i)];
+  return Error::success();
+}
+
+const OpDef kShapeOp = withSymbolicFold(symbolicOp({"Shape",
                         shapeInferTypes,
                         shapeReference,
                         /*lower=*/nullptr,
@@ -65,6 +76,6 @@ const OpDef kShapeOp = {"Shape",
                         /*referenceDTypes=*/{DType::F32, DType::F16, DType::I32,
                                              DType::I64},
                         /*deviceDTypes=*/{},
-                        /*readsTypesOnly=*/true};
+                        /*readsTypesOnly=*/true}), shapeFoldSymbolic);
 
 } // namespace tlc

@@ -231,8 +231,8 @@ static void sliceLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(c);
 }
 
-const OpDef kSliceOp = {"Slice",        sliceInferTypes,
+const OpDef kSliceOp = withSymbolicFold({"Slice",        sliceInferTypes,
                         sliceReference, sliceLower,
-                        /*memory=*/{},  /*referenceDTypes=*/kDataDTypes};
+                        /*memory=*/{},  /*referenceDTypes=*/kDataDTypes}, foldByElementIndex);
 
 } // namespace tlc

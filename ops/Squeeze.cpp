@@ -10,6 +10,7 @@
 #include "ops/IntInput.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 using namespace llvm;
@@ -26,7 +27,7 @@ static Error squeezeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkFits32(in[0].type, "input 0 (data)"))
     return e;
-  const Shape &s = in[0].type.shape;
+  SymShape s = in[0].type.dims();
   int64_t rank = int64_t(s.size());
   SmallVector<bool, 8> drop(s.size(), false);
   if (in.size() == 2) {
@@ -41,19 +42,24 @@ static Error squeezeInferTypes(const Node &node, ArrayRef<InputInfo> in,
         return opError("axes lists dim " + Twine(*ax) + " twice");
       if (s[*ax] != 1)
         return opError("cannot squeeze dim " + Twine(*ax) + " of " +
-                       in[0].type.str() + ": its size is " + Twine(s[*ax]) +
+                       in[0].type.str() + ": its size is " + s[*ax].str() +
                        ", not 1");
       drop[*ax] = true;
     }
   } else {
-    for (size_t d = 0; d < s.size(); ++d)
+    for (size_t d = 0; d < s.size(); ++d) {
+      // Which dims are 1 must not depend on the symbols' values.
+      if (!s[d].isConstant() && s[d].lowerBound() <= 1)
+        return opError("dim " + Twine(d) + " (" + s[d].str() +
+                       ") is 1 for some values of its symbols; give axes");
       drop[d] = s[d] == 1;
+    }
   }
-  Shape o;
+  SymShape o;
   for (size_t d = 0; d < s.size(); ++d)
     if (!drop[d])
       o.push_back(s[d]);
-  out.push_back(TensorType{in[0].type.dtype, o});
+  out.push_back(TensorType::withDims(in[0].type.dtype, o));
   return Error::success();
 }
 
@@ -67,16 +73,16 @@ static void squeezeLower(const Node &, ArrayRef<TensorType> in,
                          ArrayRef<TensorType> out,
                          const KernelTarget &target,
                          SmallVectorImpl<DispatchDesc> &d) {
-  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].numElements());
+  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].numElementsExpr());
   copy.operands = {0, unsigned(in.size())}; // data -> output
   d.push_back(copy);
 }
 
-const OpDef kSqueezeOp = {"Squeeze",
+const OpDef kSqueezeOp = withSymbolicFold(symbolicOp({"Squeeze",
                           squeezeInferTypes,
                           squeezeReference,
                           squeezeLower,
                           {/*isView=*/true, /*inPlaceInputs=*/{}},
-    /*referenceDTypes=*/kDataDTypes};
+    /*referenceDTypes=*/kDataDTypes}), foldByElementIndex);
 
 } // namespace tlc

@@ -24,11 +24,16 @@ static void subLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(lowerBinary(BinaryOpCode::Sub, in[0], in[1], out[0]));
 }
 
-const OpDef kSubOp = {"Sub",
+static Error subFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
+                                MutableArrayRef<SymTensor> out) {
+  return foldBinarySymbolic(BinaryOpCode::Sub, in, out);
+}
+
+const OpDef kSubOp = withSymbolicFold({"Sub",
                       inferBinaryTypes,
                       subReference,
                       subLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes};
+                      /*referenceDTypes=*/kDataDTypes}, subFoldSymbolic);
 
 } // namespace tlc

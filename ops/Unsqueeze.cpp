@@ -11,6 +11,7 @@
 #include "ops/IntInput.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 using namespace llvm;
@@ -30,7 +31,7 @@ static Error unsqueezeInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<std::vector<int64_t>> axes = readIntInput(in, 1, "axes");
   if (!axes)
     return axes.takeError();
-  const Shape &s = in[0].type.shape;
+  SymShape s = in[0].type.dims();
   int64_t rank = int64_t(s.size() + axes->size());
   if (rank > 64)
     return opError("output rank " + Twine(rank) + " exceeds 64");
@@ -43,11 +44,11 @@ static Error unsqueezeInferTypes(const Node &node, ArrayRef<InputInfo> in,
       return opError("axes lists dim " + Twine(*ax) + " twice");
     inserted[*ax] = true;
   }
-  Shape o;
+  SymShape o;
   size_t next = 0;
   for (int64_t d = 0; d < rank; ++d)
-    o.push_back(inserted[d] ? 1 : s[next++]);
-  out.push_back(TensorType{in[0].type.dtype, o});
+    o.push_back(inserted[d] ? DimExpr(1) : s[next++]);
+  out.push_back(TensorType::withDims(in[0].type.dtype, o));
   return Error::success();
 }
 
@@ -61,16 +62,16 @@ static void unsqueezeLower(const Node &, ArrayRef<TensorType> in,
                            ArrayRef<TensorType> out,
                            const KernelTarget &target,
                            SmallVectorImpl<DispatchDesc> &d) {
-  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].numElements());
+  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, out[0].numElementsExpr());
   copy.operands = {0, 2}; // data -> output (operand 1 is axes)
   d.push_back(copy);
 }
 
-const OpDef kUnsqueezeOp = {"Unsqueeze",
+const OpDef kUnsqueezeOp = withSymbolicFold(symbolicOp({"Unsqueeze",
                             unsqueezeInferTypes,
                             unsqueezeReference,
                             unsqueezeLower,
                             {/*isView=*/true, /*inPlaceInputs=*/{}},
-    /*referenceDTypes=*/kDataDTypes};
+    /*referenceDTypes=*/kDataDTypes}), foldByElementIndex);
 
 } // namespace tlc

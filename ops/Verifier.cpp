@@ -78,7 +78,7 @@ Error verifyGraph(const Graph &g) {
           data = decoded.emplace_back(decodeHalf(v.data));
         inTypes.push_back({semanticType(v.type), data});
       } else {
-        inTypes.push_back({v.type, v.data});
+        inTypes.push_back(inputInfo(v));
       }
     }
     SmallVector<TensorType, 2> outTypes;

@@ -40,7 +40,7 @@ static void typeWithShapeRule(Graph &g, const Node &node) {
     const Value &v = g.values[in];
     if (!v.hasType)
       return;
-    infos.push_back({v.type, v.data});
+    infos.push_back(inputInfo(v));
   }
   SmallVector<TensorType, 2> types;
   if (Error e = inferOpTypes(*def, node, infos, types)) {
@@ -72,26 +72,32 @@ static Error squeezeToReshape(Graph &g, Node &node) {
     const Value &v = g.values[node.inputs[i]];
     if (!v.hasType || (i > 0 && v.kind != ValueKind::Weight))
       return Error::success();
-    in.push_back({v.type, i > 0 ? ArrayRef<uint8_t>(v.data) : ArrayRef<uint8_t>()});
+    InputInfo info = inputInfo(v);
+    if (i == 0)
+      info.data = {};
+    in.push_back(info);
   }
   SmallVector<TensorType, 1> types;
   if (Error e = inferOpTypes(*lookupOp(node.op), node, in, types))
     return errorAt(node.loc, "node '" + node.name + "' (" + node.op +
                                  "): " + toString(std::move(e)));
-  const Shape *shape = &types[0].shape;
+  SymShape dims = types[0].dims();
   Value sv;
   sv.name = node.name + ".shape";
   for (unsigned i = 1; g.lookup(sv.name); ++i)
     sv.name = node.name + ".shape_" + std::to_string(i);
   sv.kind = ValueKind::Weight;
-  sv.type = {DType::I64, {int64_t(shape->size())}};
+  sv.type = {DType::I64, {int64_t(dims.size())}};
   sv.hasType = true;
   sv.loc = node.loc;
-  for (int64_t d : *shape) {
+  for (const DimExpr &e : dims) {
+    int64_t d = e.upperBound();
     const uint8_t *b = reinterpret_cast<const uint8_t *>(&d);
     sv.data.insert(sv.data.end(), b, b + 8);
   }
-  if (shape->empty()) {
+  if (!types[0].isStatic())
+    sv.symData.assign(dims.begin(), dims.end());
+  if (dims.empty()) {
     // A rank-0 result: Reshape to shape [] needs a 0-element operand, which
     // tlc cannot hold; leave the node (shape inference reports it).
     return Error::success();
@@ -101,6 +107,77 @@ static Error squeezeToReshape(Graph &g, Node &node) {
   node.attrs = {};
   node.inputs = {node.inputs[0], id};
   return Error::success();
+}
+
+/// Whether folding \p node means computing expressions: an input is a shape
+/// value with symbolic elements, or (ops that read only types) has a
+/// symbolic type.
+static bool needsSymbolicFold(const Graph &g, const Node &node,
+                              const OpDef &def) {
+  return llvm::any_of(node.inputs, [&](ValueId id) {
+    const Value &v = g.values[id];
+    return !v.symData.empty() || (def.readsTypesOnly && !v.type.isStatic());
+  });
+}
+
+/// Folds \p node's shape values with its op's foldSymbolic: its outputs
+/// become Weights whose symData holds their elements (data: the values at
+/// the upper bounds), or plain constants when every element is. Returns
+/// false, leaving the graph as it was, when the op cannot (no foldSymbolic,
+/// or it errors).
+static bool foldSymbolically(Graph &g, const Node &node, const OpDef &def) {
+  if (!def.foldSymbolic)
+    return false;
+  SmallVector<InputInfo, 4> infos;
+  std::vector<SymTensor> in;
+  for (ValueId id : node.inputs) {
+    const Value &v = g.values[id];
+    infos.push_back(inputInfo(v));
+    SymTensor t{v.type, {}};
+    if (!v.symData.empty()) {
+      t.elems = v.symData;
+    } else if (!def.readsTypesOnly) {
+      if (v.type.dtype != DType::I32 && v.type.dtype != DType::I64)
+        return false;
+      HostTensor h = HostTensor::fromBytes(v.type, v.data);
+      for (int64_t i = 0; i < h.numElements(); ++i)
+        t.elems.push_back(h.intAt(i));
+    }
+    in.push_back(std::move(t));
+  }
+  SmallVector<TensorType, 2> types;
+  if (Error e = inferOpTypes(def, node, infos, types)) {
+    consumeError(std::move(e));
+    return false;
+  }
+  std::vector<SymTensor> out;
+  for (const TensorType &t : types) {
+    if (!t.isStatic() || t.numElements() > (int64_t(1) << 16))
+      return false;
+    out.push_back({t, std::vector<DimExpr>(size_t(t.numElements()))});
+  }
+  if (Error e = def.foldSymbolic(node, in, out)) {
+    consumeError(std::move(e));
+    return false;
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    Value &v = g.values[node.outputs[i]];
+    HostTensor h(out[i].type);
+    bool symbolic = false;
+    for (size_t j = 0; j < out[i].elems.size(); ++j) {
+      const DimExpr &e = out[i].elems[j];
+      symbolic |= !e.isConstant();
+      h.setInt(int64_t(j), e.upperBound());
+    }
+    v.kind = ValueKind::Weight;
+    v.type = out[i].type;
+    ArrayRef<uint8_t> bytes = h.bytes();
+    v.data.assign(bytes.begin(), bytes.end());
+    v.symData = symbolic ? std::move(out[i].elems) : std::vector<DimExpr>();
+    v.hasType = true;
+    v.loc = node.loc;
+  }
+  return true;
 }
 
 Expected<size_t> foldConstants(Graph &g) {
@@ -122,6 +199,14 @@ Expected<size_t> foldConstants(Graph &g) {
       }
       in.push_back(typesOnly ? HostTensor::typeOnly(v.type)
                              : HostTensor::fromBytes(v.type, v.data));
+    }
+    if (foldable && needsSymbolicFold(g, node, *def)) {
+      if (foldSymbolically(g, node, *def)) {
+        folded[n] = true;
+        ++count;
+        continue;
+      }
+      foldable = false;
     }
     std::vector<HostTensor> out;
     if (foldable) {

@@ -226,7 +226,7 @@ bool typesCheck(const Graph &g, const Node &f, const TensorType &want) {
   const OpDef *def = lookupOp(f.op);
   SmallVector<InputInfo, 4> in;
   for (ValueId v : f.inputs)
-    in.push_back({g.values[v].type, g.values[v].data});
+    in.push_back(inputInfo(g.values[v]));
   SmallVector<TensorType, 1> out;
   if (Error e = inferOpTypes(*def, f, in, out)) {
     consumeError(std::move(e));

@@ -25,7 +25,7 @@ Error inferShapes(Graph &g) {
       if (!v.hasType)
         return errorAt(node.loc, "node '" + node.name + "': input '" +
                                      v.name + "' has no type yet");
-      inputs.push_back({v.type, v.data});
+      inputs.push_back(inputInfo(v));
     }
     SmallVector<TensorType, 2> outputs;
     if (Error e = inferOpTypes(*def, node, inputs, outputs))

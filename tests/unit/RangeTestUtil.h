@@ -1,0 +1,39 @@
+//===- tests/unit/RangeTestUtil.h - Range plans against fixed plans -*- C++ -*-===//
+//
+// The end-to-end check every op's shape-range support gets: a model compiled
+// once for symbol ranges runs at chosen values, and each output equals (in
+// shape and in values) that of the same model compiled for exactly those
+// values, run on the same inputs. The fixed-shape plans are the reference:
+// the ops' static paths are themselves checked against the CPU references.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_TESTS_UNIT_RANGETESTUTIL_H
+#define TLC_TESTS_UNIT_RANGETESTUTIL_H
+
+#include "ir/DimExpr.h"
+#include "ir/ShapeSpec.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <map>
+#include <string>
+
+namespace tlc {
+
+/// Compiles model.yaml text \p yaml once with \p ranges (ModelParseOptions::
+/// dims: symbol name -> inclusive range) and, for each assignment in
+/// \p points, again with every symbol fixed at its value; runs both plans
+/// on lavapipe on the same inputs (f32 uniform in [-1, 1], integers in
+/// [0, intHigh)) for targets cpu and gpu, and expects every output to have
+/// the fixed plan's shape and values within relative L2 \p tol (0: bitwise).
+/// Also expects the range plan's device allocations unchanged across runs.
+/// Reports failures through gtest (EXPECT/ADD_FAILURE).
+void expectRangePlanMatchesFixed(llvm::StringRef yaml,
+                                 const std::map<std::string, DimRange> &ranges,
+                                 llvm::ArrayRef<SymbolValues> points,
+                                 double tol = 1e-6, int64_t intHigh = 10);
+
+} // namespace tlc
+
+#endif // TLC_TESTS_UNIT_RANGETESTUTIL_H
