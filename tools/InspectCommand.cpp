@@ -9,6 +9,8 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <optional>
+
 using namespace llvm;
 
 namespace tlc {
@@ -36,16 +38,40 @@ static cl::opt<std::string>
                      "standard output"),
             cl::value_desc("FILE"), cl::sub(InspectSubcommand));
 
+static cl::opt<std::string> AtShape(
+    "at",
+    cl::desc("For a plan over a range of shapes: also report each tensor's "
+             "shape and bytes and the live bytes per step at this shape, "
+             "e.g. W=100 or N=3,S=7 (unnamed symbols at their max; text and "
+             "json formats)"),
+    cl::value_desc("NAME=VALUE,..."), cl::sub(InspectSubcommand));
+
 int runInspect() {
   Expected<Plan> plan = readPlanFile(PlanPath);
   if (!plan)
     return reportError(plan.takeError());
+  std::optional<ShapePoint> at;
+  if (AtShape.getNumOccurrences()) {
+    if (OutFormat != PlanDumpFormat::Text && OutFormat != PlanDumpFormat::Json)
+      return reportError(createStringError(
+          inconvertibleErrorCode(),
+          "--at: the text and json formats report a shape; not %s",
+          OutFormat == PlanDumpFormat::Svg ? "svg" : "trace"));
+    Expected<ShapePoint> p = parseShapePoint(*plan, AtShape);
+    if (!p)
+      return reportError(
+          createStringError(inconvertibleErrorCode(), "%s: %s",
+                            PlanPath.c_str(),
+                            toString(p.takeError()).c_str()));
+    at = std::move(*p);
+  }
+  const ShapePoint *atPtr = at ? &*at : nullptr;
   if (OutPath.getNumOccurrences()) {
-    if (Error e = writePlanDump(*plan, OutFormat, OutPath))
+    if (Error e = writePlanDump(*plan, OutFormat, OutPath, atPtr))
       return reportError(std::move(e));
     return 0;
   }
-  printPlanDump(*plan, OutFormat, outs());
+  printPlanDump(*plan, OutFormat, outs(), atPtr);
   return 0;
 }
 

@@ -40,13 +40,14 @@ Expected<PlanDumpFormat> planDumpFormatForPath(StringRef path) {
                            path.str().c_str(), got.c_str());
 }
 
-void printPlanDump(const Plan &plan, PlanDumpFormat format, raw_ostream &os) {
+void printPlanDump(const Plan &plan, PlanDumpFormat format, raw_ostream &os,
+                   const ShapePoint *at) {
   switch (format) {
   case PlanDumpFormat::Text:
-    printPlanText(plan, os);
+    printPlanText(plan, os, at);
     return;
   case PlanDumpFormat::Json:
-    printPlanJson(plan, os);
+    printPlanJson(plan, os, at);
     return;
   case PlanDumpFormat::Trace:
     printPlanTrace(plan, os);
@@ -58,9 +59,10 @@ void printPlanDump(const Plan &plan, PlanDumpFormat format, raw_ostream &os) {
   llvm_unreachable("unknown plan dump format");
 }
 
-Error writePlanDump(const Plan &plan, PlanDumpFormat format, StringRef path) {
+Error writePlanDump(const Plan &plan, PlanDumpFormat format, StringRef path,
+                    const ShapePoint *at) {
   return writeFileAtomically(path, [&](raw_ostream &os) {
-    printPlanDump(plan, format, os);
+    printPlanDump(plan, format, os, at);
     return Error::success();
   });
 }

@@ -62,7 +62,7 @@ static std::string symbolRanges(const Plan &plan) {
   return s;
 }
 
-void printPlanText(const Plan &plan, raw_ostream &os) {
+void printPlanText(const Plan &plan, raw_ostream &os, const ShapePoint *at) {
   const PlanStats &st = plan.stats;
   Counts c = countCommands(plan);
   os << "plan " << plan.modelName << "\n";
@@ -94,6 +94,22 @@ void printPlanText(const Plan &plan, raw_ostream &os) {
     os << "  symbols: " << symbolRanges(plan) << "\n";
     os << "  shapes are symbolic; bytes, offsets and buffers are planned at "
           "the bound (every symbol at its max)\n";
+    WorstShape w = worstShapeInRange(plan);
+    os << formatv("  worst shape in the range ({0} tried): {1}: lower bound "
+                  "{2} bytes; the plan's {3} bytes are {4}x it ({5} bytes "
+                  "more)\n",
+                  w.shapesTried, shapePointStr(plan, w.at), w.lowerBound,
+                  st.transientBytes, ratio(st.transientBytes, w.lowerBound),
+                  st.transientBytes >= w.lowerBound
+                      ? st.transientBytes - w.lowerBound
+                      : 0);
+    if (at) {
+      uint64_t lb = lowerBoundAt(plan, *at);
+      os << formatv("  at {0}: lower bound {1} bytes (this shape's peak of "
+                    "live bytes); the plan reserves {2} bytes, {3}x it\n",
+                    shapePointStr(plan, *at), lb, st.transientBytes,
+                    ratio(st.transientBytes, lb));
+    }
   }
 
   os << "\nbuffers:\n";
@@ -120,6 +136,13 @@ void printPlanText(const Plan &plan, raw_ostream &os) {
                   slot, release);
     if (!t.producer.empty())
       os << "  (by " << t.producer << ")";
+    if (at && !t.dims.empty()) {
+      std::string shape;
+      for (int64_t d : tensorShapeAt(plan, t, *at))
+        shape += (shape.empty() ? "" : "x") + std::to_string(d);
+      os << formatv("  [at: {0}, {1} bytes]", shape,
+                    tensorBytesAt(plan, t, *at));
+    }
     os << "\n";
   }
 
@@ -130,12 +153,18 @@ void printPlanText(const Plan &plan, raw_ostream &os) {
     if (cmd.kind == CommandKind::Dispatch && cmd.step < plan.numSteps)
       opAt[cmd.step] = cmd.label;
   uint64_t peak = live.empty() ? 0 : *std::max_element(live.begin(), live.end());
-  for (size_t s = 0; s < live.size(); ++s)
-    os << formatv("  step {0,-4} {1,-20} {2,10} bytes{3}\n", s, opAt[s],
-                  live[s], live[s] == peak ? "  <- peak" : "");
+  std::vector<uint64_t> liveAt;
+  if (at && !plan.symbols.empty())
+    liveAt = liveBytesPerStepAt(plan, *at);
+  for (size_t s = 0; s < live.size(); ++s) {
+    os << formatv("  step {0,-4} {1,-20} {2,10} bytes", s, opAt[s], live[s]);
+    if (!liveAt.empty())
+      os << formatv(" (at: {0,10})", liveAt[s]);
+    os << (live[s] == peak ? "  <- peak" : "") << "\n";
+  }
 }
 
-void printPlanJson(const Plan &plan, raw_ostream &os) {
+void printPlanJson(const Plan &plan, raw_ostream &os, const ShapePoint *at) {
   const PlanStats &st = plan.stats;
   Counts c = countCommands(plan);
   json::Array buffers, tensors, slots, perStep;
@@ -168,6 +197,13 @@ void printPlanJson(const Plan &plan, raw_ostream &os) {
                                              : std::string("?"));
       o["dims"] = std::move(dims);
       o["sym_shape"] = planShapeStr(plan, t);
+      if (at) {
+        json::Array shapeAt;
+        for (int64_t d : tensorShapeAt(plan, t, *at))
+          shapeAt.push_back(d);
+        o["shape_at"] = std::move(shapeAt);
+        o["bytes_at"] = int64_t(tensorBytesAt(plan, t, *at));
+      }
     }
     tensors.push_back(std::move(o));
   }
@@ -203,6 +239,25 @@ void printPlanJson(const Plan &plan, raw_ostream &os) {
       symbols.push_back(
           json::Object{{"name", sym.name}, {"min", sym.min}, {"max", sym.max}});
     root["symbols"] = std::move(symbols);
+    auto valuesOf = [&](const ShapePoint &p) {
+      json::Object v;
+      for (size_t i = 0; i < plan.symbols.size(); ++i)
+        v[plan.symbols[i].name] = p.values[i];
+      return v;
+    };
+    WorstShape w = worstShapeInRange(plan);
+    root["worst_shape"] =
+        json::Object{{"values", valuesOf(w.at)},
+                     {"lower_bound", int64_t(w.lowerBound)},
+                     {"shapes_tried", int64_t(w.shapesTried)}};
+    if (at) {
+      json::Array liveAt;
+      for (uint64_t b : liveBytesPerStepAt(plan, *at))
+        liveAt.push_back(int64_t(b));
+      root["at"] = json::Object{{"values", valuesOf(*at)},
+                                {"lower_bound", int64_t(lowerBoundAt(plan, *at))},
+                                {"live_bytes_per_step", std::move(liveAt)}};
+    }
   }
   os << formatv("{0:2}", json::Value(std::move(root))) << "\n";
 }

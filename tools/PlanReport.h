@@ -11,19 +11,29 @@
 #define TLC_TOOLS_PLANREPORT_H
 
 #include "codegen/Plan.h"
+#include "tools/PlanShapes.h"
 
 #include "llvm/Support/raw_ostream.h"
 
 namespace tlc {
 
 /// Stats header, one row per tensor, totals, live bytes per step. A plan for
-/// a range of shapes adds a line of symbol ranges, and its tensors' shapes
-/// are symbolic (planShapeStr) while bytes are at the bound.
-void printPlanText(const Plan &plan, llvm::raw_ostream &os);
+/// a range of shapes adds a line of symbol ranges and one on the worst shape
+/// in the range (worstShapeInRange: its lower bound, and what the plan
+/// reserves beyond it), and its tensors' shapes are symbolic (planShapeStr)
+/// while bytes are at the bound. With \p at (tlc inspect --at), each tensor
+/// also gets its shape and bytes at that shape, each step its live bytes
+/// there, and the header that shape's lower bound against the plan.
+void printPlanText(const Plan &plan, llvm::raw_ostream &os,
+                   const ShapePoint *at = nullptr);
 /// The same content as one JSON object; a plan for a range of shapes adds
 /// "symbols" [{name, min, max}], and each symbolic tensor "dims" (one
 /// expression string per dim) and "sym_shape" beside "shape" (the bound).
-void printPlanJson(const Plan &plan, llvm::raw_ostream &os);
+/// With a range: "worst_shape" {values, lower_bound, shapes_tried}; with
+/// \p at: "at" {values, lower_bound, live_bytes_per_step} and each symbolic
+/// tensor's "shape_at" and "bytes_at".
+void printPlanJson(const Plan &plan, llvm::raw_ostream &os,
+                   const ShapePoint *at = nullptr);
 
 /// Live transient bytes at each step (the sum over transient tensors whose
 /// live interval contains the step), indexed by step; size plan.numSteps.
@@ -70,13 +80,15 @@ enum class PlanDumpFormat { Text, Json, Trace, Svg };
 llvm::Expected<PlanDumpFormat> planDumpFormatForPath(llvm::StringRef path);
 
 /// Writes \p plan to \p os in \p format.
+/// \p at (text and JSON only): the shape printPlanText/printPlanJson also
+/// report.
 void printPlanDump(const Plan &plan, PlanDumpFormat format,
-                   llvm::raw_ostream &os);
+                   llvm::raw_ostream &os, const ShapePoint *at = nullptr);
 
 /// Writes \p plan in \p format to the file \p path atomically
 /// (ir/AtomicFile.h); errors name the file and the step that failed.
 llvm::Error writePlanDump(const Plan &plan, PlanDumpFormat format,
-                          llvm::StringRef path);
+                          llvm::StringRef path, const ShapePoint *at = nullptr);
 
 } // namespace tlc
 

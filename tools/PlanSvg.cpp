@@ -60,6 +60,14 @@ public:
     os << formatv("<rect class=\"background\" x=\"0\" y=\"0\" width=\"{0}\" "
                   "height=\"{1}\" fill=\"#ffffff\"/>\n",
                   px(width), px(height));
+    if (!plan.symbols.empty())
+      // Diagonal hatching laid over tensors whose size depends on a symbol:
+      // they are drawn at the bound, and are smaller for smaller shapes.
+      os << "<defs><pattern id=\"symbolic\" width=\"6\" height=\"6\" "
+            "patternUnits=\"userSpaceOnUse\" "
+            "patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" "
+            "x2=\"0\" y2=\"6\" stroke=\"#000000\" stroke-opacity=\"0.35\" "
+            "stroke-width=\"1.5\"/></pattern></defs>\n";
     writeHeader();
     writeBuffers();
     writeAxes();
@@ -205,6 +213,13 @@ private:
                    px(x), px(y + 6), px(x + 20))
                .str(),
            "lower bound");
+    if (!plan.symbols.empty())
+      swatch(formatv("<rect x=\"{0}\" y=\"{1}\" width=\"20\" height=\"11\" "
+                     "fill=\"url(#symbolic)\" stroke=\"#333333\" "
+                     "stroke-width=\"0.6\"/>\n",
+                     px(x), px(y))
+                 .str(),
+             "size depends on a symbol (at the bound)");
   }
 
   /// One background band per transient buffer, labelled on the right.
@@ -338,6 +353,13 @@ private:
                       px(std::max(0.0, b->x1 - b->x0 - 2 * inset)),
                       px(std::max(0.0, b->y1 - b->y0 - 2 * inset)), style,
                       xmlEscape(tooltip(t)));
+        if (!alias && !t.dims.empty())
+          os << formatv("<rect class=\"symbolic\" x=\"{0}\" y=\"{1}\" "
+                        "width=\"{2}\" height=\"{3}\" "
+                        "fill=\"url(#symbolic)\" pointer-events=\"none\"/>\n",
+                        px(b->x0), px(b->y0),
+                        px(std::max(0.0, b->x1 - b->x0)),
+                        px(std::max(0.0, b->y1 - b->y0)));
         writeLabel(t, *b, alias);
       }
     }

@@ -1,11 +1,13 @@
 //===- tools/fashion_demo.cpp - Classify Fashion-MNIST with a compiled plan ===//
 //
 //   fashion_demo PLAN.tlp DATASET_DIR [--device N] [--limit N]
-//                [--reference PRED.npy]
+//                [--reference PRED.npy] [--seed N]
 //
 // The program behind `make run`: loads a compiled plan of
 // models/fashion_cnn.yaml, runs the 10,000 Fashion-MNIST test images through
-// it on a Vulkan device in batches of the plan's input batch size, and prints
+// it on a Vulkan device in batches of the plan's input batch size (a plan
+// compiled for a batch range, N=1..100, gets batches of random sizes in its
+// range, each run at its own size: one plan, no padding), and prints
 // the accuracy, the throughput, the plan's memory figures and the runtime's
 // allocation counters. Input preprocessing matches
 // tools/train_fashion_cnn.py: pixels / 255.0 as f32, NCHW, no normalisation.
@@ -26,6 +28,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <random>
 #include <set>
 
 using namespace llvm;
@@ -53,6 +56,11 @@ static cl::opt<std::string> ReferencePath(
              ".npy, one per test image, e.g. tests/data/fashion_torch_pred.npy "
              "written by tools/train_fashion_cnn.py)"));
 
+static cl::opt<unsigned> Seed(
+    "seed", cl::init(1), cl::value_desc("N"), cl::cat(DemoCategory),
+    cl::desc("Seed of the random batch sizes fed to a plan compiled for a "
+             "batch range (default 1)"));
+
 namespace {
 
 Error demoError(const Twine &message) {
@@ -62,7 +70,10 @@ Error demoError(const Twine &message) {
 /// The shapes the demo needs from the plan: one f32 input [B,1,H,W] and one
 /// f32 output [B,10].
 struct PlanIO {
-  int64_t batch = 0;
+  int64_t batch = 0; // the largest batch (the bound for a batch range)
+  /// A plan for a batch range: the smallest batch (dim 0 of the input is a
+  /// symbol ranging over [minBatch, batch]); equal to batch otherwise.
+  int64_t minBatch = 0;
   int64_t height = 0;
   int64_t width = 0;
 };
@@ -82,8 +93,22 @@ Expected<PlanIO> checkPlanIO(const Plan &plan, StringRef path) {
                      in.type.str() + ", expected Bx1xHxWxf32");
   PlanIO io;
   io.batch = in.type.shape[0];
+  io.minBatch = io.batch;
   io.height = in.type.shape[2];
   io.width = in.type.shape[3];
+  for (size_t d = 1; d < in.dims.size(); ++d)
+    if (in.dims[d] >= plan.exprs.size() ||
+        plan.exprs[in.dims[d]].code.size() != 2 ||
+        plan.exprs[in.dims[d]].code[0] != int64_t(ExprOp::Const))
+      return demoError(path + ": input '" + in.name + "' has the symbolic "
+                       "shape " + planShapeStr(plan, in) +
+                       "; the demo takes a range in the batch dim only");
+  if (!in.dims.empty()) {
+    const PlanExpr &e = plan.exprs[in.dims[0]];
+    if (e.code.size() == 2 && e.code[0] == int64_t(ExprOp::Symbol) &&
+        e.code[1] >= 0 && size_t(e.code[1]) < plan.symbols.size())
+      io.minBatch = plan.symbols[size_t(e.code[1])].min;
+  }
   if (out.type.dtype != DType::F32 || out.type.shape.size() != 2 ||
       out.type.shape[0] != io.batch ||
       out.type.shape[1] != int64_t(fashion::kNumClasses))
@@ -252,26 +277,42 @@ Error runDemo() {
   outs() << "device: " << info.name << " (" << info.type << ")\n";
   outs().flush();
 
-  const size_t batch = size_t(io->batch);
+  const size_t maxBatch = size_t(io->batch);
+  const bool ranged = io->minBatch < io->batch;
   const size_t pixelsPerImage = size_t(io->height) * size_t(io->width);
-  std::vector<float> input(batch * pixelsPerImage);
-  size_t correct = 0, agree = 0;
+  std::vector<float> input(maxBatch * pixelsPerImage);
+  size_t correct = 0, agree = 0, batches = 0;
+  size_t smallest = maxBatch, largest = 0;
+  std::mt19937 rng(Seed);
+  std::uniform_int_distribution<int64_t> batchSize(io->minBatch, io->batch);
   const RuntimeCounters before = (*device)->counters();
   Progress progress(total);
   auto start = std::chrono::steady_clock::now();
-  for (size_t first = 0; first < total; first += batch) {
+  for (size_t first = 0; first < total;) {
+    // A fixed plan pads a partial last batch with zeros; a range plan runs
+    // each batch at its own size, drawn at random (the last one clipped to
+    // what is left, and to the range's minimum at least).
+    size_t batch =
+        ranged ? std::max<size_t>(size_t(io->minBatch),
+                                  std::min<size_t>(size_t(batchSize(rng)),
+                                                   total - first))
+               : maxBatch;
     size_t rows = std::min(batch, total - first);
-    // pixels / 255.0 exactly as in training; pad a partial batch with zeros.
+    // pixels / 255.0 exactly as in training.
     for (size_t r = 0; r < rows; ++r) {
       ArrayRef<uint8_t> img = images.image(first + r);
       float *dst = input.data() + r * pixelsPerImage;
       for (size_t p = 0; p < pixelsPerImage; ++p)
         dst[p] = float(img[p]) / 255.0f;
     }
-    std::fill(input.begin() + rows * pixelsPerImage, input.end(), 0.0f);
+    std::fill(input.begin() + rows * pixelsPerImage,
+              input.begin() + batch * pixelsPerImage, 0.0f);
     ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(input.data()),
-                            input.size() * sizeof(float));
-    if (Error e = (*loaded)->setInput(0, bytes))
+                            batch * pixelsPerImage * sizeof(float));
+    if (Error e = ranged ? (*loaded)->setInput(
+                               0, bytes,
+                               {int64_t(batch), 1, io->height, io->width})
+                         : (*loaded)->setInput(0, bytes))
       return e;
     if (Error e = (*loaded)->run())
       return e;
@@ -280,6 +321,9 @@ Error runDemo() {
       return demoError("output 0 holds " + Twine(out.size()) +
                        " bytes, expected " +
                        Twine(batch * fashion::kNumClasses * sizeof(float)));
+    ++batches;
+    smallest = std::min(smallest, batch);
+    largest = std::max(largest, batch);
     std::vector<float> logits(batch * fashion::kNumClasses);
     std::memcpy(logits.data(), out.data(), out.size());
     for (size_t r = 0; r < rows; ++r) {
@@ -289,15 +333,21 @@ Error runDemo() {
       if (!reference.empty())
         agree += int32_t(cls) == reference[first + r];
     }
-    progress.update(first + rows);
+    first += rows;
+    progress.update(first);
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
 
-  size_t batches = (total + batch - 1) / batch;
-  outs() << "images: " << total << " (batch " << batch << ", " << batches
-         << " batches)\n";
+  if (ranged)
+    outs() << "images: " << total << " (one plan for batches " << io->minBatch
+           << ".." << io->batch << "; " << batches
+           << " batches of random sizes " << smallest << ".." << largest
+           << ", seed " << Seed << ")\n";
+  else
+    outs() << "images: " << total << " (batch " << maxBatch << ", " << batches
+           << " batches)\n";
   outs() << "accuracy: " << format("%.4f", double(correct) / double(total))
          << " (" << correct << "/" << total << ")\n";
   if (!reference.empty())
@@ -330,7 +380,7 @@ int main(int argc, char **argv) {
       "fashion_demo: classifies the Fashion-MNIST test set with a compiled "
       "tlc plan\n\n"
       "  fashion_demo PLAN.tlp DATASET_DIR [--device N] [--limit N]\n"
-      "               [--reference PRED.npy]\n\n"
+      "               [--reference PRED.npy] [--seed N]\n\n"
       "DATASET_DIR holds t10k-images-idx3-ubyte.gz and "
       "t10k-labels-idx1-ubyte.gz.\n");
   if (Error e = runDemo()) {

@@ -264,8 +264,9 @@ TEST(OcrModels, BadUsesOfTheRealModelsAreClearErrors) {
   ASSERT_FALSE(bool(unbound));
   EXPECT_EQ(toString(unbound.takeError()),
             det + ": input 'x': dimension 0 ('p2o.DynamicDimension.0') is "
-                  "dynamic; bind it with --input-shape x=DIMS (e.g. "
-                  "1x3x224x224)");
+                  "dynamic; bind it with --dim p2o.DynamicDimension.0=MIN..MAX "
+                  "(a range) or --input-shape x=DIMS (e.g. 1x3x224x224, or "
+                  "1x3x48x32..1280 for a range)");
 
   ModelParseOptions rank3;
   rank3.inputShapes["x"] = {3, 48, 320};

@@ -27,7 +27,8 @@ namespace tlc {
 /// on lavapipe on the same inputs (f32 uniform in [-1, 1], integers in
 /// [0, intHigh)) for targets cpu and gpu, and expects every output to have
 /// the fixed plan's shape and values within relative L2 \p tol (0: bitwise).
-/// Also expects the range plan's device allocations unchanged across runs.
+/// Also expects no device allocation, pipeline or descriptor write by the
+/// range plan after load.
 /// Reports failures through gtest (EXPECT/ADD_FAILURE).
 void expectRangePlanMatchesFixed(llvm::StringRef yaml,
                                  const std::map<std::string, DimRange> &ranges,
