@@ -66,6 +66,11 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   if (Error e = foldConstants(g).takeError())
     return std::move(e);
   dump(opts, g, "constant-folding");
+  // Shape ranges: what reads only the symbols (a causal mask) is computed
+  // at the bound and sliced to its extent on the device.
+  if (Error e = foldAtBound(g).takeError())
+    return std::move(e);
+  dump(opts, g, "fold-at-bound");
   removeIdentities(g);
   dump(opts, g, "remove-identities");
   foldBatchNorm(g);

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 #include <cmath>
 #include <limits>
@@ -49,7 +50,7 @@ static Error castInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<DType> to = castTarget(node);
   if (!to)
     return to.takeError();
-  out.push_back(TensorType{*to, in[0].type.shape});
+  out.push_back(TensorType::withDims(*to, in[0].type.dims()));
   return Error::success();
 }
 
@@ -109,9 +110,9 @@ static Error castFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
   return Error::success();
 }
 
-const OpDef kCastOp = withSymbolicFold({"Cast",          castInferTypes,
+const OpDef kCastOp = withSymbolicFold(symbolicOp({"Cast",          castInferTypes,
                        castReference,   /*lower=*/nullptr,
                        /*memory=*/{},   /*referenceDTypes=*/kDataDTypes,
-                       /*deviceDTypes=*/{}}, castFoldSymbolic);
+                       /*deviceDTypes=*/{}}), castFoldSymbolic);
 
 } // namespace tlc

@@ -9,6 +9,7 @@
 #include "ops/IntInput.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -55,18 +56,22 @@ static Error constantOfShapeInferTypes(const Node &node,
     return e;
   if (Error e = checkInputCount(in, 1, 1))
     return e;
-  Expected<std::vector<int64_t>> dims = readIntInput(in, 0, "shape");
+  Expected<SymShape> dims = readDimInput(in, 0, "shape");
   if (!dims)
     return dims.takeError();
   Expected<Fill> fill = fillOf(node);
   if (!fill)
     return fill.takeError();
-  Shape s(dims->begin(), dims->end());
+  for (const DimExpr &d : *dims)
+    if (!d.isConstant() && d.lowerBound() < 1)
+      return opError("dim " + d.str() + " can be < 1");
+  TensorType t = TensorType::withDims(fill->dtype, *dims);
+  Shape s = t.shape;
   if (Error e = checkedNumElements(s).takeError())
     return opError("the result has shape [" +
                    TensorType{DType::F32, s}.shapeStr() +
                    "]: " + toString(std::move(e)));
-  out.push_back(TensorType{fill->dtype, s});
+  out.push_back(t);
   return Error::success();
 }
 
@@ -83,12 +88,12 @@ static Error constantOfShapeReference(const Node &node,
   return Error::success();
 }
 
-const OpDef kConstantOfShapeOp = {"ConstantOfShape",
+const OpDef kConstantOfShapeOp = symbolicOp({"ConstantOfShape",
                                   constantOfShapeInferTypes,
                                   constantOfShapeReference,
                                   /*lower=*/nullptr,
                                   /*memory=*/{},
                                   /*referenceDTypes=*/{DType::I32, DType::I64},
-                                  /*deviceDTypes=*/{}};
+                                  /*deviceDTypes=*/{}});
 
 } // namespace tlc

@@ -21,6 +21,9 @@ Expected<std::vector<int64_t>> readIntInput(ArrayRef<InputInfo> in,
     return opError(name +
                    " must be a compile-time constant (a weight); tlc plans "
                    "memory ahead of time");
+  if (!in[idx].symData.empty())
+    return opError(name + " is [" + symShapeStr(in[idx].symData) +
+                   "], symbolic; this op needs constant values");
   size_t width = t.dtype == DType::I64 ? 8 : 4;
   uint64_t count = uint64_t(t.numElements());
   if (in[idx].data.size() != count * width)
@@ -37,6 +40,21 @@ Expected<std::vector<int64_t>> readIntInput(ArrayRef<InputInfo> in,
     }
   }
   return v;
+}
+
+Expected<SymShape> readDimInput(ArrayRef<InputInfo> in, unsigned idx,
+                                StringRef what) {
+  if (in[idx].symData.empty()) {
+    Expected<std::vector<int64_t>> v = readIntInput(in, idx, what);
+    if (!v)
+      return v.takeError();
+    return SymShape(v->begin(), v->end());
+  }
+  const TensorType &t = in[idx].type;
+  if (t.shape.size() > 1)
+    return opError("input " + Twine(idx) + " (" + what + ") is " + t.str() +
+                   "; expected rank 0 or 1");
+  return SymShape(in[idx].symData.begin(), in[idx].symData.end());
 }
 
 } // namespace tlc

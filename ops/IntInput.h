@@ -23,6 +23,14 @@ namespace tlc {
 llvm::Expected<std::vector<int64_t>>
 readIntInput(llvm::ArrayRef<InputInfo> in, unsigned idx, llvm::StringRef what);
 
+/// Same, for an input that may also be a shape value with symbolic elements
+/// (InputInfo::symData, docs/shape-ranges.md): each element as an
+/// expression (constants for a plain constant input). Errors as
+/// readIntInput's. readIntInput itself refuses a symbolic input, naming its
+/// expressions, so that no op reads such an input at the bound unawares.
+llvm::Expected<SymShape> readDimInput(llvm::ArrayRef<InputInfo> in,
+                                      unsigned idx, llvm::StringRef what);
+
 } // namespace tlc
 
 #endif // TLC_OPS_INTINPUT_H

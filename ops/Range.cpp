@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 #include <cmath>
 #include <string>
@@ -24,6 +25,8 @@ static Error rangeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   static const char *const names[] = {"start", "limit", "delta"};
   double v[3];
+  DimExpr sym[3];
+  bool symbolic = false;
   for (unsigned i = 0; i < 3; ++i) {
     if (Error e = checkDType(in, i, names[i], kDataDTypes))
       return e;
@@ -34,6 +37,22 @@ static Error rangeInferTypes(const Node &node, ArrayRef<InputInfo> in,
                      ") must be a compile-time constant; the output's length "
                      "depends on it");
     v[i] = HostTensor::fromBytes(in[i].type, in[i].data).doubleAt(0);
+    sym[i] = in[i].symData.empty() ? DimExpr(int64_t(v[i])) : in[i].symData[0];
+    symbolic |= !in[i].symData.empty();
+  }
+  if (symbolic) {
+    // Integer ranges over symbols (position ids 0..S-1): the length is
+    // ceil((limit - start) / delta) for a positive constant delta.
+    if (in[0].type.dtype == DType::F32 || !sym[2].isConstant() ||
+        sym[2].constant() <= 0)
+      return opError("a symbolic range needs integer inputs and a positive "
+                     "constant delta");
+    DimExpr count = ceilDiv(sym[1] - sym[0], sym[2].constant());
+    if (count.lowerBound() < 1)
+      return opError("the range has " + count.str() +
+                     " elements, fewer than 1 for some values of the symbols");
+    out.push_back(TensorType::withDims(in[0].type.dtype, {count}));
+    return Error::success();
   }
   if (v[2] == 0)
     return opError("delta is 0");
@@ -57,9 +76,9 @@ static Error rangeReference(const Node &, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
-const OpDef kRangeOp = {"Range",        rangeInferTypes,
+const OpDef kRangeOp = symbolicOp({"Range",        rangeInferTypes,
                         rangeReference, /*lower=*/nullptr,
                         /*memory=*/{},  /*referenceDTypes=*/kDataDTypes,
-                        /*deviceDTypes=*/{}};
+                        /*deviceDTypes=*/{}});
 
 } // namespace tlc

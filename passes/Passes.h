@@ -34,6 +34,16 @@ llvm::Error scheduleTopological(Graph &g);
 /// an integer division by zero). (passes/ConstantFolding.cpp)
 llvm::Expected<size_t> foldConstants(Graph &g);
 
+/// For graphs over shape ranges: a tensor that reads no input data but
+/// depends on the symbols (a causal mask, position ids) is computed at the
+/// bound with the ops' CPU references and replaced by a Slice of that
+/// constant to its symbolic extent, after checking at other points of the
+/// range that its value there is the leading block of the bound's. Run after
+/// foldConstants. Errors name the node whose value fails the check, cannot
+/// be typed, or exceeds 64 MiB at the bound. Returns the number of nodes
+/// removed. (passes/FoldAtBound.cpp)
+llvm::Expected<size_t> foldAtBound(Graph &g);
+
 /// Removes Identity, inference-mode Dropout and Cast to the same dtype:
 /// readers of the output read the input. Returns the number of nodes
 /// removed. (passes/RemoveIdentities.cpp)

@@ -8,7 +8,11 @@ heads, 64-wide, 512-token vocabulary, seeded random weights), exports it to
 ONNX opset 17 with the same exporter settings as bench/gpu/export_models.py,
 and saves 32 token ids and PyTorch's logits beside it:
   gpt2_tiny.onnx, gpt2_tiny_input_ids.npy (int64 [1,32]),
-  gpt2_tiny_logits.npy (float32 [1,32,512]).
+  gpt2_tiny_logits.npy (float32 [1,32,512]);
+and the same model exported with a dynamic sequence length, 64 token ids and
+PyTorch's logits for their prefixes of lengths SEQ_LENGTHS:
+  gpt2_tiny_seq.onnx, gpt2_tiny_seq_input_ids.npy (int64 [1,64]),
+  gpt2_tiny_seq_logits_<n>.npy (float32 [1,n,512]).
 Needs torch, transformers and onnx (run it where they are installed; the
 outputs are committed under tests/data/peer/).
 """
@@ -58,6 +62,28 @@ def main():
             logits.numpy().astype(np.float32))
     print("logits", tuple(logits.shape), "bytes",
           os.path.getsize(os.path.join(out, "gpt2_tiny.onnx")))
+
+    # The same model with the sequence length a dim_param ("sequence"), and
+    # PyTorch's logits for prefixes of 64 token ids at several lengths: the
+    # reference of tlc's plan for a sequence range (docs/shape-ranges.md).
+    export_models.export("gpt2_tiny_seq", model, (ids,), ["input_ids"],
+                         ["logits"], os.path.join(out, "gpt2_tiny_seq.onnx"),
+                         {"input_ids": {1: "sequence"},
+                          "logits": {1: "sequence"}})
+    ids64 = torch.randint(0, cfg.vocab_size, (1, 64), dtype=torch.int64)
+    np.save(os.path.join(out, "gpt2_tiny_seq_input_ids.npy"), ids64.numpy())
+    for n in SEQ_LENGTHS:
+        with torch.no_grad():
+            lg = model(ids64[:, :n])
+        np.save(os.path.join(out, "gpt2_tiny_seq_logits_%d.npy" % n),
+                lg.numpy().astype(np.float32))
+    print("gpt2_tiny_seq bytes",
+          os.path.getsize(os.path.join(out, "gpt2_tiny_seq.onnx")),
+          "lengths", SEQ_LENGTHS)
+
+
+#: Sequence lengths of the dynamic model's reference logits (n_positions 64).
+SEQ_LENGTHS = [1, 7, 13, 32, 64]
 
 
 if __name__ == "__main__":

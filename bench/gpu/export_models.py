@@ -3,8 +3,9 @@
 
 usage: export_models.py OUT_DIR [NAME...] [--strip]
 
-Writes OUT_DIR/{resnet50,mobilenet_v3_large,gpt2}.onnx (opset 17, batch 1;
-GPT-2 takes 128 token ids, no KV cache) and, with --strip, also
+Writes OUT_DIR/{resnet50,mobilenet_v3_large,gpt2,gpt2_seq}.onnx (opset 17,
+batch 1; GPT-2 takes 128 token ids, no KV cache; gpt2_seq is the same GPT-2
+with the sequence length a dim_param, "sequence") and, with --strip, also
 OUT_DIR/<name>.stripped.onnx: the same graph with every initializer's data
 removed (dims and dtype kept), small enough to copy around; tlc's tests can
 refill such a graph with random weights (tools/fill_onnx_weights.py).
@@ -51,13 +52,26 @@ def build():
 
     ids = torch.randint(0, cfg.vocab_size, (1, 128), dtype=torch.int64)
     models["gpt2"] = (LogitsOnly(gpt2).eval(), (ids,), ["input_ids"], ["logits"])
+    # The same model with the sequence length a dim_param ("sequence"): one
+    # tlc plan for lengths 1..512 (docs/shape-ranges.md).
+    models["gpt2_seq"] = (LogitsOnly(gpt2).eval(), (ids,), ["input_ids"],
+                          ["logits"])
     return models
 
 
-def export(name, model, args, inputs, outputs, path):
+#: Per model: the dims exported as dim_params.
+DYNAMIC_AXES = {"gpt2_seq": {"input_ids": {1: "sequence"},
+                             "logits": {1: "sequence"}}}
+
+
+def export(name, model, args, inputs, outputs, path, dynamic_axes=None):
+    """dynamic_axes (torch.onnx.export's): e.g. {"input_ids": {1: "sequence"}}
+    makes that dim an ONNX dim_param, so tlc can plan it as a range."""
     with torch.no_grad():
         kw = dict(opset_version=17, input_names=inputs, output_names=outputs,
                   do_constant_folding=True)
+        if dynamic_axes:
+            kw["dynamic_axes"] = dynamic_axes
         try:
             torch.onnx.export(model, args, path, dynamo=False, **kw)
         except TypeError:  # torch without the dynamo switch
@@ -83,7 +97,7 @@ def main():
         if only and name not in only:
             continue
         path = os.path.join(out, name + ".onnx")
-        export(name, model, args, ins, outs, path)
+        export(name, model, args, ins, outs, path, DYNAMIC_AXES.get(name))
         m = onnx.load(path)
         ops = {}
         for n in m.graph.node:

@@ -12,11 +12,17 @@ namespace ocr {
 
 Expected<std::unique_ptr<TlcModel>>
 TlcModel::create(tlc::Device &device, StringRef path,
-                 ArrayRef<int64_t> inputShape) {
+                 const tlc::Shape &inputShape) {
+  return create(device, path, tlc::ShapeSpec(inputShape));
+}
+
+Expected<std::unique_ptr<TlcModel>>
+TlcModel::create(tlc::Device &device, StringRef path,
+                 const tlc::ShapeSpec &inputShape) {
   // PP-OCR's exports name their only input "x"; the importer's error names
   // the input of a model that differs.
   tlc::ModelParseOptions parse;
-  parse.inputShapes["x"] = tlc::Shape(inputShape.begin(), inputShape.end());
+  parse.inputShapes["x"] = inputShape;
   Expected<tlc::Graph> g = tlc::importOnnxFile(path, parse);
   if (!g)
     return g.takeError();
@@ -43,22 +49,17 @@ TlcModel::create(tlc::Device &device, StringRef path,
 }
 
 Expected<Tensor> TlcModel::run(const Tensor &input) {
-  const tlc::Plan &plan = plan_->plan();
-  const tlc::PlanTensor &in = plan.tensors[plan.inputs[0]];
-  if (ArrayRef<int64_t>(in.type.shape) != ArrayRef<int64_t>(input.shape))
-    return createStringError(inconvertibleErrorCode(),
-                             "%s: input shape differs from the compiled %s",
-                             path_.c_str(), in.type.shapeStr().c_str());
   ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(input.data.data()),
                           input.data.size() * sizeof(float));
-  if (Error e = plan_->setInput(0, bytes))
-    return std::move(e);
+  if (Error e = plan_->setInput(0, bytes, input.shape))
+    return createStringError(inconvertibleErrorCode(), "%s: %s", path_.c_str(),
+                             toString(std::move(e)).c_str());
   if (Error e = plan_->run())
     return std::move(e);
-  const tlc::PlanTensor &out = plan.tensors[plan.outputs[0]];
   ArrayRef<uint8_t> ob = plan_->output(0);
+  std::vector<int64_t> shape = plan_->outputShape(0);
   Tensor t;
-  t.shape.assign(out.type.shape.begin(), out.type.shape.end());
+  t.shape.assign(shape.begin(), shape.end());
   t.data.resize(ob.size() / sizeof(float));
   std::memcpy(t.data.data(), ob.data(), t.data.size() * sizeof(float));
   return t;

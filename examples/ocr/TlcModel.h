@@ -1,15 +1,17 @@
 //===- examples/ocr/TlcModel.h - One ONNX model run by tlc ------*- C++ -*-===//
 //
 // Imports an ONNX model (ir/onnx/OnnxImporter.h) with its single input bound
-// to a static shape, compiles it with tlc's pipeline (driver/Pipeline.h) and
-// loads the plan on a Vulkan device (runtime/Runtime.h). Each run copies one
-// input tensor in and the first output out.
+// to a static shape or to a range of shapes (docs/shape-ranges.md), compiles
+// it with tlc's pipeline (driver/Pipeline.h) and loads the plan on a Vulkan
+// device (runtime/Runtime.h). Each run copies one input tensor in (of any
+// shape in the range) and the first output, at its actual shape, out.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TLC_EXAMPLES_OCR_TLCMODEL_H
 #define TLC_EXAMPLES_OCR_TLCMODEL_H
 
 #include "examples/ocr/Preprocess.h"
+#include "ir/ShapeSpec.h"
 #include "runtime/Runtime.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -29,10 +31,17 @@ public:
   /// than one input, or a plan the device cannot hold.
   static llvm::Expected<std::unique_ptr<TlcModel>>
   create(tlc::Device &device, llvm::StringRef path,
-         llvm::ArrayRef<int64_t> inputShape);
+         const tlc::Shape &inputShape);
+  /// Same with the input's shape a tlc::ShapeSpec, whose ranges (e.g. width
+  /// 32..1280) make one plan serve every shape in them.
+  static llvm::Expected<std::unique_ptr<TlcModel>>
+  create(tlc::Device &device, llvm::StringRef path,
+         const tlc::ShapeSpec &inputShape);
 
-  /// Runs on \p input (of the compiled input shape) and returns output 0.
-  /// Errors when the input shape differs, or the runtime's errors.
+  /// Runs on \p input (of the compiled shape, or any shape in the compiled
+  /// range) and returns output 0 at its actual shape. Errors: an input
+  /// outside the plan's shapes (the runtime names the dim and the range),
+  /// or the runtime's errors.
   llvm::Expected<Tensor> run(const Tensor &input);
 
 private:

@@ -9,7 +9,9 @@
 // Lightweight OCR System", 2020) with every model compiled and run by tlc:
 // text detection (DB), optional direction classification of each line,
 // recognition (CTC). Prints one line of text per detected line, top to
-// bottom.
+// bottom. The recognizer is compiled once for widths 32..1280 at height 48
+// (docs/shape-ranges.md) and reads each line at its own width, as PP-OCR
+// does at batch 1: no padding to the widest line, no plan per width.
 //
 // The debug flags replace a model by another runtime's outputs, so that the
 // pre- and post-processing can be checked against onnxruntime
@@ -69,8 +71,9 @@ static cl::opt<int> DetSide("det-size", cl::init(640), cl::value_desc("PIXELS"),
                             cl::cat(Cat));
 static cl::opt<int> RecWidth(
     "rec-width", cl::init(0), cl::value_desc("PIXELS"),
-    cl::desc("Recognition input width (default: the widest line at height "
-             "48, rounded up to a multiple of 32, at most 1600)"),
+    cl::desc("Recognition input width: pad every line to this width with a "
+             "plan for that one shape (default 0: one plan for widths "
+             "32..1280, each line at its own width at height 48)"),
     cl::cat(Cat));
 static cl::opt<std::string> ProbMapPath(
     "probability-map", cl::value_desc("MAP.npy"),
@@ -89,6 +92,11 @@ static cl::opt<std::string> DumpLinesDir(
     "dump-lines", cl::value_desc("DIR"),
     cl::desc("Debug: write each line's recognizer input as DIR/line_<i>.npy"),
     cl::cat(Cat));
+static cl::opt<std::string> DumpScoresDir(
+    "dump-scores", cl::value_desc("DIR"),
+    cl::desc("Debug: write the recognizer's output for each line as "
+             "DIR/line_<i>.npy (1xTxC f32)"),
+    cl::cat(Cat));
 static cl::opt<std::string> LineScoresDir(
     "line-scores", cl::value_desc("DIR"),
     cl::desc("Debug: read the recognizer's outputs DIR/line_<i>.npy (1xTxC "
@@ -96,6 +104,12 @@ static cl::opt<std::string> LineScoresDir(
     cl::cat(Cat));
 
 namespace {
+
+/// The recognizer plan's width range at height 48: PP-OCR's narrowest input
+/// (its 32-pixel stride) up to 1280 pixels (a 26:1 line), wider lines are
+/// squeezed to it.
+constexpr int kMinLineWidth = 32;
+constexpr int kMaxLineWidth = 1280;
 
 Error usageError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
@@ -164,7 +178,7 @@ Error checkFlags() {
                       ": expected a multiple of 32 in 32..4096");
   if (RecWidth < 0 || RecWidth > 4096)
     return usageError("--rec-width " + Twine(RecWidth.getValue()) +
-                      ": expected 0 (auto) or 1..4096");
+                      ": expected 0 (each line at its own width) or 1..4096");
   return Error::success();
 }
 
@@ -182,7 +196,8 @@ Expected<Tensor> detect(LazyDevice &dev, const DetInput &in) {
   Expected<tlc::Device &> d = dev.get();
   if (!d)
     return d.takeError();
-  auto m = TlcModel::create(*d, DetPath, in.tensor.shape);
+  auto m = TlcModel::create(
+      *d, DetPath, tlc::Shape(in.tensor.shape.begin(), in.tensor.shape.end()));
   if (!m)
     return m.takeError();
   return (*m)->run(in.tensor);
@@ -195,7 +210,7 @@ Error classify(LazyDevice &dev, std::vector<RgbImage> &lines) {
   Expected<tlc::Device &> d = dev.get();
   if (!d)
     return d.takeError();
-  auto m = TlcModel::create(*d, ClsPath, {1, 3, 48, 192});
+  auto m = TlcModel::create(*d, ClsPath, tlc::Shape{1, 3, 48, 192});
   if (!m)
     return m.takeError();
   for (RgbImage &line : lines) {
@@ -238,15 +253,10 @@ Error runOcr() {
                               in.validHeight, page->width, page->height);
 
   std::vector<RgbImage> lines;
-  int widest = 32;
-  for (const TextBox &b : boxes) {
+  for (const TextBox &b : boxes)
     lines.push_back(crop(*page, b.x0, b.y0, b.x1, b.y1));
-    widest = std::max(widest, lineWidthAtHeight48(lines.back()));
-  }
   if (Error e = classify(dev, lines))
     return e;
-  int width =
-      RecWidth ? RecWidth.getValue() : std::min(1600, (widest + 31) / 32 * 32);
 
   std::unique_ptr<TlcModel> rec;
   bool recognize = !LineScoresDir.empty() || !RecPath.empty();
@@ -254,15 +264,30 @@ Error runOcr() {
     Expected<tlc::Device &> d = dev.get();
     if (!d)
       return d.takeError();
-    auto m = TlcModel::create(*d, RecPath, {1, 3, 48, width});
+    tlc::ShapeSpec shape({1, 3, 48, kMaxLineWidth});
+    if (RecWidth) {
+      shape.dims[3].size = RecWidth;
+    } else {
+      shape.dims[3].kind = tlc::DimSpec::Range;
+      shape.dims[3].min = kMinLineWidth;
+      shape.dims[3].max = kMaxLineWidth;
+    }
+    auto m = TlcModel::create(*d, RecPath, shape);
     if (!m)
       return m.takeError();
     rec = std::move(*m);
   }
-  if (!DumpLinesDir.empty())
-    if (std::error_code ec = sys::fs::create_directories(DumpLinesDir))
-      return usageError(DumpLinesDir + ": " + ec.message());
+  for (const std::string &dir : {DumpLinesDir.getValue(),
+                                 DumpScoresDir.getValue()})
+    if (!dir.empty())
+      if (std::error_code ec = sys::fs::create_directories(dir))
+        return usageError(dir + ": " + ec.message());
   for (size_t i = 0; i < lines.size(); ++i) {
+    // A line's own width at height 48, within the recognizer plan's range;
+    // or every line padded to --rec-width.
+    int width = RecWidth ? RecWidth.getValue()
+                         : std::clamp(lineWidthAtHeight48(lines[i]),
+                                      kMinLineWidth, kMaxLineWidth);
     Tensor x = makeLineInput(lines[i], width);
     if (!DumpLinesDir.empty())
       if (Error e = writeF32Npy(linePath(DumpLinesDir, i), x))
@@ -273,6 +298,9 @@ Error runOcr() {
         rec ? rec->run(x) : readF32Npy(linePath(LineScoresDir, i), 3);
     if (!scores)
       return scores.takeError();
+    if (!DumpScoresDir.empty() && rec)
+      if (Error e = writeF32Npy(linePath(DumpScoresDir, i), *scores))
+        return e;
     if (scores->shape.size() != 3)
       return usageError("the recognizer's output has rank " +
                         Twine(scores->shape.size()) + ", expected 1xTxC");
@@ -283,8 +311,8 @@ Error runOcr() {
     outs() << text->text << "\n";
   }
   if (!recognize)
-    errs() << "ocr_example: wrote " << lines.size() << " line inputs (1x3x48x"
-           << width << ") to " << DumpLinesDir << "\n";
+    errs() << "ocr_example: wrote " << lines.size() << " line inputs (1x3x48xW) to "
+           << DumpLinesDir << "\n";
   return Error::success();
 }
 
