@@ -1,0 +1,186 @@
+// Shape ranges for elementwise ops and reductions (#14): each model below
+// has a symbolic dim W in several positions (same-shape operands, broadcast
+// against W, W innermost and outermost, the reduced axis symbolic). Two
+// checks per model: every shape inference derives over the range, evaluated
+// at each W, equals the static shape derived at that W; and a plan compiled
+// once for the range gives the outputs of plans compiled for each fixed W
+// (tests/unit/RangeTestUtil.h), on both kernel targets.
+#include "RangeTestUtil.h"
+
+#include "ir/ModelParser.h"
+#include "passes/Passes.h"
+
+#include <gtest/gtest.h>
+
+using namespace tlc;
+
+namespace {
+
+Graph inferred(llvm::StringRef yaml, const ModelParseOptions &opts) {
+  llvm::Expected<Graph> g = parseModelString(yaml, "test.yaml", ".", opts);
+  EXPECT_TRUE(bool(g)) << llvm::toString(g.takeError());
+  if (!g)
+    return Graph();
+  if (llvm::Error e = inferShapes(*g))
+    ADD_FAILURE() << llvm::toString(std::move(e));
+  return std::move(*g);
+}
+
+/// Every value's type over W in [lo, hi], evaluated at each W, against the
+/// static type inferred at that W.
+void checkShapesAgainstStatic(llvm::StringRef yaml, int64_t lo, int64_t hi) {
+  ModelParseOptions ranged;
+  ranged.dims["W"] = DimRange{lo, hi};
+  Graph sym = inferred(yaml, ranged);
+  ASSERT_EQ(sym.symbols.size(), 1u);
+  for (int64_t w = lo; w <= hi; ++w) {
+    ModelParseOptions fixed;
+    fixed.dims["W"] = DimRange{w, w};
+    Graph st = inferred(yaml, fixed);
+    ASSERT_EQ(st.values.size(), sym.values.size());
+    SymbolValues at;
+    at["W"] = w;
+    for (size_t v = 0; v < st.values.size(); ++v) {
+      if (!st.values[v].hasType)
+        continue;
+      const TensorType &s = sym.values[v].type, &t = st.values[v].type;
+      ASSERT_TRUE(t.isStatic());
+      ASSERT_EQ(s.rank(), t.rank()) << sym.values[v].name;
+      for (size_t d = 0; d < t.rank(); ++d) {
+        auto got = s.dim(d).evaluate(at);
+        ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+        EXPECT_EQ(*got, t.shape[d])
+            << sym.values[v].name << " dim " << d << " = " << s.dim(d).str()
+            << " at W=" << w;
+      }
+    }
+  }
+}
+
+std::vector<SymbolValues> pointsW(std::initializer_list<int64_t> ws) {
+  std::vector<SymbolValues> points;
+  for (int64_t w : ws) {
+    SymbolValues at;
+    at["W"] = w;
+    points.push_back(at);
+  }
+  return points;
+}
+
+std::string errorOf(llvm::StringRef yaml, const ModelParseOptions &opts) {
+  llvm::Expected<Graph> g = parseModelString(yaml, "test.yaml", ".", opts);
+  if (!g)
+    return llvm::toString(g.takeError());
+  llvm::Error e = inferShapes(*g);
+  return e ? llvm::toString(std::move(e)) : std::string();
+}
+
+/// Binary ops, each output a graph output (so nothing fuses): same shapes
+/// (W in the middle, merged to one dim of 12*W: vec4), broadcast of
+/// [1, W, 1] against [2, W, 6] both ways, per-channel constants, W
+/// innermost against [3, 1] (not vec4), [W, 8] against [1, 8] (vec4 with
+/// a symbolic outer dim), and Pow by a constant and by a tensor.
+const char *kBinary = R"(tlc: 1
+name: binary
+inputs:
+  - {name: x, shape: [2, W, 6], dtype: f32}
+  - {name: y, shape: [2, W, 6], dtype: f32}
+  - {name: b, shape: [1, W, 1], dtype: f32}
+  - {name: v, shape: [3, W], dtype: f32}
+  - {name: s, shape: [3, 1], dtype: f32}
+  - {name: m, shape: [W, 8], dtype: f32}
+outputs: [o1, o2, o3, o4, o5, o6, o7, o8, o9, o10]
+constants:
+  - {name: c, shape: [6], dtype: f32, values: [1, -2, 3, 0.5, 5, -6]}
+  - {name: k, shape: [1], dtype: f32, values: [0.25]}
+  - {name: e2, shape: [], dtype: f32, values: [2]}
+  - {name: r8, shape: [1, 8], dtype: f32, values: [1, 2, 3, 4, 5, 6, 7, 8]}
+nodes:
+  - {op: Add, in: [x, y], out: o1}
+  - {op: Sub, in: [x, b], out: o2}
+  - {op: Mul, in: [x, c], out: o3}
+  - {op: Div, in: [b, x], out: o4}
+  - {op: Pow, in: [x, e2], out: o5}
+  - {op: Add, in: [v, s], out: o6}
+  - {op: Mul, in: [v, k], out: o7}
+  - {op: Sub, in: [s, v], out: o8}
+  - {op: Div, in: [m, r8], out: o9}
+  - {op: Pow, in: [b, y], out: o10}
+)";
+
+/// Unary ops, each output a graph output: Clip with both bounds, with min
+/// only, with a computed (non-constant) bound and with none (a copy); Tanh
+/// and Erf; over W outermost and innermost.
+const char *kUnary = R"(tlc: 1
+name: unary
+inputs:
+  - {name: x, shape: [W, 3, 5], dtype: f32}
+  - {name: v, shape: [2, W], dtype: f32}
+  - {name: lo, shape: [], dtype: f32}
+outputs: [c1, c2, c3, c4, t1, t2, e1, e2]
+constants:
+  - {name: a, shape: [], dtype: f32, values: [-0.5]}
+  - {name: z, shape: [], dtype: f32, values: [0.25]}
+nodes:
+  - {op: Clip, in: [x, a, z], out: c1}
+  - {op: Clip, in: [v, a], out: c2}
+  - {op: Clip, in: [x, lo], out: c3}
+  - {op: Clip, in: [v], out: c4}
+  - {op: Tanh, in: [x], out: t1}
+  - {op: Tanh, in: [v], out: t2}
+  - {op: Erf, in: [x], out: e1}
+  - {op: Erf, in: [v], out: e2}
+)";
+
+} // namespace
+
+TEST(SymbolicElementwiseTest, UnaryShapesMatchStaticAtEveryValue) {
+  checkShapesAgainstStatic(kUnary, 1, 12);
+}
+
+TEST(SymbolicElementwiseTest, UnaryRangePlanMatchesFixedPlans) {
+  expectRangePlanMatchesFixed(kUnary, {{"W", DimRange{1, 33}}},
+                              pointsW({1, 33, 8, 19}), 0);
+}
+
+TEST(SymbolicElementwiseTest, BinaryShapesMatchStaticAtEveryValue) {
+  checkShapesAgainstStatic(kBinary, 1, 12);
+}
+
+TEST(SymbolicElementwiseTest, BinaryRangePlanMatchesFixedPlans) {
+  expectRangePlanMatchesFixed(kBinary, {{"W", DimRange{1, 17}}},
+                              pointsW({1, 17, 4, 5, 13}), 0);
+}
+
+TEST(SymbolicElementwiseTest, BinaryRefusesSymbolicAgainstOtherDim) {
+  // W against 5 holds for one W only; W against H for some pairs only.
+  const char *yaml = R"(tlc: 1
+name: bad
+inputs:
+  - {name: x, shape: [2, W], dtype: f32}
+  - {name: y, shape: [2, 5], dtype: f32}
+outputs: [z]
+nodes:
+  - {op: Add, in: [x, y], out: z}
+)";
+  ModelParseOptions opts;
+  opts.dims["W"] = DimRange{1, 8};
+  std::string msg = errorOf(yaml, opts);
+  EXPECT_NE(msg.find("[2xW] and [2x5] are not broadcastable"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("would need W and 5"), std::string::npos) << msg;
+
+  const char *two = R"(tlc: 1
+name: bad2
+inputs:
+  - {name: x, shape: [W, 3], dtype: f32}
+  - {name: y, shape: [H, 3], dtype: f32}
+outputs: [z]
+nodes:
+  - {op: Mul, in: [x, y], out: z}
+)";
+  opts.dims["H"] = DimRange{1, 8};
+  msg = errorOf(two, opts);
+  EXPECT_NE(msg.find("would need W and H"), std::string::npos) << msg;
+}
