@@ -132,7 +132,101 @@ nodes:
   - {op: Erf, in: [v], out: e2}
 )";
 
+/// Chains that passes/FuseElementwise.cpp fuses: GPT-2's tanh GELU over
+/// [2, W, 8]; (x - b) * c -> Relu -> Clip with b [1, W, 1] broadcast
+/// against the symbolic dim and c per channel; W innermost: Sigmoid(v + s)
+/// * v with s [3, 1], a scalar immediate and Erf.
+const char *kFused = R"(tlc: 1
+name: fused
+inputs:
+  - {name: x, shape: [2, W, 8], dtype: f32}
+  - {name: b, shape: [1, W, 1], dtype: f32}
+  - {name: v, shape: [3, W], dtype: f32}
+  - {name: s, shape: [3, 1], dtype: f32}
+outputs: [gelu, act, sv]
+constants:
+  - {name: half, shape: [], dtype: f32, values: [0.5]}
+  - {name: one, shape: [], dtype: f32, values: [1]}
+  - {name: three, shape: [], dtype: f32, values: [3]}
+  - {name: k0, shape: [], dtype: f32, values: [0.7978846]}
+  - {name: k1, shape: [], dtype: f32, values: [0.044715]}
+  - {name: c, shape: [8], dtype: f32, values: [1, -2, 3, 0.5, 5, -6, 7, 0.25]}
+  - {name: lo, shape: [], dtype: f32, values: [0]}
+  - {name: hi, shape: [], dtype: f32, values: [1.5]}
+nodes:
+  - {op: Pow, in: [x, three], out: x3}
+  - {op: Mul, in: [x3, k1], out: t0}
+  - {op: Add, in: [x, t0], out: t1}
+  - {op: Mul, in: [t1, k0], out: t2}
+  - {op: Tanh, in: [t2], out: t3}
+  - {op: Add, in: [t3, one], out: t4}
+  - {op: Mul, in: [x, half], out: t5}
+  - {op: Mul, in: [t5, t4], out: gelu}
+  - {op: Sub, in: [x, b], out: d0}
+  - {op: Mul, in: [d0, c], out: d1}
+  - {op: Relu, in: [d1], out: d2}
+  - {op: Clip, in: [d2, lo, hi], out: act}
+  - {op: Add, in: [v, s], out: e0}
+  - {op: Sigmoid, in: [e0], out: e1}
+  - {op: Erf, in: [e1], out: e2}
+  - {op: Mul, in: [e2, v], out: sv}
+)";
+
+/// The graph of \p yaml with W in [lo, hi], scheduled (which links each
+/// value to its producer), typed and fused by passes/FuseElementwise.cpp;
+/// \p fused gets what the pass returned.
+Graph fusedGraph(llvm::StringRef yaml, int64_t lo, int64_t hi,
+                 size_t &fused) {
+  ModelParseOptions opts;
+  opts.dims["W"] = DimRange{lo, hi};
+  llvm::Expected<Graph> parsed =
+      parseModelString(yaml, "test.yaml", ".", opts);
+  EXPECT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  if (!parsed)
+    return Graph();
+  Graph g = std::move(*parsed);
+  if (llvm::Error e = scheduleTopological(g))
+    ADD_FAILURE() << llvm::toString(std::move(e));
+  if (llvm::Error e = inferShapes(g))
+    ADD_FAILURE() << llvm::toString(std::move(e));
+  fused = fuseElementwise(g);
+  if (llvm::Error e = inferShapes(g))
+    ADD_FAILURE() << llvm::toString(std::move(e));
+  return g;
+}
+
 } // namespace
+
+TEST(SymbolicElementwiseTest, FuseElementwiseFormsSameRegionsOverRange) {
+  size_t symFused = 0, fixedFused = 0;
+  Graph sym = fusedGraph(kFused, 1, 20, symFused);
+  EXPECT_EQ(symFused, 3u);
+  for (int64_t w : {1, 4, 20}) {
+    Graph st = fusedGraph(kFused, w, w, fixedFused);
+    EXPECT_EQ(fixedFused, symFused) << "at W=" << w;
+    ASSERT_EQ(st.nodes.size(), sym.nodes.size());
+    SymbolValues at;
+    at["W"] = w;
+    for (size_t i = 0; i < st.nodes.size(); ++i) {
+      EXPECT_EQ(sym.nodes[i].op, "FusedElementwise");
+      EXPECT_EQ(st.nodes[i].op, sym.nodes[i].op);
+      EXPECT_EQ(st.nodes[i].inputs, sym.nodes[i].inputs);
+      const TensorType &t = st.values[st.nodes[i].outputs[0]].type;
+      const TensorType &s = sym.values[sym.nodes[i].outputs[0]].type;
+      ASSERT_EQ(s.rank(), t.rank());
+      for (size_t d = 0; d < t.rank(); ++d)
+        EXPECT_EQ(llvm::cantFail(s.dim(d).evaluate(at)), t.shape[d]);
+    }
+  }
+  // The fused output keeps its symbolic dims.
+  EXPECT_EQ(sym.values[*sym.lookup("gelu")].type.str(), "2xWx8xf32");
+  EXPECT_EQ(sym.values[*sym.lookup("sv")].type.str(), "3xWxf32");
+}
+
+TEST(SymbolicElementwiseTest, FusedRangePlanMatchesFixedPlans) {
+  expectRangePlanMatchesFixed(kFused, {{"W", DimRange{1, 20}}},
+                              pointsW({1, 20, 4, 7}), 0);
+}
 
 TEST(SymbolicElementwiseTest, UnaryShapesMatchStaticAtEveryValue) {
   checkShapesAgainstStatic(kUnary, 1, 12);
