@@ -195,7 +195,94 @@ Graph fusedGraph(llvm::StringRef yaml, int64_t lo, int64_t hi,
   return g;
 }
 
+/// Reductions with W reduced and not: ReduceMean over W (count W: the dyn
+/// build divides by COUNT), over a static axis beside W, over everything,
+/// over [4, W] (count up to 280: the "gpu" target's workgroup-per-output
+/// kernel at the bound); Softmax along W, beside W and over W outermost;
+/// GlobalAveragePool over a symbolic plane; LayerNormalization with a
+/// symbolic row count (with and without B) and with W among the normalized
+/// dims (Scale then an input of symbolic shape).
+const char *kReduce = R"(tlc: 1
+name: reduce
+inputs:
+  - {name: x, shape: [2, W, 6], dtype: f32}
+  - {name: y, shape: [1, 3, 4, W], dtype: f32}
+  - {name: t, shape: [W, 5], dtype: f32}
+  - {name: sc, shape: [W, 6], dtype: f32}
+outputs: [r1, r2, r3, r4, r5, s1, s2, s3, g1, l1, l2, l3]
+constants:
+  - {name: g6, shape: [6], dtype: f32, values: [1, 0.5, -1, 2, 0.25, 1.5]}
+  - {name: b6, shape: [6], dtype: f32, values: [0, 0.1, 0.2, -0.3, 0.4, 0]}
+  - {name: g5, shape: [5], dtype: f32, values: [1, 2, 3, 4, 5]}
+nodes:
+  - {op: ReduceMean, in: [x], out: r1, attrs: {axes: [1]}}
+  - {op: ReduceMean, in: [x], out: r2, attrs: {axes: [2], keepdims: 0}}
+  - {op: ReduceMean, in: [x], out: r3, attrs: {keepdims: 0}}
+  - {op: ReduceMean, in: [y], out: r4, attrs: {axes: [-1]}}
+  - {op: ReduceMean, in: [y], out: r5, attrs: {axes: [2, 3], keepdims: 0}}
+  - {op: Softmax, in: [x], out: s1, attrs: {axis: 1}}
+  - {op: Softmax, in: [x], out: s2, attrs: {axis: -1}}
+  - {op: Softmax, in: [t], out: s3, attrs: {axis: 0}}
+  - {op: GlobalAveragePool, in: [y], out: g1}
+  - {op: LayerNormalization, in: [x, g6, b6], out: l1}
+  - {op: LayerNormalization, in: [t, g5], out: l2}
+  - {op: LayerNormalization, in: [x, sc], out: l3, attrs: {axis: 1}}
+)";
+
+/// Fusion passes beside symbolic shapes: Conv -> Add(., Z) -> Relu becomes
+/// a FusedConv over [1, 3, 5, W]; Gemm with a symbolic M -> Add(., Z) keeps
+/// its Add in a range plan (GemmResidual has no symbolic lowering yet)
+/// while a fixed plan fuses it.
+const char *kEpilogues = R"(tlc: 1
+name: epilogues
+inputs:
+  - {name: x, shape: [1, 2, 5, W], dtype: f32}
+  - {name: z, shape: [1, 3, 5, W], dtype: f32}
+  - {name: a, shape: [W, 8], dtype: f32}
+  - {name: r, shape: [W, 4], dtype: f32}
+outputs: [c2, h]
+constants:
+  - {name: k, shape: [3, 2, 3, 3], dtype: f32, values: [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, 0.8, -0.9, 1, -1.1, 1.2, 0.3, 0.2, -0.1, 0.5, 0.25, -0.75, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, -1, 1.1, -1.2, 0.3, -0.2, 0.1, -0.5, 0.25, 0.75, 0.5, -0.5, 0.5, -0.5, 0.5, -0.5, 0.5, -0.5, 0.5, 1, 1, 1, -1, -1, -1, 0.5, 0.5, 0.5]}
+  - {name: w, shape: [8, 4], dtype: f32, values: [1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, -5, -6, -7, -8, 0.5, 0.25, 0.125, 1, 2, 1, 0.5, 0.25, 3, -3, 3, -3, 0.1, 0.2, 0.3, 0.4]}
+  - {name: bias, shape: [4], dtype: f32, values: [0.5, -0.5, 1, -1]}
+nodes:
+  - {op: Conv, in: [x, k], out: c0, attrs: {pads: [1, 1, 1, 1]}}
+  - {op: Add, in: [c0, z], out: c1}
+  - {op: Relu, in: [c1], out: c2}
+  - {op: Gemm, in: [a, w, bias], out: g0}
+  - {op: Add, in: [g0, r], out: h}
+)";
+
 } // namespace
+
+TEST(SymbolicElementwiseTest, ReduceShapesMatchStaticAtEveryValue) {
+  checkShapesAgainstStatic(kReduce, 1, 12);
+}
+
+TEST(SymbolicElementwiseTest, ReduceRangePlanMatchesFixedPlans) {
+  // Not bitwise: over a symbolic count ReduceMean divides by COUNT where a
+  // fixed plan multiplies by 1 / count, and the "gpu" target's reduction
+  // kernel is chosen at the bound.
+  expectRangePlanMatchesFixed(kReduce, {{"W", DimRange{1, 70}}},
+                              pointsW({1, 70, 33, 64, 7}), 1e-6);
+}
+
+TEST(SymbolicElementwiseTest, EpiloguesOverSymbolicShapes) {
+  ModelParseOptions opts;
+  opts.dims["W"] = DimRange{1, 30};
+  llvm::Expected<Graph> g = parseModelString(kEpilogues, "test.yaml", ".", opts);
+  ASSERT_TRUE(bool(g)) << llvm::toString(g.takeError());
+  ASSERT_FALSE(bool(scheduleTopological(*g)));
+  ASSERT_FALSE(bool(inferShapes(*g)));
+  EXPECT_EQ(fuseEpilogues(*g), 1u); // the FusedConv only
+  ASSERT_FALSE(bool(inferShapes(*g)));
+  std::vector<std::string> ops;
+  for (const Node &n : g->nodes)
+    ops.push_back(n.op);
+  EXPECT_EQ(ops, (std::vector<std::string>{"FusedConv", "Gemm", "Add"}));
+  expectRangePlanMatchesFixed(kEpilogues, {{"W", DimRange{1, 30}}},
+                              pointsW({1, 30, 9}), 1e-6);
+}
 
 TEST(SymbolicElementwiseTest, FuseElementwiseFormsSameRegionsOverRange) {
   size_t symFused = 0, fixedFused = 0;
