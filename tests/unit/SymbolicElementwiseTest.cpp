@@ -253,7 +253,36 @@ nodes:
   - {op: Add, in: [g0, r], out: h}
 )";
 
+/// BatchNormalization over [1, 3, 5, W]: with computed parameters it stays
+/// a BatchNormalization node; with constant ones passes/FoldBatchNorm.cpp
+/// rewrites it into Mul + Add of [3, 1, 1] constants.
+const char *kBatchNorm = R"(tlc: 1
+name: bn
+inputs:
+  - {name: x, shape: [1, 3, 5, W], dtype: f32}
+  - {name: g, shape: [3], dtype: f32}
+  - {name: b, shape: [3], dtype: f32}
+  - {name: m, shape: [3], dtype: f32}
+  - {name: v, shape: [3], dtype: f32}
+outputs: [y1, y2]
+constants:
+  - {name: cg, shape: [3], dtype: f32, values: [1, 0.5, 2]}
+  - {name: cb, shape: [3], dtype: f32, values: [0.1, -0.2, 0.3]}
+  - {name: cm, shape: [3], dtype: f32, values: [0, 0.25, -0.5]}
+  - {name: cv, shape: [3], dtype: f32, values: [1, 2, 0.5]}
+nodes:
+  - {op: Mul, in: [v, v], out: var}
+  - {op: BatchNormalization, in: [x, g, b, m, var], out: y1}
+  - {op: BatchNormalization, in: [x, cg, cb, cm, cv], out: y2}
+)";
+
 } // namespace
+
+TEST(SymbolicElementwiseTest, BatchNormShapesAndRangePlan) {
+  checkShapesAgainstStatic(kBatchNorm, 1, 12);
+  expectRangePlanMatchesFixed(kBatchNorm, {{"W", DimRange{1, 40}}},
+                              pointsW({1, 40, 13}), 0);
+}
 
 TEST(SymbolicElementwiseTest, ReduceShapesMatchStaticAtEveryValue) {
   checkShapesAgainstStatic(kReduce, 1, 12);
