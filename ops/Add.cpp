@@ -7,6 +7,7 @@
 #include "ops/Binary.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -29,11 +30,11 @@ static Error addFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
   return foldBinarySymbolic(BinaryOpCode::Add, in, out);
 }
 
-const OpDef kAddOp = withSymbolicFold({"Add",
+const OpDef kAddOp = withSymbolicFold(symbolicOp({"Add",
                       inferBinaryTypes,
                       addReference,
                       addLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes}, addFoldSymbolic);
+                      /*referenceDTypes=*/kDataDTypes}), addFoldSymbolic);
 
 } // namespace tlc

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 #include <cmath>
 
@@ -38,14 +39,16 @@ static Error batchNormInferTypes(const Node &node, ArrayRef<InputInfo> in,
       return e;
   if (Error e = checkInputsFit32(in))
     return e;
-  const Shape &s = in[0].type.shape;
-  if (s.size() < 2)
+  if (in[0].type.rank() < 2)
     return opError("input 0 (X) " + in[0].type.str() +
                    " must have rank >= 2 (N, C, ...)");
+  // Dims compare as expressions (shape ranges): N and the spatial dims may
+  // be symbolic; the parameters must have X's channel dim over the range.
+  DimExpr c = in[0].type.dim(1);
   for (unsigned i = 1; i < 5; ++i)
-    if (in[i].type.shape != Shape{s[1]})
+    if (in[i].type.rank() != 1 || in[i].type.dim(0) != c)
       return opError("input " + Twine(i) + " (" + names[i] + ") is " +
-                     in[i].type.str() + "; expected [" + Twine(s[1]) +
+                     in[i].type.str() + "; expected [" + c.str() +
                      "] (the channel dim of X)");
   Expected<int64_t> training = node.attrs.getInt("training_mode", 0);
   if (!training)
@@ -99,23 +102,28 @@ static void batchNormLower(const Node &node, ArrayRef<TensorType> in,
                            ArrayRef<TensorType> out,
                            const KernelTarget &target,
                            SmallVectorImpl<DispatchDesc> &d) {
-  const Shape &s = in[0].shape;
   DispatchDesc c;
   c.shader = "batchnorm";
-  uint64_t n = uint64_t(out[0].numElements());
-  c.specConstants =
-      spec::u32s({uint32_t(n), uint32_t(s[1]), uint32_t(planeSize(s)),
-                  floatBits(epsilonOf(node))});
+  // N, C and INNER are run-time values of batchnorm_dyn when symbolic.
+  DimExpr n = out[0].numElementsExpr();
+  DimExpr inner = 1;
+  for (size_t d = 2; d < in[0].rank(); ++d)
+    inner *= in[0].dim(d);
+  c.specConstants = spec::u32s({0, 0, 0, floatBits(epsilonOf(node))});
+  setDim(c, 0, n);
+  setDim(c, 1, in[0].dim(1));
+  setDim(c, 2, inner);
   c.operands = {0, 1, 2, 3, 4, 5};
   c.writes = {5};
   setGrid1D(c, n, 256);
   d.push_back(c);
 }
 
-const OpDef kBatchNormalizationOp = {"BatchNormalization",
-                                     batchNormInferTypes,
-                                     batchNormReference,
-                                     batchNormLower,
-                                     {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+const OpDef kBatchNormalizationOp =
+    symbolicOp({"BatchNormalization",
+                batchNormInferTypes,
+                batchNormReference,
+                batchNormLower,
+                {/*isView=*/false, /*inPlaceInputs=*/{0}}});
 
 } // namespace tlc

@@ -35,14 +35,14 @@ Error inferBinaryTypes(const Node &node, ArrayRef<InputInfo> in,
     return opError("inputs A and B have dtypes " +
                    dtypeName(in[0].type.dtype) + " and " +
                    dtypeName(in[1].type.dtype) + "; expected one dtype");
-  Expected<Shape> s = broadcastShapes(in[0].type.shape, in[1].type.shape);
+  Expected<SymShape> s = broadcastShapes(in[0].type.dims(), in[1].type.dims());
   if (!s)
     return s.takeError();
   if (s->size() > kBinaryMaxRank)
     return opError("broadcast rank " + Twine(s->size()) +
                    " exceeds the supported maximum of " +
                    Twine(kBinaryMaxRank));
-  TensorType y{in[0].type.dtype, *s};
+  TensorType y = TensorType::withDims(in[0].type.dtype, *s);
   if (Error e = checkFits32(y, "output"))
     return e;
   out.push_back(y);
@@ -133,64 +133,40 @@ Error referenceBinary(BinaryOpCode code, const HostTensor &a,
   return Error::success();
 }
 
-BinaryLayout coalesceBinary(ArrayRef<int64_t> out, ArrayRef<int64_t> sa,
-                            ArrayRef<int64_t> sb) {
-  BinaryLayout l;
-  for (size_t d = 0; d < out.size(); ++d) {
-    if (out[d] == 1)
-      continue; // contributes nothing to any index
-    if (!l.dims.empty()) {
-      // Merge into the previous (outer) dim when both inputs step through
-      // it as one run: contiguous (outer stride = inner stride * inner
-      // size) or broadcast along both.
-      int64_t n = out[d];
-      bool mergeA = l.sa.back() == sa[d] * n;
-      bool mergeB = l.sb.back() == sb[d] * n;
-      if (mergeA && mergeB) {
-        l.dims.back() *= n;
-        l.sa.back() = sa[d];
-        l.sb.back() = sb[d];
-        continue;
-      }
-    }
-    l.dims.push_back(out[d]);
-    l.sa.push_back(sa[d]);
-    l.sb.push_back(sb[d]);
-  }
-  if (l.dims.empty()) { // a single element
-    l.dims.push_back(1);
-    l.sa.push_back(0);
-    l.sb.push_back(0);
-  }
-  l.vec4 = l.dims.back() % 4 == 0 && (l.sa.back() == 0 || l.sa.back() == 1) &&
-           (l.sb.back() == 0 || l.sb.back() == 1);
-  return l;
+BinaryLayout coalesceBinary(ArrayRef<DimExpr> out, ArrayRef<DimExpr> sa,
+                            ArrayRef<DimExpr> sb) {
+  SymShape strides[2] = {SymShape(sa.begin(), sa.end()),
+                         SymShape(sb.begin(), sb.end())};
+  MergedDims m = mergeBroadcastDims(out, strides);
+  return BinaryLayout{m.dims, m.strides[0], m.strides[1], m.vec4};
 }
 
 DispatchDesc lowerBinary(BinaryOpCode code, const TensorType &a,
                          const TensorType &b, const TensorType &out) {
-  Shape sa = broadcastStrides(a.shape, out.shape);
-  Shape sb = broadcastStrides(b.shape, out.shape);
-  BinaryLayout l = coalesceBinary(out.shape, sa, sb);
+  SymShape od = out.dims();
+  BinaryLayout l = coalesceBinary(od, broadcastStrides(a.dims(), od),
+                                  broadcastStrides(b.dims(), od));
   assert(l.dims.size() <= kBinaryMaxRank && "rank checked by the shape rule");
   // Pad to kBinaryMaxRank with leading dims of size 1 (stride 0).
   size_t pad = kBinaryMaxRank - l.dims.size();
-  Shape os(pad, 1), pa(pad, 0), pb(pad, 0);
+  SymShape os(pad, DimExpr(1)), pa(pad, DimExpr(0)), pb(pad, DimExpr(0));
   os.append(l.dims.begin(), l.dims.end());
   pa.append(l.sa.begin(), l.sa.end());
   pb.append(l.sb.begin(), l.sb.end());
   DispatchDesc d;
   d.shader = "binary";
-  uint64_t n = uint64_t(out.numElements());
-  d.specConstants = spec::u32s({uint32_t(n), uint32_t(code)});
-  for (int64_t v : os)
-    d.specConstants.push_back(spec::u32(uint32_t(v)));
-  for (int64_t v : pa)
-    d.specConstants.push_back(spec::u32(uint32_t(v)));
-  for (int64_t v : pb)
-    d.specConstants.push_back(spec::u32(uint32_t(v)));
-  uint64_t units = l.vec4 ? n / 4 : n;
-  uint32_t items = elementwiseItemsPerInvocation(units);
+  DimExpr n = out.numElementsExpr();
+  // Constants 0 TOTAL, 1 OP, 2-7 dims, 8-13 A's strides, 14-19 B's (all
+  // dims: run-time values of binary_dyn when symbolic), 20 VEC4, 21 ITEMS.
+  d.specConstants = spec::u32s({0, uint32_t(code)});
+  setDim(d, 0, n);
+  for (unsigned i = 0; i < kBinaryMaxRank; ++i) {
+    setDim(d, 2 + i, os[i]);
+    setDim(d, 8 + i, pa[i]);
+    setDim(d, 14 + i, pb[i]);
+  }
+  DimExpr units = l.vec4 ? *exactDiv(n, 4) : n;
+  uint32_t items = elementwiseItemsPerInvocation(uint64_t(units.upperBound()));
   d.specConstants.push_back(spec::u32(l.vec4 ? 1u : 0u));
   d.specConstants.push_back(spec::u32(items));
   d.operands = {0, 1, 2};

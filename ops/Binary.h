@@ -28,7 +28,9 @@ enum class BinaryOpCode : uint32_t {
 };
 
 /// Shape rule: two f32 inputs whose shapes broadcast to a shape of rank <=
-/// kBinaryMaxRank; the output has that shape. Errors name both shapes.
+/// kBinaryMaxRank; the output has that shape. Dims may be symbolic: a
+/// symbolic dim broadcasts against an equal one or 1 (ops/Broadcast.h).
+/// Errors name both shapes.
 llvm::Error inferBinaryTypes(const Node &node, llvm::ArrayRef<InputInfo> in,
                              llvm::SmallVectorImpl<TensorType> &out);
 
@@ -49,9 +51,11 @@ llvm::Error foldBinarySymbolic(BinaryOpCode code,
 /// The iteration space of a broadcast binary op after merging dims: dims
 /// of size 1 are dropped and adjacent dims merged where both inputs traverse
 /// them as one run (stride of the outer = stride of the inner * its size, for
-/// A and for B). Strides are in elements, 0 along broadcast dims.
+/// A and for B). Strides are in elements, 0 along broadcast dims. Dims and
+/// strides may be symbolic (shape ranges); merges and vec4 then hold for
+/// every value in the range (mergeBroadcastDims, ops/Broadcast.h).
 struct BinaryLayout {
-  Shape dims, sa, sb; // outermost first; at least one dim
+  SymShape dims, sa, sb; // outermost first; at least one dim
   /// The innermost dim is a multiple of 4 and each input's innermost stride
   /// is 1 or 0: shaders/binary.comp may work on 4 outputs at once.
   bool vec4 = false;
@@ -60,15 +64,16 @@ struct BinaryLayout {
 /// Merges the dims of output shape \p out read through strides \p sa and
 /// \p sb (broadcastStrides) into a BinaryLayout with at most out.size()
 /// dims.
-BinaryLayout coalesceBinary(llvm::ArrayRef<int64_t> out,
-                            llvm::ArrayRef<int64_t> sa,
-                            llvm::ArrayRef<int64_t> sb);
+BinaryLayout coalesceBinary(llvm::ArrayRef<DimExpr> out,
+                            llvm::ArrayRef<DimExpr> sa,
+                            llvm::ArrayRef<DimExpr> sb);
 
 /// One dispatch of shaders/binary.comp: bindings 0 = A, 1 = B, 2 = output.
 /// Uses the merged layout (coalesceBinary), vec4 accesses when it allows
 /// them (the bound tensors' offsets must then be multiples of 16 bytes,
 /// which the planner's 256-byte alignment gives), and
-/// elementwiseItemsPerInvocation units per invocation.
+/// elementwiseItemsPerInvocation units per invocation (at the bound).
+/// Symbolic dims and strides are run-time values of binary_dyn.
 DispatchDesc lowerBinary(BinaryOpCode code, const TensorType &a,
                          const TensorType &b, const TensorType &out);
 

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 #include <algorithm>
@@ -58,7 +59,8 @@ static void clipLower(const Node &, ArrayRef<TensorType> in,
                       const KernelTarget &target,
                       SmallVectorImpl<DispatchDesc> &d) {
   unsigned y = unsigned(in.size()); // operand index of the output
-  int64_t n = out[0].numElements();
+  // The element count is a run-time value of clip_dyn for a symbolic shape.
+  DimExpr n = out[0].numElementsExpr();
   if (in.size() == 1) {
     DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, n);
     d.push_back(copy);
@@ -66,19 +68,20 @@ static void clipLower(const Node &, ArrayRef<TensorType> in,
   }
   DispatchDesc c;
   c.shader = "clip";
-  c.specConstants = spec::u32s({uint32_t(n), uint32_t(in.size() > 2)});
+  c.specConstants = spec::u32s({0, uint32_t(in.size() > 2)});
+  setDim(c, 0, n);
   // Bindings: 0 = X, 1 = Y, 2 = min, 3 = max (min again when max is absent;
   // HAS_MAX = 0 keeps the shader from reading it).
   c.operands = {0, y, 1, in.size() > 2 ? 2u : 1u};
   c.writes = {1};
-  setGrid1D(c, uint64_t(n), 256);
+  setGrid1D(c, n, 256);
   d.push_back(c);
 }
 
-const OpDef kClipOp = {"Clip",
+const OpDef kClipOp = symbolicOp({"Clip",
                        clipInferTypes,
                        clipReference,
                        clipLower,
-                       {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+                       {/*isView=*/false, /*inPlaceInputs=*/{0}}});
 
 } // namespace tlc

@@ -7,6 +7,7 @@
 #include "ops/Binary.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -29,11 +30,11 @@ static Error divFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
   return foldBinarySymbolic(BinaryOpCode::Div, in, out);
 }
 
-const OpDef kDivOp = withSymbolicFold({"Div",
+const OpDef kDivOp = withSymbolicFold(symbolicOp({"Div",
                       inferBinaryTypes,
                       divReference,
                       divLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes}, divFoldSymbolic);
+                      /*referenceDTypes=*/kDataDTypes}), divFoldSymbolic);
 
 } // namespace tlc

@@ -17,6 +17,7 @@
 #include "ops/Broadcast.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 #include <cassert>
@@ -25,47 +26,17 @@ using namespace llvm;
 
 namespace tlc {
 
-FusedLayout coalesceFused(ArrayRef<int64_t> out, ArrayRef<Shape> strides) {
-  FusedLayout l;
-  size_t n = strides.size();
-  l.strides.resize(n);
-  for (size_t d = 0; d < out.size(); ++d) {
-    if (out[d] == 1)
-      continue; // contributes nothing to any index
-    bool merge = !l.dims.empty();
-    for (size_t k = 0; merge && k < n; ++k)
-      merge = l.strides[k].back() == strides[k][d] * out[d];
-    if (merge) {
-      l.dims.back() *= out[d];
-      for (size_t k = 0; k < n; ++k)
-        l.strides[k].back() = strides[k][d];
-      continue;
-    }
-    l.dims.push_back(out[d]);
-    for (size_t k = 0; k < n; ++k)
-      l.strides[k].push_back(strides[k][d]);
-  }
-  if (l.dims.empty()) { // a single element
-    l.dims.push_back(1);
-    for (size_t k = 0; k < n; ++k)
-      l.strides[k].push_back(0);
-  }
-  l.vec4 = l.dims.back() % 4 == 0;
-  for (size_t k = 0; k < n; ++k)
-    l.vec4 = l.vec4 && (l.strides[k].back() == 0 || l.strides[k].back() == 1);
-  return l;
-}
-
-Expected<Shape> fusedOutputShape(ArrayRef<TensorType> inputs, int64_t minRank) {
-  Shape s;
+Expected<SymShape> fusedOutputShape(ArrayRef<TensorType> inputs,
+                                    int64_t minRank) {
+  SymShape s;
   for (const TensorType &t : inputs) {
-    Expected<Shape> b = broadcastShapes(s, t.shape);
+    Expected<SymShape> b = broadcastShapes(s, t.dims());
     if (!b)
       return b.takeError();
     s = std::move(*b);
   }
   if (int64_t(s.size()) < minRank)
-    s.insert(s.begin(), size_t(minRank) - s.size(), 1);
+    s.insert(s.begin(), size_t(minRank) - s.size(), DimExpr(1));
   return s;
 }
 
@@ -87,13 +58,13 @@ static Error fusedInferTypes(const Node &node, ArrayRef<InputInfo> in,
   if (*rank < 0 || *rank > int64_t(kFusedMaxRank))
     return opError("attribute 'rank' is " + Twine(*rank) + "; expected 0 to " +
                    Twine(kFusedMaxRank));
-  Expected<Shape> s = fusedOutputShape(types, *rank);
+  Expected<SymShape> s = fusedOutputShape(types, *rank);
   if (!s)
     return s.takeError();
   if (s->size() > kFusedMaxRank)
     return opError("output rank " + Twine(s->size()) +
                    " exceeds the supported maximum of " + Twine(kFusedMaxRank));
-  TensorType y{DType::F32, *s};
+  TensorType y = TensorType::withDims(DType::F32, *s);
   if (Error e = checkFits32(y, "output"))
     return e;
   Expected<FusedProgram> p = readFusedProgram(node.attrs, unsigned(in.size()));
@@ -142,36 +113,36 @@ static void fusedLower(const Node &node, ArrayRef<TensorType> in,
                        const KernelTarget &target,
                        SmallVectorImpl<DispatchDesc> &dispatches) {
   FusedProgram p = cantFail(readFusedProgram(node.attrs, unsigned(in.size())));
-  SmallVector<Shape, 4> strides;
+  SymShape od = out[0].dims();
+  SmallVector<SymShape, 4> strides;
   for (const TensorType &t : in)
-    strides.push_back(broadcastStrides(t.shape, out[0].shape));
-  FusedLayout l = coalesceFused(out[0].shape, strides);
+    strides.push_back(broadcastStrides(t.dims(), od));
+  MergedDims l = mergeBroadcastDims(od, strides);
   assert(l.dims.size() <= kFusedMaxRank && "rank checked by the shape rule");
   size_t pad = kFusedMaxRank - l.dims.size();
 
   DispatchDesc d;
   d.shader = "fused_elementwise";
-  uint64_t n = uint64_t(out[0].numElements());
-  uint64_t units = l.vec4 ? n / 4 : n;
-  uint32_t items = elementwiseItemsPerInvocation(units);
+  DimExpr n = out[0].numElementsExpr();
+  DimExpr units = l.vec4 ? *exactDiv(n, 4) : n;
+  // Items per invocation at the bound: any value is correct.
+  uint32_t items = elementwiseItemsPerInvocation(uint64_t(units.upperBound()));
   // Constants 0-4: TOTAL, NIN, NSTEPS, VEC4, ITEMS; 5-10: dims D0..D5
   // (padded with leading 1s); 11-34: strides S<k><d> of inputs 0-3 (0 for
   // absent inputs); then three per instruction slot: code (opcode | a << 8
-  // | b << 16), p0 bits, p1 bits.
-  d.specConstants =
-      spec::u32s({uint32_t(n), uint32_t(in.size()), uint32_t(p.code.size()),
-                  l.vec4 ? 1u : 0u, items});
-  for (size_t i = 0; i < pad; ++i)
-    d.specConstants.push_back(spec::u32(1));
-  for (int64_t v : l.dims)
-    d.specConstants.push_back(spec::u32(uint32_t(v)));
-  for (unsigned k = 0; k < kFusedMaxInputs; ++k) {
-    for (size_t i = 0; i < pad; ++i)
-      d.specConstants.push_back(spec::u32(0));
-    for (size_t i = 0; i < l.dims.size(); ++i)
-      d.specConstants.push_back(
-          spec::u32(k < in.size() ? uint32_t(l.strides[k][i]) : 0));
-  }
+  // | b << 16), p0 bits, p1 bits. TOTAL, dims and strides go through
+  // setDim: run-time values of fused_elementwise_dyn when symbolic.
+  d.specConstants = spec::u32s({0, uint32_t(in.size()),
+                                uint32_t(p.code.size()), l.vec4 ? 1u : 0u,
+                                items});
+  setDim(d, 0, n);
+  for (size_t i = 0; i < kFusedMaxRank; ++i)
+    setDim(d, unsigned(5 + i), i < pad ? DimExpr(1) : l.dims[i - pad]);
+  for (unsigned k = 0; k < kFusedMaxInputs; ++k)
+    for (size_t i = 0; i < kFusedMaxRank; ++i)
+      setDim(d, unsigned(11 + kFusedMaxRank * k + i),
+             i < pad || k >= in.size() ? DimExpr(0)
+                                       : l.strides[k][i - pad]);
   for (const FusedInstr &ins : p.code) {
     d.specConstants.push_back(spec::u32(uint32_t(ins.op) |
                                         shaderOperand(ins.a) << 8 |
@@ -190,11 +161,11 @@ static void fusedLower(const Node &node, ArrayRef<TensorType> in,
   dispatches.push_back(d);
 }
 
-const OpDef kFusedElementwiseOp = {
+const OpDef kFusedElementwiseOp = symbolicOp({
     "FusedElementwise",
     fusedInferTypes,
     fusedReference,
     fusedLower,
-    {/*isView=*/false, /*inPlaceInputs=*/{0, 1, 2, 3}}};
+    {/*isView=*/false, /*inPlaceInputs=*/{0, 1, 2, 3}}});
 
 } // namespace tlc

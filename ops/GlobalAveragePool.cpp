@@ -8,6 +8,7 @@
 #include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -27,10 +28,10 @@ static Error gapInferTypes(const Node &node, ArrayRef<InputInfo> in,
                    x.str());
   if (Error e = checkFits32(x, "input"))
     return e;
-  TensorType y = x;
-  for (size_t i = 2; i < y.shape.size(); ++i)
-    y.shape[i] = 1;
-  out.push_back(y);
+  SymShape dims = x.dims();
+  for (size_t i = 2; i < dims.size(); ++i)
+    dims[i] = 1;
+  out.push_back(TensorType::withDims(x.dtype, dims));
   return Error::success();
 }
 
@@ -39,6 +40,14 @@ static int64_t planeSize(const TensorType &x) {
   int64_t s = 1;
   for (size_t i = 2; i < x.shape.size(); ++i)
     s *= x.shape[i];
+  return s;
+}
+
+/// planeSize as an expression (symbolic spatial dims).
+static DimExpr planeSizeExpr(const TensorType &x) {
+  DimExpr s = 1;
+  for (size_t i = 2; i < x.rank(); ++i)
+    s *= x.dim(i);
   return s;
 }
 
@@ -59,20 +68,23 @@ static void gapLower(const Node &, ArrayRef<TensorType> in,
                      ArrayRef<TensorType> out,
                      const KernelTarget &target,
                      SmallVectorImpl<DispatchDesc> &dispatches) {
-  uint64_t planes = uint64_t(in[0].shape[0] * in[0].shape[1]);
+  DimExpr planes = in[0].dim(0) * in[0].dim(1);
   DispatchDesc d;
   // Subgroup sums where the target has them (shaders/global_avgpool.comp).
   d.shader = target.subgroupArithmetic
                  ? "global_avgpool_subgroup"
                  : "global_avgpool";
-  d.specConstants = spec::u32s({uint32_t(planes), uint32_t(planeSize(in[0]))});
+  // PLANES and PLANE are run-time values of the dyn build when symbolic;
+  // the shader divides by float(PLANE), so no constant derives from them.
+  setDim(d, 0, planes);
+  setDim(d, 1, planeSizeExpr(in[0]));
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, planes, 1); // one workgroup per plane
   dispatches.push_back(d);
 }
 
-const OpDef kGlobalAveragePoolOp = {"GlobalAveragePool", gapInferTypes,
-                                    gapReference, gapLower};
+const OpDef kGlobalAveragePoolOp = symbolicOp(
+    {"GlobalAveragePool", gapInferTypes, gapReference, gapLower});
 
 } // namespace tlc

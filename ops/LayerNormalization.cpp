@@ -17,6 +17,7 @@
 #include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 #include <cmath>
 
@@ -25,9 +26,9 @@ using namespace llvm;
 namespace tlc {
 
 namespace {
-/// The [rows, cols] view of X.
+/// The [rows, cols] view of X; dims may be symbolic (shape ranges).
 struct LayerNormView {
-  int64_t rows = 1, cols = 1;
+  DimExpr rows = 1, cols = 1;
 };
 } // namespace
 
@@ -44,23 +45,24 @@ static Expected<LayerNormView> layerNormView(const Node &node,
     return axis.takeError();
   LayerNormView v;
   for (int64_t i = 0; i < rank; ++i)
-    (i < *axis ? v.rows : v.cols) *= x.shape[i];
+    (i < *axis ? v.rows : v.cols) *= x.dim(size_t(i));
   return v;
 }
 
 /// Errors unless \p t (input \p idx, called \p what) has the normalized
-/// dims of \p x (its dims from the end, leading 1s allowed).
+/// dims of \p x (its dims from the end, leading 1s allowed). Symbolic dims
+/// compare as expressions: equal over the whole range.
 static Error checkParam(const TensorType &t, const TensorType &x,
-                        int64_t cols, unsigned idx, StringRef what) {
+                        const DimExpr &cols, unsigned idx, StringRef what) {
   std::string name = ("input " + Twine(idx) + " (" + what + ")").str();
-  if (t.numElements() != cols)
-    return opError(name + " is " + t.str() + "; expected " + Twine(cols) +
+  if (t.numElementsExpr() != cols)
+    return opError(name + " is " + t.str() + "; expected " + cols.str() +
                    " elements, the normalized dims of " + x.str());
-  size_t r = t.shape.size(), xr = x.shape.size();
+  size_t r = t.rank(), xr = x.rank();
   for (size_t i = 0; i < r; ++i) {
-    int64_t d = t.shape[r - 1 - i];
-    int64_t xd = i < xr ? x.shape[xr - 1 - i] : 1;
-    if (d != xd && d != 1)
+    DimExpr d = t.dim(r - 1 - i);
+    DimExpr xd = i < xr ? x.dim(xr - 1 - i) : DimExpr(1);
+    if (d != xd && d != DimExpr(1))
       return opError(name + " is " + t.str() +
                      "; its dims must be the trailing dims of " + x.str());
   }
@@ -128,7 +130,10 @@ static float verifiedEpsilon(const Node &node) {
 static Error layerNormReference(const Node &node,
                                 ArrayRef<const HostTensor *> in,
                                 MutableArrayRef<HostTensor> out) {
-  LayerNormView v = verifiedView(node, in[0]->type);
+  LayerNormView vx = verifiedView(node, in[0]->type);
+  struct {
+    int64_t rows, cols;
+  } v = {vx.rows.constant(), vx.cols.constant()}; // host tensors are static
   double eps = double(verifiedEpsilon(node));
   const float *x = in[0]->f32().data();
   const float *scale = in[1]->f32().data();
@@ -163,17 +168,21 @@ static void layerNormLower(const Node &node, ArrayRef<TensorType> in,
   // where the target has them, shared-memory trees elsewhere.
   d.shader = target.subgroupArithmetic ? "layernorm_subgroup"
                                                       : "layernorm";
-  d.specConstants =
-      spec::u32s({uint32_t(v.rows), uint32_t(v.cols),
-                  floatBits(verifiedEpsilon(node)), hasBias ? 1u : 0u});
+  // ROWS and COLS are run-time values of the dyn build when symbolic; the
+  // shader divides by float(COLS), so no constant derives from them.
+  d.specConstants = spec::u32s(
+      {0, 0, floatBits(verifiedEpsilon(node)), hasBias ? 1u : 0u});
+  setDim(d, 0, v.rows);
+  setDim(d, 1, v.cols);
   // Without B, binding 2 is bound to Scale again and never read.
   d.operands = {0, 1, hasBias ? 2u : 1u, hasBias ? 3u : 2u};
   d.writes = {3};
-  setGrid1D(d, uint64_t(v.rows), 1); // one workgroup per row
+  setGrid1D(d, v.rows, 1); // one workgroup per row
   dispatches.push_back(d);
 }
 
-const OpDef kLayerNormalizationOp = {"LayerNormalization", layerNormInferTypes,
-                                     layerNormReference, layerNormLower};
+const OpDef kLayerNormalizationOp =
+    symbolicOp({"LayerNormalization", layerNormInferTypes, layerNormReference,
+                layerNormLower});
 
 } // namespace tlc

@@ -7,6 +7,7 @@
 #include "ops/Binary.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -29,11 +30,11 @@ static Error mulFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
   return foldBinarySymbolic(BinaryOpCode::Mul, in, out);
 }
 
-const OpDef kMulOp = withSymbolicFold({"Mul",
+const OpDef kMulOp = withSymbolicFold(symbolicOp({"Mul",
                       inferBinaryTypes,
                       mulReference,
                       mulLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes}, mulFoldSymbolic);
+                      /*referenceDTypes=*/kDataDTypes}), mulFoldSymbolic);
 
 } // namespace tlc

@@ -8,6 +8,7 @@
 #include "ops/Binary.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -34,10 +35,10 @@ static void powLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(lowerBinary(BinaryOpCode::Pow, in[0], in[1], out[0]));
 }
 
-const OpDef kPowOp = {"Pow",
+const OpDef kPowOp = symbolicOp({"Pow",
                       powInferTypes,
                       powReference,
                       powLower,
-                      {/*isView=*/false, /*inPlaceInputs=*/{0, 1}}};
+                      {/*isView=*/false, /*inPlaceInputs=*/{0, 1}}});
 
 } // namespace tlc

@@ -11,6 +11,7 @@
 #include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -55,7 +56,7 @@ static Error reduceMeanInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkFits32(in[0].type, "input 0 (data)"))
     return e;
-  const Shape &s = in[0].type.shape;
+  SymShape s = in[0].type.dims();
   if (s.empty() || s.size() > kReduceMaxRank)
     return opError("input 0 (data) " + in[0].type.str() +
                    " must have rank 1 to " + Twine(kReduceMaxRank));
@@ -65,14 +66,14 @@ static Error reduceMeanInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<SmallVector<bool, 6>> r = reducedDims(node, int64_t(s.size()));
   if (!r)
     return r.takeError();
-  Shape o;
+  SymShape o;
   for (size_t d = 0; d < s.size(); ++d) {
     if (!(*r)[d])
       o.push_back(s[d]);
     else if (*keep)
       o.push_back(1);
   }
-  out.push_back(TensorType{DType::F32, o});
+  out.push_back(TensorType::withDims(DType::F32, o));
   return Error::success();
 }
 
@@ -136,34 +137,46 @@ static void reduceMeanLower(const Node &node, ArrayRef<TensorType> in,
                             ArrayRef<TensorType> out,
                             const KernelTarget &target,
                             SmallVectorImpl<DispatchDesc> &d) {
-  const Shape &s = in[0].shape;
-  Shape kept, box;
-  splitShape(node, s, kept, box);
+  // Dims as expressions: output dims, box dims and strides are run-time
+  // values of the dyn build when symbolic.
+  SymShape s = in[0].dims();
+  SmallVector<bool, 6> r = cantFail(reducedDims(node, int64_t(s.size())));
   size_t pad = kReduceMaxRank - s.size();
-  Shape k(pad, 1), b(pad, 1), st(pad, 0);
-  k.append(kept.begin(), kept.end());
-  b.append(box.begin(), box.end());
-  Shape is = rowMajorStrides(s);
+  SymShape k(pad, DimExpr(1)), b(pad, DimExpr(1)), st(pad, DimExpr(0));
+  SymShape is(s.size(), DimExpr(1)); // row-major strides
+  for (size_t i = s.size(); i-- > 1;)
+    is[i - 1] = is[i] * s[i];
+  DimExpr count = 1;
+  for (size_t i = 0; i < s.size(); ++i) {
+    k.push_back(r[i] ? DimExpr(1) : s[i]);
+    b.push_back(r[i] ? s[i] : DimExpr(1));
+    if (r[i])
+      count *= s[i];
+  }
   st.append(is.begin(), is.end());
-  uint64_t count = 1;
-  for (int64_t v : box)
-    count *= uint64_t(v);
   DispatchDesc c;
   // Large boxes (a spatial mean over H*W) get a workgroup per output with
   // subgroup sums when the target has them; small boxes keep one
   // invocation per output, which spreads many outputs over the GPU better.
+  // Either is correct for any count: a symbolic count is judged at its
+  // bound, where the plan's cost lies.
   bool wide = target.subgroupArithmetic &&
-              count >= kReduceMeanWideBox;
+              uint64_t(count.upperBound()) >= kReduceMeanWideBox;
   c.shader = wide ? "reduce_mean_subgroup" : "reduce_mean";
-  uint64_t n = uint64_t(out[0].numElements());
-  c.specConstants = spec::u32s(
-      {uint32_t(n), uint32_t(count), floatBits(float(1.0 / double(count)))});
-  for (int64_t v : k)
-    c.specConstants.push_back(spec::u32(uint32_t(v)));
-  for (int64_t v : b)
-    c.specConstants.push_back(spec::u32(uint32_t(v)));
-  for (int64_t v : st)
-    c.specConstants.push_back(spec::u32(uint32_t(v)));
+  DimExpr n = out[0].numElementsExpr();
+  // INV_BITS (constant 2) = 1 / count when count is a constant; 0 when it
+  // is symbolic: the dyn build then divides by COUNT (the runtime computes
+  // integers only).
+  uint32_t inv =
+      count.isConstant() ? floatBits(float(1.0 / double(count.constant()))) : 0u;
+  c.specConstants = spec::u32s({0, 0, inv});
+  setDim(c, 0, n);
+  setDim(c, 1, count);
+  for (size_t i = 0; i < kReduceMaxRank; ++i) {
+    setDim(c, unsigned(3 + i), k[i]);
+    setDim(c, unsigned(9 + i), b[i]);
+    setDim(c, unsigned(15 + i), st[i]);
+  }
   c.operands = {0, 1};
   c.writes = {1};
   if (wide)
@@ -173,7 +186,7 @@ static void reduceMeanLower(const Node &node, ArrayRef<TensorType> in,
   d.push_back(c);
 }
 
-const OpDef kReduceMeanOp = {"ReduceMean", reduceMeanInferTypes,
-                             reduceMeanReference, reduceMeanLower};
+const OpDef kReduceMeanOp = symbolicOp({"ReduceMean", reduceMeanInferTypes,
+                                        reduceMeanReference, reduceMeanLower});
 
 } // namespace tlc

@@ -10,6 +10,7 @@
 #include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 #include <algorithm>
 #include <cmath>
@@ -22,6 +23,11 @@ namespace {
 /// The [outer, L, inner] view of the input.
 struct SoftmaxView {
   int64_t outer = 1, len = 1, inner = 1;
+};
+
+/// The same view with symbolic dims (shape ranges).
+struct SoftmaxViewExpr {
+  DimExpr outer = 1, len = 1, inner = 1;
 };
 } // namespace
 
@@ -65,6 +71,23 @@ static Error softmaxInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
+/// softmaxView's dims as expressions, for the lowering.
+static SoftmaxViewExpr softmaxViewExpr(const Node &node, const TensorType &x) {
+  int64_t rank = int64_t(x.rank());
+  int64_t axis = cantFail(normalizeAxis(
+      cantFail(node.attrs.getInt("axis", -1)), rank, "axis"));
+  SoftmaxViewExpr v;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i < axis)
+      v.outer *= x.dim(size_t(i));
+    else if (i == axis)
+      v.len = x.dim(size_t(i));
+    else
+      v.inner *= x.dim(size_t(i));
+  }
+  return v;
+}
+
 static SoftmaxView verifiedView(const Node &node, const TensorType &x) {
   Expected<SoftmaxView> v = softmaxView(node, x);
   assert(v && "Softmax node was not verified by its shape rule");
@@ -100,21 +123,24 @@ static void softmaxLower(const Node &node, ArrayRef<TensorType> in,
                          ArrayRef<TensorType> out,
                          const KernelTarget &target,
                          SmallVectorImpl<DispatchDesc> &dispatches) {
-  SoftmaxView v = verifiedView(node, in[0]);
+  SoftmaxViewExpr v = softmaxViewExpr(node, in[0]);
   DispatchDesc d;
   // One source, two builds (shaders/softmax.comp), as for LayerNormalization.
   d.shader = target.subgroupArithmetic ? "softmax_subgroup"
                                                       : "softmax";
-  uint64_t rows = uint64_t(v.outer * v.inner);
-  d.specConstants =
-      spec::u32s({uint32_t(rows), uint32_t(v.len), uint32_t(v.inner)});
+  // ROWS, L and INNER are run-time values of the dyn build when symbolic
+  // (a symbolic axis length or a symbolic row count).
+  DimExpr rows = v.outer * v.inner;
+  setDim(d, 0, rows);
+  setDim(d, 1, v.len);
+  setDim(d, 2, v.inner);
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, rows, 1); // one workgroup per row
   dispatches.push_back(d);
 }
 
-const OpDef kSoftmaxOp = {"Softmax", softmaxInferTypes, softmaxReference,
-                          softmaxLower};
+const OpDef kSoftmaxOp = symbolicOp(
+    {"Softmax", softmaxInferTypes, softmaxReference, softmaxLower});
 
 } // namespace tlc

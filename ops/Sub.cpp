@@ -7,6 +7,7 @@
 #include "ops/Binary.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -29,11 +30,11 @@ static Error subFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
   return foldBinarySymbolic(BinaryOpCode::Sub, in, out);
 }
 
-const OpDef kSubOp = withSymbolicFold({"Sub",
+const OpDef kSubOp = withSymbolicFold(symbolicOp({"Sub",
                       inferBinaryTypes,
                       subReference,
                       subLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes}, subFoldSymbolic);
+                      /*referenceDTypes=*/kDataDTypes}), subFoldSymbolic);
 
 } // namespace tlc

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 #include "ops/Unary.h"
 
 #include <cmath>
@@ -29,18 +30,19 @@ static void tanhLower(const Node &, ArrayRef<TensorType> in,
                       SmallVectorImpl<DispatchDesc> &d) {
   DispatchDesc u;
   u.shader = "unary_math";
-  int64_t n = out[0].numElements();
-  u.specConstants = spec::u32s({uint32_t(n), /*function=*/0u});
+  // N is a run-time value of unary_math_dyn for a symbolic shape.
+  u.specConstants = spec::u32s({0, /*function=*/0u});
+  setDim(u, 0, out[0].numElementsExpr());
   u.operands = {0, 1};
   u.writes = {1};
-  setGrid1D(u, uint64_t(n), 256);
+  setGrid1D(u, out[0].numElementsExpr(), 256);
   d.push_back(u);
 }
 
-const OpDef kTanhOp = {"Tanh",
+const OpDef kTanhOp = symbolicOp({"Tanh",
                        inferUnaryTypes,
                        tanhReference,
                        tanhLower,
-                       {/*isView=*/false, /*inPlaceInputs=*/{0}}};
+                       {/*isView=*/false, /*inPlaceInputs=*/{0}}});
 
 } // namespace tlc

@@ -20,6 +20,10 @@
 // inside a region broadcasts to the sink's shape, since each elementwise
 // op's output is the broadcast of its inputs.
 //
+// Shapes may be symbolic (shape ranges): the region's inputs broadcast to
+// the sink's dims by expression (ops/Broadcast.h), and typesCheck requires
+// the fused node's rule to give the sink's type, expressions included.
+//
 // The fused node takes the sink's place, after every node that defines one
 // of its inputs: a topological order stays topological. Nodes that earlier
 // passes fused (FusedConv's epilogue, fused attention or GEMM epilogues) are
@@ -210,9 +214,10 @@ Node buildFusedNode(const Graph &g, const Region &r,
   for (ValueId v : ext)
     types.push_back(g.values[v].type);
   const Shape &outShape = g.values[sink.outputs[0]].type.shape;
-  // A folded scalar constant may have set the output's rank.
+  // A folded scalar constant may have set the output's rank. (Only the
+  // rank: the dims, symbolic ones included, follow from the inputs.)
   size_t rank = 0;
-  if (Expected<Shape> s = fusedOutputShape(types, 0))
+  if (Expected<SymShape> s = fusedOutputShape(types, 0))
     rank = s->size();
   else
     consumeError(s.takeError());

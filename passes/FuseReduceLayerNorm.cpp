@@ -53,9 +53,16 @@ size_t fuseReduceLayerNorm(Graph &g, const KernelTarget &target) {
         red.attrs.has("layer_norm"))
       continue;
     const TensorType &p = g.values[red.inputs[0]].type;
-    if (p.shape.size() != 3)
+    if (p.rank() != 3)
       continue;
-    int64_t n = p.shape[2];
+    // Dims compare as expressions (shape ranges): N and the LayerNorm's
+    // last dim must be equal over the whole range, and a symbolic row count
+    // is fine once SplitKReduce lowers symbolic shapes (passes/SplitK.cpp
+    // does not split a GEMM with a symbolic M yet, so none arrives here).
+    const OpDef *redDef = lookupOp(red.op);
+    if (!p.isStatic() && !(redDef && redDef->symbolicLowering))
+      continue;
+    DimExpr n = p.dim(2);
     // Follow single-reader-free views: Y -> Reshape* -> LayerNormalization.
     // Views may have other readers (they are free); the LayerNormalization
     // is the one reader we absorb.
@@ -89,16 +96,17 @@ size_t fuseReduceLayerNorm(Graph &g, const KernelTarget &target) {
         consumeError(eps.takeError());
       continue;
     }
-    int64_t rank = int64_t(x.shape.size());
+    int64_t rank = int64_t(x.rank());
     bool lastAxis = *axis == -1 || *axis == rank - 1;
-    if (!lastAxis || x.shape.empty() || x.shape.back() != n ||
+    if (!lastAxis || rank == 0 || x.dim(size_t(rank - 1)) != n ||
         l.inputs.size() < 2 || l.inputs.size() > 3)
       continue;
     bool shapesOk = true;
-    for (size_t i = 1; i < l.inputs.size(); ++i)
-      if (g.values[l.inputs[i]].type.shape != Shape{n} ||
-          !definedBefore(g, l.inputs[i], r))
+    for (size_t i = 1; i < l.inputs.size(); ++i) {
+      const TensorType &t = g.values[l.inputs[i]].type;
+      if (t.rank() != 1 || t.dim(0) != n || !definedBefore(g, l.inputs[i], r))
         shapesOk = false;
+    }
     if (!shapesOk)
       continue;
     // YN takes the LayerNormalization's output value (and its readers); it

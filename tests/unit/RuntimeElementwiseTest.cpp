@@ -22,14 +22,31 @@ namespace tt = tlc::testing;
 
 namespace {
 
-BinaryLayout layoutOf(Shape a, Shape b) {
-  Shape out = cantFail(broadcastShapes(a, b));
-  return coalesceBinary(out, broadcastStrides(a, out),
-                        broadcastStrides(b, out));
+SymShape exprs(const Shape &s) { return SymShape(s.begin(), s.end()); }
+
+/// The merged layout of static shapes \p a and \p b, with constant dims
+/// and strides read back as integers.
+struct StaticLayout {
+  Shape dims, sa, sb;
+  bool vec4;
+};
+
+Shape constants(const SymShape &s) {
+  Shape r;
+  for (const DimExpr &d : s)
+    r.push_back(d.constant());
+  return r;
+}
+
+StaticLayout layoutOf(Shape a, Shape b) {
+  SymShape out = cantFail(broadcastShapes(exprs(a), exprs(b)));
+  BinaryLayout l = coalesceBinary(out, broadcastStrides(exprs(a), out),
+                                  broadcastStrides(exprs(b), out));
+  return {constants(l.dims), constants(l.sa), constants(l.sb), l.vec4};
 }
 
 TEST(RuntimeElementwise, CoalesceMergesSameShapeIntoOneDim) {
-  BinaryLayout l = layoutOf({2, 3, 8}, {2, 3, 8});
+  StaticLayout l = layoutOf({2, 3, 8}, {2, 3, 8});
   EXPECT_EQ(l.dims, Shape({48}));
   EXPECT_EQ(l.sa, Shape({1}));
   EXPECT_EQ(l.sb, Shape({1}));
@@ -38,7 +55,7 @@ TEST(RuntimeElementwise, CoalesceMergesSameShapeIntoOneDim) {
 
 TEST(RuntimeElementwise, CoalescePerChannelBias) {
   // NCHW + (1, C, 1, 1): H and W merge, C stays apart.
-  BinaryLayout l = layoutOf({1, 8, 6, 6}, {1, 8, 1, 1});
+  StaticLayout l = layoutOf({1, 8, 6, 6}, {1, 8, 1, 1});
   EXPECT_EQ(l.dims, Shape({8, 36}));
   EXPECT_EQ(l.sa, Shape({36, 1}));
   EXPECT_EQ(l.sb, Shape({1, 0}));
@@ -48,7 +65,7 @@ TEST(RuntimeElementwise, CoalescePerChannelBias) {
 }
 
 TEST(RuntimeElementwise, CoalesceBroadcastBothWays) {
-  BinaryLayout l = layoutOf({4, 1, 8}, {1, 5, 8});
+  StaticLayout l = layoutOf({4, 1, 8}, {1, 5, 8});
   EXPECT_EQ(l.dims, Shape({4, 5, 8}));
   EXPECT_EQ(l.sa, Shape({8, 0, 1}));
   EXPECT_EQ(l.sb, Shape({0, 8, 1}));
@@ -58,7 +75,7 @@ TEST(RuntimeElementwise, CoalesceBroadcastBothWays) {
   EXPECT_FALSE(layoutOf({3, 1}, {3, 5}).vec4);
   EXPECT_TRUE(layoutOf({3, 1}, {3, 8}).vec4);
   // A scalar against anything is one dim.
-  BinaryLayout s = layoutOf({}, {2, 3, 4});
+  StaticLayout s = layoutOf({}, {2, 3, 4});
   EXPECT_EQ(s.dims, Shape({24}));
   EXPECT_EQ(s.sa, Shape({0}));
 }
