@@ -10,6 +10,7 @@
 #include "ops/Broadcast.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -54,10 +55,10 @@ Error inferBooleanBinaryTypes(const Node &node, ArrayRef<InputInfo> in,
   if (in[0].type.dtype != in[1].type.dtype)
     return opError("inputs have dtypes " + dtypeName(in[0].type.dtype) +
                    " and " + dtypeName(in[1].type.dtype));
-  Expected<Shape> s = broadcastShapes(in[0].type.shape, in[1].type.shape);
+  Expected<SymShape> s = broadcastShapes(in[0].type.dims(), in[1].type.dims());
   if (!s)
     return s.takeError();
-  out.push_back(TensorType{DType::I64, *s});
+  out.push_back(TensorType::withDims(DType::I64, *s));
   return Error::success();
 }
 
@@ -82,14 +83,43 @@ static Error compareReference(const Node &node,
   return Error::success();
 }
 
+/// Comparisons of shape values (an exporter's Equal(shape, -1)): decided
+/// where the two expressions' difference has one sign over the whole range,
+/// refused where it has not.
+static Error compareFoldSymbolic(const Node &node, ArrayRef<SymTensor> in,
+                                 MutableArrayRef<SymTensor> out) {
+  Comparison c = comparisonOf(node.op);
+  if (in[0].type.dtype == DType::F32)
+    return opError("f32 comparisons do not fold over symbols");
+  std::vector<int64_t> ia = broadcastIndices(in[0].type.shape, out[0].type.shape);
+  std::vector<int64_t> ib = broadcastIndices(in[1].type.shape, out[0].type.shape);
+  for (size_t i = 0; i < ia.size(); ++i) {
+    const DimExpr &x = in[0].elems[size_t(ia[i])], &y = in[1].elems[size_t(ib[i])];
+    DimExpr d = x - y;
+    int64_t lo = d.lowerBound(), hi = d.upperBound();
+    bool result;
+    if (d.isConstant()) {
+      result = compare(c, d.constant(), int64_t(0));
+    } else if (compare(c, lo, int64_t(0)) == compare(c, hi, int64_t(0)) &&
+               (c != Comparison::Equal || lo > 0 || hi < 0)) {
+      // One sign over [lo, hi] decides Less/Greater...; Equal is decided
+      // (false) only when 0 lies outside.
+      result = compare(c, lo, int64_t(0));
+    } else {
+      return opError("cannot decide " + x.str() + " against " + y.str() +
+                     " for every value of the symbols");
+    }
+    out[0].elems[i] = int64_t(result);
+  }
+  return Error::success();
+}
+
 #define TLC_COMPARISON(NAME)                                                   \
-  const OpDef k##NAME##Op = {#NAME,                                            \
-                             compareInferTypes,                                \
-                             compareReference,                                 \
-                             /*lower=*/nullptr,                                \
-                             /*memory=*/{},                                    \
-                             /*referenceDTypes=*/kDataDTypes,                  \
-                             /*deviceDTypes=*/{}};
+  const OpDef k##NAME##Op = withSymbolicFold(                                  \
+      symbolicOp({#NAME, compareInferTypes, compareReference,                  \
+                  /*lower=*/nullptr, /*memory=*/{},                            \
+                  /*referenceDTypes=*/kDataDTypes, /*deviceDTypes=*/{}}),      \
+      compareFoldSymbolic);
 TLC_COMPARISON(Equal)
 TLC_COMPARISON(Less)
 TLC_COMPARISON(LessOrEqual)

@@ -9,6 +9,7 @@
 #include "ops/IntInput.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -22,17 +23,17 @@ static Error expandInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkDType(in, 0, "input", kDataDTypes))
     return e;
-  Expected<std::vector<int64_t>> dims = readIntInput(in, 1, "shape");
+  Expected<SymShape> dims = readDimInput(in, 1, "shape");
   if (!dims)
     return dims.takeError();
-  Expected<Shape> s = broadcastShapes(in[0].type.shape, *dims);
+  Expected<SymShape> s = broadcastShapes(in[0].type.dims(), *dims);
   if (!s)
     return s.takeError();
-  if (Error e = checkedNumElements(*s).takeError())
-    return opError("the result has shape [" +
-                   TensorType{DType::F32, *s}.shapeStr() +
+  TensorType t = TensorType::withDims(in[0].type.dtype, *s);
+  if (Error e = checkedNumElements(t.shape).takeError())
+    return opError("the result has shape [" + t.shapeStr() +
                    "]: " + toString(std::move(e)));
-  out.push_back(TensorType{in[0].type.dtype, *s});
+  out.push_back(t);
   return Error::success();
 }
 
@@ -45,9 +46,10 @@ static Error expandReference(const Node &, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
-const OpDef kExpandOp = {"Expand",          expandInferTypes,
-                         expandReference,   /*lower=*/nullptr,
-                         /*memory=*/{},     /*referenceDTypes=*/kDataDTypes,
-                         /*deviceDTypes=*/{}};
+const OpDef kExpandOp = withSymbolicFold(
+    symbolicOp({"Expand", expandInferTypes, expandReference,
+                /*lower=*/nullptr, /*memory=*/{},
+                /*referenceDTypes=*/kDataDTypes, /*deviceDTypes=*/{}}),
+    foldByElementIndex);
 
 } // namespace tlc

@@ -9,6 +9,7 @@
 #include "ops/Broadcast.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -58,6 +59,31 @@ static Error notInferTypes(const Node &node, ArrayRef<InputInfo> in,
   return Error::success();
 }
 
+/// Booleans over shape values: every element must be a decided constant.
+static Error logicalFoldSymbolic(const Node &node, ArrayRef<SymTensor> in,
+                                 MutableArrayRef<SymTensor> out) {
+  for (const SymTensor &t : in)
+    for (const DimExpr &e : t.elems)
+      if (!e.isConstant())
+        return opError("a boolean input is symbolic: " + e.str());
+  std::vector<HostTensor> hosts;
+  for (const SymTensor &t : in) {
+    HostTensor h(t.type);
+    for (size_t i = 0; i < t.elems.size(); ++i)
+      h.setInt(int64_t(i), t.elems[i].constant());
+    hosts.push_back(std::move(h));
+  }
+  std::vector<const HostTensor *> ptrs;
+  for (const HostTensor &h : hosts)
+    ptrs.push_back(&h);
+  std::vector<HostTensor> results;
+  if (Error e = evaluateOp(*lookupOp(node.op), node, ptrs, results))
+    return e;
+  for (size_t i = 0; i < out[0].elems.size(); ++i)
+    out[0].elems[i] = results[0].intAt(int64_t(i));
+  return Error::success();
+}
+
 static Error notReference(const Node &, ArrayRef<const HostTensor *> in,
                           MutableArrayRef<HostTensor> out) {
   if (Error e = checkBoolValues(*in[0], "X"))
@@ -68,13 +94,10 @@ static Error notReference(const Node &, ArrayRef<const HostTensor *> in,
 }
 
 #define TLC_LOGICAL(NAME, INFER, REFERENCE)                                    \
-  const OpDef k##NAME##Op = {#NAME,                                            \
-                             INFER,                                            \
-                             REFERENCE,                                        \
-                             /*lower=*/nullptr,                                \
-                             /*memory=*/{},                                    \
-                             /*referenceDTypes=*/{DType::I64},                 \
-                             /*deviceDTypes=*/{}};
+  const OpDef k##NAME##Op = withSymbolicFold(                                  \
+      symbolicOp({#NAME, INFER, REFERENCE, /*lower=*/nullptr, /*memory=*/{},   \
+                  /*referenceDTypes=*/{DType::I64}, /*deviceDTypes=*/{}}),     \
+      logicalFoldSymbolic);
 TLC_LOGICAL(And, logicalInferTypes, logicalReference)
 TLC_LOGICAL(Or, logicalInferTypes, logicalReference)
 TLC_LOGICAL(Xor, logicalInferTypes, logicalReference)

@@ -7,6 +7,7 @@
 #include "ops/Broadcast.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -25,13 +26,35 @@ static Error whereInferTypes(const Node &node, ArrayRef<InputInfo> in,
   if (in[1].type.dtype != in[2].type.dtype)
     return opError("X and Y have dtypes " + dtypeName(in[1].type.dtype) +
                    " and " + dtypeName(in[2].type.dtype));
-  Expected<Shape> s1 = broadcastShapes(in[0].type.shape, in[1].type.shape);
+  Expected<SymShape> s1 =
+      broadcastShapes(in[0].type.dims(), in[1].type.dims());
   if (!s1)
     return s1.takeError();
-  Expected<Shape> s = broadcastShapes(*s1, in[2].type.shape);
+  Expected<SymShape> s = broadcastShapes(*s1, in[2].type.dims());
   if (!s)
     return s.takeError();
-  out.push_back(TensorType{in[1].type.dtype, *s});
+  out.push_back(TensorType::withDims(in[1].type.dtype, *s));
+  return Error::success();
+}
+
+/// Where over shape values (an exporter's Where(Equal(shape, -1), 1,
+/// shape)): the condition must be decided; the chosen elements move as
+/// expressions.
+static Error whereFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
+                               MutableArrayRef<SymTensor> out) {
+  const Shape &os = out[0].type.shape;
+  std::vector<int64_t> ic = broadcastIndices(in[0].type.shape, os);
+  std::vector<int64_t> ix = broadcastIndices(in[1].type.shape, os);
+  std::vector<int64_t> iy = broadcastIndices(in[2].type.shape, os);
+  if (out[0].type.dtype == DType::F32)
+    return opError("f32 values do not fold over symbols");
+  for (size_t i = 0; i < ic.size(); ++i) {
+    const DimExpr &c = in[0].elems[size_t(ic[i])];
+    if (!c.isConstant())
+      return opError("the condition is symbolic: " + c.str());
+    out[0].elems[i] = c.constant() ? in[1].elems[size_t(ix[i])]
+                                   : in[2].elems[size_t(iy[i])];
+  }
   return Error::success();
 }
 
@@ -50,9 +73,10 @@ static Error whereReference(const Node &, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
-const OpDef kWhereOp = {"Where",        whereInferTypes,
-                        whereReference, /*lower=*/nullptr,
-                        /*memory=*/{},  /*referenceDTypes=*/kDataDTypes,
-                        /*deviceDTypes=*/{}};
+const OpDef kWhereOp = withSymbolicFold(
+    symbolicOp({"Where", whereInferTypes, whereReference, /*lower=*/nullptr,
+                /*memory=*/{}, /*referenceDTypes=*/kDataDTypes,
+                /*deviceDTypes=*/{}}),
+    whereFoldSymbolic);
 
 } // namespace tlc

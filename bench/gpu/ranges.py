@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Shape ranges on the GPU machine: the acceptance figures of the range plans
+(docs/shape-ranges.md), in one run.
+
+usage: ranges.py --tlc TLC --soak SOAK_RANGES --ocr OCR_EXAMPLE --out DIR
+                 [--models third_party/ocr-models] [--runs 10000]
+
+1. PP-OCRv4 recognizer, one plan for width 32..1280 (height 48, batch 1):
+   tlc bench of the range plan at the bound (W=1280) and at a quarter of it
+   (W=320) beside plans compiled for exactly those widths; soak_ranges
+   (--runs shape-churned runs against exact-shape plans); the OCR example on
+   skimage's page.png with each line at its own width, every line's output
+   compared with onnxruntime's (relative L2).
+2. GPT-2 (GPT2Config(), no KV cache) exported with a dynamic sequence
+   (export_models.py gpt2_seq), one plan for 1..512: logits against
+   onnxruntime at lengths 1, 7, 128, 300, 512; tlc bench at 512 and 128
+   beside exact-length plans; soak_ranges.
+Prints markdown tables; writes DIR/ranges.json. Needs torch, transformers,
+onnx and onnxruntime (CPU), as the GPU machine has.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def sh(cmd, **kw):
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)
+
+
+def bench(tlc, plan, shape=None, iters=200):
+    cmd = [tlc, "bench", plan, "--json", "--warmup", "20",
+           "--iterations", str(iters)]
+    if shape:
+        cmd += ["--input-shape", shape]
+    r = json.loads(sh(cmd).stdout)
+    return r["gpu_us"]["median"]
+
+
+def rel_l2(a, b):
+    a = a.astype(np.float64).ravel()
+    b = b.astype(np.float64).ravel()
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
+
+
+def recognizer(a, res):
+    import onnxruntime as ort
+    rec = os.path.join(a.models, "ch_PP-OCRv4_rec_infer.onnx")
+    w = a.work
+    sh([a.tlc, "compile", rec, "--target", "gpu", "--input-shape",
+        "x=1x3x48x32..1280", "-o", f"{w}/rec_range.tlp"])
+    rows = []
+    for width in (1280, 320):
+        sh([a.tlc, "compile", rec, "--target", "gpu", "--input-shape",
+            f"x=1x3x48x{width}", "-o", f"{w}/rec_{width}.tlp"])
+        shape = f"x=1x3x48x{width}"
+        fixed = bench(a.tlc, f"{w}/rec_{width}.tlp")
+        ranged = bench(a.tlc, f"{w}/rec_range.tlp", shape)
+        rows.append({"width": width, "fixed_us": fixed, "range_us": ranged,
+                     "ratio": ranged / fixed})
+    res["rec_bench"] = rows
+    soak = sh([a.soak, rec, "--input-shape", "x=1x3x48x32..1280",
+               "--target", "gpu", "--runs", str(a.runs)])
+    res["rec_soak"] = soak.stdout
+    # The OCR example, each line at its own width; outputs against ORT.
+    page = "/usr/lib/python3/dist-packages/skimage/data/page.png"
+    if not os.path.exists(page):
+        import skimage
+        page = os.path.join(os.path.dirname(skimage.__file__), "data",
+                            "page.png")
+    keys = os.path.join(a.models, "ppocr_keys_v1.txt")
+    det = os.path.join(a.models, "ch_PP-OCRv4_det_infer.onnx")
+    txt = sh([a.ocr, page, "--keys", keys, "--det", det, "--rec", rec,
+              "--dump-lines", f"{w}/lines", "--dump-scores", f"{w}/scores"])
+    res["ocr_text"] = txt.stdout
+    sess = ort.InferenceSession(rec, providers=["CPUExecutionProvider"])
+    lines = []
+    for f in sorted(os.listdir(f"{w}/lines")):
+        x = np.load(f"{w}/lines/{f}")
+        want = sess.run(None, {"x": x})[0]
+        got = np.load(f"{w}/scores/{f}")
+        lines.append({"line": f, "width": int(x.shape[3]),
+                      "rel_l2": rel_l2(got, want),
+                      "same_argmax": bool((got.argmax(-1) == want.argmax(-1)).all())})
+    res["ocr_lines"] = lines
+
+
+def gpt2(a, res):
+    import onnxruntime as ort
+    w = a.work
+    sh([sys.executable, os.path.join(HERE, "export_models.py"), w, "gpt2_seq"])
+    model = f"{w}/gpt2_seq.onnx"
+    sh([a.tlc, "compile", model, "--target", "gpu", "--input-shape",
+        "input_ids=1x1..512", "-o", f"{w}/gpt2_range.tlp"])
+    sess = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    ids512 = rng.integers(0, 50257, (1, 512), dtype=np.int64)
+    acc = []
+    for n in (1, 7, 128, 300, 512):
+        ids = ids512[:, :n].copy()
+        np.save(f"{w}/ids_{n}.npy", ids)
+        want = sess.run(None, {"input_ids": ids})[0]
+        sh([a.tlc, "run", f"{w}/gpt2_range.tlp", "--input",
+            f"input_ids={w}/ids_{n}.npy", "--output-dir", f"{w}/out_{n}"])
+        got = np.load(f"{w}/out_{n}/logits.npy")
+        acc.append({"length": n, "shape": list(got.shape),
+                    "rel_l2": rel_l2(got, want)})
+    res["gpt2_accuracy"] = acc
+    rows = []
+    for n in (512, 128):
+        sh([a.tlc, "compile", model, "--target", "gpu", "--input-shape",
+            f"input_ids=1x{n}", "-o", f"{w}/gpt2_{n}.tlp"])
+        fixed = bench(a.tlc, f"{w}/gpt2_{n}.tlp", iters=100)
+        ranged = bench(a.tlc, f"{w}/gpt2_range.tlp", f"input_ids=1x{n}",
+                       iters=100)
+        rows.append({"length": n, "fixed_us": fixed, "range_us": ranged,
+                     "ratio": ranged / fixed})
+    res["gpt2_bench"] = rows
+    soak = sh([a.soak, model, "--input-shape", "input_ids=1x1..512",
+               "--target", "gpu", "--runs", str(a.gpt2_runs), "--shapes", "6",
+               "--int-high", "50257"])
+    res["gpt2_soak"] = soak.stdout
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--tlc", required=True)
+    p.add_argument("--soak", required=True)
+    p.add_argument("--ocr", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--work", default="/tmp/tlc-ranges")
+    p.add_argument("--models", default=os.path.join(ROOT, "third_party",
+                                                    "ocr-models"))
+    p.add_argument("--runs", type=int, default=10000)
+    p.add_argument("--gpt2-runs", type=int, default=2000)
+    p.add_argument("--only", default="rec,gpt2")
+    a = p.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    os.makedirs(a.out, exist_ok=True)
+    res = {"gpu": subprocess.run(["nvidia-smi", "--query-gpu=name",
+                                  "--format=csv,noheader"], text=True,
+                                 capture_output=True).stdout.strip()}
+    for part, fn in (("rec", recognizer), ("gpt2", gpt2)):
+        if part not in a.only.split(","):
+            continue
+        t = time.time()
+        try:
+            fn(a, res)
+        except subprocess.CalledProcessError as e:
+            res[part + "_error"] = (e.stdout or "")[-3000:] + (e.stderr or "")[-3000:]
+        res[part + "_seconds"] = time.time() - t
+        with open(os.path.join(a.out, "ranges.json"), "w") as f:
+            json.dump(res, f, indent=1)
+    print(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main()
