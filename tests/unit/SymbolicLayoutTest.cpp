@@ -1,8 +1,8 @@
 // Data-movement ops over shape ranges (docs/shape-ranges.md, issue #14):
-// Transpose and Slice with symbolic dims in different positions, each model
-// compiled once for the range and checked bitwise against plans compiled for
-// each exact shape (tests/unit/RangeTestUtil.h), plus the refusals that name
-// the node, the op and the dim.
+// Transpose, Slice and Concat with symbolic dims in different positions,
+// each model compiled once for the range and checked bitwise against plans
+// compiled for each exact shape (tests/unit/RangeTestUtil.h), plus the
+// refusals that name the node, the op and the dim.
 #include "RangeTestUtil.h"
 
 #include "driver/Pipeline.h"
@@ -237,5 +237,49 @@ nodes:
   EXPECT_NE(msg.find("node 'y' (Slice)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("input 1 (starts)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("[W]"), std::string::npos) << msg;
+}
+
+// ------------------------------------------------------------------- Concat
+
+TEST(SymbolicLayoutTest, ConcatRangePlanMatchesFixed) {
+  // Along the symbolic axis (with a static piece and with itself), along a
+  // static axis beside it, along axis 0; inputs produced by Transposes, the
+  // case the in-place slices (passes/Aliasing.cpp) would otherwise take.
+  const char *yaml = R"(tlc: 1
+name: concat
+inputs:
+  - {name: x, shape: [2, W, 3], dtype: f32}
+  - {name: y, shape: [2, 4, 3], dtype: f32}
+  - {name: z, shape: [2, W, 5], dtype: f32}
+  - {name: u, shape: [3, W, 2], dtype: f32}
+outputs: [a, b, c, d, e]
+nodes:
+  - {op: Concat, in: [x, y, x], out: a, attrs: {axis: 1}}
+  - {op: Concat, in: [x, x], out: b, attrs: {axis: -2}}
+  - {op: Concat, in: [x, z], out: c, attrs: {axis: 2}}
+  - {op: Concat, in: [x, x, z], out: d, attrs: {axis: 2}}
+  - {op: Transpose, in: [u], out: ut, attrs: {perm: [2, 1, 0]}}
+  - {op: Transpose, in: [z], out: zt, attrs: {perm: [0, 2, 1]}}
+  - {op: Transpose, in: [ut], out: utt, attrs: {perm: [0, 2, 1]}}
+  - {op: Concat, in: [zt, utt], out: e, attrs: {axis: 1}}
+)";
+  expectRangePlanMatchesFixed(yaml, {{"W", DimRange{1, 40}}},
+                              pointsOf("W", {1, 40, 7, 23}), 0);
+}
+
+TEST(SymbolicLayoutTest, ConcatRefusesDifferentSymbolicDims) {
+  const char *yaml = R"(tlc: 1
+name: bad
+inputs:
+  - {name: x, shape: [2, W], dtype: f32}
+  - {name: y, shape: [2, N], dtype: f32}
+outputs: [z]
+nodes:
+  - {op: Concat, in: [x, y], out: z, attrs: {axis: 0}}
+)";
+  std::string msg = compileError(
+      yaml, {{"W", DimRange{1, 8}}, {"N", DimRange{1, 8}}});
+  EXPECT_NE(msg.find("node 'z' (Concat)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("at dim 1"), std::string::npos) << msg;
 }
 
