@@ -1,8 +1,8 @@
 // Data-movement ops over shape ranges (docs/shape-ranges.md, issue #14):
-// Transpose, Slice and Concat with symbolic dims in different positions,
-// each model compiled once for the range and checked bitwise against plans
-// compiled for each exact shape (tests/unit/RangeTestUtil.h), plus the
-// refusals that name the node, the op and the dim.
+// Transpose, Slice, Concat, Gather and Split with symbolic dims in different
+// positions, each model compiled once for the range and checked bitwise
+// against plans compiled for each exact shape (tests/unit/RangeTestUtil.h),
+// plus the refusals that name the node, the op and the dim.
 #include "RangeTestUtil.h"
 
 #include "driver/Pipeline.h"
@@ -283,3 +283,87 @@ nodes:
   EXPECT_NE(msg.find("at dim 1"), std::string::npos) << msg;
 }
 
+// ------------------------------------------------------------------- Gather
+
+TEST(SymbolicLayoutTest, GatherRangePlanMatchesFixed) {
+  // An embedding lookup of run-time token ids [1, S] -> [1, S, 6]; constant
+  // indices (one negative) along the symbolic axis; along a static axis
+  // beside a symbolic dim.
+  std::string table;
+  for (int i = 0; i < 60; ++i)
+    table += (i ? ", " : "") + std::to_string(i * 0.5 - 7);
+  std::string yaml = R"(tlc: 1
+name: gather
+inputs:
+  - {name: ids, shape: [1, S], dtype: i64}
+  - {name: x, shape: [2, S, 3], dtype: f32}
+outputs: [emb, a, b]
+constants:
+  - {name: wte, shape: [10, 6], dtype: f32, values: [)" +
+                     table + R"(]}
+  - {name: ends, shape: [2], dtype: i64, values: [0, -1]}
+  - {name: cols, shape: [2], dtype: i32, values: [2, 0]}
+nodes:
+  - {op: Gather, in: [wte, ids], out: emb, attrs: {axis: 0}}
+  - {op: Gather, in: [x, ends], out: a, attrs: {axis: 1}}
+  - {op: Gather, in: [x, cols], out: b, attrs: {axis: 2}}
+)";
+  expectRangePlanMatchesFixed(yaml, {{"S", DimRange{1, 64}}},
+                              pointsOf("S", {1, 64, 9, 31}), 0);
+}
+
+TEST(SymbolicLayoutTest, GatherRefusesAnIndexOutsideTheSmallestAxis) {
+  const char *yaml = R"(tlc: 1
+name: bad
+inputs:
+  - {name: x, shape: [2, S], dtype: f32}
+outputs: [y]
+constants:
+  - {name: k, shape: [1], dtype: i64, values: [4]}
+nodes:
+  - {op: Gather, in: [x, k], out: y, attrs: {axis: 1}}
+)";
+  std::string msg = compileError(yaml, {{"S", DimRange{2, 8}}});
+  EXPECT_NE(msg.find("node 'y' (Gather)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("axis of size S (at least 2)"), std::string::npos) << msg;
+}
+
+// -------------------------------------------------------------------- Split
+
+TEST(SymbolicLayoutTest, SplitRangePlanMatchesFixed) {
+  // Constant pieces along a static axis beside the symbolic dim; equal
+  // pieces along axis 0; a symbolic axis 2*W cut into two W.
+  const char *yaml = R"(tlc: 1
+name: split
+inputs:
+  - {name: x, shape: [2, W, 6], dtype: f32}
+outputs: [a, b, c, d, e, f]
+constants:
+  - {name: parts, shape: [2], dtype: i64, values: [2, 4]}
+nodes:
+  - {op: Split, in: [x, parts], out: [a, b], attrs: {axis: 2}}
+  - {op: Split, in: [x], out: [c, d], attrs: {axis: 0}}
+  - {op: Concat, in: [x, x], out: xx, attrs: {axis: 1}}
+  - {op: Split, in: [xx], out: [e, f], attrs: {axis: 1}}
+)";
+  expectRangePlanMatchesFixed(yaml, {{"W", DimRange{1, 40}}},
+                              pointsOf("W", {1, 40, 7, 23}), 0);
+}
+
+TEST(SymbolicLayoutTest, SplitRefusesConstantPiecesOfASymbolicAxis) {
+  const char *yaml = R"(tlc: 1
+name: bad
+inputs:
+  - {name: x, shape: [2, W], dtype: f32}
+outputs: [a, b]
+constants:
+  - {name: parts, shape: [2], dtype: i64, values: [1, 1]}
+nodes:
+  - {op: Split, in: [x, parts], out: [a, b], attrs: {axis: 1}}
+)";
+  std::string msg = compileError(yaml, {{"W", DimRange{2, 2}}});
+  EXPECT_EQ(msg, "") << "W = 2 exactly is static";
+  msg = compileError(yaml, {{"W", DimRange{2, 8}}});
+  EXPECT_NE(msg.find("node 'a' (Split)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("('W') is symbolic"), std::string::npos) << msg;
+}
