@@ -7,11 +7,14 @@
 // only that input and writing its slice of the output. Memory trait
 // joinsInputs: inputs computed straight into their slice (passes/Aliasing.cpp)
 // need no copy, and their dispatches are dropped.
+// Shape ranges: any dim may be symbolic (the axis dim too); an output with
+// symbolic dims keeps its inputs in their own memory (passes/Aliasing.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 #include "ops/StridedCopy.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -38,7 +41,7 @@ static Error concatInferTypes(const Node &node, ArrayRef<InputInfo> in,
   }
   if (Error e = checkInputsFit32(in))
     return e;
-  const Shape &s0 = in[0].type.shape;
+  SymShape s0 = in[0].type.dims();
   int64_t rank = int64_t(s0.size());
   if (rank == 0)
     return opError("inputs must have rank >= 1, got a scalar");
@@ -49,10 +52,13 @@ static Error concatInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<int64_t> axis = normalizeAxis(*axisAttr, rank, "axis");
   if (!axis)
     return axis.takeError();
-  Shape o = s0;
+  // Shape ranges: the other dims must be the same expression (equal
+  // values for every assignment of the symbols; canonical forms make that
+  // an equality test), and the axis dim is the sum.
+  SymShape o = s0;
   o[*axis] = 0;
   for (unsigned i = 0; i < in.size(); ++i) {
-    const Shape &s = in[i].type.shape;
+    SymShape s = in[i].type.dims();
     if (int64_t(s.size()) != rank)
       return opError("input " + Twine(i) + " " + in[i].type.str() +
                      " has rank " + Twine(s.size()) + "; input 0 " +
@@ -65,7 +71,7 @@ static Error concatInferTypes(const Node &node, ArrayRef<InputInfo> in,
                        ")");
     o[*axis] += s[*axis];
   }
-  TensorType y{in[0].type.dtype, o};
+  TensorType y = TensorType::withDims(in[0].type.dtype, o);
   if (Error e = checkFits32(y, "output"))
     return e;
   if (y.numElements() > 0x7fffffff)
@@ -106,24 +112,27 @@ static void concatLower(const Node &node, ArrayRef<TensorType> in,
                         ArrayRef<TensorType> out,
                         const KernelTarget &target,
                         SmallVectorImpl<DispatchDesc> &d) {
-  const Shape &os = out[0].shape;
+  // Shape ranges: each input's box, the output strides and the offset along
+  // the axis are run-time values where symbolic.
+  SymShape os = out[0].dims();
   int64_t axis = concatAxis(node, int64_t(os.size()));
-  Shape ostr = rowMajorStrides(os);
-  int64_t offset = 0;
+  SymShape ostr = rowMajorStrides(os);
+  DimExpr offset = 0;
   for (unsigned i = 0; i < in.size(); ++i) {
-    d.push_back(lowerStridedCopy(in[i].shape, rowMajorStrides(in[i].shape), 0,
-                                 ostr, offset * ostr[axis], i,
+    SymShape is = in[i].dims();
+    d.push_back(lowerStridedCopy(is, rowMajorStrides(is), DimExpr(0), ostr,
+                                 offset * ostr[axis], i,
                                  unsigned(in.size())));
-    offset += in[i].shape[axis];
+    offset += is[axis];
   }
 }
 
-const OpDef kConcatOp = withSymbolicFold({"Concat",
+const OpDef kConcatOp = withSymbolicFold(symbolicOp({"Concat",
                          concatInferTypes,
                          concatReference,
                          concatLower,
                          {/*isView=*/false, /*inPlaceInputs=*/{},
                           /*joinsInputs=*/true},
-                         /*referenceDTypes=*/kDataDTypes}, foldByElementIndex);
+                         /*referenceDTypes=*/kDataDTypes}), foldByElementIndex);
 
 } // namespace tlc

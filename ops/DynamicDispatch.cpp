@@ -12,6 +12,7 @@
 #include "llvm/ADT/STLExtras.h"
 
 #include <cassert>
+#include <cstdint>
 
 namespace tlc {
 
@@ -27,6 +28,19 @@ void setDim(DispatchDesc &d, unsigned id, const DimExpr &value) {
   while (d.specConstants.size() <= id)
     d.specConstants.push_back(spec::unused());
   d.specConstants[id] = spec::u32(boundWord(value));
+  llvm::erase_if(d.dynamicDims,
+                 [&](const auto &entry) { return entry.first == id; });
+  if (!value.isConstant())
+    d.dynamicDims.emplace_back(id, value);
+}
+
+void setDimI32(DispatchDesc &d, unsigned id, const DimExpr &value) {
+  while (d.specConstants.size() <= id)
+    d.specConstants.push_back(spec::unused());
+  assert(value.lowerBound() >= INT32_MIN && value.upperBound() <= INT32_MAX &&
+         "an i32 dim out of range");
+  int64_t b = value.isConstant() ? value.constant() : value.upperBound();
+  d.specConstants[id] = spec::i32(int32_t(b));
   llvm::erase_if(d.dynamicDims,
                  [&](const auto &entry) { return entry.first == id; });
   if (!value.isConstant())

@@ -12,9 +12,15 @@
 // rule rejects it when the indices are constant, and at run time (where the
 // device cannot report errors) the shader writes 0 for it.
 //
+// Shape ranges: data and indices may have symbolic dims (token ids [1, S]
+// give [1, S, 768]); constant indices are checked against the smallest
+// value of a symbolic axis. Indices that are symbolic shape values are
+// refused: the kernel would read their upper bounds.
+//
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 #include <cstring>
 
@@ -26,7 +32,7 @@ namespace {
 /// The [outer, A, inner] view of the data and N, the number of indices.
 struct GatherView {
   int64_t axis = 0; // normalized to [0, rank)
-  int64_t outer = 1, axisLen = 1, inner = 1, count = 1;
+  DimExpr outer = 1, axisLen = 1, inner = 1, count = 1;
 };
 } // namespace
 
@@ -40,6 +46,7 @@ static Expected<GatherView> gatherView(const Node &node, const TensorType &data,
   int64_t rank = int64_t(data.shape.size());
   if (rank == 0)
     return opError("input 0 (data) must have rank >= 1, got a scalar");
+  SymShape ds = data.dims();
   Expected<int64_t> axis = normalizeAxis(*axisAttr, rank, "axis");
   if (!axis)
     return axis.takeError();
@@ -47,13 +54,13 @@ static Expected<GatherView> gatherView(const Node &node, const TensorType &data,
   v.axis = *axis;
   for (int64_t i = 0; i < rank; ++i) {
     if (i < *axis)
-      v.outer *= data.shape[i];
+      v.outer *= ds[i];
     else if (i == *axis)
-      v.axisLen = data.shape[i];
+      v.axisLen = ds[i];
     else
-      v.inner *= data.shape[i];
+      v.inner *= ds[i];
   }
-  v.count = indices.numElements();
+  v.count = indices.numElementsExpr();
   return v;
 }
 
@@ -74,13 +81,23 @@ static Error gatherInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<GatherView> v = gatherView(node, in[0].type, idx);
   if (!v)
     return v.takeError();
-  // Constant indices are checked here; run-time ones cannot be.
+  // The kernel reads indices from their buffer, which holds a symbolic
+  // shape value's upper bounds; folding reads them as numbers.
+  if (!in[1].symData.empty())
+    return opError("input 1 (indices) is the shape value [" +
+                   symShapeStr(in[1].symData) +
+                   "] with symbolic elements; indices must be constants or "
+                   "a run-time tensor");
+  // Constant indices are checked here (against every value of a symbolic
+  // axis); run-time ones cannot be.
   if (!in[1].data.empty()) {
     unsigned width = dtypeBytes(idx.dtype);
-    if (in[1].data.size() != uint64_t(v->count) * width)
+    int64_t count = idx.numElements();
+    if (in[1].data.size() != uint64_t(count) * width)
       return opError("input 1 (indices) holds " + Twine(in[1].data.size()) +
-                     " bytes; expected " + Twine(v->count * width));
-    for (int64_t i = 0; i < v->count; ++i) {
+                     " bytes; expected " + Twine(count * width));
+    int64_t len = v->axisLen.lowerBound();
+    for (int64_t i = 0; i < count; ++i) {
       int64_t k = 0;
       if (width == 8) {
         std::memcpy(&k, in[1].data.data() + 8 * i, 8);
@@ -89,18 +106,20 @@ static Error gatherInferTypes(const Node &node, ArrayRef<InputInfo> in,
         std::memcpy(&k32, in[1].data.data() + 4 * i, 4);
         k = k32;
       }
-      if (k < -v->axisLen || k >= v->axisLen)
+      if (k < -len || k >= len)
         return opError("index " + Twine(k) + " (element " + Twine(i) +
                        " of input 1) is out of range for an axis of size " +
-                       Twine(v->axisLen));
+                       v->axisLen.str() +
+                       (v->axisLen.isConstant() ? ""
+                                                : " (at least " + Twine(len) +
+                                                      ")"));
     }
   }
-  TensorType t;
-  t.dtype = in[0].type.dtype;
-  const Shape &ds = in[0].type.shape;
-  t.shape.append(ds.begin(), ds.begin() + v->axis);
-  t.shape.append(idx.shape.begin(), idx.shape.end());
-  t.shape.append(ds.begin() + v->axis + 1, ds.end());
+  SymShape ds = in[0].type.dims(), is = idx.dims(), os;
+  os.append(ds.begin(), ds.begin() + v->axis);
+  os.append(is.begin(), is.end());
+  os.append(ds.begin() + v->axis + 1, ds.end());
+  TensorType t = TensorType::withDims(in[0].type.dtype, os);
   if (Error e = checkFits32(t, "output"))
     return e;
   out.push_back(std::move(t));
@@ -123,16 +142,18 @@ static GatherView verifiedView(const Node &node, const TensorType &data,
 static Error gatherReference(const Node &node, ArrayRef<const HostTensor *> in,
                              MutableArrayRef<HostTensor> out) {
   GatherView v = verifiedView(node, in[0]->type, in[1]->type);
-  for (int64_t o = 0; o < v.outer; ++o)
-    for (int64_t j = 0; j < v.count; ++j) {
+  int64_t outer = v.outer.constant(), len = v.axisLen.constant(),
+          inner = v.inner.constant(), count = v.count.constant();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < count; ++j) {
       int64_t k = in[1]->intAt(j);
       if (k < 0)
-        k += v.axisLen;
-      if (k < 0 || k >= v.axisLen)
+        k += len;
+      if (k < 0 || k >= len)
         continue; // outputs are zero-filled
-      for (int64_t i = 0; i < v.inner; ++i)
-        out[0].copyElement(*in[0], (o * v.axisLen + k) * v.inner + i,
-                           (o * v.count + j) * v.inner + i);
+      for (int64_t i = 0; i < inner; ++i)
+        out[0].copyElement(*in[0], (o * len + k) * inner + i,
+                           (o * count + j) * inner + i);
     }
   return Error::success();
 }
@@ -141,21 +162,26 @@ static void gatherLower(const Node &node, ArrayRef<TensorType> in,
                         ArrayRef<TensorType> out,
                         const KernelTarget &target,
                         SmallVectorImpl<DispatchDesc> &d) {
+  // Shape ranges: the element count, the axis length, the inner size and
+  // the index count are run-time values where symbolic.
   GatherView v = verifiedView(node, in[0], in[1]);
   DispatchDesc g;
   g.shader = "gather";
-  uint64_t total = uint64_t(out[0].numElements());
+  DimExpr total = out[0].numElementsExpr();
   g.specConstants =
-      spec::u32s({uint32_t(total), uint32_t(v.axisLen), uint32_t(v.inner),
-                  uint32_t(v.count), in[1].dtype == DType::I64 ? 1u : 0u});
+      spec::u32s({0, 0, 0, 0, in[1].dtype == DType::I64 ? 1u : 0u});
+  setDim(g, 0, total);
+  setDim(g, 1, v.axisLen);
+  setDim(g, 2, v.inner);
+  setDim(g, 3, v.count);
   g.operands = {0, 1, 2};
   g.writes = {2};
   setGrid1D(g, total, 256);
   d.push_back(g);
 }
 
-const OpDef kGatherOp = withSymbolicFold({"Gather",           gatherInferTypes,
+const OpDef kGatherOp = withSymbolicFold(symbolicOp({"Gather",           gatherInferTypes,
                          gatherReference,    gatherLower,
-                         /*memory=*/{},      /*referenceDTypes=*/kDataDTypes}, foldByElementIndex);
+                         /*memory=*/{},      /*referenceDTypes=*/kDataDTypes}), foldByElementIndex);
 
 } // namespace tlc

@@ -177,6 +177,37 @@ static bool stridesAligned4(const uint32_t (&strides)[kGemmMaxBatchDims]) {
   return std::all_of(std::begin(strides), std::end(strides),
                      [](uint32_t s) { return s % 4 == 0; });
 }
+static bool stridesAligned4(const DimExpr (&strides)[kGemmMaxBatchDims]) {
+  return std::all_of(std::begin(strides), std::end(strides),
+                     [](const DimExpr &s) { return s.isMultipleOf(4); });
+}
+
+namespace {
+/// Every size of a GEMM as an expression (constants where static).
+struct GemmSizeExprs {
+  DimExpr m, n, k, batch = 1;
+  DimExpr batchDims[kGemmMaxBatchDims];
+  DimExpr aBatchStride[kGemmMaxBatchDims];
+  DimExpr bBatchStride[kGemmMaxBatchDims];
+};
+} // namespace
+
+static GemmSizeExprs gemmSizeExprs(const GemmKernelArgs &args) {
+  GemmSizeExprs e;
+  e.m = args.mDim ? *args.mDim : DimExpr(int64_t(args.m));
+  e.n = args.sym ? args.sym->n : DimExpr(int64_t(args.n));
+  e.k = args.sym ? args.sym->k : DimExpr(int64_t(args.k));
+  for (unsigned i = 0; i < kGemmMaxBatchDims; ++i) {
+    e.batchDims[i] =
+        args.sym ? args.sym->batchDims[i] : DimExpr(int64_t(args.batchDims[i]));
+    e.aBatchStride[i] = args.sym ? args.sym->aBatchStride[i]
+                                 : DimExpr(int64_t(args.aBatchStride[i]));
+    e.bBatchStride[i] = args.sym ? args.sym->bBatchStride[i]
+                                 : DimExpr(int64_t(args.bBatchStride[i]));
+    e.batch *= e.batchDims[i];
+  }
+  return e;
+}
 
 DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
                                   const GemmTileConfig &cfg, unsigned a,
@@ -186,12 +217,23 @@ DispatchDesc lowerGemmKernelTiled(const GemmKernelArgs &args,
   d.shader = "gemm_tiled";
   setCommonConstants(args, d);
   // The contiguous dimension of A is K (M when transposed); of B, N (K when
-  // transposed).
-  bool vecA = (args.transA ? args.m : args.k) % 4 == 0 &&
-              stridesAligned4(args.aBatchStride);
-  bool vecB = (args.transB ? args.k : args.n) % 4 == 0 &&
-              stridesAligned4(args.bBatchStride);
-  bool vecY = args.n % 4 == 0;
+  // transposed). Shape ranges: vec4 paths only where every value in the
+  // range is a multiple of 4.
+  bool vecA, vecB, vecY;
+  if (args.isSymbolic()) {
+    GemmSizeExprs e = gemmSizeExprs(args);
+    vecA = (args.transA ? e.m : e.k).isMultipleOf(4) &&
+           stridesAligned4(e.aBatchStride);
+    vecB = (args.transB ? e.k : e.n).isMultipleOf(4) &&
+           stridesAligned4(e.bBatchStride);
+    vecY = e.n.isMultipleOf(4);
+  } else {
+    vecA = (args.transA ? args.m : args.k) % 4 == 0 &&
+           stridesAligned4(args.aBatchStride);
+    vecB = (args.transB ? args.k : args.n) % 4 == 0 &&
+           stridesAligned4(args.bBatchStride);
+    vecY = args.n % 4 == 0;
+  }
   setOperands(args, a, b, c, y, d);
   setGroups(args, cfg.bm, cfg.bn, d);
   // Grouped block order (L2 reuse) only when the grid covers every block,
@@ -240,31 +282,43 @@ DispatchDesc lowerGemmCoopMat(const GemmKernelArgs &args, unsigned a,
   return d;
 }
 
-/// Makes M and the row blocks of \p d run-time values when \p args's M is
-/// symbolic; \p bm is the rows one workgroup covers.
-static DispatchDesc withRunTimeRows(DispatchDesc d, const GemmKernelArgs &args,
-                                    uint32_t bm) {
-  if (!args.mDim)
+/// Makes the symbolic sizes of \p args (M, and for MatMul N, K, the batch
+/// and its strides) and the group counts of \p d run-time values; \p bm x
+/// \p bn is the block one workgroup covers. The shaders loop over blocks
+/// and batches beyond the dispatched counts, so any value is computed.
+static DispatchDesc withRunTimeSizes(DispatchDesc d, const GemmKernelArgs &args,
+                                     uint32_t bm, uint32_t bn) {
+  if (!args.isSymbolic())
     return d;
-  setDim(d, 0, *args.mDim);
-  setGroups(d, d.groups[0],
-            min(ceilDiv(*args.mDim, bm), DimExpr(int64_t(kGemmMaxGroups))),
-            d.groups[2]);
+  GemmSizeExprs e = gemmSizeExprs(args);
+  setDim(d, 0, e.m);
+  setDim(d, 1, e.n);
+  setDim(d, 2, e.k);
+  setDim(d, 10, e.batch);
+  for (unsigned i = 0; i < kGemmMaxBatchDims; ++i) {
+    setDim(d, 11 + i, e.batchDims[i]);
+    setDim(d, 15 + i, e.aBatchStride[i]);
+    setDim(d, 19 + i, e.bBatchStride[i]);
+  }
+  DimExpr maxGroups = int64_t(kGemmMaxGroups);
+  setGroups(d, min(ceilDiv(e.n, bn), maxGroups),
+            min(ceilDiv(e.m, bm), maxGroups), min(e.batch, maxGroups));
   return d;
 }
 
 DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
                              unsigned c, unsigned y,
                              const KernelTarget &target) {
-  if (args.mDim) {
-    // A symbolic M: gemm_tiled (gpu) or gemm (cpu), which compute any M;
-    // the warp-tiled, tensor-core and split-K kernels need M to divide or
-    // align, which the range does not promise.
-    assert(args.kSlice == 0 && "split-K is not applied to a symbolic M");
+  if (args.isSymbolic()) {
+    // Symbolic sizes: gemm_tiled (gpu) or gemm (cpu), which compute any
+    // size; the warp-tiled, tensor-core and split-K kernels need sizes that
+    // divide or align, which the range does not promise. The tiling is
+    // chosen at the upper bounds (a speed choice only).
+    assert(args.kSlice == 0 && "split-K is not applied to symbolic sizes");
     if (target.isGpu()) {
       GemmTileConfig cfg = chooseGemmTiles(args, target);
-      return withRunTimeRows(lowerGemmKernelTiled(args, cfg, a, b, c, y), args,
-                             cfg.bm);
+      return withRunTimeSizes(lowerGemmKernelTiled(args, cfg, a, b, c, y),
+                              args, cfg.bm, cfg.bn);
     }
   }
   // fp16 storage on NVIDIA tensor cores, split-K partials included.
@@ -291,7 +345,7 @@ DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
   setCommonConstants(args, d);
   setOperands(args, a, b, c, y, d);
   setGroups(args, kGemmTile, kGemmTile, d);
-  return withRunTimeRows(d, args, kGemmTile);
+  return withRunTimeSizes(d, args, kGemmTile, kGemmTile);
 }
 
 } // namespace tlc

@@ -41,6 +41,20 @@ struct GemmKernelArgs {
   /// lowering picks a kernel at the bound that computes any M, and M and
   /// the row blocks are run-time values).
   std::optional<DimExpr> mDim;
+  /// Shape ranges beyond M (MatMul: attention over a symbolic sequence):
+  /// N, K, the batch dims and A's and B's batch strides as expressions, set
+  /// when any of them depends on symbols; the fields below then hold their
+  /// upper bounds, the lowering picks a kernel that computes any value and
+  /// passes these as run-time values.
+  struct SymbolicSizes {
+    DimExpr n = 1, k = 1;
+    DimExpr batchDims[kGemmMaxBatchDims] = {1, 1, 1, 1};
+    DimExpr aBatchStride[kGemmMaxBatchDims] = {0, 0, 0, 0};
+    DimExpr bBatchStride[kGemmMaxBatchDims] = {0, 0, 0, 0};
+  };
+  std::optional<SymbolicSizes> sym;
+  /// Whether any size is symbolic (mDim or sym).
+  bool isSymbolic() const { return mDim.has_value() || sym.has_value(); }
   bool transA = false, transB = false;
   float alpha = 1.0f, beta = 0.0f;
   /// C is read as C[row * cStrideM + col * cStrideN] (strides 0 broadcast).

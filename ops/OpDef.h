@@ -75,6 +75,9 @@ struct DispatchDesc {
 /// a symbolic value is also recorded in dynamicDims. The shader must list
 /// \p id in TLC_DIMS when the value is symbolic (codegen checks).
 void setDim(DispatchDesc &d, unsigned id, const DimExpr &value);
+/// setDim for an i32 constant (a shader's TLC_IDIMS: signed strides and
+/// offsets); the value must lie in [INT32_MIN, INT32_MAX] over the range.
+void setDimI32(DispatchDesc &d, unsigned id, const DimExpr &value);
 
 /// Sets d.groups to \p x, \p y, \p z; dynamicGroups too when one is
 /// symbolic.

@@ -128,6 +128,13 @@ Shape rowMajorStrides(ArrayRef<int64_t> shape) {
   return s;
 }
 
+SymShape rowMajorStrides(ArrayRef<DimExpr> shape) {
+  SymShape s(shape.size(), DimExpr(1));
+  for (size_t i = shape.size(); i-- > 1;)
+    s[i - 1] = s[i] * shape[i];
+  return s;
+}
+
 uint32_t floatBits(float v) {
   uint32_t bits;
   std::memcpy(&bits, &v, sizeof bits);

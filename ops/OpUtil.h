@@ -85,6 +85,8 @@ constexpr int64_t kMaxWindowValue = 0x7fffffff;
 
 /// Row-major element strides of \p shape (innermost stride 1).
 Shape rowMajorStrides(llvm::ArrayRef<int64_t> shape);
+/// The same for dims that may be symbolic (shape ranges).
+SymShape rowMajorStrides(llvm::ArrayRef<DimExpr> shape);
 
 /// The IEEE-754 bit pattern of \p v (for specialization constants read with
 /// uintBitsToFloat).

@@ -8,6 +8,13 @@
 // axes default to 0..n-1 and steps to 1 (0 is an error). An empty result is
 // an error: tlc has no empty tensors.
 //
+// Shape ranges (docs/shape-ranges.md): data dims may be symbolic, and ends
+// may be symbolic shape values (InputInfo::symData); bounds are then
+// normalized as expressions (an end past a symbolic dim becomes min(end,
+// dim), a negative one dim + end). A bound whose sign changes over the
+// range, a result that may be empty, and symbolic starts (the kernel reads
+// starts from their buffer) are refused, naming the entry and the dim.
+//
 // The lowering sees only types, not the constant values, so
 // shaders/slice.comp binds starts, axes and steps as buffers and applies the
 // same normalization per invocation (ends only determine the output shape).
@@ -16,6 +23,7 @@
 #include "ops/IntInput.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 #include <algorithm>
 #include <cmath>
@@ -28,9 +36,12 @@ namespace tlc {
 /// Highest rank shaders/slice.comp handles.
 static constexpr unsigned kSliceMaxRank = 6;
 
-/// Per input dim: the first element read, the step and the output length.
+/// Per input dim: the first element read, the step and the output length
+/// (expressions over the symbols when the dim or the bounds are symbolic).
 struct SliceDim {
-  int64_t start = 0, step = 1, length = 0;
+  DimExpr start = 0;
+  int64_t step = 1;
+  DimExpr length = 0;
 };
 
 /// Applies the ONNX normalization to a dim of size \p dim. Errors on step 0
@@ -59,7 +70,7 @@ static Expected<SliceDim> normalizeSlice(int64_t dim, int64_t start,
   }
   r.start = start;
   r.length = int64_t((span + stride - 1) / stride);
-  if (r.length == 0)
+  if (r.length.constant() == 0)
     return opError("entry " + Twine(at) + " selects no element (start " +
                    Twine(start) + ", end " + Twine(end) + ", step " +
                    Twine(step) + " after clamping to the dim of size " +
@@ -67,12 +78,82 @@ static Expected<SliceDim> normalizeSlice(int64_t dim, int64_t start,
   return r;
 }
 
+/// \p e clamped to [lo, hi], as an expression: the min/max is left out where
+/// the bounds prove it has no effect (hi >= lo for every value).
+static DimExpr clampExpr(const DimExpr &e, const DimExpr &lo,
+                         const DimExpr &hi) {
+  DimExpr r = e;
+  if ((r - lo).lowerBound() < 0)
+    r = (r - lo).upperBound() <= 0 ? lo : max(r, lo);
+  if ((hi - r).lowerBound() < 0)
+    r = (hi - r).upperBound() <= 0 ? hi : min(r, hi);
+  return r;
+}
+
+/// The symbolic form of normalizeSlice (shape ranges): \p dim, \p start or
+/// \p end is an expression. A bound counts from the end of the dim when it
+/// is negative, so its sign must be the same over the whole range; the
+/// result must select at least one element for every value. \p what names
+/// the dim in errors ("dim 2 ('W')").
+static Expected<SliceDim> normalizeSliceExpr(const DimExpr &dim, DimExpr start,
+                                             DimExpr end, int64_t step,
+                                             size_t at, const Twine &what) {
+  if (step == 0)
+    return opError("steps[" + Twine(at) + "] is 0");
+  // Constants beyond any dim (INT64_MAX for "to the end") clamp alike, and
+  // keep the expressions far from overflow.
+  auto saturate = [](DimExpr &e) {
+    if (e.isConstant())
+      e = std::clamp<int64_t>(e.constant(), -kMaxTensorElements,
+                              kMaxTensorElements);
+  };
+  saturate(start);
+  saturate(end);
+  auto fromEnd = [&](const DimExpr &e, const char *name) -> Expected<DimExpr> {
+    if (e.lowerBound() >= 0)
+      return e;
+    if (e.upperBound() < 0)
+      return e + dim;
+    return opError(Twine(name) + "[" + Twine(at) + "] is '" + e.str() +
+                   "', which is negative for some values of the symbols and "
+                   "not for others: cannot tell whether it counts from the "
+                   "end of " + what);
+  };
+  Expected<DimExpr> s = fromEnd(start, "starts");
+  if (!s)
+    return s.takeError();
+  Expected<DimExpr> e = fromEnd(end, "ends");
+  if (!e)
+    return e.takeError();
+  SliceDim r;
+  r.step = step;
+  DimExpr span;
+  if (step > 0) {
+    r.start = clampExpr(*s, 0, dim);
+    span = clampExpr(*e, 0, dim) - r.start;
+  } else {
+    r.start = clampExpr(*s, 0, dim - 1);
+    span = r.start - clampExpr(*e, -1, dim - 1);
+  }
+  if (span.lowerBound() < 1)
+    return opError("entry " + Twine(at) + " (start '" + start.str() +
+                   "', end '" + end.str() + "', step " + Twine(step) +
+                   ") of " + what + " '" + dim.str() + "' selects " +
+                   Twine(span.upperBound() < 1 ? "no element"
+                                               : "no element for some "
+                                                 "values of the symbols") +
+                   " (span '" + span.str() +
+                   "'): empty tensors are not supported");
+  r.length = ceilDiv(span, step > 0 ? step : -step);
+  return r;
+}
+
 /// The slice of every dim of \p shape (dims not named in \p axes keep
 /// start 0, step 1 and their full length). Errors on mismatched lengths,
 /// bad or repeated axes, step 0 and empty results.
 static Expected<SmallVector<SliceDim, 6>>
-computeSlice(const Shape &shape, ArrayRef<int64_t> starts,
-             ArrayRef<int64_t> ends, std::optional<ArrayRef<int64_t>> axes,
+computeSlice(ArrayRef<DimExpr> shape, ArrayRef<DimExpr> starts,
+             ArrayRef<DimExpr> ends, std::optional<ArrayRef<int64_t>> axes,
              std::optional<ArrayRef<int64_t>> steps) {
   int64_t rank = int64_t(shape.size());
   size_t n = starts.size();
@@ -101,13 +182,24 @@ computeSlice(const Shape &shape, ArrayRef<int64_t> starts,
     if (seen[axis])
       return opError("axes lists dim " + Twine(axis) + " twice");
     seen[axis] = true;
-    Expected<SliceDim> s = normalizeSlice(shape[axis], starts[i], ends[i],
-                                          steps ? (*steps)[i] : 1, i);
+    int64_t step = steps ? (*steps)[i] : 1;
+    const DimExpr &dim = shape[axis];
+    Expected<SliceDim> s =
+        dim.isConstant() && starts[i].isConstant() && ends[i].isConstant()
+            ? normalizeSlice(dim.constant(), starts[i].constant(),
+                             ends[i].constant(), step, i)
+            : normalizeSliceExpr(dim, starts[i], ends[i], step, i,
+                                 "dim " + Twine(axis));
     if (!s)
       return s.takeError();
     dims[axis] = *s;
   }
   return dims;
+}
+
+/// \p v as constant expressions.
+static SmallVector<DimExpr, 6> constants(ArrayRef<int64_t> v) {
+  return SmallVector<DimExpr, 6>(v.begin(), v.end());
 }
 
 static Error sliceInferTypes(const Node &node, ArrayRef<InputInfo> in,
@@ -120,7 +212,7 @@ static Error sliceInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkFits32(in[0].type, "input 0 (data)"))
     return e;
-  const Shape &s = in[0].type.shape;
+  SymShape s = in[0].type.dims();
   if (s.empty() || s.size() > kSliceMaxRank)
     return opError("input 0 (data) " + in[0].type.str() +
                    " must have rank 1 to " + Twine(kSliceMaxRank));
@@ -130,6 +222,7 @@ static Error sliceInferTypes(const Node &node, ArrayRef<InputInfo> in,
   static const char *const names[] = {"data", "starts", "ends", "axes",
                                       "steps"};
   std::vector<int64_t> v[5];
+  SmallVector<DimExpr, 6> bounds[3]; // starts, ends as expressions
   for (unsigned i = 1; i < in.size(); ++i) {
     if (in[i].type.dtype != in[1].type.dtype)
       return opError("input " + Twine(i) + " (" + names[i] + ") has dtype " +
@@ -138,10 +231,28 @@ static Error sliceInferTypes(const Node &node, ArrayRef<InputInfo> in,
     if (in[i].type.shape.size() != 1)
       return opError("input " + Twine(i) + " (" + names[i] + ") is " +
                      in[i].type.str() + "; expected rank 1");
+    // A symbolic end only shapes the output. The kernel reads starts from
+    // their constant buffer, which holds a symbolic element's upper bound
+    // (and folding reads them as numbers, which a symbolic one is not);
+    // axes and steps are structural (readIntInput refuses them symbolic).
+    if (i == 1 && !in[i].symData.empty())
+      return opError("input 1 (starts) is the shape value [" +
+                     symShapeStr(in[i].symData) +
+                     "] with symbolic elements; the kernel reads starts from "
+                     "a constant buffer, so only ends may be symbolic");
+    if (i == 2 && !in[i].symData.empty()) {
+      Expected<SymShape> x = readDimInput(in, i, names[i]);
+      if (!x)
+        return x.takeError();
+      bounds[i].assign(x->begin(), x->end());
+      continue;
+    }
     Expected<std::vector<int64_t>> x = readIntInput(in, i, names[i]);
     if (!x)
       return x.takeError();
     v[i] = std::move(*x);
+    if (i <= 2)
+      bounds[i] = constants(v[i]);
   }
   std::optional<ArrayRef<int64_t>> axes, steps;
   if (in.size() > 3)
@@ -149,13 +260,13 @@ static Error sliceInferTypes(const Node &node, ArrayRef<InputInfo> in,
   if (in.size() > 4)
     steps = ArrayRef<int64_t>(v[4]);
   Expected<SmallVector<SliceDim, 6>> dims =
-      computeSlice(s, v[1], v[2], axes, steps);
+      computeSlice(s, bounds[1], bounds[2], axes, steps);
   if (!dims)
     return dims.takeError();
-  Shape o;
+  SymShape o;
   for (const SliceDim &d : *dims)
     o.push_back(d.length);
-  out.push_back(TensorType{in[0].type.dtype, o});
+  out.push_back(TensorType::withDims(in[0].type.dtype, o));
   return Error::success();
 }
 
@@ -178,8 +289,8 @@ static Error sliceReference(const Node &, ArrayRef<const HostTensor *> in,
   if (in.size() > 4)
     steps = ArrayRef<int64_t>(v[4]);
   const Shape &s = in[0]->type.shape;
-  SmallVector<SliceDim, 6> dims =
-      cantFail(computeSlice(s, v[1], v[2], axes, steps));
+  SmallVector<SliceDim, 6> dims = cantFail(computeSlice(
+      constants(s), constants(v[1]), constants(v[2]), axes, steps));
   Shape is = rowMajorStrides(s);
   const Shape &os = out[0].type.shape;
   Shape idx(os.size(), 0);
@@ -187,7 +298,7 @@ static Error sliceReference(const Node &, ArrayRef<const HostTensor *> in,
   for (int64_t i = 0; i < n; ++i) {
     int64_t src = 0;
     for (size_t d = 0; d < os.size(); ++d)
-      src += (dims[d].start + idx[d] * dims[d].step) * is[d];
+      src += (dims[d].start.constant() + idx[d] * dims[d].step) * is[d];
     out[0].copyElement(*in[0], src, i);
     for (size_t d = os.size(); d-- > 0;) {
       if (++idx[d] < os[d])
@@ -202,26 +313,30 @@ static void sliceLower(const Node &, ArrayRef<TensorType> in,
                        ArrayRef<TensorType> out,
                        const KernelTarget &target,
                        SmallVectorImpl<DispatchDesc> &d) {
-  const Shape &s = in[0].shape;
+  // Shape ranges: the dims, strides and element count are run-time values;
+  // the kernel normalizes the constant starts against the run-time dims as
+  // the shape rule did symbolically.
+  SymShape s = in[0].dims();
   size_t pad = kSliceMaxRank - s.size();
-  Shape os(pad, 1), is(pad, 1), strides(pad, 0);
-  os.append(out[0].shape.begin(), out[0].shape.end());
+  SymShape os(pad, DimExpr(1)), is(pad, DimExpr(1)), strides(pad, DimExpr(0));
+  SymShape od = out[0].dims();
+  os.append(od.begin(), od.end());
   is.append(s.begin(), s.end());
-  Shape rs = rowMajorStrides(s);
+  SymShape rs = rowMajorStrides(s);
   strides.append(rs.begin(), rs.end());
   DispatchDesc c;
   c.shader = "slice";
-  uint64_t n = uint64_t(out[0].numElements());
+  DimExpr n = out[0].numElementsExpr();
   c.specConstants =
-      spec::u32s({uint32_t(n), uint32_t(in[1].shape[0]), uint32_t(s.size()),
+      spec::u32s({0, uint32_t(in[1].shape[0]), uint32_t(s.size()),
                   uint32_t(in.size() > 3), uint32_t(in.size() > 4),
                   uint32_t(in[1].dtype == DType::I64 ? 2 : 1)});
-  for (int64_t v : os)
-    c.specConstants.push_back(spec::u32(uint32_t(v)));
-  for (int64_t v : is)
-    c.specConstants.push_back(spec::u32(uint32_t(v)));
-  for (int64_t v : strides)
-    c.specConstants.push_back(spec::u32(uint32_t(v)));
+  setDim(c, 0, n);
+  for (unsigned k = 0; k < kSliceMaxRank; ++k) {
+    setDim(c, 6 + k, os[k]);
+    setDim(c, 12 + k, is[k]);
+    setDim(c, 18 + k, strides[k]);
+  }
   // Bindings: 0 = data, 1 = output, 2 = starts, 3 = axes, 4 = steps (starts
   // again for an absent one; HAS_AXES / HAS_STEPS keep it unread).
   unsigned y = unsigned(in.size());
@@ -231,8 +346,11 @@ static void sliceLower(const Node &, ArrayRef<TensorType> in,
   d.push_back(c);
 }
 
-const OpDef kSliceOp = withSymbolicFold({"Slice",        sliceInferTypes,
-                        sliceReference, sliceLower,
-                        /*memory=*/{},  /*referenceDTypes=*/kDataDTypes}, foldByElementIndex);
+// Shape ranges: symbolic data dims and symbolic ends (e.g. GPT-2's causal
+// mask cut to the sequence length, mask[:, :, 0:S, 0:S]).
+const OpDef kSliceOp = withSymbolicFold(
+    symbolicOp({"Slice", sliceInferTypes, sliceReference, sliceLower,
+                /*memory=*/{}, /*referenceDTypes=*/kDataDTypes}),
+    foldByElementIndex);
 
 } // namespace tlc

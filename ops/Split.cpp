@@ -10,11 +10,15 @@
 // len_k, inner] starting at offset_k along L, copied by one
 // shaders/strided_copy.comp dispatch per output (ops/StridedCopy.h).
 //
+// Shape ranges: dims outside the axis may be symbolic; a symbolic axis only
+// splits into equal pieces that divide it exactly for every value.
+//
 //===----------------------------------------------------------------------===//
 #include "ops/IntInput.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 #include "ops/StridedCopy.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -24,8 +28,8 @@ namespace {
 /// The [outer, L, inner] view and each piece's length along L.
 struct SplitView {
   int64_t axis = 0;
-  int64_t outer = 1, len = 1, inner = 1;
-  std::vector<int64_t> pieces;
+  DimExpr outer = 1, len = 1, inner = 1;
+  std::vector<DimExpr> pieces;
 };
 } // namespace
 
@@ -43,13 +47,14 @@ static Expected<SplitView> axisView(const Node &node, const TensorType &x) {
     return axis.takeError();
   SplitView v;
   v.axis = *axis;
+  SymShape xs = x.dims();
   for (int64_t i = 0; i < rank; ++i) {
     if (i < *axis)
-      v.outer *= x.shape[i];
+      v.outer *= xs[i];
     else if (i == *axis)
-      v.len = x.shape[i];
+      v.len = xs[i];
     else
-      v.inner *= x.shape[i];
+      v.inner *= xs[i];
   }
   return v;
 }
@@ -64,6 +69,17 @@ static Expected<SplitView> splitView(const Node &node, ArrayRef<InputInfo> in) {
     return view.takeError();
   SplitView &v = *view;
   if (in.size() == 2) {
+    if (!in[1].symData.empty())
+      return opError("input 1 (split) is the shape value [" +
+                     symShapeStr(in[1].symData) +
+                     "] with symbolic elements; it must be a constant");
+    // Shape ranges: constant piece lengths need a constant axis.
+    if (!v.len.isConstant())
+      return opError("axis " + Twine(v.axis) + " of " + x.str() + " ('" +
+                     v.len.str() +
+                     "') is symbolic; constant piece lengths (input 1) cannot "
+                     "add up to it for every value");
+    int64_t len = v.len.constant();
     Expected<std::vector<int64_t>> split = readIntInput(in, 1, "split");
     if (!split)
       return split.takeError();
@@ -76,29 +92,33 @@ static Expected<SplitView> splitView(const Node &node, ArrayRef<InputInfo> in) {
                        Twine((*split)[k]) +
                        "; tlc needs every piece >= 1 (no empty tensors)");
       sum += (*split)[k];
-      if (sum > v.len)
+      if (sum > len)
         break;
     }
-    if (sum != v.len)
+    if (sum != len)
       return opError("input 1 (split) lengths add up to " + Twine(sum) +
                      "; axis " + Twine(v.axis) + " of " + x.str() +
-                     " has size " + Twine(v.len));
+                     " has size " + Twine(len));
     if (!node.outputs.empty() && node.outputs.size() != split->size())
       return opError("input 1 (split) has " + Twine(split->size()) +
                      " entries but the node has " + Twine(node.outputs.size()) +
                      " outputs");
-    v.pieces = std::move(*split);
+    v.pieces.assign(split->begin(), split->end());
     return v;
   }
   size_t n = node.outputs.size();
   if (n == 0)
     return opError("without input 1 (split), the node's outputs give the "
                    "number of pieces, and it has none");
-  if (v.len % int64_t(n) != 0)
+  // A symbolic axis divides when the division is exact for every value
+  // (2*S into 2 pieces of S).
+  std::optional<DimExpr> piece = exactDiv(v.len, int64_t(n));
+  if (!piece || !v.len.isMultipleOf(int64_t(n)))
     return opError("axis " + Twine(v.axis) + " of " + x.str() +
-                   " does not divide into " + Twine(n) +
-                   " equal pieces; give input 1 (split)");
-  v.pieces.assign(n, v.len / int64_t(n));
+                   " does not divide into " + Twine(n) + " equal pieces" +
+                   (v.len.isConstant() ? "" : " for every value of the symbols") +
+                   "; give input 1 (split)");
+  v.pieces.assign(n, *piece);
   return v;
 }
 
@@ -115,10 +135,10 @@ static Error splitInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<SplitView> v = splitView(node, in);
   if (!v)
     return v.takeError();
-  for (int64_t piece : v->pieces) {
-    TensorType t = in[0].type;
-    t.shape[size_t(v->axis)] = piece;
-    out.push_back(std::move(t));
+  for (const DimExpr &piece : v->pieces) {
+    SymShape dims = in[0].type.dims();
+    dims[size_t(v->axis)] = piece;
+    out.push_back(TensorType::withDims(in[0].type.dtype, dims));
   }
   return Error::success();
 }
@@ -135,7 +155,7 @@ static SplitView viewFromTypes(const Node &node, const TensorType &x,
     return SplitView{};
   }
   for (const TensorType *t : outs)
-    v->pieces.push_back(t->shape[size_t(v->axis)]);
+    v->pieces.push_back(t->dim(size_t(v->axis)));
   return *v;
 }
 
@@ -146,14 +166,16 @@ static Error splitReference(const Node &node, ArrayRef<const HostTensor *> in,
     types.push_back(&o.type);
   SplitView v = viewFromTypes(node, in[0]->type, types);
   ArrayRef<float> x = in[0]->f32();
+  int64_t outer = v.outer.constant(), len = v.len.constant(),
+          inner = v.inner.constant();
   int64_t start = 0;
   for (size_t k = 0; k < out.size(); ++k) {
-    int64_t piece = v.pieces[k];
-    for (int64_t o = 0; o < v.outer; ++o)
+    int64_t piece = v.pieces[k].constant();
+    for (int64_t o = 0; o < outer; ++o)
       for (int64_t l = 0; l < piece; ++l)
-        for (int64_t i = 0; i < v.inner; ++i)
-          out[k].f32()[size_t((o * piece + l) * v.inner + i)] =
-              x[size_t((o * v.len + start + l) * v.inner + i)];
+        for (int64_t i = 0; i < inner; ++i)
+          out[k].f32()[size_t((o * piece + l) * inner + i)] =
+              x[size_t((o * len + start + l) * inner + i)];
     start += piece;
   }
   return Error::success();
@@ -167,13 +189,15 @@ static void splitLower(const Node &node, ArrayRef<TensorType> in,
   for (const TensorType &t : out)
     types.push_back(&t);
   SplitView v = viewFromTypes(node, in[0], types);
-  int64_t start = 0;
+  // Shape ranges: the outer and inner sizes (and a symbolic axis's equal
+  // pieces) are run-time values of the copies.
+  DimExpr start = 0;
   for (size_t k = 0; k < out.size(); ++k) {
-    int64_t piece = v.pieces[k];
-    int64_t box[3] = {v.outer, piece, v.inner};
-    int64_t src[3] = {v.len * v.inner, v.inner, 1};
-    int64_t dst[3] = {piece * v.inner, v.inner, 1};
-    d.push_back(lowerStridedCopy(box, src, start * v.inner, dst, 0,
+    const DimExpr &piece = v.pieces[k];
+    DimExpr box[3] = {v.outer, piece, v.inner};
+    DimExpr src[3] = {v.len * v.inner, v.inner, 1};
+    DimExpr dst[3] = {piece * v.inner, v.inner, 1};
+    d.push_back(lowerStridedCopy(box, src, start * v.inner, dst, DimExpr(0),
                                  /*srcOperand=*/0,
                                  /*dstOperand=*/unsigned(in.size() + k)));
     start += piece;
@@ -181,10 +205,10 @@ static void splitLower(const Node &node, ArrayRef<TensorType> in,
 }
 
 // The optional 'split' input holds i64 or i32 sizes.
-const OpDef kSplitOp = {"Split",        splitInferTypes,
-                        splitReference, splitLower,
-                        /*memory=*/{},  /*referenceDTypes=*/{DType::F32,
-                                                             DType::I32,
-                                                             DType::I64}};
+const OpDef kSplitOp = symbolicOp({"Split", splitInferTypes, splitReference,
+                                   splitLower,
+                                   /*memory=*/{},
+                                   /*referenceDTypes=*/{DType::F32, DType::I32,
+                                                        DType::I64}});
 
 } // namespace tlc

@@ -11,28 +11,41 @@ DispatchDesc lowerStridedCopy(ArrayRef<int64_t> box,
                               ArrayRef<int64_t> srcStrides, int64_t srcBase,
                               ArrayRef<int64_t> dstStrides, int64_t dstBase,
                               unsigned srcOperand, unsigned dstOperand) {
+  SymShape b(box.begin(), box.end()), ss(srcStrides.begin(), srcStrides.end()),
+      ds(dstStrides.begin(), dstStrides.end());
+  return lowerStridedCopy(b, ss, DimExpr(srcBase), ds, DimExpr(dstBase),
+                          srcOperand, dstOperand);
+}
+
+DispatchDesc lowerStridedCopy(ArrayRef<DimExpr> box,
+                              ArrayRef<DimExpr> srcStrides,
+                              const DimExpr &srcBase,
+                              ArrayRef<DimExpr> dstStrides,
+                              const DimExpr &dstBase, unsigned srcOperand,
+                              unsigned dstOperand) {
   assert(box.size() <= kStridedCopyMaxRank && "box rank too high");
   assert(srcStrides.size() == box.size() && dstStrides.size() == box.size());
   // Pad to kStridedCopyMaxRank with leading dims of size 1.
   size_t pad = kStridedCopyMaxRank - box.size();
-  SmallVector<int64_t, 6> d(pad, 1), ss(pad, 0), ds(pad, 0);
+  SymShape d(pad, DimExpr(1)), ss(pad, DimExpr(0)), ds(pad, DimExpr(0));
   d.append(box.begin(), box.end());
   ss.append(srcStrides.begin(), srcStrides.end());
   ds.append(dstStrides.begin(), dstStrides.end());
-  uint64_t n = 1;
-  for (int64_t v : box)
-    n *= uint64_t(v);
+  DimExpr n = 1;
+  for (const DimExpr &v : box)
+    n *= v;
+  // Constant ids (shaders/strided_copy.comp): 0 TOTAL, 1..6 the box, 7..12
+  // and 13 the source strides and base, 14..19 and 20 the destination's.
   DispatchDesc desc;
   desc.shader = "strided_copy";
-  desc.specConstants.push_back(spec::u32(uint32_t(n)));
-  for (int64_t v : d)
-    desc.specConstants.push_back(spec::u32(uint32_t(v)));
-  for (int64_t v : ss)
-    desc.specConstants.push_back(spec::i32(int32_t(v)));
-  desc.specConstants.push_back(spec::i32(int32_t(srcBase)));
-  for (int64_t v : ds)
-    desc.specConstants.push_back(spec::i32(int32_t(v)));
-  desc.specConstants.push_back(spec::i32(int32_t(dstBase)));
+  setDim(desc, 0, n);
+  for (unsigned k = 0; k < kStridedCopyMaxRank; ++k) {
+    setDim(desc, 1 + k, d[k]);
+    setDimI32(desc, 7 + k, ss[k]);
+    setDimI32(desc, 14 + k, ds[k]);
+  }
+  setDimI32(desc, 13, srcBase);
+  setDimI32(desc, 20, dstBase);
   desc.operands = {srcOperand, dstOperand};
   desc.writes = {1};
   setGrid1D(desc, n, 256);

@@ -30,6 +30,16 @@ DispatchDesc lowerStridedCopy(llvm::ArrayRef<int64_t> box,
                               int64_t dstBase, unsigned srcOperand,
                               unsigned dstOperand);
 
+/// The same for a box, strides and bases that may be symbolic (shape
+/// ranges): the symbolic ones become run-time values of the dispatch (the
+/// dyn build); a box of constants gives exactly the dispatch above.
+DispatchDesc lowerStridedCopy(llvm::ArrayRef<DimExpr> box,
+                              llvm::ArrayRef<DimExpr> srcStrides,
+                              const DimExpr &srcBase,
+                              llvm::ArrayRef<DimExpr> dstStrides,
+                              const DimExpr &dstBase, unsigned srcOperand,
+                              unsigned dstOperand);
+
 } // namespace tlc
 
 #endif // TLC_OPS_STRIDEDCOPY_H

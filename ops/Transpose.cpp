@@ -4,11 +4,14 @@
 // the reversed dims), output dim i = input dim perm[i]. Rank <=
 // kStridedCopyMaxRank. Lowering: one shaders/strided_copy.comp dispatch that
 // walks the output in order and reads the input through permuted strides.
+// Shape ranges: any dim may be symbolic; the box and the strides are then
+// run-time values (products of the dims), nothing structural depends on them.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 #include "ops/StridedCopy.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -50,7 +53,7 @@ static Error transposeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkFits32(in[0].type, "input 0 (data)"))
     return e;
-  const Shape &s = in[0].type.shape;
+  SymShape s = in[0].type.dims();
   if (s.size() > kStridedCopyMaxRank)
     return opError("input rank " + Twine(s.size()) +
                    " exceeds the supported maximum of " +
@@ -61,10 +64,10 @@ static Error transposeInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<std::vector<int64_t>> perm = transposePerm(node, int64_t(s.size()));
   if (!perm)
     return perm.takeError();
-  Shape o;
+  SymShape o;
   for (int64_t p : *perm)
     o.push_back(s[p]);
-  out.push_back(TensorType{DType::F32, o});
+  out.push_back(TensorType::withDims(DType::F32, o));
   return Error::success();
 }
 
@@ -95,17 +98,18 @@ static void transposeLower(const Node &node, ArrayRef<TensorType> in,
                            ArrayRef<TensorType> out,
                            const KernelTarget &target,
                            SmallVectorImpl<DispatchDesc> &d) {
-  const Shape &s = in[0].shape;
+  SymShape s = in[0].dims();
   std::vector<int64_t> perm = cantFail(transposePerm(node, int64_t(s.size())));
-  Shape is = rowMajorStrides(s);
-  Shape src;
+  SymShape is = rowMajorStrides(s);
+  SymShape src;
   for (int64_t p : perm)
     src.push_back(is[p]);
-  d.push_back(lowerStridedCopy(out[0].shape, src, 0,
-                               rowMajorStrides(out[0].shape), 0, 0, 1));
+  SymShape os = out[0].dims();
+  d.push_back(lowerStridedCopy(os, src, DimExpr(0), rowMajorStrides(os),
+                               DimExpr(0), 0, 1));
 }
 
-const OpDef kTransposeOp = {"Transpose", transposeInferTypes,
-                            transposeReference, transposeLower};
+const OpDef kTransposeOp = symbolicOp(
+    {"Transpose", transposeInferTypes, transposeReference, transposeLower});
 
 } // namespace tlc

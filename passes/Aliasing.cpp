@@ -22,6 +22,7 @@
 #include "passes/MemoryPlan.h"
 #include "passes/Passes.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <algorithm>
@@ -248,9 +249,14 @@ StorageLayout computeStorageLayout(const Graph &g, const AliasOptions &opts,
   for (size_t s = 0; s < g.nodes.size(); ++s) {
     const OpDef *def = lookupOp(g.nodes[s].op);
     // A slice's offset inside a symbolic output moves with the symbols;
-    // plan offsets are fixed, so such inputs keep their own memory.
-    if (def && def->memory.joinsInputs && g.nodes[s].outputs.size() == 1 &&
-        g.values[g.nodes[s].outputs[0]].type.isStatic())
+    // plan offsets are fixed, so such inputs keep their own memory. So do
+    // symbolic inputs of a static output (W and 8-W joined), whose offsets
+    // move too.
+    const Node &n = g.nodes[s];
+    if (def && def->memory.joinsInputs && n.outputs.size() == 1 &&
+        g.values[n.outputs[0]].type.isStatic() &&
+        llvm::all_of(n.inputs,
+                     [&](ValueId v) { return g.values[v].type.isStatic(); }))
       slicer.run(s);
   }
   return layout;

@@ -326,6 +326,10 @@ std::optional<Node> ChainMatcher::match(NodeId first,
       g.values[q].type.dtype != DType::F32 ||
       g.values[kt].type.dtype != DType::F32)
     return std::nullopt;
+  // Shape ranges: the fused kernel's sizes and views are static; symbolic
+  // attention keeps its MatMul / Softmax chain.
+  if (!g.values[q].type.isStatic() || !g.values[kt].type.isStatic())
+    return std::nullopt;
   for (size_t i = 0; i + 2 < rank; ++i)
     if (kts[i] != qs[i])
       return std::nullopt;
@@ -384,7 +388,8 @@ std::optional<Node> ChainMatcher::match(NodeId first,
     return std::nullopt;
   ValueId v = mm2.inputs[1];
   const Shape &vs = g.values[v].type.shape;
-  if (vs.size() != rank || g.values[v].type.dtype != DType::F32)
+  if (vs.size() != rank || g.values[v].type.dtype != DType::F32 ||
+      !g.values[v].type.isStatic())
     return std::nullopt;
   for (size_t i = 0; i + 1 < rank; ++i)
     if (vs[i] != (i + 2 == rank ? kts[rank - 1] : qs[i]))

@@ -71,6 +71,9 @@ static std::optional<GemmParams> matMulAsGemm(const Graph &g, const Node &n) {
   const TensorType &b = g.values[n.inputs[1]].type;
   if (b.shape.size() != 2 || a.shape.size() < 2 || a.shape.back() != b.shape[0])
     return std::nullopt;
+  // Shape ranges: the partials and their reduction are sized statically.
+  if (!a.isStatic() || !b.isStatic())
+    return std::nullopt;
   GemmParams p;
   p.k = b.shape[0];
   p.n = b.shape[1];
