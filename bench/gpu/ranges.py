@@ -91,6 +91,24 @@ def recognizer(a, res):
                       "rel_l2": rel_l2(got, want),
                       "same_argmax": bool((got.argmax(-1) == want.argmax(-1)).all())})
     res["ocr_lines"] = lines
+    # The same pipeline with onnxruntime doing every inference
+    # (examples/ocr/check_ocr_tlc.sh's onnxruntime_text): the expected text.
+    dsess = ort.InferenceSession(det, providers=["CPUExecutionProvider"])
+    e = [a.ocr, page, "--keys", keys]
+    sh(e + ["--dump-det-input", f"{w}/det_in.npy"])
+    prob = dsess.run(None, {"x": np.load(f"{w}/det_in.npy")})[0]
+    np.save(f"{w}/prob.npy", prob)
+    sh(e + ["--probability-map", f"{w}/prob.npy", "--dump-lines",
+            f"{w}/ort_lines"])
+    os.makedirs(f"{w}/ort_scores", exist_ok=True)
+    for f in sorted(os.listdir(f"{w}/ort_lines")):
+        x = np.load(f"{w}/ort_lines/{f}")
+        np.save(f"{w}/ort_scores/{f}", sess.run(None, {"x": x})[0])
+    ort_text = sh(e + ["--probability-map", f"{w}/prob.npy", "--line-scores",
+                       f"{w}/ort_scores"]).stdout
+    res["ocr_ort_text"] = ort_text
+    with open(os.path.join(a.out, "page_onnxruntime.txt"), "w") as f:
+        f.write(ort_text)
 
 
 def gpt2(a, res):

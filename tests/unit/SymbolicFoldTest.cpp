@@ -7,7 +7,9 @@
 // constants only).
 #include "RangeTestUtil.h"
 
+#include "driver/Pipeline.h"
 #include "ir/ModelParser.h"
+#include "ops/OpDef.h"
 #include "passes/Passes.h"
 
 #include <gtest/gtest.h>
@@ -140,28 +142,53 @@ nodes:
 }
 
 TEST(SymbolicFoldTest, OpReadingConstantsOnlyRefusesSymbolicShapeValue) {
-  // ConstantOfShape reads its shape operand as constants only: a symbolic
-  // one is refused with the node, the input and the expressions.
+  // Unsqueeze reads its axes as constants: a symbolic shape value there is
+  // refused with the node, the input and the expressions.
   const char *yaml = R"(tlc: 1
-name: cos
+name: axes
 inputs:
   - {name: x, shape: [1, W], dtype: f32}
 outputs: [y]
+constants:
+  - {name: i1, shape: [1], dtype: i64, values: [1]}
+  - {name: i2, shape: [1], dtype: i64, values: [2]}
 nodes:
   - {op: Shape, in: [x], out: sh}
-  - {op: ConstantOfShape, in: [sh], out: c}
-  - {op: Add, in: [x, c], out: y}
+  - {op: Slice, in: [sh, i1, i2], out: w}
+  - {op: Unsqueeze, in: [x, w], out: y}
 )";
   ModelParseOptions opts;
   opts.dims["W"] = DimRange{2, 8};
   llvm::Expected<Graph> g = parseModelString(yaml, "test.yaml", ".", opts);
   ASSERT_TRUE(bool(g)) << llvm::toString(g.takeError());
-  ASSERT_TRUE(bool(foldConstants(*g)));
-  llvm::Error e = inferShapes(*g);
-  ASSERT_TRUE(bool(e));
-  std::string msg = llvm::toString(std::move(e));
-  EXPECT_NE(msg.find("ConstantOfShape"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("shape value with symbolic elements [1xW]"),
-            std::string::npos)
+  llvm::Expected<Plan> plan = compileGraph(std::move(*g), CompileOptions());
+  ASSERT_FALSE(bool(plan));
+  std::string msg = llvm::toString(plan.takeError());
+  EXPECT_NE(msg.find("node 'y' (Unsqueeze)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("input 1 (axes) is [W], symbolic"), std::string::npos)
       << msg;
+
+  // An op whose shape rule reads constants only (no symbolicShapes, no
+  // foldSymbolic) never sees a symbolic shape value: inferOpTypes refuses it.
+  const OpDef *resize = lookupOp("Resize");
+  ASSERT_NE(resize, nullptr);
+  ASSERT_FALSE(resize->symbolicShapes);
+  DimExpr w = DimExpr::symbol({"W", 2, 8});
+  std::vector<DimExpr> sizes = {1, 1, 4, w};
+  std::vector<uint8_t> bytes(32, 0);
+  Node node;
+  node.op = "Resize";
+  node.name = "r";
+  llvm::SmallVector<InputInfo, 4> in = {
+      {TensorType{DType::F32, {1, 1, 4, 4}}, {}},
+      {TensorType{DType::F32, {0}}, {}},
+      {TensorType{DType::F32, {0}}, {}},
+      {TensorType{DType::I64, {4}}, bytes, sizes}};
+  llvm::SmallVector<TensorType, 1> out;
+  llvm::Error e = inferOpTypes(*resize, node, in, out);
+  ASSERT_TRUE(bool(e));
+  std::string m = llvm::toString(std::move(e));
+  EXPECT_NE(m.find("input 3 is a shape value with symbolic elements [1x1x4xW]"),
+            std::string::npos)
+      << m;
 }
