@@ -20,7 +20,7 @@ namespace tlc {
 
 namespace {
 
-constexpr unsigned kQ8_0Bytes = 34, kQ4_0Bytes = 18, kQ6_KBytes = 210;
+constexpr unsigned kQ8_0Bytes = 34, kQ4_0Bytes = 18;
 
 uint16_t le16(const uint8_t *p) { return support::endian::read16le(p); }
 
