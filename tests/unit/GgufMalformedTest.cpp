@@ -82,6 +82,32 @@ TEST(GgufMalformedTest, HugeCountsAndLengthsAreRefusedBeforeAllocating) {
     }
 }
 
+TEST(GgufMalformedTest, DeepArrayNestingIsAnErrorNotARecursion) {
+  // One key whose value is 100,000 arrays nested in each other (12 bytes
+  // each): refused at the 9th level, long before the stack could run out.
+  std::vector<uint8_t> b = {'G', 'G', 'U', 'F', 3, 0, 0, 0};
+  auto le = [&](uint64_t v, int n) {
+    for (int k = 0; k < n; ++k)
+      b.push_back(uint8_t(v >> (8 * k)));
+  };
+  le(0, 8); // tensors
+  le(1, 8); // key/values
+  le(4, 8);
+  b.insert(b.end(), {'d', 'e', 'e', 'p'});
+  le(uint32_t(GgufValueType::Array), 4);
+  for (int i = 0; i < 100000; ++i) {
+    le(uint32_t(GgufValueType::Array), 4);
+    le(1, 8);
+  }
+  Expected<GgufFile> f = readGgufBytes(b, "deep.gguf");
+  ASSERT_FALSE(bool(f));
+  std::string msg = toString(f.takeError());
+  EXPECT_NE(msg.find("deep.gguf: byte offset 136: metadata 'deep'[0][0][0][0]"
+                     "[0][0][0][0]: arrays nested deeper than 8 levels"),
+            std::string::npos)
+      << msg;
+}
+
 TEST(GgufMalformedTest, TrailingBytesAreIgnored) {
   // Like ggml: the data section ends at the last tensor's padded end.
   std::vector<uint8_t> b = smallFile();
