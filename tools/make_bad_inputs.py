@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Writes the malformed input files of tests/bad/ and their README.
 
-Every bad file is a small mutation of one of four valid baselines that this
-script also writes (ok_plan.tlp, ok_plan_sym.tlp, ok.safetensors, ok.npy), so
-that each file exercises exactly one check of the readers in
-codegen/PlanFile.cpp, ir/Safetensors.cpp and ir/Npy.cpp. tests/unit/*BadInputsTest.cpp assert the
-error each one must produce (the phrase listed in README.md).
+Every bad file is a small mutation of one of five valid baselines that this
+script also writes (ok_plan.tlp, ok_plan_sym.tlp, ok.safetensors, ok.npy,
+ok.gguf), so that each file exercises exactly one check of the readers in
+codegen/PlanFile.cpp, ir/Safetensors.cpp, ir/Npy.cpp and ir/Gguf.cpp.
+tests/unit/*BadInputsTest.cpp assert the error each one must produce (the
+phrase listed in README.md).
 
 The .tlp checksum is XXH64 with seed 0, implemented below from the xxHash
 specification (https://github.com/Cyan4973/xxHash/blob/dev/doc/xxhash_spec.md)
@@ -523,6 +524,145 @@ def npy_files():
     ]
 
 
+# --- gguf ---------------------------------------------------------------------
+# GGUF (docs/gguf.md of ggml; tlc's reader ir/Gguf.cpp). The baseline ok.gguf:
+# header [0, 24), kv 'general.architecture' [24, 69), kv 'llama.block_count'
+# [69, 102), tensor info 'a' (F32 4x2) [102, 143), tensor info 'b' (Q8_0 32)
+# [143, 176), padding to 192, data: 'a' [192, 224), 'b' [224, 258), padding to
+# 288.
+G_U8, G_U32, G_BOOL, G_STRING, G_ARRAY, G_U64 = 0, 4, 7, 8, 9, 10
+G_F32, G_Q8_0 = 0, 8
+
+
+def g_str(s):
+    b = s.encode() if isinstance(s, str) else s
+    return struct.pack("<Q", len(b)) + b
+
+
+def g_kv(key, vtype, payload):
+    return g_str(key) + struct.pack("<I", vtype) + payload
+
+
+def g_ti(name, dims, gtype, offset, n_dims=None):
+    return (g_str(name) + struct.pack("<I", len(dims) if n_dims is None else n_dims)
+            + b"".join(struct.pack("<Q", d) for d in dims) + struct.pack("<IQ", gtype, offset))
+
+
+G_KV_ARCH = g_kv("general.architecture", G_STRING, g_str("llama"))
+G_KV_BLOCKS = g_kv("llama.block_count", G_U32, struct.pack("<I", 1))
+G_TI_A = g_ti("a", [4, 2], G_F32, 0)
+G_TI_B = g_ti("b", [32], G_Q8_0, 32)
+# 'a': 8 f32 values; 'b': one Q8_0 block (f16 scale 0.5, q = -16..15).
+G_DATA = (struct.pack("<8f", *[0.5 * i for i in range(8)]) +
+          struct.pack("<H", 0x3800) + bytes((i - 16) & 0xff for i in range(32)) + bytes(30))
+
+
+def gguf(kvs=None, tis=None, data=G_DATA, version=3, magic=b"GGUF", n_tensors=None, n_kv=None,
+         align=32):
+    kvs = [G_KV_ARCH, G_KV_BLOCKS] if kvs is None else kvs
+    tis = [G_TI_A, G_TI_B] if tis is None else tis
+    out = magic + struct.pack("<IQQ", version, len(tis) if n_tensors is None else n_tensors,
+                              len(kvs) if n_kv is None else n_kv)
+    out += b"".join(kvs) + b"".join(tis)
+    return out + bytes((-len(out)) % align) + data
+
+
+def g_nested(depth):
+    """An array of arrays `depth` levels deep, the innermost one empty u8."""
+    v = struct.pack("<IQ", G_U8, 0)
+    for _ in range(depth - 1):
+        v = struct.pack("<IQ", G_ARRAY, 1) + v
+    return v
+
+
+def gguf_files():
+    ok = gguf()
+    return [
+        ("ok.gguf", ok, "(valid baseline: reads without error)"),
+        ("gguf_bad_magic.gguf", gguf(magic=b"GGML"),
+         'byte offset 0: bad magic "GGML"; expected "GGUF" (not a GGUF file)'),
+        ("gguf_big_endian_magic.gguf", gguf(magic=b"FUGG"),
+         'byte offset 0: magic "FUGG" is "GGUF" byte-swapped: the file is big-endian'),
+        ("gguf_big_endian.gguf", ok[:4] + struct.pack(">I", 3) + ok[8:],
+         "byte offset 4: version field 0x03000000 is 3 byte-swapped: the file is big-endian; "
+         "tlc reads only little-endian GGUF files"),
+        ("gguf_version_1.gguf", gguf(version=1),
+         "byte offset 4: GGUF version 1 (32-bit counts) is not supported; expected version 2 or 3"),
+        ("gguf_version_4.gguf", gguf(version=4), "byte offset 4: unsupported GGUF version 4; expected 2 or 3"),
+        ("gguf_short.gguf", ok[:10],
+         "byte offset 8: the tensor count needs 8 bytes but the file ends at byte 10 (truncated?)"),
+        ("gguf_tensor_count_limit.gguf", gguf(n_tensors=2**20 + 1),
+         "byte offset 8: tensor count 1048577 is over the limit of 1048576"),
+        ("gguf_tensor_count_past_end.gguf", gguf(n_tensors=1000),
+         "byte offset 8: tensor count 1000 cannot fit in the"),
+        ("gguf_kv_count_past_end.gguf", gguf(n_kv=1000),
+         "byte offset 16: metadata key/value count 1000 cannot fit in the"),
+        ("gguf_key_past_end.gguf", gguf(kvs=[struct.pack("<Q", 5000) + b"general"]),
+         "byte offset 24: metadata key 0: string of 5000 bytes runs past the end of the file"),
+        ("gguf_string_limit.gguf",
+         gguf(kvs=[g_str("general.architecture") + struct.pack("<IQ", G_STRING, 2**24 + 1)]),
+         "byte offset 56: metadata 'general.architecture': string length 16777217 is over the "
+         "limit of 16777216 bytes"),
+        ("gguf_value_type.gguf", gguf(kvs=[g_kv("general.architecture", 13, g_str("llama")), G_KV_BLOCKS]),
+         "byte offset 52: metadata 'general.architecture': unknown value type 13; expected 0 to 12"),
+        ("gguf_bool_value.gguf", gguf(kvs=[G_KV_ARCH, g_kv("llama.flag", G_BOOL, b"\x02")]),
+         "byte offset 91: metadata 'llama.flag': bool byte 2; expected 0 (false) or 1 (true)"),
+        ("gguf_duplicate_key.gguf", gguf(kvs=[G_KV_ARCH, G_KV_BLOCKS, G_KV_BLOCKS]),
+         "byte offset 102: duplicate metadata key 'llama.block_count' (first at byte offset 69)"),
+        ("gguf_empty_key.gguf", gguf(kvs=[G_KV_ARCH, g_kv("", G_U32, struct.pack("<I", 1))]),
+         "byte offset 69: metadata key 1 is empty"),
+        ("gguf_nested_arrays.gguf", gguf(kvs=[G_KV_ARCH, g_kv("test.deep", G_ARRAY, g_nested(9))]),
+         "metadata 'test.deep'[0][0][0][0][0][0][0][0]: arrays nested deeper than 8 levels"),
+        ("gguf_array_past_end.gguf",
+         gguf(kvs=[G_KV_ARCH, g_kv("test.list", G_ARRAY, struct.pack("<IQ", G_U32, 1000))]),
+         "byte offset 94: metadata 'test.list': array of 1000 uint32 elements needs at least 4 "
+         "bytes each, but only"),
+        ("gguf_alignment_pow2.gguf",
+         gguf(kvs=[G_KV_ARCH, g_kv("general.alignment", G_U32, struct.pack("<I", 48))]),
+         "byte offset 69: general.alignment 48 is not a power of two"),
+        ("gguf_alignment_type.gguf",
+         gguf(kvs=[G_KV_ARCH, g_kv("general.alignment", G_U64, struct.pack("<Q", 32))]),
+         "byte offset 69: general.alignment has type uint64; expected uint32 (GGUF spec)"),
+        ("gguf_n_dims.gguf", gguf(tis=[g_ti("a", [4, 2, 1, 1, 1], G_F32, 0), G_TI_B]),
+         "byte offset 111: tensor 'a': n_dims is 5; expected 1 to 4"),
+        ("gguf_zero_dim.gguf", gguf(tis=[g_ti("a", [4, 0], G_F32, 0), G_TI_B]),
+         "byte offset 123: tensor 'a': dims[1] is 0"),
+        ("gguf_dims_overflow.gguf", gguf(tis=[g_ti("a", [2**21, 2**21], G_F32, 0), G_TI_B]),
+         "byte offset 123: tensor 'a': dims[1] = 2097152 makes the element count overflow the "
+         "limit of 2^40"),
+        ("gguf_unknown_type.gguf", gguf(tis=[g_ti("a", [4, 2], 4, 0), G_TI_B]),
+         "byte offset 131: tensor 'a': unknown ggml type 4"),
+        ("gguf_block_multiple.gguf", gguf(tis=[G_TI_A, g_ti("b", [33], G_Q8_0, 32)]),
+         "byte offset 164: tensor 'b': type Q8_0 stores blocks of 32 values along the innermost "
+         "dim, but dims[0] is 33 (not a multiple of 32)"),
+        ("gguf_misaligned_offset.gguf", gguf(tis=[G_TI_A, g_ti("b", [32], G_Q8_0, 40)]),
+         "byte offset 168: tensor 'b': offset 40 is not a multiple of the alignment 32"),
+        ("gguf_data_past_end.gguf", gguf(tis=[G_TI_A, g_ti("b", [32], G_Q8_0, 64)]),
+         "byte offset 168: tensor 'b': data [64, +34) run past the end of the data section (96 "
+         "bytes from byte offset 192; truncated?)"),
+        ("gguf_truncated_data.gguf", ok[:-40],
+         "byte offset 168: tensor 'b': data [32, +34) run past the end of the data section (56 "
+         "bytes"),
+        ("gguf_truncated_padding.gguf", ok[:-10],
+         "byte offset 168: tensor 'b': the padding after its data to the alignment 32 runs past "
+         "the end of the file (288 > 278 bytes; truncated?)"),
+        ("gguf_data_section_past_end.gguf", ok[:176],
+         "byte offset 176: the data section starts at byte offset 192"),
+        ("gguf_out_of_order.gguf", gguf(tis=[g_ti("a", [4, 2], G_F32, 32), g_ti("b", [32], G_Q8_0, 0)]),
+         "byte offset 168: tensor 'b': offset 0 lies before the end of the data of tensor 'a' "
+         "[32, 64); tensor data must follow the order of the tensor infos without overlapping"),
+        ("gguf_overlap.gguf", gguf(tis=[g_ti("a", [4, 4], G_F32, 0), G_TI_B]),
+         "byte offset 168: tensor 'b': offset 32 lies before the end of the data of tensor 'a' "
+         "[0, 64)"),
+        ("gguf_duplicate_tensor.gguf", gguf(tis=[G_TI_A, g_ti("a", [32], G_Q8_0, 32)]),
+         "byte offset 143: duplicate tensor name 'a' (first at byte offset 102)"),
+        ("gguf_empty_tensor_name.gguf", gguf(tis=[G_TI_A, g_ti("", [32], G_Q8_0, 32)]),
+         "byte offset 143: tensor 1 has an empty name"),
+        ("gguf_tensor_name_long.gguf", gguf(tis=[G_TI_A, g_ti("b" * 65, [32], G_Q8_0, 32)]),
+         "byte offset 143: tensor 1 name: string length 65 is over the limit of 64 bytes"),
+    ]
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "tests", "bad")
@@ -531,12 +671,13 @@ def main():
               (".tlp plans over a range of shapes (codegen/PlanFileJson.cpp, "
                "codegen/PlanValidate.cpp)", sym_plan_files()),
               ("safetensors weights (ir/Safetensors.cpp)", st_files()),
-              (".npy arrays (ir/Npy.cpp)", npy_files())]
+              (".npy arrays (ir/Npy.cpp)", npy_files()),
+              ("GGUF models (ir/Gguf.cpp)", gguf_files())]
     lines = ["# tests/bad: malformed inputs",
              "",
              "Generated by `tools/make_bad_inputs.py` (do not edit by hand; rerun the",
              "script). Each file is one mutation of the valid baseline of its format",
-             "(`ok_plan.tlp`, `ok_plan_sym.tlp`, `ok.safetensors`, `ok.npy`). The unit tests",
+             "(`ok_plan.tlp`, `ok_plan_sym.tlp`, `ok.safetensors`, `ok.npy`, `ok.gguf`). The unit tests",
              "(`tests/unit/*BadInputsTest.cpp`) read every file in this directory and",
              "assert that the reader fails with an error that names the file and",
              "contains the phrase below (byte offsets and JSON paths included).",

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Plan.h"
+#include "ir/Gguf.h"
 #include "ir/ModelParser.h"
 #include "ir/Npy.h"
 #include "ir/Safetensors.h"
@@ -92,6 +93,13 @@ TEST(FuzzRegression, PlanInputs) {
   checkAllRejected("plan", [](ArrayRef<uint8_t> b, StringRef name) {
     auto p = readPlanBytes(b, name);
     return p ? Error::success() : p.takeError();
+  });
+}
+
+TEST(FuzzRegression, GgufInputs) {
+  checkAllRejected("gguf", [](ArrayRef<uint8_t> b, StringRef name) {
+    auto f = readGgufBytes(b, name);
+    return f ? Error::success() : f.takeError();
   });
 }
 
