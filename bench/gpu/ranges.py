@@ -51,6 +51,11 @@ def rel_l2(a, b):
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
 
 
+def save(a, res):
+    with open(os.path.join(a.out, "ranges.json"), "w") as f:
+        json.dump(res, f, indent=1)
+
+
 def recognizer(a, res):
     import onnxruntime as ort
     rec = os.path.join(a.models, "ch_PP-OCRv4_rec_infer.onnx")
@@ -67,9 +72,7 @@ def recognizer(a, res):
         rows.append({"width": width, "fixed_us": fixed, "range_us": ranged,
                      "ratio": ranged / fixed})
     res["rec_bench"] = rows
-    soak = sh([a.soak, rec, "--input-shape", "x=1x3x48x32..1280",
-               "--target", "gpu", "--runs", str(a.runs)])
-    res["rec_soak"] = soak.stdout
+    save(a, res)
     # The OCR example, each line at its own width; outputs against ORT.
     page = "/usr/lib/python3/dist-packages/skimage/data/page.png"
     if not os.path.exists(page):
@@ -109,7 +112,10 @@ def recognizer(a, res):
     res["ocr_ort_text"] = ort_text
     with open(os.path.join(a.out, "page_onnxruntime.txt"), "w") as f:
         f.write(ort_text)
-
+    save(a, res)
+    soak = sh([a.soak, rec, "--input-shape", "x=1x3x48x32..1280",
+               "--target", "gpu", "--runs", str(a.runs), "--shapes", "12"])
+    res["rec_soak"] = soak.stdout
 
 def gpt2(a, res):
     import onnxruntime as ort
@@ -131,7 +137,8 @@ def gpt2(a, res):
         got = np.load(f"{w}/out_{n}/logits.npy")
         acc.append({"length": n, "shape": list(got.shape),
                     "rel_l2": rel_l2(got, want)})
-    res["gpt2_accuracy"] = acc
+        res["gpt2_accuracy"] = acc
+        save(a, res)
     rows = []
     for n in (512, 128):
         sh([a.tlc, "compile", model, "--target", "gpu", "--input-shape",
@@ -141,9 +148,10 @@ def gpt2(a, res):
                        iters=100)
         rows.append({"length": n, "fixed_us": fixed, "range_us": ranged,
                      "ratio": ranged / fixed})
-    res["gpt2_bench"] = rows
+        res["gpt2_bench"] = rows
+        save(a, res)
     soak = sh([a.soak, model, "--input-shape", "input_ids=1x1..512",
-               "--target", "gpu", "--runs", str(a.gpt2_runs), "--shapes", "6",
+               "--target", "gpu", "--runs", str(a.gpt2_runs), "--shapes", "3",
                "--int-high", "50257"])
     res["gpt2_soak"] = soak.stdout
 
@@ -158,7 +166,7 @@ def main():
     p.add_argument("--models", default=os.path.join(ROOT, "third_party",
                                                     "ocr-models"))
     p.add_argument("--runs", type=int, default=10000)
-    p.add_argument("--gpt2-runs", type=int, default=2000)
+    p.add_argument("--gpt2-runs", type=int, default=300)
     p.add_argument("--only", default="rec,gpt2")
     a = p.parse_args()
     os.makedirs(a.work, exist_ok=True)
@@ -175,8 +183,7 @@ def main():
         except subprocess.CalledProcessError as e:
             res[part + "_error"] = (e.stdout or "")[-3000:] + (e.stderr or "")[-3000:]
         res[part + "_seconds"] = time.time() - t
-        with open(os.path.join(a.out, "ranges.json"), "w") as f:
-            json.dump(res, f, indent=1)
+        save(a, res)
     print(json.dumps(res, indent=1))
 
 
