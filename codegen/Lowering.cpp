@@ -193,9 +193,9 @@ struct Lowering {
 
   /// Fills the run-time part of dynamic dispatch \p c from \p d: one
   /// expression per member of the dyn build's TlcDims block (the symbolic
-  /// value, or the constant the lowering passed), the group counts, and 0
-  /// for the spec words of the ids the block replaces (the dyn build does
-  /// not declare them).
+  /// value, or the constant the lowering passed), the group counts, and for
+  /// each member's id the selector word of shaders/dims.glsl: 0 for a
+  /// symbolic dim (read from the block), value + 1 for a constant one.
   Error emitRunTimeDims(const DispatchDesc &d, PlanCommand &c) {
     Expected<std::vector<unsigned>> ids = dynamicDimIds(d.shader);
     if (!ids)
@@ -205,15 +205,26 @@ struct Lowering {
       DimExpr value;
       auto it = llvm::find_if(d.dynamicDims,
                               [&](const auto &e) { return e.first == id; });
+      // The spec word selects (shaders/dims.glsl): 0 reads the block, v + 1
+      // is a range-constant v (an int v < 0 is itself), so the driver folds
+      // the dims that do not depend on symbols.
+      uint32_t select = 0;
       if (it != d.dynamicDims.end()) {
         value = it->second;
       } else {
         const SpecConstant &k = d.specConstants[id]; // checkDispatch: passed
-        value = k.type == SpecType::I32 ? DimExpr(int32_t(k.bits))
-                                        : DimExpr(int64_t(k.bits));
+        bool isInt = k.type == SpecType::I32;
+        value = isInt ? DimExpr(int32_t(k.bits)) : DimExpr(int64_t(k.bits));
+        // A value with no encoding (u32 0xffffffff, i32 INT32_MAX) is read
+        // from the block like a symbolic one.
+        int32_t v = int32_t(k.bits);
+        if (isInt)
+          select = v < 0 ? k.bits : v == INT32_MAX ? 0u : uint32_t(v) + 1u;
+        else if (k.bits != 0xffffffffu)
+          select = k.bits + 1;
       }
       c.dimExprs.push_back(exprIndex(value));
-      c.specConstants[id] = 0;
+      c.specConstants[id] = select;
     }
     for (int i = 0; i < 3; ++i)
       c.groupExprs[i] = exprIndex(d.dynamicGroups ? (*d.dynamicGroups)[i]

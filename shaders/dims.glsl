@@ -21,10 +21,12 @@
 //
 // Dyn build (TLC_DYN, the line `// tlc-variant: dyn TLC_DYN` makes CMake
 // compile NAME_dyn and, for every other variant NAME_SUFFIX, NAME_SUFFIX_dyn):
-// the same names are the members of the std140 uniform block TlcDims at
-// set 0, binding TLC_DIMS_BINDING (the binding after the storage buffers), in
-// the order listed, TLC_DIMS before TLC_IDIMS; each is a 32-bit scalar at
-// byte offset 4 * position. The runtime writes the low 32 bits of each
+// the same names are the members of the std140 uniform block TlcDims
+// (instance tlcDims) at set 0, binding TLC_DIMS_BINDING (the binding after
+// the storage buffers), in the order listed, TLC_DIMS before TLC_IDIMS; each
+// is a 32-bit scalar at byte offset 4 * position. Each is also the
+// specialization constant NAME_SC at its id, which selects per dispatch
+// between the block (0) and a constant (value + 1): see below. The runtime writes the low 32 bits of each
 // value (two's complement for an int). The code that reads them is the same
 // in both builds. Everything else stays a specialization constant in both
 // builds (structural: opcodes, flags, tile sizes, items per invocation,
@@ -55,7 +57,24 @@ layout(set = 0, binding = TLC_DIMS_BINDING, std140) uniform TlcDims {
 #ifdef TLC_IDIMS
   TLC_IDIMS(TLC_IDIM_MEMBER_)
 #endif
-};
+} tlcDims;
+// Each dim is also a specialization constant NAME_SC at its own id: 0 means
+// "read it from the block" (the dim depends on symbols), v + 1 a value v
+// that is the same for the whole range (for an int: v + 1 for v >= 0, v
+// itself for v < 0). The select folds when the pipeline is created, so a
+// range-constant dim is a true constant again (loops unroll, divisions
+// strength-reduce) and only symbolic dims cost a uniform read.
+#define TLC_DIM_DYN_(id, NAME, DEFAULT)                                        \
+  layout(constant_id = id) const uint NAME##_SC = 0u;                          \
+  uint NAME = NAME##_SC != 0u ? NAME##_SC - 1u : tlcDims.NAME;
+#define TLC_IDIM_DYN_(id, NAME, DEFAULT)                                       \
+  layout(constant_id = id) const int NAME##_SC = 0;                            \
+  int NAME = NAME##_SC > 0 ? NAME##_SC - 1                                     \
+                           : (NAME##_SC < 0 ? NAME##_SC : tlcDims.NAME);
+TLC_DIMS(TLC_DIM_DYN_)
+#ifdef TLC_IDIMS
+TLC_IDIMS(TLC_IDIM_DYN_)
+#endif
 #else
 #define TLC_CONST const
 #define TLC_DIM_CONST_(id, NAME, DEFAULT)                                      \

@@ -421,11 +421,15 @@ matchDimsToSpecConstants(const ShaderInterfaceRef &dyn,
                   specTypeName(m.type) + ", but constant_id " + Twine(c->id) +
                   " '" + m.name + "' of the static build is " +
                   specTypeName(c->type));
-    if (dyn.specConstant(c->id))
-      return fail(Twine(kDimsBlockName) + " member '" + m.name +
-                  "' replaces constant_id " + Twine(c->id) +
-                  ", which the dyn build still declares ('" +
-                  dyn.specConstantName(c->id) + "')");
+    // The dyn build may declare the id only as the member's selector
+    // NAME_SC (shaders/dims.glsl), of the member's type.
+    if (const SpecConstantDecl *d = dyn.specConstant(c->id))
+      if (dyn.specConstantName(c->id) != std::string(m.name) + "_SC" ||
+          d->type != m.type)
+        return fail(Twine(kDimsBlockName) + " member '" + m.name +
+                    "' replaces constant_id " + Twine(c->id) +
+                    ", which the dyn build still declares ('" +
+                    dyn.specConstantName(c->id) + "')");
     if (llvm::is_contained(ids, c->id))
       return fail(Twine(kDimsBlockName) + " members replace constant_id " +
                   Twine(c->id) + " twice");

@@ -268,7 +268,11 @@ TEST(ShaderInterface, ReadsNamesAndTheDimsBlock) {
   // Structural constants stay specialization constants in the dyn build.
   ASSERT_NE(dyn.specConstant(1), nullptr);
   EXPECT_EQ(dyn.specConstantName(1), "OP");
-  EXPECT_EQ(dyn.specConstant(0), nullptr);
+  // Each member's id is its selector TOTAL_SC: 0 (the default) reads the
+  // block, value + 1 is a constant (shaders/dims.glsl).
+  ASSERT_NE(dyn.specConstant(0), nullptr);
+  EXPECT_EQ(dyn.specConstantName(0), "TOTAL_SC");
+  EXPECT_EQ(dyn.specConstant(0)->defaultBits, 0u);
 
   // strided_copy's signed strides are `int` members (TLC_IDIMS).
   const ShaderInterfaceRef &sc = interfaceOf("strided_copy_f16_dyn");
@@ -302,9 +306,10 @@ TEST(DynShaders, EveryBuildHasADynBuild) {
 
 /// A dyn build is its static build with the TLC_DIMS constants moved into
 /// the TlcDims block: each member names a u32 (uint) or i32 (int) constant
-/// of the static build, the other constants keep their ids, types and
-/// defaults, and the storage buffers are the same, the block bound after
-/// them.
+/// of the static build, whose id now holds the member's selector NAME_SC
+/// (default 0: read the block); the other constants keep their ids, types
+/// and defaults, and the storage buffers are the same, the block bound
+/// after them.
 TEST(DynShaders, BlockMembersMapToTheStaticBuildsConstants) {
   for (const EmbeddedShader &s : embeddedShaders()) {
     StringRef name = s.name;
@@ -332,7 +337,13 @@ TEST(DynShaders, BlockMembersMapToTheStaticBuildsConstants) {
       EXPECT_TRUE(c->type == SpecType::U32 || c->type == SpecType::I32);
       EXPECT_EQ(c->type, m.type) << m.name;
       EXPECT_EQ(stat.specConstantName(c->id), m.name);
-      EXPECT_EQ(dyn.specConstant(c->id), nullptr) << m.name;
+      // The id now holds the member's selector, NAME_SC, default 0 (read
+      // the block).
+      const SpecConstantDecl *sel = dyn.specConstant(c->id);
+      ASSERT_NE(sel, nullptr) << m.name;
+      EXPECT_EQ(dyn.specConstantName(c->id), std::string(m.name) + "_SC");
+      EXPECT_EQ(sel->type, m.type) << m.name;
+      EXPECT_EQ(sel->defaultBits, 0u) << m.name;
       EXPECT_TRUE(byId.emplace(c->id, &m).second) << m.name;
     }
     // Static constants = dyn constants + members, ids and types unchanged.
@@ -346,8 +357,7 @@ TEST(DynShaders, BlockMembersMapToTheStaticBuildsConstants) {
       EXPECT_EQ(d->type, c.type) << c.id;
       EXPECT_EQ(d->defaultBits, c.defaultBits) << c.id;
     }
-    EXPECT_EQ(dyn.specConstants.size() + byId.size(),
-              stat.specConstants.size());
+    EXPECT_EQ(dyn.specConstants.size(), stat.specConstants.size());
     ASSERT_EQ(dyn.bindings.size(), stat.bindings.size() + 1);
     EXPECT_EQ(dyn.dims.binding, stat.bindings.size());
     EXPECT_TRUE(dyn.bindings.back().uniform);
