@@ -49,13 +49,8 @@ nodes:
 } // namespace
 
 TEST(FoldAtBoundTest, MaskAndPositionsMatchFixedPlansAtEveryTestedLength) {
-  std::vector<SymbolValues> points;
-  for (int64_t s : {1, 16, 7, 2, 13}) {
-    SymbolValues at;
-    at["S"] = s;
-    points.push_back(at);
-  }
-  expectRangePlanMatchesFixed(kMaskModel, {{"S", DimRange{1, 16}}}, points, 0);
+  expectRangePlanMatchesFixed(kMaskModel, {{"S", DimRange{1, 16}}},
+                              pointsOf("S", {1, 16, 7, 2, 13}), 0);
 }
 
 TEST(FoldAtBoundTest, TensorThatIsNotALeadingBlockIsRefused) {

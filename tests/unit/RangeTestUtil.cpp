@@ -4,6 +4,7 @@
 #include "driver/Pipeline.h"
 #include "ir/ModelParser.h"
 #include "ops/KernelTarget.h"
+#include "passes/Passes.h"
 #include "runtime/Runtime.h"
 
 #include <gtest/gtest.h>
@@ -138,6 +139,60 @@ void expectRangePlanMatchesFixed(llvm::StringRef yaml,
     EXPECT_EQ(after.memoryAllocations, before.memoryAllocations);
     EXPECT_EQ(after.pipelinesCreated, before.pipelinesCreated);
     EXPECT_EQ(after.descriptorWrites, before.descriptorWrites);
+  }
+}
+
+std::vector<SymbolValues> pointsOf(const char *name,
+                                   std::initializer_list<int64_t> values) {
+  std::vector<SymbolValues> points;
+  for (int64_t v : values) {
+    SymbolValues at;
+    at[name] = v;
+    points.push_back(at);
+  }
+  return points;
+}
+
+namespace {
+Graph inferred(llvm::StringRef yaml, const ModelParseOptions &opts) {
+  llvm::Expected<Graph> g = parseModelString(yaml, "test.yaml", ".", opts);
+  EXPECT_TRUE(bool(g)) << llvm::toString(g.takeError());
+  if (!g)
+    return Graph();
+  if (llvm::Error e = inferShapes(*g))
+    ADD_FAILURE() << llvm::toString(std::move(e));
+  return std::move(*g);
+}
+} // namespace
+
+void expectShapesMatchStatic(llvm::StringRef yaml, const char *name,
+                             int64_t lo, int64_t hi) {
+  ModelParseOptions ranged;
+  ranged.dims[name] = DimRange{lo, hi};
+  Graph sym = inferred(yaml, ranged);
+  ASSERT_EQ(sym.symbols.size(), 1u);
+  for (int64_t x = lo; x <= hi; ++x) {
+    ModelParseOptions fixed;
+    fixed.dims[name] = DimRange{x, x};
+    Graph st = inferred(yaml, fixed);
+    ASSERT_EQ(st.values.size(), sym.values.size());
+    SymbolValues at;
+    at[name] = x;
+    for (size_t v = 0; v < st.values.size(); ++v) {
+      if (!st.values[v].hasType)
+        continue;
+      const TensorType &s = sym.values[v].type, &t = st.values[v].type;
+      ASSERT_TRUE(t.isStatic());
+      ASSERT_EQ(s.rank(), t.rank()) << sym.values[v].name;
+      for (size_t d = 0; d < t.rank(); ++d) {
+        auto got = s.dim(d).evaluate(at);
+        ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+        EXPECT_EQ(*got, t.shape[d])
+            << sym.values[v].name << " dim " << d << " = " << s.dim(d).str()
+            << " at " << name << "=" << x;
+        EXPECT_LE(t.shape[d], s.shape[d]) << "bound below a value";
+      }
+    }
   }
 }
 

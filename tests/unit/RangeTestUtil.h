@@ -16,8 +16,10 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <initializer_list>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace tlc {
 
@@ -34,6 +36,17 @@ void expectRangePlanMatchesFixed(llvm::StringRef yaml,
                                  const std::map<std::string, DimRange> &ranges,
                                  llvm::ArrayRef<SymbolValues> points,
                                  double tol = 1e-6, int64_t intHigh = 10);
+
+/// One point {name: v} per value in \p values (for one symbol).
+std::vector<SymbolValues> pointsOf(const char *name,
+                                   std::initializer_list<int64_t> values);
+
+/// Infers the shapes of model.yaml text \p yaml once with symbol \p name
+/// over [lo, hi] and once at each value in it, and expects every typed
+/// value's symbolic dims, evaluated at that value, to equal the static
+/// shape inferred there, and its bound to be at least that shape.
+void expectShapesMatchStatic(llvm::StringRef yaml, const char *name,
+                             int64_t lo, int64_t hi);
 
 } // namespace tlc
 

@@ -16,57 +16,6 @@ using namespace tlc;
 
 namespace {
 
-Graph inferred(llvm::StringRef yaml, const ModelParseOptions &opts) {
-  llvm::Expected<Graph> g = parseModelString(yaml, "test.yaml", ".", opts);
-  EXPECT_TRUE(bool(g)) << llvm::toString(g.takeError());
-  if (!g)
-    return Graph();
-  if (llvm::Error e = inferShapes(*g))
-    ADD_FAILURE() << llvm::toString(std::move(e));
-  return std::move(*g);
-}
-
-/// Every value's type over W in [lo, hi], evaluated at each W, against the
-/// static type inferred at that W.
-void checkShapesAgainstStatic(llvm::StringRef yaml, int64_t lo, int64_t hi) {
-  ModelParseOptions ranged;
-  ranged.dims["W"] = DimRange{lo, hi};
-  Graph sym = inferred(yaml, ranged);
-  ASSERT_EQ(sym.symbols.size(), 1u);
-  for (int64_t w = lo; w <= hi; ++w) {
-    ModelParseOptions fixed;
-    fixed.dims["W"] = DimRange{w, w};
-    Graph st = inferred(yaml, fixed);
-    ASSERT_EQ(st.values.size(), sym.values.size());
-    SymbolValues at;
-    at["W"] = w;
-    for (size_t v = 0; v < st.values.size(); ++v) {
-      if (!st.values[v].hasType)
-        continue;
-      const TensorType &s = sym.values[v].type, &t = st.values[v].type;
-      ASSERT_TRUE(t.isStatic());
-      ASSERT_EQ(s.rank(), t.rank()) << sym.values[v].name;
-      for (size_t d = 0; d < t.rank(); ++d) {
-        auto got = s.dim(d).evaluate(at);
-        ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
-        EXPECT_EQ(*got, t.shape[d])
-            << sym.values[v].name << " dim " << d << " = " << s.dim(d).str()
-            << " at W=" << w;
-      }
-    }
-  }
-}
-
-std::vector<SymbolValues> pointsW(std::initializer_list<int64_t> ws) {
-  std::vector<SymbolValues> points;
-  for (int64_t w : ws) {
-    SymbolValues at;
-    at["W"] = w;
-    points.push_back(at);
-  }
-  return points;
-}
-
 std::string errorOf(llvm::StringRef yaml, const ModelParseOptions &opts) {
   llvm::Expected<Graph> g = parseModelString(yaml, "test.yaml", ".", opts);
   if (!g)
@@ -279,13 +228,13 @@ nodes:
 } // namespace
 
 TEST(SymbolicElementwiseTest, BatchNormShapesAndRangePlan) {
-  checkShapesAgainstStatic(kBatchNorm, 1, 12);
+  expectShapesMatchStatic(kBatchNorm, "W", 1, 12);
   expectRangePlanMatchesFixed(kBatchNorm, {{"W", DimRange{1, 40}}},
-                              pointsW({1, 40, 13}), 0);
+                              pointsOf("W", {1, 40, 13}), 0);
 }
 
 TEST(SymbolicElementwiseTest, ReduceShapesMatchStaticAtEveryValue) {
-  checkShapesAgainstStatic(kReduce, 1, 12);
+  expectShapesMatchStatic(kReduce, "W", 1, 12);
 }
 
 TEST(SymbolicElementwiseTest, ReduceRangePlanMatchesFixedPlans) {
@@ -293,7 +242,7 @@ TEST(SymbolicElementwiseTest, ReduceRangePlanMatchesFixedPlans) {
   // fixed plan multiplies by 1 / count, and the "gpu" target's reduction
   // kernel is chosen at the bound.
   expectRangePlanMatchesFixed(kReduce, {{"W", DimRange{1, 70}}},
-                              pointsW({1, 70, 33, 64, 7}), 1e-6);
+                              pointsOf("W", {1, 70, 33, 64, 7}), 1e-6);
 }
 
 TEST(SymbolicElementwiseTest, EpiloguesOverSymbolicShapes) {
@@ -310,7 +259,7 @@ TEST(SymbolicElementwiseTest, EpiloguesOverSymbolicShapes) {
     ops.push_back(n.op);
   EXPECT_EQ(ops, (std::vector<std::string>{"FusedConv", "Gemm", "Add"}));
   expectRangePlanMatchesFixed(kEpilogues, {{"W", DimRange{1, 30}}},
-                              pointsW({1, 30, 9}), 1e-6);
+                              pointsOf("W", {1, 30, 9}), 1e-6);
 }
 
 TEST(SymbolicElementwiseTest, FuseElementwiseFormsSameRegionsOverRange) {
@@ -341,25 +290,25 @@ TEST(SymbolicElementwiseTest, FuseElementwiseFormsSameRegionsOverRange) {
 
 TEST(SymbolicElementwiseTest, FusedRangePlanMatchesFixedPlans) {
   expectRangePlanMatchesFixed(kFused, {{"W", DimRange{1, 20}}},
-                              pointsW({1, 20, 4, 7}), 0);
+                              pointsOf("W", {1, 20, 4, 7}), 0);
 }
 
 TEST(SymbolicElementwiseTest, UnaryShapesMatchStaticAtEveryValue) {
-  checkShapesAgainstStatic(kUnary, 1, 12);
+  expectShapesMatchStatic(kUnary, "W", 1, 12);
 }
 
 TEST(SymbolicElementwiseTest, UnaryRangePlanMatchesFixedPlans) {
   expectRangePlanMatchesFixed(kUnary, {{"W", DimRange{1, 33}}},
-                              pointsW({1, 33, 8, 19}), 0);
+                              pointsOf("W", {1, 33, 8, 19}), 0);
 }
 
 TEST(SymbolicElementwiseTest, BinaryShapesMatchStaticAtEveryValue) {
-  checkShapesAgainstStatic(kBinary, 1, 12);
+  expectShapesMatchStatic(kBinary, "W", 1, 12);
 }
 
 TEST(SymbolicElementwiseTest, BinaryRangePlanMatchesFixedPlans) {
   expectRangePlanMatchesFixed(kBinary, {{"W", DimRange{1, 17}}},
-                              pointsW({1, 17, 4, 5, 13}), 0);
+                              pointsOf("W", {1, 17, 4, 5, 13}), 0);
 }
 
 TEST(SymbolicElementwiseTest, BinaryRefusesSymbolicAgainstOtherDim) {

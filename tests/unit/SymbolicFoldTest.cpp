@@ -97,13 +97,8 @@ TEST(SymbolicFoldTest, ShapeChainFoldsToExpressionsEqualToStaticAtEveryValue) {
 }
 
 TEST(SymbolicFoldTest, RangePlanOfShapeChainMatchesFixedPlans) {
-  std::vector<SymbolValues> points;
-  for (int64_t w : {1, 40, 7, 23}) {
-    SymbolValues at;
-    at["W"] = w;
-    points.push_back(at);
-  }
-  expectRangePlanMatchesFixed(kChain, {{"W", DimRange{1, 40}}}, points, 0);
+  expectRangePlanMatchesFixed(kChain, {{"W", DimRange{1, 40}}},
+                              pointsOf("W", {1, 40, 7, 23}), 0);
 }
 
 TEST(SymbolicFoldTest, SymbolicSliceBoundIsRefusedNotMisread) {

@@ -15,18 +15,6 @@ using namespace tlc;
 
 namespace {
 
-/// Points {name: value} for one symbol.
-std::vector<SymbolValues> pointsOf(const char *name,
-                                   std::initializer_list<int64_t> values) {
-  std::vector<SymbolValues> points;
-  for (int64_t v : values) {
-    SymbolValues at;
-    at[name] = v;
-    points.push_back(at);
-  }
-  return points;
-}
-
 /// Points over two symbols.
 std::vector<SymbolValues>
 pointsOf2(const char *a, const char *b,

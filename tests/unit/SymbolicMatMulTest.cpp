@@ -19,17 +19,6 @@ using namespace tlc;
 
 namespace {
 
-std::vector<SymbolValues> pointsOf(const char *name,
-                                   std::initializer_list<int64_t> values) {
-  std::vector<SymbolValues> points;
-  for (int64_t v : values) {
-    SymbolValues at;
-    at[name] = v;
-    points.push_back(at);
-  }
-  return points;
-}
-
 /// Attention over a sequence S: scores = Q K^T ([2, S, S]: symbolic M and
 /// N), out = scores V ([2, S, 4]: symbolic M and K). Also a 2-D projection
 /// [S, 8] x [8, 5] (symbolic M only) and a vector times a [S, 4] matrix.

@@ -2,6 +2,8 @@
 // at a value of its symbol, must equal the static shape that inference
 // derives for a model compiled at that value (the static shape rules are
 // the reference), for every value in the range.
+#include "RangeTestUtil.h"
+
 #include "ir/ModelParser.h"
 #include "ops/Window2D.h"
 #include "passes/Passes.h"
@@ -11,45 +13,6 @@
 using namespace tlc;
 
 namespace {
-Graph inferred(llvm::StringRef yaml, const ModelParseOptions &opts) {
-  llvm::Expected<Graph> g = parseModelString(yaml, "test.yaml", ".", opts);
-  EXPECT_TRUE(bool(g)) << llvm::toString(g.takeError());
-  if (!g)
-    return Graph();
-  if (llvm::Error e = inferShapes(*g))
-    ADD_FAILURE() << llvm::toString(std::move(e));
-  return std::move(*g);
-}
-
-/// Checks every value of the model at every W in [lo, hi].
-void checkAgainstStatic(llvm::StringRef yaml, int64_t lo, int64_t hi) {
-  ModelParseOptions ranged;
-  ranged.dims["W"] = DimRange{lo, hi};
-  Graph sym = inferred(yaml, ranged);
-  ASSERT_EQ(sym.symbols.size(), 1u);
-  for (int64_t w = lo; w <= hi; ++w) {
-    ModelParseOptions fixed;
-    fixed.dims["W"] = DimRange{w, w};
-    Graph st = inferred(yaml, fixed);
-    ASSERT_EQ(st.values.size(), sym.values.size());
-    SymbolValues at;
-    at["W"] = w;
-    for (size_t v = 0; v < st.values.size(); ++v) {
-      const TensorType &s = sym.values[v].type, &t = st.values[v].type;
-      ASSERT_TRUE(t.isStatic());
-      ASSERT_EQ(s.rank(), t.rank()) << sym.values[v].name;
-      for (size_t d = 0; d < t.rank(); ++d) {
-        auto got = s.dim(d).evaluate(at);
-        ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
-        EXPECT_EQ(*got, t.shape[d])
-            << sym.values[v].name << " dim " << d << " = " << s.dim(d).str()
-            << " at W=" << w;
-        EXPECT_LE(t.shape[d], s.shape[d]) << "bound below a value";
-      }
-    }
-  }
-}
-
 std::string convPoolModel(int stride, int pad, int pool, int poolStride,
                           int ceil) {
   return "tlc: 1\nname: m\ninputs:\n"
@@ -79,9 +42,8 @@ TEST(SymbolicShapeTest, ConvPoolFlattenMatchStaticShapesEverywhere) {
         for (int poolStride : {1, 2, 3})
           for (int ceil : {0, 1}) {
             SCOPED_TRACE(convPoolModel(stride, pad, pool, poolStride, ceil));
-            checkAgainstStatic(convPoolModel(stride, pad, pool, poolStride,
-                                             ceil),
-                               9, 40);
+            expectShapesMatchStatic(
+                convPoolModel(stride, pad, pool, poolStride, ceil), "W", 9, 40);
           }
 }
 
