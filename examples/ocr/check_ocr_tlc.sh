@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # CTest check of the whole OCR example with tlc doing every inference: the
 # text it prints for page.png must be identical to what the example prints
-# with onnxruntime doing the inference (same pre- and post-processing).
+# with onnxruntime doing the inference (same pre- and post-processing), in
+# both recognizer modes: every line padded to 768 pixels on a plan for that
+# width (page_onnxruntime.txt), and each line at its own width on one plan
+# for 32..1280 (page_onnxruntime_natural.txt, the example's default; written
+# by bench/gpu/ranges.py, which runs onnxruntime's Python package on the GPU
+# machine, since tools/ort cannot install without network access to nuget).
 #
 # The onnxruntime text is examples/ocr/page_onnxruntime.txt, written by
 # running this script with --regenerate (needs node and tools/ort, see
@@ -63,4 +68,12 @@ fi
   --rec "$M/ch_PP-OCRv4_rec_infer.onnx" --rec-width 768 > "$TMP/tlc.txt"
 cat "$TMP/tlc.txt"
 diff -u "$EXPECTED" "$TMP/tlc.txt"
-echo "ok: tlc prints the same $(wc -l < "$EXPECTED") lines as onnxruntime"
+echo "ok: tlc prints the same $(wc -l < "$EXPECTED") lines as onnxruntime (lines padded to 768)"
+
+# Each line at its own width, one recognizer plan for every width.
+NATURAL="$SRC/examples/ocr/page_onnxruntime_natural.txt"
+"${E[@]}" --det "$M/ch_PP-OCRv4_det_infer.onnx" \
+  --rec "$M/ch_PP-OCRv4_rec_infer.onnx" > "$TMP/tlc_natural.txt"
+cat "$TMP/tlc_natural.txt"
+diff -u "$NATURAL" "$TMP/tlc_natural.txt"
+echo "ok: tlc prints the same $(wc -l < "$NATURAL") lines as onnxruntime (each line at its width)"
