@@ -222,7 +222,13 @@ Expected<size_t> foldAtBound(Graph &g) {
     for (ValueId v : frontier) {
       const Value &val = g.values[v];
       const Node &producer = g.nodes[*val.producer];
-      const HostTensor &h = values.find(v)->second;
+      auto found = values.find(v);
+      if (found == values.end())
+        return errorAt(producer.loc, "node '" + producer.name + "' (" +
+                                         producer.op + "): its reference gave " +
+                                         "no value for output '" + val.name +
+                                         "'");
+      const HostTensor &h = found->second;
       Expected<TensorType> want = typeAt(val.type, at);
       if (!want)
         return want.takeError();
