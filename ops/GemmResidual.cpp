@@ -9,7 +9,9 @@
 // Lowering (ops/GemmKernel.h): the GEMM reads Z as its C operand (strides
 // N, 1) and adds it before its store, one dispatch; a bias C is then added
 // in place by shaders/splitk_reduce.comp with one slice (a second, cheap
-// dispatch: the GEMM shaders take one addend). Y may be written over Z in
+// dispatch: the GEMM shaders take one addend). Shape ranges: M may be
+// symbolic, as for Gemm (ops/GemmParams.h); the GEMM and the bias pass then
+// take M and their grids at run time. Y may be written over Z in
 // place: the GEMM reads Z only at the element it writes, and the bias
 // dispatch reads only Y and C. (For the "gpu" target, passes/SplitK.cpp
 // usually splits these GEMMs, and its reduction adds C and Z.)
@@ -20,6 +22,7 @@
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 #include "ops/SplitKReduce.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -52,9 +55,11 @@ static Error residualInferTypes(const Node &node, ArrayRef<InputInfo> in,
   if (!p)
     return p.takeError();
   const TensorType &z = types[2];
-  if (z.numElements() != p->m * p->n)
-    return opError("Z " + z.str() + " has " + Twine(z.numElements()) +
-                   " elements; expected M * N = " + Twine(p->m * p->n));
+  // Compared as expressions: with a symbolic M, Z must have M * N elements
+  // for every value of the symbols.
+  if (z.numElementsExpr() != p->mDim * p->n)
+    return opError("Z " + z.str() + " has " + z.numElementsExpr().str() +
+                   " elements; expected M * N = " + (p->mDim * p->n).str());
   out.push_back(z);
   return Error::success();
 }
@@ -91,6 +96,8 @@ static void residualLower(const Node &node, ArrayRef<TensorType> in,
     GemmKernelArgs bias = gemmKernelArgs(p, &in[3]);
     SplitKReduceArgs r;
     r.m = uint32_t(p.m);
+    if (!p.mDim.isConstant())
+      r.mDim = p.mDim;
     r.n = uint32_t(p.n);
     r.hasC = true;
     r.cStrideM = bias.cStrideM;
@@ -101,10 +108,10 @@ static void residualLower(const Node &node, ArrayRef<TensorType> in,
 }
 
 // In place over Z (input 2).
-const OpDef kGemmResidualOp = {"GemmResidual",
+const OpDef kGemmResidualOp = symbolicOp({"GemmResidual",
                                residualInferTypes,
                                residualReference,
                                residualLower,
-                               {/*isView=*/false, /*inPlaceInputs=*/{2}}};
+                               {/*isView=*/false, /*inPlaceInputs=*/{2}}});
 
 } // namespace tlc

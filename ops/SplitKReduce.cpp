@@ -42,6 +42,13 @@ DispatchDesc lowerSplitKReduce(const SplitKReduceArgs &args, unsigned p,
                   uint32_t(args.hasZ), uint32_t(vec4)});
   d.operands = {p, args.hasC ? c : p, args.hasZ ? z : p, y};
   d.writes = {3};
+  if (args.mDim) {
+    // N is static, so the vec4 choice holds for every M.
+    DimExpr mnExpr = *args.mDim * int64_t(args.n);
+    setDim(d, 1, mnExpr);
+    setGrid1D(d, vec4 ? *args.mDim * int64_t(args.n / 4) : mnExpr, 256);
+    return d;
+  }
   setGrid1D(d, vec4 ? mn / 4 : mn, 256);
   return d;
 }

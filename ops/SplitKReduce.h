@@ -12,6 +12,8 @@
 
 #include "ops/OpDef.h"
 
+#include <optional>
+
 namespace tlc {
 
 /// Parameters of one splitk_reduce.comp dispatch; sizes in elements.
@@ -25,6 +27,9 @@ struct SplitKReduceArgs {
   float beta = 1.0f;
   /// Z (M * N elements, row-major) is added last.
   bool hasZ = false;
+  /// Shape ranges: M as an expression over symbols (m is then its upper
+  /// bound); the element count and the grid become run-time values.
+  std::optional<DimExpr> mDim;
 };
 
 /// One dispatch of shaders/splitk_reduce.comp: bindings 0 = operand \p p,

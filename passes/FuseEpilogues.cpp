@@ -161,13 +161,6 @@ std::optional<ValueId> gemmResidual(const Graph &g, const UseList &uses,
     if (g.values[z].type != g.values[cur].type ||
         g.values[n.outputs[0]].type != g.values[z].type)
       return std::nullopt;
-    // GemmResidual does not lower symbolic shapes yet (shape ranges): a
-    // Gemm with a symbolic M keeps its separate Add rather than become a
-    // node that shape inference and codegen would refuse.
-    const OpDef *residual = lookupOp("GemmResidual");
-    if (!g.values[z].type.isStatic() &&
-        !(residual && residual->symbolicShapes && residual->symbolicLowering))
-      return std::nullopt;
     for (ValueId in : gemm.inputs)
       if (viewRoot(g, z) == viewRoot(g, in))
         return std::nullopt;

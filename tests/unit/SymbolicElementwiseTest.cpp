@@ -179,9 +179,8 @@ nodes:
 )";
 
 /// Fusion passes beside symbolic shapes: Conv -> Add(., Z) -> Relu becomes
-/// a FusedConv over [1, 3, 5, W]; Gemm with a symbolic M -> Add(., Z) keeps
-/// its Add in a range plan (GemmResidual has no symbolic lowering yet)
-/// while a fixed plan fuses it.
+/// a FusedConv over [1, 3, 5, W]; Gemm with a symbolic M (and a bias) ->
+/// Add(., Z) becomes a GemmResidual, as in a fixed plan.
 const char *kEpilogues = R"(tlc: 1
 name: epilogues
 inputs:
@@ -252,12 +251,13 @@ TEST(SymbolicElementwiseTest, EpiloguesOverSymbolicShapes) {
   ASSERT_TRUE(bool(g)) << llvm::toString(g.takeError());
   ASSERT_FALSE(bool(scheduleTopological(*g)));
   ASSERT_FALSE(bool(inferShapes(*g)));
-  EXPECT_EQ(fuseEpilogues(*g), 1u); // the FusedConv only
+  EXPECT_EQ(fuseEpilogues(*g), 2u);
   ASSERT_FALSE(bool(inferShapes(*g)));
   std::vector<std::string> ops;
   for (const Node &n : g->nodes)
     ops.push_back(n.op);
-  EXPECT_EQ(ops, (std::vector<std::string>{"FusedConv", "Gemm", "Add"}));
+  EXPECT_EQ(ops, (std::vector<std::string>{"FusedConv", "GemmResidual"}));
+  EXPECT_EQ(g->values[g->nodes[1].outputs[0]].type.str(), "Wx4xf32");
   expectRangePlanMatchesFixed(kEpilogues, {{"W", DimRange{1, 30}}},
                               pointsOf("W", {1, 30, 9}), 1e-6);
 }
