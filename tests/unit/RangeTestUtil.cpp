@@ -142,6 +142,14 @@ void expectRangePlanMatchesFixed(llvm::StringRef yaml,
   }
 }
 
+std::string compileError(llvm::StringRef yaml,
+                         const std::map<std::string, DimRange> &ranges) {
+  ModelParseOptions parse;
+  parse.dims = ranges;
+  llvm::Expected<Plan> p = compileText(yaml, parse, CompileOptions());
+  return p ? std::string() : llvm::toString(p.takeError());
+}
+
 std::vector<SymbolValues> pointsOf(const char *name,
                                    std::initializer_list<int64_t> values) {
   std::vector<SymbolValues> points;

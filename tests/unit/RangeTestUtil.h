@@ -37,6 +37,12 @@ void expectRangePlanMatchesFixed(llvm::StringRef yaml,
                                  llvm::ArrayRef<SymbolValues> points,
                                  double tol = 1e-6, int64_t intHigh = 10);
 
+/// The error of compiling model.yaml text \p yaml with \p ranges
+/// (ModelParseOptions::dims) for the default target, or "" when it
+/// compiles.
+std::string compileError(llvm::StringRef yaml,
+                         const std::map<std::string, DimRange> &ranges);
+
 /// One point {name: v} per value in \p values (for one symbol).
 std::vector<SymbolValues> pointsOf(const char *name,
                                    std::initializer_list<int64_t> values);

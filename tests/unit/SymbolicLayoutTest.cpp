@@ -29,20 +29,6 @@ pointsOf2(const char *a, const char *b,
   return points;
 }
 
-/// The error of compiling \p yaml with \p ranges, or "" when it compiles.
-std::string compileError(llvm::StringRef yaml,
-                         const std::map<std::string, DimRange> &ranges) {
-  ModelParseOptions parse;
-  parse.dims = ranges;
-  llvm::Expected<Graph> g = parseModelString(yaml, "test.yaml", ".", parse);
-  if (!g)
-    return llvm::toString(g.takeError());
-  llvm::Expected<Plan> p = compileGraph(std::move(*g), CompileOptions());
-  if (!p)
-    return llvm::toString(p.takeError());
-  return "";
-}
-
 } // namespace
 
 // ---------------------------------------------------------------- Transpose
