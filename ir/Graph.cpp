@@ -58,7 +58,28 @@ Attributes::getInts(StringRef name, std::vector<int64_t> def) const {
     return def;
   if (auto *v = std::get_if<std::vector<int64_t>>(&it->second))
     return *v;
+  if (auto *v = std::get_if<std::vector<DimExpr>>(&it->second)) {
+    std::vector<int64_t> r;
+    for (const DimExpr &e : *v) {
+      if (!e.isConstant())
+        return wrongKind(name, "a list of integers (it depends on symbols)");
+      r.push_back(e.constant());
+    }
+    return r;
+  }
   return wrongKind(name, "a list of integers");
+}
+
+Expected<std::vector<DimExpr>>
+Attributes::getDims(StringRef name, std::vector<DimExpr> def) const {
+  auto it = values.find(name.str());
+  if (it == values.end())
+    return def;
+  if (auto *v = std::get_if<std::vector<DimExpr>>(&it->second))
+    return *v;
+  if (auto *v = std::get_if<std::vector<int64_t>>(&it->second))
+    return std::vector<DimExpr>(v->begin(), v->end());
+  return wrongKind(name, "a list of integers or dimension expressions");
 }
 
 Expected<std::string> Attributes::getString(StringRef name,

@@ -62,9 +62,14 @@ struct Value {
   SourceLoc loc;
 };
 
-/// One attribute value (ONNX attribute kinds tlc uses).
-using AttrValue = std::variant<int64_t, double, std::string,
-                               std::vector<int64_t>, std::vector<double>>;
+/// One attribute value (ONNX attribute kinds tlc uses). The last kind, a
+/// list of dimension expressions, exists only inside the compiler: passes
+/// that fuse ops of a graph compiled for shape ranges record sizes and
+/// strides that depend on the symbols (passes/FuseAttention.cpp). No model
+/// format holds it.
+using AttrValue =
+    std::variant<int64_t, double, std::string, std::vector<int64_t>,
+                 std::vector<double>, std::vector<DimExpr>>;
 
 /// A node's attributes, ordered by name so that printing is deterministic.
 struct Attributes {
@@ -79,6 +84,11 @@ struct Attributes {
   getInts(llvm::StringRef name, std::vector<int64_t> def) const;
   llvm::Expected<std::string> getString(llvm::StringRef name,
                                         std::string def) const;
+  /// Integer list whose entries may be dimension expressions: an integer
+  /// list (as constants) or an expression list, or \p def when absent.
+  /// getInts accepts an expression list whose entries are all constants.
+  llvm::Expected<std::vector<DimExpr>>
+  getDims(llvm::StringRef name, std::vector<DimExpr> def) const;
 };
 
 /// One op application.

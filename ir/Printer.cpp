@@ -32,6 +32,11 @@ static void printAttr(const AttrValue &a, raw_ostream &os) {
     for (size_t i = 0; i < v->size(); ++i)
       os << (i ? ", " : "") << format("%g", (*v)[i]);
     os << ']';
+  } else if (auto *v = std::get_if<std::vector<DimExpr>>(&a)) {
+    os << '[';
+    for (size_t i = 0; i < v->size(); ++i)
+      os << (i ? ", " : "") << (*v)[i].str();
+    os << ']';
   }
 }
 

@@ -15,6 +15,7 @@
 #include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 #include <algorithm>
 #include <cmath>
@@ -29,14 +30,29 @@ namespace {
 
 const char *const kViewNames[4] = {"q_view", "k_view", "v_view", "y_view"};
 
+/// A view entry, a size or a stride, that may not be negative anywhere in
+/// the range.
+Error checkNonNegative(const DimExpr &e, StringRef name) {
+  if (e.lowerBound() < 0)
+    return opError("attribute '" + name + "' has entry " + e.str() +
+                   ", which may be negative; expected >= 0");
+  return Error::success();
+}
+
 /// Reads the 5-entry view attribute \p name: [offset, 4 strides], all >= 0.
-Expected<AttentionView> readView(const Attributes &attrs, StringRef name) {
-  Expected<std::vector<int64_t>> v = getIntList(attrs, name, 5, {}, 0);
+Expected<SymAttentionView> readView(const Attributes &attrs, StringRef name) {
+  Expected<std::vector<DimExpr>> v = attrs.getDims(name, {});
   if (!v)
     return v.takeError();
-  if (v->size() != 5)
+  if (v->empty())
     return opError("attribute '" + name + "' is required with 'dims'");
-  AttentionView r;
+  if (v->size() != 5)
+    return opError("attribute '" + name + "' has " + Twine(v->size()) +
+                   " entries; expected 5 (offset and 4 strides)");
+  for (const DimExpr &e : *v)
+    if (Error err = checkNonNegative(e, name))
+      return std::move(err);
+  SymAttentionView r;
   r.offset = (*v)[0];
   for (int i = 0; i < 4; ++i)
     r.strides[i] = (*v)[i + 1];
@@ -44,39 +60,46 @@ Expected<AttentionView> readView(const Attributes &attrs, StringRef name) {
 }
 
 /// Largest element index \p view reaches over logical dims \p dims.
-int64_t lastIndex(const AttentionView &view,
-                  const std::array<int64_t, 4> &dims) {
-  int64_t last = view.offset;
+DimExpr lastIndex(const SymAttentionView &view,
+                  const std::array<DimExpr, 4> &dims) {
+  DimExpr last = view.offset;
   for (int i = 0; i < 4; ++i)
     last += (dims[i] - 1) * view.strides[i];
   return last;
 }
 
 /// Errors unless \p view writes every element of a tensor of \p n elements
-/// exactly once over \p dims: offset 0 and, taking the dims of size > 1 by
-/// increasing stride, each stride the product of the sizes before it.
-Error checkCovers(const AttentionView &view, const std::array<int64_t, 4> &dims,
-                  int64_t n) {
-  SmallVector<std::pair<int64_t, int64_t>, 4> used; // (stride, size)
+/// exactly once over \p dims: offset 0 and the dims that move chain up by
+/// stride (one has stride 1, the next the size of the first, ...), with
+/// the product of their sizes \p n. Order-free, so that symbolic strides
+/// (compared as canonical expressions) need no sorting.
+Error checkCovers(const SymAttentionView &view,
+                  const std::array<DimExpr, 4> &dims, const DimExpr &n) {
+  SmallVector<int, 4> left;
   for (int i = 0; i < 4; ++i)
-    if (dims[i] > 1)
-      used.push_back({view.strides[i], dims[i]});
-  llvm::sort(used);
-  int64_t expect = 1;
-  bool ok = view.offset == 0;
-  for (auto &[stride, size] : used) {
-    ok = ok && stride == expect;
-    expect *= size;
+    if (dims[i] != DimExpr(1))
+      left.push_back(i);
+  DimExpr expect = 1;
+  bool ok = view.offset == DimExpr(0);
+  while (ok && !left.empty()) {
+    auto it = llvm::find_if(left, [&](int i) {
+      return view.strides[size_t(i)] == expect;
+    });
+    ok = it != left.end();
+    if (ok) {
+      expect *= dims[size_t(*it)];
+      left.erase(it);
+    }
   }
   if (!ok || expect != n)
-    return opError("attribute 'y_view' does not write each of the " + Twine(n) +
+    return opError("attribute 'y_view' does not write each of the " + n.str() +
                    " elements of y_shape exactly once");
   return Error::success();
 }
 
 /// Plain mode: Q [.., Sq, D], K [.., Sk, D], V [.., Sk, Dv], row-major.
-Error parsePlain(ArrayRef<TensorType> in, AttentionProblem &p) {
-  const Shape &qs = in[0].shape, &ks = in[1].shape, &vs = in[2].shape;
+Error parsePlain(ArrayRef<TensorType> in, SymAttentionProblem &p) {
+  SymShape qs = in[0].dims(), ks = in[1].dims(), vs = in[2].dims();
   size_t r = qs.size();
   if (r < 2 || r > 4)
     return opError("Q must have rank 2 to 4 ([.., Sq, D]), got " + in[0].str());
@@ -89,18 +112,18 @@ Error parsePlain(ArrayRef<TensorType> in, AttentionProblem &p) {
                      in[0].str() + ", " + in[1].str() + ", " + in[2].str());
   if (ks[r - 1] != qs[r - 1])
     return opError("K's last dim must equal Q's (the head size " +
-                   Twine(qs[r - 1]) + "); got " + in[1].str());
+                   qs[r - 1].str() + "); got " + in[1].str());
   if (vs[r - 2] != ks[r - 2])
-    return opError("V must have K's number of keys (" + Twine(ks[r - 2]) +
+    return opError("V must have K's number of keys (" + ks[r - 2].str() +
                    " rows); got " + in[2].str());
-  p.b = r == 4 ? qs[0] : 1;
-  p.h = r >= 3 ? qs[r - 3] : 1;
+  p.b = r == 4 ? qs[0] : DimExpr(1);
+  p.h = r >= 3 ? qs[r - 3] : DimExpr(1);
   p.sq = qs[r - 2];
   p.d = qs[r - 1];
   p.sk = ks[r - 2];
   p.dv = vs[r - 1];
-  auto rowMajor = [&](int64_t s, int64_t d) {
-    AttentionView v;
+  auto rowMajor = [&](const DimExpr &s, const DimExpr &d) {
+    SymAttentionView v;
     v.strides = {p.h * s * d, s * d, d, 1};
     return v;
   };
@@ -115,98 +138,156 @@ Error parsePlain(ArrayRef<TensorType> in, AttentionProblem &p) {
 
 /// View mode: the attributes of setAttentionAttrs.
 Error parseViews(const Node &node, ArrayRef<TensorType> in,
-                 AttentionProblem &p) {
-  Expected<std::vector<int64_t>> dims =
-      getIntList(node.attrs, "dims", 6, {}, 1);
+                 SymAttentionProblem &p) {
+  Expected<std::vector<DimExpr>> dims = node.attrs.getDims("dims", {});
   if (!dims)
     return dims.takeError();
+  if (dims->size() != 6)
+    return opError("attribute 'dims' has " + Twine(dims->size()) +
+                   " entries; expected 6 ([B, H, Sq, Sk, D, Dv])");
+  for (const DimExpr &e : *dims)
+    if (e.lowerBound() < 1)
+      return opError("attribute 'dims' has entry " + e.str() +
+                     ", which may be below 1; expected >= 1");
   p.b = (*dims)[0];
   p.h = (*dims)[1];
   p.sq = (*dims)[2];
   p.sk = (*dims)[3];
   p.d = (*dims)[4];
   p.dv = (*dims)[5];
-  AttentionView *views[4] = {&p.q, &p.k, &p.v, &p.y};
+  SymAttentionView *views[4] = {&p.q, &p.k, &p.v, &p.y};
   for (int i = 0; i < 4; ++i) {
-    Expected<AttentionView> v = readView(node.attrs, kViewNames[i]);
+    Expected<SymAttentionView> v = readView(node.attrs, kViewNames[i]);
     if (!v)
       return v.takeError();
     *views[i] = *v;
   }
-  Expected<std::vector<int64_t>> ys = node.attrs.getInts("y_shape", {});
+  Expected<std::vector<DimExpr>> ys = node.attrs.getDims("y_shape", {});
   if (!ys)
     return ys.takeError();
   if (ys->empty())
     return opError("attribute 'y_shape' is required with 'dims'");
   for (size_t i = 0; i < ys->size(); ++i)
-    if ((*ys)[i] < 1)
+    if ((*ys)[i].lowerBound() < 1)
       return opError("attribute 'y_shape' entry " + Twine(i) + " is " +
-                     Twine((*ys)[i]) + "; expected >= 1");
+                     (*ys)[i].str() + "; expected >= 1");
   p.yShape.assign(ys->begin(), ys->end());
-  if (Error e = checkFits32(TensorType{DType::F32, p.yShape}, "y_shape"))
+  TensorType yType = TensorType::withDims(DType::F32, p.yShape);
+  if (Error e = checkFits32(yType, "y_shape"))
     return e;
-  const std::array<int64_t, 4> ld[4] = {{p.b, p.h, p.sq, p.d},
+  const std::array<DimExpr, 4> ld[4] = {{p.b, p.h, p.sq, p.d},
                                         {p.b, p.h, p.sk, p.d},
                                         {p.b, p.h, p.sk, p.dv},
                                         {p.b, p.h, p.sq, p.dv}};
   const char *names[3] = {"Q", "K", "V"};
   for (int i = 0; i < 3; ++i) {
-    int64_t last = lastIndex(*views[i], ld[i]);
-    if (last >= in[i].numElements())
+    // In range everywhere: the slack is >= 0 at every point of the range.
+    DimExpr last = lastIndex(*views[i], ld[i]);
+    DimExpr slack = in[i].numElementsExpr() - 1 - last;
+    if (slack.lowerBound() < 0)
       return opError("attribute '" + Twine(kViewNames[i]) + "' reads " +
-                     names[i] + " up to element " + Twine(last) +
+                     names[i] + " up to element " + last.str() +
                      ", past the end of input " + Twine(i) + " (" +
                      in[i].str() + ")");
   }
-  return checkCovers(p.y, ld[3],
-                     TensorType{DType::F32, p.yShape}.numElements());
+  return checkCovers(p.y, ld[3], yType.numElementsExpr());
 }
 
-/// Mask strides: the mask right-aligned against [B, H, Sq, Sk].
-Error parseMask(const TensorType &mask, AttentionProblem &p) {
-  const Shape &ms = mask.shape;
+/// Mask strides: the mask right-aligned against [B, H, Sq, Sk]. With
+/// \p block (attribute mask_block), a mask dim may exceed its logical dim
+/// at every point of the range: the leading block is read.
+Error parseMask(const TensorType &mask, bool block, SymAttentionProblem &p) {
+  SymShape ms = mask.dims();
   if (ms.size() > 4)
     return opError("the mask (input 3) must have rank <= 4, got " + mask.str());
-  const int64_t logical[4] = {p.b, p.h, p.sq, p.sk};
-  Shape rm = rowMajorStrides(ms);
+  const DimExpr logical[4] = {p.b, p.h, p.sq, p.sk};
+  SymShape rm = rowMajorStrides(ms);
   size_t lead = 4 - ms.size();
   p.hasMask = true;
   for (size_t i = 0; i < 4; ++i) {
     p.maskStrides[i] = 0;
     if (i < lead)
       continue;
-    int64_t m = ms[i - lead];
-    if (m == logical[i])
+    const DimExpr &m = ms[i - lead];
+    if (m == logical[i] ||
+        (block && m != DimExpr(1) && (m - logical[i]).lowerBound() >= 0))
       p.maskStrides[i] = rm[i - lead];
-    else if (m != 1)
+    else if (m != DimExpr(1))
       return opError("the mask (input 3) " + mask.str() +
-                     " does not broadcast to [B, H, Sq, Sk] = [" + Twine(p.b) +
-                     ", " + Twine(p.h) + ", " + Twine(p.sq) + ", " +
-                     Twine(p.sk) + "]");
+                     " does not broadcast to [B, H, Sq, Sk] = [" + p.b.str() +
+                     ", " + p.h.str() + ", " + p.sq.str() + ", " + p.sk.str() +
+                     "]" + (block ? " and is not larger in that dim" : ""));
   }
   return Error::success();
 }
 
-} // namespace
-
-void setAttentionAttrs(Attributes &attrs, const AttentionProblem &p) {
-  attrs.values["dims"] = std::vector<int64_t>{p.b, p.h, p.sq, p.sk, p.d, p.dv};
-  const AttentionView *views[4] = {&p.q, &p.k, &p.v, &p.y};
+template <typename I>
+void setAttrsT(Attributes &attrs, const AttentionProblemT<I> &p) {
+  attrs.values["dims"] = std::vector<I>{p.b, p.h, p.sq, p.sk, p.d, p.dv};
+  const AttentionViewT<I> *views[4] = {&p.q, &p.k, &p.v, &p.y};
   for (int i = 0; i < 4; ++i) {
-    const AttentionView &v = *views[i];
-    attrs.values[kViewNames[i]] = std::vector<int64_t>{
+    const AttentionViewT<I> &v = *views[i];
+    attrs.values[kViewNames[i]] = std::vector<I>{
         v.offset, v.strides[0], v.strides[1], v.strides[2], v.strides[3]};
   }
-  attrs.values["y_shape"] =
-      std::vector<int64_t>(p.yShape.begin(), p.yShape.end());
+  attrs.values["y_shape"] = std::vector<I>(p.yShape.begin(), p.yShape.end());
   attrs.values["scale"] = double(p.scale);
 }
 
-Expected<AttentionProblem> parseAttentionProblem(const Node &node,
-                                                 ArrayRef<TensorType> in) {
+/// An expression list as an integer list when every entry is a constant
+/// (the attribute a static graph prints and writes).
+void simplifyDims(Attributes &attrs) {
+  for (auto &[name, value] : attrs.values)
+    if (auto *v = std::get_if<std::vector<DimExpr>>(&value))
+      if (llvm::all_of(*v, [](const DimExpr &e) { return e.isConstant(); })) {
+        std::vector<int64_t> ints;
+        for (const DimExpr &e : *v)
+          ints.push_back(e.constant());
+        value = std::move(ints);
+      }
+}
+
+int64_t atBound(const DimExpr &e) {
+  return e.isConstant() ? e.constant() : e.upperBound();
+}
+
+} // namespace
+
+AttentionProblem attentionAtBound(const SymAttentionProblem &s) {
+  AttentionProblem p;
+  p.b = atBound(s.b), p.h = atBound(s.h), p.sq = atBound(s.sq);
+  p.sk = atBound(s.sk), p.d = atBound(s.d), p.dv = atBound(s.dv);
+  p.scale = s.scale;
+  const SymAttentionView *from[4] = {&s.q, &s.k, &s.v, &s.y};
+  AttentionView *to[4] = {&p.q, &p.k, &p.v, &p.y};
+  for (int i = 0; i < 4; ++i) {
+    to[i]->offset = atBound(from[i]->offset);
+    for (int j = 0; j < 4; ++j)
+      to[i]->strides[j] = atBound(from[i]->strides[j]);
+  }
+  p.hasMask = s.hasMask;
+  for (int j = 0; j < 4; ++j)
+    p.maskStrides[j] = atBound(s.maskStrides[j]);
+  p.keyLimit = s.keyLimit;
+  for (const DimExpr &e : s.yShape)
+    p.yShape.push_back(atBound(e));
+  return p;
+}
+
+void setAttentionAttrs(Attributes &attrs, const AttentionProblem &p) {
+  setAttrsT(attrs, p);
+}
+
+void setAttentionAttrs(Attributes &attrs, const SymAttentionProblem &p) {
+  setAttrsT(attrs, p);
+  simplifyDims(attrs);
+}
+
+Expected<SymAttentionProblem> parseAttentionProblem(const Node &node,
+                                                    ArrayRef<TensorType> in) {
   if (Error e = checkKnownAttrs(node, {"dims", "k_view", "key_limit",
-                                       "q_view", "scale", "v_view",
-                                       "y_shape", "y_view"}))
+                                       "mask_block", "q_view", "scale",
+                                       "v_view", "y_shape", "y_view"}))
     return std::move(e);
   if (in.size() < 3 || in.size() > 4)
     return opError("expected 3 or 4 inputs (Q, K, V, optional mask), got " +
@@ -219,7 +300,7 @@ Expected<AttentionProblem> parseAttentionProblem(const Node &node,
     if (Error e = checkFits32(in[i], names[i]))
       return std::move(e);
   }
-  AttentionProblem p;
+  SymAttentionProblem p;
   bool views = node.attrs.has("dims");
   if (!views)
     for (StringRef a : {"q_view", "k_view", "v_view", "y_view", "y_shape"})
@@ -227,20 +308,31 @@ Expected<AttentionProblem> parseAttentionProblem(const Node &node,
         return opError("attribute '" + a + "' needs attribute 'dims'");
   if (Error e = views ? parseViews(node, in, p) : parsePlain(in, p))
     return std::move(e);
-  if (p.d > kMaxAttentionHeadSize || p.dv > kMaxAttentionHeadSize)
-    return opError("head sizes D = " + Twine(p.d) + ", Dv = " + Twine(p.dv) +
+  if (!p.d.isConstant() || !p.dv.isConstant())
+    return opError("head sizes D = " + p.d.str() + ", Dv = " + p.dv.str() +
+                   " must be constants (they size the kernel's shared "
+                   "memory); compile for one head size");
+  if (p.d.constant() > kMaxAttentionHeadSize ||
+      p.dv.constant() > kMaxAttentionHeadSize)
+    return opError("head sizes D = " + p.d.str() + ", Dv = " + p.dv.str() +
                    " exceed the supported maximum of " +
                    Twine(kMaxAttentionHeadSize));
   Expected<double> scale =
-      node.attrs.getFloat("scale", 1.0 / std::sqrt(double(p.d)));
+      node.attrs.getFloat("scale", 1.0 / std::sqrt(double(p.d.constant())));
   if (!scale)
     return scale.takeError();
   if (!std::isfinite(float(*scale)))
     return opError("attribute 'scale' is " + std::to_string(*scale) +
                    "; expected a finite f32");
   p.scale = float(*scale);
+  Expected<int64_t> block = node.attrs.getInt("mask_block", 0);
+  if (!block)
+    return block.takeError();
+  if (*block != 0 && (*block != 1 || in.size() != 4))
+    return opError("attribute 'mask_block' is " + Twine(*block) +
+                   "; expected 0, or 1 with a mask (input 3)");
   if (in.size() == 4)
-    if (Error e = parseMask(in[3], p))
+    if (Error e = parseMask(in[3], *block == 1, p))
       return std::move(e);
   if (node.attrs.has("key_limit")) {
     Expected<int64_t> limit = node.attrs.getInt("key_limit", -1);
@@ -254,46 +346,59 @@ Expected<AttentionProblem> parseAttentionProblem(const Node &node,
   return p;
 }
 
-/// Visits every mask element (row i, key j) of \p p; stops when \p f
-/// returns false.
-template <typename F>
-static void forEachMaskElement(const AttentionProblem &p, const float *mask,
-                               F f) {
+namespace {
+/// Per query row i of a constant mask: the last unmasked key over every
+/// batch and head (-1: none), and the largest over (b, h) of the first
+/// unmasked key (p.sk: some (b, h) row has none).
+struct MaskRows {
+  std::vector<int64_t> last, first;
+};
+} // namespace
+
+static MaskRows maskRows(const AttentionProblem &p, const float *mask) {
+  MaskRows r{std::vector<int64_t>(size_t(p.sq), -1),
+             std::vector<int64_t>(size_t(p.sq), 0)};
   for (int64_t b = 0; b < p.b; ++b)
     for (int64_t h = 0; h < p.h; ++h)
-      for (int64_t i = 0; i < p.sq; ++i)
-        for (int64_t j = 0; j < p.sk; ++j)
-          if (!f(i, j,
-                 mask[b * p.maskStrides[0] + h * p.maskStrides[1] +
-                      i * p.maskStrides[2] + j * p.maskStrides[3]]))
-            return;
+      for (int64_t i = 0; i < p.sq; ++i) {
+        int64_t first = p.sk;
+        for (int64_t j = 0; j < p.sk; ++j) {
+          float m = mask[b * p.maskStrides[0] + h * p.maskStrides[1] +
+                         i * p.maskStrides[2] + j * p.maskStrides[3]];
+          if (!(m <= kMaskedScore)) { // NaN counts as unmasked
+            first = std::min(first, j);
+            r.last[size_t(i)] = std::max(r.last[size_t(i)], j);
+          }
+        }
+        r.first[size_t(i)] = std::max(r.first[size_t(i)], first);
+      }
+  return r;
 }
 
 std::optional<int64_t> findKeyLimit(const AttentionProblem &p,
-                                    const float *mask) {
+                                    const float *mask, int64_t minKeys) {
   if (!p.hasMask || !mask)
     return std::nullopt;
-  // Last unmasked key of each row, over every batch and head.
-  std::vector<int64_t> last(size_t(p.sq), -1);
-  forEachMaskElement(p, mask, [&](int64_t i, int64_t j, float m) {
-    if (!(m <= kMaskedScore)) // NaN counts as unmasked
-      last[i] = std::max(last[i], j);
-    return true;
-  });
+  if (minKeys < 0)
+    minKeys = p.sk;
+  MaskRows rows = maskRows(p, mask);
   int64_t limit = 0;
   for (int64_t i = 0; i < p.sq; ++i) {
-    if (last[i] < 0)
+    if (rows.first[size_t(i)] >= minKeys)
       return std::nullopt;
-    limit = std::max(limit, last[i] - i);
+    limit = std::max(limit, rows.last[size_t(i)] - i);
   }
   if (limit >= p.sk - 1)
     return std::nullopt;
   return limit;
 }
 
-Error checkKeyLimit(const AttentionProblem &p, ArrayRef<uint8_t> mask) {
+Error checkKeyLimit(const AttentionProblem &p, ArrayRef<uint8_t> mask,
+                    int64_t minKeys) {
   if (p.keyLimit < 0)
     return Error::success();
+  if (minKeys < 0)
+    minKeys = p.sk;
   // One past the largest element the strides reach.
   const int64_t dims[4] = {p.b, p.h, p.sq, p.sk};
   int64_t need = 1;
@@ -303,20 +408,20 @@ Error checkKeyLimit(const AttentionProblem &p, ArrayRef<uint8_t> mask) {
     return opError("attribute 'key_limit' needs a constant mask (input 3)");
   std::vector<float> m(mask.size() / sizeof(float));
   std::memcpy(m.data(), mask.data(), m.size() * sizeof(float));
-  std::optional<std::pair<int64_t, int64_t>> bad;
-  forEachMaskElement(p, m.data(), [&](int64_t i, int64_t j, float v) {
-    if (j > i + p.keyLimit && !(v <= kMaskedScore)) {
-      bad = {i, j};
-      return false;
-    }
-    return true;
-  });
-  if (bad)
-    return opError("attribute 'key_limit' = " + Twine(p.keyLimit) +
-                   " claims keys past row + " + Twine(p.keyLimit) +
-                   " are masked, but the mask at row " + Twine(bad->first) +
-                   ", key " + Twine(bad->second) + " is above " +
-                   std::to_string(kMaskedScore));
+  MaskRows rows = maskRows(p, m.data());
+  for (int64_t i = 0; i < p.sq; ++i) {
+    if (rows.last[size_t(i)] > i + p.keyLimit)
+      return opError("attribute 'key_limit' = " + Twine(p.keyLimit) +
+                     " claims keys past row + " + Twine(p.keyLimit) +
+                     " are masked, but the mask at row " + Twine(i) +
+                     ", key " + Twine(rows.last[size_t(i)]) + " is above " +
+                     std::to_string(kMaskedScore));
+    if (rows.first[size_t(i)] >= minKeys)
+      return opError("attribute 'key_limit' needs every row of the mask to "
+                     "keep a key among its first " +
+                     Twine(minKeys) + ", but row " + Twine(i) +
+                     " masks all of them");
+  }
   return Error::success();
 }
 
@@ -364,23 +469,27 @@ static Error fusedAttentionInferTypes(const Node &node, ArrayRef<InputInfo> in,
   SmallVector<TensorType, 4> types;
   for (const InputInfo &i : in)
     types.push_back(i.type);
-  Expected<AttentionProblem> p = parseAttentionProblem(node, types);
+  Expected<SymAttentionProblem> p = parseAttentionProblem(node, types);
   if (!p)
     return p.takeError();
-  if (Error e = checkKeyLimit(*p, p->hasMask ? in[3].data : ArrayRef<uint8_t>()))
+  // Over a range, the rows are leading blocks of the rows at the bound: the
+  // claim is checked there, each row keeping a key within the fewest keys.
+  if (Error e = checkKeyLimit(attentionAtBound(*p),
+                              p->hasMask ? in[3].data : ArrayRef<uint8_t>(),
+                              p->sk.lowerBound()))
     return e;
-  out.push_back(TensorType{DType::F32, p->yShape});
+  out.push_back(TensorType::withDims(DType::F32, p->yShape));
   return Error::success();
 }
 
 /// The problem of a node its shape rule accepted.
-static AttentionProblem verifiedProblem(const Node &node,
-                                        ArrayRef<TensorType> types) {
-  Expected<AttentionProblem> p = parseAttentionProblem(node, types);
+static SymAttentionProblem verifiedProblem(const Node &node,
+                                           ArrayRef<TensorType> types) {
+  Expected<SymAttentionProblem> p = parseAttentionProblem(node, types);
   assert(p && "FusedAttention node was not verified by its shape rule");
   if (!p) {
     consumeError(p.takeError());
-    return AttentionProblem{};
+    return SymAttentionProblem{};
   }
   return *p;
 }
@@ -391,7 +500,22 @@ static Error fusedAttentionReference(const Node &node,
   SmallVector<TensorType, 4> types;
   for (const HostTensor *t : in)
     types.push_back(t->type);
-  AttentionProblem p = verifiedProblem(node, types);
+  SymAttentionProblem s = verifiedProblem(node, types);
+  // Sizes that depend on symbols have no value here (the inputs are
+  // tensors of one shape): compile that graph for one shape to evaluate it.
+  std::array<DimExpr, 7> sizes = {s.b, s.h, s.sq, s.sk, s.q.offset,
+                                   s.k.offset, s.v.offset};
+  bool fixed = llvm::all_of(sizes, [](const DimExpr &e) {
+    return e.isConstant();
+  });
+  for (const SymAttentionView *v : {&s.q, &s.k, &s.v, &s.y})
+    fixed = fixed && llvm::all_of(v->strides, [](const DimExpr &e) {
+              return e.isConstant();
+            });
+  if (!fixed)
+    return opError("the views depend on shape symbols; the CPU reference "
+                   "runs only for one shape");
+  AttentionProblem p = attentionAtBound(s);
   attentionReferenceCompute(
       p, in[0]->f32().data(), in[1]->f32().data(), in[2]->f32().data(),
       p.hasMask ? in[3]->f32().data() : nullptr, out[0].f32().data());
@@ -437,36 +561,45 @@ static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
                                 ArrayRef<TensorType> out,
                                 const KernelTarget &target,
                                 SmallVectorImpl<DispatchDesc> &dispatches) {
-  AttentionProblem p = verifiedProblem(node, in);
+  SymAttentionProblem s = verifiedProblem(node, in);
+  AttentionProblem p = attentionAtBound(s);
   AttentionTiles t = chooseTiles(p, target);
   DispatchDesc d;
   d.shader = "attention";
   auto u = [](int64_t x) { return uint32_t(x); };
-  d.specConstants = spec::u32s({t.br * t.tpr, t.br, t.bc, t.tpr, u(p.b), u(p.h),
-                                u(p.sq), u(p.sk), u(p.d), u(p.dv),
-                                floatBits(p.scale), p.hasMask ? 1u : 0u});
-  for (const AttentionView *v : {&p.q, &p.k, &p.v, &p.y}) {
-    d.specConstants.push_back(spec::u32(u(v->offset)));
-    for (int64_t s : v->strides)
-      d.specConstants.push_back(spec::u32(u(s)));
+  // Structural constants (0..3, 8..11, 36..38); sizes, offsets and strides
+  // (TLC_DIMS of shaders/attention.comp) are read at run time when symbolic.
+  d.specConstants = spec::u32s({t.br * t.tpr, t.br, t.bc, t.tpr});
+  setDim(d, 4, s.b);
+  setDim(d, 5, s.h);
+  setDim(d, 6, s.sq);
+  setDim(d, 7, s.sk);
+  d.specConstants.append(spec::u32s({u(p.d), u(p.dv), floatBits(p.scale),
+                                     p.hasMask ? 1u : 0u}));
+  unsigned id = 12;
+  for (const SymAttentionView *v : {&s.q, &s.k, &s.v, &s.y}) {
+    setDim(d, id++, v->offset);
+    for (const DimExpr &stride : v->strides)
+      setDim(d, id++, stride);
   }
-  for (int64_t s : p.maskStrides)
-    d.specConstants.push_back(spec::u32(u(s)));
+  for (const DimExpr &stride : s.maskStrides)
+    setDim(d, id++, stride);
   d.specConstants.push_back(
       spec::u32(u(ceilDiv(ceilDiv(uint64_t(p.dv), 4), t.tpr))));
   d.specConstants.push_back(spec::u32(u(ceilDiv(uint64_t(t.bc), t.tpr))));
   // Constant 38: key limit (0xffffffff: none).
-  d.specConstants.push_back(spec::u32(p.keyLimit < 0 ? ~0u : u(p.keyLimit)));
+  setDim(d, 38, p.keyLimit < 0 ? DimExpr(int64_t(~0u)) : DimExpr(p.keyLimit));
   unsigned y = unsigned(in.size());
   d.operands = {0, 1, 2, p.hasMask ? 3u : 0u, y};
   if (!p.hasMask)
     d.unread = {3}; // Q fills the mask slot
   d.writes = {4};
-  setGrid1D(d, ceilDiv(uint64_t(p.sq), t.br) * uint64_t(p.b * p.h), 1);
+  setGrid1D(d, ceilDiv(s.sq, int64_t(t.br)) * s.b * s.h, 1);
   dispatches.push_back(d);
 }
 
-const OpDef kFusedAttentionOp = {"FusedAttention", fusedAttentionInferTypes,
-                                 fusedAttentionReference, fusedAttentionLower};
+const OpDef kFusedAttentionOp =
+    symbolicOp({"FusedAttention", fusedAttentionInferTypes,
+                fusedAttentionReference, fusedAttentionLower});
 
 } // namespace tlc

@@ -34,6 +34,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/FusedAttention.h"
+#include "ops/IntInput.h"
 #include "ops/OpUtil.h"
 #include "passes/FusionUtil.h"
 #include "passes/Passes.h"
@@ -51,10 +52,12 @@ namespace {
 
 /// A strided view: element i of a logical tensor of \p dims is flat element
 /// offset + sum_l i[l] * strides[l] of value \p source. Units: elements.
+/// Sizes and strides are expressions over the symbols of a graph compiled
+/// for shape ranges (constants otherwise).
 struct FlatView {
   ValueId source = 0;
-  int64_t offset = 0;
-  SmallVector<int64_t, 4> dims, strides;
+  DimExpr offset = 0;
+  SmallVector<DimExpr, 4> dims, strides;
 };
 
 /// A FlatView expressed per dim of its source's shape: the source
@@ -62,48 +65,75 @@ struct FlatView {
 /// l with dim[l] == e of i[l] * mult[l]. dim[l] is -1 for dims that do not
 /// move (size 1 or stride 0).
 struct DimView {
-  SmallVector<int64_t, 4> offset;
+  SmallVector<DimExpr, 4> offset;
   SmallVector<int, 4> dim;
-  SmallVector<int64_t, 4> mult;
+  SmallVector<DimExpr, 4> mult;
 };
+
+/// a <= b at every point of the range (interval arithmetic: false may be a
+/// missed proof).
+bool provablyAtMost(const DimExpr &a, const DimExpr &b) {
+  return (b - a).lowerBound() >= 0;
+}
+
+/// a / b when b divides a: exactly as constants or as polynomials.
+std::optional<DimExpr> divides(const DimExpr &a, const DimExpr &b) {
+  if (a.isConstant() && b.isConstant())
+    return b.constant() != 0 && a.constant() % b.constant() == 0
+               ? std::optional<DimExpr>(a.constant() / b.constant())
+               : std::nullopt;
+  return exactDiv(a, b);
+}
 
 /// Splits \p v's flat offsets over \p shape (row-major) without carries:
 /// each moving logical dim's stride must be a multiple k of one source
 /// dim's stride, and the largest index each source dim reaches must stay
-/// inside it. Then the flat offset equals the row-major offset of the
-/// per-dim indices for every logical index, so the view can follow a
-/// Transpose or a Split. std::nullopt when some stride would carry.
-std::optional<DimView> decompose(const FlatView &v, ArrayRef<int64_t> shape) {
-  Shape s = rowMajorStrides(shape);
+/// inside it at every point of the range. Then the flat offset equals the
+/// row-major offset of the per-dim indices for every logical index, so the
+/// view can follow a Transpose or a Split. std::nullopt when some stride
+/// would carry or the expressions do not prove that none does.
+std::optional<DimView> decompose(const FlatView &v, ArrayRef<DimExpr> shape) {
+  SymShape s = rowMajorStrides(shape);
   DimView r;
-  int64_t rest = v.offset;
+  DimExpr rest = v.offset;
   for (size_t e = 0; e < shape.size(); ++e) {
-    r.offset.push_back(rest / s[e]);
-    rest %= s[e];
+    if (rest == DimExpr(0)) {
+      r.offset.push_back(0);
+    } else if (rest.isConstant() && s[e].isConstant()) {
+      r.offset.push_back(rest.constant() / s[e].constant());
+      rest = rest.constant() % s[e].constant();
+    } else if (provablyAtMost(rest + 1, s[e])) {
+      r.offset.push_back(0);
+    } else if (std::optional<DimExpr> q = divides(rest, s[e])) {
+      r.offset.push_back(*q);
+      rest = 0;
+    } else {
+      return std::nullopt;
+    }
   }
-  if (!r.offset.empty() && r.offset[0] >= shape[0])
+  if (rest != DimExpr(0))
     return std::nullopt;
-  SmallVector<int64_t, 4> reach(r.offset.begin(), r.offset.end());
+  SmallVector<DimExpr, 4> reach(r.offset.begin(), r.offset.end());
   for (size_t l = 0; l < v.dims.size(); ++l) {
-    int64_t c = v.strides[l];
-    if (v.dims[l] == 1 || c == 0) {
+    const DimExpr &c = v.strides[l];
+    if (v.dims[l] == DimExpr(1) || c == DimExpr(0)) {
       r.dim.push_back(-1);
       r.mult.push_back(0);
       continue;
     }
     int found = -1;
+    std::optional<DimExpr> k;
     for (size_t e = 0; e < shape.size() && found < 0; ++e)
-      if (shape[e] > 1 && c % s[e] == 0)
+      if (shape[e] != DimExpr(1) && (k = divides(c, s[e])))
         found = int(e);
     if (found < 0)
       return std::nullopt;
-    int64_t k = c / s[found];
-    reach[found] += k * (v.dims[l] - 1);
+    reach[size_t(found)] += *k * (v.dims[l] - 1);
     r.dim.push_back(found);
-    r.mult.push_back(k);
+    r.mult.push_back(*k);
   }
   for (size_t e = 0; e < shape.size(); ++e)
-    if (reach[e] >= shape[e])
+    if (!provablyAtMost(reach[e] + 1, shape[e]))
       return std::nullopt;
   return r;
 }
@@ -111,17 +141,18 @@ std::optional<DimView> decompose(const FlatView &v, ArrayRef<int64_t> shape) {
 /// Rebuilds a flat view over a tensor of row-major strides \p strides from
 /// \p dv, where source dim e of \p dv is dim \p map[e] of the new tensor and
 /// its index is shifted by \p shift[e].
-FlatView recompose(const DimView &dv, ValueId source, ArrayRef<int64_t> dims,
-                   ArrayRef<int64_t> strides, ArrayRef<int64_t> map,
-                   ArrayRef<int64_t> shift) {
+FlatView recompose(const DimView &dv, ValueId source, ArrayRef<DimExpr> dims,
+                   ArrayRef<DimExpr> strides, ArrayRef<int64_t> map,
+                   ArrayRef<DimExpr> shift) {
   FlatView r;
   r.source = source;
   r.dims.assign(dims.begin(), dims.end());
   for (size_t e = 0; e < dv.offset.size(); ++e)
-    r.offset += (dv.offset[e] + shift[e]) * strides[map[e]];
+    r.offset += (dv.offset[e] + shift[e]) * strides[size_t(map[e])];
   for (size_t l = 0; l < dv.dim.size(); ++l)
-    r.strides.push_back(dv.dim[l] < 0 ? 0
-                                      : dv.mult[l] * strides[map[dv.dim[l]]]);
+    r.strides.push_back(dv.dim[l] < 0 ? DimExpr(0)
+                                      : dv.mult[l] *
+                                            strides[size_t(map[dv.dim[l]])]);
   return r;
 }
 
@@ -141,15 +172,16 @@ std::optional<FlatView> foldProducer(const Graph &g, const FlatView &v) {
   const OpDef *def = lookupOp(n.op);
   if (def && def->memory.isView) {
     // Same elements in the same order.
-    if (in.numElements() != val.type.numElements())
+    if (in.numElementsExpr() != val.type.numElementsExpr())
       return std::nullopt;
     FlatView r = v;
     r.source = n.inputs[0];
     return r;
   }
-  const Shape &shape = val.type.shape;
-  Shape inStrides = rowMajorStrides(in.shape);
-  SmallVector<int64_t, 4> map, shift(shape.size(), 0);
+  SymShape shape = val.type.dims();
+  SymShape inStrides = rowMajorStrides(in.dims());
+  SmallVector<int64_t, 4> map;
+  SmallVector<DimExpr, 4> shift(shape.size(), DimExpr(0));
   if (n.op == "Transpose") {
     Expected<std::vector<int64_t>> perm = n.attrs.getInts("perm", {});
     if (!perm) {
@@ -174,11 +206,11 @@ std::optional<FlatView> foldProducer(const Graph &g, const FlatView &v) {
       consumeError(axis.takeError());
       return std::nullopt;
     }
-    int64_t start = 0;
+    DimExpr start = 0;
     for (ValueId o : n.outputs) {
       if (o == v.source)
         break;
-      start += g.values[o].type.shape[size_t(*axis)];
+      start += g.values[o].type.dim(size_t(*axis));
     }
     for (size_t d = 0; d < shape.size(); ++d)
       map.push_back(int64_t(d));
@@ -204,8 +236,8 @@ std::optional<float> constantScalar(const Graph &g, ValueId v) {
 }
 
 /// Pads \p dims (rank 2 to 4: [.., S, D]) on the left to [B, H, S, D].
-std::array<int64_t, 4> pad4(ArrayRef<int64_t> dims) {
-  std::array<int64_t, 4> r = {1, 1, 1, 1};
+std::array<DimExpr, 4> pad4(ArrayRef<DimExpr> dims) {
+  std::array<DimExpr, 4> r = {1, 1, 1, 1};
   for (size_t i = 0; i < dims.size(); ++i)
     r[4 - dims.size() + i] = dims[i];
   return r;
@@ -213,13 +245,47 @@ std::array<int64_t, 4> pad4(ArrayRef<int64_t> dims) {
 
 /// The row-major view of \p v as a [B, H, S, D] tensor (rank 2 to 4).
 FlatView plainView(const Graph &g, ValueId v) {
-  const Shape &s = g.values[v].type.shape;
-  std::array<int64_t, 4> d = pad4(s);
+  std::array<DimExpr, 4> d = pad4(g.values[v].type.dims());
   FlatView r;
   r.source = v;
   r.dims.assign(d.begin(), d.end());
   r.strides = {d[1] * d[2] * d[3], d[2] * d[3], d[3], 1};
   return r;
+}
+
+/// The constant \p mask is read from when every shape of the range reads
+/// a leading block of one constant: \p mask is a Slice with starts 0 and
+/// steps 1 of a weight (what passes/FoldAtBound.cpp makes of a
+/// data-independent mask, after proving the leading-block property).
+std::optional<ValueId> leadingBlockSource(const Graph &g, ValueId mask) {
+  const Value &m = g.values[mask];
+  if (m.type.isStatic() || !m.producer)
+    return std::nullopt;
+  const Node &n = g.nodes[*m.producer];
+  if (n.op != "Slice" || n.inputs.size() < 3)
+    return std::nullopt;
+  const Value &data = g.values[n.inputs[0]];
+  if (data.kind != ValueKind::Weight || !data.type.isStatic() ||
+      data.type.rank() != m.type.rank() ||
+      data.data.size() != size_t(data.type.byteSize()))
+    return std::nullopt;
+  // Starts (input 1) all 0, steps (input 4) absent or all 1.
+  auto allEqual = [&](ValueId id, int64_t want) {
+    const Value &w = g.values[id];
+    if (w.kind != ValueKind::Weight || !w.symData.empty())
+      return false;
+    InputInfo info = inputInfo(w);
+    Expected<std::vector<int64_t>> vals = readIntInput(info, 0, "");
+    if (!vals) {
+      consumeError(vals.takeError());
+      return false;
+    }
+    return llvm::all_of(*vals, [&](int64_t x) { return x == want; });
+  };
+  if (!allEqual(n.inputs[1], 0) ||
+      (n.inputs.size() > 4 && !allEqual(n.inputs[4], 1)))
+    return std::nullopt;
+  return n.inputs[0];
 }
 
 /// Matches one attention chain.
@@ -284,7 +350,7 @@ FlatView ChainMatcher::foldOutput(FlatView y,
         consumeError(perm.takeError());
         break;
       }
-      const Shape &inShape = g.values[cur].type.shape;
+      SymShape inShape = g.values[cur].type.dims();
       if (perm->empty())
         for (size_t d = inShape.size(); d-- > 0;)
           perm->push_back(int64_t(d));
@@ -297,8 +363,8 @@ FlatView ChainMatcher::foldOutput(FlatView y,
       SmallVector<int64_t, 4> inverse(perm->size());
       for (size_t d = 0; d < perm->size(); ++d)
         inverse[size_t((*perm)[d])] = int64_t(d);
-      SmallVector<int64_t, 4> shift(inShape.size(), 0);
-      y = recompose(*dv, out, y.dims, rowMajorStrides(g.values[out].type.shape),
+      SmallVector<DimExpr, 4> shift(inShape.size(), DimExpr(0));
+      y = recompose(*dv, out, y.dims, rowMajorStrides(g.values[out].type.dims()),
                     inverse, shift);
     } else {
       break;
@@ -320,15 +386,11 @@ std::optional<Node> ChainMatcher::match(NodeId first,
   if (mm1.op != "MatMul" || mm1.inputs.size() != 2 || mm1.outputs.size() != 1)
     return std::nullopt;
   ValueId q = mm1.inputs[0], kt = mm1.inputs[1];
-  const Shape &qs = g.values[q].type.shape, &kts = g.values[kt].type.shape;
+  SymShape qs = g.values[q].type.dims(), kts = g.values[kt].type.dims();
   size_t rank = qs.size();
   if (rank < 2 || rank > 4 || kts.size() != rank ||
       g.values[q].type.dtype != DType::F32 ||
       g.values[kt].type.dtype != DType::F32)
-    return std::nullopt;
-  // Shape ranges: the fused kernel's sizes and views are static; symbolic
-  // attention keeps its MatMul / Softmax chain.
-  if (!g.values[q].type.isStatic() || !g.values[kt].type.isStatic())
     return std::nullopt;
   for (size_t i = 0; i + 2 < rank; ++i)
     if (kts[i] != qs[i])
@@ -387,9 +449,8 @@ std::optional<Node> ChainMatcher::match(NodeId first,
       mm2.outputs.size() != 1)
     return std::nullopt;
   ValueId v = mm2.inputs[1];
-  const Shape &vs = g.values[v].type.shape;
-  if (vs.size() != rank || g.values[v].type.dtype != DType::F32 ||
-      !g.values[v].type.isStatic())
+  SymShape vs = g.values[v].type.dims();
+  if (vs.size() != rank || g.values[v].type.dtype != DType::F32)
     return std::nullopt;
   for (size_t i = 0; i + 1 < rank; ++i)
     if (vs[i] != (i + 2 == rank ? kts[rank - 1] : qs[i]))
@@ -405,7 +466,7 @@ std::optional<Node> ChainMatcher::match(NodeId first,
   FlatView vv = foldInputs(plainView(g, v));
   FlatView yv = foldOutput(plainView(g, mm2.outputs[0]), chain);
 
-  AttentionProblem p;
+  SymAttentionProblem p;
   p.b = qv.dims[0];
   p.h = qv.dims[1];
   p.sq = qv.dims[2];
@@ -413,24 +474,34 @@ std::optional<Node> ChainMatcher::match(NodeId first,
   p.sk = kv.dims[2];
   p.dv = vv.dims[3];
   p.scale = scale;
+  // A dim of size 1 never moves: stride 0 keeps a symbolic stride (the
+  // batch stride S * 3 * H * D of GPT-2's one sequence) out of the kernel.
   auto toView = [](const FlatView &f) {
-    AttentionView a;
+    SymAttentionView a;
     a.offset = f.offset;
     for (int i = 0; i < 4; ++i)
-      a.strides[i] = f.strides[i];
+      a.strides[i] = f.dims[i] == DimExpr(1) ? DimExpr(0) : f.strides[i];
     return a;
   };
   p.q = toView(qv);
   p.k = toView(kv);
   p.v = toView(vv);
   p.y = toView(yv);
-  p.yShape = g.values[yv.source].type.shape;
+  SymShape ys = g.values[yv.source].type.dims();
+  p.yShape.assign(ys.begin(), ys.end());
 
   Node fused;
   fused.op = "FusedAttention";
   fused.name = mm2.name;
   fused.loc = mm2.loc;
   fused.inputs = {qv.source, kv.source, vv.source};
+  // Over a shape range, a mask that is a leading block of a constant is
+  // read from that constant: its data gives the key limit below.
+  if (mask)
+    if (std::optional<ValueId> whole = leadingBlockSource(g, *mask)) {
+      mask = *whole;
+      fused.attrs.values["mask_block"] = int64_t(1);
+    }
   if (mask)
     fused.inputs.push_back(*mask);
   fused.outputs = {yv.source};
@@ -439,7 +510,7 @@ std::optional<Node> ChainMatcher::match(NodeId first,
   SmallVector<TensorType, 4> types;
   for (ValueId in : fused.inputs)
     types.push_back(g.values[in].type);
-  Expected<AttentionProblem> ok = parseAttentionProblem(fused, types);
+  Expected<SymAttentionProblem> ok = parseAttentionProblem(fused, types);
   if (!ok) {
     consumeError(ok.takeError());
     return std::nullopt;
@@ -452,7 +523,8 @@ std::optional<Node> ChainMatcher::match(NodeId first,
     std::vector<float> m(size_t(g.values[*mask].type.numElements()));
     std::memcpy(m.data(), g.values[*mask].data.data(),
                 m.size() * sizeof(float));
-    if (std::optional<int64_t> limit = findKeyLimit(*ok, m.data()))
+    if (std::optional<int64_t> limit = findKeyLimit(
+            attentionAtBound(*ok), m.data(), ok->sk.lowerBound()))
       fused.attrs.values["key_limit"] = *limit;
   }
   return fused;

@@ -56,6 +56,11 @@ static Error emitAttr(YAML::Emitter &out, const Node &n, const std::string &key,
       out << formatDouble(x);
     }
     out << YAML::EndSeq;
+  } else if (std::holds_alternative<std::vector<DimExpr>>(v)) {
+    return createStringError(inconvertibleErrorCode(),
+                             "node '%s' (%s): attribute '%s' depends on shape "
+                             "symbols; the model format has no such attribute",
+                             n.name.c_str(), n.op.c_str(), key.c_str());
   }
   return Error::success();
 }
