@@ -165,7 +165,7 @@ Expected<Shape> ModelParser::getShape(const YAML::Node &n, StringRef what) {
     if (!d.IsScalar())
       return err(d, what + ": expected a dimension (integer or name)");
     StringRef s = d.Scalar();
-    long long v;
+    long long v = 0;
     if (!s.getAsInteger(10, v)) {
       if (v < 1)
         return err(d, what + ": dimension " + s +
@@ -208,7 +208,7 @@ Expected<SymShape> ModelParser::getInputDims(const YAML::Node &n,
     if (!d.IsScalar())
       return err(d, what + ": expected a dimension (integer or name)");
     StringRef s = d.Scalar();
-    long long v;
+    long long v = 0;
     bool isSize = !s.getAsInteger(10, v);
     std::string where = what + ", dim " + std::to_string(i);
     Expected<DimExpr> dim = DimExpr(0);
