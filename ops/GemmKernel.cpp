@@ -311,12 +311,15 @@ DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
                              const KernelTarget &target) {
   if (args.isSymbolic()) {
     // Symbolic sizes: gemm_tiled (gpu) or gemm (cpu), which compute any
-    // size; the warp-tiled, tensor-core and split-K kernels need sizes that
-    // divide or align, which the range does not promise. The tiling is
-    // chosen at the upper bounds (a speed choice only).
-    assert(args.kSlice == 0 && "split-K is not applied to symbolic sizes");
-    if (target.isGpu()) {
-      GemmTileConfig cfg = chooseGemmTiles(args, target);
+    // size; the warp-tiled and tensor-core kernels need sizes that divide
+    // or align, which the range does not promise. Split-K slices (a
+    // symbolic M only: K is static) run on gemm_tiled on every target. The
+    // tiling is chosen at the upper bounds (a speed choice only).
+    assert((args.kSlice == 0 || !args.sym) &&
+           "split-K is applied to a symbolic M only");
+    if (target.isGpu() || args.kSlice != 0) {
+      GemmTileConfig cfg = args.kSlice != 0 ? chooseSplitKTiles(args, target)
+                                            : chooseGemmTiles(args, target);
       return withRunTimeSizes(lowerGemmKernelTiled(args, cfg, a, b, c, y),
                               args, cfg.bm, cfg.bn);
     }

@@ -16,6 +16,7 @@
 #include "ops/GemmParams.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -58,7 +59,8 @@ static Error splitKInferTypes(const Node &node, ArrayRef<InputInfo> in,
   if (!slice)
     return slice.takeError();
   int64_t s = int64_t(ceilDiv(uint64_t(p->k), uint64_t(*slice)));
-  TensorType y{DType::F32, {s, p->m, p->n}};
+  // Shape ranges: M (the rows of A) may be symbolic; K, and so S, is not.
+  TensorType y = TensorType::withDims(DType::F32, {s, p->mDim, p->n});
   if (Error e = checkFits32(y, "output"))
     return e;
   out.push_back(y);
@@ -94,7 +96,7 @@ static void splitKLower(const Node &node, ArrayRef<TensorType> in,
   dispatches.push_back(lowerGemmKernel(args, 0, 1, 0, 2, target));
 }
 
-const OpDef kGemmSplitKOp = {"GemmSplitK", splitKInferTypes, splitKReference,
-                             splitKLower};
+const OpDef kGemmSplitKOp = symbolicOp(
+    {"GemmSplitK", splitKInferTypes, splitKReference, splitKLower});
 
 } // namespace tlc

@@ -23,6 +23,7 @@
 #include "ops/GemmParams.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 #include <cmath>
 
@@ -57,10 +58,12 @@ namespace {
 /// A SplitKReduce node's operands and attributes. Input indices are -1
 /// when the input is absent.
 struct ReduceParams {
-  int64_t s = 1, m = 1, n = 1;
+  int64_t s = 1, m = 1, n = 1; // m: the upper bound when mDim is symbolic
+  /// M as an expression (shape ranges: the rows of the split GEMM).
+  DimExpr mDim = 1;
   float beta = 1.0f;
   bool hasC = false, hasZ = false;
-  Shape shape; // Y's shape
+  SymShape shape; // Y's shape
   int zIdx = -1;
   // LayerNormalization epilogue (layer_norm = 1).
   bool layerNorm = false;
@@ -115,35 +118,51 @@ static Expected<ReduceParams> parseReduce(const Node &node,
   r.s = in[0].shape[0];
   r.m = in[0].shape[1];
   r.n = in[0].shape[2];
-  if (r.hasC)
+  r.mDim = in[0].dim(1);
+  // Shape ranges: only M may be symbolic (S and N size the kernel).
+  if (!in[0].dim(0).isConstant() || !in[0].dim(2).isConstant())
+    return opError("P " + in[0].str() +
+                   " may have a symbolic M only ([S, M, N])");
+  DimExpr mn = r.mDim * r.n;
+  if (r.hasC) {
     if (Error e = checkGemmC(in[1], r.m, r.n))
       return std::move(e);
-  if (r.hasZ && in[r.zIdx].numElements() != r.m * r.n)
+    const TensorType &c = in[1];
+    if (!c.isStatic() && !(c.rank() == 2 && c.dim(0) == r.mDim &&
+                           c.dim(1).isConstant()))
+      return opError("C " + c.str() + " does not broadcast to [" +
+                     r.mDim.str() + ", " + Twine(r.n) + "]");
+  }
+  if (r.hasZ && in[r.zIdx].numElementsExpr() != mn)
     return opError("Z " + in[r.zIdx].str() + " has " +
-                   Twine(in[r.zIdx].numElements()) +
-                   " elements; expected M * N = " + Twine(r.m * r.n));
+                   in[r.zIdx].numElementsExpr().str() +
+                   " elements; expected M * N = " + mn.str());
   for (int idx : {r.scaleIdx, r.lnBiasIdx})
     if (idx >= 0 && in[idx].shape != Shape{r.n})
       return opError(Twine(idx == r.scaleIdx ? "Scale " : "B ") +
                      in[idx].str() + " must have shape [" + Twine(r.n) +
                      "] (the LayerNormalization of Y's last axis)");
-  r.shape = r.hasZ ? in[r.zIdx].shape : Shape{r.m, r.n};
-  if (r.layerNorm && (r.shape.empty() || r.shape.back() != r.n))
+  r.shape = r.hasZ ? in[r.zIdx].dims() : SymShape{r.mDim, r.n};
+  if (r.layerNorm && (r.shape.empty() || r.shape.back() != DimExpr(r.n)))
     return opError("layer_norm = 1 needs Y's last axis to be N = " +
-                   Twine(r.n) + ", got " + TensorType{DType::F32, r.shape}.str());
+                   Twine(r.n) + ", got " + symShapeStr(r.shape));
   if (node.attrs.has("shape")) {
     if (r.hasZ)
       return opError("attribute 'shape' is only for residual = 0; Y has "
                      "Z's shape");
-    Expected<std::vector<int64_t>> shape = node.attrs.getInts("shape", {});
+    Expected<std::vector<DimExpr>> shape = node.attrs.getDims("shape", {});
     if (!shape)
       return shape.takeError();
-    Expected<int64_t> count = checkedNumElements(*shape);
-    if (!count)
-      return opError("attribute 'shape': " + toString(count.takeError()));
-    if (*count != r.m * r.n)
-      return opError("attribute 'shape' has " + Twine(*count) +
-                     " elements; expected M * N = " + Twine(r.m * r.n));
+    DimExpr count = 1;
+    for (const DimExpr &d : *shape) {
+      if (d.lowerBound() < 1)
+        return opError("attribute 'shape' has entry " + d.str() +
+                       "; expected sizes >= 1");
+      count *= d;
+    }
+    if (count != mn)
+      return opError("attribute 'shape' has " + count.str() +
+                     " elements; expected M * N = " + mn.str());
     r.shape.assign(shape->begin(), shape->end());
   }
   return r;
@@ -167,9 +186,12 @@ static Error reduceInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<ReduceParams> r = parseReduce(node, types);
   if (!r)
     return r.takeError();
-  out.push_back(TensorType{DType::F32, r->shape});
+  TensorType y = TensorType::withDims(DType::F32, r->shape);
+  if (Error e = checkFits32(y, "Y"))
+    return e;
+  out.push_back(y);
   if (r->layerNorm)
-    out.push_back(TensorType{DType::F32, r->shape});
+    out.push_back(y);
   return Error::success();
 }
 
@@ -243,6 +265,8 @@ static void reduceLower(const Node &node, ArrayRef<TensorType> in,
     args.cStrideN = uint32_t(s[1]);
   }
   args.hasZ = r.hasZ;
+  if (!r.mDim.isConstant())
+    args.mDim = r.mDim;
   unsigned y = unsigned(in.size());
   if (!r.layerNorm) {
     dispatches.push_back(
@@ -265,17 +289,17 @@ static void reduceLower(const Node &node, ArrayRef<TensorType> in,
                 y,
                 y + 1};
   d.writes = {5, 6};
-  setGrid1D(d, uint64_t(r.m), 1); // one workgroup per row
+  // One workgroup per row; M read at run time when symbolic.
+  setDim(d, 1, r.mDim);
+  setGrid1D(d, r.mDim, 1);
   dispatches.push_back(d);
 }
 
 // In place over Z (input 2 with C, 1 without) or over a C of Y's type: both
 // are read only at the element written (the compiler skips inputs of
 // another type, such as P).
-const OpDef kSplitKReduceOp = {"SplitKReduce",
-                               reduceInferTypes,
-                               reduceReference,
-                               reduceLower,
-                               {/*isView=*/false, /*inPlaceInputs=*/{2, 1}}};
+const OpDef kSplitKReduceOp = symbolicOp(
+    {"SplitKReduce", reduceInferTypes, reduceReference, reduceLower,
+     {/*isView=*/false, /*inPlaceInputs=*/{2, 1}}});
 
 } // namespace tlc

@@ -56,9 +56,8 @@ size_t fuseReduceLayerNorm(Graph &g, const KernelTarget &target) {
     if (p.rank() != 3)
       continue;
     // Dims compare as expressions (shape ranges): N and the LayerNorm's
-    // last dim must be equal over the whole range, and a symbolic row count
-    // is fine once SplitKReduce lowers symbolic shapes (passes/SplitK.cpp
-    // does not split a GEMM with a symbolic M yet, so none arrives here).
+    // last dim must be equal over the whole range; a symbolic row count is
+    // a run-time value of splitk_reduce_ln.
     const OpDef *redDef = lookupOp(red.op);
     if (!p.isStatic() && !(redDef && redDef->symbolicLowering))
       continue;

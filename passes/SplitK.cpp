@@ -71,13 +71,17 @@ static std::optional<GemmParams> matMulAsGemm(const Graph &g, const Node &n) {
   const TensorType &b = g.values[n.inputs[1]].type;
   if (b.shape.size() != 2 || a.shape.size() < 2 || a.shape.back() != b.shape[0])
     return std::nullopt;
-  // Shape ranges: the partials and their reduction are sized statically.
-  if (!a.isStatic() || !b.isStatic())
+  // Shape ranges: A's rows may be symbolic (a token count), K and N not.
+  if (!b.isStatic() || !a.dim(a.rank() - 1).isConstant())
     return std::nullopt;
   GemmParams p;
   p.k = b.shape[0];
   p.n = b.shape[1];
   p.m = a.numElements() / p.k;
+  std::optional<DimExpr> m = exactDiv(a.numElementsExpr(), DimExpr(p.k));
+  if (!m)
+    return std::nullopt;
+  p.mDim = *m;
   return p;
 }
 
@@ -109,9 +113,18 @@ size_t splitK(Graph &g, const KernelTarget &target) {
       p = *parsed;
     }
     GemmKernelArgs args = gemmKernelArgs(*p, nullptr);
-    // A symbolic M (shape ranges) keeps one kernel for every M; the
-    // partials' reduction is not written for run-time sizes.
-    uint32_t slice = args.mDim ? 0 : chooseSplitKSlice(args, target);
+    // A symbolic M (shape ranges): one slicing serves the whole range. It is
+    // chosen for a quarter of the bound (the smaller sizes, which need the
+    // split most); at the bound it then makes more workgroups than needed,
+    // each partial written and summed once more.
+    if (args.mDim) {
+      args.m = uint32_t(std::max<int64_t>(args.mDim->lowerBound(),
+                                          std::max<int64_t>(1, p->m / 4)));
+      args.mDim.reset();
+    }
+    uint32_t slice = p->transA && !p->mDim.isConstant()
+                         ? 0
+                         : chooseSplitKSlice(args, target);
     if (slice == 0) {
       nodes.push_back(std::move(n));
       continue;
@@ -120,7 +133,7 @@ size_t splitK(Graph &g, const KernelTarget &target) {
 
     Value pv;
     pv.name = freshValueName(g, n.name + "/splitk_partials");
-    pv.type = TensorType{DType::F32, {slices, p->m, p->n}};
+    pv.type = TensorType::withDims(DType::F32, {slices, p->mDim, p->n});
     pv.hasType = true;
     pv.kind = ValueKind::Intermediate;
     pv.loc = n.loc;
@@ -131,7 +144,7 @@ size_t splitK(Graph &g, const KernelTarget &target) {
     if (g.values[a].type.shape.size() != 2) {
       Value flat;
       flat.name = freshValueName(g, n.name + "/splitk_rows");
-      flat.type = TensorType{DType::F32, {p->m, p->k}};
+      flat.type = TensorType::withDims(DType::F32, {p->mDim, p->k});
       flat.hasType = true;
       flat.loc = n.loc;
       ValueId fid = cantFail(g.addValue(std::move(flat)));
@@ -139,8 +152,9 @@ size_t splitK(Graph &g, const KernelTarget &target) {
       reshape.op = "Reshape";
       reshape.name = n.name + "/splitk_rows";
       reshape.loc = n.loc;
+      // -1: the row count, symbolic over a shape range.
       reshape.inputs = {a, shapeWeight(g, n.name + "/splitk_rows_shape",
-                                       {p->m, p->k}, n.loc)};
+                                       {-1, p->k}, n.loc)};
       reshape.outputs = {fid};
       nodes.push_back(std::move(reshape));
       a = fid;
@@ -170,10 +184,16 @@ size_t splitK(Graph &g, const KernelTarget &target) {
     }
     if (n.attrs.has("beta"))
       reduce.attrs.values["beta"] = n.attrs.values.at("beta");
-    const Shape &yShape = g.values[n.outputs[0]].type.shape;
-    if (n.op == "MatMul" && yShape != Shape{p->m, p->n})
-      reduce.attrs.values["shape"] =
-          std::vector<int64_t>(yShape.begin(), yShape.end());
+    SymShape yShape = g.values[n.outputs[0]].type.dims();
+    if (n.op == "MatMul" && yShape != SymShape{p->mDim, p->n}) {
+      if (g.values[n.outputs[0]].type.isStatic())
+        reduce.attrs.values["shape"] = std::vector<int64_t>(
+            g.values[n.outputs[0]].type.shape.begin(),
+            g.values[n.outputs[0]].type.shape.end());
+      else
+        reduce.attrs.values["shape"] =
+            std::vector<DimExpr>(yShape.begin(), yShape.end());
+    }
     reduce.outputs = n.outputs;
 
     nodes.push_back(std::move(partial));

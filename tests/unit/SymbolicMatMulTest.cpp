@@ -182,3 +182,55 @@ nodes:
   expectRangePlanMatchesFixed(yaml, {{"T", DimRange{4, 160}}},
                               pointsOf("T", {4, 160, 5, 40, 97}), 0);
 }
+
+TEST(SymbolicMatMulTest, SplitKOverARangeMatchesFixedPlans) {
+  // Rows S in 1..96 against K = 512: on the gpu target a quarter of the
+  // bound (24 rows, 8 column blocks) has too few workgroups, so the range
+  // plan splits K (GemmSplitK on gemm_tiled, SplitKReduce) with run-time
+  // rows, as the plan for exactly 24 rows does; the bias, residual and
+  // LayerNormalization follow as in fixed plans. Fixed plans choose their
+  // own slices, so sums differ in order: relative L2 within 1e-5.
+  std::string w, bias, g;
+  for (int i = 0; i < 512 * 256; ++i)
+    w += (i ? ", " : "") + std::to_string(((i * 37) % 23) * 0.01 - 0.11);
+  for (int i = 0; i < 256; ++i) {
+    bias += (i ? ", " : "") + std::to_string((i % 7) * 0.25 - 0.75);
+    g += (i ? ", " : "") + std::to_string(1.0 + (i % 5) * 0.125);
+  }
+  std::string yaml = R"(tlc: 1
+name: proj
+inputs:
+  - {name: x, shape: [1, S, 512], dtype: f32}
+  - {name: r, shape: [1, S, 256], dtype: f32}
+outputs: [y, n]
+constants:
+  - {name: w, shape: [512, 256], dtype: f32, values: [)" +
+                     w + R"(]}
+  - {name: b, shape: [256], dtype: f32, values: [)" +
+                     bias + R"(]}
+  - {name: g, shape: [256], dtype: f32, values: [)" +
+                     g + R"(]}
+nodes:
+  - {op: MatMul, in: [x, w], out: xw}
+  - {op: Add, in: [xw, b], out: xb}
+  - {op: Add, in: [xb, r], out: y}
+  - {op: LayerNormalization, in: [y, g, b], out: n, attrs: {axis: -1}}
+)";
+  expectRangePlanMatchesFixed(yaml, {{"S", DimRange{1, 96}}},
+                              pointsOf("S", {1, 96, 24, 7, 50}), 1e-5);
+  ModelParseOptions parse;
+  parse.dims["S"] = DimRange{1, 96};
+  llvm::Expected<Graph> gr = parseModelString(yaml, "t.yaml", ".", parse);
+  ASSERT_TRUE(bool(gr)) << llvm::toString(gr.takeError());
+  CompileOptions opts;
+  opts.target = llvm::cantFail(kernelTargetByName("gpu"));
+  llvm::Expected<Plan> p = compileGraph(std::move(*gr), opts);
+  ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
+  std::vector<std::string> shaders;
+  for (const PlanCommand &c : p->commands)
+    if (c.kind == CommandKind::Dispatch)
+      shaders.push_back(p->shaders[c.shader].name);
+  ASSERT_EQ(shaders.size(), 4u);
+  EXPECT_EQ(shaders[0], "gemm_tiled_dyn");
+  EXPECT_EQ(shaders[1], "splitk_reduce_dyn");
+}
