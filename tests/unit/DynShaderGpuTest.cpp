@@ -769,6 +769,20 @@ TEST(DynShaderGpu, OpsComputeWhatStaticBuildsCompute) {
        Attributes(),
        {{tt::randomTensor({256, 256}, 32)},
         {tt::randomTensor({256, 256}, 33), true}}},
+      {"RMSNormalization",
+       attrs({{"axis", int64_t(-2)}}),
+       {{tt::randomTensor({3, 4, 40}, 34)},
+        {tt::randomTensor({40}, 35), true}}},
+      // Positions are run-time inputs in [0, 7): 6 is past the 6 cache rows
+      // and clamped.
+      {"RotaryEmbedding",
+       attrs({{"num_heads", int64_t(3)},
+              {"interleaved", int64_t(1)},
+              {"rotary_embedding_dim", int64_t(6)}}),
+       {{tt::randomTensor({2, 5, 24}, 36)},
+        {tt::randomTensor({6, 3}, 37), true},
+        {tt::randomTensor({6, 3}, 38), true},
+        {tt::ints({2, 5}, std::vector<int64_t>(10, 0))}}},
   };
   std::set<std::string> modules;
   for (const Case &c : cases)
@@ -799,8 +813,9 @@ TEST(DynShaderGpu, OpsComputeWhatStaticBuildsCompute) {
         ASSERT_NO_FATAL_FAILURE(expectDynMatchesStatic(
             h, *plan, storage == DType::F16 ? 2e-3f : 1e-4f));
       }
-  if (h.coopMat)
+  if (h.coopMat) {
     EXPECT_TRUE(modules.count("gemm_coopmat_f16"));
+  }
   // The shaders this test is for.
   std::string ran;
   for (const std::string &m : modules)
@@ -808,7 +823,8 @@ TEST(DynShaderGpu, OpsComputeWhatStaticBuildsCompute) {
   for (const char *m :
        {"softmax", "reduce_mean", "resize", "slice", "strided_copy",
         "batchnorm", "clip", "unary_math", "global_avgpool", "pool2d",
-        "conv_transpose2d", "layernorm", "gather"})
+        "conv_transpose2d", "layernorm", "gather", "rmsnorm",
+        "rotary_embedding"})
     EXPECT_TRUE(modules.count(m)) << m << " was not run; ran: " << ran;
   EXPECT_TRUE(gMessages.empty())
       << gMessages.size() << " validation messages, the first: "
