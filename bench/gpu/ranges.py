@@ -4,17 +4,20 @@
 
 usage: ranges.py --tlc TLC --soak SOAK_RANGES --ocr OCR_EXAMPLE --out DIR
                  [--models third_party/ocr-models] [--runs 10000]
+                 [--rounds 5] [--speed-only]
 
 1. PP-OCRv4 recognizer, one plan for width 32..1280 (height 48, batch 1):
    tlc bench of the range plan at the bound (W=1280) and at a quarter of it
-   (W=320) beside plans compiled for exactly those widths; soak_ranges
+   (W=320) beside plans compiled for exactly those widths (--rounds
+   alternating runs of each, medians); soak_ranges
    (--runs shape-churned runs against exact-shape plans); the OCR example on
    skimage's page.png with each line at its own width, every line's output
    compared with onnxruntime's (relative L2).
 2. GPT-2 (GPT2Config(), no KV cache) exported with a dynamic sequence
    (export_models.py gpt2_seq), one plan for 1..512: logits against
    onnxruntime at lengths 1, 7, 128, 300, 512; tlc bench at 512 and 128
-   beside exact-length plans; soak_ranges.
+   beside exact-length plans (alternating rounds); soak_ranges.
+--speed-only runs the two speed comparisons alone.
 Prints markdown tables; writes DIR/ranges.json. Needs torch, transformers,
 onnx and onnxruntime (CPU), as the GPU machine has.
 """
@@ -45,6 +48,19 @@ def bench(tlc, plan, shape=None, iters=200):
     return r["gpu_us"]["median"]
 
 
+def bench_pair(tlc, fixed_plan, range_plan, shape, rounds, iters=200):
+    """Medians of `rounds` alternating runs of the fixed plan and the range
+    plan at `shape` (one run: a warmed-up `tlc bench` of `iters`
+    iterations); alternating keeps clock and thermal drift out of the
+    ratio. Returns (fixed_us, range_us, per-round ratios)."""
+    f, r = [], []
+    for _ in range(rounds):
+        f.append(bench(tlc, fixed_plan, iters=iters))
+        r.append(bench(tlc, range_plan, shape, iters=iters))
+    return (float(np.median(f)), float(np.median(r)),
+            [b / a for a, b in zip(f, r)])
+
+
 def rel_l2(a, b):
     a = a.astype(np.float64).ravel()
     b = b.astype(np.float64).ravel()
@@ -66,13 +82,15 @@ def recognizer(a, res):
     for width in (1280, 320):
         sh([a.tlc, "compile", rec, "--target", "gpu", "--input-shape",
             f"x=1x3x48x{width}", "-o", f"{w}/rec_{width}.tlp"])
-        shape = f"x=1x3x48x{width}"
-        fixed = bench(a.tlc, f"{w}/rec_{width}.tlp")
-        ranged = bench(a.tlc, f"{w}/rec_range.tlp", shape)
+        fixed, ranged, ratios = bench_pair(
+            a.tlc, f"{w}/rec_{width}.tlp", f"{w}/rec_range.tlp",
+            f"x=1x3x48x{width}", a.rounds)
         rows.append({"width": width, "fixed_us": fixed, "range_us": ranged,
-                     "ratio": ranged / fixed})
+                     "ratio": ranged / fixed, "round_ratios": ratios})
     res["rec_bench"] = rows
     save(a, res)
+    if a.speed_only:
+        return
     # The OCR example, each line at its own width; outputs against ORT.
     page = "/usr/lib/python3/dist-packages/skimage/data/page.png"
     if not os.path.exists(page):
@@ -124,6 +142,9 @@ def gpt2(a, res):
     model = f"{w}/gpt2_seq.onnx"
     sh([a.tlc, "compile", model, "--target", "gpu", "--input-shape",
         "input_ids=1x1..512", "-o", f"{w}/gpt2_range.tlp"])
+    speed(a, res, model)
+    if a.speed_only:
+        return
     sess = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(0)
     ids512 = rng.integers(0, 50257, (1, 512), dtype=np.int64)
@@ -139,21 +160,26 @@ def gpt2(a, res):
                     "rel_l2": rel_l2(got, want)})
         res["gpt2_accuracy"] = acc
         save(a, res)
-    rows = []
-    for n in (512, 128):
-        sh([a.tlc, "compile", model, "--target", "gpu", "--input-shape",
-            f"input_ids=1x{n}", "-o", f"{w}/gpt2_{n}.tlp"])
-        fixed = bench(a.tlc, f"{w}/gpt2_{n}.tlp", iters=100)
-        ranged = bench(a.tlc, f"{w}/gpt2_range.tlp", f"input_ids=1x{n}",
-                       iters=100)
-        rows.append({"length": n, "fixed_us": fixed, "range_us": ranged,
-                     "ratio": ranged / fixed})
-        res["gpt2_bench"] = rows
-        save(a, res)
     soak = sh([a.soak, model, "--input-shape", "input_ids=1x1..512",
                "--target", "gpu", "--runs", str(a.gpt2_runs), "--shapes", "3",
                "--int-high", "50257"])
     res["gpt2_soak"] = soak.stdout
+
+
+def speed(a, res, model):
+    """GPT-2's range plan against exact-length plans at 512 and 128."""
+    w = a.work
+    rows = []
+    for n in (512, 128):
+        sh([a.tlc, "compile", model, "--target", "gpu", "--input-shape",
+            f"input_ids=1x{n}", "-o", f"{w}/gpt2_{n}.tlp"])
+        fixed, ranged, ratios = bench_pair(
+            a.tlc, f"{w}/gpt2_{n}.tlp", f"{w}/gpt2_range.tlp",
+            f"input_ids=1x{n}", a.rounds, iters=100)
+        rows.append({"length": n, "fixed_us": fixed, "range_us": ranged,
+                     "ratio": ranged / fixed, "round_ratios": ratios})
+        res["gpt2_bench"] = rows
+        save(a, res)
 
 
 def main():
@@ -168,6 +194,10 @@ def main():
     p.add_argument("--runs", type=int, default=10000)
     p.add_argument("--gpt2-runs", type=int, default=300)
     p.add_argument("--only", default="rec,gpt2")
+    p.add_argument("--rounds", type=int, default=5,
+                   help="alternating fixed/range bench runs per shape")
+    p.add_argument("--speed-only", action="store_true",
+                   help="only the speed comparison (no accuracy, OCR, soak)")
     a = p.parse_args()
     os.makedirs(a.work, exist_ok=True)
     os.makedirs(a.out, exist_ok=True)
