@@ -106,10 +106,20 @@ Error parsePlain(ArrayRef<TensorType> in, SymAttentionProblem &p) {
   if (ks.size() != r || vs.size() != r)
     return opError("Q, K and V must have the same rank; got " + in[0].str() +
                    ", " + in[1].str() + ", " + in[2].str());
-  for (size_t i = 0; i + 2 < r; ++i)
+  // Leading dims equal, except that K and V may have 1/G of Q's heads
+  // (grouped-query attention, dim r - 3).
+  for (size_t i = 0; i + 2 < r; ++i) {
+    bool heads = i + 3 == r;
+    if (heads && ks[i] == vs[i] && ks[i] != qs[i] && qs[i].isConstant() &&
+        ks[i].isConstant() && qs[i].constant() % ks[i].constant() == 0) {
+      p.kvGroup = qs[i].constant() / ks[i].constant();
+      continue;
+    }
     if (ks[i] != qs[i] || vs[i] != qs[i])
-      return opError("Q, K and V must have equal leading dims; got " +
+      return opError("Q, K and V must have equal leading dims (K and V may "
+                     "have a divisor of Q's heads); got " +
                      in[0].str() + ", " + in[1].str() + ", " + in[2].str());
+  }
   if (ks[r - 1] != qs[r - 1])
     return opError("K's last dim must equal Q's (the head size " +
                    qs[r - 1].str() + "); got " + in[1].str());
@@ -131,6 +141,12 @@ Error parsePlain(ArrayRef<TensorType> in, SymAttentionProblem &p) {
   p.k = rowMajor(p.sk, p.d);
   p.v = rowMajor(p.sk, p.dv);
   p.y = rowMajor(p.sq, p.dv);
+  // K and V have H / G heads: their batch stride is 1/G of the rowMajor one.
+  if (p.kvGroup > 1) {
+    DimExpr kvHeads = ks[r - 3];
+    p.k.strides[0] = kvHeads * p.sk * p.d;
+    p.v.strides[0] = kvHeads * p.sk * p.dv;
+  }
   p.yShape.assign(qs.begin(), qs.end() - 1);
   p.yShape.push_back(p.dv);
   return Error::success();
@@ -175,9 +191,19 @@ Error parseViews(const Node &node, ArrayRef<TensorType> in,
   TensorType yType = TensorType::withDims(DType::F32, p.yShape);
   if (Error e = checkFits32(yType, "y_shape"))
     return e;
+  Expected<int64_t> group = node.attrs.getInt("kv_group", 1);
+  if (!group)
+    return group.takeError();
+  if (*group < 1 || (*group > 1 && (!p.h.isConstant() ||
+                                    p.h.constant() % *group != 0)))
+    return opError("attribute 'kv_group' is " + Twine(*group) +
+                   "; expected >= 1 and a divisor of the " + p.h.str() +
+                   " query heads");
+  p.kvGroup = *group;
+  DimExpr kvHeads = p.kvGroup > 1 ? DimExpr(p.h.constant() / p.kvGroup) : p.h;
   const std::array<DimExpr, 4> ld[4] = {{p.b, p.h, p.sq, p.d},
-                                        {p.b, p.h, p.sk, p.d},
-                                        {p.b, p.h, p.sk, p.dv},
+                                        {p.b, kvHeads, p.sk, p.d},
+                                        {p.b, kvHeads, p.sk, p.dv},
                                         {p.b, p.h, p.sq, p.dv}};
   const char *names[3] = {"Q", "K", "V"};
   for (int i = 0; i < 3; ++i) {
@@ -232,6 +258,8 @@ void setAttrsT(Attributes &attrs, const AttentionProblemT<I> &p) {
   }
   attrs.values["y_shape"] = std::vector<I>(p.yShape.begin(), p.yShape.end());
   attrs.values["scale"] = double(p.scale);
+  if (p.kvGroup > 1)
+    attrs.values["kv_group"] = p.kvGroup;
 }
 
 /// An expression list as an integer list when every entry is a constant
@@ -269,6 +297,7 @@ AttentionProblem attentionAtBound(const SymAttentionProblem &s) {
   for (int j = 0; j < 4; ++j)
     p.maskStrides[j] = atBound(s.maskStrides[j]);
   p.keyLimit = s.keyLimit;
+  p.kvGroup = s.kvGroup;
   for (const DimExpr &e : s.yShape)
     p.yShape.push_back(atBound(e));
   return p;
@@ -286,8 +315,9 @@ void setAttentionAttrs(Attributes &attrs, const SymAttentionProblem &p) {
 Expected<SymAttentionProblem> parseAttentionProblem(const Node &node,
                                                     ArrayRef<TensorType> in) {
   if (Error e = checkKnownAttrs(node, {"dims", "k_view", "key_limit",
-                                       "mask_block", "q_view", "scale",
-                                       "v_view", "y_shape", "y_view"}))
+                                       "kv_group", "mask_block", "q_view",
+                                       "scale", "v_view", "y_shape",
+                                       "y_view"}))
     return std::move(e);
   if (in.size() < 3 || in.size() > 4)
     return opError("expected 3 or 4 inputs (Q, K, V, optional mask), got " +
@@ -303,7 +333,8 @@ Expected<SymAttentionProblem> parseAttentionProblem(const Node &node,
   SymAttentionProblem p;
   bool views = node.attrs.has("dims");
   if (!views)
-    for (StringRef a : {"q_view", "k_view", "v_view", "y_view", "y_shape"})
+    for (StringRef a :
+         {"q_view", "k_view", "v_view", "y_view", "y_shape", "kv_group"})
       if (node.attrs.has(a))
         return opError("attribute '" + a + "' needs attribute 'dims'");
   if (Error e = views ? parseViews(node, in, p) : parsePlain(in, p))
@@ -441,7 +472,8 @@ void attentionReferenceCompute(const AttentionProblem &p, const float *q,
         for (int64_t j = 0; j < p.sk; ++j) {
           double dot = 0;
           for (int64_t d = 0; d < p.d; ++d)
-            dot += double(q[at(p.q, b, h, i, d)]) * k[at(p.k, b, h, j, d)];
+            dot += double(q[at(p.q, b, h, i, d)]) *
+                   k[at(p.k, b, h / p.kvGroup, j, d)];
           // Rounded to f32 as the unfused MatMul, Mul and Add would.
           float sc = float(dot) * p.scale;
           if (mask)
@@ -458,7 +490,7 @@ void attentionReferenceCompute(const AttentionProblem &p, const float *q,
         for (int64_t d = 0; d < p.dv; ++d) {
           double o = 0;
           for (int64_t j = 0; j < p.sk; ++j)
-            o += s[j] * v[at(p.v, b, h, j, d)];
+            o += s[j] * v[at(p.v, b, h / p.kvGroup, j, d)];
           y[at(p.y, b, h, i, d)] = float(o / sum);
         }
       }
@@ -589,6 +621,8 @@ static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
   d.specConstants.push_back(spec::u32(u(ceilDiv(uint64_t(t.bc), t.tpr))));
   // Constant 38: key limit (0xffffffff: none).
   setDim(d, 38, p.keyLimit < 0 ? DimExpr(int64_t(~0u)) : DimExpr(p.keyLimit));
+  // Constant 39: query heads per K/V head (grouped-query attention).
+  d.specConstants.push_back(spec::u32(u(p.kvGroup)));
   unsigned y = unsigned(in.size());
   d.operands = {0, 1, 2, p.hasMask ? 3u : 0u, y};
   if (!p.hasMask)

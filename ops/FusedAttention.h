@@ -50,6 +50,10 @@ template <typename I> struct AttentionProblemT {
   /// past its last row's limit (a causal mask: 0). Needs a constant mask;
   /// the shape rule checks the claim against its data (checkKeyLimit).
   int64_t keyLimit = -1;
+  /// Grouped-query attention (Ainslie et al., "GQA", EMNLP 2023; ONNX
+  /// Attention's kv_num_heads): query head h reads K and V head h / kvGroup,
+  /// so K and V have H / kvGroup heads. 1: one K/V head per query head.
+  int64_t kvGroup = 1;
   /// The output tensor's shape.
   llvm::SmallVector<I, 4> yShape;
 };
@@ -102,10 +106,13 @@ void setAttentionAttrs(Attributes &attrs, const AttentionProblem &p);
 void setAttentionAttrs(Attributes &attrs, const SymAttentionProblem &p);
 
 /// Decodes and checks a FusedAttention node over inputs of \p types (Q, K,
-/// V sources and the optional mask), which may be symbolic. Without view attributes the inputs are
-/// plain row-major Q [.., Sq, D], K [.., Sk, D], V [.., Sk, Dv] of rank 2 to
-/// 4 with equal leading dims (padded with 1s on the left to [B, H]); with
-/// them, each operand is read through its view. The mask (f32, rank <= 4)
+/// V sources and the optional mask), which may be symbolic. Without view
+/// attributes the inputs are plain row-major Q [.., Sq, D], K [.., Sk, D],
+/// V [.., Sk, Dv] of rank 2 to 4 with equal leading dims (padded with 1s on
+/// the left to [B, H]), except that K and V may have fewer heads than Q
+/// when their count divides Q's (grouped-query attention); with them, each
+/// operand is read through its view, K and V at head h / `kv_group`
+/// (attribute, default 1, dividing H). The mask (f32, rank <= 4)
 /// is right-aligned against [B, H, Sq, Sk] and broadcast along its dims of
 /// size 1; with attribute `mask_block` = 1 a mask dim may also be larger
 /// than its logical dim and is read from its start (the mask of a shape

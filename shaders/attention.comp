@@ -27,8 +27,9 @@
 //
 // Operands are strided views (ops/FusedAttention.h, AttentionView): element
 // (b, h, s, d) of Q is q[Q_OFF + b*Q_SB + h*Q_SH + s*Q_SS + d*Q_SD], and
-// likewise K, V and Y; the mask element (b, h, i, j) is
-// mask[b*M_SB + h*M_SH + i*M_SQ + j*M_SK] (strides 0 on broadcast dims).
+// likewise Y, and K and V at head h / KV_GROUP; the mask element
+// (b, h, i, j) is mask[b*M_SB + h*M_SH + i*M_SQ + j*M_SK] (strides 0 on
+// broadcast dims).
 // Bindings: 0 = Q source, 1 = K source, 2 = V source, 3 = mask (bound to
 // another input and unread when HAS_MASK = 0), 4 = Y.
 // attention_f16: Q, K, V and Y in fp16 storage (shaders/storage.glsl); the
@@ -66,6 +67,8 @@ layout(constant_id = 10) const uint SCALE_BITS = 0x3f800000u; // 1.0
 layout(constant_id = 11) const uint HAS_MASK = 0;
 layout(constant_id = 36) const uint ACC = 2;  // ceil(ceil(DV / 4) / TPR)
 layout(constant_id = 37) const uint CPT = 4;  // ceil(BC / TPR)
+// Grouped-query attention: query head h reads K and V head h / KV_GROUP.
+layout(constant_id = 39) const uint KV_GROUP = 1;
 
 layout(set = 0, binding = 0) readonly buffer QBuf { FLOAT_T qg[]; };
 layout(set = 0, binding = 1) readonly buffer KBuf { FLOAT_T kg[]; };
@@ -112,8 +115,8 @@ void main() {
     qs[rr * DP4 + d4] =
         q < SQ ? ROW4(qg, qBase + q * Q_SS, Q_SD, d4, D) : vec4(0.0);
   }
-  uint kBase = K_OFF + b * K_SB + h * K_SH;
-  uint vBase = V_OFF + b * V_SB + h * V_SH;
+  uint kBase = K_OFF + b * K_SB + (h / KV_GROUP) * K_SH;
+  uint vBase = V_OFF + b * V_SB + (h / KV_GROUP) * V_SH;
   uint mBase = b * M_SB + h * M_SH + (row0 + r) * M_SQ;
   bool rowValid = row0 + r < SQ;
 

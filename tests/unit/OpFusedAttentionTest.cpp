@@ -343,3 +343,87 @@ TEST(OpFusedAttention, ShapeRuleErrors) {
 }
 
 } // namespace
+
+/// \p t [B, Hkv, S, D] with each head repeated \p g times: [B, Hkv*g, S, D]
+/// (Hugging Face's repeat_kv, the unfused form of grouped-query attention).
+static HostTensor repeatHeads(const HostTensor &t, int64_t g) {
+  Shape s = t.type.shape;
+  int64_t b = s[0], hk = s[1], row = s[2] * s[3];
+  Shape o = {b, hk * g, s[2], s[3]};
+  HostTensor r(TensorType{DType::F32, o});
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t h = 0; h < hk * g; ++h)
+      for (int64_t e = 0; e < row; ++e)
+        r.f32()[(i * hk * g + h) * row + e] =
+            t.f32()[(i * hk + h / g) * row + e];
+  return r;
+}
+
+TEST(OpFusedAttention, GroupedQueryAttentionEqualsRepeatedHeads) {
+  // 6 query heads over 2 K/V heads (groups of 3), 9 queries, 11 keys, a
+  // mask: the grouped node equals the plain node on K and V with each head
+  // repeated, in the reference and on the device.
+  HostTensor q = tt::randomTensor({2, 6, 9, 5}, 41),
+             k = tt::randomTensor({2, 2, 11, 5}, 42),
+             v = tt::randomTensor({2, 2, 11, 7}, 43),
+             mask = tt::randomTensor({1, 1, 9, 11}, 44, -2.0f, 2.0f);
+  auto grouped = tt::runReference("FusedAttention", scaleAttr(0.4),
+                                  {{q}, {k}, {v}, {mask}});
+  ASSERT_TRUE(bool(grouped)) << toString(grouped.takeError());
+  auto repeated = tt::runReference(
+      "FusedAttention", scaleAttr(0.4),
+      {{q}, {repeatHeads(k, 3)}, {repeatHeads(v, 3)}, {mask}});
+  ASSERT_TRUE(bool(repeated)) << toString(repeated.takeError());
+  ASSERT_EQ((*grouped)[0].type, (*repeated)[0].type);
+  EXPECT_EQ((*grouped)[0].f32(), (*repeated)[0].f32());
+  expectDeviceMatches(scaleAttr(0.4), {{q}, {k}, {v}, {mask}});
+
+  // Views: Q, K, V read from one [S, (6 + 2 + 2) * 5] projection as a
+  // Llama-style fused QKV, kv_group = 3.
+  const int64_t S = 9, D = 5, W = 10 * D;
+  HostTensor qkv = tt::randomTensor({S, W}, 45);
+  AttentionProblem p;
+  p.b = 1, p.h = 6, p.sq = S, p.sk = S, p.d = D, p.dv = D;
+  p.scale = 0.4f;
+  p.kvGroup = 3;
+  p.q = {0, {0, D, W, 1}};
+  p.k = {6 * D, {0, D, W, 1}};
+  p.v = {8 * D, {0, D, W, 1}};
+  p.y = {0, {0, D, 6 * D, 1}};
+  p.yShape = {1, S, 6 * D};
+  Attributes attrs;
+  setAttentionAttrs(attrs, p);
+  EXPECT_EQ(cantFail(attrs.getInt("kv_group", 1)), 3);
+  // The same problem by hand: [1, 6, S, D] queries, repeated keys and values.
+  HostTensor qh(tt::f32({1, 6, S, D})), kh(tt::f32({1, 2, S, D})),
+      vh(tt::f32({1, 2, S, D}));
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t d = 0; d < D; ++d) {
+      for (int64_t h = 0; h < 6; ++h)
+        qh.f32()[(h * S + s) * D + d] = qkv.f32()[s * W + h * D + d];
+      for (int64_t h = 0; h < 2; ++h) {
+        kh.f32()[(h * S + s) * D + d] = qkv.f32()[s * W + (6 + h) * D + d];
+        vh.f32()[(h * S + s) * D + d] = qkv.f32()[s * W + (8 + h) * D + d];
+      }
+    }
+  auto viewed =
+      tt::runReference("FusedAttention", attrs, {{qkv}, {qkv}, {qkv}});
+  ASSERT_TRUE(bool(viewed)) << toString(viewed.takeError());
+  auto byHand = tt::runReference(
+      "FusedAttention", scaleAttr(0.4),
+      {{qh}, {repeatHeads(kh, 3)}, {repeatHeads(vh, 3)}});
+  ASSERT_TRUE(bool(byHand)) << toString(byHand.takeError());
+  // Y [1, S, 6*D] against [1, 6, S, D].
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t h = 0; h < 6; ++h)
+      for (int64_t d = 0; d < D; ++d)
+        ASSERT_EQ((*viewed)[0].f32()[s * 6 * D + h * D + d],
+                  (*byHand)[0].f32()[(h * S + s) * D + d]);
+  expectDeviceMatches(attrs, {{qkv}, {qkv}, {qkv}});
+
+  // A group that does not divide the heads is refused.
+  attrs.values["kv_group"] = int64_t(4);
+  auto bad = tt::runReference("FusedAttention", attrs, {{qkv}, {qkv}, {qkv}});
+  ASSERT_FALSE(bool(bad));
+  EXPECT_NE(toString(bad.takeError()).find("kv_group"), std::string::npos);
+}
