@@ -324,6 +324,8 @@ Expected<Plan> lowerToPlan(const Graph &g, const Liveness &live,
                            uint32_t alignment, const KernelTarget &target) {
   Lowering l(g, live, mem, alignment, target);
   l.plan.modelName = g.name;
+  l.plan.metadata = g.metadata;
+  l.plan.attachments = g.attachments;
   l.plan.alignment = alignment;
   l.plan.numSteps = uint32_t(g.nodes.size());
   if (Error e = l.placeTensors())

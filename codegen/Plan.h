@@ -16,6 +16,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -190,6 +191,12 @@ struct Plan {
   std::vector<PlanSymbol> symbols;
   std::vector<PlanExpr> exprs;
   PlanStats stats;
+  /// What the model carries beyond its graph (Graph::metadata): text
+  /// key/value pairs ("llama.context_length" = "2048") and named files kept
+  /// in the blob section ("tokenizer.gguf"). tlc's tools read the keys they
+  /// know; the runtime ignores both.
+  std::map<std::string, std::string> metadata;
+  std::map<std::string, std::vector<uint8_t>> attachments;
 };
 
 /// Structural validation: every index in range, every tensor inside its

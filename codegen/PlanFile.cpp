@@ -35,9 +35,11 @@ namespace {
 
 // Header layout (byte offsets); see docs/plan-format.md.
 constexpr char kMagic[8] = {'T', 'L', 'C', 'P', 'L', 'A', 'N', '\0'};
-/// 2: symbols, expressions, symbolic tensor dims and dynamic dispatches
-/// (plans for a range of shapes, #14). 1: static shapes only.
-constexpr uint32_t kFormatVersion = 2;
+/// 3: metadata and attachments (what a model carries beyond its graph:
+/// a language model's vocabulary, #15). 2: symbols, expressions, symbolic
+/// tensor dims and dynamic dispatches (plans for a range of shapes, #14).
+/// 1: static shapes only.
+constexpr uint32_t kFormatVersion = 3;
 constexpr uint64_t kHeaderBytes = 64;
 constexpr uint64_t kOffVersion = 8;
 constexpr uint64_t kOffFlags = 12;
@@ -142,6 +144,11 @@ static std::vector<uint8_t> encodePlan(const Plan &plan) {
   blobSize = alignTo(blobSize, kBlobAlign);
   layout.weights = {blobSize, plan.weights.size()};
   blobSize += plan.weights.size();
+  for (const auto &[name, bytes] : plan.attachments) {
+    blobSize = alignTo(blobSize, kBlobAlign);
+    layout.attachments.push_back({name, {blobSize, bytes.size()}});
+    blobSize += bytes.size();
+  }
 
   std::string json;
   raw_string_ostream os(json);
@@ -167,6 +174,10 @@ static std::vector<uint8_t> encodePlan(const Plan &plan) {
   if (!plan.weights.empty())
     memcpy(blob + layout.weights.offset, plan.weights.data(),
            plan.weights.size());
+  for (const auto &[name, range] : layout.attachments)
+    if (range.bytes)
+      memcpy(blob + range.offset, plan.attachments.at(name).data(),
+             range.bytes);
   uint64_t sum = xxHash64(makeArrayRef(bytes).drop_front(kHeaderBytes));
   writeLE64(p + kOffChecksum, sum);
   return bytes;
@@ -293,6 +304,21 @@ static Error readBlob(ArrayRef<uint8_t> blob, const BlobLayout &layout,
                               Twine(blob.size()) + " bytes)");
   plan.weights.assign(blob.begin() + w.offset,
                       blob.begin() + w.offset + w.bytes);
+  plan.attachments.clear();
+  for (size_t i = 0; i < layout.attachments.size(); ++i) {
+    const auto &[aname, r] = layout.attachments[i];
+    std::string where = "$.attachments[" + std::to_string(i) + "]";
+    if (!rangeInside(r.offset, r.bytes, blob.size()))
+      return fmtError(name, where + ": range [" + Twine(r.offset) + ", +" +
+                                Twine(r.bytes) +
+                                ") lies outside the blob section (" +
+                                Twine(blob.size()) + " bytes)");
+    if (aname.empty() || plan.attachments.count(aname))
+      return fmtError(name, where + ".name: '" + aname +
+                                "' is empty or names another attachment too");
+    plan.attachments[aname].assign(blob.begin() + r.offset,
+                                   blob.begin() + r.offset + r.bytes);
+  }
   return Error::success();
 }
 

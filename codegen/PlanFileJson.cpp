@@ -180,6 +180,20 @@ void writePlanJson(const Plan &plan, const BlobLayout &layout,
               j.value(w);
           });
       });
+    // Optional: models that carry more than their graph.
+    if (!plan.metadata.empty())
+      j.attributeObject("metadata", [&] {
+        for (const auto &[k, v] : plan.metadata)
+          j.attribute(k, v);
+      });
+    if (!layout.attachments.empty())
+      j.attributeArray("attachments", [&] {
+        for (const auto &[name, range] : layout.attachments)
+          j.object([&] {
+            j.attribute("name", name);
+            writeRange(j, range);
+          });
+      });
   });
 }
 
@@ -578,6 +592,33 @@ Expected<BlobLayout> readPlanJson(const json::Value &root, StringRef file,
       [&](const json::Value &e, const std::string &p) {
         plan.exprs.emplace_back();
         readI64Array(r, e, p, plan.exprs.back().code);
+      },
+      /*required=*/false);
+  plan.metadata.clear();
+  if (const json::Value *m = top.get("metadata", /*required=*/false)) {
+    const json::Object *o = m->getAsObject();
+    if (!o)
+      r.fail(top.at("metadata"), "expected an object of strings");
+    else
+      for (const auto &kv : *o) {
+        llvm::Optional<StringRef> s = kv.second.getAsString();
+        if (!s)
+          r.fail(top.at("metadata") + "." + kv.first.str(),
+                 "expected a string");
+        else
+          plan.metadata[kv.first.str()] = s->str();
+      }
+  }
+  top.array(
+      "attachments",
+      [&](const json::Value &e, const std::string &p) {
+        ObjectReader o(r, e, p);
+        std::pair<std::string, BlobRange> a;
+        o.str("name", a.first);
+        o.u64("offset", a.second.offset);
+        o.u64("bytes", a.second.bytes);
+        o.finish();
+        layout.attachments.push_back(std::move(a));
       },
       /*required=*/false);
   top.finish();

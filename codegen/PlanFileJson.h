@@ -35,6 +35,8 @@ struct BlobRange {
 struct BlobLayout {
   std::vector<BlobRange> shaders; // one per Plan::shaders entry
   BlobRange weights;
+  /// One per Plan::attachments entry, in name order.
+  std::vector<std::pair<std::string, BlobRange>> attachments;
 };
 
 /// Writes the JSON metadata of \p plan to \p os (UTF-8, keys in a fixed

@@ -112,6 +112,11 @@ public:
   /// Symbols of a graph compiled for a range of shapes (ir/DimExpr.h), in
   /// declaration order; input dims refer to them.
   std::vector<DimSymbol> symbols;
+  /// What a model carries beyond its graph, copied into the plan
+  /// (Plan::metadata, Plan::attachments): e.g. a language model's context
+  /// length and end-of-sequence id, and its vocabulary as a file.
+  std::map<std::string, std::string> metadata;
+  std::map<std::string, std::vector<uint8_t>> attachments;
 
   /// Adds a value; errors when its name is already taken.
   llvm::Expected<ValueId> addValue(Value v);

@@ -129,7 +129,7 @@ def ok_blob():
     return SPIRV + b"\0" * (24 - len(SPIRV)) + WEIGHTS
 
 
-FORMAT_VERSION = 2  # codegen/PlanFile.cpp kFormatVersion
+FORMAT_VERSION = 3  # codegen/PlanFile.cpp kFormatVersion
 
 
 def tlp(meta=None, blob=None, json_text=None, version=FORMAT_VERSION, flags=0, reserved=0,
@@ -201,7 +201,7 @@ def sym_plan_files():
     return [
         ("ok_plan_sym.tlp", ok, "(valid baseline: reads without error)"),
         ("plan_version_1.tlp", tlp(ok_plan_meta(), version=1),
-         "byte offset 8: format version 1 is older than the version this tlc reads (2); "
+         "byte offset 8: format version 1 is older than the version this tlc reads (3); "
          "recompile the model with `tlc compile`"),
         ("plan_sym_name_empty.tlp", mutate_sym(sym(name="")), "symbols[0].name: a symbol needs a name"),
         ("plan_sym_duplicate.tlp",
@@ -300,7 +300,7 @@ def plan_files():
         ("plan_truncated_header.tlp", ok[:40], "shorter than the 64-byte .tlp header"),
         ("plan_truncated_blob.tlp", ok[:-7], "runs past the end of the file"),
         ("plan_bad_magic.tlp", b"TLCPLAM\0" + ok[8:], "byte offset 0: bad magic"),
-        ("plan_version_3.tlp", tlp(version=3), "byte offset 8: format version 3 is newer"),
+        ("plan_version_4.tlp", tlp(version=4), "byte offset 8: format version 4 is newer"),
         ("plan_version_0.tlp", tlp(version=0), "byte offset 8: unsupported format version 0"),
         ("plan_flags.tlp", tlp(flags=4), "byte offset 12: unknown flags"),
         ("plan_reserved.tlp", tlp(reserved=1), "byte offset 56: reserved header bytes must be zero"),

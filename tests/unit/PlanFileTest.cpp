@@ -310,6 +310,8 @@ void expectPlansEqual(const Plan &a, const Plan &b) {
   EXPECT_EQ(a.stats.schedule, b.stats.schedule);
   EXPECT_EQ(a.stats.peakGivenOrder, b.stats.peakGivenOrder);
   EXPECT_EQ(a.stats.slotsPerKey, b.stats.slotsPerKey);
+  EXPECT_EQ(a.metadata, b.metadata);
+  EXPECT_EQ(a.attachments, b.attachments);
 }
 
 /// A fresh temporary directory, removed with its files at scope exit.
@@ -383,6 +385,28 @@ std::string jsonSection(StringRef path) {
   return std::string(b.begin() + 64, b.begin() + 64 + size);
 }
 
+TEST(PlanFile, RoundTripsMetadataAndAttachments) {
+  // A language model's plan carries its context length and vocabulary:
+  // text pairs in the JSON, files in the blob (an empty one too).
+  TempDir dir;
+  Plan p = richPlan();
+  p.metadata = {{"llama.context_length", "64"}, {"tokenizer.eos", "2"}};
+  p.attachments["tokenizer.gguf"] = {'G', 'G', 'U', 'F', 3, 0, 0, 0, 9};
+  p.attachments["empty"] = {};
+  std::string path = dir.file("meta.tlp");
+  ASSERT_EQ(errText(writePlanFile(p, path)), "");
+  Expected<Plan> back = readPlanFile(path);
+  ASSERT_TRUE(bool(back)) << toString(back.takeError());
+  expectPlansEqual(p, *back);
+  EXPECT_NE(jsonSection(path).find("\"llama.context_length\": \"64\""),
+            std::string::npos);
+  // A plan without either writes neither field.
+  std::string plain = dir.file("plain.tlp");
+  ASSERT_EQ(errText(writePlanFile(richPlan(), plain)), "");
+  EXPECT_EQ(jsonSection(plain).find("metadata"), std::string::npos);
+  EXPECT_EQ(jsonSection(plain).find("attachments"), std::string::npos);
+}
+
 TEST(PlanFile, StaticPlansCarryNoSymbolicFields) {
   TempDir dir;
   std::string path = dir.file("rich.tlp");
@@ -416,16 +440,16 @@ TEST(PlanFile, OlderVersionsAreRefusedWithAHintToRecompile) {
   support::endian::write32le(b.data() + 8, 1);
   EXPECT_EQ(errorOf(readPlanBytes(b, "old.tlp")),
             "old.tlp: byte offset 8: format version 1 is older than the "
-            "version this tlc reads (2); recompile the model with `tlc "
+            "version this tlc reads (3); recompile the model with `tlc "
             "compile`");
-  support::endian::write32le(b.data() + 8, 3);
+  support::endian::write32le(b.data() + 8, 4);
   EXPECT_EQ(errorOf(readPlanBytes(b, "new.tlp")),
-            "new.tlp: byte offset 8: format version 3 is newer than the "
-            "newest this tlc reads (2); use a newer tlc");
+            "new.tlp: byte offset 8: format version 4 is newer than the "
+            "newest this tlc reads (3); use a newer tlc");
   support::endian::write32le(b.data() + 8, 0);
   EXPECT_EQ(errorOf(readPlanBytes(b, "zero.tlp")),
             "zero.tlp: byte offset 8: unsupported format version 0; "
-            "expected 2");
+            "expected 3");
 }
 
 TEST(PlanFile, HeaderLayout) {
@@ -441,7 +465,7 @@ TEST(PlanFile, HeaderLayout) {
       v = (v << 8) | b[off + i];
     return v;
   };
-  EXPECT_EQ(u64(8) & 0xffffffffu, 2u); // version
+  EXPECT_EQ(u64(8) & 0xffffffffu, 3u); // version
   EXPECT_EQ(u64(8) >> 32, 0u);         // flags
   EXPECT_EQ(u64(16), 64u);             // JSON offset
   uint64_t jsonEnd = 64 + u64(24);
