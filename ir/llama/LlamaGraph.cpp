@@ -8,6 +8,7 @@
 #include "ir/llama/LlamaGraph.h"
 
 #include "ir/GgufQuant.h"
+#include "ir/GgufWriter.h"
 #include "ir/Half.h"
 #include "ir/Safetensors.h"
 
@@ -308,6 +309,8 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
                                         b.i64("logits_shape", {3},
                                               {1, -1, c.vocab})});
   g.outputs.push_back(logits);
+  g.metadata["llama.context_length"] = std::to_string(maxLength);
+  g.metadata["llama.vocab_size"] = std::to_string(c.vocab);
   return g;
 }
 
@@ -329,7 +332,27 @@ Expected<Graph> importLlamaGguf(StringRef path, const LlamaGraphOptions &opts) {
       return values.takeError();
     return LlamaWeight{(*t)->shape(), std::move(*values)};
   };
-  return buildLlamaGraph(*c, source, path, opts);
+  Expected<Graph> g = buildLlamaGraph(*c, source, path, opts);
+  if (!g)
+    return g.takeError();
+  // The vocabulary travels with the plan: the tokenizer.ggml.* keys as a
+  // GGUF file of metadata only, plus the ids generation needs as text.
+  std::vector<GgufKeyValue> vocab;
+  for (const GgufKeyValue &kv : file.metadata)
+    if (StringRef(kv.key).startswith("tokenizer.ggml."))
+      vocab.push_back({kv.key, kv.value, 0});
+  if (!vocab.empty()) {
+    Expected<std::vector<uint8_t>> bytes = encodeGguf(vocab, {});
+    if (!bytes)
+      return bytes.takeError();
+    g->attachments["tokenizer.gguf"] = std::move(*bytes);
+  }
+  for (const char *key : {"tokenizer.ggml.bos_token_id",
+                          "tokenizer.ggml.eos_token_id"})
+    if (const GgufValue *v = file.find(key))
+      if (std::optional<uint64_t> id = v->asUnsigned())
+        g->metadata[key] = std::to_string(*id);
+  return g;
 }
 
 namespace {

@@ -72,7 +72,11 @@ llvm::Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
                                       const LlamaGraphOptions &opts);
 
 /// A GGUF file of architecture llama: readGgufFile + readLlamaConfig +
-/// buildLlamaGraph with the tensors dequantized (ir/GgufQuant.h).
+/// buildLlamaGraph with the tensors dequantized (ir/GgufQuant.h). The
+/// graph's metadata gets llama.context_length (the plan's longest
+/// sequence), llama.vocab_size and the BOS/EOS ids the file gives; its
+/// tokenizer.ggml.* keys go along as the attachment "tokenizer.gguf" (a
+/// GGUF file of metadata only).
 llvm::Expected<Graph> importLlamaGguf(llvm::StringRef path,
                                       const LlamaGraphOptions &opts);
 
