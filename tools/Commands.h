@@ -22,6 +22,7 @@ extern llvm::cl::SubCommand DevicesSubcommand; // tools/DevicesCommand.cpp
 extern llvm::cl::SubCommand PlanSubcommand;    // tools/PlanCommand.cpp
 extern llvm::cl::SubCommand ImportSubcommand;  // tools/ImportCommand.cpp
 extern llvm::cl::SubCommand BenchSubcommand;   // tools/BenchCommand.cpp
+extern llvm::cl::SubCommand GenerateSubcommand; // tools/GenerateCommand.cpp
 
 int runCompile();
 int runRun();
@@ -30,6 +31,7 @@ int runDevices();
 int runPlan();
 int runImport();
 int runBench();
+int runGenerate();
 
 /// Prints "tlc: error: <message>" to stderr and returns 1.
 int reportError(llvm::Error e);

@@ -42,7 +42,8 @@ int main(int argc, char **argv) {
       "  tlc plan TRACE.csv                    plan a lifetime trace\n"
       "  tlc devices                           list Vulkan devices\n"
       "  tlc import MODEL.onnx -o MODEL.yaml   convert an ONNX model\n"
-      "  tlc bench MODEL.tlp --json            measure its latency\n\n"
+      "  tlc bench MODEL.tlp --json            measure its latency\n"
+      "  tlc generate LLM.tlp --prompt-ids 1,2 generate tokens (Llama models)\n\n"
       "Run 'tlc <command> --help' for a command's options.\n");
   if (tlc::CompileSubcommand)
     return tlc::runCompile();
@@ -58,6 +59,8 @@ int main(int argc, char **argv) {
     return tlc::runImport();
   if (tlc::BenchSubcommand)
     return tlc::runBench();
+  if (tlc::GenerateSubcommand)
+    return tlc::runGenerate();
   errs() << "tlc: no command given; try 'tlc --help'\n";
   return 2;
 }

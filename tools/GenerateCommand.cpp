@@ -1,0 +1,232 @@
+//===- tools/GenerateCommand.cpp - tlc generate ---------------------------===//
+//
+// Generates tokens with a plan compiled from a Llama model (tlc compile
+// model.gguf / HF folder): prompt ids in, one token per step, greedy or
+// sampled (tools/Generation.h), streamed as they come; then the times and
+// the memory: weights, KV cache, transient peak against its lower bound,
+// device allocations during generation. --json prints one object instead;
+// --logits writes the logits each generated token was chosen from.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Plan.h"
+#include "ir/Npy.h"
+#include "runtime/Runtime.h"
+#include "tools/Commands.h"
+#include "tools/Generation.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace llvm;
+
+namespace tlc {
+
+cl::SubCommand GenerateSubcommand(
+    "generate", "Generate tokens with a plan compiled from a Llama model");
+
+static cl::opt<std::string> PlanPath(cl::Positional, cl::Required,
+                                     cl::desc("<plan.tlp>"),
+                                     cl::sub(GenerateSubcommand));
+static cl::opt<std::string>
+    PromptIds("prompt-ids", cl::desc("The prompt as token ids, e.g. 1,450,22"),
+              cl::value_desc("ID,ID,..."), cl::sub(GenerateSubcommand));
+static cl::opt<std::string>
+    Prompt("prompt", cl::desc("The prompt as text (needs the model's "
+                              "vocabulary and tokenizer)"),
+           cl::value_desc("TEXT"), cl::sub(GenerateSubcommand));
+static cl::opt<long long> MaxNewTokens("max-new-tokens", cl::init(32),
+                                       cl::desc("Tokens to generate at most"),
+                                       cl::sub(GenerateSubcommand));
+static cl::opt<double> Temperature(
+    "temperature", cl::init(0.0),
+    cl::desc("Sampling temperature (default 0: greedy)"),
+    cl::sub(GenerateSubcommand));
+static cl::opt<long long> TopK("top-k", cl::init(0),
+                               cl::desc("Sample among the K most likely "
+                                        "tokens (0: all)"),
+                               cl::sub(GenerateSubcommand));
+static cl::opt<double> TopP("top-p", cl::init(1.0),
+                            cl::desc("Nucleus sampling: the most likely "
+                                     "tokens up to this probability"),
+                            cl::sub(GenerateSubcommand));
+static cl::opt<unsigned long long> Seed("seed", cl::init(0),
+                                        cl::desc("Random seed for sampling"),
+                                        cl::sub(GenerateSubcommand));
+static cl::opt<bool> Json("json", cl::desc("Print one JSON object"),
+                          cl::sub(GenerateSubcommand));
+static cl::opt<std::string>
+    LogitsPath("logits",
+               cl::desc("Write the logits each token was chosen from, f32 "
+                        "[generated tokens, vocab]"),
+               cl::value_desc("FILE.npy"), cl::sub(GenerateSubcommand));
+static cl::opt<int> DeviceIndex("device", cl::init(-1),
+                                cl::desc("Vulkan device index (tlc devices)"),
+                                cl::sub(GenerateSubcommand));
+static cl::opt<bool> Validation("validation",
+                                cl::desc("Enable the Vulkan validation layers"),
+                                cl::sub(GenerateSubcommand));
+
+static Error error(const Twine &msg) {
+  return createStringError(inconvertibleErrorCode(), msg.str());
+}
+
+/// "1,450,22" -> ids, each in [0, vocab).
+static Expected<std::vector<int64_t>> parseIds(StringRef text, int64_t vocab) {
+  std::vector<int64_t> ids;
+  SmallVector<StringRef, 16> parts;
+  text.split(parts, ',');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    StringRef p = parts[i].trim();
+    int64_t id;
+    if (p.getAsInteger(10, id))
+      return error("--prompt-ids: item " + Twine(i + 1) + " '" + p +
+                   "' is not an integer");
+    if (id < 0 || id >= vocab)
+      return error("--prompt-ids: id " + Twine(id) + " (item " +
+                   Twine(i + 1) + ") is outside the vocabulary [0, " +
+                   Twine(vocab) + ")");
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+/// A metadata id of the plan, if it has one.
+static std::optional<int64_t> metadataId(const Plan &plan, StringRef key) {
+  auto it = plan.metadata.find(key.str());
+  int64_t v;
+  if (it == plan.metadata.end() || StringRef(it->second).getAsInteger(10, v))
+    return std::nullopt;
+  return v;
+}
+
+int runGenerate() {
+  SamplingOptions sampling;
+  sampling.temperature = Temperature;
+  sampling.topK = TopK;
+  sampling.topP = TopP;
+  sampling.seed = Seed;
+  if (Error e = checkSamplingOptions(sampling))
+    return reportError(std::move(e));
+  if (MaxNewTokens < 1)
+    return reportError(error("--max-new-tokens " + Twine(MaxNewTokens) +
+                             ": expected a count >= 1"));
+  if (PromptIds.empty() == Prompt.empty())
+    return reportError(error("give the prompt with exactly one of "
+                             "--prompt-ids and --prompt"));
+  Expected<Plan> plan = readPlanFile(PlanPath);
+  if (!plan)
+    return reportError(plan.takeError());
+  if (!Prompt.empty())
+    return reportError(error(PlanPath + ": text prompts need the tokenizer, "
+                                        "which this tlc does not have yet; "
+                                        "use --prompt-ids"));
+  DeviceOptions dopts;
+  dopts.index = DeviceIndex;
+  dopts.validation = Validation;
+  Expected<std::unique_ptr<Device>> dev = Device::create(dopts);
+  if (!dev)
+    return reportError(dev.takeError());
+  Expected<std::unique_ptr<PlanGenerator>> gen =
+      PlanGenerator::load(**dev, *plan);
+  if (!gen)
+    return reportError(error(PlanPath + ": " + toString(gen.takeError())));
+  PlanGenerator &g = **gen;
+  Expected<std::vector<int64_t>> prompt = parseIds(PromptIds, g.vocab());
+  if (!prompt)
+    return reportError(prompt.takeError());
+  // Refused before anything runs.
+  if (int64_t(prompt->size()) + MaxNewTokens > g.contextLength())
+    return reportError(error(
+        "the prompt's " + Twine(prompt->size()) + " tokens plus " +
+        Twine(MaxNewTokens) + " new ones exceed the plan's context of " +
+        Twine(g.contextLength()) + " tokens (tlc compile --max-context)"));
+
+  std::optional<int64_t> eos = metadataId(*plan, "tokenizer.ggml.eos_token_id");
+  std::mt19937_64 rng(sampling.seed);
+  RuntimeCounters atStart = (*dev)->counters();
+  std::vector<int64_t> seq = *prompt, generated;
+  std::vector<float> chosenLogits;
+  using Clock = std::chrono::steady_clock;
+  double firstMs = 0, restMs = 0;
+  for (int64_t step = 0; step < MaxNewTokens; ++step) {
+    auto t0 = Clock::now();
+    Expected<std::vector<float>> logits = g.lastLogits(seq);
+    if (!logits)
+      return reportError(error(PlanPath + ": " + toString(logits.takeError())));
+    double ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    (step == 0 ? firstMs : restMs) += ms;
+    int64_t next = chooseToken(*logits, sampling, rng);
+    generated.push_back(next);
+    seq.push_back(next);
+    if (!LogitsPath.empty())
+      chosenLogits.insert(chosenLogits.end(), logits->begin(), logits->end());
+    if (!Json) {
+      outs() << (step ? " " : "") << next;
+      outs().flush();
+    }
+    if (eos && next == *eos)
+      break;
+  }
+  RuntimeCounters atEnd = (*dev)->counters();
+  uint64_t allocations = atEnd.memoryAllocations - atStart.memoryAllocations;
+  uint64_t weights = 0;
+  for (const PlanBuffer &b : plan->buffers)
+    if (b.role == BufferRole::Weights)
+      weights += b.bytes;
+  double perToken =
+      generated.size() > 1 ? restMs / double(generated.size() - 1) : firstMs;
+
+  if (!LogitsPath.empty()) {
+    ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(
+                                chosenLogits.data()),
+                            chosenLogits.size() * sizeof(float));
+    if (Error e = writeNpy(LogitsPath, NpyDType::F32,
+                           {int64_t(generated.size()), g.vocab()}, bytes))
+      return reportError(std::move(e));
+  }
+  if (Json) {
+    json::OStream j(outs(), 1);
+    j.object([&] {
+      j.attributeArray("prompt_ids", [&] {
+        for (int64_t id : *prompt)
+          j.value(id);
+      });
+      j.attributeArray("generated_ids", [&] {
+        for (int64_t id : generated)
+          j.value(id);
+      });
+      j.attribute("text", nullptr); // no tokenizer yet
+      j.attribute("prefill_ms", firstMs);
+      j.attribute("decode_ms_per_token", perToken);
+      j.attribute("weights_bytes", int64_t(weights));
+      j.attribute("kv_cache_bytes", 0);
+      j.attribute("transient_bytes", int64_t(plan->stats.transientBytes));
+      j.attribute("transient_lower_bound_bytes",
+                  int64_t(plan->stats.lowerBound));
+      j.attribute("device_allocations_during_generation",
+                  int64_t(allocations));
+      j.attribute("kv_cache", "none: each step recomputes the sequence");
+    });
+    outs() << "\n";
+    return 0;
+  }
+  outs() << "\n";
+  outs() << formatv("prefill: {0} tokens in {1:f2} ms; {2} more tokens at "
+                    "{3:f2} ms each ({4:f1} tokens/s); no KV cache yet: each "
+                    "step recomputes the sequence\n",
+                    prompt->size(), firstMs, generated.size() - 1, perToken,
+                    perToken > 0 ? 1000.0 / perToken : 0.0);
+  outs() << formatv("memory: weights {0} bytes, KV cache 0 bytes, transient "
+                    "{1} bytes (lower bound {2}), device allocations during "
+                    "generation: {3}\n",
+                    weights, plan->stats.transientBytes,
+                    plan->stats.lowerBound, allocations);
+  return 0;
+}
+
+} // namespace tlc
