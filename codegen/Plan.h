@@ -207,8 +207,9 @@ struct Plan {
 /// at every corner of the ranges of the symbols it reads (each at min or
 /// max; up to 2^8 corners per expression); a symbolic tensor has one dim
 /// expression per dim, each within [0, type.shape[d]] at those corners; an
-/// input's dims are constants or exactly one symbol, and every symbol is
-/// some input's dim; a dynamic dispatch's dimExprs fit a 32-bit word and its
+/// input's dims are constants or exactly one symbol (a symbol no input
+/// carries is set by the host: LoadedPlan::setSymbol); a dynamic
+/// dispatch's dimExprs fit a 32-bit word and its
 /// groupExprs lie in [0, groups[i]]. PlanTensor::bytes is checked against
 /// type.shape (the bound). Errors name the field ("tensors[3].offset: ...",
 /// "commands[12].dimExprs[3]: ...").

@@ -216,22 +216,6 @@ static Error checkTensorDims(const Plan &plan,
   return Error::success();
 }
 
-/// Every symbol is exactly some input's dim, so the runtime can bind it.
-static Error checkSymbolsBound(const Plan &plan) {
-  std::vector<bool> bound(plan.symbols.size(), false);
-  for (uint32_t in : plan.inputs)
-    for (uint32_t k : plan.tensors[in].dims) {
-      const std::vector<int64_t> &code = plan.exprs[k].code;
-      if (code[0] == int64_t(ExprOp::Symbol))
-        bound[size_t(code[1])] = true;
-    }
-  for (size_t s = 0; s < plan.symbols.size(); ++s)
-    if (!bound[s])
-      return fieldError(at("symbols", s), "symbol '" + plan.symbols[s].name +
-                                              "' is no dim of any input; the "
-                                              "runtime could not bind it");
-  return Error::success();
-}
 
 //===----------------------------------------------------------------------===//
 // Buffers, tensors, shaders, commands
@@ -501,8 +485,6 @@ Error validatePlanStructure(const Plan &plan) {
   if (Error e = checkTensors(plan, ranges))
     return e;
   if (Error e = checkIO(plan, "inputs", plan.inputs, TensorRole::Input))
-    return e;
-  if (Error e = checkSymbolsBound(plan))
     return e;
   if (Error e = checkIO(plan, "outputs", plan.outputs, TensorRole::Output))
     return e;

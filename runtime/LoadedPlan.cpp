@@ -174,6 +174,7 @@ Error setUpShapeRanges(LoadedPlan::Impl &p) {
   p.runValues = maxima;
   p.outputBytes = p.paramOutputBytes;
   p.symbolValues.assign(numSymbols, 0);
+  p.hostSymbolValues.assign(numSymbols, kSymbolUnset);
   p.inputShapes.resize(plan.inputs.size());
   for (size_t i = 0; i < plan.inputs.size(); ++i) {
     const PlanTensor &t = plan.tensors[plan.inputs[i]];
@@ -299,8 +300,34 @@ Error LoadedPlan::setInput(size_t index, ArrayRef<uint8_t> bytes,
   return Error::success();
 }
 
+Error LoadedPlan::setSymbol(StringRef name, int64_t value) {
+  Impl &p = *impl_;
+  for (size_t k = 0; k < p.plan.symbols.size(); ++k) {
+    const PlanSymbol &s = p.plan.symbols[k];
+    if (s.name != name)
+      continue;
+    if (!p.symbolSites.isHostSet(k))
+      return createStringError(
+          inconvertibleErrorCode(),
+          "symbol '%s' is a dim of an input; its value comes from that "
+          "input's shape",
+          s.name.c_str());
+    if (value < s.min || value > s.max)
+      return createStringError(inconvertibleErrorCode(),
+                               "symbol '%s' = %lld is outside its range "
+                               "[%lld, %lld]",
+                               s.name.c_str(), (long long)value,
+                               (long long)s.min, (long long)s.max);
+    p.hostSymbolValues[k] = value;
+    return Error::success();
+  }
+  return createStringError(inconvertibleErrorCode(),
+                           "the plan has no symbol '%s'", name.str().c_str());
+}
+
 Error LoadedPlan::Impl::prepareParameters() {
-  if (Error e = resolveSymbols(plan, symbolSites, inputShapes, symbolValues))
+  if (Error e = resolveSymbols(plan, symbolSites, inputShapes,
+                               hostSymbolValues, symbolValues))
     return e;
   if (paramsValid && symbolValues == paramValues)
     return Error::success();

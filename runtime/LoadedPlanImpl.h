@@ -55,6 +55,8 @@ struct LoadedPlan::Impl {
   std::vector<std::vector<int64_t>> inputShapes;
   /// Scratch for run(): the symbol values the inputs give (sized at load).
   std::vector<int64_t> symbolValues;
+  /// Values of host-set symbols (setSymbol), kSymbolUnset until set.
+  std::vector<int64_t> hostSymbolValues;
   /// Symbol values the parameters staging buffer holds, valid when
   /// `paramsValid` (false after a failed evaluation), and the byte size of
   /// each output for them.

@@ -63,7 +63,7 @@ bool isSymbolExpr(const PlanExpr &e, int64_t &value) {
 
 SymbolBindings findSymbolSites(const Plan &plan) {
   SymbolBindings b;
-  constexpr uint32_t kNone = ~0u;
+  constexpr uint32_t kNone = SymbolBindings::kHostSet;
   b.firstSite.assign(plan.symbols.size(), kNone);
   for (size_t i = 0; i < plan.inputs.size(); ++i) {
     const PlanTensor &t = plan.tensors[plan.inputs[i]];
@@ -77,8 +77,6 @@ SymbolBindings findSymbolSites(const Plan &plan) {
       b.sites.push_back({uint32_t(i), uint32_t(d), uint32_t(k)});
     }
   }
-  assert(llvm::none_of(b.firstSite, [](uint32_t f) { return f == kNone; }) &&
-         "validatePlanStructure: every symbol is an input dim");
   return b;
 }
 
@@ -158,12 +156,21 @@ Error checkInputShape(const Plan &plan, size_t index, ArrayRef<int64_t> shape) {
 
 Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
                      ArrayRef<std::vector<int64_t>> inputShapes,
+                     ArrayRef<int64_t> hostValues,
                      MutableArrayRef<int64_t> values) {
   auto inputName = [&](uint32_t i) {
     return formatv("input {0} ('{1}')", i, plan.tensors[plan.inputs[i]].name)
         .str();
   };
   for (size_t k = 0; k < plan.symbols.size(); ++k) {
+    if (bindings.isHostSet(k)) {
+      if (k >= hostValues.size() || hostValues[k] == kSymbolUnset)
+        return fail("symbol '{0}' is no input's dim: set its value before "
+                    "running (LoadedPlan::setSymbol; tlc run --dim {0}=V)",
+                    plan.symbols[k].name);
+      values[k] = hostValues[k]; // checked by setSymbol
+      continue;
+    }
     const SymbolSite &s = bindings.sites[bindings.firstSite[k]];
     values[k] = inputShapes[s.input][s.dim];
   }
@@ -181,8 +188,8 @@ Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
   }
   for (size_t k = 0; k < plan.symbols.size(); ++k) {
     const PlanSymbol &s = plan.symbols[k];
-    if (values[k] < s.min || values[k] > s.max) {
-      // Only a site's value can be out of range.
+    if ((values[k] < s.min || values[k] > s.max) && !bindings.isHostSet(k)) {
+      // Only a site's value can be out of range (setSymbol checks).
       const SymbolSite &site = bindings.sites[bindings.firstSite[k]];
       return fail("{0} dim {1} is {2}, outside the range [{3}, {4}] of "
                   "symbol '{5}'",

@@ -69,13 +69,21 @@ struct SymbolSite {
 /// Where every symbol's value comes from.
 struct SymbolBindings {
   std::vector<SymbolSite> sites; // input order, then dim order
-  /// Per symbol: index into sites of its first site.
+  /// Per symbol: index into sites of its first site, or kHostSet for a
+  /// symbol that is no input's dim: the host sets its value
+  /// (LoadedPlan::setSymbol), e.g. the number of positions a KV cache holds.
   std::vector<uint32_t> firstSite;
+  static constexpr uint32_t kHostSet = ~0u;
+  bool isHostSet(size_t symbol) const {
+    return firstSite[symbol] == kHostSet;
+  }
 };
 
+/// A host-set symbol's value before the host set one.
+constexpr int64_t kSymbolUnset = INT64_MIN;
+
 /// The sites of \p plan's symbols (an input dim whose expression is
-/// [Symbol k]). \p plan passed validatePlanStructure, which guarantees
-/// every symbol at least one site.
+/// [Symbol k]); symbols without one are host-set.
 SymbolBindings findSymbolSites(const Plan &plan);
 
 /// Whether \p e is [Const c] (sets \p value to c) or [Symbol k] (sets
@@ -109,8 +117,12 @@ llvm::Error checkInputShape(const Plan &plan, size_t index,
 /// symbol (both named with their values), a value outside its symbol's
 /// range, an input dim that differs from its expression's value.
 /// Allocates nothing unless it fails.
+/// Host-set symbols take their value from \p hostValues (Plan::symbols
+/// order; kSymbolUnset: not set, an error naming the symbol and how to set
+/// it).
 llvm::Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
                            llvm::ArrayRef<std::vector<int64_t>> inputShapes,
+                           llvm::ArrayRef<int64_t> hostValues,
                            llvm::MutableArrayRef<int64_t> values);
 
 /// Evaluates every expression \p plan refers to with the symbols at

@@ -214,6 +214,12 @@ public:
   /// a time.
   llvm::Error setInput(size_t index, llvm::ArrayRef<uint8_t> bytes,
                        llvm::ArrayRef<int64_t> shape);
+  /// Sets symbol \p name, one that is no input's dim (a host-set symbol:
+  /// the number of positions a KV cache holds), for the following runs.
+  /// Errors: no such symbol, a symbol an input's shape gives, a value
+  /// outside the symbol's range. run() refuses to start while a host-set
+  /// symbol has no value.
+  llvm::Error setSymbol(llvm::StringRef name, int64_t value);
   /// Submits the recorded command buffer and waits for it. For a plan with
   /// symbols it first derives their values from the inputs' shapes and, when
   /// they differ from the last evaluation's, evaluates the plan's

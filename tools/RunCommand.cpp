@@ -54,6 +54,11 @@ static cl::opt<bool>
 static cl::opt<bool> Validation("validation",
                                 cl::desc("Enable the Vulkan validation layers"),
                                 cl::sub(RunSubcommand));
+static cl::list<std::string> SymbolFlags(
+    "dim",
+    cl::desc("Value of a symbol that is no input's dim (e.g. the positions a "
+             "KV cache holds), NAME=VALUE (repeatable)"),
+    cl::value_desc("NAME=VALUE"), cl::sub(RunSubcommand));
 
 static Error error(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg.str());
@@ -154,6 +159,15 @@ int runRun() {
     const InputFile &in = (*inputs)[i];
     if (Error e = (*loaded)->setInput(i, in.bytes, in.shape))
       return reportError(error(in.path + ": " + toString(std::move(e))));
+  }
+  for (const std::string &flag : SymbolFlags) {
+    auto [name, value] = StringRef(flag).split('=');
+    int64_t v;
+    if (name.empty() || value.getAsInteger(10, v))
+      return reportError(
+          error("--dim '" + flag + "': expected NAME=VALUE, e.g. P=17"));
+    if (Error e = (*loaded)->setSymbol(name, v))
+      return reportError(error("--dim " + flag + ": " + toString(std::move(e))));
   }
   std::vector<double> micros;
   micros.reserve(Repeat);

@@ -769,10 +769,10 @@ TEST(PlanValidateSymbolic, Symbols) {
   p = symbolicPlan();
   p.symbols[1] = {"N", 0, 0};
   EXPECT_EQ(validateError(p), "");
+  // A symbol no input carries is valid: the host sets it (setSymbol).
   p = symbolicPlan();
   p.symbols.push_back({"H", 1, 8});
-  expectInvalid(p, "symbols[2]: symbol 'H' is no dim of any input; the "
-                   "runtime could not bind it");
+  EXPECT_EQ(validateError(p), "");
 }
 
 TEST(PlanValidateSymbolic, ExpressionsAreEvaluatedAtTheCorners) {
@@ -887,12 +887,6 @@ TEST(PlanValidateSymbolic, InputDimsAreConstantsOrOneSymbol) {
                    "min(N,64); an input dim must be a constant or exactly "
                    "one symbol (the runtime takes the symbols' values from "
                    "the input shapes)");
-  p = symbolicPlan();
-  p.tensors[1].dims = {0};
-  p.tensors[1].type.shape = {1};
-  p.tensors[1].bytes = 4;
-  expectInvalid(p, "symbols[1]: symbol 'N' is no dim of any input; the "
-                   "runtime could not bind it");
 }
 
 TEST(PlanValidateSymbolic, DynamicDispatches) {

@@ -215,17 +215,36 @@ TEST_F(RuntimeShapeRangesTest, OutputsMatchCpuForShapesAcrossTheRange) {
   }
 }
 
-TEST_F(RuntimeShapeRangesTest, ASymbolNoInputBindsIsRefusedAtLoad) {
-  // Every symbol must be an input dim (validatePlanStructure): the runtime
-  // takes the symbols' values from the input shapes.
+TEST_F(RuntimeShapeRangesTest, ASymbolNoInputBindsIsSetByTheHost) {
+  // A symbol no input carries (a KV cache's length) loads; run() refuses
+  // until the host sets it, setSymbol checks the name, the range and that
+  // no input gives the symbol.
   Plan plan = chainPlan();
   plan.symbols.push_back({"M", 1, 4}); // declared, bound by no input
   auto lp = LoadedPlan::load(*device, plan);
-  ASSERT_FALSE(bool(lp));
-  std::string e = llvm::toString(lp.takeError());
-  EXPECT_NE(e.find("symbols[1]: symbol 'M' is no dim of any input"),
-            std::string::npos)
-      << e;
+  ASSERT_TRUE(bool(lp)) << llvm::toString(lp.takeError());
+  std::vector<float> x(3 * 7, 0.5f);
+  ASSERT_FALSE(bool((*lp)->setInput(
+      0, llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(x.data()),
+                                 x.size() * 4),
+      nx3Shape(7))));
+  llvm::Error e = (*lp)->run();
+  ASSERT_TRUE(bool(e));
+  EXPECT_NE(llvm::toString(std::move(e))
+                .find("symbol 'M' is no input's dim: set its value before "
+                      "running"),
+            std::string::npos);
+  auto msg = [&](llvm::StringRef name, int64_t v) {
+    llvm::Error err = (*lp)->setSymbol(name, v);
+    return err ? llvm::toString(std::move(err)) : std::string();
+  };
+  EXPECT_EQ(msg("M", 5), "symbol 'M' = 5 is outside its range [1, 4]");
+  EXPECT_EQ(msg("Q", 1), "the plan has no symbol 'Q'");
+  EXPECT_NE(msg("N", 3).find("comes from that input's shape"),
+            std::string::npos);
+  EXPECT_EQ(msg("M", 2), "");
+  llvm::Error ok = (*lp)->run();
+  EXPECT_FALSE(bool(ok)) << llvm::toString(std::move(ok));
 }
 
 TEST_F(RuntimeShapeRangesTest, BeforeTheFirstRunShapesAreAtTheUpperBound) {
@@ -552,13 +571,6 @@ TEST_F(RuntimeShapeRangesTest, LoadRefusesPlansTheShaderOrInputsDoNotFit) {
     }
     refuse(p, "commands[1] ('unary1'): binds 2 tensors and its run-time dims "
               "at binding 2, but shader 'unary' uses bindings 0..1");
-  }
-  {
-    Plan p = chainPlan(); // M is read by an expression but is no input dim
-    p.symbols.push_back({"M", 1, 4});
-    p.exprs.push_back({{kSym, 1, kConst, 2, kMul}});
-    // Refused by the plan's structural check (validatePlanStructure).
-    refuse(p, "symbols[1]: symbol 'M' is no dim of any input");
   }
   {
     Plan p = chainPlan();

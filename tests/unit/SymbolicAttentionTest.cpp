@@ -12,8 +12,13 @@
 #include "ir/ModelParser.h"
 #include "ops/FusedAttention.h"
 #include "ops/KernelTarget.h"
+#include "runtime/Runtime.h"
+
+#include "OpTestUtil.h"
 
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 using namespace tlc;
 
@@ -176,4 +181,96 @@ TEST(SymbolicAttentionTest, KeyLimitNeedsAnUnmaskedKeyInTheSmallestBlock) {
   llvm::Error e = checkKeyLimit(p, bytes, 1);
   ASSERT_TRUE(bool(e));
   EXPECT_NE(llvm::toString(std::move(e)).find("row 0"), std::string::npos);
+}
+
+namespace {
+/// Input \p name of \p g with \p dims.
+ValueId addInput(Graph &g, const std::string &name, SymShape dims) {
+  Value v;
+  v.name = name;
+  v.kind = ValueKind::Input;
+  v.type = TensorType::withDims(DType::F32, dims);
+  v.hasType = true;
+  ValueId id = llvm::cantFail(g.addValue(std::move(v)));
+  g.inputs.push_back(id);
+  return id;
+}
+} // namespace
+
+TEST(SymbolicAttentionTest, HostSetCausalOffsetMatchesTheReference) {
+  // Attention over a cache: S queries after P cached positions see keys
+  // j <= i + P. P is no input's dim: the host sets it (setSymbol) and the
+  // kernel reads it as KEY_LIMIT at run time. Checked against the CPU
+  // reference at several (S, T, P), T the keys (an input dim).
+  DimSymbol s{"S", 1, 9}, t{"T", 1, 20}, p{"P", 0, 11};
+  Graph g;
+  g.name = "cache_attention";
+  g.symbols = {s, t, p};
+  DimExpr S = DimExpr::symbol(s), T = DimExpr::symbol(t),
+          P = DimExpr::symbol(p);
+  ValueId q = addInput(g, "q", {1, 2, S, 4});
+  ValueId k = addInput(g, "k", {1, 2, T, 4});
+  ValueId v = addInput(g, "v", {1, 2, T, 4});
+  Value y;
+  y.name = "y";
+  ValueId yid = llvm::cantFail(g.addValue(std::move(y)));
+  Node n;
+  n.op = "FusedAttention";
+  n.name = "attn";
+  n.inputs = {q, k, v};
+  n.outputs = {yid};
+  n.attrs.values["scale"] = 0.5;
+  n.attrs.values["causal"] = int64_t(1);
+  n.attrs.values["causal_offset"] = std::vector<DimExpr>{P};
+  g.addNode(std::move(n));
+  g.outputs = {yid};
+  CompileOptions opts;
+  opts.target = llvm::cantFail(kernelTargetByName("cpu"));
+  llvm::Expected<Plan> plan = compileGraph(std::move(g), opts);
+  ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
+  DeviceOptions dopts;
+  dopts.validation = true;
+  auto dev = Device::create(dopts);
+  ASSERT_TRUE(bool(dev)) << llvm::toString(dev.takeError());
+  auto lp = LoadedPlan::load(**dev, *plan);
+  ASSERT_TRUE(bool(lp)) << llvm::toString(lp.takeError());
+  RuntimeCounters before = (*dev)->counters();
+  struct Point {
+    int64_t s, t, p;
+  };
+  for (Point pt : {Point{1, 1, 0}, Point{1, 8, 7}, Point{9, 20, 11},
+                   Point{4, 10, 6}, Point{9, 9, 0}, Point{3, 20, 2}}) {
+    SCOPED_TRACE(std::to_string(pt.s) + " " + std::to_string(pt.t) + " " +
+                 std::to_string(pt.p));
+    HostTensor hq = tlc::testing::randomTensor({1, 2, pt.s, 4}, 71);
+    HostTensor hk = tlc::testing::randomTensor({1, 2, pt.t, 4}, 72);
+    HostTensor hv = tlc::testing::randomTensor({1, 2, pt.t, 4}, 73);
+    Attributes a;
+    a.values["scale"] = 0.5;
+    a.values["causal"] = int64_t(1);
+    a.values["causal_offset"] = std::vector<int64_t>{pt.p};
+    auto want = tlc::testing::runReference("FusedAttention", a, {{hq}, {hk}, {hv}});
+    ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+    ASSERT_FALSE(bool((*lp)->setSymbol("P", pt.p)));
+    for (unsigned i = 0; i < 3; ++i) {
+      const HostTensor &h = i == 0 ? hq : i == 1 ? hk : hv;
+      llvm::ArrayRef<uint8_t> bytes(
+          reinterpret_cast<const uint8_t *>(h.f32().data()),
+          h.f32().size() * 4);
+      ASSERT_FALSE(bool((*lp)->setInput(
+          i, bytes,
+          std::vector<int64_t>(h.type.shape.begin(), h.type.shape.end()))));
+    }
+    llvm::Error e = (*lp)->run();
+    ASSERT_FALSE(bool(e)) << llvm::toString(std::move(e));
+    llvm::ArrayRef<uint8_t> out = (*lp)->output(0);
+    ASSERT_EQ(out.size(), (*want)[0].f32().size() * 4);
+    std::vector<float> got(out.size() / 4);
+    std::memcpy(got.data(), out.data(), out.size());
+    HostTensor gt((*want)[0].type);
+    std::copy(got.begin(), got.end(), gt.f32().begin());
+    EXPECT_LE(tlc::testing::relativeL2(gt, (*want)[0]), 1e-6);
+  }
+  EXPECT_EQ((*dev)->counters().allocatedBytes, before.allocatedBytes);
+  EXPECT_EQ((*dev)->counters().validationMessages, 0u);
 }
