@@ -104,14 +104,15 @@ const DTypeInfo kSupported[] = {{"F32", DType::F32},
                                 {"I32", DType::I32},
                                 {"I64", DType::I64}};
 /// Dtypes of the safetensors format that tlc recognises but cannot use.
-const StringRef kUnsupported[] = {"BF16", "F64",  "I8",  "U8",
-                                  "BOOL", "I16",  "U16", "U32",
-                                  "U64",  "F8_E4M3", "F8_E5M2"};
+const StringRef kUnsupported[] = {"F64",  "I8",  "U8",      "BOOL",
+                                  "I16",  "U16", "U32",     "U64",
+                                  "F8_E4M3", "F8_E5M2"};
 
 /// One header entry after its own checks, before the cross-entry checks.
 struct Entry {
   SafetensorsTensor tensor;
   uint64_t begin = 0, end = 0; // data_offsets
+  bool bf16 = false; // stored as BF16, widened to F32 once read
 };
 
 /// Checks one header entry \p v called \p name; \p dataSize is the size of
@@ -142,10 +143,18 @@ Expected<Entry> readEntry(StringRef file, StringRef name,
   for (const DTypeInfo &d : kSupported)
     if (d.name == *dts)
       info = &d;
+  // BF16 (most published checkpoints) is widened to F32 on read: its 16 bits
+  // are the high half of an F32, so the widening is exact.
+  static const DTypeInfo kBf16 = {"BF16", DType::F32};
+  if (*dts == "BF16") {
+    info = &kBf16;
+    e.bf16 = true;
+  }
   if (!info) {
     if (is_contained(kUnsupported, *dts))
       return fail("dtype " + *dts +
-                  " is not supported by tlc; expected F32, F16, I32 or I64");
+                  " is not supported by tlc; expected F32, F16, BF16, I32 "
+                  "or I64");
     return fail("unknown dtype '" + *dts + "'");
   }
   e.tensor.dtype = info->dtype;
@@ -193,7 +202,7 @@ Expected<Entry> readEntry(StringRef file, StringRef name,
   if (e.end > dataSize)
     return fail(range + " run past the end of the data section (" +
                 Twine(dataSize) + " bytes)");
-  uint64_t need = type.byteSize(); // <= 2^40 * 8: no overflow
+  uint64_t need = e.bf16 ? uint64_t(*n) * 2 : type.byteSize(); // no overflow
   if (e.end - e.begin != need) {
     std::string shape = type.shape.empty() ? "[] (scalar)" : type.shapeStr();
     return fail(range + " but shape " + shape + " of " + info->name +
@@ -314,7 +323,16 @@ Expected<SafetensorsFile> readSafetensorsBytes(ArrayRef<uint8_t> bytes,
 
   for (Entry &e : entries) {
     const uint8_t *p = bytes.data() + dataStart + e.begin;
-    e.tensor.data.assign(p, p + (e.end - e.begin));
+    if (e.bf16) { // little-endian BF16 -> the F32 with those high 16 bits
+      size_t n = size_t(e.end - e.begin) / 2;
+      e.tensor.data.assign(4 * n, 0);
+      for (size_t i = 0; i < n; ++i) {
+        e.tensor.data[4 * i + 2] = p[2 * i];
+        e.tensor.data[4 * i + 3] = p[2 * i + 1];
+      }
+    } else {
+      e.tensor.data.assign(p, p + (e.end - e.begin));
+    }
     out.tensors.push_back(std::move(e.tensor));
   }
   return out;

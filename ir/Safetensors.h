@@ -61,8 +61,9 @@ llvm::StringRef safetensorsDTypeName(DType t);
 ///  - JSON syntax errors ("byte offset N (JSON line L, column C)"), a header
 ///    that is not an object, entries that are not objects, missing or
 ///    unknown fields, fields of the wrong kind, non-string metadata;
-///  - dtypes BF16, F64, I8, U8, BOOL, I16, U16, U32, U64, F8_E4M3, F8_E5M2
-///    ("not supported by tlc") or unknown dtypes;
+///  - dtypes F64, I8, U8, BOOL, I16, U16, U32, U64, F8_E4M3, F8_E5M2 ("not
+///    supported by tlc") or unknown dtypes (BF16 is read and widened to F32,
+///    exactly: a tensor's `dtype` is then F32 and `data` twice the file's);
 ///  - dims of 0 or element counts over kMaxTensorElements;
 ///  - data_offsets with begin > end, past the data section, of a size other
 ///    than product(shape) * dtype size ("tensor 'conv1.weight': data_offsets

@@ -298,6 +298,8 @@ AttentionProblem attentionAtBound(const SymAttentionProblem &s) {
     p.maskStrides[j] = atBound(s.maskStrides[j]);
   p.keyLimit = s.keyLimit;
   p.kvGroup = s.kvGroup;
+  p.causal = s.causal;
+  p.causalOffset = atBound(s.causalOffset);
   for (const DimExpr &e : s.yShape)
     p.yShape.push_back(atBound(e));
   return p;
@@ -314,10 +316,10 @@ void setAttentionAttrs(Attributes &attrs, const SymAttentionProblem &p) {
 
 Expected<SymAttentionProblem> parseAttentionProblem(const Node &node,
                                                     ArrayRef<TensorType> in) {
-  if (Error e = checkKnownAttrs(node, {"dims", "k_view", "key_limit",
-                                       "kv_group", "mask_block", "q_view",
-                                       "scale", "v_view", "y_shape",
-                                       "y_view"}))
+  if (Error e = checkKnownAttrs(
+          node, {"causal", "causal_offset", "dims", "k_view", "key_limit",
+                 "kv_group", "mask_block", "q_view", "scale", "v_view",
+                 "y_shape", "y_view"}))
     return std::move(e);
   if (in.size() < 3 || in.size() > 4)
     return opError("expected 3 or 4 inputs (Q, K, V, optional mask), got " +
@@ -374,6 +376,24 @@ Expected<SymAttentionProblem> parseAttentionProblem(const Node &node,
                      "; expected a value >= 0 and a mask (input 3)");
     p.keyLimit = *limit;
   }
+  Expected<int64_t> causal = node.attrs.getInt("causal", 0);
+  if (!causal)
+    return causal.takeError();
+  if (*causal != 0 && *causal != 1)
+    return opError("attribute 'causal' is " + Twine(*causal) +
+                   "; expected 0 or 1");
+  p.causal = *causal == 1;
+  Expected<std::vector<DimExpr>> offset =
+      node.attrs.getDims("causal_offset", {DimExpr(0)});
+  if (!offset)
+    return offset.takeError();
+  if (node.attrs.has("causal_offset") &&
+      (!p.causal || offset->size() != 1 || (*offset)[0].lowerBound() < 0))
+    return opError("attribute 'causal_offset' needs causal = 1 and one "
+                   "entry >= 0");
+  p.causalOffset = (*offset)[0];
+  if (p.causal && p.keyLimit >= 0)
+    return opError("attributes 'causal' and 'key_limit' exclude each other");
   return p;
 }
 
@@ -480,6 +500,8 @@ void attentionReferenceCompute(const AttentionProblem &p, const float *q,
             sc += mask[b * p.maskStrides[0] + h * p.maskStrides[1] +
                        i * p.maskStrides[2] + j * p.maskStrides[3]];
           s[j] = sc;
+          if (p.causal && j > i + p.causalOffset)
+            s[j] = -std::numeric_limits<double>::infinity();
           mx = std::max(mx, s[j]);
         }
         double sum = 0;
@@ -535,8 +557,9 @@ static Error fusedAttentionReference(const Node &node,
   SymAttentionProblem s = verifiedProblem(node, types);
   // Sizes that depend on symbols have no value here (the inputs are
   // tensors of one shape): compile that graph for one shape to evaluate it.
-  std::array<DimExpr, 7> sizes = {s.b, s.h, s.sq, s.sk, s.q.offset,
-                                   s.k.offset, s.v.offset};
+  std::array<DimExpr, 8> sizes = {s.b,        s.h,        s.sq,
+                                   s.sk,       s.q.offset, s.k.offset,
+                                   s.v.offset, s.causalOffset};
   bool fixed = llvm::all_of(sizes, [](const DimExpr &e) {
     return e.isConstant();
   });
@@ -619,10 +642,15 @@ static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
   d.specConstants.push_back(
       spec::u32(u(ceilDiv(ceilDiv(uint64_t(p.dv), 4), t.tpr))));
   d.specConstants.push_back(spec::u32(u(ceilDiv(uint64_t(t.bc), t.tpr))));
-  // Constant 38: key limit (0xffffffff: none).
-  setDim(d, 38, p.keyLimit < 0 ? DimExpr(int64_t(~0u)) : DimExpr(p.keyLimit));
-  // Constant 39: query heads per K/V head (grouped-query attention).
+  // Constant 38: key limit (0xffffffff: none); the causal offset, which
+  // may be a run-time value, when the kernel masks by position.
+  setDim(d, 38, s.causal ? s.causalOffset
+                         : p.keyLimit < 0 ? DimExpr(int64_t(~0u))
+                                          : DimExpr(p.keyLimit));
+  // Constant 39: query heads per K/V head (grouped-query attention);
+  // 40: causal masking in the kernel.
   d.specConstants.push_back(spec::u32(u(p.kvGroup)));
+  d.specConstants.push_back(spec::u32(p.causal ? 1u : 0u));
   unsigned y = unsigned(in.size());
   d.operands = {0, 1, 2, p.hasMask ? 3u : 0u, y};
   if (!p.hasMask)

@@ -50,6 +50,14 @@ template <typename I> struct AttentionProblemT {
   /// past its last row's limit (a causal mask: 0). Needs a constant mask;
   /// the shape rule checks the claim against its data (checkKeyLimit).
   int64_t keyLimit = -1;
+  /// Attribute causal = 1: the kernel itself hides key j from query row i
+  /// when j > i + causalOffset (a decoder's causal mask without a mask
+  /// tensor; causal_offset, default 0, is the number of earlier positions
+  /// the keys start before the queries, e.g. the KV cache's length), and
+  /// skips the key blocks past each workgroup's last row. Exclusive with
+  /// key_limit.
+  bool causal = false;
+  I causalOffset = 0;
   /// Grouped-query attention (Ainslie et al., "GQA", EMNLP 2023; ONNX
   /// Attention's kv_num_heads): query head h reads K and V head h / kvGroup,
   /// so K and V have H / kvGroup heads. 1: one K/V head per query head.

@@ -69,6 +69,11 @@ layout(constant_id = 36) const uint ACC = 2;  // ceil(ceil(DV / 4) / TPR)
 layout(constant_id = 37) const uint CPT = 4;  // ceil(BC / TPR)
 // Grouped-query attention: query head h reads K and V head h / KV_GROUP.
 layout(constant_id = 39) const uint KV_GROUP = 1;
+// CAUSAL = 1: key j is hidden from query row i when j > i + KEY_LIMIT (a
+// decoder's causal mask without a mask tensor; KEY_LIMIT is then the
+// number of cached positions before the queries, possibly a run-time
+// value).
+layout(constant_id = 40) const uint CAUSAL = 0;
 
 layout(set = 0, binding = 0) readonly buffer QBuf { FLOAT_T qg[]; };
 layout(set = 0, binding = 1) readonly buffer KBuf { FLOAT_T kg[]; };
@@ -160,6 +165,7 @@ void main() {
       if (c < nc && rowValid) {
         s = dot4[j] * scale;
         if (HAS_MASK != 0u) s += mg[mBase + (kb + c) * M_SK];
+        if (CAUSAL != 0u && kb + c > row0 + r + KEY_LIMIT) s = NEG_INF;
       }
       ss[r * BC + c] = s;
     }

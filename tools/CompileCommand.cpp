@@ -1,4 +1,5 @@
 //===- tools/CompileCommand.cpp - tlc compile -----------------------------===//
+#include "ir/llama/LlamaGraph.h"
 #include "ir/onnx/OnnxImporter.h"
 #include "driver/Pipeline.h"
 #include "runtime/Runtime.h"
@@ -15,11 +16,13 @@ using namespace llvm;
 
 namespace tlc {
 
-cl::SubCommand CompileSubcommand("compile",
-                              "Compile a model (model.yaml) to a plan (.tlp)");
+cl::SubCommand CompileSubcommand(
+    "compile", "Compile a model (model.yaml, ONNX or Llama GGUF) to a plan "
+               "(.tlp)");
 
 static cl::opt<std::string> ModelPath(cl::Positional, cl::Required,
-                                      cl::desc("<model.yaml or model.onnx>"),
+                                      cl::desc("<model.yaml, model.onnx, "
+                                               "model.gguf or HF folder>"),
                                       cl::sub(CompileSubcommand));
 static cl::opt<std::string> OutputPath("o", cl::Required,
                                        cl::desc("Output plan file (.tlp)"),
@@ -37,6 +40,16 @@ static cl::list<std::string> DimFlags(
              "W=32..1280 or N=1 (repeatable); the plan serves every shape "
              "in the range"),
     cl::value_desc("NAME=MIN..MAX"), cl::sub(CompileSubcommand));
+static cl::opt<long long> MaxContext(
+    "max-context", cl::init(0),
+    cl::desc("GGUF / HF models: the longest prompt in tokens the plan serves "
+             "(default 0: the model's context length)"),
+    cl::value_desc("N"), cl::sub(CompileSubcommand));
+static cl::opt<bool> AllLogits(
+    "all-logits",
+    cl::desc("GGUF / HF models: logits for every position ([1, S, vocab]) "
+             "instead of the last one"),
+    cl::sub(CompileSubcommand));
 static cl::opt<bool> PrintIR("print-ir",
                              cl::desc("Print the IR after shape inference"),
                              cl::sub(CompileSubcommand));
@@ -139,11 +152,29 @@ static Error parseInputShapeFlags(ModelParseOptions &opts) {
   return parseDimFlags(DimFlags, opts.dims);
 }
 
-/// MODEL.onnx is imported (ir/onnx/OnnxImporter.h); any other model is
-/// tlc's model.yaml.
+/// MODEL.onnx is imported (ir/onnx/OnnxImporter.h); MODEL.gguf and a
+/// Hugging Face folder (config.json + safetensors) are built as Llama
+/// decoders (ir/llama/LlamaGraph.h: one plan for prompts of 1 to
+/// --max-context tokens); any other model is tlc's model.yaml.
 static Expected<Plan> compileAnyModel(StringRef path,
                                       const ModelParseOptions &parse,
                                       const CompileOptions &opts) {
+  bool hfFolder = sys::fs::is_directory(path);
+  if (sys::path::extension(path).equals_insensitive(".gguf") || hfFolder) {
+    if (MaxContext < 0)
+      return createStringError(inconvertibleErrorCode(),
+                               "--max-context %lld: expected a token count "
+                               ">= 1 (0: the model's context length)",
+                               (long long)MaxContext);
+    LlamaGraphOptions lo;
+    lo.maxLength = MaxContext;
+    lo.allLogits = AllLogits;
+    Expected<Graph> g =
+        hfFolder ? importLlamaHf(path, lo) : importLlamaGguf(path, lo);
+    if (!g)
+      return g.takeError();
+    return compileGraph(std::move(*g), opts);
+  }
   if (!sys::path::extension(path).equals_insensitive(".onnx"))
     return compileModelFile(path, parse, opts);
   Expected<Graph> g = importOnnxFile(path, parse);

@@ -427,3 +427,38 @@ TEST(OpFusedAttention, GroupedQueryAttentionEqualsRepeatedHeads) {
   ASSERT_FALSE(bool(bad));
   EXPECT_NE(toString(bad.takeError()).find("kv_group"), std::string::npos);
 }
+
+TEST(OpFusedAttention, CausalAttributeEqualsACausalMask) {
+  // causal = 1 with offset 0 (prefill) and 3 (3 cached positions before 6
+  // queries): the reference equals the reference with the explicit mask
+  // (0 where j <= i + offset, -inf elsewhere), and the device matches it.
+  for (int64_t offset : {0, 3}) {
+    SCOPED_TRACE("offset " + std::to_string(offset));
+    const int64_t sq = 6 + (offset ? 0 : 34), sk = sq + offset;
+    HostTensor q = tt::randomTensor({1, 4, sq, 8}, 51),
+               k = tt::randomTensor({1, 2, sk, 8}, 52),
+               v = tt::randomTensor({1, 2, sk, 8}, 53);
+    HostTensor mask(tt::f32({sq, sk}));
+    for (int64_t i = 0; i < sq; ++i)
+      for (int64_t j = 0; j < sk; ++j)
+        mask.f32()[i * sk + j] = j <= i + offset ? 0.0f : -INFINITY;
+    Attributes a = scaleAttr(0.3);
+    a.values["causal"] = int64_t(1);
+    if (offset)
+      a.values["causal_offset"] = std::vector<int64_t>{offset};
+    auto causal = tt::runReference("FusedAttention", a, {{q}, {k}, {v}});
+    ASSERT_TRUE(bool(causal)) << toString(causal.takeError());
+    auto masked = tt::runReference("FusedAttention", scaleAttr(0.3),
+                                   {{q}, {k}, {v}, {mask}});
+    ASSERT_TRUE(bool(masked)) << toString(masked.takeError());
+    EXPECT_EQ((*causal)[0].f32(), (*masked)[0].f32());
+    expectDeviceMatches(a, {{q}, {k}, {v}});
+  }
+  // causal_offset without causal, or with key_limit, is refused.
+  Attributes bad = scaleAttr(1.0);
+  bad.values["causal_offset"] = std::vector<int64_t>{2};
+  HostTensor t = tt::randomTensor({4, 3}, 54);
+  auto e = tt::runReference("FusedAttention", bad, {{t}, {t}, {t}});
+  ASSERT_FALSE(bool(e));
+  EXPECT_NE(toString(e.takeError()).find("causal_offset"), std::string::npos);
+}

@@ -169,3 +169,32 @@ TEST(Safetensors, TruncationsAreRejectedAndCorruptionNeverCrashes) {
 }
 
 } // namespace
+
+TEST(Safetensors, Bf16IsWidenedToF32Exactly) {
+  // Hugging Face checkpoints are mostly BF16: the reader widens each value
+  // to the F32 with the same high 16 bits (1.0, -2.5 and 3.140625 are
+  // exact in BF16).
+  std::string header =
+      R"({"w":{"dtype":"BF16","shape":[3],"data_offsets":[0,6]}})";
+  header.append((8 - header.size() % 8) % 8, ' ');
+  std::vector<uint8_t> bytes(8);
+  uint64_t n = header.size();
+  for (int i = 0; i < 8; ++i)
+    bytes[size_t(i)] = uint8_t(n >> (8 * i));
+  bytes.insert(bytes.end(), header.begin(), header.end());
+  for (uint16_t h : {uint16_t(0x3f80), uint16_t(0xc020), uint16_t(0x4049)}) {
+    bytes.push_back(uint8_t(h & 0xff));
+    bytes.push_back(uint8_t(h >> 8));
+  }
+  llvm::Expected<SafetensorsFile> f = readSafetensorsBytes(bytes, "bf16");
+  ASSERT_TRUE(bool(f)) << llvm::toString(f.takeError());
+  ASSERT_EQ(f->tensors.size(), 1u);
+  const SafetensorsTensor &t = f->tensors[0];
+  EXPECT_EQ(t.dtype, DType::F32);
+  ASSERT_EQ(t.data.size(), 12u);
+  float v[3];
+  std::memcpy(v, t.data.data(), sizeof v);
+  EXPECT_EQ(v[0], 1.0f);
+  EXPECT_EQ(v[1], -2.5f);
+  EXPECT_EQ(v[2], 3.140625f);
+}

@@ -1,0 +1,451 @@
+//===- ir/llama/LlamaGraph.cpp - Llama decoders as tlc graphs -------------===//
+//
+// See LlamaGraph.h for the graph. Names follow the GGUF tensors they come
+// from ("blk.3.attn_q" for layer 3's query projection), so that --print-ir
+// and `tlc inspect` read like llama.cpp's dumps.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/llama/LlamaGraph.h"
+
+#include "ir/GgufQuant.h"
+#include "ir/Half.h"
+#include "ir/Safetensors.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <memory>
+
+using namespace llvm;
+
+namespace tlc {
+
+namespace {
+
+/// Appends values and nodes to a graph under construction; intermediate
+/// types are left to shape inference.
+class Builder {
+public:
+  Builder(Graph &g, SourceLoc loc) : g(g), loc(std::move(loc)) {}
+
+  ValueId input(const std::string &name, TensorType type) {
+    Value v;
+    v.name = name;
+    v.kind = ValueKind::Input;
+    v.type = std::move(type);
+    v.hasType = true;
+    v.loc = loc;
+    ValueId id = cantFail(g.addValue(std::move(v)));
+    g.inputs.push_back(id);
+    return id;
+  }
+
+  ValueId weight(const std::string &name, TensorType type,
+                 std::vector<uint8_t> data) {
+    Value v;
+    v.name = name;
+    v.kind = ValueKind::Weight;
+    v.type = std::move(type);
+    v.hasType = true;
+    v.data = std::move(data);
+    v.loc = loc;
+    return cantFail(g.addValue(std::move(v)));
+  }
+
+  ValueId f32(const std::string &name, Shape shape, ArrayRef<float> values) {
+    std::vector<uint8_t> bytes(values.size() * sizeof(float));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return weight(name, TensorType{DType::F32, std::move(shape)},
+                  std::move(bytes));
+  }
+
+  ValueId i64(const std::string &name, Shape shape, ArrayRef<int64_t> values) {
+    std::vector<uint8_t> bytes(values.size() * sizeof(int64_t));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return weight(name, TensorType{DType::I64, std::move(shape)},
+                  std::move(bytes));
+  }
+
+  /// One node with one output called \p out.
+  ValueId node(const std::string &op, const std::string &out,
+               ArrayRef<ValueId> inputs, Attributes attrs = {}) {
+    Value v;
+    v.name = out;
+    v.loc = loc;
+    ValueId id = cantFail(g.addValue(std::move(v)));
+    Node n;
+    n.op = op;
+    n.name = out;
+    n.inputs.assign(inputs.begin(), inputs.end());
+    n.outputs = {id};
+    n.attrs = std::move(attrs);
+    n.loc = loc;
+    g.addNode(std::move(n));
+    return id;
+  }
+
+  /// The weight of GGUF name \p name from \p source (loaded once), checked
+  /// against the shape the config implies.
+  Expected<ValueId> modelWeight(const LlamaWeightSource &source,
+                                const std::string &name) {
+    auto it = loaded.find(name);
+    if (it != loaded.end())
+      return it->second;
+    Expected<LlamaWeight> w = source(name);
+    if (!w)
+      return w.takeError();
+    auto want = shapes.find(name);
+    if (want != shapes.end() && w->shape != want->second)
+      return createStringError(
+          inconvertibleErrorCode(),
+          "%s: weight '%s' has shape %s; the hyperparameters imply %s",
+          loc.file.c_str(), name.c_str(),
+          TensorType(DType::F32, w->shape).shapeStr().c_str(),
+          TensorType(DType::F32, want->second).shapeStr().c_str());
+    ValueId id = f32(name, w->shape, w->values);
+    loaded[name] = id;
+    return id;
+  }
+
+  /// The shape of each weight, by GGUF name (llamaWeightShapes).
+  std::map<std::string, Shape> shapes;
+
+private:
+  Graph &g;
+  SourceLoc loc;
+  std::map<std::string, ValueId> loaded;
+};
+
+Attributes attrs(std::initializer_list<std::pair<const char *, AttrValue>> kv) {
+  Attributes a;
+  for (const auto &[k, v] : kv)
+    a.values[k] = v;
+  return a;
+}
+
+/// cos and sin of the rotary angles p / scale * base^(-2i/R) for positions
+/// p < rows and i < R/2, as [rows, R/2] tables (double, then rounded).
+void ropeTables(const LlamaConfig &c, int64_t rows, std::vector<float> &cosT,
+                std::vector<float> &sinT) {
+  int64_t half = c.ropeDim / 2;
+  cosT.resize(size_t(rows * half));
+  sinT.resize(size_t(rows * half));
+  for (int64_t p = 0; p < rows; ++p)
+    for (int64_t i = 0; i < half; ++i) {
+      double invFreq = std::pow(c.ropeBase, -2.0 * double(i) / double(c.ropeDim));
+      double angle = double(p) / c.ropeLinearScale * invFreq;
+      cosT[size_t(p * half + i)] = float(std::cos(angle));
+      sinT[size_t(p * half + i)] = float(std::sin(angle));
+    }
+}
+
+} // namespace
+
+Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
+                                const LlamaWeightSource &weights,
+                                StringRef source,
+                                const LlamaGraphOptions &opts) {
+  constexpr int64_t kMaxLength = int64_t(1) << 20;
+  int64_t maxLength = opts.maxLength ? opts.maxLength : c.contextLength;
+  if (opts.fixedLength)
+    maxLength = *opts.fixedLength;
+  if (maxLength < 1 || maxLength > kMaxLength)
+    return createStringError(inconvertibleErrorCode(),
+                             "%s: a sequence length of %lld tokens is outside "
+                             "[1, %lld]",
+                             source.str().c_str(), (long long)maxLength,
+                             (long long)kMaxLength);
+  Graph g;
+  g.name = "llama";
+  SourceLoc loc;
+  loc.file = source.str();
+  Builder b(g, loc);
+  for (auto &[name, shape] : llamaWeightShapes(c))
+    b.shapes[name] = shape;
+
+  DimExpr seq = maxLength;
+  if (!opts.fixedLength) {
+    DimSymbol s{"sequence", 1, maxLength};
+    g.symbols.push_back(s);
+    seq = DimExpr::symbol(s);
+  }
+  const int64_t H = c.heads, Hkv = c.kvHeads, D = c.headDim, E = c.hidden;
+  ValueId ids = b.input("input_ids", TensorType::withDims(DType::I64, {1, seq}));
+
+  // The rotary tables of positions 0..S-1, [1, S, R/2]: rows of the tables
+  // at the bound, gathered by Range(0, S) (a tensor of the symbols only,
+  // which passes/FoldAtBound.cpp turns into a slice of its value at the
+  // bound).
+  ValueId zero = b.i64("zero", {}, {0}), one = b.i64("one", {}, {1});
+  ValueId len = b.node("Gather", "seq_len",
+                       {b.node("Shape", "ids_shape", {ids}), one},
+                       attrs({{"axis", int64_t(0)}}));
+  ValueId pos = b.node("Range", "positions", {zero, len, one});
+  ValueId axis0 = b.i64("axis0", {1}, {0});
+  std::vector<float> cosT, sinT;
+  ropeTables(c, maxLength, cosT, sinT);
+  ValueId cosV = b.node(
+      "Unsqueeze", "rope_cos",
+      {b.node("Gather", "rope_cos_rows",
+              {b.f32("rope_cos_table", {maxLength, c.ropeDim / 2}, cosT), pos},
+              attrs({{"axis", int64_t(0)}})),
+       axis0});
+  ValueId sinV = b.node(
+      "Unsqueeze", "rope_sin",
+      {b.node("Gather", "rope_sin_rows",
+              {b.f32("rope_sin_table", {maxLength, c.ropeDim / 2}, sinT), pos},
+              attrs({{"axis", int64_t(0)}})),
+       axis0});
+
+  ValueId rowsShape = b.i64("rows_shape", {2}, {-1, E});
+  ValueId seqShape = b.i64("seq_shape", {3}, {1, -1, E});
+  ValueId qShape = b.i64("q_shape", {3}, {1, -1, H * D});
+  ValueId kvShape = b.i64("kv_shape", {3}, {1, -1, Hkv * D});
+  ValueId attnRows = b.i64("attn_rows_shape", {2}, {-1, H * D});
+  Attributes transB = attrs({{"transB", int64_t(1)}});
+  Attributes rms = attrs({{"axis", int64_t(-1)}, {"epsilon", c.rmsEpsilon}});
+  int64_t interleaved = c.pairing == RopePairing::Adjacent ? 1 : 0;
+
+  Expected<ValueId> embd = b.modelWeight(weights, "token_embd.weight");
+  if (!embd)
+    return embd.takeError();
+  ValueId x = b.node("Gather", "embeddings", {*embd, ids},
+                     attrs({{"axis", int64_t(0)}}));
+
+  for (int64_t l = 0; l < c.layers; ++l) {
+    std::string p = "blk." + std::to_string(l) + ".";
+    Expected<ValueId> w[9] = {
+        b.modelWeight(weights, p + "attn_norm.weight"),
+        b.modelWeight(weights, p + "attn_q.weight"),
+        b.modelWeight(weights, p + "attn_k.weight"),
+        b.modelWeight(weights, p + "attn_v.weight"),
+        b.modelWeight(weights, p + "attn_output.weight"),
+        b.modelWeight(weights, p + "ffn_norm.weight"),
+        b.modelWeight(weights, p + "ffn_gate.weight"),
+        b.modelWeight(weights, p + "ffn_up.weight"),
+        b.modelWeight(weights, p + "ffn_down.weight")};
+    for (Expected<ValueId> &e : w)
+      if (!e)
+        return e.takeError();
+    // Attention.
+    ValueId h = b.node("RMSNormalization", p + "attn_norm", {x, *w[0]}, rms);
+    ValueId rows = b.node("Reshape", p + "attn_in", {h, rowsShape});
+    ValueId q = b.node("Gemm", p + "attn_q", {rows, *w[1]}, transB);
+    ValueId k = b.node("Gemm", p + "attn_k", {rows, *w[2]}, transB);
+    ValueId v = b.node("Gemm", p + "attn_v", {rows, *w[3]}, transB);
+    q = b.node("Reshape", p + "attn_q3", {q, qShape});
+    k = b.node("Reshape", p + "attn_k3", {k, kvShape});
+    q = b.node("RotaryEmbedding", p + "attn_q_rope", {q, cosV, sinV},
+               attrs({{"interleaved", interleaved},
+                      {"num_heads", H},
+                      {"rotary_embedding_dim", c.ropeDim}}));
+    k = b.node("RotaryEmbedding", p + "attn_k_rope", {k, cosV, sinV},
+               attrs({{"interleaved", interleaved},
+                      {"num_heads", Hkv},
+                      {"rotary_embedding_dim", c.ropeDim}}));
+    // Q [1, S, H*D], K and V [.., S, Hkv*D] read as [B, H, S, D] views
+    // (ops/FusedAttention.h); Y written as [1, S, H*D].
+    std::vector<DimExpr> dims = {1, H, seq, seq, D, D};
+    Attributes a = attrs(
+        {{"dims", dims},
+         {"q_view", std::vector<int64_t>{0, 0, D, H * D, 1}},
+         {"k_view", std::vector<int64_t>{0, 0, D, Hkv * D, 1}},
+         {"v_view", std::vector<int64_t>{0, 0, D, Hkv * D, 1}},
+         {"y_view", std::vector<int64_t>{0, 0, D, H * D, 1}},
+         {"y_shape", std::vector<DimExpr>{1, seq, H * D}},
+         {"scale", 1.0 / std::sqrt(double(D))},
+         {"causal", int64_t(1)}});
+    if (H != Hkv)
+      a.values["kv_group"] = H / Hkv;
+    if (opts.fixedLength) { // integer lists where nothing is symbolic
+      a.values["dims"] = std::vector<int64_t>{1, H, maxLength, maxLength, D, D};
+      a.values["y_shape"] = std::vector<int64_t>{1, maxLength, H * D};
+    }
+    ValueId att =
+        b.node("FusedAttention", p + "attn", {q, k, v}, std::move(a));
+    att = b.node("Reshape", p + "attn_rows", {att, attnRows});
+    ValueId o = b.node("Gemm", p + "attn_output", {att, *w[4]}, transB);
+    o = b.node("Reshape", p + "attn_out3", {o, seqShape});
+    x = b.node("Add", p + "attn_residual", {x, o});
+    // SwiGLU feed-forward (Shazeer, "GLU Variants Improve Transformer",
+    // 2020): down(silu(gate(h)) * up(h)), silu(z) = z * sigmoid(z).
+    h = b.node("RMSNormalization", p + "ffn_norm", {x, *w[5]}, rms);
+    rows = b.node("Reshape", p + "ffn_in", {h, rowsShape});
+    ValueId gate = b.node("Gemm", p + "ffn_gate", {rows, *w[6]}, transB);
+    ValueId up = b.node("Gemm", p + "ffn_up", {rows, *w[7]}, transB);
+    ValueId silu = b.node("Mul", p + "ffn_silu",
+                          {gate, b.node("Sigmoid", p + "ffn_sigmoid", {gate})});
+    ValueId act = b.node("Mul", p + "ffn_act", {silu, up});
+    ValueId down = b.node("Gemm", p + "ffn_down", {act, *w[8]}, transB);
+    down = b.node("Reshape", p + "ffn_out3", {down, seqShape});
+    x = b.node("Add", p + "ffn_residual", {x, down});
+  }
+
+  Expected<ValueId> normW = b.modelWeight(weights, "output_norm.weight");
+  if (!normW)
+    return normW.takeError();
+  Expected<ValueId> head = b.modelWeight(
+      weights, c.tiedEmbeddings ? "token_embd.weight" : "output.weight");
+  if (!head)
+    return head.takeError();
+  ValueId h = b.node("RMSNormalization", "output_norm", {x, *normW}, rms);
+  ValueId rows = b.node("Reshape", "output_in", {h, rowsShape});
+  if (!opts.allLogits) // the last position only
+    rows = b.node("Slice", "output_last",
+                  {rows, b.i64("last_start", {1}, {-1}),
+                   b.i64("last_end", {1}, {std::numeric_limits<int64_t>::max()}),
+                   b.i64("last_axes", {1}, {0})});
+  ValueId logits = b.node("Gemm", "output", {rows, *head}, transB);
+  logits = b.node("Reshape", "logits", {logits,
+                                        b.i64("logits_shape", {3},
+                                              {1, -1, c.vocab})});
+  g.outputs.push_back(logits);
+  return g;
+}
+
+Expected<Graph> importLlamaGguf(StringRef path, const LlamaGraphOptions &opts) {
+  Expected<GgufFile> f = readGgufFile(path);
+  if (!f)
+    return f.takeError();
+  Expected<LlamaConfig> c = readLlamaConfig(*f);
+  if (!c)
+    return c.takeError();
+  const GgufFile &file = *f;
+  LlamaWeightSource source =
+      [&file](const std::string &name) -> Expected<LlamaWeight> {
+    Expected<const GgufTensor *> t = file.tensor(name);
+    if (!t)
+      return t.takeError();
+    Expected<std::vector<float>> values = dequantize(**t);
+    if (!values)
+      return values.takeError();
+    return LlamaWeight{(*t)->shape(), std::move(*values)};
+  };
+  return buildLlamaGraph(*c, source, path, opts);
+}
+
+namespace {
+/// The tensors of a Hugging Face folder: model.safetensors, or the shards
+/// of model.safetensors.index.json, each read when first needed.
+class HfTensors {
+public:
+  static Expected<HfTensors> open(StringRef folder) {
+    HfTensors h;
+    h.dir = folder.str();
+    SmallString<256> single(folder), index(folder);
+    sys::path::append(single, "model.safetensors");
+    sys::path::append(index, "model.safetensors.index.json");
+    if (sys::fs::exists(single) || !sys::fs::exists(index))
+      return h;
+    h.index = index.str().str();
+    ErrorOr<std::unique_ptr<MemoryBuffer>> buf = MemoryBuffer::getFile(index);
+    if (!buf)
+      return createStringError(buf.getError(), "%s: cannot read: %s",
+                               h.index.c_str(),
+                               buf.getError().message().c_str());
+    Expected<json::Value> root = json::parse((*buf)->getBuffer());
+    if (!root)
+      return createStringError(inconvertibleErrorCode(), "%s: not JSON: %s",
+                               h.index.c_str(),
+                               toString(root.takeError()).c_str());
+    const json::Object *map =
+        root->getAsObject() ? root->getAsObject()->getObject("weight_map")
+                            : nullptr;
+    if (!map)
+      return createStringError(inconvertibleErrorCode(),
+                               "%s: expected an object with 'weight_map'",
+                               h.index.c_str());
+    for (const auto &kv : *map) {
+      llvm::Optional<StringRef> file = kv.second.getAsString();
+      // Shards are files of this folder, nothing else.
+      if (!file || file->empty() || file->contains('/') ||
+          file->contains('\\') || *file == "." || *file == "..")
+        return createStringError(inconvertibleErrorCode(),
+                                 "%s: weight_map['%s']: expected a file name "
+                                 "in the folder",
+                                 h.index.c_str(), kv.first.str().c_str());
+      h.fileOf[kv.first.str()] = file->str();
+    }
+    return h;
+  }
+
+  /// Tensor \p name as f32 values.
+  Expected<LlamaWeight> get(const std::string &name) {
+    std::string file = "model.safetensors";
+    if (!index.empty()) {
+      auto it = fileOf.find(name);
+      if (it == fileOf.end())
+        return createStringError(inconvertibleErrorCode(),
+                                 "%s: the weight_map has no tensor '%s'",
+                                 index.c_str(), name.c_str());
+      file = it->second;
+    }
+    auto loaded = files.find(file);
+    if (loaded == files.end()) {
+      SmallString<256> path(dir);
+      sys::path::append(path, file);
+      Expected<SafetensorsFile> st = readSafetensors(path);
+      if (!st)
+        return st.takeError();
+      loaded = files.emplace(file, std::move(*st)).first;
+    }
+    const SafetensorsTensor *t = loaded->second.find(name);
+    if (!t)
+      return createStringError(inconvertibleErrorCode(),
+                               "%s/%s: no tensor '%s'", dir.c_str(),
+                               file.c_str(), name.c_str());
+    LlamaWeight w;
+    w.shape = t->shape;
+    size_t n = size_t(TensorType(DType::F32, t->shape).numElements());
+    w.values.resize(n);
+    if (t->dtype == DType::F32) { // BF16 arrives widened to F32
+      std::memcpy(w.values.data(), t->data.data(), n * sizeof(float));
+    } else if (t->dtype == DType::F16) {
+      for (size_t i = 0; i < n; ++i)
+        w.values[i] =
+            halfToFloat(uint16_t(t->data[2 * i] | (t->data[2 * i + 1] << 8)));
+    } else {
+      return createStringError(inconvertibleErrorCode(),
+                               "%s/%s: tensor '%s' has dtype %s; expected "
+                               "F32, F16 or BF16",
+                               dir.c_str(), file.c_str(), name.c_str(),
+                               safetensorsDTypeName(t->dtype).str().c_str());
+    }
+    return w;
+  }
+
+private:
+  std::string dir, index;
+  std::map<std::string, std::string> fileOf;    // tensor -> shard
+  std::map<std::string, SafetensorsFile> files; // shards read so far
+};
+} // namespace
+
+Expected<Graph> importLlamaHf(StringRef folder, const LlamaGraphOptions &opts) {
+  SmallString<256> config(folder);
+  sys::path::append(config, "config.json");
+  Expected<LlamaConfig> c = readLlamaConfigJson(config);
+  if (!c)
+    return c.takeError();
+  Expected<HfTensors> tensors = HfTensors::open(folder);
+  if (!tensors)
+    return tensors.takeError();
+  bool tied = c->tiedEmbeddings;
+  HfTensors &t = *tensors;
+  LlamaWeightSource source = [&t, tied](const std::string &gguf) {
+    return t.get(llamaHfName(gguf == "output.weight" && tied
+                                 ? "token_embd.weight"
+                                 : gguf));
+  };
+  return buildLlamaGraph(*c, source, folder, opts);
+}
+
+} // namespace tlc

@@ -1,0 +1,89 @@
+//===- ir/llama/LlamaGraph.h - Llama decoders as tlc graphs -----*- C++ -*-===//
+//
+// Builds the IR of a Llama-architecture decoder from its hyperparameters
+// and weights (a GGUF file of architecture `llama`, or a Hugging Face
+// checkpoint folder), the way the ONNX
+// importer builds one from a protobuf: every op is an ordinary tlc op with
+// its shape rule, reference and kernel. Per layer:
+//
+//   h = RMSNormalization(x, attn_norm)
+//   q, k, v = Gemm(h, W{q,k,v}, transB)           [S, H*D], [S, Hkv*D] x2
+//   q, k = RotaryEmbedding(q, k; cos, sin, positions)  (GGUF: adjacent pairs)
+//   a = FusedAttention(q, k, v; causal = 1, kv_group = H / Hkv)  [1, S, H*D]
+//   x = x + Gemm(a, Wo, transB)
+//   h = RMSNormalization(x, ffn_norm)
+//   x = x + Gemm(silu(Gemm(h, Wgate)) * Gemm(h, Wup), Wdown)   (SwiGLU)
+//
+// then RMSNormalization(x, output_norm) and the LM head (output.weight, or
+// token_embd when tied). The sequence length S is a symbol over
+// [1, maxLength] (one plan for every prompt length) or a constant. This is
+// the prefill graph without a KV cache; decoding with a planned cache is the
+// rest of issue #15.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TLC_IR_LLAMA_LLAMAGRAPH_H
+#define TLC_IR_LLAMA_LLAMAGRAPH_H
+
+#include "ir/Graph.h"
+#include "ir/llama/LlamaConfig.h"
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace tlc {
+
+/// What to build.
+struct LlamaGraphOptions {
+  /// Longest sequence (tokens) the graph serves; 0: the model's context
+  /// length.
+  int64_t maxLength = 0;
+  /// A fixed sequence length instead of the range [1, maxLength].
+  std::optional<int64_t> fixedLength;
+  /// Logits for every position ([1, S, vocab]) instead of the last one only
+  /// ([1, 1, vocab], what generation reads after a prefill).
+  bool allLogits = false;
+};
+
+/// One weight for the builder: row-major f32 values of \p shape.
+struct LlamaWeight {
+  Shape shape;
+  std::vector<float> values;
+};
+
+/// Gives the weight of a GGUF name ("blk.0.attn_q.weight"), converted to
+/// f32, or an error naming the file and tensor.
+using LlamaWeightSource =
+    std::function<llvm::Expected<LlamaWeight>(const std::string &ggufName)>;
+
+/// The graph of the Llama model of config \p c whose weights \p weights
+/// gives (\p source names it in messages and source locations): input `input_ids` [1, S] i64 (token ids), output
+/// `logits` (f32, see LlamaGraphOptions). Weights are dequantized to f32
+/// (ir/GgufQuant.h). Attention is causal by position in the kernel (no mask
+/// tensor); rotary embeddings read the rows 0..S-1 of cos/sin tables of
+/// [L, R/2] (L the longest sequence, R the rope dimension), with angles
+/// p / scale * base^(-2i/R) (RoFormer,
+/// arXiv:2104.09864, eq. 34). Errors name the source: a maxLength or
+/// fixedLength outside [1, 2^20], or a weight \p weights cannot give, or
+/// gives with a shape other than llamaWeightShapes'.
+llvm::Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
+                                      const LlamaWeightSource &weights,
+                                      llvm::StringRef source,
+                                      const LlamaGraphOptions &opts);
+
+/// A GGUF file of architecture llama: readGgufFile + readLlamaConfig +
+/// buildLlamaGraph with the tensors dequantized (ir/GgufQuant.h).
+llvm::Expected<Graph> importLlamaGguf(llvm::StringRef path,
+                                      const LlamaGraphOptions &opts);
+
+/// A Hugging Face checkpoint folder: config.json (readLlamaConfigJson) and
+/// model.safetensors, or the shards model.safetensors.index.json names
+/// (its weight_map), in F32, F16 or BF16; the tensors' names are
+/// llamaHfName's. Errors name the file: a missing config, index, shard or
+/// tensor, a tensor of another shape or dtype.
+llvm::Expected<Graph> importLlamaHf(llvm::StringRef folder,
+                                    const LlamaGraphOptions &opts);
+
+} // namespace tlc
+
+#endif // TLC_IR_LLAMA_LLAMAGRAPH_H
