@@ -1,22 +1,21 @@
 //===- tokenizer/LlamaTokenizer.cpp - Llama vocabularies from GGUF --------===//
 //
-// Validation of the tokenizer.ggml.* metadata, the sentencepiece model built
-// from it, and the streaming decoder. The decoder follows
-// SentencePieceProcessor::Decode of sentencepiece 0.1.97
-// (src/sentencepiece_processor.cc) and its UTF-8 reader string_util::
-// DecodeUTF8 (src/util.cc) rule for rule, so that decoding piece by piece
-// gives what decoding all the ids at once gives; the tests compare the two.
+// Validation of the tokenizer.ggml.* metadata, and decoding. Encoding is
+// tokenizer/SpmEncoder.cpp. The decoder follows SentencePieceProcessor::
+// Decode of sentencepiece 0.1.97 (src/sentencepiece_processor.cc) and its
+// UTF-8 reader string_util::DecodeUTF8 (src/util.cc) rule for rule; decode()
+// is the streaming decoder run over all the ids. No sentencepiece code is
+// linked: the tests (tests/tokenizer/) compare both with the library.
 //
 //===----------------------------------------------------------------------===//
 #include "tokenizer/LlamaTokenizer.h"
 
 #include "ir/Gguf.h"
+#include "tokenizer/SpmEncoder.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
-
-#include <sentencepiece_processor.h>
 
 #include <cmath>
 #include <cstring>
@@ -37,6 +36,11 @@ constexpr StringRef kEosKey = "tokenizer.ggml.eos_token_id";
 constexpr StringRef kUnknownKey = "tokenizer.ggml.unknown_token_id";
 constexpr StringRef kPaddingKey = "tokenizer.ggml.padding_token_id";
 constexpr StringRef kAddBosKey = "tokenizer.ggml.add_bos_token";
+constexpr StringRef kAddEosKey = "tokenizer.ggml.add_eos_token";
+constexpr StringRef kAddSpacePrefixKey = "tokenizer.ggml.add_space_prefix";
+constexpr StringRef kRemoveExtraWhitespacesKey =
+    "tokenizer.ggml.remove_extra_whitespaces";
+constexpr StringRef kCharsmapKey = "tokenizer.ggml.precompiled_charsmap";
 
 /// sentencepiece's whitespace symbol U+2581 and unknown surface
 /// (kDefaultUnknownSymbol: " U+2047 ").
@@ -46,20 +50,6 @@ constexpr StringRef kReplacementChar = "\xef\xbf\xbd"; // U+FFFD
 
 Error tokError(StringRef file, const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), (file + ": " + msg).str());
-}
-
-/// A token's text for an error message: printable ASCII kept, other bytes
-/// as \xNN (so that "▁the" reads "\xe2\x96\x81the").
-std::string quoted(StringRef s) {
-  std::string out = "'";
-  for (char c : s) {
-    uint8_t b = uint8_t(c);
-    if (isPrint(b) && c != '\'' && c != '\\')
-      out += c;
-    else
-      out += "\\x" + utohexstr(b, /*LowerCase=*/true, /*Width=*/2);
-  }
-  return out + "'";
 }
 
 /// The byte of a byte piece "<0xNN>" (two uppercase hex digits, as
@@ -80,45 +70,7 @@ int pieceToByte(StringRef piece) {
   return v;
 }
 
-bool isTrailByte(uint8_t b) { return (b & 0xC0) == 0x80; }
-
-/// string_util::DecodeUTF8 of sentencepiece 0.1.97: whether the bytes at
-/// the front of \p s are one valid UTF-8 character (in \p len bytes), else
-/// \p len = 1. A character needs all its bytes within \p s.
-bool decodeUtf8(StringRef s, size_t &len) {
-  const auto b = [&](size_t i) { return uint8_t(s[i]); };
-  const auto validCodepoint = [](uint32_t c) {
-    return c < 0xD800 || (c >= 0xE000 && c <= 0x10FFFF);
-  };
-  len = 1;
-  if (b(0) < 0x80)
-    return true;
-  if (s.size() >= 2 && (b(0) & 0xE0) == 0xC0) {
-    uint32_t cp = (b(0) & 0x1Fu) << 6 | (b(1) & 0x3Fu);
-    if (isTrailByte(b(1)) && cp >= 0x80 && validCodepoint(cp)) {
-      len = 2;
-      return true;
-    }
-  } else if (s.size() >= 3 && (b(0) & 0xF0) == 0xE0) {
-    uint32_t cp = (b(0) & 0x0Fu) << 12 | (b(1) & 0x3Fu) << 6 | (b(2) & 0x3Fu);
-    if (isTrailByte(b(1)) && isTrailByte(b(2)) && cp >= 0x800 &&
-        validCodepoint(cp)) {
-      len = 3;
-      return true;
-    }
-  } else if (s.size() >= 4 && (b(0) & 0xF8) == 0xF0) {
-    uint32_t cp = (b(0) & 0x07u) << 18 | (b(1) & 0x3Fu) << 12 |
-                  (b(2) & 0x3Fu) << 6 | (b(3) & 0x3Fu);
-    if (isTrailByte(b(1)) && isTrailByte(b(2)) && isTrailByte(b(3)) &&
-        cp >= 0x10000 && validCodepoint(cp)) {
-      len = 4;
-      return true;
-    }
-  }
-  return false;
-}
-
-/// Bytes decodeUtf8 looks at for a character starting with \p lead: it
+/// Bytes spmDecodeUtf8 looks at for a character starting with \p lead: it
 /// decides on those bytes alone once they are all there.
 size_t utf8Length(uint8_t lead) {
   if ((lead & 0xE0) == 0xC0)
@@ -146,6 +98,13 @@ Expected<std::optional<int32_t>> readSpecialId(const GgufFile &file,
   return int32_t(*v);
 }
 
+/// An optional bool key: absent gives \p dflt.
+Expected<bool> readFlag(const GgufFile &file, StringRef key, bool dflt) {
+  if (!file.find(key))
+    return dflt;
+  return file.getBool(key);
+}
+
 } // namespace
 
 struct LlamaTokenizer::Impl {
@@ -154,11 +113,17 @@ struct LlamaTokenizer::Impl {
   std::vector<float> scores;
   std::vector<SpmPieceType> types;
   std::vector<int16_t> byteValue; // of byte pieces; -1 for others
+  /// The id whose type decides how an id decodes: sentencepiece's Decode
+  /// turns ids into pieces and back (PieceToId, which looks among the
+  /// unknown, control and byte pieces first), so a normal piece that is
+  /// also a control or byte piece decodes as that one.
+  std::vector<int32_t> decodeAs;
   std::optional<int32_t> bos, eos, pad;
   int32_t unk = 0;
-  bool addBos = false;
-  std::string modelProto;
-  sentencepiece::SentencePieceProcessor processor;
+  bool addBos = false, addEos = false;
+  bool byteFallback = false;
+  bool addDummyPrefix = true, removeExtraWhitespaces = false;
+  std::optional<SpmBpeEncoder> encoder;
 };
 
 LlamaTokenizer::LlamaTokenizer(std::unique_ptr<Impl> impl)
@@ -178,7 +143,7 @@ Expected<LlamaTokenizer> LlamaTokenizer::fromGguf(const GgufFile &file) {
     return model.takeError();
   if (*model != "llama")
     return tokError(name, "metadata key '" + kModelKey + "' is " +
-                              quoted(*model) +
+                              quotePiece(*model) +
                               "; tlc reads only 'llama' vocabularies "
                               "(SentencePiece, as Llama and TinyLlama have)");
 
@@ -226,7 +191,7 @@ Expected<LlamaTokenizer> LlamaTokenizer::fromGguf(const GgufFile &file) {
     const std::string &piece = impl->pieces[i];
     int32_t t;
     std::memcpy(&t, (*types)->packed.data() + 4 * i, 4);
-    const std::string where = "token " + std::to_string(i) + " " + quoted(piece);
+    const std::string where = "token " + std::to_string(i) + " " + quotePiece(piece);
     if (t < 1 || t > 6)
       return tokError(name, "metadata key '" + kTypesKey + "': " + where +
                                 " has type " + Twine(t) +
@@ -249,7 +214,7 @@ Expected<LlamaTokenizer> LlamaTokenizer::fromGguf(const GgufFile &file) {
     if (!inserted)
       return tokError(name, "metadata key '" + kTokensKey + "': tokens " +
                                 Twine(it->second) + " and " + Twine(i) +
-                                " are both " + quoted(piece) + " (types " +
+                                " are both " + quotePiece(piece) + " (types " +
                                 spmPieceTypeName(impl->types[it->second]) +
                                 " and " + spmPieceTypeName(type) + ")");
     if (type == SpmPieceType::Unknown) {
@@ -282,9 +247,9 @@ Expected<LlamaTokenizer> LlamaTokenizer::fromGguf(const GgufFile &file) {
         return tokError(name, "metadata key '" + kTokensKey + "': there are " +
                                   Twine(byteTokens) +
                                   " byte tokens but none for byte 0x" +
-                                  utohexstr(b, false, 2) + " ('<0x" +
-                                  utohexstr(b, false, 2) +
-                                  ">'); byte fallback needs all 256");
+                                  spmByteToPiece(uint8_t(b)).substr(3, 2) +
+                                  " ('" + spmByteToPiece(uint8_t(b)) +
+                                  "'); byte fallback needs all 256");
 
   Expected<std::optional<int32_t>> bos = readSpecialId(file, kBosKey, n);
   if (!bos)
@@ -304,40 +269,59 @@ Expected<LlamaTokenizer> LlamaTokenizer::fromGguf(const GgufFile &file) {
                               spmPieceTypeName(impl->types[size_t(**unk)]) +
                               "), but the token of type unknown is " +
                               Twine(impl->unk) + " " +
-                              quoted(impl->pieces[size_t(impl->unk)]));
+                              quotePiece(impl->pieces[size_t(impl->unk)]));
   impl->bos = *bos;
   impl->eos = *eos;
   impl->pad = *pad;
-  impl->addBos = impl->bos.has_value();
-  if (file.find(kAddBosKey)) {
-    Expected<bool> addBos = file.getBool(kAddBosKey);
-    if (!addBos)
-      return addBos.takeError();
-    if (*addBos && !impl->bos)
-      return tokError(name, "metadata key '" + kAddBosKey +
-                                "' is true but there is no '" + kBosKey + "'");
-    impl->addBos = *addBos;
-  }
+  Expected<bool> addBos = readFlag(file, kAddBosKey, impl->bos.has_value());
+  if (!addBos)
+    return addBos.takeError();
+  if (*addBos && !impl->bos)
+    return tokError(name, "metadata key '" + kAddBosKey +
+                              "' is true but there is no '" + kBosKey + "'");
+  impl->addBos = *addBos;
+  Expected<bool> addEos = readFlag(file, kAddEosKey, false);
+  if (!addEos)
+    return addEos.takeError();
+  if (*addEos && !impl->eos)
+    return tokError(name, "metadata key '" + kAddEosKey +
+                              "' is true but there is no '" + kEosKey + "'");
+  impl->addEos = *addEos;
 
-  SpmModelSpec spec;
-  spec.pieces = impl->pieces;
-  spec.scores = impl->scores;
-  spec.types = impl->types;
-  spec.byteFallback = byteTokens > 0;
-  spec.unkId = impl->unk;
-  spec.bosId = impl->bos;
-  spec.eosId = impl->eos;
-  spec.padId = impl->pad;
-  impl->modelProto = serializeSpmModel(spec);
-  sentencepiece::util::Status status =
-      impl->processor.LoadFromSerializedProto(impl->modelProto);
-  if (!status.ok())
-    return tokError(name, "sentencepiece refused the vocabulary of '" +
-                              kTokensKey + "': " + status.ToString());
-  if (impl->processor.GetPieceSize() != int(n))
-    return tokError(name, "sentencepiece loaded " +
-                              Twine(impl->processor.GetPieceSize()) +
-                              " pieces of " + Twine(n));
+  // The normalizer: sentencepiece's "identity" (no character map), with the
+  // dummy prefix and whitespace settings of the keys llama.cpp's converter
+  // writes from the model's NormalizerSpec. A character map
+  // (precompiled_charsmap, e.g. nmt_nfkc) is not implemented.
+  if (const GgufValue *charsmap = file.find(kCharsmapKey))
+    if (charsmap->type != GgufValueType::Array || charsmap->count > 0)
+      return tokError(name, "metadata key '" + kCharsmapKey + "' is " +
+                                (charsmap->type == GgufValueType::Array
+                                     ? "an array of " + Twine(charsmap->count) +
+                                           " elements"
+                                     : "present") +
+                                ": a SentencePiece normalization table, which "
+                                "tlc does not apply (only the 'identity' "
+                                "normalizer of Llama's vocabularies, with no "
+                                "table, is supported)");
+  Expected<bool> addDummyPrefix = readFlag(file, kAddSpacePrefixKey, true);
+  if (!addDummyPrefix)
+    return addDummyPrefix.takeError();
+  Expected<bool> removeExtra = readFlag(file, kRemoveExtraWhitespacesKey, false);
+  if (!removeExtra)
+    return removeExtra.takeError();
+  impl->addDummyPrefix = *addDummyPrefix;
+  impl->removeExtraWhitespaces = *removeExtra;
+  impl->byteFallback = byteTokens > 0;
+
+  SpmBpeEncoder::Options options;
+  options.addDummyPrefix = impl->addDummyPrefix;
+  options.removeExtraWhitespaces = impl->removeExtraWhitespaces;
+  options.byteFallback = impl->byteFallback;
+  impl->encoder.emplace(impl->pieces, impl->scores, impl->types, impl->unk,
+                        options);
+  impl->decodeAs.resize(n);
+  for (size_t i = 0; i < n; ++i)
+    impl->decodeAs[i] = impl->encoder->pieceToId(impl->pieces[i]);
   return LlamaTokenizer(std::move(impl));
 }
 
@@ -354,31 +338,28 @@ Expected<std::vector<int32_t>> LlamaTokenizer::encode(StringRef text,
   if (addBos && !impl->bos)
     return tokError(impl->name, "cannot add BOS: the vocabulary has no '" +
                                     kBosKey + "'");
-  std::vector<int> ids;
-  sentencepiece::util::Status status =
-      impl->processor.Encode(std::string_view(text.data(), text.size()), &ids);
-  if (!status.ok())
-    return tokError(impl->name, "sentencepiece failed to encode: " +
-                                    status.ToString());
-  std::vector<int32_t> out;
-  out.reserve(ids.size() + (addBos ? 1 : 0));
+  Expected<std::vector<int32_t>> ids = impl->encoder->encode(text);
+  if (!ids)
+    return tokError(impl->name, "cannot encode: " + toString(ids.takeError()));
   if (addBos)
-    out.push_back(*impl->bos);
-  out.insert(out.end(), ids.begin(), ids.end());
-  return out;
+    ids->insert(ids->begin(), *impl->bos);
+  return ids;
 }
 
 Expected<std::string> LlamaTokenizer::decode(ArrayRef<int32_t> ids) const {
-  for (int32_t id : ids)
-    if (Error e = checkId(id))
-      return std::move(e);
+  StreamDecoder stream(*this);
   std::string text;
-  sentencepiece::util::Status status = impl->processor.Decode(
-      std::vector<int>(ids.begin(), ids.end()), &text);
-  if (!status.ok())
-    return tokError(impl->name, "sentencepiece failed to decode: " +
-                                    status.ToString());
-  return text;
+  for (int32_t id : ids) {
+    Expected<std::string> piece = stream.decodePiece(id);
+    if (!piece)
+      return piece.takeError();
+    text += *piece;
+  }
+  return text + stream.finish();
+}
+
+std::string LlamaTokenizer::normalize(StringRef text) const {
+  return impl->encoder->normalize(text);
 }
 
 uint32_t LlamaTokenizer::vocabSize() const {
@@ -389,14 +370,30 @@ std::optional<int32_t> LlamaTokenizer::eosId() const { return impl->eos; }
 std::optional<int32_t> LlamaTokenizer::paddingId() const { return impl->pad; }
 int32_t LlamaTokenizer::unknownId() const { return impl->unk; }
 bool LlamaTokenizer::addBosToken() const { return impl->addBos; }
+bool LlamaTokenizer::addEosToken() const { return impl->addEos; }
+bool LlamaTokenizer::addsDummyPrefix() const { return impl->addDummyPrefix; }
+bool LlamaTokenizer::removesExtraWhitespaces() const {
+  return impl->removeExtraWhitespaces;
+}
 StringRef LlamaTokenizer::piece(int32_t id) const {
   return impl->pieces[size_t(id)];
 }
 SpmPieceType LlamaTokenizer::type(int32_t id) const {
   return impl->types[size_t(id)];
 }
-const std::string &LlamaTokenizer::modelProto() const {
-  return impl->modelProto;
+std::string LlamaTokenizer::modelProto() const {
+  SpmModelSpec spec;
+  spec.pieces = impl->pieces;
+  spec.scores = impl->scores;
+  spec.types = impl->types;
+  spec.byteFallback = impl->byteFallback;
+  spec.unkId = impl->unk;
+  spec.bosId = impl->bos;
+  spec.eosId = impl->eos;
+  spec.padId = impl->pad;
+  spec.addDummyPrefix = impl->addDummyPrefix;
+  spec.removeExtraWhitespaces = impl->removeExtraWhitespaces;
+  return serializeSpmModel(spec);
 }
 StringRef LlamaTokenizer::name() const { return impl->name; }
 
@@ -416,7 +413,7 @@ void LlamaTokenizer::StreamDecoder::drainBytes(std::string &out, bool flush) {
     if (!flush && rest.size() < utf8Length(uint8_t(rest[0])))
       break;
     size_t len;
-    if (decodeUtf8(rest, len))
+    if (spmDecodeUtf8(rest, len))
       out += rest.substr(0, len).str();
     else
       out += kReplacementChar.str();
@@ -429,9 +426,10 @@ Expected<std::string> LlamaTokenizer::StreamDecoder::decodePiece(int32_t id) {
   if (Error e = tokenizer->checkId(id))
     return std::move(e);
   const Impl &t = *tokenizer->impl;
+  const size_t as = size_t(t.decodeAs[size_t(id)]);
   std::string out;
-  if (t.types[size_t(id)] == SpmPieceType::Byte) {
-    pending += char(uint8_t(t.byteValue[size_t(id)]));
+  if (t.types[as] == SpmPieceType::Byte) {
+    pending += char(uint8_t(t.byteValue[as]));
     drainBytes(out, /*flush=*/false);
     anyText |= !out.empty();
     return out;
@@ -440,11 +438,15 @@ Expected<std::string> LlamaTokenizer::StreamDecoder::decodePiece(int32_t id) {
   anyText |= !out.empty();
   // Decode's DecodeSentencePiece: a piece that starts with "▁" loses that
   // "▁" (the encoder's dummy prefix) while no text and no such piece came
-  // before it (is_bos_ws, which once false stays false).
+  // before it (is_bos_ws, which once false stays false); only when the
+  // normalizer adds a dummy prefix or removes extra whitespace. With the
+  // latter, every leading "▁" piece loses its "▁" (has_bos_ws stays false).
   if (bosSpaceSeen || anyText)
     atStart = false;
   bosSpaceSeen = false;
-  switch (t.types[size_t(id)]) {
+  const bool stripsLeadingSpace =
+      t.addDummyPrefix || t.removeExtraWhitespaces;
+  switch (t.types[as]) {
   case SpmPieceType::Control:
     break; // <s>, </s>: nothing
   case SpmPieceType::Unknown:
@@ -452,8 +454,8 @@ Expected<std::string> LlamaTokenizer::StreamDecoder::decodePiece(int32_t id) {
     break;
   default: {
     StringRef piece = t.pieces[size_t(id)];
-    if (atStart && piece.consume_front(kSpaceSymbol))
-      bosSpaceSeen = true;
+    if (atStart && stripsLeadingSpace && piece.consume_front(kSpaceSymbol))
+      bosSpaceSeen = !t.removeExtraWhitespaces;
     std::string text = piece.str();
     for (size_t at = 0; (at = text.find(kSpaceSymbol.data(), at,
                                         kSpaceSymbol.size())) != std::string::npos;

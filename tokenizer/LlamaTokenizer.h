@@ -16,21 +16,26 @@
 //   tokenizer.ggml.padding_token_id  unsigned, optional
 //   tokenizer.ggml.add_bos_token     bool, optional (default: true when a
 //                                    BOS id is given)
+//   tokenizer.ggml.add_eos_token     bool, optional (default: false)
+//   tokenizer.ggml.add_space_prefix  bool, optional (default: true): the
+//                                    normalizer's add_dummy_prefix
+//   tokenizer.ggml.remove_extra_whitespaces
+//                                    bool, optional (default: false)
+//   tokenizer.ggml.precompiled_charsmap
+//                                    must be absent or empty (a normalization
+//                                    table, which tlc does not apply)
 //
-// The pieces, scores and types are turned into a SentencePiece BPE model
-// (tokenizer/SentencePieceModel.h) with Llama's settings (normalizer
-// "identity", a dummy prefix space, whitespace kept, byte fallback when the
-// vocabulary has byte tokens) and handed to Debian's libsentencepiece
-// (0.1.97), which does the encoding and decoding; tlc's own code here only
-// validates the metadata and decodes a stream of ids piece by piece the way
-// sentencepiece decodes them all at once.
-//
-// Linking: Debian's libsentencepiece.so.0 carries its own protobuf-lite
-// (3.14) and exports its symbols; a process that also loads the system
-// libprotobuf.so.32 (3.21, through ONNX: tlc_onnx, onnx_proto) aborts at
-// start-up in protobuf's version check, whichever comes first. So
-// tlc_tokenizer must not be linked into a program that links tlc_onnx or
-// protobuf; its tests are their own executable (tests/tokenizer/).
+// Encoding and decoding are tlc's own code (tokenizer/SpmEncoder.h and
+// LlamaTokenizer.cpp), written to give exactly what SentencePiece 0.1.97
+// (Debian 12's) gives for the same vocabulary as a BPE model with Llama's
+// settings: normalizer "identity", the dummy prefix and whitespace settings
+// above, whitespace escaped as "▁", byte fallback when the vocabulary has
+// byte tokens. tlc does not link libsentencepiece: Debian's
+// libsentencepiece.so.0 carries its own protobuf-lite (3.14) and exports its
+// symbols, and a process that also loads the system libprotobuf.so.32 (3.21,
+// through ONNX) aborts at start-up in protobuf's version check. The library
+// is the reference of the tests (tests/tokenizer/, a program without ONNX),
+// which compare tlc's ids and text with it (docs/tokenizer.md).
 //
 //===----------------------------------------------------------------------===//
 #ifndef TLC_TOKENIZER_LLAMATOKENIZER_H
@@ -62,7 +67,7 @@ public:
   static bool hasVocabulary(const GgufFile &file);
 
   /// Reads and validates the tokenizer.ggml.* metadata of \p file (see the
-  /// file comment) and loads it into sentencepiece. Errors start with the
+  /// file comment). Errors start with the
   /// file's name and name the key and what was expected:
   ///  - a missing or mistyped key ("no metadata key 'tokenizer.ggml.scores'",
   ///    "... has type array of int32; expected array of float32");
@@ -78,25 +83,34 @@ public:
   ///    or byte tokens for some of the 256 bytes but not all;
   ///  - special ids (bos, eos, unknown, padding) outside the vocabulary, an
   ///    unknown_token_id whose token is not of type unknown;
-  ///  - add_bos_token true without a bos_token_id;
-  ///  - sentencepiece refusing the model (its message).
+  ///  - add_bos_token true without a bos_token_id, add_eos_token true
+  ///    without an eos_token_id;
+  ///  - a non-empty precompiled_charsmap.
   static llvm::Expected<LlamaTokenizer> fromGguf(const GgufFile &file);
 
   LlamaTokenizer(LlamaTokenizer &&) noexcept;
   LlamaTokenizer &operator=(LlamaTokenizer &&) noexcept;
   ~LlamaTokenizer();
 
-  /// The ids of \p text (UTF-8; sentencepiece maps each invalid byte to
-  /// U+FFFD before encoding), as sentencepiece's Encode gives them, with
-  /// the BOS id in front when \p addBos. Pieces missing from the vocabulary
-  /// fall back to byte tokens (or the unknown token without byte tokens).
-  /// Errors: \p addBos without a BOS id; sentencepiece failing.
+  /// The ids of \p text (UTF-8; each byte that starts no valid character
+  /// is read as U+FFFD), as sentencepiece's Encode gives them, with the BOS
+  /// id in front when \p addBos (EOS is never added: see addEosToken).
+  /// Symbols missing from the vocabulary fall back to byte tokens (or the
+  /// unknown token without byte tokens). Errors: \p addBos without a BOS
+  /// id; a text whose symbol is a control piece (possible only in odd
+  /// vocabularies where a control piece is a single character or equals a
+  /// normal piece; sentencepiece fails there too).
   llvm::Expected<std::vector<int32_t>> encode(llvm::StringRef text,
                                               bool addBos) const;
 
+  /// The text encode() runs BPE on: \p text normalized (dummy prefix "▁",
+  /// spaces as "▁", malformed UTF-8 as U+FFFD, extra whitespace removed
+  /// when the vocabulary asks). For tests and diagnostics.
+  std::string normalize(llvm::StringRef text) const;
+
   /// The text of \p ids, as sentencepiece's Decode gives it: "▁" (U+2581)
   /// becomes a space, the space the encoder put in front of the text is
-  /// dropped, control tokens (BOS, EOS) give nothing, the unknown token
+  /// dropped (with add_space_prefix or remove_extra_whitespaces), control tokens (BOS, EOS) give nothing, the unknown token
   /// " ⁇ ", runs of byte tokens their bytes, each byte that does not form
   /// valid UTF-8 U+FFFD. Errors: an id outside [0, vocabSize()).
   llvm::Expected<std::string> decode(llvm::ArrayRef<int32_t> ids) const;
@@ -144,13 +158,22 @@ public:
   /// tokenizer.ggml.add_bos_token (default: whether a BOS id is given):
   /// whether a prompt starts with BOS.
   bool addBosToken() const;
+  /// tokenizer.ggml.add_eos_token (default: false): whether a prompt ends
+  /// with EOS. encode() does not add it.
+  bool addEosToken() const;
+  /// tokenizer.ggml.add_space_prefix (default: true).
+  bool addsDummyPrefix() const;
+  /// tokenizer.ggml.remove_extra_whitespaces (default: false).
+  bool removesExtraWhitespaces() const;
 
   /// The piece of \p id, e.g. "▁the", "<0x0A>", "<s>"; \p id must be valid.
   llvm::StringRef piece(int32_t id) const;
   /// The type of \p id; \p id must be valid.
   SpmPieceType type(int32_t id) const;
-  /// The serialized sentencepiece ModelProto built from the metadata.
-  const std::string &modelProto() const;
+  /// The vocabulary and settings as a serialized sentencepiece ModelProto
+  /// (tokenizer/SentencePieceModel.h), built on each call: for the tests,
+  /// which load it into the library to compare; tlc itself does not use it.
+  std::string modelProto() const;
   /// The file name errors are reported with.
   llvm::StringRef name() const;
 

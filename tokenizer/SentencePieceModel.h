@@ -1,11 +1,14 @@
 //===- tokenizer/SentencePieceModel.h - A ModelProto in wire format -*- C++ -*-===//
 //
 // SentencePiece loads its models from a serialized protobuf message,
-// sentencepiece.ModelProto. Debian's libsentencepiece-dev ships no header for
-// that message (only sentencepiece_processor.h and sentencepiece_trainer.h),
-// and tlc's own protobuf (for ONNX) must not be mixed with the copy inside
-// libsentencepiece (see LlamaTokenizer.h), so tlc writes the few fields it
-// needs in protobuf's wire format by hand
+// sentencepiece.ModelProto. tlc encodes and decodes by itself
+// (LlamaTokenizer.h); it writes a GGUF vocabulary as a ModelProto so that
+// the tests can load the very same vocabulary and settings into Debian's
+// libsentencepiece and compare. That package ships no header for the
+// message (only sentencepiece_processor.h and sentencepiece_trainer.h), and
+// tlc's own protobuf (for ONNX) must not be mixed with the copy inside
+// libsentencepiece, so tlc writes the few fields it needs in protobuf's wire
+// format by hand
 // (https://protobuf.dev/programming-guides/encoding/): a field is a varint key
 // (field number << 3 | wire type) and a value: wire type 0 a varint, 2 a
 // varint length and that many bytes (strings, nested messages), 5 four
