@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes tests/data/tokenizer/: a small Llama-style SentencePiece vocabulary
 as GGUF metadata, the .model it came from, and sentencepiece's token ids for
-held-out text and edge cases, for tests/unit/TokenizerTest.cpp.
+held-out text and edge cases, for tests/tokenizer/TokenizerTest.cpp.
 
 Needs Debian 12's python3-sentencepiece (0.1.97) and r-cran-janeaustenr (the
 corpus, read by tools/austen_corpus.py), and NumPy for tools/gguf_writer.py:
@@ -27,7 +27,7 @@ What it does:
     non-ASCII text that needs byte fallback, emoji, text that looks like
     control or byte pieces), each with sentencepiece's ids (no BOS), its
     decode of those ids, and whether that decode gives the text back.
- 4. Checks the field numbers that tokenizer/LlamaTokenizer.cpp writes by
+ 4. Checks the field numbers that tokenizer/SentencePieceModel.cpp writes by
     decoding tiny_tok.model's protobuf wire format by hand: every piece's
     (piece = 1, score = 2, type = 3) in ModelProto.pieces = 1 must equal what
     the sentencepiece API reports, and trainer_spec = 2 must hold
@@ -146,7 +146,7 @@ def wire_fields(b):
 
 
 def check_field_numbers(model_bytes, sp):
-    """Asserts the ModelProto field numbers that LlamaTokenizer.cpp writes."""
+    """Asserts the ModelProto field numbers that SentencePieceModel.cpp writes."""
     top = wire_fields(model_bytes)
     pieces = [v for f, w, v in top if f == 1 and w == 2]
     assert len(pieces) == sp.get_piece_size(), "ModelProto.pieces = 1"
