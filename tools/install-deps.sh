@@ -2,8 +2,11 @@
 # Installs the Debian 12 packages tlc needs, only those missing.
 # Usage: tools/install-deps.sh [build|run|test|all]   (default: all)
 set -euo pipefail
+# libgtest-dev and libsentencepiece-dev are for the tests, which every build
+# also builds; libsentencepiece is the tokenizer tests' reference, tlc itself
+# does not link it (docs/tokenizer.md).
 BUILD_PKGS="cmake g++ make pkg-config libvulkan-dev glslang-tools glslang-dev spirv-tools
-  libyaml-cpp-dev llvm-dev llvm-14-dev llvm-14-tools libgtest-dev zlib1g-dev libonnx-dev libprotobuf-dev protobuf-compiler libpng-dev"
+  libyaml-cpp-dev llvm-dev llvm-14-dev llvm-14-tools libgtest-dev zlib1g-dev libonnx-dev libprotobuf-dev protobuf-compiler libpng-dev libsentencepiece-dev"
 RUN_PKGS="mesa-vulkan-drivers dataset-fashion-mnist"
 TEST_PKGS="vulkan-validationlayers python3 python3-numpy libonnx-testdata python3-onnx clang-14 libclang-rt-14-dev"
 case "${1:-all}" in
