@@ -9,10 +9,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Plan.h"
+#include "ir/Gguf.h"
 #include "ir/Npy.h"
 #include "runtime/Runtime.h"
 #include "tools/Commands.h"
 #include "tools/Generation.h"
+#include "tokenizer/LlamaTokenizer.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -94,6 +96,19 @@ static Expected<std::vector<int64_t>> parseIds(StringRef text, int64_t vocab) {
   return ids;
 }
 
+/// The tokenizer of the vocabulary the plan carries (attachment
+/// tokenizer.gguf, ir/llama/LlamaGraph.h), or the reason there is none.
+static Expected<LlamaTokenizer> planTokenizer(const Plan &plan) {
+  auto it = plan.attachments.find("tokenizer.gguf");
+  if (it == plan.attachments.end())
+    return error("the plan carries no vocabulary (its model had no "
+                 "tokenizer.ggml.* keys)");
+  Expected<GgufFile> vocab = readGgufBytes(it->second, "tokenizer.gguf");
+  if (!vocab)
+    return vocab.takeError();
+  return LlamaTokenizer::fromGguf(*vocab);
+}
+
 /// A metadata id of the plan, if it has one.
 static std::optional<int64_t> metadataId(const Plan &plan, StringRef key) {
   auto it = plan.metadata.find(key.str());
@@ -120,10 +135,16 @@ int runGenerate() {
   Expected<Plan> plan = readPlanFile(PlanPath);
   if (!plan)
     return reportError(plan.takeError());
-  if (!Prompt.empty())
-    return reportError(error(PlanPath + ": text prompts need the tokenizer, "
-                                        "which this tlc does not have yet; "
-                                        "use --prompt-ids"));
+  // Text in and out through the plan's vocabulary when it has a usable one;
+  // ids otherwise.
+  Expected<LlamaTokenizer> tok = planTokenizer(*plan);
+  std::string noTokenizer;
+  if (!tok)
+    noTokenizer = toString(tok.takeError());
+  if (!Prompt.empty() && !tok)
+    return reportError(error(PlanPath + ": --prompt needs the model's "
+                                        "tokenizer: " +
+                             noTokenizer + "; use --prompt-ids"));
   DeviceOptions dopts;
   dopts.index = DeviceIndex;
   dopts.validation = Validation;
@@ -135,7 +156,23 @@ int runGenerate() {
   if (!gen)
     return reportError(error(PlanPath + ": " + toString(gen.takeError())));
   PlanGenerator &g = **gen;
-  Expected<std::vector<int64_t>> prompt = parseIds(PromptIds, g.vocab());
+  Expected<std::vector<int64_t>> prompt = std::vector<int64_t>();
+  if (!Prompt.empty()) {
+    Expected<std::vector<int32_t>> ids =
+        tok->encode(Prompt, tok->addBosToken());
+    if (!ids)
+      return reportError(error("--prompt: " + toString(ids.takeError())));
+    prompt->assign(ids->begin(), ids->end());
+    if (prompt->empty())
+      return reportError(error("--prompt: the text gives no tokens"));
+    for (int64_t id : *prompt)
+      if (id >= g.vocab())
+        return reportError(error("--prompt: token id " + Twine(id) +
+                                 " is outside the plan's vocabulary of " +
+                                 Twine(g.vocab())));
+  } else {
+    prompt = parseIds(PromptIds, g.vocab());
+  }
   if (!prompt)
     return reportError(prompt.takeError());
   // Refused before anything runs.
@@ -146,6 +183,10 @@ int runGenerate() {
         Twine(g.contextLength()) + " tokens (tlc compile --max-context)"));
 
   std::optional<int64_t> eos = metadataId(*plan, "tokenizer.ggml.eos_token_id");
+  std::optional<LlamaTokenizer::StreamDecoder> stream;
+  if (tok)
+    stream.emplace(*tok);
+  std::string text;
   std::mt19937_64 rng(sampling.seed);
   RuntimeCounters atStart = (*dev)->counters();
   std::vector<int64_t> seq = *prompt, generated;
@@ -165,12 +206,26 @@ int runGenerate() {
     seq.push_back(next);
     if (!LogitsPath.empty())
       chosenLogits.insert(chosenLogits.end(), logits->begin(), logits->end());
-    if (!Json) {
+    if (stream) {
+      Expected<std::string> piece = stream->decodePiece(int32_t(next));
+      if (!piece)
+        return reportError(piece.takeError());
+      text += *piece;
+      if (!Json)
+        outs() << *piece;
+    } else if (!Json) {
       outs() << (step ? " " : "") << next;
-      outs().flush();
     }
+    if (!Json)
+      outs().flush();
     if (eos && next == *eos)
       break;
+  }
+  if (stream) {
+    std::string rest = stream->finish();
+    text += rest;
+    if (!Json)
+      outs() << rest;
   }
   RuntimeCounters atEnd = (*dev)->counters();
   uint64_t allocations = atEnd.memoryAllocations - atStart.memoryAllocations;
@@ -200,7 +255,10 @@ int runGenerate() {
         for (int64_t id : generated)
           j.value(id);
       });
-      j.attribute("text", nullptr); // no tokenizer yet
+      if (tok)
+        j.attribute("text", text);
+      else
+        j.attribute("text", nullptr); // ids only: no usable vocabulary
       j.attribute("prefill_ms", firstMs);
       j.attribute("decode_ms_per_token", perToken);
       j.attribute("weights_bytes", int64_t(weights));

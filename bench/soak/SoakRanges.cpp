@@ -19,8 +19,8 @@
 //
 //   cmake --build BUILD --target soak_ranges
 //   BUILD/bench/soak/soak_ranges models/fashion_cnn.yaml --dim N=1..100
-//   BUILD/bench/soak/soak_ranges ch_PP-OCRv4_rec_infer.onnx \
-//       --input-shape x=1x3x48x32..1280
+//   BUILD/bench/soak/soak_ranges ch_PP-OCRv4_rec_infer.onnx
+//       --input-shape x=1x3x48x32..1280   (one command line)
 //
 //===----------------------------------------------------------------------===//
 #include "bench/soak/Soak.h"
@@ -70,10 +70,6 @@ static cl::opt<int> IntHigh("int-high",
                             cl::init(10));
 
 namespace {
-
-Error setupError(const Twine &msg) {
-  return createStringError(inconvertibleErrorCode(), msg);
-}
 
 Expected<Plan> compileModel(const ModelParseOptions &parse,
                             const CompileOptions &opts) {
