@@ -55,8 +55,11 @@ struct RotaryView {
   int64_t half = 1;      // R / 2: the pairs rotated per head
   bool seqMajor = false; // 3-D X
   /// 0: no position_ids (the caches are [B, S, R/2]); 1: position_ids
-  /// [B, S]; 2: position_ids [1, S], the same positions for every batch row.
+  /// [B, S]; 2: position_ids [1, S], the same positions for every batch row;
+  /// 3: attribute position_offset: positions offset + s for every batch row
+  /// (the caches are [P, R/2] tables; a decoder's tokens after a KV cache).
   unsigned posMode = 0;
+  DimExpr positionOffset = 0;
   DimExpr cacheRows = 1; // P: the caches' rows when indexed by position
   bool interleaved = false;
 };
@@ -149,6 +152,20 @@ static Expected<RotaryView> rotaryView(const Node &node,
                      "; expected [max_position + 1, " + Twine(v.half) +
                      "] (rotary dim / 2) with position_ids");
     v.cacheRows = cosT.dim(0);
+  } else if (node.attrs.has("position_offset")) {
+    Expected<std::vector<DimExpr>> off =
+        node.attrs.getDims("position_offset", {});
+    if (!off)
+      return off.takeError();
+    if (off->size() != 1 || (*off)[0].lowerBound() < 0)
+      return opError("attribute 'position_offset' must be one value >= 0");
+    v.posMode = 3;
+    v.positionOffset = (*off)[0];
+    if (cosT.rank() != 2 || cosT.dim(1) != DimExpr(v.half))
+      return opError("input 1 (cos_cache) is " + cosT.str() +
+                     "; expected [max_position + 1, " + Twine(v.half) +
+                     "] (rotary dim / 2) with position_offset");
+    v.cacheRows = cosT.dim(0);
   } else {
     v.posMode = 0;
     if (cosT.rank() != 3 || cosT.dim(0) != v.batch || cosT.dim(1) != v.seq ||
@@ -164,9 +181,13 @@ static Expected<RotaryView> rotaryView(const Node &node,
 
 static Error rotaryInferTypes(const Node &node, ArrayRef<InputInfo> in,
                               SmallVectorImpl<TensorType> &out) {
-  if (Error e = checkKnownAttrs(
-          node, {"interleaved", "num_heads", "rotary_embedding_dim"}))
+  if (Error e = checkKnownAttrs(node, {"interleaved", "num_heads",
+                                       "position_offset",
+                                       "rotary_embedding_dim"}))
     return e;
+  if (in.size() == 4 && node.attrs.has("position_offset"))
+    return opError("attribute 'position_offset' and input 3 (position_ids) "
+                   "exclude each other");
   if (Error e = checkInputCount(in, 3, 4))
     return e;
   if (Error e = checkF32(in, 0, "X"))
@@ -247,7 +268,13 @@ static Error rotaryReference(const Node &node, ArrayRef<const HostTensor *> in,
   for (int64_t b = 0; b < B; ++b)
     for (int64_t s = 0; s < S; ++s) {
       int64_t p = b * S + s;
-      if (v.posMode != 0) {
+      if (v.posMode == 3) {
+        if (!v.positionOffset.isConstant())
+          return opError("position_offset " + v.positionOffset.str() +
+                         " depends on symbols; the CPU reference runs for "
+                         "one value");
+        p = std::clamp<int64_t>(v.positionOffset.constant() + s, 0, rows - 1);
+      } else if (v.posMode != 0) {
         p = in[3]->intAt(v.posMode == 1 ? b * S + s : s);
         p = std::clamp<int64_t>(p, 0, rows - 1);
       }
@@ -287,9 +314,10 @@ static void rotaryLower(const Node &node, ArrayRef<TensorType> in,
   setDim(d, 1, v.seq);
   setDim(d, 2, v.heads);
   setDim(d, 3, v.cacheRows);
+  setDim(d, 9, v.positionOffset);
   // Without position_ids, binding 3 is bound to cos_cache again and never
   // read.
-  bool hasPos = v.posMode != 0;
+  bool hasPos = v.posMode == 1 || v.posMode == 2;
   d.operands = {0, 1, 2, hasPos ? 3u : 1u, hasPos ? 4u : 3u};
   if (!hasPos)
     d.unread = {3};

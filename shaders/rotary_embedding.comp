@@ -6,13 +6,16 @@
 // and gets x1 * c - x2 * s (first) or x1 * s + x2 * c (second), with
 // c = cos[p, i], s = sin[p, i] for the token's cache row p; other elements
 // are copied. p is position_ids[b, s] (POS_MODE = 1), position_ids[0, s]
-// (POS_MODE = 2) or b * S + s (POS_MODE = 0: the caches are [B, S, HALF]).
+// (POS_MODE = 2), b * S + s (POS_MODE = 0: the caches are [B, S, HALF]) or
+// POS_OFF + s (POS_MODE = 3: attribute position_offset, tables [MAXPOS,
+// HALF], clamped like ids).
 // Positions are i64 (two 32-bit words, little-endian) and are clamped to
 // [0, MAXPOS - 1] so that no id reads outside the caches.
 // Specialization constants: 0 = TOTAL, 1 = S, 2 = H, 3 = MAXPOS (the
 // caches' rows), 4 = D, 5 = HALF, 6 = INTERLEAVED, 7 = SEQ_MAJOR,
-// 8 = POS_MODE. Bindings: 0 = X, 1 = cos_cache, 2 = sin_cache,
-// 3 = position_ids (cos_cache again, unread, when POS_MODE = 0), 4 = Y.
+// 8 = POS_MODE, 9 = POS_OFF. Bindings: 0 = X, 1 = cos_cache, 2 = sin_cache,
+// 3 = position_ids (cos_cache again, unread, when POS_MODE is 0 or 3),
+// 4 = Y.
 // rotary_embedding_f16: X, the caches and Y in fp16 storage
 // (shaders/storage.glsl), f32 arithmetic.
 // tlc-variant: f16 TLC_F16
@@ -22,7 +25,7 @@
 #include "storage.glsl"
 layout(local_size_x = 256) in;
 #define TLC_DIMS(X)                                                           \
-  X(0, TOTAL, 1) X(1, S, 1) X(2, H, 1) X(3, MAXPOS, 1)
+  X(0, TOTAL, 1) X(1, S, 1) X(2, H, 1) X(3, MAXPOS, 1) X(9, POS_OFF, 0)
 #define TLC_DIMS_BINDING 5
 #include "dims.glsl"
 layout(constant_id = 4) const uint D = 2;
@@ -60,6 +63,8 @@ void main() {
   uint row;
   if (POS_MODE == 0u)
     row = b * S + s;
+  else if (POS_MODE == 3u)
+    row = min(POS_OFF + s, MAXPOS - 1u);
   else
     row = cacheRow(POS_MODE == 1u ? b * S + s : s);
 

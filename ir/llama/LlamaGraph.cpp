@@ -181,30 +181,12 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
   const int64_t H = c.heads, Hkv = c.kvHeads, D = c.headDim, E = c.hidden;
   ValueId ids = b.input("input_ids", TensorType::withDims(DType::I64, {1, seq}));
 
-  // The rotary tables of positions 0..S-1, [1, S, R/2]: rows of the tables
-  // at the bound, gathered by Range(0, S) (a tensor of the symbols only,
-  // which passes/FoldAtBound.cpp turns into a slice of its value at the
-  // bound).
-  ValueId zero = b.i64("zero", {}, {0}), one = b.i64("one", {}, {1});
-  ValueId len = b.node("Gather", "seq_len",
-                       {b.node("Shape", "ids_shape", {ids}), one},
-                       attrs({{"axis", int64_t(0)}}));
-  ValueId pos = b.node("Range", "positions", {zero, len, one});
-  ValueId axis0 = b.i64("axis0", {1}, {0});
+  // Rotary tables of every position the plan serves, [L, R/2]; the tokens
+  // of a run sit at positions 0..S-1 (position_offset 0).
   std::vector<float> cosT, sinT;
   ropeTables(c, maxLength, cosT, sinT);
-  ValueId cosV = b.node(
-      "Unsqueeze", "rope_cos",
-      {b.node("Gather", "rope_cos_rows",
-              {b.f32("rope_cos_table", {maxLength, c.ropeDim / 2}, cosT), pos},
-              attrs({{"axis", int64_t(0)}})),
-       axis0});
-  ValueId sinV = b.node(
-      "Unsqueeze", "rope_sin",
-      {b.node("Gather", "rope_sin_rows",
-              {b.f32("rope_sin_table", {maxLength, c.ropeDim / 2}, sinT), pos},
-              attrs({{"axis", int64_t(0)}})),
-       axis0});
+  ValueId cosV = b.f32("rope_cos", {maxLength, c.ropeDim / 2}, cosT);
+  ValueId sinV = b.f32("rope_sin", {maxLength, c.ropeDim / 2}, sinT);
 
   ValueId rowsShape = b.i64("rows_shape", {2}, {-1, E});
   ValueId seqShape = b.i64("seq_shape", {3}, {1, -1, E});
@@ -247,11 +229,13 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
     q = b.node("RotaryEmbedding", p + "attn_q_rope", {q, cosV, sinV},
                attrs({{"interleaved", interleaved},
                       {"num_heads", H},
-                      {"rotary_embedding_dim", c.ropeDim}}));
+                      {"rotary_embedding_dim", c.ropeDim},
+                      {"position_offset", std::vector<int64_t>{0}}}));
     k = b.node("RotaryEmbedding", p + "attn_k_rope", {k, cosV, sinV},
                attrs({{"interleaved", interleaved},
                       {"num_heads", Hkv},
-                      {"rotary_embedding_dim", c.ropeDim}}));
+                      {"rotary_embedding_dim", c.ropeDim},
+                      {"position_offset", std::vector<int64_t>{0}}}));
     // Q [1, S, H*D], K and V [.., S, Hkv*D] read as [B, H, S, D] views
     // (ops/FusedAttention.h); Y written as [1, S, H*D].
     std::vector<DimExpr> dims = {1, H, seq, seq, D, D};

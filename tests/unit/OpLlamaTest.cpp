@@ -410,3 +410,44 @@ nodes:
 }
 
 } // namespace
+
+TEST(OpRotaryEmbedding, PositionOffsetEqualsConsecutivePositionIds) {
+  // position_offset = 3 (a decoder's tokens after 3 cached positions) reads
+  // table rows 3 .. 3 + S - 1, exactly as position_ids [[3, 4, 5, 6]] do;
+  // past the tables it clamps like ids. Both modes, reference and device.
+  for (int64_t offset : {int64_t(3), int64_t(7)}) {
+    SCOPED_TRACE("offset " + std::to_string(offset));
+    HostTensor x = tt::randomTensor({1, 4, 2 * 6}, 91);
+    HostTensor cosC = tt::randomTensor({9, 3}, 92),
+               sinC = tt::randomTensor({9, 3}, 93);
+    std::vector<int64_t> ids;
+    for (int64_t s = 0; s < 4; ++s)
+      ids.push_back(std::min<int64_t>(offset + s, 8));
+    HostTensor pos = tt::ints({1, 4}, ids);
+    for (int64_t interleaved : {0, 1}) {
+      Attributes withIds = ropeAttrs(interleaved, 0, 2);
+      Attributes withOffset = withIds;
+      withOffset.values["position_offset"] = std::vector<int64_t>{offset};
+      auto a = tt::runReference("RotaryEmbedding", withIds,
+                                {{x}, {cosC, true}, {sinC, true}, {pos}});
+      ASSERT_TRUE(bool(a)) << toString(a.takeError());
+      std::vector<OpOperand> ops = {{x}, {cosC, true}, {sinC, true}};
+      auto b = tt::runReference("RotaryEmbedding", withOffset, ops);
+      ASSERT_TRUE(bool(b)) << toString(b.takeError());
+      EXPECT_EQ((*a)[0].f32().vec(), (*b)[0].f32().vec());
+      auto dev = tt::runOnDevice("RotaryEmbedding", withOffset, ops);
+      ASSERT_TRUE(bool(dev)) << toString(dev.takeError());
+      EXPECT_LE(tt::relativeL2((*dev)[0], (*b)[0]), tt::kTolerance);
+    }
+  }
+  // With position_ids too, or a negative offset: refused.
+  Attributes both = ropeAttrs(0, 0, 2);
+  both.values["position_offset"] = std::vector<int64_t>{1};
+  auto e = tt::runReference("RotaryEmbedding", both,
+                            {{tt::randomTensor({1, 4, 12}, 1)},
+                             {tt::randomTensor({9, 3}, 2), true},
+                             {tt::randomTensor({9, 3}, 3), true},
+                             {tt::ints({1, 4}, {0, 1, 2, 3})}});
+  ASSERT_FALSE(bool(e));
+  expectContains(toString(e.takeError()), "exclude each other");
+}
