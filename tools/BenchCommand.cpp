@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Npy.h"
+#include "ir/Suggest.h"
 #include "runtime/Parameters.h"
 #include "runtime/Runtime.h"
 #include "tools/Commands.h"
@@ -199,12 +200,17 @@ static Expected<std::vector<BenchInput>> readInputs(const Plan &plan) {
     inputs.push_back({std::move(arr->shape), std::move(arr->bytes)});
     files.erase(it);
   }
+  SmallVector<StringRef, 8> names;
+  for (uint32_t t : plan.inputs)
+    names.push_back(plan.tensors[t].name);
   if (!files.empty())
     return error("--input names '" + files.begin()->first +
-                 "', which is not an input of the plan");
+                 "', which is not an input of the plan" +
+                 didYouMean(files.begin()->first, names));
   if (!shapes.empty())
     return error("--input-shape names '" + shapes.begin()->first +
-                 "', which is not an input of the plan");
+                 "', which is not an input of the plan" +
+                 didYouMean(shapes.begin()->first, names));
   return inputs;
 }
 

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Npy.h"
+#include "ir/Suggest.h"
 #include "runtime/Parameters.h"
 #include "runtime/Runtime.h"
 #include "tools/Commands.h"
@@ -83,10 +84,22 @@ struct InputFile {
 /// LoadedPlan::setInput (rank, constant dims, symbol ranges).
 static Expected<std::vector<InputFile>> readInputs(const Plan &plan) {
   std::map<std::string, std::string> files;
+  SmallVector<StringRef, 8> names;
+  std::string list;
+  for (uint32_t t : plan.inputs) {
+    names.push_back(plan.tensors[t].name);
+    list += (list.empty() ? "" : ", ") + plan.tensors[t].name;
+  }
   for (const std::string &flag : Inputs) {
     auto [name, file] = StringRef(flag).split('=');
     if (name.empty() || file.empty())
       return error("--input '" + flag + "': expected NAME=FILE.npy");
+    // A misspelled name is reported before the input it was meant for is
+    // reported missing.
+    if (!is_contained(names, name))
+      return error("--input " + flag + ": the plan has no input '" + name +
+                   "'" + didYouMean(name, names) +
+                   " (the plan's inputs: " + list + ")");
     if (!files.emplace(name.str(), file.str()).second)
       return error("--input names '" + name + "' twice");
   }
@@ -117,9 +130,6 @@ static Expected<std::vector<InputFile>> readInputs(const Plan &plan) {
         {it->second, std::move(arr->shape), std::move(arr->bytes)});
     files.erase(it);
   }
-  if (!files.empty())
-    return error("--input names '" + files.begin()->first +
-                 "', which is not an input of the plan");
   return inputs;
 }
 
