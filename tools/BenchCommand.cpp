@@ -50,11 +50,12 @@ static cl::list<std::string> InputShapes(
     cl::desc("Shape of the random data of an input with symbolic dims (plans "
              "for a range of shapes; repeatable); default: its upper bound"),
     cl::value_desc("NAME=DIMS"), cl::sub(BenchSubcommand));
-static cl::opt<unsigned> Warmup("warmup", cl::init(10),
-                                cl::desc("Untimed runs before measuring"),
-                                cl::sub(BenchSubcommand));
+static cl::opt<unsigned>
+    Warmup("warmup", cl::init(10),
+           cl::desc("Untimed runs before measuring (default: 10)"),
+           cl::sub(BenchSubcommand));
 static cl::opt<unsigned> Iterations("iterations", cl::init(100),
-                                    cl::desc("Timed runs"),
+                                    cl::desc("Timed runs (default: 100)"),
                                     cl::sub(BenchSubcommand));
 static cl::opt<bool> Json("json", cl::desc("Print one JSON object"),
                           cl::sub(BenchSubcommand));
@@ -73,9 +74,10 @@ static cl::opt<bool> CopyBaseline(
     cl::desc("Also time a device-to-device vkCmdCopyBuffer moving as many "
              "bytes (read + written) as the plan's dispatches bind"),
     cl::sub(BenchSubcommand));
-static cl::opt<uint32_t> Seed("seed", cl::init(1),
-                              cl::desc("Seed of the random inputs"),
-                              cl::sub(BenchSubcommand));
+static cl::opt<uint32_t>
+    Seed("seed", cl::init(1),
+         cl::desc("Seed of the random inputs (default: 1)"),
+         cl::sub(BenchSubcommand));
 
 static Error error(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg.str());

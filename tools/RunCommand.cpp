@@ -45,7 +45,7 @@ static cl::opt<int> DeviceIndex("device", cl::init(-1),
                                          "first discrete GPU"),
                                 cl::sub(RunSubcommand));
 static cl::opt<unsigned> Repeat("repeat", cl::init(1),
-                                cl::desc("Run the plan N times"),
+                                cl::desc("Run the plan N times (default: 1)"),
                                 cl::sub(RunSubcommand));
 static cl::opt<bool>
     PoisonReleased("poison-released",

@@ -92,10 +92,14 @@ int main(int argc, char **argv) {
   });
   if (refuseUnknownCommand(argc, argv))
     return 2;
-  std::string overview =
-      "tlc: compiles neural-network models to Vulkan compute plans with "
-      "ahead-of-time memory planning\n\n" +
-      commandLines() + "\nRun 'tlc <command> --help' for a command's options.\n";
+  // `tlc COMMAND --help` prints that command's options only (LLVM prints
+  // the overview above every help text; an empty one is left out).
+  std::string overview;
+  if (argc < 2 || argv[1][0] == '-')
+    overview = "tlc: compiles neural-network models to Vulkan compute plans "
+               "with ahead-of-time memory planning\n\n" +
+               commandLines() +
+               "\nRun 'tlc <command> --help' for a command's options.\n";
   cl::ParseCommandLineOptions(argc, argv, overview);
   if (tlc::CompileSubcommand)
     return tlc::runCompile();
