@@ -193,7 +193,8 @@ static Expected<std::vector<BenchInput>> readInputs(const Plan &plan) {
     if (!dt || *dt != in.type.dtype)
       return error(it->second + ": dtype " + npyDescr(arr->dtype) +
                    " does not match input '" + in.name + "' of dtype " +
-                   dtypeName(in.type.dtype));
+                   dtypeName(in.type.dtype) + "; " +
+                   npyConvertHint(toNpyDType(in.type.dtype)));
     if (in.dims.empty() && arr->shape != in.type.shape)
       return error(it->second + ": shape " +
                    TensorType{*dt, arr->shape}.shapeStr() +

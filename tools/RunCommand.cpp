@@ -71,6 +71,30 @@ static std::string outputFileName(StringRef name) {
   return s + ".npy";
 }
 
+/// Where a static plan input of shape \p want is given \p got (same rank):
+/// the --input-shape flags of `tlc compile` that serve it, that shape alone
+/// or a range over both, e.g. "; the plan serves that shape only: recompile
+/// with --input-shape image=100x1x28x28 for this one, or a range such as
+/// --input-shape image=1..100x1x28x28 for both". Else "".
+static std::string recompileHint(StringRef name, ArrayRef<int64_t> want,
+                                 ArrayRef<int64_t> got) {
+  if (want.size() != got.size() || got.empty())
+    return "";
+  std::string exact, range;
+  for (size_t d = 0; d < got.size(); ++d) {
+    StringRef x = d ? "x" : "";
+    exact += (x + Twine(got[d])).str();
+    range += want[d] == got[d] ? (x + Twine(got[d])).str()
+                               : (x + Twine(std::min(want[d], got[d])) + ".." +
+                                  Twine(std::max(want[d], got[d])))
+                                     .str();
+  }
+  return ("; the plan serves that shape only: recompile with --input-shape " +
+          name + "=" + exact + " for this one, or a range such as " +
+          "--input-shape " + name + "=" + range + " for both")
+      .str();
+}
+
 /// One plan input read from its --input file.
 struct InputFile {
   std::string path;
@@ -119,13 +143,15 @@ static Expected<std::vector<InputFile>> readInputs(const Plan &plan) {
       return error(it->second + ": dtype " + npyDescr(arr->dtype) +
                    " does not match input '" + in.name + "' of dtype " +
                    dtypeName(in.type.dtype) + " ('" +
-                   npyDescr(toNpyDType(in.type.dtype)) + "')");
+                   npyDescr(toNpyDType(in.type.dtype)) + "'); " +
+                   npyConvertHint(toNpyDType(in.type.dtype)));
     TensorType got{*dt, arr->shape};
     if (in.dims.empty() && got.shape != in.type.shape)
       return error(it->second + ": shape " +
                    (got.shape.empty() ? "()" : got.shapeStr()) +
                    " does not match input '" + in.name + "' of shape " +
-                   in.type.shapeStr());
+                   in.type.shapeStr() +
+                   recompileHint(in.name, in.type.shape, got.shape));
     inputs.push_back(
         {it->second, std::move(arr->shape), std::move(arr->bytes)});
     files.erase(it);
