@@ -15,12 +15,15 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <map>
 
 using namespace llvm;
@@ -159,6 +162,84 @@ static Expected<std::vector<InputFile>> readInputs(const Plan &plan) {
   return inputs;
 }
 
+/// The elements of an f32, i32 or i64 output as doubles; empty for other
+/// dtypes.
+static std::vector<double> outputValues(DType dt, ArrayRef<uint8_t> bytes) {
+  std::vector<double> v;
+  auto read = [&](auto zero) {
+    using T = decltype(zero);
+    v.resize(bytes.size() / sizeof(T));
+    for (size_t i = 0; i < v.size(); ++i) {
+      T x;
+      std::memcpy(&x, bytes.data() + i * sizeof(T), sizeof(T));
+      v[i] = double(x);
+    }
+  };
+  if (dt == DType::F32)
+    read(float());
+  else if (dt == DType::I32)
+    read(int32_t());
+  else if (dt == DType::I64)
+    read(int64_t());
+  return v;
+}
+
+/// Without --output-dir, a short look at an output's values: min, max,
+/// mean, the first few and, for a classifier-shaped output ([C] or [1, C]),
+/// the five largest with their class indices, so that a first `tlc run`
+/// shows an answer and not only a shape.
+static void printSummary(raw_ostream &os, DType dt, ArrayRef<int64_t> shape,
+                         ArrayRef<uint8_t> bytes) {
+  std::vector<double> v = outputValues(dt, bytes);
+  if (v.empty())
+    return;
+  double lo = 0, hi = 0, sum = 0;
+  size_t finite = 0, nans = 0;
+  for (double x : v) {
+    if (std::isnan(x)) {
+      ++nans;
+      continue;
+    }
+    lo = finite ? std::min(lo, x) : x;
+    hi = finite ? std::max(hi, x) : x;
+    sum += x;
+    ++finite;
+  }
+  auto num = [](double x) {
+    std::string s;
+    raw_string_ostream os(s);
+    os << format("%g", x);
+    return os.str();
+  };
+  os << "  ";
+  if (finite)
+    os << "min " << num(lo) << ", max " << num(hi) << ", mean "
+       << num(sum / double(finite)) << "; ";
+  if (nans)
+    os << nans << " NaN; ";
+  os << "first values:";
+  constexpr size_t kFirst = 8;
+  for (size_t i = 0; i < std::min(v.size(), kFirst); ++i)
+    os << (i ? ", " : " ") << num(v[i]);
+  os << (v.size() > kFirst ? ", ...\n" : "\n");
+
+  bool classifier = dt == DType::F32 && v.size() >= 2 && v.size() <= 10000 &&
+                    (shape.size() == 1 || (shape.size() == 2 && shape[0] == 1));
+  if (!classifier || nans)
+    return;
+  std::vector<size_t> order(v.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  size_t top = std::min<size_t>(5, v.size());
+  std::partial_sort(
+      order.begin(), order.begin() + top, order.end(),
+      [&](size_t a, size_t b) { return v[a] != v[b] ? v[a] > v[b] : a < b; });
+  os << "  top-" << top << " classes:";
+  for (size_t i = 0; i < top; ++i)
+    os << (i ? ", " : " ") << order[i] << " (" << num(v[order[i]]) << ")";
+  os << "\n";
+}
+
 int runRun() {
   Expected<Plan> plan = readPlanFile(PlanPath);
   if (!plan)
@@ -225,6 +306,7 @@ int runRun() {
         TensorType(out.type.dtype, Shape(shape.begin(), shape.end())).str();
     if (OutputDir.empty()) {
       outs() << "output " << out.name << ": " << type << "\n";
+      printSummary(outs(), out.type.dtype, shape, (*loaded)->output(i));
       continue;
     }
     SmallString<256> path(OutputDir);
