@@ -169,7 +169,8 @@ private:
     return {"memory plan of " + plan.modelName,
             formatv("planner: {0}  |  schedule: {1}  |  steps: {2}  |  "
                     "alignment: {3} B",
-                    st.planner, st.schedule, plan.numSteps, plan.alignment)
+                    st.planner, scheduleDescription(st.schedule), plan.numSteps,
+                    plan.alignment)
                 .str(),
             formatv("height: {0} in {1} buffers  |  lower bound: {2}  |  "
                     "ratio: {3}",
