@@ -1,13 +1,15 @@
 # tlc: two commands do all set-up on a fresh Debian 12 machine.
-#   make run   installs what is missing, builds, and classifies the
-#              Fashion-MNIST test set on the default Vulkan device with one
-#              plan compiled for batches 1..100, fed batches of random sizes.
-#   make test  installs what is missing, builds, and runs the test suite.
+#   make run   installs what is missing, builds tlc and the demo (nothing
+#              else), and classifies the Fashion-MNIST test set on the
+#              default Vulkan device with one plan compiled for batches
+#              1..100, fed batches of random sizes.
+#   make test  installs what is missing, builds everything, and runs the
+#              test suite.
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps deps-run deps-test build run test clean test-sanitize bench-planner fuzz
+.PHONY: all deps deps-run deps-test build build-demo run test clean test-sanitize bench-planner fuzz
 
 all: build
 
@@ -24,7 +26,12 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-run: deps-run build
+# Only what `make run` needs: the CLI and the demo, not every test and tool
+# (`make test` builds those).
+build-demo: deps-run $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target tlc fashion_demo
+
+run: build-demo
 	$(BUILD)/tlc compile models/fashion_cnn.yaml -o $(BUILD)/fashion_cnn.tlp --input-shape image=1..100x1x28x28
 	$(BUILD)/fashion_demo $(BUILD)/fashion_cnn.tlp /usr/share/datasets/fashion-mnist \
 	  --reference tests/data/fashion_torch_pred.npy

@@ -43,6 +43,10 @@ struct PlanBuffer {
 enum class TensorRole : uint8_t { Input, Output, Weight, Transient, Alias };
 llvm::StringRef tensorRoleName(TensorRole r);
 
+/// PlanStats::schedule for reports: "given", "memory-aware (net-bytes)",
+/// "memory-aware (kept the given order)"; an unknown value as it is.
+std::string scheduleDescription(llvm::StringRef schedule);
+
 /// Where one tensor lives and for how long.
 struct PlanTensor {
   std::string name;
@@ -166,9 +170,11 @@ struct PlanStats {
   uint64_t transientBytes = 0; // sum of Transient buffer sizes (bytes)
   uint64_t lowerBound = 0;   // max over steps of live transient bytes
   uint64_t noReuseBytes = 0; // sum of transient tensor sizes (no reuse)
-  /// Node order used ("given", or the memory-aware scheduler that won:
-  /// "net-bytes", "depth-first"), and the lower bound under the model's
-  /// given order, to show what scheduling saved.
+  /// Node order used: "given" (--schedule=given), the memory-aware
+  /// scheduler that won ("net-bytes", "depth-first"), or "kept-given" (the
+  /// memory-aware scheduler found no order with a lower peak and kept the
+  /// model's); and the lower bound under the model's given order, to show
+  /// what scheduling saved. scheduleDescription says it in words.
   std::string schedule = "given";
   uint64_t peakGivenOrder = 0;
   /// Slots per pool key, sorted by key (pool planner only).

@@ -26,4 +26,12 @@ StringRef tensorRoleName(TensorRole r) {
   llvm_unreachable("bad tensor role");
 }
 
+std::string scheduleDescription(StringRef schedule) {
+  if (schedule == "kept-given")
+    return "memory-aware (kept the given order)";
+  if (schedule == "net-bytes" || schedule == "depth-first")
+    return ("memory-aware (" + schedule + ")").str();
+  return schedule.str();
+}
+
 } // namespace tlc

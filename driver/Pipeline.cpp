@@ -138,7 +138,10 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   if (!plan)
     return plan.takeError();
   insertBarriers(*plan);
-  plan->stats.schedule = opts.schedule == "memory" ? order.strategy : "given";
+  // "given" alone would read as if --schedule=given had been asked for.
+  plan->stats.schedule = opts.schedule != "memory"   ? std::string("given")
+                         : order.strategy == "given" ? std::string("kept-given")
+                                                     : order.strategy;
   plan->stats.peakGivenOrder = givenOrderBound;
 
   // Independent checks of what we emit.

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/ModelParser.h"
+#include "ir/Suggest.h"
 #include "ir/Weights.h"
 
 #include "llvm/ADT/MapVector.h"
@@ -53,6 +54,16 @@ private:
   }
   Error err(const YAML::Node &n, const Twine &msg) const {
     return errorAt(loc(n), msg);
+  }
+  /// "; did you mean 'NAME'?" for the declared tensor (of \p kind, or any)
+  /// closest to \p name, else "".
+  std::string suggestTensor(StringRef name,
+                            std::optional<ValueKind> kind = {}) const {
+    SmallVector<StringRef, 32> names;
+    for (const Value &v : g.values)
+      if (!kind || v.kind == *kind)
+        names.push_back(v.name);
+    return didYouMean(name, names);
   }
 
   Error checkKeys(const YAML::Node &map, ArrayRef<StringRef> allowed,
@@ -357,10 +368,12 @@ Error ModelParser::parseInputs(const YAML::Node &node) {
   g.symbols = binder->symbols();
   for (auto &kv : overridden)
     if (!kv.second)
-      return createStringError(inconvertibleErrorCode(),
-                               "%s: --input-shape names '%s', which is not an "
-                               "input of the model",
-                               fileName.c_str(), kv.first.c_str());
+      return createStringError(
+          inconvertibleErrorCode(),
+          "%s: --input-shape names '%s', which is not an input of the "
+          "model%s",
+          fileName.c_str(), kv.first.c_str(),
+          suggestTensor(kv.first, ValueKind::Input).c_str());
   return Error::success();
 }
 
@@ -537,7 +550,8 @@ Error ModelParser::resolveNodeInputs(const YAML::Node &weightsKey) {
       return err(first.second, "tensor '" + first.first +
                                    "' is not defined: it is no input, "
                                    "constant or node output, and the model "
-                                   "names no weights file");
+                                   "names no weights file" +
+                                   suggestTensor(first.first));
     }
     auto rel = getString(weightsKey, "weights");
     if (!rel)
@@ -557,9 +571,11 @@ Error ModelParser::resolveNodeInputs(const YAML::Node &weightsKey) {
       WeightTensor &w = (*weights)[i];
       if (!w.found)
         return err(missing[names[i]],
-                   "tensor '" + names[i] + "' is not defined: it is no "
-                   "input, constant or node output, and " +
-                       path.str() + " has no tensor of that name");
+                   "tensor '" + names[i] +
+                       "' is not defined: it is no "
+                       "input, constant or node output, and " +
+                       path.str() + " has no tensor of that name" +
+                       suggestTensor(names[i]));
       Value v;
       v.name = names[i];
       v.kind = ValueKind::Weight;
@@ -589,7 +605,8 @@ Error ModelParser::parseOutputs(const YAML::Node &node) {
   for (const std::string &n : *names) {
     auto id = g.lookup(n);
     if (!id)
-      return err(node, "output '" + n + "' is not defined by any node");
+      return err(node, "output '" + n + "' is not defined by any node" +
+                           suggestTensor(n, ValueKind::Intermediate));
     if (g.values[*id].kind != ValueKind::Intermediate)
       return err(node, "output '" + n +
                            "' must be produced by a node, not be an input "

@@ -253,9 +253,15 @@ Error interpretHeader(const std::vector<std::pair<PyValue, PyValue>> &items,
       return npyError(file, at(*descr) + "big-endian dtype '" + s +
                                 "' is not supported; expected little-endian "
                                 "'<" + s.drop_front() + "'");
+    // A float64 array (NumPy's default) is the usual case: say how to
+    // convert it rather than leave the user to look up the accepted types.
+    std::string hint;
+    char kind = s.size() > 1 ? s[1] : 0;
+    if (kind == 'f' || kind == 'i' || kind == 'u' || kind == 'b')
+      hint = "; " + npyConvertHint(kind == 'f' ? NpyDType::F32 : NpyDType::I32);
     return npyError(file, at(*descr) + "unsupported dtype '" + s +
                               "'; expected one of '<f4', '<f2', '<i4', "
-                              "'<i8', '|u1', '|i1'");
+                              "'<i8', '|u1', '|i1'" + hint);
   }
   out.dtype = info->dtype;
 
@@ -294,6 +300,21 @@ unsigned npyDTypeBytes(NpyDType t) {
   case NpyDType::I8: return 1;
   }
   llvm_unreachable("bad npy dtype");
+}
+
+std::string npyConvertHint(NpyDType to) {
+  StringRef name;
+  switch (to) {
+  case NpyDType::F32: name = "float32"; break;
+  case NpyDType::F16: name = "float16"; break;
+  case NpyDType::I32: name = "int32"; break;
+  case NpyDType::I64: name = "int64"; break;
+  case NpyDType::U8: name = "uint8"; break;
+  case NpyDType::I8: name = "int8"; break;
+  }
+  return ("convert it with numpy: np.save(f, np.load(f).astype(np." + name +
+          "))")
+      .str();
 }
 
 std::optional<DType> toDType(NpyDType t) {

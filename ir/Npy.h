@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace tlc {
@@ -50,6 +51,10 @@ unsigned npyDTypeBytes(NpyDType t);
 std::optional<DType> toDType(NpyDType t);
 /// The .npy type of a tlc element type.
 NpyDType toNpyDType(DType t);
+
+/// How to convert a .npy file to \p to with NumPy, for error messages:
+/// "convert it with numpy: np.save(f, np.load(f).astype(np.float32))".
+std::string npyConvertHint(NpyDType to);
 
 /// A .npy array in memory.
 struct NpyArray {

@@ -5,6 +5,7 @@
 // that liveness and planning see exact byte sizes.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/Suggest.h"
 #include "ops/OpDef.h"
 #include "passes/Passes.h"
 
@@ -15,10 +16,14 @@ namespace tlc {
 Error inferShapes(Graph &g) {
   for (Node &node : g.nodes) {
     const OpDef *def = lookupOp(node.op);
-    if (!def)
+    if (!def) {
+      SmallVector<StringRef, 64> names;
+      for (const OpDef &d : allOps())
+        names.push_back(d.name);
       return errorAt(node.loc, "node '" + node.name + "': unknown op '" +
-                                   node.op + "' (supported ops: see "
-                                             "docs/ops.md)");
+                                   node.op + "'" + didYouMean(node.op, names) +
+                                   " (supported ops: see docs/ops.md)");
+    }
     SmallVector<InputInfo, 4> inputs;
     for (ValueId in : node.inputs) {
       const Value &v = g.values[in];

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Npy.h"
+#include "ir/Suggest.h"
 #include "runtime/Parameters.h"
 #include "runtime/Runtime.h"
 #include "tools/Commands.h"
@@ -49,11 +50,12 @@ static cl::list<std::string> InputShapes(
     cl::desc("Shape of the random data of an input with symbolic dims (plans "
              "for a range of shapes; repeatable); default: its upper bound"),
     cl::value_desc("NAME=DIMS"), cl::sub(BenchSubcommand));
-static cl::opt<unsigned> Warmup("warmup", cl::init(10),
-                                cl::desc("Untimed runs before measuring"),
-                                cl::sub(BenchSubcommand));
+static cl::opt<unsigned>
+    Warmup("warmup", cl::init(10),
+           cl::desc("Untimed runs before measuring (default: 10)"),
+           cl::sub(BenchSubcommand));
 static cl::opt<unsigned> Iterations("iterations", cl::init(100),
-                                    cl::desc("Timed runs"),
+                                    cl::desc("Timed runs (default: 100)"),
                                     cl::sub(BenchSubcommand));
 static cl::opt<bool> Json("json", cl::desc("Print one JSON object"),
                           cl::sub(BenchSubcommand));
@@ -72,9 +74,10 @@ static cl::opt<bool> CopyBaseline(
     cl::desc("Also time a device-to-device vkCmdCopyBuffer moving as many "
              "bytes (read + written) as the plan's dispatches bind"),
     cl::sub(BenchSubcommand));
-static cl::opt<uint32_t> Seed("seed", cl::init(1),
-                              cl::desc("Seed of the random inputs"),
-                              cl::sub(BenchSubcommand));
+static cl::opt<uint32_t>
+    Seed("seed", cl::init(1),
+         cl::desc("Seed of the random inputs (default: 1)"),
+         cl::sub(BenchSubcommand));
 
 static Error error(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg.str());
@@ -190,7 +193,8 @@ static Expected<std::vector<BenchInput>> readInputs(const Plan &plan) {
     if (!dt || *dt != in.type.dtype)
       return error(it->second + ": dtype " + npyDescr(arr->dtype) +
                    " does not match input '" + in.name + "' of dtype " +
-                   dtypeName(in.type.dtype));
+                   dtypeName(in.type.dtype) + "; " +
+                   npyConvertHint(toNpyDType(in.type.dtype)));
     if (in.dims.empty() && arr->shape != in.type.shape)
       return error(it->second + ": shape " +
                    TensorType{*dt, arr->shape}.shapeStr() +
@@ -199,12 +203,17 @@ static Expected<std::vector<BenchInput>> readInputs(const Plan &plan) {
     inputs.push_back({std::move(arr->shape), std::move(arr->bytes)});
     files.erase(it);
   }
+  SmallVector<StringRef, 8> names;
+  for (uint32_t t : plan.inputs)
+    names.push_back(plan.tensors[t].name);
   if (!files.empty())
     return error("--input names '" + files.begin()->first +
-                 "', which is not an input of the plan");
+                 "', which is not an input of the plan" +
+                 didYouMean(files.begin()->first, names));
   if (!shapes.empty())
     return error("--input-shape names '" + shapes.begin()->first +
-                 "', which is not an input of the plan");
+                 "', which is not an input of the plan" +
+                 didYouMean(shapes.begin()->first, names));
   return inputs;
 }
 

@@ -60,17 +60,17 @@ static cl::opt<bool>
 static cl::opt<std::string>
     Planner("planner", cl::init("auto"),
             cl::desc("Memory planner: pool, arena, no-alias or auto (the "
-                     "smallest valid plan)"),
+                     "smallest valid plan; default: auto)"),
             cl::sub(CompileSubcommand));
 static cl::opt<std::string>
     Schedule("schedule", cl::init("memory"),
              cl::desc("Node order: memory (lowest peak of live bytes) or "
-                      "given (the model's order)"),
+                      "given (the model's order) (default: memory)"),
              cl::sub(CompileSubcommand));
 static cl::opt<double>
     PlanTimeLimit("plan-time-limit", cl::init(1.0),
                   cl::desc("Time budget of the arena planner's search, in "
-                           "seconds"),
+                           "seconds (default: 1)"),
                   cl::sub(CompileSubcommand));
 static cl::opt<uint64_t> MaxBufferBytes(
     "max-buffer-bytes", cl::init(uint64_t(128) << 20),
@@ -80,7 +80,8 @@ static cl::opt<uint64_t> MaxBufferBytes(
     cl::sub(CompileSubcommand));
 static cl::opt<unsigned>
     Alignment("alignment", cl::init(256),
-              cl::desc("Byte alignment of tensor offsets (power of two)"),
+              cl::desc("Byte alignment of tensor offsets (power of two; "
+                       "default: 256)"),
               cl::sub(CompileSubcommand));
 
 static cl::opt<std::string>
@@ -96,7 +97,7 @@ static cl::opt<std::string> Target(
              "gpu-nv (gpu plus NVIDIA tensor cores, VK_NV_cooperative_matrix, "
              "for --precision=fp16), or auto (gpu-nv or gpu when this "
              "machine has a Vulkan GPU, else cpu). cpu and gpu plans run on "
-             "any device; the profile only tunes speed"),
+             "any device; the profile only tunes speed (default: auto)"),
     cl::value_desc("cpu|gpu|gpu-nv|auto"), cl::sub(CompileSubcommand));
 
 static cl::opt<std::string> Precision(
@@ -104,7 +105,7 @@ static cl::opt<std::string> Precision(
     cl::desc("Storage of float tensors in the plan: fp32, or fp16 (binary16 "
              "storage where a kernel has an fp16 build, f32 arithmetic; "
              "inputs and outputs stay f32). Needs a device with "
-             "storageBuffer16BitAccess"),
+             "storageBuffer16BitAccess (default: fp32)"),
     cl::value_desc("fp32|fp16"), cl::sub(CompileSubcommand));
 
 /// The --target profile; "auto" asks the Vulkan loader whether this machine

@@ -40,24 +40,26 @@ static cl::opt<std::string>
     Prompt("prompt", cl::desc("The prompt as text (needs the model's "
                               "vocabulary and tokenizer)"),
            cl::value_desc("TEXT"), cl::sub(GenerateSubcommand));
-static cl::opt<long long> MaxNewTokens("max-new-tokens", cl::init(32),
-                                       cl::desc("Tokens to generate at most"),
-                                       cl::sub(GenerateSubcommand));
+static cl::opt<long long>
+    MaxNewTokens("max-new-tokens", cl::init(32),
+                 cl::desc("Tokens to generate at most (default: 32)"),
+                 cl::sub(GenerateSubcommand));
 static cl::opt<double> Temperature(
     "temperature", cl::init(0.0),
     cl::desc("Sampling temperature (default 0: greedy)"),
     cl::sub(GenerateSubcommand));
 static cl::opt<long long> TopK("top-k", cl::init(0),
                                cl::desc("Sample among the K most likely "
-                                        "tokens (0: all)"),
+                                        "tokens (default 0: all)"),
                                cl::sub(GenerateSubcommand));
 static cl::opt<double> TopP("top-p", cl::init(1.0),
                             cl::desc("Nucleus sampling: the most likely "
-                                     "tokens up to this probability"),
+                                     "tokens up to this probability "
+                                     "(default: 1)"),
                             cl::sub(GenerateSubcommand));
-static cl::opt<unsigned long long> Seed("seed", cl::init(0),
-                                        cl::desc("Random seed for sampling"),
-                                        cl::sub(GenerateSubcommand));
+static cl::opt<unsigned long long>
+    Seed("seed", cl::init(0), cl::desc("Random seed for sampling (default: 0)"),
+         cl::sub(GenerateSubcommand));
 static cl::opt<bool> Json("json", cl::desc("Print one JSON object"),
                           cl::sub(GenerateSubcommand));
 static cl::opt<std::string>
@@ -66,7 +68,9 @@ static cl::opt<std::string>
                         "[generated tokens, vocab]"),
                cl::value_desc("FILE.npy"), cl::sub(GenerateSubcommand));
 static cl::opt<int> DeviceIndex("device", cl::init(-1),
-                                cl::desc("Vulkan device index (tlc devices)"),
+                                cl::desc("Vulkan device index (tlc devices); "
+                                         "default: env TLC_DEVICE, else the "
+                                         "first discrete GPU"),
                                 cl::sub(GenerateSubcommand));
 static cl::opt<bool> Validation("validation",
                                 cl::desc("Enable the Vulkan validation layers"),

@@ -50,12 +50,14 @@ cl::opt<uint64_t>
              cl::value_desc("bytes"), cl::sub(PlanSubcommand));
 cl::opt<double> TimeLimit(
     "plan-time-limit", cl::init(1.0),
-    cl::desc("Search budget of the arena planner, in seconds (converted to "
-             "a fixed amount of work, so results are reproducible)"),
+    cl::desc(
+        "Search budget of the arena planner, in seconds (converted to "
+        "a fixed amount of work, so results are reproducible; default: 1)"),
     cl::value_desc("seconds"), cl::sub(PlanSubcommand));
-cl::opt<uint64_t> Alignment("alignment", cl::init(1),
-                            cl::desc("Byte alignment of every offset"),
-                            cl::value_desc("bytes"), cl::sub(PlanSubcommand));
+cl::opt<uint64_t>
+    Alignment("alignment", cl::init(1),
+              cl::desc("Byte alignment of every offset (default: 1)"),
+              cl::value_desc("bytes"), cl::sub(PlanSubcommand));
 cl::opt<std::string>
     OutputPath("o",
                cl::desc("Write id,lower,upper,size,offset rows to this file"),

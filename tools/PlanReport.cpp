@@ -84,12 +84,17 @@ void printPlanText(const Plan &plan, raw_ostream &os, const ShapePoint *at) {
                     : 0);
   os << formatv("  schedule: {0}; lower bound under the given order: {1} "
                 "bytes\n",
-                st.schedule, st.peakGivenOrder);
+                scheduleDescription(st.schedule), st.peakGivenOrder);
   os << formatv("  without reuse: {0} bytes ({1}x the plan)\n",
                 st.noReuseBytes, ratio(st.noReuseBytes, st.transientBytes));
-  os << "  slots per pool key:\n";
-  for (const auto &kv : st.slotsPerKey)
-    os << "    " << kv.first << ": " << kv.second << "\n";
+  // Only where the pool planner placed the tensors: an arena plan's
+  // tensors have no pool key, so the section would describe nothing shown.
+  if (std::any_of(plan.tensors.begin(), plan.tensors.end(),
+                  [](const PlanTensor &t) { return t.slot >= 0; })) {
+    os << "  slots per pool key:\n";
+    for (const auto &kv : st.slotsPerKey)
+      os << "    " << kv.first << ": " << kv.second << "\n";
+  }
   if (!plan.symbols.empty()) {
     os << "  symbols: " << symbolRanges(plan) << "\n";
     os << "  shapes are symbolic; bytes, offsets and buffers are planned at "

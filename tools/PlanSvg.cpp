@@ -32,7 +32,7 @@ namespace {
 constexpr double kLeft = 96;      // y-axis labels
 constexpr double kMinRight = 150; // buffer labels, line labels
 constexpr double kTop = 96;       // header and legend
-constexpr double kBottom = 104;   // step numbers and rotated node names
+constexpr double kBottom = 104;   // step numbers and node names, at least
 constexpr double kPlotHeight = 480;
 constexpr double kFont = 12;
 constexpr double kLegendWidth = 140; // at the top right
@@ -41,6 +41,11 @@ constexpr double kLegendWidth = 140; // at the top right
 /// step labels at least kMinLabelSpacing apart.
 constexpr double kMaxStepWidth = 88, kMinStepWidth = 6;
 constexpr double kMinLabelSpacing = 24;
+/// Node names under the steps: rotated by kNodeAngle degrees, at most
+/// kMaxNodeLabel pixels long (longer ones are ellipsized, the full name kept
+/// in a tooltip); the bottom margin grows to fit the longest.
+constexpr double kNodeFont = 10, kNodeAngle = 40, kMaxNodeLabel = 150;
+constexpr double kNodeLabelTop = 30; // below the plot, where each one starts
 
 /// Lays out and writes the picture of one plan (see printPlanSvg): layout()
 /// computes the scales, then each write*() emits one layer, back to front.
@@ -89,6 +94,7 @@ private:
   double maxBytes = 1; // bytes at the top of the plot
   double stepWidth = 0, plotWidth = 0, right = kMinRight, width = 0, height = 0;
   DenseMap<uint32_t, std::string> bufferLabels;
+  std::vector<std::string> nodes, nodeLabels; // per step: name, as drawn
 
   void layout() {
     live = liveBytesPerStep(plan);
@@ -125,7 +131,22 @@ private:
       header = std::max(header, textWidth(lines[i], i ? kFont : 16));
     width =
         std::max(kLeft + plotWidth + right, kLeft + header + 24 + kLegendWidth);
-    height = kTop + kPlotHeight + kBottom;
+    // Each node name ends at the middle of its step and runs down to the
+    // left: ellipsized to stay on the canvas, and the margin below the plot
+    // deep enough for the longest above the axis title.
+    constexpr double kRadians = 3.14159265358979323846 / 180;
+    double sinA = std::sin(kNodeAngle * kRadians),
+           cosA = std::cos(kNodeAngle * kRadians);
+    nodes = nodeAtStep();
+    double longest = 0;
+    for (size_t s = 0; s < nodes.size(); ++s) {
+      double room = std::min(kMaxNodeLabel, (xOf(s + 0.5) - 4) / cosA);
+      nodeLabels.push_back(ellipsize(nodes[s], kNodeFont, room));
+      longest = std::max(longest, textWidth(nodeLabels.back(), kNodeFont));
+    }
+    // Two lines of kFont: the axis title and a gap above it.
+    double bottom = kNodeLabelTop + longest * sinA + 2 * kFont;
+    height = kTop + kPlotHeight + std::max(kBottom, bottom);
   }
 
   double xOf(double step) const { return kLeft + step * stepWidth; }
@@ -169,7 +190,8 @@ private:
     return {"memory plan of " + plan.modelName,
             formatv("planner: {0}  |  schedule: {1}  |  steps: {2}  |  "
                     "alignment: {3} B",
-                    st.planner, st.schedule, plan.numSteps, plan.alignment)
+                    st.planner, scheduleDescription(st.schedule), plan.numSteps,
+                    plan.alignment)
                 .str(),
             formatv("height: {0} in {1} buffers  |  lower bound: {2}  |  "
                     "ratio: {3}",
@@ -262,7 +284,6 @@ private:
              .str());
     // x: step boundaries, the step number and node name under each column;
     // on long schedules only every `every`-th step, so labels never collide.
-    std::vector<std::string> nodes = nodeAtStep();
     double labelWidth =
         std::max(kMinLabelSpacing,
                  textWidth(std::to_string(plan.numSteps), kFont) + kFont / 2);
@@ -276,12 +297,21 @@ private:
     for (unsigned s = 0; s < plan.numSteps; s += every) {
       double xc = xOf(s + 0.5);
       text(xc, yBottom + 18, std::to_string(s), "text-anchor=\"middle\"");
-      double ny = yBottom + 30;
-      text(xc, ny, nodes[s],
-           formatv("text-anchor=\"end\" font-size=\"10\" fill=\"#444444\" "
-                   "transform=\"rotate(-40 {0} {1})\"",
-                   px(xc), px(ny))
-               .str());
+      double ny = yBottom + kNodeLabelTop;
+      std::string attrs =
+          formatv("text-anchor=\"end\" font-size=\"{0}\" fill=\"#444444\" "
+                  "transform=\"rotate(-{1} {2} {3})\"",
+                  int(kNodeFont), int(kNodeAngle), px(xc), px(ny))
+              .str();
+      if (nodeLabels[s] == nodes[s]) {
+        text(xc, ny, nodes[s], attrs);
+        continue;
+      }
+      // Ellipsized: the full name shows on hover.
+      os << formatv("<text x=\"{0}\" y=\"{1}\" {2}><title>{3}</title>{4}"
+                    "</text>\n",
+                    px(xc), px(ny), attrs, xmlEscape(nodes[s]),
+                    xmlEscape(nodeLabels[s]));
     }
     text((x0 + x1) / 2, height - 8, "schedule step (node)",
          "text-anchor=\"middle\"");

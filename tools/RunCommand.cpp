@@ -8,18 +8,22 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Npy.h"
+#include "ir/Suggest.h"
 #include "runtime/Parameters.h"
 #include "runtime/Runtime.h"
 #include "tools/Commands.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <map>
 
 using namespace llvm;
@@ -44,7 +48,7 @@ static cl::opt<int> DeviceIndex("device", cl::init(-1),
                                          "first discrete GPU"),
                                 cl::sub(RunSubcommand));
 static cl::opt<unsigned> Repeat("repeat", cl::init(1),
-                                cl::desc("Run the plan N times"),
+                                cl::desc("Run the plan N times (default: 1)"),
                                 cl::sub(RunSubcommand));
 static cl::opt<bool>
     PoisonReleased("poison-released",
@@ -75,6 +79,30 @@ static std::string outputFileName(StringRef name) {
   return s + ".npy";
 }
 
+/// Where a static plan input of shape \p want is given \p got (same rank):
+/// the --input-shape flags of `tlc compile` that serve it, that shape alone
+/// or a range over both, e.g. "; the plan serves that shape only: recompile
+/// with --input-shape image=100x1x28x28 for this one, or a range such as
+/// --input-shape image=1..100x1x28x28 for both". Else "".
+static std::string recompileHint(StringRef name, ArrayRef<int64_t> want,
+                                 ArrayRef<int64_t> got) {
+  if (want.size() != got.size() || got.empty())
+    return "";
+  std::string exact, range;
+  for (size_t d = 0; d < got.size(); ++d) {
+    StringRef x = d ? "x" : "";
+    exact += (x + Twine(got[d])).str();
+    range += want[d] == got[d] ? (x + Twine(got[d])).str()
+                               : (x + Twine(std::min(want[d], got[d])) + ".." +
+                                  Twine(std::max(want[d], got[d])))
+                                     .str();
+  }
+  return ("; the plan serves that shape only: recompile with --input-shape " +
+          name + "=" + exact + " for this one, or a range such as " +
+          "--input-shape " + name + "=" + range + " for both")
+      .str();
+}
+
 /// One plan input read from its --input file.
 struct InputFile {
   std::string path;
@@ -88,10 +116,22 @@ struct InputFile {
 /// LoadedPlan::setInput (rank, constant dims, symbol ranges).
 static Expected<std::vector<InputFile>> readInputs(const Plan &plan) {
   std::map<std::string, std::string> files;
+  SmallVector<StringRef, 8> names;
+  std::string list;
+  for (uint32_t t : plan.inputs) {
+    names.push_back(plan.tensors[t].name);
+    list += (list.empty() ? "" : ", ") + plan.tensors[t].name;
+  }
   for (const std::string &flag : Inputs) {
     auto [name, file] = StringRef(flag).split('=');
     if (name.empty() || file.empty())
       return error("--input '" + flag + "': expected NAME=FILE.npy");
+    // A misspelled name is reported before the input it was meant for is
+    // reported missing.
+    if (!is_contained(names, name))
+      return error("--input " + flag + ": the plan has no input '" + name +
+                   "'" + didYouMean(name, names) +
+                   " (the plan's inputs: " + list + ")");
     if (!files.emplace(name.str(), file.str()).second)
       return error("--input names '" + name + "' twice");
   }
@@ -111,21 +151,98 @@ static Expected<std::vector<InputFile>> readInputs(const Plan &plan) {
       return error(it->second + ": dtype " + npyDescr(arr->dtype) +
                    " does not match input '" + in.name + "' of dtype " +
                    dtypeName(in.type.dtype) + " ('" +
-                   npyDescr(toNpyDType(in.type.dtype)) + "')");
+                   npyDescr(toNpyDType(in.type.dtype)) + "'); " +
+                   npyConvertHint(toNpyDType(in.type.dtype)));
     TensorType got{*dt, arr->shape};
     if (in.dims.empty() && got.shape != in.type.shape)
       return error(it->second + ": shape " +
                    (got.shape.empty() ? "()" : got.shapeStr()) +
                    " does not match input '" + in.name + "' of shape " +
-                   in.type.shapeStr());
+                   in.type.shapeStr() +
+                   recompileHint(in.name, in.type.shape, got.shape));
     inputs.push_back(
         {it->second, std::move(arr->shape), std::move(arr->bytes)});
     files.erase(it);
   }
-  if (!files.empty())
-    return error("--input names '" + files.begin()->first +
-                 "', which is not an input of the plan");
   return inputs;
+}
+
+/// The elements of an f32, i32 or i64 output as doubles; empty for other
+/// dtypes.
+static std::vector<double> outputValues(DType dt, ArrayRef<uint8_t> bytes) {
+  std::vector<double> v;
+  auto read = [&](auto zero) {
+    using T = decltype(zero);
+    v.resize(bytes.size() / sizeof(T));
+    for (size_t i = 0; i < v.size(); ++i) {
+      T x;
+      std::memcpy(&x, bytes.data() + i * sizeof(T), sizeof(T));
+      v[i] = double(x);
+    }
+  };
+  if (dt == DType::F32)
+    read(float());
+  else if (dt == DType::I32)
+    read(int32_t());
+  else if (dt == DType::I64)
+    read(int64_t());
+  return v;
+}
+
+/// Without --output-dir, a short look at an output's values: min, max,
+/// mean, the first few and, for a classifier-shaped output ([C] or [1, C]),
+/// the five largest with their class indices, so that a first `tlc run`
+/// shows an answer and not only a shape.
+static void printSummary(raw_ostream &os, DType dt, ArrayRef<int64_t> shape,
+                         ArrayRef<uint8_t> bytes) {
+  std::vector<double> v = outputValues(dt, bytes);
+  if (v.empty())
+    return;
+  double lo = 0, hi = 0, sum = 0;
+  size_t finite = 0, nans = 0;
+  for (double x : v) {
+    if (std::isnan(x)) {
+      ++nans;
+      continue;
+    }
+    lo = finite ? std::min(lo, x) : x;
+    hi = finite ? std::max(hi, x) : x;
+    sum += x;
+    ++finite;
+  }
+  auto num = [](double x) {
+    std::string s;
+    raw_string_ostream os(s);
+    os << format("%g", x);
+    return os.str();
+  };
+  os << "  ";
+  if (finite)
+    os << "min " << num(lo) << ", max " << num(hi) << ", mean "
+       << num(sum / double(finite)) << "; ";
+  if (nans)
+    os << nans << " NaN; ";
+  os << "first values:";
+  constexpr size_t kFirst = 8;
+  for (size_t i = 0; i < std::min(v.size(), kFirst); ++i)
+    os << (i ? ", " : " ") << num(v[i]);
+  os << (v.size() > kFirst ? ", ...\n" : "\n");
+
+  bool classifier = dt == DType::F32 && v.size() >= 2 && v.size() <= 10000 &&
+                    (shape.size() == 1 || (shape.size() == 2 && shape[0] == 1));
+  if (!classifier || nans)
+    return;
+  std::vector<size_t> order(v.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  size_t top = std::min<size_t>(5, v.size());
+  std::partial_sort(
+      order.begin(), order.begin() + top, order.end(),
+      [&](size_t a, size_t b) { return v[a] != v[b] ? v[a] > v[b] : a < b; });
+  os << "  top-" << top << " classes:";
+  for (size_t i = 0; i < top; ++i)
+    os << (i ? ", " : " ") << order[i] << " (" << num(v[order[i]]) << ")";
+  os << "\n";
 }
 
 int runRun() {
@@ -203,6 +320,7 @@ int runRun() {
         TensorType(out.type.dtype, Shape(shape.begin(), shape.end())).str();
     if (OutputDir.empty()) {
       outs() << "output " << out.name << ": " << type << "\n";
+      printSummary(outs(), out.type.dtype, shape, (*loaded)->output(i));
       continue;
     }
     SmallString<256> path(OutputDir);

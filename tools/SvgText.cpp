@@ -99,6 +99,24 @@ double textWidth(StringRef text, double fontSize) {
   return 0.6 * fontSize * double(text.size());
 }
 
+std::string ellipsize(StringRef text, double fontSize, double maxWidth) {
+  if (textWidth(text, fontSize) <= maxWidth)
+    return text.str();
+  // Characters that fit, one of them the ellipsis (counted as one
+  // character wide, though it is three bytes of UTF-8).
+  size_t keep = size_t(std::max(0.0, maxWidth / textWidth("x", fontSize)));
+  keep = keep > 1 ? keep - 1 : 0;
+  auto isContinuation = [&](size_t i) {
+    return i < text.size() && (uint8_t(text[i]) & 0xC0) == 0x80;
+  };
+  size_t head = (keep + 1) / 2, tail = text.size() - keep / 2;
+  while (head > 0 && isContinuation(head))
+    --head;
+  while (isContinuation(tail))
+    ++tail;
+  return (text.take_front(head) + "\u2026" + text.drop_front(tail)).str();
+}
+
 double niceStep(double range, unsigned maxTicks) {
   double raw = range / std::max(1u, maxTicks);
   if (!(raw > 0) || !std::isfinite(raw))

@@ -44,6 +44,12 @@ std::string tensorColor(unsigned index);
 /// about 0.6 em per character); used only to decide whether a label fits.
 double textWidth(llvm::StringRef text, double fontSize);
 
+/// \p text when textWidth says it fits \p maxWidth at \p fontSize, else
+/// its start and end around an ellipsis ("inception_4e…pool_proj": both
+/// ends, because node names often differ only in their last part), cut at
+/// UTF-8 character boundaries.
+std::string ellipsize(llvm::StringRef text, double fontSize, double maxWidth);
+
 /// The smallest "nice" step (1, 2 or 5 times a power of ten) that covers
 /// [0, range] in at most \p maxTicks steps; 1 when \p range is not positive.
 double niceStep(double range, unsigned maxTicks);

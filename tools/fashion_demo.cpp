@@ -197,11 +197,11 @@ void printMemoryPlan(const Plan &plan, raw_ostream &os) {
     if (t.slot >= 0)
       entry.second.insert(t.slot);
   }
-  os << "memory plan: planner " << (plan.stats.planner.empty()
-                                         ? std::string("(unknown)")
-                                         : plan.stats.planner)
-     << ", schedule " << plan.stats.schedule << ", " << transients
-     << " transient tensors, " << aliases
+  os << "memory plan: planner "
+     << (plan.stats.planner.empty() ? std::string("(unknown)")
+                                    : plan.stats.planner)
+     << ", schedule " << scheduleDescription(plan.stats.schedule) << ", "
+     << transients << " transient tensors, " << aliases
      << " aliases (views or in-place results sharing their bytes)\n";
   std::vector<std::pair<std::string, uint32_t>> slots = plan.stats.slotsPerKey;
   if (slots.empty())

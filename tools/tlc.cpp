@@ -9,11 +9,16 @@
 //   tlc bench PLAN                measure its latency on a device
 //
 //===----------------------------------------------------------------------===//
+#include "ir/Suggest.h"
 #include "tools/Commands.h"
 
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <string>
 
 using namespace llvm;
 
@@ -26,25 +31,76 @@ int reportError(Error e) {
 }
 } // namespace tlc
 
+namespace {
+/// One line of the command list: the subcommand, its usage, what it does.
+struct CommandUsage {
+  cl::SubCommand *sub;
+  const char *usage;
+  const char *what;
+};
+
+/// The commands in the order `tlc --help` lists them.
+SmallVector<CommandUsage, 8> commandList() {
+  return {
+      {&tlc::CompileSubcommand, "compile MODEL.yaml -o MODEL.tlp",
+       "build a compiled plan"},
+      {&tlc::RunSubcommand, "run MODEL.tlp --input NAME=X.npy", "execute it"},
+      {&tlc::InspectSubcommand, "inspect MODEL.tlp", "read its memory plan"},
+      {&tlc::PlanSubcommand, "plan TRACE.csv", "plan a lifetime trace"},
+      {&tlc::DevicesSubcommand, "devices", "list Vulkan devices"},
+      {&tlc::ImportSubcommand, "import MODEL.onnx -o MODEL.yaml",
+       "convert an ONNX model"},
+      {&tlc::BenchSubcommand, "bench MODEL.tlp --json", "measure its latency"},
+      {&tlc::GenerateSubcommand, "generate LLM.tlp --prompt-ids 1,2",
+       "generate tokens (Llama models)"},
+  };
+}
+
+std::string commandLines() {
+  std::string s;
+  for (const CommandUsage &c : commandList())
+    s += formatv("  tlc {0,-33} {1}\n", c.usage, c.what).str();
+  return s;
+}
+
+/// Whether argv[1] is a word that names no command: LLVM's parser would
+/// report it and every argument after it as "Unknown command line argument",
+/// so tlc says what it is instead and names the closest command.
+bool refuseUnknownCommand(int argc, char **argv) {
+  if (argc < 2 || argv[1][0] == '-' || argv[1][0] == 0)
+    return false;
+  StringRef typed = argv[1];
+  SmallVector<StringRef, 8> names;
+  for (const CommandUsage &c : commandList()) {
+    if (c.sub->getName() == typed)
+      return false;
+    names.push_back(c.sub->getName());
+  }
+  errs() << "tlc: unknown command '" << typed << "'"
+         << tlc::didYouMean(typed, names) << "\ncommands:\n"
+         << commandLines()
+         << "Run 'tlc <command> --help' for a command's options.\n";
+  return true;
+}
+} // namespace
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::SetVersionPrinter([](raw_ostream &os) {
     os << "tlc " << TLC_VERSION
        << " (computation-graph compiler with ahead-of-time memory planning)\n";
   });
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "tlc: compiles neural-network models to Vulkan compute plans with "
-      "ahead-of-time memory planning\n\n"
-      "  tlc compile MODEL.yaml -o MODEL.tlp   build a compiled plan\n"
-      "  tlc run MODEL.tlp --input NAME=X.npy  execute it\n"
-      "  tlc inspect MODEL.tlp                 read its memory plan\n"
-      "  tlc plan TRACE.csv                    plan a lifetime trace\n"
-      "  tlc devices                           list Vulkan devices\n"
-      "  tlc import MODEL.onnx -o MODEL.yaml   convert an ONNX model\n"
-      "  tlc bench MODEL.tlp --json            measure its latency\n"
-      "  tlc generate LLM.tlp --prompt-ids 1,2 generate tokens (Llama models)\n\n"
-      "Run 'tlc <command> --help' for a command's options.\n");
+  if (refuseUnknownCommand(argc, argv))
+    return 2;
+  // `tlc COMMAND --help` prints that command's options only (LLVM prints
+  // the overview above every help text; an empty one is left out).
+  std::string overview;
+  if (argc < 2 || argv[1][0] == '-')
+    overview = "tlc: compiles neural-network models to Vulkan compute plans "
+               "with ahead-of-time memory planning\n\n" +
+               commandLines() +
+               "\nRun 'tlc <command> --help' for a command's options.\n";
+  cl::ParseCommandLineOptions(argc, argv, overview);
   if (tlc::CompileSubcommand)
     return tlc::runCompile();
   if (tlc::RunSubcommand)

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/onnx/OnnxImporter.h"
+#include "ir/Suggest.h"
 #include "ir/onnx/OnnxLegacySoftmax.h"
 #include "ir/onnx/OnnxNodeLabel.h"
 #include "ir/onnx/OnnxOptionalInputs.h"
@@ -215,9 +216,15 @@ Error OnnxImporter::importInputs() {
     if (!g.lookup(in.name()))
       names.insert(in.name());
   for (auto &kv : opts.inputShapes)
-    if (!names.count(kv.first))
+    if (!names.count(kv.first)) {
+      SmallVector<StringRef, 8> known; // in the model's order
+      for (const onnx::ValueInfoProto &in : model.graph().input())
+        if (names.count(in.name()))
+          known.push_back(in.name());
       return err("--input-shape names '" + kv.first +
-                 "', which is not an input of the model");
+                 "', which is not an input of the model" +
+                 didYouMean(kv.first, known));
+    }
   SymbolBinder binder(opts.dims);
   for (const onnx::ValueInfoProto &in : model.graph().input()) {
     // Before IR version 4, initializers are also listed as inputs: they are

@@ -8,10 +8,14 @@ hold one slice per dispatch inside its step, the live transient bytes of every
 step, every release point and every tensor's live interval; the SVG must be
 well-formed XML with one filled rectangle per transient tensor and one outline
 per alias, placed at the tensor's steps and stacked byte offsets, and no two
-tensors live at the same step may overlap in the picture. Exits 1 with a
-message on the first mismatch.
+tensors live at the same step may overlap in the picture, and the rotated
+node names under the steps must stay on the canvas, above the axis title
+(by the width estimate tools/SvgText.cpp uses: 0.6 em per character). Exits
+1 with a message on the first mismatch.
 """
 import json
+import math
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -105,9 +109,36 @@ def rects(root, cls):
     return out
 
 
+def check_node_labels(root):
+    height = float(root.get("height"))
+    labels = ellipsized = 0
+    for t in root.iter(SVG + "text"):
+        m = re.match(r"rotate\(-([0-9.]+) ", t.get("transform", ""))
+        if not m or float(m.group(1)) == 90:  # 90: the y axis title
+            continue
+        labels += 1
+        title = t.find(SVG + "title")
+        shown = "".join(t.itertext())
+        if title is not None:
+            ellipsized += 1
+            shown = shown[len(title.text):]
+            expect("\u2026" in shown, "label %r has a title but no ellipsis" % shown)
+        a = math.radians(float(m.group(1)))
+        length = 0.6 * float(t.get("font-size")) * len(shown.encode("utf-8"))
+        x, y = float(t.get("x")), float(t.get("y"))
+        expect(x - length * math.cos(a) >= -TOL,
+               "node label %r runs off the left edge" % shown)
+        # The axis title's baseline is 8 px above the bottom, font 12.
+        expect(y + length * math.sin(a) <= height - 17 + TOL,
+               "node label %r runs into the axis title" % shown)
+    print("labels ok: %d node labels on the canvas, %d ellipsized" %
+          (labels, ellipsized))
+
+
 def check_svg(svg_path, plan):
     root = ET.parse(svg_path).getroot()  # raises on malformed XML
     expect(root.tag == SVG + "svg", "root element is %s" % root.tag)
+    check_node_labels(root)
     tensors = {t["name"]: t for t in plan["tensors"]}
     transient = {n for n, t in tensors.items() if t["role"] == "transient"}
     aliases = {n for n, t in tensors.items() if t["role"] == "alias"}
