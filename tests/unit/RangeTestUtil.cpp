@@ -1,5 +1,6 @@
 //===- tests/unit/RangeTestUtil.cpp - Range plans against fixed plans -----===//
 #include "RangeTestUtil.h"
+#include "OpTestUtil.h"
 
 #include "driver/Pipeline.h"
 #include "ir/ModelParser.h"
@@ -148,6 +149,21 @@ std::string compileError(llvm::StringRef yaml,
   parse.dims = ranges;
   llvm::Expected<Plan> p = compileText(yaml, parse, CompileOptions());
   return p ? std::string() : llvm::toString(p.takeError());
+}
+
+std::vector<std::string>
+rangePlanShaders(llvm::StringRef yaml,
+                 const std::map<std::string, DimRange> &ranges,
+                 llvm::StringRef target) {
+  ModelParseOptions parse;
+  parse.dims = ranges;
+  CompileOptions opts;
+  opts.target = llvm::cantFail(kernelTargetByName(target));
+  llvm::Expected<Plan> p = compileText(yaml, parse, opts);
+  EXPECT_TRUE(bool(p)) << llvm::toString(p.takeError());
+  if (!p)
+    return {};
+  return testing::dispatchShaders(*p, /*skipStorageCasts=*/false);
 }
 
 std::vector<SymbolValues> pointsOf(const char *name,

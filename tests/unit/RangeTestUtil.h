@@ -43,6 +43,14 @@ void expectRangePlanMatchesFixed(llvm::StringRef yaml,
 std::string compileError(llvm::StringRef yaml,
                          const std::map<std::string, DimRange> &ranges);
 
+/// The shader names of the dispatches of model.yaml text \p yaml compiled
+/// with \p ranges for kernel target \p target ("cpu", "gpu"), in order;
+/// reports a compile failure through gtest and returns nothing.
+std::vector<std::string>
+rangePlanShaders(llvm::StringRef yaml,
+                 const std::map<std::string, DimRange> &ranges,
+                 llvm::StringRef target);
+
 /// One point {name: v} per value in \p values (for one symbol).
 std::vector<SymbolValues> pointsOf(const char *name,
                                    std::initializer_list<int64_t> values);

@@ -86,19 +86,8 @@ TEST(SymbolicAttentionTest, RangePlanMatchesFixedPlans) {
 TEST(SymbolicAttentionTest, RangePlanRunsOneAttentionDispatch) {
   for (const char *target : {"cpu", "gpu"}) {
     SCOPED_TRACE(target);
-    ModelParseOptions parse;
-    parse.dims["S"] = DimRange{1, 40};
-    llvm::Expected<Graph> g =
-        parseModelString(attentionModel(), "t.yaml", ".", parse);
-    ASSERT_TRUE(bool(g)) << llvm::toString(g.takeError());
-    CompileOptions opts;
-    opts.target = llvm::cantFail(kernelTargetByName(target));
-    llvm::Expected<Plan> p = compileGraph(std::move(*g), opts);
-    ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
-    std::vector<std::string> shaders;
-    for (const PlanCommand &c : p->commands)
-      if (c.kind == CommandKind::Dispatch)
-        shaders.push_back(p->shaders[c.shader].name);
+    std::vector<std::string> shaders =
+        rangePlanShaders(attentionModel(), {{"S", DimRange{1, 40}}}, target);
     // The projection, attention and the copy into the graph output: no
     // Split / Transpose copies, no scores in memory, no softmax.
     ASSERT_EQ(shaders.size(), 3u);

@@ -218,18 +218,8 @@ nodes:
 )";
   expectRangePlanMatchesFixed(yaml, {{"S", DimRange{1, 96}}},
                               pointsOf("S", {1, 96, 24, 7, 50}), 1e-5);
-  ModelParseOptions parse;
-  parse.dims["S"] = DimRange{1, 96};
-  llvm::Expected<Graph> gr = parseModelString(yaml, "t.yaml", ".", parse);
-  ASSERT_TRUE(bool(gr)) << llvm::toString(gr.takeError());
-  CompileOptions opts;
-  opts.target = llvm::cantFail(kernelTargetByName("gpu"));
-  llvm::Expected<Plan> p = compileGraph(std::move(*gr), opts);
-  ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
-  std::vector<std::string> shaders;
-  for (const PlanCommand &c : p->commands)
-    if (c.kind == CommandKind::Dispatch)
-      shaders.push_back(p->shaders[c.shader].name);
+  std::vector<std::string> shaders =
+      rangePlanShaders(yaml, {{"S", DimRange{1, 96}}}, "gpu");
   ASSERT_EQ(shaders.size(), 4u);
   EXPECT_EQ(shaders[0], "gemm_tiled_dyn");
   EXPECT_EQ(shaders[1], "splitk_reduce_dyn");
