@@ -25,6 +25,7 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -208,7 +209,11 @@ void printMemoryPlan(const Plan &plan, raw_ostream &os) {
     for (const auto &kv : perKey)
       if (!kv.second.second.empty())
         slots.emplace_back(kv.first, uint32_t(kv.second.second.size()));
-  if (!slots.empty()) {
+  // As `tlc inspect`: only where the pool planner placed the tensors (an
+  // arena plan's tensors have no slots).
+  bool pooled = std::any_of(plan.tensors.begin(), plan.tensors.end(),
+                            [](const PlanTensor &t) { return t.slot >= 0; });
+  if (pooled && !slots.empty()) {
     os << "  slots per pool key (key -> slots, tensors):\n";
     for (const auto &[key, n] : slots) {
       auto it = perKey.find(key);
