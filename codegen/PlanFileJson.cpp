@@ -188,10 +188,10 @@ void writePlanJson(const Plan &plan, const BlobLayout &layout,
       });
     if (!layout.attachments.empty())
       j.attributeArray("attachments", [&] {
-        for (const auto &[name, range] : layout.attachments)
+        for (const auto &attachment : layout.attachments)
           j.object([&] {
-            j.attribute("name", name);
-            writeRange(j, range);
+            j.attribute("name", attachment.first);
+            writeRange(j, attachment.second);
           });
       });
   });
