@@ -114,6 +114,26 @@ struct Lowering {
                     g.values[v].data.size());
       }
     }
+    // State (KV caches): its own buffers, packed at aligned offsets up to
+    // kMaxStateBufferBytes each; zeroed at load, never shared.
+    uint32_t stateBuffer = 0;
+    uint64_t stateBytes = 0;
+    bool anyState = false;
+    for (ValueId v = 0; v < g.values.size(); ++v) {
+      const Value &val = g.values[v];
+      if (val.kind != ValueKind::State || !live.intervals[v].isLive())
+        continue;
+      uint64_t bytes = val.type.byteSize();
+      if (!anyState || stateBytes + bytes > kMaxStateBufferBytes) {
+        stateBuffer = addBuffer(BufferRole::State, bytes);
+        stateBytes = 0;
+        anyState = true;
+      }
+      addTensor(v, TensorRole::State, stateBuffer, stateBytes);
+      stateBytes = alignTo(stateBytes + bytes, alignment);
+      plan.buffers[stateBuffer].bytes =
+          std::max<uint64_t>(stateBytes, 4);
+    }
     // Transients: per the memory plan.
     uint32_t firstTransient = uint32_t(plan.buffers.size());
     for (uint64_t bytes : mem.bufferBytes)
@@ -144,7 +164,39 @@ struct Lowering {
                              rt.offset + live.offsetInRoot(v));
       plan.tensors[t].aliasOf = int32_t(root);
     }
+    // State changes only in place: an update that got its own bytes (the
+    // state is read again after it) would leave the state as it was.
+    for (const Node &n : g.nodes) {
+      const OpDef *def = lookupOp(n.op);
+      if (!def || !def->memory.updatesInput0 || n.inputs.empty())
+        continue;
+      ValueId r = live.storageRoot[n.inputs[0]];
+      if (g.values[r].kind != ValueKind::State ||
+          live.storageRoot[n.outputs[0]] == r)
+        continue;
+      if (g.isOutput(n.outputs[0]))
+        return errorAt(n.loc, "node '" + n.name + "' (" + n.op +
+                                  ") updates state '" + g.values[r].name +
+                                  "' but its output is a graph output, "
+                                  "which has its own buffer; state changes "
+                                  "only in place: output a copy instead");
+      return errorAt(n.loc, "node '" + n.name + "' (" + n.op +
+                                ") updates state '" + g.values[r].name +
+                                "', which is read again afterwards; read "
+                                "the update's output instead");
+    }
     return Error::success();
+  }
+
+  /// Whether \p node updates input 0 in its bytes (updatesInput0, computed
+  /// in place), so the lowering's first dispatch, a copy of input 0 onto
+  /// the output, can go.
+  bool updatesInPlace(const Node &node, const OpDef &def) const {
+    if (!def.memory.updatesInput0 || node.inputs.empty())
+      return false;
+    ValueId in = node.inputs[0], out = node.outputs[0];
+    return live.storageRoot[in] == live.storageRoot[out] &&
+           live.offsetInRoot(in) == live.offsetInRoot(out);
   }
 
   /// Whether input \p i of \p node (an op that joins its inputs) was
@@ -274,9 +326,12 @@ struct Lowering {
         if (Error e = checkDispatch(d, "node '" + node.name + "' (" +
                                            node.op + ")"))
           return errorAt(node.loc, toString(std::move(e)));
+      bool inPlaceUpdate = updatesInPlace(node, *def);
       for (const DispatchDesc &d : dispatches) {
         if (def->memory.joinsInputs && copiesOnlyInSlice(node, d))
           continue; // the producer wrote this input in place
+        if (inPlaceUpdate && &d == &dispatches.front())
+          continue; // the copy of input 0 onto itself
 
         PlanCommand c;
         c.kind = CommandKind::Dispatch;
@@ -327,6 +382,8 @@ Expected<Plan> lowerToPlan(const Graph &g, const Liveness &live,
   l.plan.metadata = g.metadata;
   l.plan.attachments = g.attachments;
   l.plan.alignment = alignment;
+  for (const DimRequirement &r : g.requirements)
+    l.plan.requirements.push_back({l.exprIndex(r.expr), r.max});
   l.plan.numSteps = uint32_t(g.nodes.size());
   if (Error e = l.placeTensors())
     return std::move(e);

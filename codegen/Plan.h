@@ -29,6 +29,7 @@ enum class BufferRole : uint8_t {
   Weights,   // all weights, uploaded once at load
   Input,     // one graph input, written by the host before each run
   Output,    // one graph output, read by the host after each run
+  State,     // planned state (KV caches): zeroed at load, kept across runs
 };
 llvm::StringRef bufferRoleName(BufferRole r);
 
@@ -37,10 +38,24 @@ struct PlanBuffer {
   uint64_t bytes = 0; // size of the VkBuffer, in bytes (> 0)
 };
 
-/// Input/Output/Weight/Transient tensors own their bytes; an Alias shares the
-/// bytes of tensor `aliasOf` (a view such as Reshape, or the output of an op
-/// computed in place over a dying input) and lives in that tensor's buffer.
-enum class TensorRole : uint8_t { Input, Output, Weight, Transient, Alias };
+/// Input/Output/Weight/Transient/State tensors own their bytes; an Alias
+/// shares the bytes of tensor `aliasOf` (a view such as Reshape, the output
+/// of an op computed in place over a dying input, or a state's update) and
+/// lives in that tensor's buffer. A State tensor lives in a State buffer for
+/// the whole plan and from run to run.
+enum class TensorRole : uint8_t {
+  Input,
+  Output,
+  Weight,
+  Transient,
+  Alias,
+  State
+};
+
+/// Largest State buffer codegen emits, bytes: state tensors are packed into
+/// buffers up to this size (128 MiB, lavapipe's maxStorageBufferRange, the
+/// smallest limit among the devices tlc targets).
+constexpr uint64_t kMaxStateBufferBytes = uint64_t(128) << 20;
 llvm::StringRef tensorRoleName(TensorRole r);
 
 /// PlanStats::schedule for reports: "given", "memory-aware (net-bytes)",
@@ -133,6 +148,14 @@ std::string planExprStr(const Plan &plan, const PlanExpr &e);
 /// prints as "<exprs[N]?>"; dims of the wrong rank are printed as they are.
 std::string planShapeStr(const Plan &plan, const PlanTensor &t);
 
+/// A condition on the symbols beyond their ranges: exprs[expr] <= max
+/// (Graph::requirements), e.g. past + sequence <= 2048 for a KV cache of
+/// 2048 rows. LoadedPlan::run refuses a run that breaks one, naming it.
+struct PlanRequirement {
+  uint32_t expr = 0; // index into Plan::exprs
+  int64_t max = 0;
+};
+
 struct PlanShader {
   std::string name;            // shaders/<name>.comp
   std::vector<uint32_t> spirv; // SPIR-V words
@@ -196,6 +219,7 @@ struct Plan {
   /// tensors and dispatches refer to (empty for a plan of static shapes).
   std::vector<PlanSymbol> symbols;
   std::vector<PlanExpr> exprs;
+  std::vector<PlanRequirement> requirements;
   PlanStats stats;
   /// What the model carries beyond its graph (Graph::metadata): text
   /// key/value pairs ("llama.context_length" = "2048") and named files kept

@@ -35,11 +35,12 @@ namespace {
 
 // Header layout (byte offsets); see docs/plan-format.md.
 constexpr char kMagic[8] = {'T', 'L', 'C', 'P', 'L', 'A', 'N', '\0'};
-/// 3: metadata and attachments (what a model carries beyond its graph:
+/// 4: state buffers and tensors (KV caches kept from run to run) and
+/// requirements on the symbols (#15). 3: metadata and attachments (what a model carries beyond its graph:
 /// a language model's vocabulary, #15). 2: symbols, expressions, symbolic
 /// tensor dims and dynamic dispatches (plans for a range of shapes, #14).
 /// 1: static shapes only.
-constexpr uint32_t kFormatVersion = 3;
+constexpr uint32_t kFormatVersion = 4;
 constexpr uint64_t kHeaderBytes = 64;
 constexpr uint64_t kOffVersion = 8;
 constexpr uint64_t kOffFlags = 12;

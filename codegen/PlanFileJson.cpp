@@ -180,6 +180,14 @@ void writePlanJson(const Plan &plan, const BlobLayout &layout,
               j.value(w);
           });
       });
+    if (!plan.requirements.empty())
+      j.attributeArray("requirements", [&] {
+        for (const PlanRequirement &q : plan.requirements)
+          j.object([&] {
+            j.attribute("expr", q.expr);
+            j.attribute("max", q.max);
+          });
+      });
     // Optional: models that carry more than their graph.
     if (!plan.metadata.empty())
       j.attributeObject("metadata", [&] {
@@ -427,9 +435,10 @@ private:
   StringSet<> seen;
 };
 
-const StringRef kBufferRoles[] = {"transient", "weights", "input", "output"};
+const StringRef kBufferRoles[] = {"transient", "weights", "input", "output",
+                                   "state"};
 const StringRef kTensorRoles[] = {"input", "output", "weight", "transient",
-                                   "alias"};
+                                   "alias", "state"};
 const StringRef kCommandKinds[] = {"dispatch", "barrier", "release"};
 
 void readRange(Reader &r, const json::Value &v, const std::string &path,
@@ -592,6 +601,18 @@ Expected<BlobLayout> readPlanJson(const json::Value &root, StringRef file,
       [&](const json::Value &e, const std::string &p) {
         plan.exprs.emplace_back();
         readI64Array(r, e, p, plan.exprs.back().code);
+      },
+      /*required=*/false);
+  plan.requirements.clear();
+  top.array(
+      "requirements",
+      [&](const json::Value &e, const std::string &p) {
+        ObjectReader o(r, e, p);
+        PlanRequirement q;
+        o.u32("expr", q.expr);
+        o.i64("max", q.max);
+        o.finish();
+        plan.requirements.push_back(q);
       },
       /*required=*/false);
   plan.metadata.clear();

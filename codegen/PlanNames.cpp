@@ -11,6 +11,7 @@ StringRef bufferRoleName(BufferRole r) {
   case BufferRole::Weights: return "weights";
   case BufferRole::Input: return "input";
   case BufferRole::Output: return "output";
+  case BufferRole::State: return "state";
   }
   llvm_unreachable("bad buffer role");
 }
@@ -22,6 +23,7 @@ StringRef tensorRoleName(TensorRole r) {
   case TensorRole::Weight: return "weight";
   case TensorRole::Transient: return "transient";
   case TensorRole::Alias: return "alias";
+  case TensorRole::State: return "state";
   }
   llvm_unreachable("bad tensor role");
 }

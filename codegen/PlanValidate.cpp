@@ -281,6 +281,7 @@ static Error checkTensor(const Plan &plan, size_t i) {
   case TensorRole::Output: want = BufferRole::Output; break;
   case TensorRole::Weight: want = BufferRole::Weights; break;
   case TensorRole::Transient: want = BufferRole::Transient; break;
+  case TensorRole::State: want = BufferRole::State; break;
   case TensorRole::Alias: {
     // An alias shares the bytes of a non-alias tensor, in its buffer.
     if (t.aliasOf < 0 || size_t(t.aliasOf) >= plan.tensors.size())
@@ -376,6 +377,17 @@ static Error checkIO(const Plan &plan, StringRef list,
                         Twine(tensorRoleName(role)) + " tensor '" +
                             plan.tensors[i].name + "' is missing from " +
                             list);
+  return Error::success();
+}
+
+/// plan.requirements: each names an expression of the plan.
+static Error checkRequirements(const Plan &plan) {
+  for (size_t i = 0; i < plan.requirements.size(); ++i)
+    if (plan.requirements[i].expr >= plan.exprs.size())
+      return fieldError(at("requirements", i) + ".expr",
+                        "index " + Twine(plan.requirements[i].expr) +
+                            " out of range; the plan has " +
+                            Twine(plan.exprs.size()) + " expressions");
   return Error::success();
 }
 
@@ -483,6 +495,8 @@ Error validatePlanStructure(const Plan &plan) {
   if (Error e = checkExprs(plan, ranges))
     return e;
   if (Error e = checkTensors(plan, ranges))
+    return e;
+  if (Error e = checkRequirements(plan))
     return e;
   if (Error e = checkIO(plan, "inputs", plan.inputs, TensorRole::Input))
     return e;

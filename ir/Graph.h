@@ -43,6 +43,11 @@ enum class ValueKind : uint8_t {
   Input,        // graph input, written by the host before each run
   Weight,       // constant data known at compile time (weights, constants)
   Intermediate, // produced by a node
+  /// Planned state (a KV cache): device memory that persists from run to
+  /// run, zeroed when the plan is loaded, never shared with another tensor.
+  /// Nodes read it and update it in place (TensorScatter over it writes its
+  /// bytes; OpMemoryTraits::updatesInput0); the host never writes it.
+  State,
 };
 
 /// A tensor in the graph.
@@ -91,6 +96,12 @@ struct Attributes {
   getDims(llvm::StringRef name, std::vector<DimExpr> def) const;
 };
 
+/// expr <= max must hold for every run (Graph::requirements).
+struct DimRequirement {
+  DimExpr expr;
+  int64_t max = 0;
+};
+
 /// One op application.
 struct Node {
   std::string op;   // ONNX op type, e.g. "Conv"
@@ -112,6 +123,10 @@ public:
   /// Symbols of a graph compiled for a range of shapes (ir/DimExpr.h), in
   /// declaration order; input dims refer to them.
   std::vector<DimSymbol> symbols;
+  /// What must hold of the symbols beyond their ranges for a run to be
+  /// valid, e.g. past + sequence <= 2048 (a KV cache's rows): the runtime
+  /// refuses a run that breaks one, naming it (Plan::requirements).
+  std::vector<DimRequirement> requirements;
   /// What a model carries beyond its graph, copied into the plan
   /// (Plan::metadata, Plan::attachments): e.g. a language model's context
   /// length and end-of-sequence id, and its vocabulary as a file.

@@ -3,6 +3,7 @@
 //   graph fashion_cnn {
 //     input  %image : 1x1x28x28xf32
 //     weight %conv1.weight : 16x1x3x3xf32
+//     state  %blk.0.cache_k : 1x2048x256xf32   (planned state: a KV cache)
 //     %c1 : 1x16x28x28xf32 = Conv(%image, %conv1.weight, %conv1.bias) {pads = [1, 1, 1, 1]}
 //     output %logits
 //   }
@@ -48,12 +49,17 @@ void printGraph(const Graph &g, raw_ostream &os) {
   os << "graph " << g.name << " {\n";
   for (const DimSymbol &s : g.symbols)
     os << "  symbol " << s.name << " : " << s.min << ".." << s.max << "\n";
+  for (const DimRequirement &r : g.requirements)
+    os << "  require " << r.expr.str() << " <= " << r.max << "\n";
   for (ValueId id : g.inputs)
     os << "  input  %" << g.values[id].name << " : " << typeOf(g.values[id])
        << "\n";
   for (const Value &v : g.values)
     if (v.kind == ValueKind::Weight)
       os << "  weight %" << v.name << " : " << typeOf(v) << "\n";
+  for (const Value &v : g.values)
+    if (v.kind == ValueKind::State)
+      os << "  state  %" << v.name << " : " << typeOf(v) << "\n";
   for (const Node &n : g.nodes) {
     os << "  ";
     for (size_t i = 0; i < n.outputs.size(); ++i)

@@ -128,6 +128,13 @@ struct OpMemoryTraits {
   /// every read binding is an input already in its slice, so the lowering
   /// must copy each input with dispatches that read only that input.
   bool joinsInputs = false;
+  /// Output 0 is input 0 with some elements replaced (TensorScatter's
+  /// cache update). The lowering's first dispatch copies input 0 to output
+  /// 0 (reading nothing else) and the later ones write the replaced
+  /// elements. The compiler computes the output in input 0's bytes when
+  /// input 0 is state (ValueKind::State, always: that is how state is
+  /// updated) or a transient dying here, and then drops the copy.
+  bool updatesInput0 = false;
 };
 
 struct OpDef {

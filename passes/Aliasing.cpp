@@ -6,7 +6,9 @@
 //    output is a graph output, which has its own buffer).
 //  - In place: an elementwise op may write its output over an input that
 //    dies at this op, when that input is read at exactly the index written
-//    (same element count as the output) and its memory is transient.
+//    (same element count as the output) and its memory is transient. An op
+//    that updates input 0 (TensorScatter) writes over it when it is state
+//    (a KV cache) or a transient, and it dies here.
 //  - Concat slices: when a Concat input's slice of the output is one
 //    contiguous byte range, the input's producer can write straight into it;
 //    the Concat then copies only the other inputs (none, when all are in
@@ -77,11 +79,29 @@ viewAndInPlaceRoots(const Graph &g, const AliasOptions &opts,
   for (size_t s = 0; s < g.nodes.size(); ++s) {
     const Node &n = g.nodes[s];
     const OpDef *def = lookupOp(n.op);
-    if (!def || def->memory.inPlaceInputs.empty() || n.outputs.size() != 1)
+    if (!def || n.outputs.size() != 1)
       continue;
     ValueId out = n.outputs[0];
     if (g.isOutput(out) || find(out) != out)
       continue;
+    if (def->memory.updatesInput0 && !n.inputs.empty()) {
+      // The update of state or of a transient nothing reads afterwards;
+      // state that is still read later keeps its bytes (codegen refuses
+      // the node: state changes only in place).
+      ValueId r = find(n.inputs[0]);
+      const Value &rv = g.values[r];
+      bool ownBytes = rv.kind == ValueKind::State ||
+                      (rv.kind == ValueKind::Intermediate && !g.isOutput(r));
+      bool otherOperand = false;
+      for (size_t i = 1; i < n.inputs.size(); ++i)
+        otherOperand |= find(n.inputs[i]) == r;
+      if (ownBytes && !otherOperand && groupLast[r] == int64_t(s) &&
+          g.values[n.inputs[0]].type == g.values[out].type) {
+        root[out] = r;
+        groupLast[r] = std::max(groupLast[r], groupLast[out]);
+      }
+      continue;
+    }
     const TensorType &outType = g.values[out].type;
     for (unsigned i : def->memory.inPlaceInputs) {
       if (i >= n.inputs.size())

@@ -3,7 +3,7 @@
 // Step i is node i of the schedule. A node output is live from its step to
 // the last step that reads it; a graph output to the last step (the host
 // reads it after the run); an input from step 0 to its last reader. Weights
-// are live throughout. An output nothing reads is live during its own step
+// and state (a KV cache) are live throughout. An output nothing reads is live during its own step
 // only, since the dispatch still writes it. Tensors sharing memory (views,
 // in-place outputs; passes/Aliasing.cpp) make one storage group whose root
 // lives from the first member's definition to the last member's use; for a
@@ -42,7 +42,8 @@ Liveness computeLiveness(const Graph &g,
   for (ValueId v = 0; v < g.values.size(); ++v) {
     const Value &val = g.values[v];
     LiveInterval &iv = live.intervals[v];
-    if (val.kind == ValueKind::Weight && iv.isLive()) {
+    if ((val.kind == ValueKind::Weight || val.kind == ValueKind::State) &&
+        iv.isLive()) {
       iv.first = 0;
       iv.last = lastStep;
     }

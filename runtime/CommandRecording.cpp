@@ -16,6 +16,7 @@
 #include "runtime/VkCheck.h"
 
 #include <cstring>
+#include <optional>
 
 using namespace llvm;
 
@@ -58,43 +59,57 @@ static Error begin(LoadedPlan::Impl &p, VkCommandBuffer cmd,
   return checkVk(vkBeginCommandBuffer(cmd, &bi), "vkBeginCommandBuffer");
 }
 
-Error uploadWeights(LoadedPlan::Impl &p) {
-  if (p.plan.weights.empty())
+Error initializeBuffers(LoadedPlan::Impl &p) {
+  bool anyState = false;
+  for (const PlanBuffer &b : p.plan.buffers)
+    anyState |= b.role == BufferRole::State;
+  if (p.plan.weights.empty() && !anyState)
     return Error::success();
-  size_t w = 0;
-  while (p.plan.buffers[w].role != BufferRole::Weights)
-    ++w; // exists: checkPlanForRuntime
+  std::optional<BufferAllocation> staging;
   uint64_t bytes = p.plan.weights.size();
-  auto staging =
-      p.dev.createBuffer(bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
-                         MemoryKind::Upload, "weights staging buffer");
-  if (!staging)
-    return staging.takeError();
-  std::memcpy(staging->mapped, p.plan.weights.data(), bytes);
+  if (bytes > 0) {
+    auto st = p.dev.createBuffer(bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                                 MemoryKind::Upload, "weights staging buffer");
+    if (!st)
+      return st.takeError();
+    std::memcpy(st->mapped, p.plan.weights.data(), bytes);
+    staging = *st;
+  }
 
   VkCommandBuffer cmd = VK_NULL_HANDLE;
   Error err = allocateCommandBuffer(p, cmd);
   if (!err)
     err = begin(p, cmd, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
   if (!err) {
-    VkBufferCopy region = {0, 0, bytes};
-    vkCmdCopyBuffer(cmd, staging->buffer, p.buffers[w].buffer, 1, &region);
-    // Later submissions on this queue read the weights in shaders.
-    memoryBarrier(
-        cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
-        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+    for (size_t b = 0; b < p.plan.buffers.size(); ++b) {
+      BufferRole role = p.plan.buffers[b].role;
+      if (role == BufferRole::Weights && staging) {
+        VkBufferCopy region = {0, 0, bytes};
+        vkCmdCopyBuffer(cmd, staging->buffer, p.buffers[b].buffer, 1, &region);
+      } else if (role == BufferRole::State) {
+        // State starts at zero: a KV cache holds no positions yet.
+        vkCmdFillBuffer(cmd, p.buffers[b].buffer, 0, VK_WHOLE_SIZE, 0);
+      }
+    }
+    // Later submissions on this queue read the weights and read and write
+    // the state in shaders.
+    memoryBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                  VK_ACCESS_TRANSFER_WRITE_BIT,
+                  VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                  VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     err = checkVk(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
   }
   if (!err)
-    err = p.submitAndWait(cmd, "weight upload");
+    err = p.submitAndWait(cmd, "weight upload and state initialization");
   // The staging buffer and command buffer stay alive while the GPU may still
   // use them (a timed-out upload leaves the plan pending; the destructor
   // waits and then frees the pool).
   if (!p.pending) {
     if (cmd)
       vkFreeCommandBuffers(p.dev.device, p.commandPool, 1, &cmd);
-    p.dev.destroyBuffer(*staging);
-  } else {
+    if (staging)
+      p.dev.destroyBuffer(*staging);
+  } else if (staging) {
     p.retired.push_back(*staging); // freed by the destructor
   }
   return err;

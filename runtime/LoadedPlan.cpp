@@ -229,7 +229,7 @@ LoadedPlan::load(Device &device, const Plan &plan, const LoadOptions &opts) {
     return context(std::move(e));
   if (Error e = createCommandObjects(p))
     return context(std::move(e));
-  if (Error e = uploadWeights(p))
+  if (Error e = initializeBuffers(p))
     return context(std::move(e));
   if (Error e = createShaderModules(p))
     return context(std::move(e));

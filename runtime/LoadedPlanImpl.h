@@ -169,9 +169,10 @@ void savePipelineCache(LoadedPlan::Impl &p);
 llvm::Error createPipelinesAndDescriptors(LoadedPlan::Impl &p);
 
 /// Uploads plan.weights into the Weights buffer through a temporary staging
-/// buffer and a one-time command buffer; the staging buffer is freed before
-/// returning. Does nothing without weights.
-llvm::Error uploadWeights(LoadedPlan::Impl &p);
+/// buffer and zeroes every State buffer (vkCmdFillBuffer), in one one-time
+/// command buffer; the staging buffer is freed before returning. Does
+/// nothing without weights or state.
+llvm::Error initializeBuffers(LoadedPlan::Impl &p);
 
 /// Timestamps p.commandBuffer writes: 0 at its start, 1 after the input
 /// uploads, 2 after the plan's commands, 3 after the output readback copies.

@@ -197,6 +197,19 @@ Error resolveSymbols(const Plan &plan, const SymbolBindings &bindings,
                   s.name);
     }
   }
+  for (size_t i = 0; i < plan.requirements.size(); ++i) {
+    const PlanRequirement &q = plan.requirements[i];
+    const PlanExpr &e = plan.exprs[q.expr];
+    Expected<int64_t> v = evaluatePlanExpr(e, values);
+    if (!v)
+      return fail("requirement {0} <= {1}: {2} ({3})", planExprStr(plan, e),
+                  q.max, toString(v.takeError()),
+                  symbolValuesString(plan, values));
+    if (*v > q.max)
+      return fail("the plan requires {0} <= {1}; it is {2} for {3}",
+                  planExprStr(plan, e), q.max, *v,
+                  symbolValuesString(plan, values));
+  }
   for (size_t i = 0; i < plan.inputs.size(); ++i) {
     const PlanTensor &t = plan.tensors[plan.inputs[i]];
     for (size_t d = 0; d < t.dims.size(); ++d) {

@@ -115,8 +115,9 @@ llvm::Error checkInputShape(const Plan &plan, size_t index,
 /// caller), then checks every input dim that is neither a constant nor a
 /// single symbol against its expression. Errors: two inputs disagreeing on a
 /// symbol (both named with their values), a value outside its symbol's
-/// range, an input dim that differs from its expression's value.
-/// Allocates nothing unless it fails.
+/// range, a requirement of the plan that does not hold (Plan::requirements:
+/// names it, its value and the symbols'), an input dim that differs from its
+/// expression's value. Allocates nothing unless it fails.
 /// Host-set symbols take their value from \p hostValues (Plan::symbols
 /// order; kSymbolUnset: not set, an error naming the symbol and how to set
 /// it).

@@ -129,7 +129,7 @@ def ok_blob():
     return SPIRV + b"\0" * (24 - len(SPIRV)) + WEIGHTS
 
 
-FORMAT_VERSION = 3  # codegen/PlanFile.cpp kFormatVersion
+FORMAT_VERSION = 4  # codegen/PlanFile.cpp kFormatVersion
 
 
 def tlp(meta=None, blob=None, json_text=None, version=FORMAT_VERSION, flags=0, reserved=0,
@@ -201,9 +201,15 @@ def sym_plan_files():
     return [
         ("ok_plan_sym.tlp", ok, "(valid baseline: reads without error)"),
         ("plan_version_1.tlp", tlp(ok_plan_meta(), version=1),
-         "byte offset 8: format version 1 is older than the version this tlc reads (3); "
+         "byte offset 8: format version 1 is older than the version this tlc reads (4); "
          "recompile the model with `tlc compile`"),
         ("plan_sym_name_empty.tlp", mutate_sym(sym(name="")), "symbols[0].name: a symbol needs a name"),
+        ("plan_requirement_index.tlp",
+         mutate_sym(lambda m: m.update(requirements=[{"expr": 9, "max": 4}])),
+         "requirements[0].expr: index 9 out of range; the plan has 5 expressions"),
+        ("plan_requirement_kind.tlp",
+         mutate_sym(lambda m: m.update(requirements=[{"expr": 1, "max": "4"}])),
+         "$.requirements[0].max: expected an integer, got a string"),
         ("plan_sym_duplicate.tlp",
          mutate_sym(lambda m: m["symbols"].append({"name": "N", "min": 1, "max": 2})),
          "symbols[1].name: duplicate symbol name 'N' (symbols[0] has it)"),
@@ -297,7 +303,7 @@ def plan_files():
         ("plan_truncated_header.tlp", ok[:40], "shorter than the 64-byte .tlp header"),
         ("plan_truncated_blob.tlp", ok[:-7], "runs past the end of the file"),
         ("plan_bad_magic.tlp", b"TLCPLAM\0" + ok[8:], "byte offset 0: bad magic"),
-        ("plan_version_4.tlp", tlp(version=4), "byte offset 8: format version 4 is newer"),
+        ("plan_version_5.tlp", tlp(version=5), "byte offset 8: format version 5 is newer"),
         ("plan_version_0.tlp", tlp(version=0), "byte offset 8: unsupported format version 0"),
         ("plan_flags.tlp", tlp(flags=4), "byte offset 12: unknown flags"),
         ("plan_reserved.tlp", tlp(reserved=1), "byte offset 56: reserved header bytes must be zero"),
@@ -317,7 +323,9 @@ def plan_files():
         ("plan_unknown_field.tlp", mutate(lambda m: m["commands"][1].update(extra=1)),
          "$.commands[1]: unknown field 'extra'"),
         ("plan_bad_enum.tlp", mutate(lambda m: m["buffers"][2].update(role="scratch")),
-         "$.buffers[2].role: expected one of 'transient', 'weights', 'input', 'output', got 'scratch'"),
+         "$.buffers[2].role: expected one of 'transient', 'weights', 'input', 'output', 'state', got 'scratch'"),
+        ("plan_state_in_weights.tlp", mutate(lambda m: m["tensors"][2].update(role="state")),
+         "tensors[2].buffer: state tensor"),
         ("plan_bad_dtype.tlp", mutate(lambda m: m["tensors"][3].update(dtype="f64")),
          "$.tensors[3].dtype: expected one of"),
         ("plan_groups_arity.tlp", mutate(lambda m: m["commands"][0].update(groups=[1, 1])),

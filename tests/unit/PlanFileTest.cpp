@@ -300,6 +300,11 @@ void expectPlansEqual(const Plan &a, const Plan &b) {
   ASSERT_EQ(a.exprs.size(), b.exprs.size());
   for (size_t i = 0; i < a.exprs.size(); ++i)
     EXPECT_EQ(a.exprs[i].code, b.exprs[i].code) << "expression " << i;
+  ASSERT_EQ(a.requirements.size(), b.requirements.size());
+  for (size_t i = 0; i < a.requirements.size(); ++i) {
+    EXPECT_EQ(a.requirements[i].expr, b.requirements[i].expr);
+    EXPECT_EQ(a.requirements[i].max, b.requirements[i].max);
+  }
   EXPECT_EQ(a.inputs, b.inputs);
   EXPECT_EQ(a.outputs, b.outputs);
   EXPECT_EQ(a.weights, b.weights);
@@ -385,6 +390,37 @@ std::string jsonSection(StringRef path) {
   return std::string(b.begin() + 64, b.begin() + 64 + size);
 }
 
+TEST(PlanFile, RoundTripsStateAndRequirements) {
+  // A KV cache: a State buffer with its tensor, and a requirement on the
+  // symbols (here N <= 3, inside N's range [1, 4]).
+  TempDir dir;
+  Plan p = symbolicPlan();
+  p.buffers.push_back({BufferRole::State, 512});
+  PlanTensor cache;
+  cache.name = "cache";
+  cache.type = TensorType{DType::F32, {2, 64}};
+  cache.role = TensorRole::State;
+  cache.buffer = uint32_t(p.buffers.size() - 1);
+  cache.offset = 0;
+  cache.bytes = 512;
+  cache.lastStep = int64_t(p.numSteps) - 1;
+  p.tensors.push_back(cache);
+  p.requirements.push_back({1, 3});
+  ASSERT_EQ(errText(validatePlanStructure(p)), "");
+  std::string path = dir.file("state.tlp");
+  ASSERT_EQ(errText(writePlanFile(p, path)), "");
+  Expected<Plan> back = readPlanFile(path);
+  ASSERT_TRUE(bool(back)) << toString(back.takeError());
+  expectPlansEqual(p, *back);
+  std::string json = jsonSection(path);
+  EXPECT_NE(json.find("\"role\": \"state\""), std::string::npos);
+  EXPECT_NE(json.find("\"requirements\""), std::string::npos);
+  // A requirement naming no expression is refused.
+  p.requirements[0].expr = uint32_t(p.exprs.size());
+  EXPECT_NE(errText(validatePlanStructure(p)).find("requirements[0].expr"),
+            std::string::npos);
+}
+
 TEST(PlanFile, RoundTripsMetadataAndAttachments) {
   // A language model's plan carries its context length and vocabulary:
   // text pairs in the JSON, files in the blob (an empty one too).
@@ -440,16 +476,16 @@ TEST(PlanFile, OlderVersionsAreRefusedWithAHintToRecompile) {
   support::endian::write32le(b.data() + 8, 1);
   EXPECT_EQ(errorOf(readPlanBytes(b, "old.tlp")),
             "old.tlp: byte offset 8: format version 1 is older than the "
-            "version this tlc reads (3); recompile the model with `tlc "
+            "version this tlc reads (4); recompile the model with `tlc "
             "compile`");
-  support::endian::write32le(b.data() + 8, 4);
+  support::endian::write32le(b.data() + 8, 5);
   EXPECT_EQ(errorOf(readPlanBytes(b, "new.tlp")),
-            "new.tlp: byte offset 8: format version 4 is newer than the "
-            "newest this tlc reads (3); use a newer tlc");
+            "new.tlp: byte offset 8: format version 5 is newer than the "
+            "newest this tlc reads (4); use a newer tlc");
   support::endian::write32le(b.data() + 8, 0);
   EXPECT_EQ(errorOf(readPlanBytes(b, "zero.tlp")),
             "zero.tlp: byte offset 8: unsupported format version 0; "
-            "expected 3");
+            "expected 4");
 }
 
 TEST(PlanFile, HeaderLayout) {
@@ -465,7 +501,7 @@ TEST(PlanFile, HeaderLayout) {
       v = (v << 8) | b[off + i];
     return v;
   };
-  EXPECT_EQ(u64(8) & 0xffffffffu, 3u); // version
+  EXPECT_EQ(u64(8) & 0xffffffffu, 4u); // version
   EXPECT_EQ(u64(8) >> 32, 0u);         // flags
   EXPECT_EQ(u64(16), 64u);             // JSON offset
   uint64_t jsonEnd = 64 + u64(24);
