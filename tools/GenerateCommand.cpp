@@ -14,6 +14,7 @@
 #include "runtime/Runtime.h"
 #include "tools/Commands.h"
 #include "tools/Generation.h"
+#include "tools/HostAllocations.h"
 #include "tokenizer/LlamaTokenizer.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -193,23 +194,33 @@ int runGenerate() {
   std::string text;
   std::mt19937_64 rng(sampling.seed);
   RuntimeCounters atStart = (*dev)->counters();
-  std::vector<int64_t> seq = *prompt, generated;
-  std::vector<float> chosenLogits;
+  std::vector<int64_t> generated;
+  std::vector<float> logits(size_t(g.vocab())), chosenLogits;
+  generated.reserve(size_t(MaxNewTokens));
+  if (!LogitsPath.empty())
+    chosenLogits.reserve(size_t(MaxNewTokens * g.vocab()));
   using Clock = std::chrono::steady_clock;
   double firstMs = 0, restMs = 0;
+  // Host allocations of the decode steps (every step after the first),
+  // counted around the runs only: text streaming allocates as it prints.
+  uint64_t decodeHostAllocations = 0;
   for (int64_t step = 0; step < MaxNewTokens; ++step) {
     auto t0 = Clock::now();
-    Expected<std::vector<float>> logits = g.lastLogits(seq);
-    if (!logits)
-      return reportError(error(PlanPath + ": " + toString(logits.takeError())));
+    uint64_t allocBefore = hostAllocations();
+    // The prompt first; then the last token, after the cached context.
+    ArrayRef<int64_t> feed =
+        step == 0 ? ArrayRef<int64_t>(*prompt) : ArrayRef<int64_t>(generated.back());
+    if (Error e = g.append(feed, logits))
+      return reportError(error(PlanPath + ": " + toString(std::move(e))));
+    if (step > 0)
+      decodeHostAllocations += hostAllocations() - allocBefore;
     double ms =
         std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     (step == 0 ? firstMs : restMs) += ms;
-    int64_t next = chooseToken(*logits, sampling, rng);
+    int64_t next = chooseToken(logits, sampling, rng);
     generated.push_back(next);
-    seq.push_back(next);
     if (!LogitsPath.empty())
-      chosenLogits.insert(chosenLogits.end(), logits->begin(), logits->end());
+      chosenLogits.insert(chosenLogits.end(), logits.begin(), logits.end());
     if (stream) {
       Expected<std::string> piece = stream->decodePiece(int32_t(next));
       if (!piece)
@@ -233,10 +244,16 @@ int runGenerate() {
   }
   RuntimeCounters atEnd = (*dev)->counters();
   uint64_t allocations = atEnd.memoryAllocations - atStart.memoryAllocations;
-  uint64_t weights = 0;
-  for (const PlanBuffer &b : plan->buffers)
+  uint64_t weights = 0, kvCache = 0;
+  for (const PlanBuffer &b : plan->buffers) {
     if (b.role == BufferRole::Weights)
       weights += b.bytes;
+    if (b.role == BufferRole::State)
+      kvCache += b.bytes;
+  }
+  int64_t decoded = int64_t(generated.size()) - 1;
+  double hostPerToken =
+      decoded > 0 ? double(decodeHostAllocations) / double(decoded) : 0.0;
   double perToken =
       generated.size() > 1 ? restMs / double(generated.size() - 1) : firstMs;
 
@@ -266,28 +283,36 @@ int runGenerate() {
       j.attribute("prefill_ms", firstMs);
       j.attribute("decode_ms_per_token", perToken);
       j.attribute("weights_bytes", int64_t(weights));
-      j.attribute("kv_cache_bytes", 0);
+      j.attribute("kv_cache_bytes", int64_t(kvCache));
       j.attribute("transient_bytes", int64_t(plan->stats.transientBytes));
       j.attribute("transient_lower_bound_bytes",
                   int64_t(plan->stats.lowerBound));
       j.attribute("device_allocations_during_generation",
                   int64_t(allocations));
-      j.attribute("kv_cache", "none: each step recomputes the sequence");
+      j.attribute("host_allocations_per_decoded_token", hostPerToken);
+      j.attribute("kv_cache", g.hasKvCache()
+                                  ? "planned state: each step runs its new "
+                                    "tokens only"
+                                  : "none: each step recomputes the "
+                                    "sequence");
     });
     outs() << "\n";
     return 0;
   }
   outs() << "\n";
   outs() << formatv("prefill: {0} tokens in {1:f2} ms; {2} more tokens at "
-                    "{3:f2} ms each ({4:f1} tokens/s); no KV cache yet: each "
-                    "step recomputes the sequence\n",
-                    prompt->size(), firstMs, generated.size() - 1, perToken,
-                    perToken > 0 ? 1000.0 / perToken : 0.0);
-  outs() << formatv("memory: weights {0} bytes, KV cache 0 bytes, transient "
-                    "{1} bytes (lower bound {2}), device allocations during "
-                    "generation: {3}\n",
-                    weights, plan->stats.transientBytes,
-                    plan->stats.lowerBound, allocations);
+                    "{3:f2} ms each ({4:f1} tokens/s){5}\n",
+                    prompt->size(), firstMs, decoded, perToken,
+                    perToken > 0 ? 1000.0 / perToken : 0.0,
+                    g.hasKvCache() ? ""
+                                   : "; no KV cache: each step recomputes "
+                                     "the sequence");
+  outs() << formatv("memory: weights {0} bytes, KV cache {1} bytes, transient "
+                    "{2} bytes (lower bound {3}), device allocations during "
+                    "generation: {4}, host allocations per decoded token: "
+                    "{5:f1}\n",
+                    weights, kvCache, plan->stats.transientBytes,
+                    plan->stats.lowerBound, allocations, hostPerToken);
   return 0;
 }
 

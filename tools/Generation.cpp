@@ -1,6 +1,7 @@
 //===- tools/Generation.cpp - Token generation from a language-model plan -===//
 #include "tools/Generation.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
 
 #include <algorithm>
@@ -108,32 +109,53 @@ PlanGenerator::load(Device &device, const Plan &plan) {
     return genError("input '" + in.name + "' is " + in.type.str() +
                     ": generation needs a plan for every length from 1 "
                     "(compile the model without a fixed length)");
+  p->kvCache = llvm::any_of(plan.symbols, [](const PlanSymbol &s) {
+    return s.name == "past";
+  });
   Expected<std::unique_ptr<LoadedPlan>> loaded = LoadedPlan::load(device, plan);
   if (!loaded)
     return loaded.takeError();
   p->loaded = std::move(*loaded);
+  p->tokens.reserve(size_t(p->context));
   return std::move(p);
 }
 
-Expected<std::vector<float>> PlanGenerator::lastLogits(ArrayRef<int64_t> ids) {
-  if (ids.empty() || int64_t(ids.size()) > context)
-    return genError("a sequence of " + Twine(ids.size()) +
-                    " tokens; the plan takes 1 to " + Twine(context));
-  ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(ids.data()),
-                          ids.size() * sizeof(int64_t));
-  if (Error e = loaded->setInput(0, bytes, {1, int64_t(ids.size())}))
-    return std::move(e);
+Error PlanGenerator::append(ArrayRef<int64_t> ids, MutableArrayRef<float> logits) {
+  if (ids.empty() || position() + int64_t(ids.size()) > context)
+    return genError("a context of " + Twine(position() + int64_t(ids.size())) +
+                    " tokens (" + Twine(position()) + " + " +
+                    Twine(ids.size()) + "); the plan takes 1 to " +
+                    Twine(context));
+  if (int64_t(logits.size()) != vocabSize)
+    return genError("room for " + Twine(logits.size()) +
+                    " logits; the vocabulary has " + Twine(vocabSize));
+  size_t before = tokens.size();
+  tokens.insert(tokens.end(), ids.begin(), ids.end());
+  // With a cache only the new tokens run, after the cached ones; without,
+  // the whole context from position 0.
+  ArrayRef<int64_t> run = kvCache ? ArrayRef<int64_t>(tokens).drop_front(before)
+                                  : ArrayRef<int64_t>(tokens);
+  ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(run.data()),
+                          run.size() * sizeof(int64_t));
+  auto fail = [&](Error e) {
+    tokens.resize(before);
+    return e;
+  };
+  if (kvCache)
+    if (Error e = loaded->setSymbol("past", int64_t(before)))
+      return fail(std::move(e));
+  if (Error e = loaded->setInput(0, bytes, {1, int64_t(run.size())}))
+    return fail(std::move(e));
   if (Error e = loaded->run())
-    return std::move(e);
+    return fail(std::move(e));
   ArrayRef<uint8_t> out = loaded->output(0);
-  size_t rows = out.size() / (size_t(vocabSize) * sizeof(float));
-  if (rows == 0 || out.size() % (size_t(vocabSize) * sizeof(float)) != 0)
-    return genError("the plan wrote " + Twine(out.size()) +
-                    " bytes of logits; expected rows of " + Twine(vocabSize));
-  std::vector<float> last(static_cast<size_t>(vocabSize));
-  std::memcpy(last.data(), out.data() + (rows - 1) * size_t(vocabSize) * 4,
-              size_t(vocabSize) * 4);
-  return last;
+  size_t row = size_t(vocabSize) * sizeof(float);
+  if (out.size() < row || out.size() % row != 0)
+    return fail(genError("the plan wrote " + Twine(out.size()) +
+                         " bytes of logits; expected rows of " +
+                         Twine(vocabSize)));
+  std::memcpy(logits.data(), out.data() + out.size() - row, row);
+  return Error::success();
 }
 
 } // namespace tlc

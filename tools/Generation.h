@@ -48,7 +48,11 @@ int64_t chooseToken(llvm::ArrayRef<float> logits, const SamplingOptions &opts,
                     std::mt19937_64 &rng);
 
 /// A language-model plan loaded on a device: input `input_ids` [1, S]
-/// (i64), output logits [1, 1 or S, vocab] (f32).
+/// (i64), output logits [1, 1 or S, vocab] (f32), and a context of the
+/// tokens fed so far. With a KV cache (the plan has the host-set symbol
+/// `past`, ir/llama/LlamaGraph.h) each call runs only the new tokens at
+/// positions past..past+S-1 and the cache keeps the rest; without one each
+/// call runs the whole context again.
 class PlanGenerator {
 public:
   /// Checks that \p plan has that interface (errors name what differs) and
@@ -56,16 +60,30 @@ public:
   static llvm::Expected<std::unique_ptr<PlanGenerator>>
   load(Device &device, const Plan &plan);
 
-  /// Runs \p ids (1 <= size <= contextLength()) and returns the logits of
-  /// the last position (vocab() floats).
-  llvm::Expected<std::vector<float>> lastLogits(llvm::ArrayRef<int64_t> ids);
+  /// Feeds \p ids after the context (1 <= size, context + size <=
+  /// contextLength()) and writes the logits of the last position into
+  /// \p logits (vocab() floats). Allocates nothing on the host for a plan
+  /// with a KV cache, once the context's storage has grown to its size.
+  /// Errors: an empty \p ids, a context past contextLength(), a \p logits
+  /// of another size, the run's errors; the context is then unchanged.
+  llvm::Error append(llvm::ArrayRef<int64_t> ids,
+                     llvm::MutableArrayRef<float> logits);
+  /// Empties the context (the KV cache's old rows are overwritten before
+  /// they are read again).
+  void reset() { tokens.clear(); }
 
+  /// Tokens in the context.
+  int64_t position() const { return int64_t(tokens.size()); }
   int64_t contextLength() const { return context; }
   int64_t vocab() const { return vocabSize; }
+  /// Whether the plan keeps a KV cache (symbol `past`).
+  bool hasKvCache() const { return kvCache; }
 
 private:
   std::unique_ptr<LoadedPlan> loaded;
   int64_t context = 0, vocabSize = 0;
+  bool kvCache = false;
+  std::vector<int64_t> tokens; // the context
 };
 
 } // namespace tlc

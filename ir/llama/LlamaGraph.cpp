@@ -61,6 +61,17 @@ public:
     return cantFail(g.addValue(std::move(v)));
   }
 
+  /// Planned state of f32 \p shape (a KV cache), zeroed at load.
+  ValueId state(const std::string &name, Shape shape) {
+    Value v;
+    v.name = name;
+    v.kind = ValueKind::State;
+    v.type = TensorType{DType::F32, std::move(shape)};
+    v.hasType = true;
+    v.loc = loc;
+    return cantFail(g.addValue(std::move(v)));
+  }
+
   ValueId f32(const std::string &name, Shape shape, ArrayRef<float> values) {
     std::vector<uint8_t> bytes(values.size() * sizeof(float));
     std::memcpy(bytes.data(), values.data(), bytes.size());
@@ -156,11 +167,9 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
                                 const LlamaGraphOptions &opts) {
   constexpr int64_t kMaxLength = int64_t(1) << 20;
   int64_t maxLength = opts.maxLength ? opts.maxLength : c.contextLength;
-  if (opts.fixedLength)
-    maxLength = *opts.fixedLength;
   if (maxLength < 1 || maxLength > kMaxLength)
     return createStringError(inconvertibleErrorCode(),
-                             "%s: a sequence length of %lld tokens is outside "
+                             "%s: a context of %lld tokens is outside "
                              "[1, %lld]",
                              source.str().c_str(), (long long)maxLength,
                              (long long)kMaxLength);
@@ -172,17 +181,22 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
   for (auto &[name, shape] : llamaWeightShapes(c))
     b.shapes[name] = shape;
 
-  DimExpr seq = maxLength;
-  if (!opts.fixedLength) {
-    DimSymbol s{"sequence", 1, maxLength};
-    g.symbols.push_back(s);
-    seq = DimExpr::symbol(s);
-  }
+  // S new tokens (the input's length) after P positions already in the KV
+  // cache (set by the host before each run): a prompt runs with P = 0, each
+  // generated token with S = 1 and P = the tokens before it. One plan, one
+  // cache, P + S <= the cache's rows.
+  DimSymbol seqSym{"sequence", 1, maxLength}, pastSym{"past", 0, maxLength - 1};
+  g.symbols = {seqSym, pastSym};
+  DimExpr seq = DimExpr::symbol(seqSym), past = DimExpr::symbol(pastSym);
+  g.requirements.push_back({past + seq, maxLength});
+  // Keys attention reads: P + S, which the requirement keeps <= maxLength;
+  // min() says so to the bounds (interval arithmetic cannot see it).
+  DimExpr keys = min(past + seq, DimExpr(maxLength));
   const int64_t H = c.heads, Hkv = c.kvHeads, D = c.headDim, E = c.hidden;
   ValueId ids = b.input("input_ids", TensorType::withDims(DType::I64, {1, seq}));
 
   // Rotary tables of every position the plan serves, [L, R/2]; the tokens
-  // of a run sit at positions 0..S-1 (position_offset 0).
+  // of a run sit at positions P..P+S-1 (position_offset P).
   std::vector<float> cosT, sinT;
   ropeTables(c, maxLength, cosT, sinT);
   ValueId cosV = b.f32("rope_cos", {maxLength, c.ropeDim / 2}, cosT);
@@ -226,34 +240,40 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
     ValueId v = b.node("Gemm", p + "attn_v", {rows, *w[3]}, transB);
     q = b.node("Reshape", p + "attn_q3", {q, qShape});
     k = b.node("Reshape", p + "attn_k3", {k, kvShape});
+    v = b.node("Reshape", p + "attn_v3", {v, kvShape});
+    std::vector<DimExpr> at = {past};
     q = b.node("RotaryEmbedding", p + "attn_q_rope", {q, cosV, sinV},
                attrs({{"interleaved", interleaved},
                       {"num_heads", H},
                       {"rotary_embedding_dim", c.ropeDim},
-                      {"position_offset", std::vector<int64_t>{0}}}));
+                      {"position_offset", at}}));
     k = b.node("RotaryEmbedding", p + "attn_k_rope", {k, cosV, sinV},
                attrs({{"interleaved", interleaved},
                       {"num_heads", Hkv},
                       {"rotary_embedding_dim", c.ropeDim},
-                      {"position_offset", std::vector<int64_t>{0}}}));
-    // Q [1, S, H*D], K and V [.., S, Hkv*D] read as [B, H, S, D] views
-    // (ops/FusedAttention.h); Y written as [1, S, H*D].
-    std::vector<DimExpr> dims = {1, H, seq, seq, D, D};
+                      {"position_offset", at}}));
+    // The KV cache: this layer's keys and values of every position so far,
+    // [1, L, Hkv*D] each; the S new rows are written at P in place.
+    Attributes write = attrs({{"axis", int64_t(1)}, {"write_offset", at}});
+    k = b.node("TensorScatter", p + "attn_k_cache",
+               {b.state(p + "cache_k", {1, maxLength, Hkv * D}), k}, write);
+    v = b.node("TensorScatter", p + "attn_v_cache",
+               {b.state(p + "cache_v", {1, maxLength, Hkv * D}), v}, write);
+    // Q [1, S, H*D] and the caches [1, L, Hkv*D] read as [B, H, S, D] and
+    // [B, Hkv, P+S, D] views (ops/FusedAttention.h); Y written as
+    // [1, S, H*D]. Query i sits at position P + i: it sees keys <= P + i.
     Attributes a = attrs(
-        {{"dims", dims},
+        {{"dims", std::vector<DimExpr>{1, H, seq, keys, D, D}},
          {"q_view", std::vector<int64_t>{0, 0, D, H * D, 1}},
          {"k_view", std::vector<int64_t>{0, 0, D, Hkv * D, 1}},
          {"v_view", std::vector<int64_t>{0, 0, D, Hkv * D, 1}},
          {"y_view", std::vector<int64_t>{0, 0, D, H * D, 1}},
          {"y_shape", std::vector<DimExpr>{1, seq, H * D}},
          {"scale", 1.0 / std::sqrt(double(D))},
-         {"causal", int64_t(1)}});
+         {"causal", int64_t(1)},
+         {"causal_offset", at}});
     if (H != Hkv)
       a.values["kv_group"] = H / Hkv;
-    if (opts.fixedLength) { // integer lists where nothing is symbolic
-      a.values["dims"] = std::vector<int64_t>{1, H, maxLength, maxLength, D, D};
-      a.values["y_shape"] = std::vector<int64_t>{1, maxLength, H * D};
-    }
     ValueId att =
         b.node("FusedAttention", p + "attn", {q, k, v}, std::move(a));
     att = b.node("Reshape", p + "attn_rows", {att, attnRows});

@@ -8,17 +8,24 @@
 //
 //   h = RMSNormalization(x, attn_norm)
 //   q, k, v = Gemm(h, W{q,k,v}, transB)           [S, H*D], [S, Hkv*D] x2
-//   q, k = RotaryEmbedding(q, k; cos, sin, positions)  (GGUF: adjacent pairs)
-//   a = FusedAttention(q, k, v; causal = 1, kv_group = H / Hkv)  [1, S, H*D]
+//   q, k = RotaryEmbedding(q, k; cos, sin, positions P..P+S-1)
+//                                                  (GGUF: adjacent pairs)
+//   K, V = TensorScatter(cache_k, k), TensorScatter(cache_v, v)
+//                                 rows [P, P+S) of the layer's KV cache
+//   a = FusedAttention(q, K, V; keys 0..P+S-1, causal with offset P,
+//                      kv_group = H / Hkv)         [1, S, H*D]
 //   x = x + Gemm(a, Wo, transB)
 //   h = RMSNormalization(x, ffn_norm)
 //   x = x + Gemm(silu(Gemm(h, Wgate)) * Gemm(h, Wup), Wdown)   (SwiGLU)
 //
 // then RMSNormalization(x, output_norm) and the LM head (output.weight, or
-// token_embd when tied). The sequence length S is a symbol over
-// [1, maxLength] (one plan for every prompt length) or a constant. This is
-// the prefill graph without a KV cache; decoding with a planned cache is the
-// rest of issue #15.
+// token_embd when tied). Two symbols make one plan serve a prompt and every
+// generated token: `sequence` S in [1, L] (the input's length) and `past`
+// P in [0, L-1] (the positions already cached, set by the host before each
+// run: LoadedPlan::setSymbol), with the requirement P + S <= L (L the
+// longest context). The KV cache is planned state (ValueKind::State), per
+// layer cache_k and cache_v of [1, L, Hkv*D] f32: 2 x layers x L x Hkv x D x
+// 4 bytes, zeroed at load, written in place, kept from run to run.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TLC_IR_LLAMA_LLAMAGRAPH_H
@@ -35,11 +42,9 @@ namespace tlc {
 
 /// What to build.
 struct LlamaGraphOptions {
-  /// Longest sequence (tokens) the graph serves; 0: the model's context
-  /// length.
+  /// Longest context (tokens: cached plus new) the graph serves, the KV
+  /// cache's rows; 0: the model's context length.
   int64_t maxLength = 0;
-  /// A fixed sequence length instead of the range [1, maxLength].
-  std::optional<int64_t> fixedLength;
   /// Logits for every position ([1, S, vocab]) instead of the last one only
   /// ([1, 1, vocab], what generation reads after a prefill).
   bool allLogits = false;
@@ -58,14 +63,14 @@ using LlamaWeightSource =
 
 /// The graph of the Llama model of config \p c whose weights \p weights
 /// gives (\p source names it in messages and source locations): input `input_ids` [1, S] i64 (token ids), output
-/// `logits` (f32, see LlamaGraphOptions). Weights are dequantized to f32
-/// (ir/GgufQuant.h). Attention is causal by position in the kernel (no mask
-/// tensor); rotary embeddings read the rows 0..S-1 of cos/sin tables of
-/// [L, R/2] (L the longest sequence, R the rope dimension), with angles
-/// p / scale * base^(-2i/R) (RoFormer,
-/// arXiv:2104.09864, eq. 34). Errors name the source: a maxLength or
-/// fixedLength outside [1, 2^20], or a weight \p weights cannot give, or
-/// gives with a shape other than llamaWeightShapes'.
+/// `logits` (f32, see LlamaGraphOptions), the KV cache as state (file
+/// comment). Weights are dequantized to f32 (ir/GgufQuant.h). Attention is
+/// causal by position in the kernel (no mask tensor); rotary embeddings read
+/// the rows P..P+S-1 of cos/sin tables of [L, R/2] (L the longest context,
+/// R the rope dimension), with angles p / scale * base^(-2i/R) (RoFormer,
+/// arXiv:2104.09864, eq. 34). Errors name the source: a maxLength outside
+/// [1, 2^20], or a weight \p weights cannot give, or gives with a shape
+/// other than llamaWeightShapes'.
 llvm::Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
                                       const LlamaWeightSource &weights,
                                       llvm::StringRef source,

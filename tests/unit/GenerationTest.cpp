@@ -104,22 +104,32 @@ TEST(Generation, PlanGeneratorFollowsTheReferenceGreedily) {
       std::memcpy(v.data(), a->bytes.data(), v.size() * 8);
     return v;
   };
-  std::vector<int64_t> seq = readIds("prompt_ids.npy");
+  std::vector<int64_t> prompt = readIds("prompt_ids.npy");
   std::vector<int64_t> want = readIds("tiny_q8_0_greedy_ids.npy");
+  ASSERT_TRUE((*gen)->hasKvCache());
   std::mt19937_64 rng(0);
   std::vector<int64_t> got;
+  std::vector<float> logits(64);
   for (size_t t = 0; t < want.size(); ++t) {
-    Expected<std::vector<float>> logits = (*gen)->lastLogits(seq);
-    ASSERT_TRUE(bool(logits)) << toString(logits.takeError());
-    got.push_back(chooseToken(*logits, SamplingOptions{}, rng));
-    seq.push_back(got.back());
+    // The prompt, then one token at a time after the cached ones.
+    ArrayRef<int64_t> feed =
+        t == 0 ? ArrayRef<int64_t>(prompt) : ArrayRef<int64_t>(got.back());
+    ASSERT_FALSE(bool((*gen)->append(feed, logits)));
+    EXPECT_EQ((*gen)->position(), int64_t(prompt.size() + t));
+    got.push_back(chooseToken(logits, SamplingOptions{}, rng));
   }
   EXPECT_EQ(got, want);
-  // Longer than the context: an error, nothing run.
-  std::vector<int64_t> tooLong(65, 1);
-  Expected<std::vector<float>> bad = (*gen)->lastLogits(tooLong);
-  ASSERT_FALSE(bool(bad));
-  EXPECT_NE(toString(bad.takeError()).find("the plan takes 1 to 64"),
+  // Past the context: an error, the context unchanged.
+  int64_t at = (*gen)->position();
+  std::vector<int64_t> tooLong(size_t(64 - at + 1), 1);
+  Error bad = (*gen)->append(tooLong, logits);
+  ASSERT_TRUE(bool(bad));
+  EXPECT_NE(toString(std::move(bad)).find("the plan takes 1 to 64"),
             std::string::npos);
+  EXPECT_EQ((*gen)->position(), at);
+  // reset() starts over: the prompt's logits again, the same first token.
+  (*gen)->reset();
+  ASSERT_FALSE(bool((*gen)->append(prompt, logits)));
+  EXPECT_EQ(chooseToken(logits, SamplingOptions{}, rng), want[0]);
   EXPECT_EQ((*dev)->counters().validationMessages, 0u);
 }

@@ -9,11 +9,16 @@
 //  - the logits of every prefix (1, 6 and 17 tokens of the prompt) match the
 //    reference within 1e-4 (F32) or 1e-2 (F16 and quantized, against the
 //    reference on the dequantized weights);
-//  - a 32-step greedy generation after the 17-token prompt (each step
-//    recomputing the prefix: no KV cache yet) matches the reference's
-//    logits at every step and picks its tokens, except at a near-tie (top-2
-//    gap below 10 x tolerance x RMS of the logits), after which the two
-//    sequences are not compared (issue #15's rule);
+//  - a 32-step greedy generation after the 17-token prompt, through the
+//    KV cache (the prompt at past = 0, then one token per run at past = n),
+//    matches the reference's logits at every step and picks its tokens,
+//    except at a near-tie (top-2 gap below 10 x tolerance x RMS of the
+//    logits), after which the two sequences are not compared (issue #15's
+//    rule);
+//  - a prompt fed in two chunks (past = 0, then past = 6) gives the
+//    reference's logits for the second chunk's positions, a new prompt at
+//    past = 0 after a generation gives its own logits (the old rows are
+//    overwritten), and past + sequence beyond the cache is refused;
 //  - the same weights through GGUF and through an HF folder give the same
 //    logits (the rotary pairing conventions agree).
 // Also the config errors: another architecture, sizes that do not divide,
@@ -106,11 +111,14 @@ void load(const std::string &name, bool allLogits, Loaded &out) {
   out.plan = std::move(*lp);
 }
 
-/// Runs \p ids through \p m; returns the logits (f32, row-major).
-std::vector<float> run(Loaded &m, ArrayRef<int64_t> ids) {
+/// Runs \p ids through \p m after \p past cached positions; returns the
+/// logits (f32, row-major).
+std::vector<float> run(Loaded &m, ArrayRef<int64_t> ids, int64_t past = 0) {
   ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(ids.data()),
                           ids.size() * 8);
-  Error e = m.plan->setInput(0, bytes, {1, int64_t(ids.size())});
+  Error e = m.plan->setSymbol("past", past);
+  EXPECT_FALSE(bool(e)) << toString(std::move(e));
+  e = m.plan->setInput(0, bytes, {1, int64_t(ids.size())});
   EXPECT_FALSE(bool(e)) << toString(std::move(e));
   e = m.plan->run();
   EXPECT_FALSE(bool(e)) << toString(std::move(e));
@@ -185,10 +193,14 @@ TEST(LlamaGraph, GreedyGenerationFollowsTheReference) {
     ASSERT_EQ(shape.size(), 2u);
     size_t steps = size_t(shape[0]), vocab = size_t(shape[1]);
     ASSERT_EQ(ids.size(), steps);
-    std::vector<int64_t> seq = prompt;
+    RuntimeCounters before = l.dev->counters();
     for (size_t t = 0; t < steps; ++t) {
       SCOPED_TRACE("step " + std::to_string(t));
-      std::vector<float> got = run(l, seq);
+      // The prompt, then each chosen token after the cached positions.
+      std::vector<float> got =
+          t == 0 ? run(l, prompt)
+                 : run(l, ArrayRef<int64_t>(ids[t - 1]),
+                       int64_t(prompt.size() + t - 1));
       ASSERT_EQ(got.size(), vocab);
       ArrayRef<float> want(logits.data() + t * vocab, vocab);
       EXPECT_LE(relL2(got, want), m.tol);
@@ -203,9 +215,44 @@ TEST(LlamaGraph, GreedyGenerationFollowsTheReference) {
                                             << ids[t];
         break;
       }
-      seq.push_back(ids[t]);
     }
+    EXPECT_EQ(l.dev->counters().allocatedBytes, before.allocatedBytes);
+    EXPECT_EQ(l.dev->counters().validationMessages, 0u);
   }
+}
+
+TEST(LlamaGraph, KvCacheServesChunksAndRestarts) {
+  std::vector<int64_t> prompt = readIds(kDir + "prompt_ids.npy");
+  Loaded l;
+  load("tiny_b_f32.gguf", /*allLogits=*/true, l);
+  if (HasFatalFailure())
+    return;
+  Shape shape;
+  std::vector<float> want =
+      readFloats(kDir + "tiny_b_f32_logits.npy", &shape);
+  ASSERT_EQ(shape.size(), 2u);
+  size_t vocab = size_t(shape[1]);
+  // Two chunks: positions 6..16 see the 6 cached ones.
+  run(l, ArrayRef<int64_t>(prompt).take_front(6));
+  std::vector<float> second = run(l, ArrayRef<int64_t>(prompt).drop_front(6), 6);
+  ASSERT_EQ(second.size(), 11 * vocab);
+  EXPECT_LE(relL2(second, ArrayRef<float>(want).drop_front(6 * vocab)), 1e-4);
+  // Other tokens fill the cache; then the prompt again from position 0.
+  std::vector<int64_t> other(40, 3);
+  run(l, other, 17);
+  std::vector<float> again = run(l, prompt);
+  EXPECT_LE(relL2(again, want), 1e-4);
+  // past + sequence beyond the 64 rows: refused before anything runs.
+  ASSERT_FALSE(bool(l.plan->setSymbol("past", 60)));
+  std::vector<int64_t> five(5, 1);
+  ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(five.data()), 40);
+  ASSERT_FALSE(bool(l.plan->setInput(0, bytes, {1, 5})));
+  Error e = l.plan->run();
+  ASSERT_TRUE(bool(e));
+  EXPECT_NE(toString(std::move(e)).find("requires past+sequence <= 64; it is "
+                                        "65"),
+            std::string::npos);
+  EXPECT_EQ(l.dev->counters().validationMessages, 0u);
 }
 
 TEST(LlamaGraph, GgufAndHfFolderGiveTheSameLogits) {
