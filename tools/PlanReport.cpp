@@ -76,6 +76,21 @@ void printPlanText(const Plan &plan, raw_ostream &os, const ShapePoint *at) {
                               [](const PlanBuffer &b) {
                                 return b.role == BufferRole::Transient;
                               }));
+  uint64_t stateBytes = 0;
+  unsigned stateBuffers = 0;
+  for (const PlanBuffer &b : plan.buffers)
+    if (b.role == BufferRole::State) {
+      stateBytes += b.bytes;
+      ++stateBuffers;
+    }
+  if (stateBuffers)
+    os << formatv("  state: {0} bytes in {1} buffers (KV caches: zeroed at "
+                  "load, kept from run to run)\n",
+                  stateBytes, stateBuffers);
+  for (size_t i = 0; i < plan.requirements.size(); ++i)
+    os << formatv("  requires: {0} <= {1}\n",
+                  planExprStr(plan, plan.exprs[plan.requirements[i].expr]),
+                  plan.requirements[i].max);
   os << formatv("  lower bound: {0} bytes; ratio {1}; fragmentation {2} "
                 "bytes\n",
                 st.lowerBound, ratio(st.transientBytes, st.lowerBound),

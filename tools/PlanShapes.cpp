@@ -26,9 +26,9 @@ Expected<ShapePoint> parseShapePoint(const Plan &plan, StringRef spec) {
   spec.split(items, ',');
   for (StringRef item : items) {
     item = item.trim();
-    auto [name, value] = item.split('=');
-    name = name.trim();
-    value = value.trim();
+    // Not a structured binding: clang-14 refuses one captured by a lambda.
+    std::pair<StringRef, StringRef> kv = item.split('=');
+    StringRef name = kv.first.trim(), value = kv.second.trim();
     int64_t v;
     if (name.empty() || !item.contains('=') || value.getAsInteger(10, v))
       return atError("'" + item + "' is not NAME=VALUE (e.g. W=100)");
@@ -142,17 +142,32 @@ WorstShape worstShapeInRange(const Plan &plan) {
     c.erase(std::unique(c.begin(), c.end()), c.end());
     candidates.push_back(std::move(c));
   }
+  // Only shapes a run may have: the plan's requirements hold
+  // (past + sequence <= the KV cache's rows).
+  auto allowed = [&](const ShapePoint &p) {
+    for (const PlanRequirement &q : plan.requirements) {
+      Expected<int64_t> v = evaluatePlanExpr(plan.exprs[q.expr], p.values);
+      if (!v) {
+        consumeError(v.takeError());
+        return false;
+      }
+      if (*v > q.max)
+        return false;
+    }
+    return true;
+  };
   WorstShape worst;
   worst.at = boundPoint(plan);
-  worst.lowerBound = lowerBoundAt(plan, worst.at);
+  worst.lowerBound = allowed(worst.at) ? lowerBoundAt(plan, worst.at) : 0;
   std::vector<size_t> idx(n, 0);
   while (true) {
     ShapePoint p;
     for (size_t i = 0; i < n; ++i)
       p.values.push_back(candidates[i][idx[i]]);
-    uint64_t lb = lowerBoundAt(plan, p);
-    ++worst.shapesTried;
-    if (lb > worst.lowerBound) {
+    bool ok = allowed(p);
+    uint64_t lb = ok ? lowerBoundAt(plan, p) : 0;
+    worst.shapesTried += ok;
+    if (ok && (lb > worst.lowerBound || !allowed(worst.at))) {
       worst.lowerBound = lb;
       worst.at = p;
     }

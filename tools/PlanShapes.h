@@ -68,7 +68,9 @@ uint64_t lowerBoundAt(const Plan &plan, const ShapePoint &at);
 /// every tensor at its own largest size; when the sizes peak at different
 /// shapes (a tensor of size S beside one of size S_max - S), the plan's
 /// bytes exceed this lower bound, and the difference is what planning at
-/// the bound wastes.
+/// the bound wastes. Shapes that break a requirement of the plan
+/// (Plan::requirements) are skipped: no run has them. shapesTried counts
+/// the shapes examined.
 struct WorstShape {
   ShapePoint at;
   uint64_t lowerBound = 0;

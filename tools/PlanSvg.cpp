@@ -2,7 +2,8 @@
 //
 // Draws where every transient tensor lives and when: schedule step on x,
 // byte offset on y (0 at the bottom), the transient buffers stacked in index
-// order. A good plan packs the rectangles tightly under the lower-bound line;
+// order, and above them the state buffers (KV caches: their own region,
+// kept from run to run). A good plan packs the rectangles tightly under the lower-bound line;
 // a gap between the top of the picture and that line is the memory the
 // planner wasted. The picture is plain SVG 1.1 text, opened by any browser
 // (hover a rectangle for its tooltip) or rendered with rsvg-convert.
@@ -36,6 +37,9 @@ constexpr double kBottom = 104;   // step numbers and node names, at least
 constexpr double kPlotHeight = 480;
 constexpr double kFont = 12;
 constexpr double kLegendWidth = 140; // at the top right
+/// State tensors (KV caches): one muted colour, so that the region reads as
+/// one thing apart from the transients.
+constexpr const char *kStateFill = "#d9c9a3";
 /// Pixels per schedule step: at most kMaxStepWidth, at least kMinStepWidth
 /// (long schedules get a wide picture rather than unreadable slivers), and
 /// step labels at least kMinLabelSpacing apart.
@@ -87,8 +91,9 @@ private:
 
   std::vector<uint64_t> live;        // live transient bytes per step
   DenseMap<uint32_t, uint64_t> base; // transient buffer -> stacked offset
-  SmallVector<uint32_t, 8> transientBuffers;
+  SmallVector<uint32_t, 8> transientBuffers, stateBuffers;
   uint64_t stackedBytes = 0; // sum of transient buffer sizes
+  uint64_t stateBytes = 0;   // sum of state buffer sizes, drawn above
   uint64_t lowerBound = 0;
   size_t peakStep = 0;
   double maxBytes = 1; // bytes at the top of the plot
@@ -105,12 +110,22 @@ private:
       base[b] = stackedBytes;
       stackedBytes += plan.buffers[b].bytes;
     }
+    for (uint32_t b = 0; b < plan.buffers.size(); ++b) {
+      if (plan.buffers[b].role != BufferRole::State)
+        continue;
+      stateBuffers.push_back(b);
+      base[b] = stackedBytes + stateBytes;
+      stateBytes += plan.buffers[b].bytes;
+      bufferLabels[b] = formatv("state #{0} (kept across runs)", b).str();
+      right = std::max(right, textWidth(bufferLabels[b], 10) + 16);
+    }
     uint64_t peak = 0;
     for (size_t s = 0; s < live.size(); ++s)
       if (live[s] > peak)
         peak = live[s], peakStep = s;
     lowerBound = plan.stats.lowerBound ? plan.stats.lowerBound : peak;
-    maxBytes = double(std::max<uint64_t>({stackedBytes, lowerBound, 1}));
+    maxBytes =
+        double(std::max<uint64_t>({stackedBytes + stateBytes, lowerBound, 1}));
     unsigned steps = std::max(1u, plan.numSteps);
     stepWidth = std::clamp(880.0 / steps, kMinStepWidth, kMaxStepWidth);
     plotWidth = stepWidth * steps;
@@ -194,9 +209,12 @@ private:
                     plan.alignment)
                 .str(),
             formatv("height: {0} in {1} buffers  |  lower bound: {2}  |  "
-                    "ratio: {3}",
+                    "ratio: {3}{4}",
                     exactBytes(stackedBytes), transientBuffers.size(),
-                    exactBytes(lowerBound), ratio)
+                    exactBytes(lowerBound), ratio,
+                    stateBytes ? "  |  state (KV cache): " +
+                                     exactBytes(stateBytes) + " above"
+                               : std::string())
                 .str()};
   }
 
@@ -235,6 +253,12 @@ private:
                    px(x), px(y + 6), px(x + 20))
                .str(),
            "lower bound");
+    if (!stateBuffers.empty())
+      swatch(formatv("<rect x=\"{0}\" y=\"{1}\" width=\"20\" height=\"11\" "
+                     "fill=\"{2}\" stroke=\"#333333\" stroke-width=\"0.6\"/>\n",
+                     px(x), px(y), kStateFill)
+                 .str(),
+             "state (KV cache)");
     if (!plan.symbols.empty())
       swatch(formatv("<rect x=\"{0}\" y=\"{1}\" width=\"20\" height=\"11\" "
                      "fill=\"url(#symbolic)\" stroke=\"#333333\" "
@@ -244,10 +268,13 @@ private:
              "size depends on a symbol (at the bound)");
   }
 
-  /// One background band per transient buffer, labelled on the right.
+  /// One background band per transient and state buffer, labelled on the
+  /// right.
   void writeBuffers() {
-    for (size_t i = 0; i < transientBuffers.size(); ++i) {
-      uint32_t b = transientBuffers[i];
+    SmallVector<uint32_t, 8> all(transientBuffers);
+    all.append(stateBuffers.begin(), stateBuffers.end());
+    for (size_t i = 0; i < all.size(); ++i) {
+      uint32_t b = all[i];
       uint64_t bytes = plan.buffers[b].bytes;
       double y0 = yOf(double(base[b] + bytes)), y1 = yOf(double(base[b]));
       const std::string &label = bufferLabels[b];
@@ -357,8 +384,9 @@ private:
   }
 
   void writeTensors() {
-    // Filled transient tensors first, then alias outlines on top.
-    for (TensorRole role : {TensorRole::Transient, TensorRole::Alias}) {
+    // Filled transient and state tensors first, then alias outlines on top.
+    for (TensorRole role :
+         {TensorRole::Transient, TensorRole::State, TensorRole::Alias}) {
       unsigned index = 0;
       for (const PlanTensor &t : plan.tensors) {
         if (t.role != role)
@@ -374,7 +402,8 @@ private:
                     "stroke-dasharray=\"4 2\""
                   : formatv("fill=\"{0}\" stroke=\"#333333\" "
                             "stroke-width=\"0.6\"",
-                            tensorColor(colour))
+                            role == TensorRole::State ? std::string(kStateFill)
+                                                      : tensorColor(colour))
                         .str();
         os << formatv("<rect class=\"{0}\" x=\"{1}\" y=\"{2}\" width=\"{3}\" "
                       "height=\"{4}\" {5}><title>{6}</title></rect>\n",
