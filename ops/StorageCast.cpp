@@ -12,6 +12,7 @@
 #include "ir/Half.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
 
 using namespace llvm;
 
@@ -27,10 +28,14 @@ static Error storageCastTypes(const Node &node, ArrayRef<InputInfo> in,
   if (!to)
     return to.takeError();
   DType from = in[0].type.dtype;
+  // The same dims, symbolic ones included (plans for shape ranges).
+  TensorType t = in[0].type;
   if (*to == "f16" && from == DType::F32) {
-    out.push_back({DType::F16, in[0].type.shape});
+    t.dtype = DType::F16;
+    out.push_back(t);
   } else if (*to == "f32" && from == DType::F16) {
-    out.push_back({DType::F32, in[0].type.shape});
+    t.dtype = DType::F32;
+    out.push_back(t);
   } else {
     return opError("StorageCast converts f32 to f16 (to = \"f16\") or f16 to "
                    "f32 (to = \"f32\"); got input " +
@@ -64,21 +69,24 @@ static void storageCastLower(const Node &, ArrayRef<TensorType>,
                              SmallVectorImpl<DispatchDesc> &ds) {
   DispatchDesc d;
   d.shader = out[0].dtype == DType::F16 ? "storage_cast" : "storage_cast_to_f32";
-  int64_t n = out[0].numElements();
-  bool vec4 = n % 4 == 0;
-  d.specConstants = spec::u32s({uint32_t(n), vec4 ? 1u : 0u});
+  DimExpr n = out[0].numElementsExpr();
+  bool vec4 = n.isMultipleOf(4); // for every value in a symbolic range
+  d.specConstants = spec::u32s({0, vec4 ? 1u : 0u});
+  setDim(d, 0, n);
   d.operands = {0, 1};
   d.writes = {1};
-  setGrid1D(d, vec4 ? uint64_t(n) / 4 : uint64_t(n), 256);
+  setGrid1D(d, vec4 ? floorDiv(n, 4) : n, 256);
   ds.push_back(d);
 }
 
-const OpDef kStorageCastOp = {"StorageCast",
-                              storageCastTypes,
-                              storageCastReference,
-                              storageCastLower,
-                              /*memory=*/{},
-                              /*referenceDTypes=*/{DType::F32, DType::F16},
-                              /*deviceDTypes=*/{DType::F32, DType::F16}};
+const OpDef kStorageCastOp = symbolicOp({"StorageCast",
+                                         storageCastTypes,
+                                         storageCastReference,
+                                         storageCastLower,
+                                         /*memory=*/{},
+                                         /*referenceDTypes=*/{DType::F32,
+                                                              DType::F16},
+                                         /*deviceDTypes=*/{DType::F32,
+                                                           DType::F16}});
 
 } // namespace tlc

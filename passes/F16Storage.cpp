@@ -157,7 +157,8 @@ F16StorageStats useF16Storage(Graph &g, const KernelTarget &target) {
         for (size_t k = 0; k < g.nodes[c].inputs.size(); ++k)
           if (g.nodes[c].inputs[k] == v && wantOfInput(c, k) == Want::F32)
             needF32 = true;
-      TensorType t16{DType::F16, g.values[v].type.shape};
+      TensorType t16 = g.values[v].type; // symbolic dims kept
+      t16.dtype = DType::F16;
       if (!needF32) {
         g.values[v].type = t16;
         continue;
@@ -188,7 +189,8 @@ F16StorageStats useF16Storage(Graph &g, const KernelTarget &target) {
           g.values[v].type.dtype != DType::F32)
         continue; // already f16 (step 1), or not converted
       if (!asF16[v]) {
-        TensorType t16{DType::F16, g.values[v].type.shape};
+        TensorType t16 = g.values[v].type; // symbolic dims kept
+      t16.dtype = DType::F16;
         if (g.values[v].kind == ValueKind::Weight) {
           bool allF16 = !g.isOutput(v);
           for (NodeId c : uses[v])

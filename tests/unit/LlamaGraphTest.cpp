@@ -19,6 +19,7 @@
 //    reference's logits for the second chunk's positions, a new prompt at
 //    past = 0 after a generation gives its own logits (the old rows are
 //    overwritten), and past + sequence beyond the cache is refused;
+//  - the greedy generation also in fp16 storage (--precision=fp16) at 1e-2;
 //  - the same weights through GGUF and through an HF folder give the same
 //    logits (the rotary pairing conventions agree).
 // Also the config errors: another architecture, sizes that do not divide,
@@ -89,7 +90,8 @@ struct Loaded {
 
 /// Builds model \p name (a .gguf file or an HF folder in kDir) for
 /// sequences 1..64 and loads its plan.
-void load(const std::string &name, bool allLogits, Loaded &out) {
+void load(const std::string &name, bool allLogits, Loaded &out,
+          DType floatStorage = DType::F32) {
   LlamaGraphOptions lo;
   lo.maxLength = 64;
   lo.allLogits = allLogits;
@@ -99,6 +101,7 @@ void load(const std::string &name, bool allLogits, Loaded &out) {
   ASSERT_TRUE(bool(g)) << toString(g.takeError());
   CompileOptions copts;
   copts.target = cantFail(kernelTargetByName("cpu"));
+  copts.floatStorage = floatStorage;
   Expected<Plan> plan = compileGraph(std::move(*g), copts);
   ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
   DeviceOptions dopts;
@@ -177,11 +180,19 @@ TEST(LlamaGraph, PrefixLogitsMatchTheNumpyReference) {
 
 TEST(LlamaGraph, GreedyGenerationFollowsTheReference) {
   std::vector<int64_t> prompt = readIds(kDir + "prompt_ids.npy");
-  for (const ModelCase &m :
-       {kModels[0], kModels[2], kModels[4], kModels[8]}) {
-    SCOPED_TRACE(m.name);
+  // The last case again in fp16 storage (--precision=fp16), at F16's
+  // tolerance.
+  struct Run {
+    ModelCase m;
+    DType storage;
+  };
+  for (const Run &r : {Run{kModels[0], DType::F32}, Run{kModels[2], DType::F32},
+                       Run{kModels[4], DType::F32}, Run{kModels[8], DType::F32},
+                       Run{{kModels[0].name, 1e-2}, DType::F16}}) {
+    const ModelCase &m = r.m;
+    SCOPED_TRACE(std::string(m.name) + " " + dtypeName(r.storage).str());
     Loaded l;
-    load(m.name, /*allLogits=*/false, l);
+    load(m.name, /*allLogits=*/false, l, r.storage);
     if (HasFatalFailure())
       return;
     std::string b = base(m.name);
