@@ -20,6 +20,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -63,6 +65,11 @@ static cl::opt<unsigned long long>
          cl::sub(GenerateSubcommand));
 static cl::opt<bool> Json("json", cl::desc("Print one JSON object"),
                           cl::sub(GenerateSubcommand));
+static cl::opt<long long>
+    Repeat("repeat", cl::init(1),
+           cl::desc("Run the whole generation N times in this process, "
+                    "reporting the resident memory after each (default: 1)"),
+           cl::value_desc("N"), cl::sub(GenerateSubcommand));
 static cl::opt<std::string>
     LogitsPath("logits",
                cl::desc("Write the logits each token was chosen from, f32 "
@@ -79,6 +86,21 @@ static cl::opt<bool> Validation("validation",
 
 static Error error(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg.str());
+}
+
+/// This process's resident set in KiB (Linux /proc/self/statm, field 2 in
+/// pages); 0 where it cannot be read.
+static uint64_t residentKiB() {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> f =
+      MemoryBuffer::getFileAsStream("/proc/self/statm");
+  if (!f)
+    return 0;
+  SmallVector<StringRef, 4> fields;
+  (*f)->getBuffer().split(fields, ' ');
+  uint64_t pages = 0;
+  if (fields.size() < 2 || fields[1].trim().getAsInteger(10, pages))
+    return 0;
+  return pages * uint64_t(sys::Process::getPageSizeEstimate()) / 1024;
 }
 
 /// "1,450,22" -> ids, each in [0, vocab).
@@ -134,6 +156,9 @@ int runGenerate() {
   if (MaxNewTokens < 1)
     return reportError(error("--max-new-tokens " + Twine(MaxNewTokens) +
                              ": expected a count >= 1"));
+  if (Repeat < 1 || Repeat > 1000000)
+    return reportError(error("--repeat " + Twine(Repeat) +
+                             ": expected a count in [1, 1000000]"));
   if (PromptIds.empty() == Prompt.empty())
     return reportError(error("give the prompt with exactly one of "
                              "--prompt-ids and --prompt"));
@@ -189,10 +214,7 @@ int runGenerate() {
 
   std::optional<int64_t> eos = metadataId(*plan, "tokenizer.ggml.eos_token_id");
   std::optional<LlamaTokenizer::StreamDecoder> stream;
-  if (tok)
-    stream.emplace(*tok);
   std::string text;
-  std::mt19937_64 rng(sampling.seed);
   RuntimeCounters atStart = (*dev)->counters();
   std::vector<int64_t> generated;
   std::vector<float> logits(size_t(g.vocab())), chosenLogits;
@@ -204,43 +226,59 @@ int runGenerate() {
   // Host allocations of the decode steps (every step after the first),
   // counted around the runs only: text streaming allocates as it prints.
   uint64_t decodeHostAllocations = 0;
-  for (int64_t step = 0; step < MaxNewTokens; ++step) {
-    auto t0 = Clock::now();
-    uint64_t allocBefore = hostAllocations();
-    // The prompt first; then the last token, after the cached context.
-    ArrayRef<int64_t> feed =
-        step == 0 ? ArrayRef<int64_t>(*prompt) : ArrayRef<int64_t>(generated.back());
-    if (Error e = g.append(feed, logits))
-      return reportError(error(PlanPath + ": " + toString(std::move(e))));
-    if (step > 0)
-      decodeHostAllocations += hostAllocations() - allocBefore;
-    double ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    (step == 0 ? firstMs : restMs) += ms;
-    int64_t next = chooseToken(logits, sampling, rng);
-    generated.push_back(next);
-    if (!LogitsPath.empty())
-      chosenLogits.insert(chosenLogits.end(), logits.begin(), logits.end());
-    if (stream) {
-      Expected<std::string> piece = stream->decodePiece(int32_t(next));
-      if (!piece)
-        return reportError(piece.takeError());
-      text += *piece;
-      if (!Json)
-        outs() << *piece;
-    } else if (!Json) {
-      outs() << (step ? " " : "") << next;
+  std::vector<uint64_t> rssKiB; // after each generation
+  for (int64_t rep = 0; rep < Repeat; ++rep) {
+    // Each repetition is the same generation from an empty context; the
+    // figures and output are the last one's, the first one's is printed.
+    bool print = !Json && rep == 0;
+    g.reset();
+    generated.clear();
+    chosenLogits.clear();
+    text.clear();
+    firstMs = restMs = 0;
+    decodeHostAllocations = 0;
+    std::mt19937_64 rng(sampling.seed);
+    if (tok)
+      stream.emplace(*tok);
+    for (int64_t step = 0; step < MaxNewTokens; ++step) {
+      auto t0 = Clock::now();
+      uint64_t allocBefore = hostAllocations();
+      // The prompt first; then the last token, after the cached context.
+      ArrayRef<int64_t> feed = step == 0 ? ArrayRef<int64_t>(*prompt)
+                                         : ArrayRef<int64_t>(generated.back());
+      if (Error e = g.append(feed, logits))
+        return reportError(error(PlanPath + ": " + toString(std::move(e))));
+      if (step > 0)
+        decodeHostAllocations += hostAllocations() - allocBefore;
+      double ms =
+          std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      (step == 0 ? firstMs : restMs) += ms;
+      int64_t next = chooseToken(logits, sampling, rng);
+      generated.push_back(next);
+      if (!LogitsPath.empty())
+        chosenLogits.insert(chosenLogits.end(), logits.begin(), logits.end());
+      if (stream) {
+        Expected<std::string> piece = stream->decodePiece(int32_t(next));
+        if (!piece)
+          return reportError(piece.takeError());
+        text += *piece;
+        if (print)
+          outs() << *piece;
+      } else if (print) {
+        outs() << (step ? " " : "") << next;
+      }
+      if (print)
+        outs().flush();
+      if (eos && next == *eos)
+        break;
     }
-    if (!Json)
-      outs().flush();
-    if (eos && next == *eos)
-      break;
-  }
-  if (stream) {
-    std::string rest = stream->finish();
-    text += rest;
-    if (!Json)
-      outs() << rest;
+    if (stream) {
+      std::string rest = stream->finish();
+      text += rest;
+      if (print)
+        outs() << rest;
+    }
+    rssKiB.push_back(residentKiB());
   }
   RuntimeCounters atEnd = (*dev)->counters();
   uint64_t allocations = atEnd.memoryAllocations - atStart.memoryAllocations;
@@ -290,6 +328,10 @@ int runGenerate() {
       j.attribute("device_allocations_during_generation",
                   int64_t(allocations));
       j.attribute("host_allocations_per_decoded_token", hostPerToken);
+      j.attributeArray("rss_kib_after_each_generation", [&] {
+        for (uint64_t r : rssKiB)
+          j.value(int64_t(r));
+      });
       j.attribute("kv_cache", g.hasKvCache()
                                   ? "planned state: each step runs its new "
                                     "tokens only"
@@ -313,6 +355,12 @@ int runGenerate() {
                     "{5:f1}\n",
                     weights, kvCache, plan->stats.transientBytes,
                     plan->stats.lowerBound, allocations, hostPerToken);
+  if (Repeat > 1 && rssKiB.front() > 0)
+    outs() << formatv("resident memory after each of {0} generations: first "
+                      "{1} KiB, last {2} KiB ({3:+0.00;-0.00}%)\n",
+                      rssKiB.size(), rssKiB.front(), rssKiB.back(),
+                      100.0 * (double(rssKiB.back()) - double(rssKiB.front())) /
+                          double(rssKiB.front()));
   return 0;
 }
 
