@@ -45,6 +45,11 @@ static cl::list<std::string>
            cl::desc("Bind a graph input to a .npy file (repeatable); inputs "
                     "not given get seeded random data"),
            cl::value_desc("NAME=FILE.npy"), cl::sub(BenchSubcommand));
+static cl::list<std::string> SymbolFlags(
+    "dim",
+    cl::desc("Value of a symbol that is no input's dim (e.g. the positions a "
+             "KV cache holds), NAME=VALUE (repeatable)"),
+    cl::value_desc("NAME=VALUE"), cl::sub(BenchSubcommand));
 static cl::list<std::string> InputShapes(
     "input-shape",
     cl::desc("Shape of the random data of an input with symbolic dims (plans "
@@ -325,6 +330,8 @@ int runBench() {
   for (size_t i = 0; i < inputs->size(); ++i)
     if (Error e = lp.setInput(i, (*inputs)[i].bytes, (*inputs)[i].shape))
       return reportError(std::move(e));
+  if (Error e = applySymbolFlags(lp, SymbolFlags))
+    return reportError(std::move(e));
 
   std::vector<double> gpu, gpuTotal, host;
   for (unsigned r = 0; r < Warmup + Iterations; ++r) {

@@ -36,6 +36,13 @@ int runGenerate();
 /// Prints "tlc: error: <message>" to stderr and returns 1.
 int reportError(llvm::Error e);
 
+class LoadedPlan;
+/// Applies `--dim NAME=VALUE` flags (tlc run, tlc bench): each sets a
+/// symbol that no input carries (LoadedPlan::setSymbol). Errors name the
+/// flag: not NAME=VALUE, or what setSymbol refused (tools/tlc.cpp).
+llvm::Error applySymbolFlags(LoadedPlan &plan,
+                             llvm::ArrayRef<std::string> flags);
+
 } // namespace tlc
 
 #endif // TLC_TOOLS_COMMANDS_H

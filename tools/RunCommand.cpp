@@ -277,15 +277,8 @@ int runRun() {
     if (Error e = (*loaded)->setInput(i, in.bytes, in.shape))
       return reportError(error(in.path + ": " + toString(std::move(e))));
   }
-  for (const std::string &flag : SymbolFlags) {
-    auto [name, value] = StringRef(flag).split('=');
-    int64_t v;
-    if (name.empty() || value.getAsInteger(10, v))
-      return reportError(
-          error("--dim '" + flag + "': expected NAME=VALUE, e.g. P=17"));
-    if (Error e = (*loaded)->setSymbol(name, v))
-      return reportError(error("--dim " + flag + ": " + toString(std::move(e))));
-  }
+  if (Error e = applySymbolFlags(**loaded, SymbolFlags))
+    return reportError(std::move(e));
   std::vector<double> micros;
   micros.reserve(Repeat);
   for (unsigned r = 0; r < Repeat; ++r) {

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Suggest.h"
 #include "tools/Commands.h"
+#include "runtime/Runtime.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -23,6 +24,21 @@
 using namespace llvm;
 
 namespace tlc {
+Error applySymbolFlags(LoadedPlan &plan, ArrayRef<std::string> flags) {
+  for (const std::string &flag : flags) {
+    std::pair<StringRef, StringRef> kv = StringRef(flag).split('=');
+    int64_t v;
+    if (kv.first.empty() || kv.second.getAsInteger(10, v))
+      return createStringError(inconvertibleErrorCode(),
+                               "--dim '%s': expected NAME=VALUE, e.g. P=17",
+                               flag.c_str());
+    if (Error e = plan.setSymbol(kv.first, v))
+      return createStringError(inconvertibleErrorCode(), "--dim %s: %s",
+                               flag.c_str(), toString(std::move(e)).c_str());
+  }
+  return Error::success();
+}
+
 int reportError(Error e) {
   handleAllErrors(std::move(e), [](const ErrorInfoBase &info) {
     WithColor::error(errs(), "tlc") << info.message() << "\n";
