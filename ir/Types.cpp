@@ -25,6 +25,7 @@ std::optional<DType> parseDType(StringRef name) {
   if (name == "f16") return DType::F16;
   if (name == "i32") return DType::I32;
   if (name == "i64") return DType::I64;
+  if (name == "u8") return DType::U8;
   return std::nullopt;
 }
 
