@@ -16,6 +16,9 @@
 //    sequences are not compared (issue #15's rule);
 //  - the same weights through GGUF and through an HF folder give the same
 //    logits (the rotary pairing conventions agree).
+// Quantized files keep their Q8_0/Q4_0 projections quantized in memory
+// (QuantizedGemm), so the 1e-2 tolerances above also check those kernels;
+// LlamaGraphOptions::dequantizeWeights gives the f32 graph of before.
 // Also the config errors: another architecture, sizes that do not divide,
 // a tensor of the wrong shape, a missing tensor, a config.json that is not
 // LlamaForCausalLM.
@@ -35,6 +38,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <set>
 
 using namespace llvm;
 using namespace tlc;
@@ -310,4 +314,55 @@ TEST(LlamaGraph, PlanCarriesContextLengthAndVocabulary) {
   ASSERT_TRUE(bool(b)) << toString(b.takeError());
   EXPECT_TRUE(b->attachments.empty());
   EXPECT_EQ(b->metadata.count("tokenizer.ggml.eos_token_id"), 0u);
+}
+
+TEST(LlamaGraph, QuantizedWeightsStayQuantized) {
+  // Every projection of the Q8_0 and Q4_0 files is a QuantizedGemm over
+  // the u8 bytes of its weight (tiny_q4_0's output.weight is Q8_0; tiny_b's
+  // LM head is tied to token_embd and reads its quantized bytes), while
+  // token_embd stays f32 for the Gather; dequantizeWeights gives the f32
+  // Gemms of before, with more weight bytes.
+  struct Case {
+    const char *name;
+    int64_t layers;
+    std::set<std::string> quants;
+  };
+  for (const Case &c : {Case{"tiny_q8_0.gguf", 2, {"q8_0"}},
+                        Case{"tiny_q4_0.gguf", 2, {"q4_0", "q8_0"}},
+                        Case{"tiny_b_q8_0.gguf", 3, {"q8_0"}}}) {
+    SCOPED_TRACE(c.name);
+    uint64_t weightBytes[2] = {0, 0};
+    for (bool dequantize : {false, true}) {
+      LlamaGraphOptions lo;
+      lo.maxLength = 64;
+      lo.dequantizeWeights = dequantize;
+      Expected<Graph> g = importLlamaGguf(kDir + c.name, lo);
+      ASSERT_TRUE(bool(g)) << toString(g.takeError());
+      int64_t quantized = 0, gemms = 0;
+      std::set<std::string> quants;
+      for (const Node &n : g->nodes) {
+        if (n.op == "Gemm")
+          ++gemms;
+        if (n.op != "QuantizedGemm")
+          continue;
+        ++quantized;
+        quants.insert(cantFail(n.attrs.getString("quant", "")));
+        EXPECT_EQ(g->values[n.inputs[1]].type.dtype, DType::U8) << n.name;
+      }
+      int64_t projections = 7 * c.layers + 1;
+      EXPECT_EQ(quantized, dequantize ? 0 : projections);
+      EXPECT_EQ(gemms, dequantize ? projections : 0);
+      if (!dequantize)
+        EXPECT_EQ(quants, c.quants);
+      for (const Value &v : g->values)
+        if (v.name == "token_embd.weight")
+          EXPECT_EQ(v.type.dtype, DType::F32);
+      CompileOptions copts;
+      copts.target = cantFail(kernelTargetByName("cpu"));
+      Expected<Plan> plan = compileGraph(std::move(*g), copts);
+      ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
+      weightBytes[dequantize] = plan->weights.size();
+    }
+    EXPECT_LT(weightBytes[0], weightBytes[1]);
+  }
 }
