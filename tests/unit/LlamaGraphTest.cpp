@@ -3,9 +3,10 @@
 // Small random Llama-architecture models (tests/data/llama, written by
 // tools/make_llama_testdata.py with an independent NumPy forward pass in
 // float64: tools/llama_reference.py) built by ir/llama/LlamaGraph.h from
-// GGUF files (F32, F16, Q8_0, Q4_0; Q and K rows permuted as llama.cpp's
-// converter does) and from Hugging Face folders (safetensors, unpermuted),
-// compiled once for sequences 1..64 and run on lavapipe:
+// GGUF files (F32, F16, Q8_0, Q4_0, a Q6_K LM head; Q and K rows permuted
+// as llama.cpp's converter does) and from Hugging Face folders
+// (safetensors, unpermuted), compiled once for sequences 1..64 and run on
+// lavapipe:
 //  - the logits of every prefix (1, 6 and 17 tokens of the prompt) match the
 //    reference within 1e-4 (F32) or 1e-2 (F16 and quantized, against the
 //    reference on the dequantized weights);
@@ -141,7 +142,7 @@ const ModelCase kModels[] = {
     {"tiny_q8_0.gguf", 1e-2},  {"tiny_q4_0.gguf", 1e-2},
     {"tiny_hf", 1e-4},         {"tiny_b_f32.gguf", 1e-4},
     {"tiny_b_f16.gguf", 1e-2}, {"tiny_b_q8_0.gguf", 1e-2},
-    {"tiny_b_hf", 1e-4}};
+    {"tiny_b_hf", 1e-4},       {"tiny_c_q4_0.gguf", 1e-2}};
 
 } // namespace
 
@@ -174,7 +175,7 @@ TEST(LlamaGraph, PrefixLogitsMatchTheNumpyReference) {
 TEST(LlamaGraph, GreedyGenerationFollowsTheReference) {
   std::vector<int64_t> prompt = readIds(kDir + "prompt_ids.npy");
   for (const ModelCase &m :
-       {kModels[0], kModels[2], kModels[4], kModels[8]}) {
+       {kModels[0], kModels[2], kModels[4], kModels[8], kModels[9]}) {
     SCOPED_TRACE(m.name);
     Loaded l;
     load(m.name, /*allLogits=*/false, l);
@@ -329,7 +330,8 @@ TEST(LlamaGraph, QuantizedWeightsStayQuantized) {
   };
   for (const Case &c : {Case{"tiny_q8_0.gguf", 2, {"q8_0"}},
                         Case{"tiny_q4_0.gguf", 2, {"q4_0", "q8_0"}},
-                        Case{"tiny_b_q8_0.gguf", 3, {"q8_0"}}}) {
+                        Case{"tiny_b_q8_0.gguf", 3, {"q8_0"}},
+                        Case{"tiny_c_q4_0.gguf", 1, {"q4_0", "q6_k"}}}) {
     SCOPED_TRACE(c.name);
     uint64_t weightBytes[2] = {0, 0};
     for (bool dequantize : {false, true}) {
