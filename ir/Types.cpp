@@ -20,6 +20,8 @@ StringRef dtypeName(DType t) {
   llvm_unreachable("bad dtype");
 }
 
+// "u8" too: plans hold quantized weights as u8 tensors (QuantizedGemm);
+// the model format refuses it (ModelParser::getDType).
 std::optional<DType> parseDType(StringRef name) {
   if (name == "f32") return DType::F32;
   if (name == "f16") return DType::F16;
