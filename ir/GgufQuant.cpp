@@ -107,6 +107,45 @@ void dequantizeQ6_KBlock(const uint8_t *block, float *out) {
   }
 }
 
+std::optional<uint64_t> quantizedRowBytes(GgmlType type, int64_t k) {
+  if (type != GgmlType::Q8_0 && type != GgmlType::Q4_0 &&
+      type != GgmlType::Q6_K)
+    return std::nullopt;
+  const GgmlTypeInfo *info = ggmlTypeInfo(uint32_t(type));
+  if (k < 1 || k % info->blockElems != 0)
+    return std::nullopt;
+  return uint64_t(k) / info->blockElems * info->blockBytes;
+}
+
+std::optional<uint64_t> quantizedRowStride(GgmlType type, int64_t k) {
+  std::optional<uint64_t> bytes = quantizedRowBytes(type, k);
+  if (!bytes)
+    return std::nullopt;
+  return (*bytes + 3) / 4 * 4;
+}
+
+Expected<std::vector<uint8_t>> padQuantizedRows(GgmlType type, int64_t rows,
+                                                int64_t k,
+                                                ArrayRef<uint8_t> data) {
+  std::optional<uint64_t> bytes = quantizedRowBytes(type, k);
+  if (!bytes)
+    return quantError("rows of " + Twine(k) + " values of " +
+                      ggmlTypeDescription(uint32_t(type)) +
+                      " cannot be kept quantized: expected Q8_0, Q4_0 or "
+                      "Q6_K and a row length that is a multiple of the block");
+  if (rows < 0 || uint64_t(rows) * *bytes != data.size())
+    return quantError(Twine(data.size()) + " bytes for " + Twine(rows) +
+                      " rows of " + Twine(*bytes) + " bytes");
+  uint64_t stride = *quantizedRowStride(type, k);
+  if (stride == *bytes)
+    return std::vector<uint8_t>(data.begin(), data.end());
+  std::vector<uint8_t> out(size_t(uint64_t(rows) * stride), 0);
+  for (int64_t r = 0; r < rows; ++r)
+    std::memcpy(out.data() + uint64_t(r) * stride,
+                data.data() + uint64_t(r) * *bytes, size_t(*bytes));
+  return out;
+}
+
 Error checkTlcSupports(const GgufTensor &t) {
   if (ggmlTypeSupportedByTlc(t.type))
     return Error::success();

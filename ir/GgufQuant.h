@@ -32,6 +32,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace tlc {
@@ -47,6 +48,28 @@ void dequantizeQ8_0Block(const uint8_t *block, float *out);
 void dequantizeQ4_0Block(const uint8_t *block, float *out);
 /// Decodes one super-block: 256 values from the 210 bytes at \p block.
 void dequantizeQ6_KBlock(const uint8_t *block, float *out);
+
+/// Bytes of one row of \p k values of block-quantized \p type (Q8_0, Q4_0,
+/// Q6_K: \p k / blockElems blocks of blockBytes, the GGUF layout of one
+/// row of a [rows, k] matrix); std::nullopt for another type or a \p k < 1
+/// that is not a multiple of the type's block.
+std::optional<uint64_t> quantizedRowBytes(GgmlType type, int64_t k);
+
+/// The row stride of a quantized weight as tlc keeps it in memory
+/// (QuantizedGemm's W, ops/QuantizedGemm.cpp): quantizedRowBytes rounded up
+/// to a multiple of 4, so that kernels read it as 32-bit words and no read
+/// passes the end of the tensor. It equals quantizedRowBytes whenever the
+/// row has an even number of Q8_0/Q4_0 blocks or Q6_K super-blocks (every
+/// real model). std::nullopt as for quantizedRowBytes.
+std::optional<uint64_t> quantizedRowStride(GgmlType type, int64_t k);
+
+/// \p rows rows of \p k values of \p type in GGUF layout (\p data:
+/// rows * quantizedRowBytes bytes) laid out with quantizedRowStride: each
+/// row's bytes, then zeros to the stride. Errors: a type other than Q8_0,
+/// Q4_0, Q6_K, a \p k that is not a multiple of its block, a size mismatch.
+llvm::Expected<std::vector<uint8_t>>
+padQuantizedRows(GgmlType type, int64_t rows, int64_t k,
+                 llvm::ArrayRef<uint8_t> data);
 
 /// Success when tlc computes with \p t's type; else "tensor 'blk.0.ffn_up.
 /// weight' has type Q5_K (13), which tlc does not support; supported: F32,

@@ -163,7 +163,7 @@ Expected<DType> ModelParser::getDType(const YAML::Node &n) {
   auto s = getString(n, "dtype");
   if (!s)
     return s.takeError();
-  if (auto t = parseDType(*s))
+  if (auto t = parseDType(*s); t && *t != DType::U8)
     return *t;
   return err(n, "unknown dtype '" + *s + "'; expected f32, f16, i32 or i64");
 }

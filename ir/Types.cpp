@@ -20,11 +20,14 @@ StringRef dtypeName(DType t) {
   llvm_unreachable("bad dtype");
 }
 
+// "u8" too: plans hold quantized weights as u8 tensors (QuantizedGemm);
+// the model format refuses it (ModelParser::getDType).
 std::optional<DType> parseDType(StringRef name) {
   if (name == "f32") return DType::F32;
   if (name == "f16") return DType::F16;
   if (name == "i32") return DType::I32;
   if (name == "i64") return DType::I64;
+  if (name == "u8") return DType::U8;
   return std::nullopt;
 }
 

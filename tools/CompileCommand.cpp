@@ -50,6 +50,11 @@ static cl::opt<bool> AllLogits(
     cl::desc("GGUF / HF models: logits for every position ([1, S, vocab]) "
              "instead of the last one"),
     cl::sub(CompileSubcommand));
+static cl::opt<bool> DequantizeWeights(
+    "dequantize-weights",
+    cl::desc("GGUF models: dequantize Q8_0, Q4_0 and Q6_K weights to f32 at "
+             "compile time instead of keeping them quantized in memory"),
+    cl::sub(CompileSubcommand));
 static cl::opt<bool> PrintIR("print-ir",
                              cl::desc("Print the IR after shape inference"),
                              cl::sub(CompileSubcommand));
@@ -170,6 +175,7 @@ static Expected<Plan> compileAnyModel(StringRef path,
     LlamaGraphOptions lo;
     lo.maxLength = MaxContext;
     lo.allLogits = AllLogits;
+    lo.dequantizeWeights = DequantizeWeights;
     Expected<Graph> g =
         hfFolder ? importLlamaHf(path, lo) : importLlamaGguf(path, lo);
     if (!g)

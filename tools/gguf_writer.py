@@ -112,6 +112,53 @@ def quantize_q4_0(x):
     return bytes(out)
 
 
+def quantize_q6_k(x):
+    """A naive Q6_K for test models (not ggml's quantizer, which searches for
+    scales; the C++ writer has none): per 256 values in 16 runs of 16, run
+    scale s_j = max|x| / 31; d = max_j s_j / 127 as f16; scales[j] =
+    round_half_away(s_j / d) clamped to [0, 127] (int8); code =
+    round_half_away(x / (d * scales[j])) clamped to [-32, 31], plus 32 (32
+    where d * scales[j] is 0). Packed as ggml's quantize_row_q6_K_ref packs
+    (ggml-quants.c): ql[128], qh[64], scales[16], f16 d; in each half of 128
+    values, ql[l] holds the low 4 bits of values l (low nibble) and l + 64
+    (high nibble), ql[l + 32] those of l + 32 and l + 96, qh[l] bits 4-5 of
+    values l, l + 32, l + 64, l + 96 at bits 0-1, 2-3, 4-5, 6-7."""
+    x = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
+    if x.size % 256 != 0:
+        raise ValueError("Q6_K: %d values are not a whole number of 256-value blocks"
+                         % x.size)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("Q6_K: values must be finite")
+    out = bytearray()
+    for b in range(x.size // 256):
+        v = x[256 * b:256 * b + 256].reshape(16, 16)
+        s = (np.max(np.abs(v), axis=1) / np.float32(31)).astype(np.float32)
+        bits, d = _scale(np.float32(np.max(s) / np.float32(127)), "Q6_K", b)
+        if d == 0:
+            sc = np.zeros(16, dtype=np.float32)
+        else:
+            sc = np.clip(_round_half_away((s / d).astype(np.float32)), 0, 127)
+        step = (np.float32(d) * sc).astype(np.float32)
+        codes = np.full((16, 16), 32, dtype=np.int64)
+        for j in range(16):
+            if step[j] != 0:
+                q = _round_half_away((v[j] / step[j]).astype(np.float32))
+                codes[j] = np.clip(q, -32, 31).astype(np.int64) + 32
+        L = codes.reshape(-1)
+        ql = np.zeros(128, dtype=np.int64)
+        qh = np.zeros(64, dtype=np.int64)
+        for h in range(2):
+            for l in range(32):
+                c = [L[128 * h + l + 32 * k] for k in range(4)]
+                ql[64 * h + l] = (c[0] & 15) | ((c[2] & 15) << 4)
+                ql[64 * h + l + 32] = (c[1] & 15) | ((c[3] & 15) << 4)
+                qh[32 * h + l] = ((c[0] >> 4) | ((c[1] >> 4) << 2) |
+                                  ((c[2] >> 4) << 4) | ((c[3] >> 4) << 6))
+        out += bytes(int(q) for q in ql) + bytes(int(q) for q in qh)
+        out += sc.astype(np.int8).tobytes() + struct.pack("<H", bits)
+    return bytes(out)
+
+
 def bf16_bits(x):
     """float32 array -> bf16 bit patterns, round to nearest even, NaN quiet."""
     u = np.ascontiguousarray(x, dtype=np.float32).reshape(-1).view(np.uint32).astype(np.uint64)
@@ -122,7 +169,7 @@ def bf16_bits(x):
 
 
 def encode_values(x, type_name):
-    """Bytes of float array x in one of F32, F16, BF16, Q8_0, Q4_0."""
+    """Bytes of float array x in one of F32, F16, BF16, Q8_0, Q4_0, Q6_K."""
     x = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
     if type_name == "F32":
         return x.astype("<f4").tobytes()
@@ -134,7 +181,9 @@ def encode_values(x, type_name):
         return quantize_q8_0(x)
     if type_name == "Q4_0":
         return quantize_q4_0(x)
-    raise ValueError("cannot encode values as %s; F32, F16, BF16, Q8_0, Q4_0 only"
+    if type_name == "Q6_K":
+        return quantize_q6_k(x)
+    raise ValueError("cannot encode values as %s; F32, F16, BF16, Q8_0, Q4_0, Q6_K only"
                      % type_name)
 
 

@@ -181,7 +181,7 @@ def top2_gap(logits):
 # GGUF: a minimal reader and the dequantizers (independent of
 # tools/gguf_writer.py, so that reading back what it wrote checks it).
 
-GGML_TYPE_NAMES = {0: "F32", 1: "F16", 2: "Q4_0", 8: "Q8_0", 30: "BF16"}
+GGML_TYPE_NAMES = {0: "F32", 1: "F16", 2: "Q4_0", 8: "Q8_0", 14: "Q6_K", 30: "BF16"}
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f",
             7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 
@@ -210,6 +210,19 @@ def dequantize(raw, type_name, n):
         qs = b[:, 2:]
         q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float64) - 8.0
         return (d[:, None] * q).reshape(-1)
+    if type_name == "Q6_K":  # per 256: ql[128], qh[64], int8 scales[16], f16 d
+        b = np.frombuffer(raw, dtype=np.uint8, count=n // 256 * 210).reshape(-1, 210)
+        ql, qh = b[:, :128].astype(np.int64), b[:, 128:192].astype(np.int64)
+        sc = b[:, 192:208].view(np.int8).astype(np.float64)
+        d = _f16(b[:, 208:210].tobytes())
+        # Value i: half h, quarter k, position l (dequantize_row_q6_K).
+        i = np.arange(256)
+        h, k, l = i // 128, (i % 128) // 32, i % 32
+        low = ql[:, 64 * h + 32 * (k % 2) + l]
+        low = np.where(k < 2, low & 15, low >> 4)
+        high = (qh[:, 32 * h + l] >> (2 * k)) & 3
+        q = (low | (high << 4)).astype(np.float64) - 32.0
+        return (d[:, None] * sc[:, i // 16] * q).reshape(-1)
     raise ValueError("cannot dequantize %s" % type_name)
 
 

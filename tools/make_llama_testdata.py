@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes tests/data/llama/: two small random Llama-architecture models, as
+"""Writes tests/data/llama/: three small random Llama-architecture models, as
 GGUF files and Hugging Face folders, with NumPy reference logits (issue #15).
 
 Usage: /usr/bin/python3 tools/make_llama_testdata.py [OUT_DIR]
@@ -13,6 +13,7 @@ each model's seed):
   model   vocab n_embd heads x dim kv heads ffn layers ctx  rms eps rope base embeddings
   tiny      64    32      4 x 8        2     96    2     64  1e-5    10000     untied
   tiny_b    72    96      6 x 16       2     32    3    128  1e-6    500000    tied
+  tiny_c    64   256      4 x 64       1     64    1     64  1e-5    10000     untied
 
 Every size and setting differs between the two (tiny_b's GQA group is 3,
 tiny's 2; its head_dim 16, tiny's 8; tiny_b's FFN is narrower than n_embd;
@@ -21,7 +22,9 @@ embedding), so that hard-coded hyperparameters show. n_embd and ffn are
 multiples of 32 so that every matrix can be Q8_0/Q4_0 (the quantized blocks
 run along ggml's dims[0], the input dim); that is why tiny_b is 96 wide
 (the narrowest width with 32 | n_embd and a GQA group of 3) and its FFN
-only 32 (to keep the files small).
+only 32 (to keep the files small). tiny_c is 256 wide so that its Q4_0 file
+has a Q6_K output.weight (Q6_K blocks are 256 values); it has that one file
+only.
 
 Weights: projections ~ N(0, g / sqrt(fan_in)) (g = 1.3 for q/k, 1 for
 v/gate/up, out_gain for o_proj/ffn_down), norm weights ~ N(1, 0.2),
@@ -35,7 +38,7 @@ F32/F16/BF16 files.
 Files (README.md in OUT_DIR describes each one):
 
   tiny_f32.gguf tiny_f16.gguf tiny_q8_0.gguf tiny_q4_0.gguf
-  tiny_b_f32.gguf tiny_b_f16.gguf tiny_b_q8_0.gguf
+  tiny_b_f32.gguf tiny_b_f16.gguf tiny_b_q8_0.gguf tiny_c_q4_0.gguf
   tiny_hf/ (config.json, model.safetensors F32)
   tiny_b_hf/ (config.json, model.safetensors BF16, tied: no lm_head.weight)
   prompt_ids.npy, and per model file M: M_logits.npy, M_greedy_ids.npy,
@@ -71,8 +74,10 @@ Conventions and their sources:
   GGUF file (llama.cpp keeps 1-D tensors F32). In tiny_q4_0.gguf,
   output.weight is Q8_0: llama.cpp's quantizer gives output.weight Q6_K in
   Q4_0 files, but falls back to Q8_0 when ne[0] (n_embd = 32) is not a
-  multiple of Q6_K's 256 (llama_tensor_get_type in src/llama-quant.cpp).
-  Quantizers: tlc's naive Q8_0/Q4_0 (tools/gguf_writer.py, docs/gguf.md).
+  multiple of Q6_K's 256 (llama_tensor_get_type in src/llama-quant.cpp);
+  in tiny_c_q4_0.gguf (n_embd 256) it is Q6_K. Quantizers: tlc's naive
+  Q8_0/Q4_0 (tools/gguf_writer.py, docs/gguf.md) and a naive Q6_K
+  (tools/gguf_writer.py quantize_q6_k).
 - Vocabulary (tiny only; tiny_b has none, to exercise --prompt-ids): 64
   tokens in tokenizer.ggml.* as a llama (SentencePiece BPE) vocabulary: ids
   0 <unk> (type 2 unknown), 1 <s> (BOS, type 3 control), 2 </s> (EOS, 3),
@@ -124,6 +129,12 @@ MODELS = {
                    ctx=128, rms_eps=1e-6, rope_base=500000.0, tied=True, alignment=64,
                    seed=39, out_gain=4.0,
                    types=["F32", "F16", "Q8_0"], hf_dtype="BF16", vocab_keys=False),
+    # 256 wide so that output.weight is Q6_K in the Q4_0 file (as llama.cpp
+    # makes it); Q4_0 only, no HF folder.
+    "tiny_c": dict(vocab=64, n_embd=256, n_head=4, n_head_kv=1, ffn=64, n_layer=1,
+                   ctx=64, rms_eps=1e-5, rope_base=10000.0, tied=False, alignment=32,
+                   seed=51, out_gain=2.0,
+                   types=["Q4_0"], hf_dtype=None, vocab_keys=False),
 }
 
 # llama_ftype numbers (llama.h) for general.file_type.
@@ -215,13 +226,13 @@ TOKENIZER_EXAMPLES = ["hello world", PROMPT_TEXT, "the sand is on the tin.",
 # Writers.
 
 
-def gguf_tensor_type(name, file_type):
+def gguf_tensor_type(name, file_type, n_embd):
     """The ggml type of tensor name in a file of file_type (llama.cpp's
     choices for these shapes; see the module docstring)."""
     if name.endswith("_norm.weight"):
         return "F32"
     if file_type == "Q4_0" and name == "output.weight":
-        return "Q8_0"
+        return "Q6_K" if n_embd % 256 == 0 else "Q8_0"
     return file_type
 
 
@@ -268,7 +279,7 @@ def write_gguf(path, model, hp, weights, file_type):
             arr = ref.permute(arr, hp["n_head"])
         elif name.endswith("attn_k.weight"):
             arr = ref.permute(arr, hp["n_head_kv"])
-        w.add_tensor(name, arr, gguf_tensor_type(name, file_type))  # dims = reversed(shape)
+        w.add_tensor(name, arr, gguf_tensor_type(name, file_type, hp["n_embd"]))  # dims = reversed(shape)
     w.write(path)
 
 
@@ -354,7 +365,7 @@ def check_gguf_readback(path, hp, weights, file_type):
     for name, (tname, shape, arr) in tensors.items():
         src = weights[names[name]]
         assert shape == src.shape, (path, name, shape, src.shape)
-        assert tname == gguf_tensor_type(name, file_type), (path, name, tname)
+        assert tname == gguf_tensor_type(name, file_type, hp["n_embd"]), (path, name, tname)
         back = arr
         if name.endswith("attn_q.weight"):
             back = ref.unpermute(arr, hp["n_head"])
@@ -368,7 +379,8 @@ def check_gguf_readback(path, hp, weights, file_type):
         blocks = src.reshape(-1, 32) if src.size % 32 == 0 else src.reshape(1, -1)
         err = np.abs(back.reshape(blocks.shape) - blocks).max(axis=1)
         amax = np.abs(blocks).max(axis=1)
-        bound = {"F32": 0.0, "F16": 2.0 ** -11, "Q8_0": 0.0045, "Q4_0": 0.126}[tname]
+        bound = {"F32": 0.0, "F16": 2.0 ** -11, "Q8_0": 0.0045, "Q4_0": 0.126,
+                 "Q6_K": 0.05}[tname]
         assert np.all(err <= bound * amax), (path, name, tname, np.max(err / amax))
     return meta, tensors
 
@@ -454,6 +466,9 @@ def main(argv):
               "(interleaved on unpermuted weights: %.3g)" % (model, same, differs))
 
         ref_f32 = None
+        if "F32" not in hp["types"]:  # the f32 weights' logits, HF layout
+            w64 = {k: v.astype(np.float64) for k, v in weights.items()}
+            ref_f32 = ref.forward(w64, hf_config(hp), prompt, "rotate_half")
         for t in hp["types"]:
             label = "%s_%s" % (model, t.lower())
             path = os.path.join(out, label + ".gguf")
@@ -472,6 +487,8 @@ def main(argv):
             rel = np.linalg.norm(logits - ref_f32) / np.linalg.norm(ref_f32)
             summary["files"][label]["prompt_logits_rel_l2_vs_f32"] = float("%.3g" % rel)
 
+        if hp["hf_dtype"] is None:
+            continue
         label = model + "_hf"
         folder = os.path.join(out, label)
         write_hf(folder, hp, weights)

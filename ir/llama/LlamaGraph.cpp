@@ -105,7 +105,11 @@ public:
   }
 
   /// The weight of GGUF name \p name from \p source (loaded once), checked
-  /// against the shape the config implies.
+  /// against the shape the config implies. A quantized matrix stays
+  /// quantized (a u8 weight of its rows padded to quantizedRowStride, for
+  /// linear()), except the token embedding, which Gather reads as f32
+  /// rows: it is dequantized, and its quantized bytes are kept aside for a
+  /// tied LM head. Anything else quantized is dequantized.
   Expected<ValueId> modelWeight(const LlamaWeightSource &source,
                                 const std::string &name) {
     auto it = loaded.find(name);
@@ -122,18 +126,113 @@ public:
           loc.file.c_str(), name.c_str(),
           TensorType(DType::F32, w->shape).shapeStr().c_str(),
           TensorType(DType::F32, want->second).shapeStr().c_str());
-    ValueId id = f32(name, w->shape, w->values);
+    ValueId id;
+    if (!w->quant) {
+      id = f32(name, w->shape, w->values);
+    } else if (w->shape.size() == 2 && name != "token_embd.weight") {
+      Expected<ValueId> q = quantizedWeight(name, *w);
+      if (!q)
+        return q.takeError();
+      id = *q;
+    } else {
+      Expected<std::vector<float>> values = dequantized(name, *w);
+      if (!values)
+        return values.takeError();
+      id = f32(name, w->shape, *values);
+      if (w->shape.size() == 2)
+        quantizedTwin[id] = std::move(*w);
+    }
     loaded[name] = id;
     return id;
+  }
+
+  /// \p x [rows, in] times weight \p w [out, in] transposed, as node \p out:
+  /// QuantizedGemm for a weight kept quantized (or an f32 weight whose
+  /// quantized bytes modelWeight kept aside: a tied LM head), else Gemm
+  /// with transB.
+  ValueId linear(const std::string &out, ValueId x, ValueId w) {
+    auto twin = twinValue.find(w);
+    if (twin != twinValue.end()) {
+      w = twin->second;
+    } else if (auto pending = quantizedTwin.find(w);
+               pending != quantizedTwin.end()) {
+      // modelWeight checked its shape; quantizedWeight checks the rest.
+      Expected<ValueId> q = quantizedWeight(g.values[w].name + ".quantized",
+                                            pending->second);
+      quantizedTwin.erase(pending);
+      if (q) {
+        twinValue[w] = *q;
+        w = *q;
+      } else {
+        consumeError(q.takeError()); // unusable bytes: the f32 Gemm
+      }
+    }
+    Attributes a;
+    auto q = quantOf.find(w);
+    if (q == quantOf.end()) {
+      a.values["transB"] = int64_t(1);
+      return node("Gemm", out, {x, w}, std::move(a));
+    }
+    a.values["quant"] = q->second;
+    return node("QuantizedGemm", out, {x, w}, std::move(a));
   }
 
   /// The shape of each weight, by GGUF name (llamaWeightShapes).
   std::map<std::string, Shape> shapes;
 
 private:
+  /// \p w (quantized) as a u8 weight \p name for QuantizedGemm: [rows,
+  /// quantizedRowStride] with each row's GGUF blocks first. Errors: a type
+  /// QuantizedGemm does not take, a row length that is not a whole number
+  /// of blocks, a byte count that does not match the shape.
+  Expected<ValueId> quantizedWeight(const std::string &name,
+                                    const LlamaWeight &w) {
+    int64_t rows = w.shape[0], k = w.shape[1];
+    Expected<std::vector<uint8_t>> bytes =
+        padQuantizedRows(*w.quant, rows, k, w.quantBytes);
+    if (!bytes)
+      return createStringError(inconvertibleErrorCode(), "%s: weight '%s': %s",
+                               loc.file.c_str(), name.c_str(),
+                               toString(bytes.takeError()).c_str());
+    int64_t stride = int64_t(*quantizedRowStride(*w.quant, k));
+    ValueId id = weight(name, TensorType{DType::U8, {rows, stride}},
+                        std::move(*bytes));
+    quantOf[id] = ggmlTypeInfo(uint32_t(*w.quant))->name.lower();
+    return id;
+  }
+
+  /// The f32 values of quantized \p w, in GGUF element order (row-major).
+  Expected<std::vector<float>> dequantized(const std::string &name,
+                                           const LlamaWeight &w) {
+    GgufTensor t;
+    t.name = name;
+    t.type = *w.quant;
+    uint64_t elems = 1;
+    for (auto it = w.shape.rbegin(); it != w.shape.rend(); ++it) {
+      t.dims.push_back(uint64_t(*it));
+      elems *= uint64_t(*it);
+    }
+    t.numElements = elems;
+    t.numBytes = w.quantBytes.size();
+    t.data = w.quantBytes;
+    Expected<std::vector<float>> v = dequantize(t);
+    if (!v)
+      return createStringError(inconvertibleErrorCode(), "%s: %s",
+                               loc.file.c_str(),
+                               toString(v.takeError()).c_str());
+    return v;
+  }
+
   Graph &g;
   SourceLoc loc;
   std::map<std::string, ValueId> loaded;
+  /// Weights kept quantized, and their `quant` attribute ("q8_0", ...).
+  std::map<ValueId, std::string> quantOf;
+  /// Matrices dequantized for f32 readers (the token embedding) whose
+  /// quantized bytes a projection may still read (linear()), and the u8
+  /// weight made from them once it did.
+  std::map<ValueId, LlamaWeight> quantizedTwin;
+  std::map<ValueId, ValueId> twinValue;
 };
 
 Attributes attrs(std::initializer_list<std::pair<const char *, AttrValue>> kv) {
@@ -207,7 +306,6 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
   ValueId qShape = b.i64("q_shape", {3}, {1, -1, H * D});
   ValueId kvShape = b.i64("kv_shape", {3}, {1, -1, Hkv * D});
   ValueId attnRows = b.i64("attn_rows_shape", {2}, {-1, H * D});
-  Attributes transB = attrs({{"transB", int64_t(1)}});
   Attributes rms = attrs({{"axis", int64_t(-1)}, {"epsilon", c.rmsEpsilon}});
   int64_t interleaved = c.pairing == RopePairing::Adjacent ? 1 : 0;
 
@@ -235,9 +333,9 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
     // Attention.
     ValueId h = b.node("RMSNormalization", p + "attn_norm", {x, *w[0]}, rms);
     ValueId rows = b.node("Reshape", p + "attn_in", {h, rowsShape});
-    ValueId q = b.node("Gemm", p + "attn_q", {rows, *w[1]}, transB);
-    ValueId k = b.node("Gemm", p + "attn_k", {rows, *w[2]}, transB);
-    ValueId v = b.node("Gemm", p + "attn_v", {rows, *w[3]}, transB);
+    ValueId q = b.linear(p + "attn_q", rows, *w[1]);
+    ValueId k = b.linear(p + "attn_k", rows, *w[2]);
+    ValueId v = b.linear(p + "attn_v", rows, *w[3]);
     q = b.node("Reshape", p + "attn_q3", {q, qShape});
     k = b.node("Reshape", p + "attn_k3", {k, kvShape});
     v = b.node("Reshape", p + "attn_v3", {v, kvShape});
@@ -277,19 +375,19 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
     ValueId att =
         b.node("FusedAttention", p + "attn", {q, k, v}, std::move(a));
     att = b.node("Reshape", p + "attn_rows", {att, attnRows});
-    ValueId o = b.node("Gemm", p + "attn_output", {att, *w[4]}, transB);
+    ValueId o = b.linear(p + "attn_output", att, *w[4]);
     o = b.node("Reshape", p + "attn_out3", {o, seqShape});
     x = b.node("Add", p + "attn_residual", {x, o});
     // SwiGLU feed-forward (Shazeer, "GLU Variants Improve Transformer",
     // 2020): down(silu(gate(h)) * up(h)), silu(z) = z * sigmoid(z).
     h = b.node("RMSNormalization", p + "ffn_norm", {x, *w[5]}, rms);
     rows = b.node("Reshape", p + "ffn_in", {h, rowsShape});
-    ValueId gate = b.node("Gemm", p + "ffn_gate", {rows, *w[6]}, transB);
-    ValueId up = b.node("Gemm", p + "ffn_up", {rows, *w[7]}, transB);
+    ValueId gate = b.linear(p + "ffn_gate", rows, *w[6]);
+    ValueId up = b.linear(p + "ffn_up", rows, *w[7]);
     ValueId silu = b.node("Mul", p + "ffn_silu",
                           {gate, b.node("Sigmoid", p + "ffn_sigmoid", {gate})});
     ValueId act = b.node("Mul", p + "ffn_act", {silu, up});
-    ValueId down = b.node("Gemm", p + "ffn_down", {act, *w[8]}, transB);
+    ValueId down = b.linear(p + "ffn_down", act, *w[8]);
     down = b.node("Reshape", p + "ffn_out3", {down, seqShape});
     x = b.node("Add", p + "ffn_residual", {x, down});
   }
@@ -308,7 +406,7 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
                   {rows, b.i64("last_start", {1}, {-1}),
                    b.i64("last_end", {1}, {std::numeric_limits<int64_t>::max()}),
                    b.i64("last_axes", {1}, {0})});
-  ValueId logits = b.node("Gemm", "output", {rows, *head}, transB);
+  ValueId logits = b.linear("output", rows, *head);
   logits = b.node("Reshape", "logits", {logits,
                                         b.i64("logits_shape", {3},
                                               {1, -1, c.vocab})});
@@ -326,15 +424,27 @@ Expected<Graph> importLlamaGguf(StringRef path, const LlamaGraphOptions &opts) {
   if (!c)
     return c.takeError();
   const GgufFile &file = *f;
+  bool keepQuantized = !opts.dequantizeWeights;
   LlamaWeightSource source =
-      [&file](const std::string &name) -> Expected<LlamaWeight> {
+      [&file, keepQuantized](const std::string &name) -> Expected<LlamaWeight> {
     Expected<const GgufTensor *> t = file.tensor(name);
     if (!t)
       return t.takeError();
-    Expected<std::vector<float>> values = dequantize(**t);
+    const GgufTensor &tensor = **t;
+    LlamaWeight w;
+    w.shape = tensor.shape();
+    if (keepQuantized && (tensor.type == GgmlType::Q8_0 ||
+                          tensor.type == GgmlType::Q4_0 ||
+                          tensor.type == GgmlType::Q6_K)) {
+      w.quant = tensor.type;
+      w.quantBytes.assign(tensor.data.begin(), tensor.data.end());
+      return w;
+    }
+    Expected<std::vector<float>> values = dequantize(tensor);
     if (!values)
       return values.takeError();
-    return LlamaWeight{(*t)->shape(), std::move(*values)};
+    w.values = std::move(*values);
+    return w;
   };
   Expected<Graph> g = buildLlamaGraph(*c, source, path, opts);
   if (!g)

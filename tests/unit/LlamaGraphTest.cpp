@@ -3,9 +3,10 @@
 // Small random Llama-architecture models (tests/data/llama, written by
 // tools/make_llama_testdata.py with an independent NumPy forward pass in
 // float64: tools/llama_reference.py) built by ir/llama/LlamaGraph.h from
-// GGUF files (F32, F16, Q8_0, Q4_0; Q and K rows permuted as llama.cpp's
-// converter does) and from Hugging Face folders (safetensors, unpermuted),
-// compiled once for sequences 1..64 and run on lavapipe:
+// GGUF files (F32, F16, Q8_0, Q4_0, a Q6_K LM head; Q and K rows permuted
+// as llama.cpp's converter does) and from Hugging Face folders
+// (safetensors, unpermuted), compiled once for sequences 1..64 and run on
+// lavapipe:
 //  - the logits of every prefix (1, 6 and 17 tokens of the prompt) match the
 //    reference within 1e-4 (F32) or 1e-2 (F16 and quantized, against the
 //    reference on the dequantized weights);
@@ -22,6 +23,9 @@
 //  - the greedy generation also in fp16 storage (--precision=fp16) at 1e-2;
 //  - the same weights through GGUF and through an HF folder give the same
 //    logits (the rotary pairing conventions agree).
+// Quantized files keep their Q8_0/Q4_0 projections quantized in memory
+// (QuantizedGemm), so the 1e-2 tolerances above also check those kernels;
+// LlamaGraphOptions::dequantizeWeights gives the f32 graph of before.
 // Also the config errors: another architecture, sizes that do not divide,
 // a tensor of the wrong shape, a missing tensor, a config.json that is not
 // LlamaForCausalLM.
@@ -41,6 +45,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <set>
 
 using namespace llvm;
 using namespace tlc;
@@ -148,7 +153,7 @@ const ModelCase kModels[] = {
     {"tiny_q8_0.gguf", 1e-2},  {"tiny_q4_0.gguf", 1e-2},
     {"tiny_hf", 1e-4},         {"tiny_b_f32.gguf", 1e-4},
     {"tiny_b_f16.gguf", 1e-2}, {"tiny_b_q8_0.gguf", 1e-2},
-    {"tiny_b_hf", 1e-4}};
+    {"tiny_b_hf", 1e-4},       {"tiny_c_q4_0.gguf", 1e-2}};
 
 } // namespace
 
@@ -180,7 +185,7 @@ TEST(LlamaGraph, PrefixLogitsMatchTheNumpyReference) {
 
 TEST(LlamaGraph, GreedyGenerationFollowsTheReference) {
   std::vector<int64_t> prompt = readIds(kDir + "prompt_ids.npy");
-  // The last case again in fp16 storage (--precision=fp16), at F16's
+  // The first case again in fp16 storage (--precision=fp16), at F16's
   // tolerance.
   struct Run {
     ModelCase m;
@@ -188,6 +193,7 @@ TEST(LlamaGraph, GreedyGenerationFollowsTheReference) {
   };
   for (const Run &r : {Run{kModels[0], DType::F32}, Run{kModels[2], DType::F32},
                        Run{kModels[4], DType::F32}, Run{kModels[8], DType::F32},
+                       Run{kModels[9], DType::F32},
                        Run{{kModels[0].name, 1e-2}, DType::F16}}) {
     const ModelCase &m = r.m;
     SCOPED_TRACE(std::string(m.name) + " " + dtypeName(r.storage).str());
@@ -368,4 +374,56 @@ TEST(LlamaGraph, PlanCarriesContextLengthAndVocabulary) {
   ASSERT_TRUE(bool(b)) << toString(b.takeError());
   EXPECT_TRUE(b->attachments.empty());
   EXPECT_EQ(b->metadata.count("tokenizer.ggml.eos_token_id"), 0u);
+}
+
+TEST(LlamaGraph, QuantizedWeightsStayQuantized) {
+  // Every projection of the Q8_0 and Q4_0 files is a QuantizedGemm over
+  // the u8 bytes of its weight (tiny_q4_0's output.weight is Q8_0; tiny_b's
+  // LM head is tied to token_embd and reads its quantized bytes), while
+  // token_embd stays f32 for the Gather; dequantizeWeights gives the f32
+  // Gemms of before, with more weight bytes.
+  struct Case {
+    const char *name;
+    int64_t layers;
+    std::set<std::string> quants;
+  };
+  for (const Case &c : {Case{"tiny_q8_0.gguf", 2, {"q8_0"}},
+                        Case{"tiny_q4_0.gguf", 2, {"q4_0", "q8_0"}},
+                        Case{"tiny_b_q8_0.gguf", 3, {"q8_0"}},
+                        Case{"tiny_c_q4_0.gguf", 1, {"q4_0", "q6_k"}}}) {
+    SCOPED_TRACE(c.name);
+    uint64_t weightBytes[2] = {0, 0};
+    for (bool dequantize : {false, true}) {
+      LlamaGraphOptions lo;
+      lo.maxLength = 64;
+      lo.dequantizeWeights = dequantize;
+      Expected<Graph> g = importLlamaGguf(kDir + c.name, lo);
+      ASSERT_TRUE(bool(g)) << toString(g.takeError());
+      int64_t quantized = 0, gemms = 0;
+      std::set<std::string> quants;
+      for (const Node &n : g->nodes) {
+        if (n.op == "Gemm")
+          ++gemms;
+        if (n.op != "QuantizedGemm")
+          continue;
+        ++quantized;
+        quants.insert(cantFail(n.attrs.getString("quant", "")));
+        EXPECT_EQ(g->values[n.inputs[1]].type.dtype, DType::U8) << n.name;
+      }
+      int64_t projections = 7 * c.layers + 1;
+      EXPECT_EQ(quantized, dequantize ? 0 : projections);
+      EXPECT_EQ(gemms, dequantize ? projections : 0);
+      if (!dequantize)
+        EXPECT_EQ(quants, c.quants);
+      for (const Value &v : g->values)
+        if (v.name == "token_embd.weight")
+          EXPECT_EQ(v.type.dtype, DType::F32);
+      CompileOptions copts;
+      copts.target = cantFail(kernelTargetByName("cpu"));
+      Expected<Plan> plan = compileGraph(std::move(*g), copts);
+      ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
+      weightBytes[dequantize] = plan->weights.size();
+    }
+    EXPECT_LT(weightBytes[0], weightBytes[1]);
+  }
 }
