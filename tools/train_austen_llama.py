@@ -366,7 +366,6 @@ def write_gguf(path, sp, weights):
     w = gw.GgufWriter()
     w.add("general.architecture", gw.STRING, "llama")
     w.add("general.name", gw.STRING, "tlc demo: austen (Jane Austen, 5 novels)")
-    w.add("general.license", gw.STRING, "MIT (weights); training text public domain")
     w.add("general.file_type", gw.UINT32, 1)  # mostly F16
     w.add("llama.block_count", gw.UINT32, HP["n_layer"])
     w.add("llama.context_length", gw.UINT32, HP["ctx"])
