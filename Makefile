@@ -2,7 +2,8 @@
 #   make run   installs what is missing, builds tlc and the demo (nothing
 #              else), and classifies the Fashion-MNIST test set on the
 #              default Vulkan device with one plan compiled for batches
-#              1..100, fed batches of random sizes.
+#              1..100, fed batches of random sizes; then generates text
+#              with the small Llama model of models/austen/ (greedy).
 #   make test  installs what is missing, builds everything, and runs the
 #              test suite.
 BUILD ?= build
@@ -31,10 +32,15 @@ build: deps $(BUILD)/CMakeCache.txt
 build-demo: deps-run $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target tlc fashion_demo
 
+# The text demo (models/austen/README.md): the plan keeps a KV cache of the
+# model's whole context (256 tokens); each generated token runs alone.
 run: build-demo
 	$(BUILD)/tlc compile models/fashion_cnn.yaml -o $(BUILD)/fashion_cnn.tlp --input-shape image=1..100x1x28x28
 	$(BUILD)/fashion_demo $(BUILD)/fashion_cnn.tlp /usr/share/datasets/fashion-mnist \
 	  --reference tests/data/fashion_torch_pred.npy
+	$(BUILD)/tlc compile models/austen/austen.gguf -o $(BUILD)/austen.tlp
+	$(BUILD)/tlc generate $(BUILD)/austen.tlp --prompt "It is a truth universally acknowledged" \
+	  --max-new-tokens 32
 
 test: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
