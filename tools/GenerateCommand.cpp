@@ -240,6 +240,18 @@ int runGenerate() {
     std::mt19937_64 rng(sampling.seed);
     if (tok)
       stream.emplace(*tok);
+    // Printed text starts with the prompt, decoded by the same stream, so
+    // the continuation keeps the space before its first word (a decoder
+    // drops the space of the text's first piece). --json's text is the
+    // continuation alone, as sentencepiece decodes the generated ids.
+    if (stream && !Json)
+      for (int64_t id : *prompt) {
+        Expected<std::string> piece = stream->decodePiece(int32_t(id));
+        if (!piece)
+          return reportError(piece.takeError());
+        if (print)
+          outs() << *piece;
+      }
     for (int64_t step = 0; step < MaxNewTokens; ++step) {
       auto t0 = Clock::now();
       uint64_t allocBefore = hostAllocations();
