@@ -107,23 +107,11 @@ static Error layerNormInferTypes(const Node &node, ArrayRef<InputInfo> in,
 }
 
 static LayerNormView verifiedView(const Node &node, const TensorType &x) {
-  Expected<LayerNormView> v = layerNormView(node, x);
-  assert(v && "LayerNormalization node was not verified by its shape rule");
-  if (!v) {
-    consumeError(v.takeError());
-    return LayerNormView{};
-  }
-  return *v;
+  return verifiedValue(layerNormView(node, x));
 }
 
 static float verifiedEpsilon(const Node &node) {
-  Expected<double> eps = node.attrs.getFloat("epsilon", 1e-5);
-  assert(eps && "LayerNormalization node was not verified by its shape rule");
-  if (!eps) {
-    consumeError(eps.takeError());
-    return 1e-5f;
-  }
-  return float(*eps);
+  return float(verifiedValue(node.attrs.getFloat("epsilon", 1e-5)));
 }
 
 /// Reference in double precision, rounded once to f32.

@@ -14,11 +14,26 @@
 
 #include "llvm/ADT/Twine.h"
 
+#include <cassert>
+
 namespace tlc {
 
 /// An llvm::Error carrying \p message (no location: the shape rule's caller
 /// prefixes node name and file:line:col).
 llvm::Error opError(const llvm::Twine &message);
+
+/// The value in \p v, which the node's shape rule has already accepted
+/// (the lowering and the reference run only on verified nodes): asserts
+/// that it holds one. Should an error reach here in a build without
+/// assertions, it is consumed and T{} returned.
+template <typename T> T verifiedValue(llvm::Expected<T> v) {
+  assert(v && "node was not verified by its shape rule");
+  if (!v) {
+    llvm::consumeError(v.takeError());
+    return T{};
+  }
+  return std::move(*v);
+}
 
 /// The integer attribute \p name of \p node as a flag, \p defaultValue when
 /// absent. Errors when it is not an integer or not 0 or 1:

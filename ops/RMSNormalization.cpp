@@ -146,23 +146,11 @@ static Error rmsNormInferTypes(const Node &node, ArrayRef<InputInfo> in,
 
 static RMSNormView verifiedView(const Node &node, const TensorType &x,
                                 const TensorType &scale) {
-  Expected<RMSNormView> v = rmsNormView(node, x, scale);
-  assert(v && "RMSNormalization node was not verified by its shape rule");
-  if (!v) {
-    consumeError(v.takeError());
-    return RMSNormView{};
-  }
-  return *v;
+  return verifiedValue(rmsNormView(node, x, scale));
 }
 
 static float verifiedEpsilon(const Node &node) {
-  Expected<double> eps = node.attrs.getFloat("epsilon", 1e-5);
-  assert(eps && "RMSNormalization node was not verified by its shape rule");
-  if (!eps) {
-    consumeError(eps.takeError());
-    return 1e-5f;
-  }
-  return float(*eps);
+  return float(verifiedValue(node.attrs.getFloat("epsilon", 1e-5)));
 }
 
 /// Reference: sums of squares in double, each output rounded once to f32.

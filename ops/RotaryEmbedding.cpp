@@ -240,13 +240,7 @@ static Error rotaryInferTypes(const Node &node, ArrayRef<InputInfo> in,
 }
 
 static RotaryView verifiedView(const Node &node, ArrayRef<TensorType> in) {
-  Expected<RotaryView> v = rotaryView(node, in);
-  assert(v && "RotaryEmbedding node was not verified by its shape rule");
-  if (!v) {
-    consumeError(v.takeError());
-    return RotaryView{};
-  }
-  return *v;
+  return verifiedValue(rotaryView(node, in));
 }
 
 /// Reference in double precision, each output rounded once to f32.

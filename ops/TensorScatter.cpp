@@ -122,13 +122,7 @@ static Error scatterInferTypes(const Node &node, ArrayRef<InputInfo> in,
 
 static ScatterView verifiedView(const Node &node, const TensorType &past,
                                 const TensorType &update) {
-  Expected<ScatterView> v = scatterView(node, past, update);
-  assert(v && "TensorScatter node was not verified by its shape rule");
-  if (!v) {
-    consumeError(v.takeError());
-    return ScatterView{};
-  }
-  return *v;
+  return verifiedValue(scatterView(node, past, update));
 }
 
 /// Reference: the cache copied, then each row of update that lands inside
