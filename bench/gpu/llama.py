@@ -143,6 +143,11 @@ def main():
     sh([a.tlc, "compile", folder, "-o", plan, "--max-context", str(a.context),
         "--precision", "fp16", "--target", "gpu"])
     res = {"layers": a.layers, "vocab": a.vocab, "context": a.context}
+
+    def save():
+        # After every stage, so a run cut off by a time limit keeps what it saw.
+        with open(os.path.join(a.out, "llama.json"), "w") as f:
+            json.dump(res, f, indent=1)
     res["inspect"] = sh([a.tlc, "inspect", plan]).split("\ntensors:")[0]
     print(res["inspect"])
 
@@ -173,6 +178,7 @@ def main():
                              tokens_equal=got["generated_ids"][:compared] == ref_ids[:compared],
                              parted=parted)
         print("logits vs transformers f32:", json.dumps(res["logits"]), flush=True)
+    save()
 
     # 2. The documents' scenario.
     long_prompt = [1] + [int(t) for t in rng.integers(3, a.vocab, a.prompt_len - 1)]
@@ -187,6 +193,7 @@ def main():
     res["scenario"] = s
     print("scenario:", json.dumps({k: v for k, v in s.items()
                                    if k != "generated_ids"}), flush=True)
+    save()
 
     # 3. transformers fp16 eager, same prompt and length.
     if not a.skip_torch:
@@ -194,8 +201,7 @@ def main():
             folder, long_prompt, a.decode)
         print("transformers fp16 eager ms/token: %.2f" %
               res["transformers_fp16_eager_ms_per_token"], flush=True)
-    with open(os.path.join(a.out, "llama.json"), "w") as f:
-        json.dump(res, f, indent=1)
+    save()
 
 
 if __name__ == "__main__":
