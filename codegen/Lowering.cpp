@@ -356,6 +356,7 @@ struct Lowering {
           c.bindings.push_back(uint32_t(t));
         }
         c.writes.assign(d.writes.begin(), d.writes.end());
+        c.exclusiveWithPrevious = d.exclusiveWithPrevious;
         std::copy(std::begin(d.groups), std::end(d.groups), c.groups);
         plan.commands.push_back(std::move(c));
       }

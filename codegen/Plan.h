@@ -183,6 +183,10 @@ struct PlanCommand {
   bool dynamic = false;
   std::vector<uint32_t> dimExprs;
   uint32_t groupExprs[3] = {0, 0, 0};
+  /// Runs exactly when the previous dispatch runs no workgroup
+  /// (DispatchDesc::exclusiveWithPrevious): codegen's barrier pass uses it.
+  /// Compile time only; the plan file does not carry it (its barriers do).
+  bool exclusiveWithPrevious = false;
   // Release:
   uint32_t tensor = 0;                 // index into Plan::tensors
 };

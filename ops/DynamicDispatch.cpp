@@ -58,6 +58,27 @@ void setGroups(DispatchDesc &d, const DimExpr &x, const DimExpr &y,
     d.dynamicGroups = std::array<DimExpr, 3>{x, y, z};
 }
 
+/// d's group counts as expressions, with x multiplied by \p gate.
+static void gateGroups(DispatchDesc &d, const DimExpr &gate) {
+  std::array<DimExpr, 3> g =
+      d.dynamicGroups
+          ? *d.dynamicGroups
+          : std::array<DimExpr, 3>{DimExpr(int64_t(d.groups[0])),
+                                   DimExpr(int64_t(d.groups[1])),
+                                   DimExpr(int64_t(d.groups[2]))};
+  setGroups(d, g[0] * gate, g[1], g[2]);
+}
+
+void runWhenOne(DispatchDesc &d, const DimExpr &m) {
+  assert(m.lowerBound() >= 1 && "a gate on a size that may be 0");
+  gateGroups(d, max(DimExpr(0), DimExpr(2) - m));
+}
+
+void runWhenAboveOne(DispatchDesc &d, const DimExpr &m) {
+  assert(m.lowerBound() >= 1 && "a gate on a size that may be 0");
+  gateGroups(d, min(DimExpr(1), m - DimExpr(1)));
+}
+
 void setGrid1D(DispatchDesc &d, const DimExpr &n, uint32_t groupSize) {
   if (n.isConstant()) {
     setGrid1D(d, uint64_t(n.constant()), groupSize);

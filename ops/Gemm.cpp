@@ -59,7 +59,7 @@ static void gemmLower(const Node &node, ArrayRef<TensorType> in,
                       SmallVectorImpl<DispatchDesc> &dispatches) {
   GemmParams p = verifiedGemmParams(node, in);
   GemmKernelArgs args = gemmKernelArgs(p, in.size() == 3 ? &in[2] : nullptr);
-  dispatches.push_back(lowerGemmKernel(args, 0, 1, 2, unsigned(in.size()), target));
+  lowerGemmDispatches(args, 0, 1, 2, unsigned(in.size()), target, dispatches);
 }
 
 const OpDef kGemmOp =

@@ -351,4 +351,42 @@ DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
   return withRunTimeSizes(d, args, kGemmTile, kGemmTile);
 }
 
+bool gemvApplies(const GemmKernelArgs &args) {
+  return args.mDim && !args.mDim->isConstant() &&
+         args.mDim->lowerBound() == 1 && args.mDim->upperBound() > 1 &&
+         !args.sym && !args.transA && args.transB && args.kSlice == 0 &&
+         args.batchCount() == 1;
+}
+
+DispatchDesc lowerGemv(const GemmKernelArgs &args, unsigned a, unsigned b,
+                       unsigned c, unsigned y, bool f16Storage) {
+  assert(gemvApplies(args) && "lowerGemv on a GEMM it does not compute");
+  DispatchDesc d;
+  d.shader = "gemv";
+  uint32_t vec = f16Storage && args.k % 8 == 0 ? 2 : args.k % 4 == 0 ? 1 : 0;
+  d.specConstants = spec::u32s(
+      {args.n, args.k, floatBits(args.alpha), floatBits(args.beta),
+       uint32_t(args.hasC), args.cStrideN, vec, kGemvRows});
+  setOperands(args, a, b, c, y, d);
+  d.groups[0] = uint32_t(
+      std::min<uint64_t>(ceilDiv(args.n, kGemvRows), kGemmMaxGroups));
+  return d;
+}
+
+void lowerGemmDispatches(const GemmKernelArgs &args, unsigned a, unsigned b,
+                         unsigned c, unsigned y, const KernelTarget &target,
+                         SmallVectorImpl<DispatchDesc> &dispatches) {
+  DispatchDesc gemm = lowerGemmKernel(args, a, b, c, y, target);
+  if (!gemvApplies(args)) {
+    dispatches.push_back(std::move(gemm));
+    return;
+  }
+  DispatchDesc gemv = lowerGemv(args, a, b, c, y, target.f16Storage);
+  runWhenOne(gemv, *args.mDim);
+  runWhenAboveOne(gemm, *args.mDim);
+  gemm.exclusiveWithPrevious = true;
+  dispatches.push_back(std::move(gemv));
+  dispatches.push_back(std::move(gemm));
+}
+
 } // namespace tlc

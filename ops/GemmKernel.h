@@ -205,6 +205,33 @@ DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
                              unsigned c, unsigned y,
                              const KernelTarget &target);
 
+/// Whether shaders/gemv.comp computes \p args at M = 1 and a GEMM of these
+/// arguments should take it there: M symbolic with 1 the lowest value of
+/// its range and more above (a token count: M = 1 is a decoded token), N
+/// and K static, one batch entry, A not transposed, B transposed (a weight
+/// [N, K], the layout of every projection of a Llama graph), no split-K.
+bool gemvApplies(const GemmKernelArgs &args);
+
+/// Rows of Y one workgroup of gemv.comp computes (128 invocations, 32 per
+/// row: one NVIDIA warp streams a row in 512-byte runs).
+constexpr uint32_t kGemvRows = 4;
+
+/// One dispatch of shaders/gemv.comp computing \p args for M = 1 (its
+/// caller gates it to those runs). Operands as for lowerGemmKernel; C is
+/// read at row 0 (cStrideN apart). 16-byte loads of eight binary16 values
+/// with \p f16Storage and K % 8 == 0, vec4 loads with K % 4 == 0.
+DispatchDesc lowerGemv(const GemmKernelArgs &args, unsigned a, unsigned b,
+                       unsigned c, unsigned y, bool f16Storage);
+
+/// The dispatches of one GEMM: lowerGemmKernel's, and where gemvApplies, a
+/// GEMV for M = 1 first (runWhenOne) with lowerGemmKernel's dispatch gated
+/// to M >= 2 after it (runWhenAboveOne, exclusiveWithPrevious): each run
+/// executes one of the two. A decoded token then reads each weight once,
+/// in one dispatch, instead of through tiles built for many rows.
+void lowerGemmDispatches(const GemmKernelArgs &args, unsigned a, unsigned b,
+                         unsigned c, unsigned y, const KernelTarget &target,
+                         llvm::SmallVectorImpl<DispatchDesc> &dispatches);
+
 } // namespace tlc
 
 #endif // TLC_OPS_GEMMKERNEL_H

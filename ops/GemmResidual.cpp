@@ -91,7 +91,7 @@ static void residualLower(const Node &node, ArrayRef<TensorType> in,
   args.cStrideN = 1;
   args.beta = 1.0f;
   unsigned y = unsigned(in.size());
-  dispatches.push_back(lowerGemmKernel(args, 0, 1, 2, y, target));
+  lowerGemmDispatches(args, 0, 1, 2, y, target, dispatches);
   if (in.size() == 4) {
     GemmKernelArgs bias = gemmKernelArgs(p, &in[3]);
     SplitKReduceArgs r;

@@ -222,7 +222,7 @@ static void matMulLower(const Node &, ArrayRef<TensorType> in,
     args.mDim = p.m;
   if (symbolic)
     args.sym = sym;
-  dispatches.push_back(lowerGemmKernel(args, 0, 1, 0, 2, target));
+  lowerGemmDispatches(args, 0, 1, 0, 2, target, dispatches);
 }
 
 const OpDef kMatMulOp = symbolicOp(

@@ -65,6 +65,11 @@ struct DispatchDesc {
   /// values at the upper bound. Set them with setDim and setGrid1D.
   std::vector<std::pair<unsigned, DimExpr>> dynamicDims;
   std::optional<std::array<DimExpr, 3>> dynamicGroups;
+  /// Runs exactly when the node's previous dispatch runs no workgroup: the
+  /// two are alternatives chosen by complementary gates on a symbol
+  /// (runWhenOne / runWhenAboveOne), so the barrier pass orders this one
+  /// against what came before that one, never against it.
+  bool exclusiveWithPrevious = false;
   bool isDynamic() const {
     return !dynamicDims.empty() || dynamicGroups.has_value();
   }
@@ -83,6 +88,14 @@ void setDimI32(DispatchDesc &d, unsigned id, const DimExpr &value);
 /// symbolic.
 void setGroups(DispatchDesc &d, const DimExpr &x, const DimExpr &y,
                const DimExpr &z);
+
+/// Shape ranges, kernels specialized for one value of a size: limits \p d
+/// to runs where \p m (>= 1 over its range) is 1 (runWhenOne: a decoded
+/// token) or at least 2 (runWhenAboveOne), by multiplying its x group count
+/// by max(0, 2 - m) or min(1, m - 1); outside those runs the dispatch has
+/// no workgroups (vkCmdDispatchIndirect with a zero count does nothing).
+void runWhenOne(DispatchDesc &d, const DimExpr &m);
+void runWhenAboveOne(DispatchDesc &d, const DimExpr &m);
 
 /// What a shape rule sees of one input: its type and, when the input is a
 /// weight or constant, its bytes (little-endian, row-major; empty otherwise).

@@ -187,6 +187,17 @@ static void quantizedGemmLower(const Node &node, ArrayRef<TensorType> in,
   DimExpr maxGroups = int64_t(65535);
   setGroups(d, min(ceilDiv(DimExpr(n), kTileN), maxGroups),
             min(ceilDiv(m, tileM), maxGroups), 1);
+  // A token count whose range starts at 1: a decoded token (M = 1) runs
+  // its own dispatch of one row per workgroup, so the tile's other rows
+  // are not walked; the tiled one runs for M >= 2.
+  if (tileM > 1 && !m.isConstant() && m.lowerBound() == 1) {
+    DispatchDesc one = d;
+    one.specConstants[4] = spec::u32(1);
+    runWhenOne(one, m);
+    runWhenAboveOne(d, m);
+    d.exclusiveWithPrevious = true;
+    dispatches.push_back(std::move(one));
+  }
   dispatches.push_back(d);
 }
 

@@ -11,7 +11,8 @@
 //   Y = SplitKReduce(P, [C], [Z])  Y = sum_s P[s] + beta * C (+ Z)
 // P is an ordinary transient tensor: the memory planner places it and frees
 // it after the reduction, so the plan format needs no scratch buffers.
-// Only for the "gpu" target (lavapipe gains nothing); S comes from
+// Only for the "gpu" target (lavapipe gains nothing), and not for GEMMs
+// that run a GEMV at M = 1 (ops/GemmKernel.h: gemvApplies); S comes from
 // chooseSplitKSlice (ops/GemmKernel.h). The two nodes take the GEMM's place,
 // so the order stays topological.
 //
@@ -113,6 +114,13 @@ size_t splitK(Graph &g, const KernelTarget &target) {
       p = *parsed;
     }
     GemmKernelArgs args = gemmKernelArgs(*p, nullptr);
+    // A GEMM with a GEMV for M = 1 (a decoded token) is not split: the
+    // split would add a reduction dispatch and a barrier to every token
+    // for the few-row prefills it helps.
+    if (gemvApplies(args)) {
+      nodes.push_back(std::move(n));
+      continue;
+    }
     // A symbolic M (shape ranges): one slicing serves the whole range. It is
     // chosen for a quarter of the bound (the smaller sizes, which need the
     // split most); at the bound it then makes more workgroups than needed,
