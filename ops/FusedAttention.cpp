@@ -657,6 +657,22 @@ static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
     d.unread = {3}; // Q fills the mask slot
   d.writes = {4};
   setGrid1D(d, ceilDiv(s.sq, int64_t(t.br)) * s.b * s.h, 1);
+  // A query count whose range starts at 1 (a decoded token): one row runs
+  // shaders/attention_decode.comp, which spreads the row's keys over the
+  // workgroup, and the tiled kernel runs for two rows and more.
+  uint32_t dv4 = u(ceilDiv(uint64_t(p.dv), 4));
+  if (!s.sq.isConstant() && s.sq.lowerBound() == 1 && dv4 <= 1024) {
+    DispatchDesc one = d;
+    one.shader = "attention_decode";
+    uint32_t wg = std::max<uint32_t>(target.isGpu() ? 256 : 64,
+                                     uint32_t(llvm::PowerOf2Ceil(dv4)));
+    one.specConstants[0] = spec::u32(wg);
+    setGrid1D(one, s.b * s.h, 1);
+    runWhenOne(one, s.sq);
+    runWhenAboveOne(d, s.sq);
+    d.exclusiveWithPrevious = true;
+    dispatches.push_back(std::move(one));
+  }
   dispatches.push_back(d);
 }
 

@@ -88,10 +88,12 @@ TEST(SymbolicAttentionTest, RangePlanRunsOneAttentionDispatch) {
     SCOPED_TRACE(target);
     std::vector<std::string> shaders =
         rangePlanShaders(attentionModel(), {{"S", DimRange{1, 40}}}, target);
-    // The projection, attention and the copy into the graph output: no
-    // Split / Transpose copies, no scores in memory, no softmax.
-    ASSERT_EQ(shaders.size(), 3u);
-    EXPECT_EQ(shaders[1], "attention_dyn");
+    // The projection, attention (attention_decode for S = 1, the tiled
+    // kernel for S >= 2: one of them runs) and the copy into the graph
+    // output: no Split / Transpose copies, no scores in memory, no softmax.
+    ASSERT_EQ(shaders.size(), 4u);
+    EXPECT_EQ(shaders[1], "attention_decode_dyn");
+    EXPECT_EQ(shaders[2], "attention_dyn");
   }
 }
 
@@ -262,4 +264,87 @@ TEST(SymbolicAttentionTest, HostSetCausalOffsetMatchesTheReference) {
   }
   EXPECT_EQ((*dev)->counters().allocatedBytes, before.allocatedBytes);
   EXPECT_EQ((*dev)->counters().validationMessages, 0u);
+}
+
+TEST(SymbolicAttentionTest, OneQueryRowRunsTheDecodeKernel) {
+  // A decoded token: S = 1 query row over T cached keys (P = T - 1 before
+  // it), 4 query heads sharing 2 K/V heads of 64 (grouped-query attention,
+  // a Llama layer's shape), T past the decode kernel's chunk of keys (256
+  // on gpu, 64 on cpu) so that the online softmax rescales across chunks.
+  // S = 1 runs attention_decode and S = 3 the tiled kernel in one plan;
+  // both against the CPU reference.
+  for (const char *target : {"cpu", "gpu"}) {
+    SCOPED_TRACE(target);
+    DimSymbol s{"S", 1, 4}, t{"T", 1, 700}, p{"P", 0, 699};
+    Graph g;
+    g.name = "decode_attention";
+    g.symbols = {s, t, p};
+    DimExpr S = DimExpr::symbol(s), T = DimExpr::symbol(t),
+            P = DimExpr::symbol(p);
+    ValueId q = addInput(g, "q", {1, 4, S, 64});
+    ValueId k = addInput(g, "k", {1, 2, T, 64});
+    ValueId v = addInput(g, "v", {1, 2, T, 64});
+    Value y;
+    y.name = "y";
+    ValueId yid = llvm::cantFail(g.addValue(std::move(y)));
+    Node n;
+    n.op = "FusedAttention";
+    n.name = "attn";
+    n.inputs = {q, k, v};
+    n.outputs = {yid};
+    n.attrs.values["scale"] = 0.125;
+    n.attrs.values["causal"] = int64_t(1);
+    n.attrs.values["causal_offset"] = std::vector<DimExpr>{P};
+    g.addNode(std::move(n));
+    g.outputs = {yid};
+    CompileOptions opts;
+    opts.target = llvm::cantFail(kernelTargetByName(target));
+    llvm::Expected<Plan> plan = compileGraph(std::move(g), opts);
+    ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
+    EXPECT_EQ(tlc::testing::dispatchShaders(*plan, false),
+              (std::vector<std::string>{"attention_decode_dyn",
+                                        "attention_dyn"}));
+    DeviceOptions dopts;
+    dopts.validation = true;
+    auto dev = Device::create(dopts);
+    ASSERT_TRUE(bool(dev)) << llvm::toString(dev.takeError());
+    auto lp = LoadedPlan::load(**dev, *plan);
+    ASSERT_TRUE(bool(lp)) << llvm::toString(lp.takeError());
+    struct Point {
+      int64_t s, t, p;
+    };
+    for (Point pt : {Point{1, 700, 699}, Point{1, 1, 0}, Point{3, 600, 597},
+                     Point{1, 300, 299}, Point{1, 600, 250}}) {
+      SCOPED_TRACE(std::to_string(pt.s) + " " + std::to_string(pt.t) + " " +
+                   std::to_string(pt.p));
+      HostTensor hq = tlc::testing::randomTensor({1, 4, pt.s, 64}, 81);
+      HostTensor hk = tlc::testing::randomTensor({1, 2, pt.t, 64}, 82);
+      HostTensor hv = tlc::testing::randomTensor({1, 2, pt.t, 64}, 83);
+      Attributes a;
+      a.values["scale"] = 0.125;
+      a.values["causal"] = int64_t(1);
+      a.values["causal_offset"] = std::vector<int64_t>{pt.p};
+      auto want =
+          tlc::testing::runReference("FusedAttention", a, {{hq}, {hk}, {hv}});
+      ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+      ASSERT_FALSE(bool((*lp)->setSymbol("P", pt.p)));
+      for (unsigned i = 0; i < 3; ++i) {
+        const HostTensor &h = i == 0 ? hq : i == 1 ? hk : hv;
+        llvm::ArrayRef<uint8_t> bytes(
+            reinterpret_cast<const uint8_t *>(h.f32().data()),
+            h.f32().size() * 4);
+        ASSERT_FALSE(bool((*lp)->setInput(
+            i, bytes,
+            std::vector<int64_t>(h.type.shape.begin(), h.type.shape.end()))));
+      }
+      llvm::Error e = (*lp)->run();
+      ASSERT_FALSE(bool(e)) << llvm::toString(std::move(e));
+      llvm::ArrayRef<uint8_t> out = (*lp)->output(0);
+      ASSERT_EQ(out.size(), (*want)[0].f32().size() * 4);
+      HostTensor gt((*want)[0].type);
+      std::memcpy(gt.f32().data(), out.data(), out.size());
+      EXPECT_LE(tlc::testing::relativeL2(gt, (*want)[0]), 1e-6);
+    }
+    EXPECT_EQ((*dev)->counters().validationMessages, 0u);
+  }
 }
