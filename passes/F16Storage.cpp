@@ -140,6 +140,31 @@ F16StorageStats useF16Storage(Graph &g, const KernelTarget &target) {
   UseList uses = collectUses(g);
   std::vector<std::vector<Node>> before(numNodes), after(numNodes);
 
+  // 0. A state (a KV cache) is updated in place by its reader, so a cast
+  //    copy would leave the state itself unchanged: a state is stored f16
+  //    (step 2) when every reader wants it f16; otherwise its readers stay
+  //    f32 (which may leave another state with an f32 reader: repeat).
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (ValueId v = 0; v < ValueId(g.values.size()); ++v) {
+      if (g.values[v].kind != ValueKind::State)
+        continue;
+      bool allF16 = !g.isOutput(v);
+      for (NodeId c : uses[v])
+        for (size_t k = 0; k < g.nodes[c].inputs.size(); ++k)
+          if (g.nodes[c].inputs[k] == v && wantOfInput(c, k) != Want::F16)
+            allF16 = false;
+      if (allF16)
+        continue;
+      for (NodeId c : uses[v])
+        if (wants[c]) {
+          wants[c].reset();
+          --stats.f16Nodes;
+          changed = true;
+        }
+    }
+  }
+
   // 1. Outputs of f16 nodes: stored f16. Where an f32 reader or the graph's
   //    interface needs the value, the node writes a new f16 value and a
   //    StorageCast after it restores the original (f32) one.
@@ -177,7 +202,8 @@ F16StorageStats useF16Storage(Graph &g, const KernelTarget &target) {
 
   // 2. f32 values (graph inputs, weights, outputs of f32 nodes) read by an
   //    f16 slot: weights are converted (in place when every reader wants
-  //    f16), other values cast before their first f16 reader.
+  //    f16), states stored f16 (step 0 made every reader want that), other
+  //    values cast before their first f16 reader.
   std::vector<std::optional<ValueId>> asF16(numValues);
   for (size_t i = 0; i < numNodes; ++i) {
     if (!wants[i])
@@ -191,6 +217,12 @@ F16StorageStats useF16Storage(Graph &g, const KernelTarget &target) {
       if (!asF16[v]) {
         TensorType t16 = g.values[v].type; // symbolic dims kept
       t16.dtype = DType::F16;
+        if (g.values[v].kind == ValueKind::State) {
+          // Every reader wants it f16 (step 0); zeroed bytes are 0.0 in
+          // binary16 too.
+          g.values[v].type = t16;
+          continue;
+        }
         if (g.values[v].kind == ValueKind::Weight) {
           bool allF16 = !g.isOutput(v);
           for (NodeId c : uses[v])

@@ -4,6 +4,9 @@
 // skipped (so no value of the symbols writes outside the cache).
 // One invocation per update element (TOTAL = outer * SEQ * INNER).
 // Bindings: 0 = update, 1 = cache (the op's output, in place).
+// tensor_scatter_f16: both stored binary16 (a KV cache under
+// --precision=fp16; passes/F16Storage.cpp stores the state itself f16).
+// tlc-variant: f16 TLC_F16
 // tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require

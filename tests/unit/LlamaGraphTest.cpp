@@ -109,6 +109,15 @@ void load(const std::string &name, bool allLogits, Loaded &out,
   copts.floatStorage = floatStorage;
   Expected<Plan> plan = compileGraph(std::move(*g), copts);
   ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
+  // The KV caches take the float storage (fp16: no cast of a whole cache
+  // per run), and are the only state.
+  unsigned states = 0;
+  for (const PlanTensor &t : plan->tensors)
+    if (t.role == TensorRole::State) {
+      ++states;
+      EXPECT_EQ(t.type.dtype, floatStorage) << t.name;
+    }
+  EXPECT_GT(states, 0u);
   DeviceOptions dopts;
   dopts.validation = true;
   Expected<std::unique_ptr<Device>> dev = Device::create(dopts);
