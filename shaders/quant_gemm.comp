@@ -26,7 +26,11 @@
 // weight byte is read once.
 // Specialization constants: 0 = M, 1 = N, 2 = K (TLC_DIMS), 3 = QTYPE,
 // 4 = MR (1..8), 5 = NR (1..4). Bindings: 0 = A (f32), 1 = W (bytes), 2 = Y.
+// quant_gemm_f16 (and _subgroup_f16): A and Y stored as binary16
+// (shaders/storage.glsl, --precision=fp16); sums stay f32.
 // tlc-variant: subgroup SUBGROUP
+// tlc-variant: f16 TLC_F16
+// tlc-variant: subgroup_f16 SUBGROUP TLC_F16
 // tlc-variant: dyn TLC_DYN
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -38,12 +42,13 @@ layout(local_size_x = 128) in;
 #define TLC_DIMS(X) X(0, M, 1) X(1, N, 1) X(2, K, 32)
 #define TLC_DIMS_BINDING 3
 #include "dims.glsl"
+#include "storage.glsl"
 layout(constant_id = 3) const uint QTYPE = 0;
 layout(constant_id = 4) const uint MR = 1;
 layout(constant_id = 5) const uint NR = 4;
-layout(set = 0, binding = 0) readonly buffer ABuf { vec4 a4[]; };
+layout(set = 0, binding = 0) readonly buffer ABuf { VEC4_T a4[]; };
 layout(set = 0, binding = 1) readonly buffer WBuf { uint w[]; };
-layout(set = 0, binding = 2) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 2) writeonly buffer YBuf { FLOAT_T y[]; };
 
 #define MAXACC 32 // MR * NR at most
 #define CHUNK 8u  // partial sums reduced per round
@@ -133,7 +138,7 @@ void main() {
                 uint ai = (m0 + r) * kVec + aBase;
                 float sum = 0.0;
                 for (uint j = 0u; j < UNIT / 4u; ++j)
-                  sum += dot(a4[ai + j * aStep],
+                  sum += dot(vec4(a4[ai + j * aStep]),
                              vec4(v[4u * j], v[4u * j + 1u], v[4u * j + 2u],
                                   v[4u * j + 3u]));
                 acc[r * NR + c] += sum;
@@ -171,7 +176,7 @@ void main() {
 #endif
         if (lid < cnt) {
           uint r = (e0 + lid) / NR, c = (e0 + lid) % NR;
-          if (r < nr && c < nc) y[(m0 + r) * N + n0 + c] = total;
+          if (r < nr && c < nc) y[(m0 + r) * N + n0 + c] = STORE(total);
         }
         barrier();
       }

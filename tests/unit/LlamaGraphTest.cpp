@@ -195,7 +195,7 @@ TEST(LlamaGraph, PrefixLogitsMatchTheNumpyReference) {
 TEST(LlamaGraph, GreedyGenerationFollowsTheReference) {
   std::vector<int64_t> prompt = readIds(kDir + "prompt_ids.npy");
   // The first case again in fp16 storage (--precision=fp16), at F16's
-  // tolerance.
+  // tolerance, and a quantized one (QuantizedGemm's fp16 builds).
   struct Run {
     ModelCase m;
     DType storage;
@@ -203,7 +203,8 @@ TEST(LlamaGraph, GreedyGenerationFollowsTheReference) {
   for (const Run &r : {Run{kModels[0], DType::F32}, Run{kModels[2], DType::F32},
                        Run{kModels[4], DType::F32}, Run{kModels[8], DType::F32},
                        Run{kModels[9], DType::F32},
-                       Run{{kModels[0].name, 1e-2}, DType::F16}}) {
+                       Run{{kModels[0].name, 1e-2}, DType::F16},
+                       Run{kModels[9], DType::F16}}) {
     const ModelCase &m = r.m;
     SCOPED_TRACE(std::string(m.name) + " " + dtypeName(r.storage).str());
     Loaded l;
