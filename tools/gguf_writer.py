@@ -62,54 +62,55 @@ def _check_quant_input(x, name):
         raise ValueError("%s: values must be finite" % name)
 
 
-def _scale(d, name, block):
-    """The f16 bits of scale d and their float32 value; refuses overflow."""
-    bits = _f16_bits(d)
-    back = np.array([bits], dtype=np.uint16).view(np.float16).astype(np.float32)[0]
-    if np.isinf(back):
-        raise ValueError("%s: block %d: the scale overflows float16" % (name, block))
-    return bits, back
+def _block_scales(d, name):
+    """f16 bits and float32 values of the per-block scales d (float32 array);
+    refuses overflow, naming the first block."""
+    with np.errstate(over="ignore"):
+        h = d.astype(np.float16)
+    bad = np.flatnonzero(np.isinf(h))
+    if bad.size:
+        raise ValueError("%s: block %d: the scale overflows float16"
+                         % (name, int(bad[0])))
+    return h.view(np.uint16), h.astype(np.float32)
 
 
 def quantize_q8_0(x):
     """tlc's naive Q8_0 (ir/GgufQuant.h quantizeQ8_0): per 32 values, d = max|x|/127
-    as f16, q = round_half_away(x / d) clamped to [-127, 127]."""
+    as f16, q = round_half_away(x / d) clamped to [-127, 127]. Every block at
+    once (numpy), float32 arithmetic as in C++."""
     x = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
     _check_quant_input(x, "Q8_0")
-    out = bytearray()
-    for b in range(x.size // 32):
-        v = x[32 * b:32 * b + 32]
-        amax = np.float32(np.max(np.abs(v)))
-        bits, d = _scale(np.float32(amax / np.float32(127)), "Q8_0", b)
-        out += struct.pack("<H", bits)
-        if d == 0:
-            q = np.zeros(32, dtype=np.float32)
-        else:
-            q = np.clip(_round_half_away((v / d).astype(np.float32)), -127, 127)
-        out += q.astype(np.int8).tobytes()
-    return bytes(out)
+    v = x.reshape(-1, 32)
+    amax = np.max(np.abs(v), axis=1).astype(np.float32)
+    bits, d = _block_scales((amax / np.float32(127)).astype(np.float32), "Q8_0")
+    safe = np.where(d == 0, np.float32(1), d).astype(np.float32)
+    q = np.clip(_round_half_away((v / safe[:, None]).astype(np.float32)), -127, 127)
+    q[d == 0] = 0
+    out = np.empty((v.shape[0], 34), dtype=np.uint8)
+    out[:, :2] = bits.astype("<u2").view(np.uint8).reshape(-1, 2)
+    out[:, 2:] = q.astype(np.int8).view(np.uint8)
+    return out.tobytes()
 
 
 def quantize_q4_0(x):
     """tlc's naive Q4_0 (quantizeQ4_0): per 32 values, m = the value of largest
     magnitude (first on ties), d = m / -8 as f16, nibble = round_half_away(x / d)
-    + 8 clamped to [0, 15]; byte j holds nibbles j (low) and j + 16 (high)."""
+    + 8 clamped to [0, 15]; byte j holds nibbles j (low) and j + 16 (high).
+    Every block at once (numpy), float32 arithmetic as in C++."""
     x = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
     _check_quant_input(x, "Q4_0")
-    out = bytearray()
-    for b in range(x.size // 32):
-        v = x[32 * b:32 * b + 32]
-        i = int(np.argmax(np.abs(v)))
-        m = v[i] if v[i] != 0 else np.float32(0.0)  # +0 as C++ starts from
-        bits, d = _scale(np.float32(m / np.float32(-8)), "Q4_0", b)
-        out += struct.pack("<H", bits)
-        if d == 0:
-            q = np.full(32, 8, dtype=np.int64)
-        else:
-            n = _round_half_away((v / d).astype(np.float32)) + np.float32(8)
-            q = np.clip(n, 0, 15).astype(np.int64)
-        out += bytes(int(q[j] | (q[j + 16] << 4)) for j in range(16))
-    return bytes(out)
+    v = x.reshape(-1, 32)
+    m = v[np.arange(v.shape[0]), np.argmax(np.abs(v), axis=1)]
+    m = np.where(m == 0, np.float32(0), m).astype(np.float32)  # +0, as C++
+    bits, d = _block_scales((m / np.float32(-8)).astype(np.float32), "Q4_0")
+    safe = np.where(d == 0, np.float32(1), d).astype(np.float32)
+    n = _round_half_away((v / safe[:, None]).astype(np.float32)) + np.float32(8)
+    q = np.clip(n, 0, 15).astype(np.uint8)
+    q[d == 0] = 8
+    out = np.empty((v.shape[0], 18), dtype=np.uint8)
+    out[:, :2] = bits.astype("<u2").view(np.uint8).reshape(-1, 2)
+    out[:, 2:] = q[:, :16] | (q[:, 16:] << 4)
+    return out.tobytes()
 
 
 def quantize_q6_k(x):
@@ -129,34 +130,30 @@ def quantize_q6_k(x):
                          % x.size)
     if not np.all(np.isfinite(x)):
         raise ValueError("Q6_K: values must be finite")
-    out = bytearray()
-    for b in range(x.size // 256):
-        v = x[256 * b:256 * b + 256].reshape(16, 16)
-        s = (np.max(np.abs(v), axis=1) / np.float32(31)).astype(np.float32)
-        bits, d = _scale(np.float32(np.max(s) / np.float32(127)), "Q6_K", b)
-        if d == 0:
-            sc = np.zeros(16, dtype=np.float32)
-        else:
-            sc = np.clip(_round_half_away((s / d).astype(np.float32)), 0, 127)
-        step = (np.float32(d) * sc).astype(np.float32)
-        codes = np.full((16, 16), 32, dtype=np.int64)
-        for j in range(16):
-            if step[j] != 0:
-                q = _round_half_away((v[j] / step[j]).astype(np.float32))
-                codes[j] = np.clip(q, -32, 31).astype(np.int64) + 32
-        L = codes.reshape(-1)
-        ql = np.zeros(128, dtype=np.int64)
-        qh = np.zeros(64, dtype=np.int64)
-        for h in range(2):
-            for l in range(32):
-                c = [L[128 * h + l + 32 * k] for k in range(4)]
-                ql[64 * h + l] = (c[0] & 15) | ((c[2] & 15) << 4)
-                ql[64 * h + l + 32] = (c[1] & 15) | ((c[3] & 15) << 4)
-                qh[32 * h + l] = ((c[0] >> 4) | ((c[1] >> 4) << 2) |
-                                  ((c[2] >> 4) << 4) | ((c[3] >> 4) << 6))
-        out += bytes(int(q) for q in ql) + bytes(int(q) for q in qh)
-        out += sc.astype(np.int8).tobytes() + struct.pack("<H", bits)
-    return bytes(out)
+    v = x.reshape(-1, 16, 16)  # blocks, runs, values (every block at once)
+    nb = v.shape[0]
+    s = (np.max(np.abs(v), axis=2) / np.float32(31)).astype(np.float32)
+    bits, d = _block_scales((np.max(s, axis=1) / np.float32(127)).astype(np.float32),
+                            "Q6_K")
+    safe_d = np.where(d == 0, np.float32(1), d).astype(np.float32)
+    sc = np.clip(_round_half_away((s / safe_d[:, None]).astype(np.float32)), 0, 127)
+    sc[d == 0] = 0
+    step = (d[:, None] * sc).astype(np.float32)
+    safe = np.where(step == 0, np.float32(1), step).astype(np.float32)
+    q = _round_half_away((v / safe[:, :, None]).astype(np.float32))
+    codes = np.clip(q, -32, 31).astype(np.int64) + 32
+    codes[step == 0] = 32
+    c = codes.reshape(nb, 2, 4, 32)  # value 128 h + 32 k + l at [h, k, l]
+    ql = np.concatenate([(c[:, :, 0] & 15) | ((c[:, :, 2] & 15) << 4),
+                         (c[:, :, 1] & 15) | ((c[:, :, 3] & 15) << 4)], axis=2)
+    qh = ((c[:, :, 0] >> 4) | ((c[:, :, 1] >> 4) << 2) |
+          ((c[:, :, 2] >> 4) << 4) | ((c[:, :, 3] >> 4) << 6))
+    out = np.empty((nb, 210), dtype=np.uint8)
+    out[:, :128] = ql.reshape(nb, 128)
+    out[:, 128:192] = qh.reshape(nb, 64)
+    out[:, 192:208] = sc.astype(np.int8).view(np.uint8)
+    out[:, 208:] = bits.astype("<u2").view(np.uint8).reshape(-1, 2)
+    return out.tobytes()
 
 
 def bf16_bits(x):
