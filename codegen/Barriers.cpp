@@ -25,7 +25,7 @@ struct Range {
 };
 } // namespace
 
-static bool anyOverlap(const std::vector<Range> &a, const Range &r) {
+static bool anyOverlap(llvm::ArrayRef<Range> a, const Range &r) {
   for (const Range &x : a)
     if (x.overlaps(r))
       return true;
@@ -59,10 +59,10 @@ void insertBarriers(Plan &plan) {
     // one's writes (GemmResidual reads Z where the other alternative writes
     // Y): Vulkan's synchronization validation cannot see that an indirect
     // dispatch ran no workgroups, and reports the read otherwise.
-    size_t nReads = c.exclusiveWithPrevious ? prevReads : reads.size();
-    size_t nWrites = c.exclusiveWithPrevious ? prevWrites : writes.size();
-    std::vector<Range> seenReads(reads.begin(), reads.begin() + nReads);
-    std::vector<Range> seenWrites(writes.begin(), writes.begin() + nWrites);
+    llvm::ArrayRef<Range> seenReads = llvm::ArrayRef<Range>(reads).take_front(
+        c.exclusiveWithPrevious ? prevReads : reads.size());
+    llvm::ArrayRef<Range> seenWrites = llvm::ArrayRef<Range>(writes).take_front(
+        c.exclusiveWithPrevious ? prevWrites : writes.size());
     bool hazard = false;
     for (const Range &r : myReads)
       hazard |= anyOverlap(writes, r);
