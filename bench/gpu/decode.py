@@ -7,9 +7,12 @@ random weights) as an F16 Hugging Face folder and as Q8_0 and Q4_0 GGUF
 files (llama.cpp's choice of Q6_K for the Q4_0 file's output.weight),
 compiled with --precision=fp16 --target=gpu and a context of 1200. For each
 weight type and context C in (128, 1024): `tlc bench` of one decode step
-(sequence = 1 after C - 1 cached positions), and in the same process a
-device-to-device copy (--copy-baseline) whose rate, bytes read + written
-per second, gives the bound:
+(sequence = 1 after C - 1 cached positions). The bound comes from the
+device-to-device copy rate (bytes read + written per second) of a CUDA copy
+of 1 GiB measured by PyTorch in the same run (median of 20, CUDA events;
+vkCmdCopyBuffer reaches a fraction of it on NVIDIA's driver,
+docs/performance.md, so `tlc bench --copy-baseline` serves only where
+PyTorch is missing):
   bytes a token reads = weights - token embedding + one embedding row
                         + K and V cache rows read (C x layers x 2 x
                           kv_heads x head size x 2 bytes)
@@ -45,6 +48,31 @@ def run(cmd):
     return r.stdout
 
 
+def cuda_copy_gbps(nbytes=1 << 30, reps=20):
+    """bytes read + written per second of a CUDA device-to-device copy, in
+    GB/s; None without PyTorch or CUDA."""
+    try:
+        import torch
+        if not torch.cuda.is_available():
+            return None
+    except ImportError:
+        return None
+    x = torch.empty(nbytes // 4, dtype=torch.float32, device="cuda")
+    y = torch.empty_like(x)
+    times = []
+    for i in range(reps + 3):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record()
+        y.copy_(x)
+        b.record()
+        torch.cuda.synchronize()
+        if i >= 3:
+            times.append(a.elapsed_time(b) / 1e3)
+    del x, y
+    torch.cuda.empty_cache()
+    return 2 * nbytes / float(np.median(times)) / 1e9
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tlc", required=True)
@@ -55,6 +83,9 @@ def main():
     ap.add_argument("--types", default="F16,Q8_0,Q4_0")
     ap.add_argument("--contexts", default="128,1024")
     ap.add_argument("--iterations", type=int, default=200)
+    ap.add_argument("--profile", action="store_true",
+                    help="also write OUT/decode_TYPE_CTX.trace.json, one "
+                    "profiled step (a slice per dispatch)")
     a = ap.parse_args()
 
     hp = dict(vocab=a.vocab, n_embd=2048, n_head=32, n_head_kv=4, ffn=5632,
@@ -66,6 +97,9 @@ def main():
     llama.make_model(folder, hp, seed=7)
     weights = None
     rows = []
+    copy_gbps = cuda_copy_gbps()
+    print("CUDA copy: %s GB/s" % ("%.0f" % copy_gbps if copy_gbps else "n/a"),
+          flush=True)
     for ty in a.types.split(","):
         plan = os.path.join(a.work, "decode_%s.tlp" % ty.lower())
         if ty == "F16":
@@ -89,21 +123,27 @@ def main():
             b = json.loads(run([a.tlc, "bench", plan, "--input-shape",
                                 "input_ids=1x1", "--dim", "past=%d" % (ctx - 1),
                                 "--iterations", str(a.iterations),
-                                "--copy-baseline", "--json"]))
+                                "--copy-baseline", "--json"] +
+                               (["--profile", os.path.join(
+                                   a.out, "decode_%s_%d.trace.json" %
+                                   (ty.lower(), ctx))] if a.profile else [])))
             kv = ctx * a.layers * 2 * 4 * 64 * 2
             read = b["weight_bytes"] - emb["bytes"] + emb_row + kv
-            copy_bps = b["copy"]["gbps"] * 1e9
+            rate = copy_gbps or b["copy"]["gbps"]
+            copy_bps = rate * 1e9
             bound_ms = read / copy_bps * 1e3
             ms = b["gpu_us"]["median"] / 1e3
             row = dict(type=ty, context=ctx, ms_per_token=ms,
-                       bytes_per_token=read, copy_gbps=b["copy"]["gbps"],
+                       bytes_per_token=read, copy_gbps=rate,
+                       copy_source="cuda" if copy_gbps else "vkCmdCopyBuffer",
+                       vk_copy_gbps=b["copy"]["gbps"],
                        bound_ms=bound_ms, ratio_to_bound=ms / bound_ms,
                        dispatches_recorded=b["dispatches"],
                        barriers=b["barriers"], device=b["device"])
             rows.append(row)
             print("%-5s ctx %5d: %.3f ms/token, bound %.3f ms (%.2f GB at "
                   "%.0f GB/s), %.2fx; %d dispatches, %d barriers recorded" % (
-                      ty, ctx, ms, bound_ms, read / 1e9, b["copy"]["gbps"],
+                      ty, ctx, ms, bound_ms, read / 1e9, rate,
                       ms / bound_ms, b["dispatches"], b["barriers"]),
                   flush=True)
             with open(os.path.join(a.out, "decode.json"), "w") as f:
