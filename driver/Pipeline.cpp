@@ -105,6 +105,8 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
                              "or f16",
                              dtypeName(opts.floatStorage).str().c_str());
   }
+  splitLargeWeights(g, opts.maxBindingBytes);
+  dump(opts, g, "split-large-weights");
   // The lower bound (views and in-place reuse included) of the model's own
   // order, reported beside the plan's to show what scheduling saved.
   uint64_t givenOrderBound = transientLowerBound(

@@ -35,6 +35,9 @@ struct CompileOptions {
   /// Largest transient buffer, bytes: a larger arena is split (see
   /// ArenaAssignOptions::maxBufferBytes).
   uint64_t maxBufferBytes = uint64_t(128) << 20;
+  /// Largest weight one binding holds, bytes: larger ones that
+  /// splitLargeWeights can split are (passes/Passes.h).
+  uint64_t maxBindingBytes = kMaxBindingBytes;
   /// Device profile the kernels are chosen for (ops/KernelTarget.h).
   KernelTarget target;
   /// Storage of float tensors inside the plan: F32, or F16 for

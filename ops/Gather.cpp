@@ -169,7 +169,8 @@ static void gatherLower(const Node &node, ArrayRef<TensorType> in,
   g.shader = "gather";
   DimExpr total = out[0].numElementsExpr();
   g.specConstants =
-      spec::u32s({0, 0, 0, 0, in[1].dtype == DType::I64 ? 1u : 0u});
+      spec::u32s({0, 0, 0, 0, in[1].dtype == DType::I64 ? 1u : 0u,
+                  /*CHUNK_TOTAL: the whole axis*/ 0, /*CHUNK_BEGIN*/ 0});
   setDim(g, 0, total);
   setDim(g, 1, v.axisLen);
   setDim(g, 2, v.inner);

@@ -104,6 +104,21 @@ size_t splitK(Graph &g, const KernelTarget &target);
 /// LayerNormalization nodes folded. (passes/FuseReduceLayerNorm.cpp)
 size_t fuseReduceLayerNorm(Graph &g, const KernelTarget &target);
 
+/// Largest tensor one storage-buffer binding holds on every device tlc
+/// targets, bytes: 128 MiB, lavapipe's maxStorageBufferRange (NVIDIA's is
+/// 4 GiB).
+constexpr uint64_t kMaxBindingBytes = uint64_t(128) << 20;
+
+/// Splits each weight larger than \p maxBytes that a Gather along axis 0,
+/// a Gemm, a MatMul (B [K, N]) or a QuantizedGemm reads as its table or B
+/// (and is read by nothing else) into chunks of at most \p maxBytes, each
+/// its own weight: GatherRowChunks over row chunks; one GEMM per slice of N
+/// (a per-column bias sliced alike) joined by a Concat along the last
+/// axis. Runs on typed values in topological order, after F16Storage (the
+/// bytes the plan holds); keeps the order. Returns the number of nodes
+/// split. (passes/SplitLargeWeights.cpp)
+size_t splitLargeWeights(Graph &g, uint64_t maxBytes = kMaxBindingBytes);
+
 /// What useF16Storage changed.
 struct F16StorageStats {
   size_t f16Nodes = 0;       // nodes that run their kernels' fp16 builds

@@ -4,6 +4,12 @@
 // endian, the high word only checked to be the sign extension of the low
 // one) or i32; negative ones count from the end of the axis, and an index
 // outside [-A, A) gives 0.
+// Row chunks (ops/GatherRowChunks.cpp: a table too large for one binding,
+// split along axis 0 into separate tensors): with CHUNK_TOTAL > 0 the data
+// holds rows [CHUNK_BEGIN, CHUNK_BEGIN + A) of an axis of CHUNK_TOTAL rows;
+// indices are resolved against CHUNK_TOTAL, elements whose row lies in
+// another chunk are left to that chunk's dispatch, and the chunk with
+// CHUNK_BEGIN = 0 writes the 0 of an out-of-range index.
 // Bindings: 0 = data (f32), 1 = indices, 2 = output (f32).
 // gather_f16: data and output in fp16 storage (shaders/storage.glsl).
 // tlc-variant: f16 TLC_F16
@@ -17,6 +23,8 @@ layout(local_size_x = 256) in;
 #define TLC_DIMS_BINDING 3
 #include "dims.glsl"
 layout(constant_id = 4) const uint IDX64 = 1;
+layout(constant_id = 5) const uint CHUNK_TOTAL = 0; // 0: data is the whole axis
+layout(constant_id = 6) const uint CHUNK_BEGIN = 0;
 layout(set = 0, binding = 0) readonly buffer Data { FLOAT_T data[]; };
 layout(set = 0, binding = 1) readonly buffer Idx { int idx[]; };
 layout(set = 0, binding = 2) writeonly buffer Out { FLOAT_T y[]; };
@@ -35,6 +43,13 @@ void main() {
   } else {
     k = idx[j];
     valid = true;
+  }
+  if (CHUNK_TOTAL != 0u) {
+    if (k < 0) k += int(CHUNK_TOTAL);
+    valid = valid && k >= 0 && k < int(CHUNK_TOTAL);
+    if (!valid && CHUNK_BEGIN != 0u) return; // chunk 0 writes the 0
+    k -= int(CHUNK_BEGIN);
+    if (valid && (k < 0 || k >= int(A))) return; // another chunk's row
   }
   if (k < 0) k += int(A);
   valid = valid && k >= 0 && k < int(A);
