@@ -7,6 +7,7 @@
 // the shader (K % 8 == 0, K % 4 == 0, neither), N not a multiple of the
 // rows per workgroup, alpha and beta, a bias, and a fused residual (in
 // place over Z).
+#include "OpTestUtil.h"
 #include "RangeTestUtil.h"
 
 #include "driver/Pipeline.h"
@@ -19,15 +20,6 @@ using namespace tlc;
 using llvm::Expected;
 
 namespace {
-
-/// Comma-separated values of a deterministic pattern in [-1, 1].
-std::string values(int64_t n, int seed) {
-  std::string s;
-  for (int64_t i = 0; i < n; ++i)
-    s += (i ? ", " : "") +
-         std::to_string(double((i * 37 + seed * 11) % 41) / 20.0 - 1.0);
-  return s;
-}
 
 /// x [S, K] times w [N, K]^T with bias b [N] (Gemm, alpha 0.5, beta 2),
 /// then the residual relu(r) [S, N] added (FuseEpilogues makes a
@@ -42,9 +34,9 @@ inputs:
 outputs: [y, o]
 constants:
   - {name: w, shape: [)" + ns + ", " + ks + R"(], dtype: f32, values: [)" +
-         values(n * k, 1) + R"(]}
+         tlc::testing::patternValues(n * k, 1) + R"(]}
   - {name: b, shape: [)" + ns + R"(], dtype: f32, values: [)" +
-         values(n, 2) + R"(]}
+         tlc::testing::patternValues(n, 2) + R"(]}
 nodes:
   - {op: Gemm, in: [x, w, b], out: y, attrs: {transB: 1, alpha: 0.5, beta: 2.0}}
   - {op: Relu, in: [r], out: rr}

@@ -135,6 +135,16 @@ inline HostTensor ints(Shape shape, std::vector<int64_t> values) {
   return HostTensor::i64(std::move(shape), values);
 }
 
+/// \p n comma-separated decimal values of a deterministic pattern in
+/// [-1, 1] (\p seed shifts it), for constants in model.yaml test models.
+inline std::string patternValues(int64_t n, int seed) {
+  std::string s;
+  for (int64_t i = 0; i < n; ++i)
+    s += (i ? ", " : "") +
+         std::to_string(double((i * 37 + seed * 11) % 41) / 20.0 - 1.0);
+  return s;
+}
+
 /// The f32 tensor type of \p s.
 inline TensorType f32(Shape s) { return TensorType{DType::F32, std::move(s)}; }
 

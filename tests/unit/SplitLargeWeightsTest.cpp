@@ -24,14 +24,6 @@ using llvm::Expected;
 
 namespace {
 
-std::string values(int64_t n, int seed) {
-  std::string s;
-  for (int64_t i = 0; i < n; ++i)
-    s += (i ? ", " : "") +
-         std::to_string(double((i * 29 + seed * 7) % 37) / 18.0 - 1.0);
-  return s;
-}
-
 /// ids [1, S] -> table [100, 8] rows -> [1, S, 8]; x [S, 8] against
 /// w [130, 8]^T + b and against m [8, 130].
 std::string model() {
@@ -43,12 +35,13 @@ inputs:
 outputs: [e, y, z]
 constants:
   - {name: table, shape: [100, 8], dtype: f32, values: [)" +
-         values(800, 1) + R"(]}
+         tlc::testing::patternValues(800, 1) + R"(]}
   - {name: w, shape: [130, 8], dtype: f32, values: [)" +
-         values(1040, 2) + R"(]}
-  - {name: b, shape: [130], dtype: f32, values: [)" + values(130, 3) + R"(]}
+         tlc::testing::patternValues(1040, 2) + R"(]}
+  - {name: b, shape: [130], dtype: f32, values: [)" +
+         tlc::testing::patternValues(130, 3) + R"(]}
   - {name: m, shape: [8, 130], dtype: f32, values: [)" +
-         values(1040, 4) + R"(]}
+         tlc::testing::patternValues(1040, 4) + R"(]}
 nodes:
   - {op: Gather, in: [table, ids], out: e, attrs: {axis: 0}}
   - {op: Gemm, in: [x, w, b], out: y, attrs: {transB: 1, alpha: 0.5}}

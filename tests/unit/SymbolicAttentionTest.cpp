@@ -186,22 +186,32 @@ ValueId addInput(Graph &g, const std::string &name, SymShape dims) {
   g.inputs.push_back(id);
   return id;
 }
-} // namespace
+/// One (S, T, P) of cacheAttention: S queries, T keys, P cached positions.
+struct CachePoint {
+  int64_t s, t, p;
+};
 
-TEST(SymbolicAttentionTest, HostSetCausalOffsetMatchesTheReference) {
-  // Attention over a cache: S queries after P cached positions see keys
-  // j <= i + P. P is no input's dim: the host sets it (setSymbol) and the
-  // kernel reads it as KEY_LIMIT at run time. Checked against the CPU
-  // reference at several (S, T, P), T the keys (an input dim).
-  DimSymbol s{"S", 1, 9}, t{"T", 1, 20}, p{"P", 0, 11};
+/// Causal attention over a cache: q [1, HQ, S, D] against k, v
+/// [1, HKV, T, D] (grouped heads when HKV < HQ), S in [1, sMax], T in
+/// [1, tMax], queries at positions P + i (P in [0, tMax - 1], set by the
+/// host with setSymbol; the kernel reads it as KEY_LIMIT), compiled for
+/// \p target. At each point its output is checked against the CPU
+/// reference (relative L2 1e-6), with no allocation after load and no
+/// validation message. \p shaders: the dispatches expected.
+void expectCacheAttentionMatchesReference(
+    const char *target, int64_t hq, int64_t hkv, int64_t d, int64_t sMax,
+    int64_t tMax, double scale, llvm::ArrayRef<CachePoint> points,
+    const std::vector<std::string> &shaders) {
+  SCOPED_TRACE(target);
+  DimSymbol s{"S", 1, sMax}, t{"T", 1, tMax}, p{"P", 0, tMax - 1};
   Graph g;
   g.name = "cache_attention";
   g.symbols = {s, t, p};
   DimExpr S = DimExpr::symbol(s), T = DimExpr::symbol(t),
           P = DimExpr::symbol(p);
-  ValueId q = addInput(g, "q", {1, 2, S, 4});
-  ValueId k = addInput(g, "k", {1, 2, T, 4});
-  ValueId v = addInput(g, "v", {1, 2, T, 4});
+  ValueId q = addInput(g, "q", {1, hq, S, d});
+  ValueId k = addInput(g, "k", {1, hkv, T, d});
+  ValueId v = addInput(g, "v", {1, hkv, T, d});
   Value y;
   y.name = "y";
   ValueId yid = llvm::cantFail(g.addValue(std::move(y)));
@@ -210,15 +220,16 @@ TEST(SymbolicAttentionTest, HostSetCausalOffsetMatchesTheReference) {
   n.name = "attn";
   n.inputs = {q, k, v};
   n.outputs = {yid};
-  n.attrs.values["scale"] = 0.5;
+  n.attrs.values["scale"] = scale;
   n.attrs.values["causal"] = int64_t(1);
   n.attrs.values["causal_offset"] = std::vector<DimExpr>{P};
   g.addNode(std::move(n));
   g.outputs = {yid};
   CompileOptions opts;
-  opts.target = llvm::cantFail(kernelTargetByName("cpu"));
+  opts.target = llvm::cantFail(kernelTargetByName(target));
   llvm::Expected<Plan> plan = compileGraph(std::move(g), opts);
   ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
+  EXPECT_EQ(tlc::testing::dispatchShaders(*plan, false), shaders);
   DeviceOptions dopts;
   dopts.validation = true;
   auto dev = Device::create(dopts);
@@ -226,25 +237,22 @@ TEST(SymbolicAttentionTest, HostSetCausalOffsetMatchesTheReference) {
   auto lp = LoadedPlan::load(**dev, *plan);
   ASSERT_TRUE(bool(lp)) << llvm::toString(lp.takeError());
   RuntimeCounters before = (*dev)->counters();
-  struct Point {
-    int64_t s, t, p;
-  };
-  for (Point pt : {Point{1, 1, 0}, Point{1, 8, 7}, Point{9, 20, 11},
-                   Point{4, 10, 6}, Point{9, 9, 0}, Point{3, 20, 2}}) {
+  for (CachePoint pt : points) {
     SCOPED_TRACE(std::to_string(pt.s) + " " + std::to_string(pt.t) + " " +
                  std::to_string(pt.p));
-    HostTensor hq = tlc::testing::randomTensor({1, 2, pt.s, 4}, 71);
-    HostTensor hk = tlc::testing::randomTensor({1, 2, pt.t, 4}, 72);
-    HostTensor hv = tlc::testing::randomTensor({1, 2, pt.t, 4}, 73);
+    HostTensor tq = tlc::testing::randomTensor({1, hq, pt.s, d}, 71);
+    HostTensor tk = tlc::testing::randomTensor({1, hkv, pt.t, d}, 72);
+    HostTensor tv = tlc::testing::randomTensor({1, hkv, pt.t, d}, 73);
     Attributes a;
-    a.values["scale"] = 0.5;
+    a.values["scale"] = scale;
     a.values["causal"] = int64_t(1);
     a.values["causal_offset"] = std::vector<int64_t>{pt.p};
-    auto want = tlc::testing::runReference("FusedAttention", a, {{hq}, {hk}, {hv}});
+    auto want =
+        tlc::testing::runReference("FusedAttention", a, {{tq}, {tk}, {tv}});
     ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
     ASSERT_FALSE(bool((*lp)->setSymbol("P", pt.p)));
     for (unsigned i = 0; i < 3; ++i) {
-      const HostTensor &h = i == 0 ? hq : i == 1 ? hk : hv;
+      const HostTensor &h = i == 0 ? tq : i == 1 ? tk : tv;
       llvm::ArrayRef<uint8_t> bytes(
           reinterpret_cast<const uint8_t *>(h.f32().data()),
           h.f32().size() * 4);
@@ -256,14 +264,22 @@ TEST(SymbolicAttentionTest, HostSetCausalOffsetMatchesTheReference) {
     ASSERT_FALSE(bool(e)) << llvm::toString(std::move(e));
     llvm::ArrayRef<uint8_t> out = (*lp)->output(0);
     ASSERT_EQ(out.size(), (*want)[0].f32().size() * 4);
-    std::vector<float> got(out.size() / 4);
-    std::memcpy(got.data(), out.data(), out.size());
     HostTensor gt((*want)[0].type);
-    std::copy(got.begin(), got.end(), gt.f32().begin());
+    std::memcpy(gt.f32().data(), out.data(), out.size());
     EXPECT_LE(tlc::testing::relativeL2(gt, (*want)[0]), 1e-6);
   }
   EXPECT_EQ((*dev)->counters().allocatedBytes, before.allocatedBytes);
   EXPECT_EQ((*dev)->counters().validationMessages, 0u);
+}
+} // namespace
+
+TEST(SymbolicAttentionTest, HostSetCausalOffsetMatchesTheReference) {
+  // Attention over a cache: S queries after P cached positions see keys
+  // j <= i + P, at several (S, T, P), T the keys (an input dim).
+  expectCacheAttentionMatchesReference(
+      "cpu", 2, 2, 4, 9, 20, 0.5,
+      {{1, 1, 0}, {1, 8, 7}, {9, 20, 11}, {4, 10, 6}, {9, 9, 0}, {3, 20, 2}},
+      {"attention_decode_dyn", "attention_dyn"});
 }
 
 TEST(SymbolicAttentionTest, OneQueryRowRunsTheDecodeKernel) {
@@ -271,80 +287,11 @@ TEST(SymbolicAttentionTest, OneQueryRowRunsTheDecodeKernel) {
   // it), 4 query heads sharing 2 K/V heads of 64 (grouped-query attention,
   // a Llama layer's shape), T past the decode kernel's chunk of keys (256
   // on gpu, 64 on cpu) so that the online softmax rescales across chunks.
-  // S = 1 runs attention_decode and S = 3 the tiled kernel in one plan;
-  // both against the CPU reference.
-  for (const char *target : {"cpu", "gpu"}) {
-    SCOPED_TRACE(target);
-    DimSymbol s{"S", 1, 4}, t{"T", 1, 700}, p{"P", 0, 699};
-    Graph g;
-    g.name = "decode_attention";
-    g.symbols = {s, t, p};
-    DimExpr S = DimExpr::symbol(s), T = DimExpr::symbol(t),
-            P = DimExpr::symbol(p);
-    ValueId q = addInput(g, "q", {1, 4, S, 64});
-    ValueId k = addInput(g, "k", {1, 2, T, 64});
-    ValueId v = addInput(g, "v", {1, 2, T, 64});
-    Value y;
-    y.name = "y";
-    ValueId yid = llvm::cantFail(g.addValue(std::move(y)));
-    Node n;
-    n.op = "FusedAttention";
-    n.name = "attn";
-    n.inputs = {q, k, v};
-    n.outputs = {yid};
-    n.attrs.values["scale"] = 0.125;
-    n.attrs.values["causal"] = int64_t(1);
-    n.attrs.values["causal_offset"] = std::vector<DimExpr>{P};
-    g.addNode(std::move(n));
-    g.outputs = {yid};
-    CompileOptions opts;
-    opts.target = llvm::cantFail(kernelTargetByName(target));
-    llvm::Expected<Plan> plan = compileGraph(std::move(g), opts);
-    ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
-    EXPECT_EQ(tlc::testing::dispatchShaders(*plan, false),
-              (std::vector<std::string>{"attention_decode_dyn",
-                                        "attention_dyn"}));
-    DeviceOptions dopts;
-    dopts.validation = true;
-    auto dev = Device::create(dopts);
-    ASSERT_TRUE(bool(dev)) << llvm::toString(dev.takeError());
-    auto lp = LoadedPlan::load(**dev, *plan);
-    ASSERT_TRUE(bool(lp)) << llvm::toString(lp.takeError());
-    struct Point {
-      int64_t s, t, p;
-    };
-    for (Point pt : {Point{1, 700, 699}, Point{1, 1, 0}, Point{3, 600, 597},
-                     Point{1, 300, 299}, Point{1, 600, 250}}) {
-      SCOPED_TRACE(std::to_string(pt.s) + " " + std::to_string(pt.t) + " " +
-                   std::to_string(pt.p));
-      HostTensor hq = tlc::testing::randomTensor({1, 4, pt.s, 64}, 81);
-      HostTensor hk = tlc::testing::randomTensor({1, 2, pt.t, 64}, 82);
-      HostTensor hv = tlc::testing::randomTensor({1, 2, pt.t, 64}, 83);
-      Attributes a;
-      a.values["scale"] = 0.125;
-      a.values["causal"] = int64_t(1);
-      a.values["causal_offset"] = std::vector<int64_t>{pt.p};
-      auto want =
-          tlc::testing::runReference("FusedAttention", a, {{hq}, {hk}, {hv}});
-      ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
-      ASSERT_FALSE(bool((*lp)->setSymbol("P", pt.p)));
-      for (unsigned i = 0; i < 3; ++i) {
-        const HostTensor &h = i == 0 ? hq : i == 1 ? hk : hv;
-        llvm::ArrayRef<uint8_t> bytes(
-            reinterpret_cast<const uint8_t *>(h.f32().data()),
-            h.f32().size() * 4);
-        ASSERT_FALSE(bool((*lp)->setInput(
-            i, bytes,
-            std::vector<int64_t>(h.type.shape.begin(), h.type.shape.end()))));
-      }
-      llvm::Error e = (*lp)->run();
-      ASSERT_FALSE(bool(e)) << llvm::toString(std::move(e));
-      llvm::ArrayRef<uint8_t> out = (*lp)->output(0);
-      ASSERT_EQ(out.size(), (*want)[0].f32().size() * 4);
-      HostTensor gt((*want)[0].type);
-      std::memcpy(gt.f32().data(), out.data(), out.size());
-      EXPECT_LE(tlc::testing::relativeL2(gt, (*want)[0]), 1e-6);
-    }
-    EXPECT_EQ((*dev)->counters().validationMessages, 0u);
-  }
+  // S = 1 runs attention_decode and S = 3 the tiled kernel in one plan.
+  for (const char *target : {"cpu", "gpu"})
+    expectCacheAttentionMatchesReference(
+        target, 4, 2, 64, 4, 700, 0.125,
+        {{1, 700, 699}, {1, 1, 0}, {3, 600, 597}, {1, 300, 299},
+         {1, 600, 250}},
+        {"attention_decode_dyn", "attention_dyn"});
 }
