@@ -352,10 +352,11 @@ DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
 }
 
 bool gemvApplies(const GemmKernelArgs &args) {
-  return args.mDim && !args.mDim->isConstant() &&
-         args.mDim->lowerBound() == 1 && args.mDim->upperBound() > 1 &&
-         !args.sym && !args.transA && args.transB && args.kSlice == 0 &&
-         args.batchCount() == 1;
+  bool oneRow = args.mDim ? !args.mDim->isConstant() &&
+                                args.mDim->lowerBound() == 1
+                          : args.m == 1;
+  return oneRow && !args.sym && !args.transA && args.transB &&
+         args.kSlice == 0 && args.batchCount() == 1;
 }
 
 DispatchDesc lowerGemv(const GemmKernelArgs &args, unsigned a, unsigned b,
@@ -376,12 +377,16 @@ DispatchDesc lowerGemv(const GemmKernelArgs &args, unsigned a, unsigned b,
 void lowerGemmDispatches(const GemmKernelArgs &args, unsigned a, unsigned b,
                          unsigned c, unsigned y, const KernelTarget &target,
                          SmallVectorImpl<DispatchDesc> &dispatches) {
-  DispatchDesc gemm = lowerGemmKernel(args, a, b, c, y, target);
   if (!gemvApplies(args)) {
-    dispatches.push_back(std::move(gemm));
+    dispatches.push_back(lowerGemmKernel(args, a, b, c, y, target));
     return;
   }
+  DispatchDesc gemm = lowerGemmKernel(args, a, b, c, y, target);
   DispatchDesc gemv = lowerGemv(args, a, b, c, y, target.f16Storage);
+  if (!args.mDim) { // one row, always
+    dispatches.push_back(std::move(gemv));
+    return;
+  }
   runWhenOne(gemv, *args.mDim);
   runWhenAboveOne(gemm, *args.mDim);
   gemm.exclusiveWithPrevious = true;

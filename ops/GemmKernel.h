@@ -206,9 +206,10 @@ DispatchDesc lowerGemmKernel(const GemmKernelArgs &args, unsigned a, unsigned b,
                              const KernelTarget &target);
 
 /// Whether shaders/gemv.comp computes \p args at M = 1 and a GEMM of these
-/// arguments should take it there: M symbolic with 1 the lowest value of
-/// its range and more above (a token count: M = 1 is a decoded token), N
-/// and K static, one batch entry, A not transposed, B transposed (a weight
+/// arguments should take it there: M static 1 (an LM head of the last
+/// position, a classifier at batch 1), or M symbolic with 1 the lowest
+/// value of its range (a token count: M = 1 is a decoded token); N and K
+/// static, one batch entry, A not transposed, B transposed (a weight
 /// [N, K], the layout of every projection of a Llama graph), no split-K.
 bool gemvApplies(const GemmKernelArgs &args);
 
@@ -223,10 +224,11 @@ constexpr uint32_t kGemvRows = 4;
 DispatchDesc lowerGemv(const GemmKernelArgs &args, unsigned a, unsigned b,
                        unsigned c, unsigned y, bool f16Storage);
 
-/// The dispatches of one GEMM: lowerGemmKernel's, and where gemvApplies, a
-/// GEMV for M = 1 first (runWhenOne) with lowerGemmKernel's dispatch gated
-/// to M >= 2 after it (runWhenAboveOne, exclusiveWithPrevious): each run
-/// executes one of the two. A decoded token then reads each weight once,
+/// The dispatches of one GEMM: lowerGemmKernel's; where gemvApplies, the
+/// GEMV alone for a static M = 1, and for a symbolic M a GEMV for M = 1
+/// first (runWhenOne) with lowerGemmKernel's dispatch gated to M >= 2
+/// after it (runWhenAboveOne, exclusiveWithPrevious): each run executes
+/// one of the two. A decoded token then reads each weight once,
 /// in one dispatch, instead of through tiles built for many rows.
 void lowerGemmDispatches(const GemmKernelArgs &args, unsigned a, unsigned b,
                          unsigned c, unsigned y, const KernelTarget &target,

@@ -152,17 +152,27 @@ TEST(OpGemmGpu, ChosenTilingOnOpTestShapes) {
 TEST(OpGemmGpu, ChosenTilingOnModelShapes) {
   // GPT-2's attention scores (batch of heads, aligned: vec4 paths with batch
   // offsets) and a 128-row projection, scaled down in K to keep lavapipe
-  // fast; resnet50's classifier (M = 1, transposed B).
+  // fast.
   expectGpuKernelMatches("MatMul", Attributes(),
                          {{tt::randomTensor({1, 12, 128, 64}, 20)},
                           {tt::randomTensor({1, 12, 64, 128}, 21)}});
   expectGpuKernelMatches("MatMul", Attributes(),
                          {{tt::randomTensor({128, 96}, 22)},
                           {tt::randomTensor({96, 2304}, 23), true}});
-  expectGpuKernelMatches("Gemm", gemmAttrs(1, 1, 0, 1),
-                         {{tt::randomTensor({1, 2048}, 24)},
-                          {tt::randomTensor({1000, 2048}, 25), true},
-                          {tt::randomTensor({1000}, 26), true}});
+}
+
+TEST(OpGemmGpu, OneRowRunsTheGemv) {
+  // resnet50's classifier (M = 1, transposed B, a bias): one gemv dispatch
+  // (every weight read once), no split-K, against the CPU reference.
+  std::vector<OpOperand> operands = {{tt::randomTensor({1, 2048}, 24)},
+                                     {tt::randomTensor({1000, 2048}, 25), true},
+                                     {tt::randomTensor({1000}, 26), true}};
+  auto plan = tt::compileOneNode("Gemm", gemmAttrs(1, 1, 0, 1), operands,
+                                 "gpu", DType::F32);
+  ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
+  EXPECT_EQ(tt::dispatchShaders(*plan, false),
+            std::vector<std::string>{"gemv"});
+  tt::expectDeviceMatchesReference("Gemm", gemmAttrs(1, 1, 0, 1), operands);
 }
 
 TEST(OpGemmGpu, EveryTilingEveryTranspose) {
