@@ -612,6 +612,65 @@ static AttentionTiles chooseTiles(const AttentionProblem &p,
   return tiles;
 }
 
+namespace {
+/// Split keys of attention_decode: the workgroups per (b, h) and the first
+/// 32-bit word of the Y binding its partial results go to.
+struct DecodeSplit {
+  uint32_t splits = 1;
+  uint64_t partialWord = 0;
+};
+} // namespace
+
+/// Keys of one decoded query row split over more workgroups
+/// (flash-decoding) on the "gpu" target: enough that B * H * splits fills
+/// an H100's 132 SMs at the bound of the keys (a chunk of 256 keys per
+/// split at least, at most 16 splits). The partial results live in Y's
+/// binding past what Y holds for one row: Y is planned for the range's
+/// largest query count, so at one row the rest of its bytes are its own
+/// and unused. No split where they do not fit, or on "cpu" (lavapipe runs
+/// a workgroup per core thread anyway). \p yType: Y's tensor at the bound
+/// (as the lowering sees it, f32; binary16 under target.f16Storage).
+static DecodeSplit chooseDecodeSplit(const SymAttentionProblem &s,
+                                     const AttentionProblem &p,
+                                     const KernelTarget &target,
+                                     const TensorType &yType) {
+  DecodeSplit none;
+  if (!target.isGpu())
+    return none;
+  uint64_t keys = uint64_t(p.sk), heads = uint64_t(p.b) * uint64_t(p.h);
+  uint64_t splits = std::min<uint64_t>(
+      {16, ceilDiv(keys, 256), std::max<uint64_t>(1, ceilDiv(264, heads))});
+  if (splits < 2)
+    return none;
+  // The last element Y holds for one query row: the query count at 1,
+  // every other symbol at its largest value (offsets and strides are sums
+  // of products of sizes, which grow with every symbol).
+  const DimSymbol *rows = s.sq.asSymbol();
+  if (!rows)
+    return none;
+  DimExpr lastExpr = s.y.offset + (s.b - DimExpr(1)) * s.y.strides[0] +
+                     (s.h - DimExpr(1)) * s.y.strides[1] +
+                     DimExpr(p.dv - 1) * s.y.strides[3];
+  SymbolValues at;
+  for (const DimSymbol &sym : lastExpr.symbols())
+    at[sym.name] = sym.name == rows->name ? 1 : sym.max;
+  Expected<int64_t> last = lastExpr.evaluate(at);
+  if (!last) {
+    consumeError(last.takeError());
+    return none;
+  }
+  uint64_t elt = target.f16Storage ? 2 : 4;
+  uint64_t yBytes = uint64_t(yType.numElements()) * elt; // the binding
+  uint64_t words = heads * splits * (uint64_t(p.dv) + 2);
+  if (yBytes / 4 < words)
+    return none;
+  uint64_t first = yBytes / 4 - words;
+  if (*last < 0 || (uint64_t(*last) + 1) * elt > first * 4 ||
+      first > UINT32_MAX)
+    return none;
+  return {uint32_t(splits), first};
+}
+
 static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
                                 ArrayRef<TensorType> out,
                                 const KernelTarget &target,
@@ -659,21 +718,45 @@ static void fusedAttentionLower(const Node &node, ArrayRef<TensorType> in,
   setGrid1D(d, ceilDiv(s.sq, int64_t(t.br)) * s.b * s.h, 1);
   // A query count whose range starts at 1 (a decoded token): one row runs
   // shaders/attention_decode.comp, which spreads the row's keys over the
-  // workgroup, and the tiled kernel runs for two rows and more.
+  // workgroup, and the tiled kernel runs for two rows and more (first:
+  // the decode dispatches are its alternative).
   uint32_t dv4 = u(ceilDiv(uint64_t(p.dv), 4));
-  if (!s.sq.isConstant() && s.sq.lowerBound() == 1 && dv4 <= 1024) {
-    DispatchDesc one = d;
-    one.shader = "attention_decode";
-    uint32_t wg = std::max<uint32_t>(target.isGpu() ? 256 : 64,
-                                     uint32_t(llvm::PowerOf2Ceil(dv4)));
-    one.specConstants[0] = spec::u32(wg);
-    setGrid1D(one, s.b * s.h, 1);
-    runWhenOne(one, s.sq);
-    runWhenAboveOne(d, s.sq);
-    d.exclusiveWithPrevious = true;
-    dispatches.push_back(std::move(one));
+  if (s.sq.isConstant() || s.sq.lowerBound() != 1 || dv4 > 1024) {
+    dispatches.push_back(d);
+    return;
   }
+  DispatchDesc one = d;
+  runWhenAboveOne(d, s.sq);
   dispatches.push_back(d);
+  one.shader = "attention_decode";
+  uint32_t wg = std::max<uint32_t>(target.isGpu() ? 256 : 64,
+                                   uint32_t(llvm::PowerOf2Ceil(dv4)));
+  one.specConstants[0] = spec::u32(wg);
+  DecodeSplit split = chooseDecodeSplit(s, p, target, out[0]);
+  setDim(one, 41, int64_t(split.splits));
+  setDim(one, 42, int64_t(split.partialWord));
+  setGrid1D(one, s.b * s.h * int64_t(split.splits), 1);
+  runWhenOne(one, s.sq);
+  one.exclusiveWithPrevious = true;
+  dispatches.push_back(std::move(one));
+  if (split.splits == 1)
+    return;
+  DispatchDesc combine;
+  combine.shader = "attention_decode_combine";
+  setDim(combine, 4, s.b);
+  setDim(combine, 5, s.h);
+  setDim(combine, 9, int64_t(p.dv));
+  setDim(combine, 27, s.y.offset);
+  setDim(combine, 28, s.y.strides[0]);
+  setDim(combine, 29, s.y.strides[1]);
+  setDim(combine, 31, s.y.strides[3]);
+  setDim(combine, 41, int64_t(split.splits));
+  setDim(combine, 42, int64_t(split.partialWord));
+  combine.operands = {y};
+  combine.writes = {0};
+  setGrid1D(combine, s.b * s.h, 1);
+  runWhenOne(combine, s.sq);
+  dispatches.push_back(std::move(combine));
 }
 
 const OpDef kFusedAttentionOp =

@@ -14,8 +14,18 @@
 //     and the KG partial rows are summed through shared memory at the end.
 // Sums are taken in a fixed order, so results do not depend on the
 // subgroup size. The grid is one workgroup per (b, h).
+// Split keys (flash-decoding; T. Dao et al., "Flash-Decoding for long-
+// context inference", 2023): with SPLITS > 1 the grid has SPLITS
+// workgroups per (b, h), workgroup s taking keys [s * per, (s + 1) * per),
+// per = ceil(keys / SPLITS), and each writes its running max m, sum l and
+// unnormalized output row as 32-bit words at P_WORD + ((b * H + h) *
+// SPLITS + s) * (DV + 2) of the Y binding, past every element Y holds for
+// one query row (the plan sizes Y for the range's largest query count;
+// ops/FusedAttention.cpp checks the room); attention_decode_combine.comp
+// then writes Y.
 // Constants as attention.comp (0 = WG is this kernel's workgroup size;
-// 1..3, 36, 37 unused); WG must be a power of two >= DV4.
+// 1..3, 36, 37 unused); WG must be a power of two >= DV4. 41 = SPLITS,
+// 42 = P_WORD.
 // Bindings: 0 = Q, 1 = K, 2 = V, 3 = mask (unread when HAS_MASK = 0), 4 = Y.
 // tlc-variant: f16 TLC_F16
 // tlc-variant: dyn TLC_DYN
@@ -45,12 +55,15 @@ layout(constant_id = 36) const uint ACC = 1;
 layout(constant_id = 37) const uint CPT = 1;
 layout(constant_id = 39) const uint KV_GROUP = 1;
 layout(constant_id = 40) const uint CAUSAL = 0;
+layout(constant_id = 41) const uint SPLITS = 1;
+layout(constant_id = 42) const uint P_WORD = 0;
 
 layout(set = 0, binding = 0) readonly buffer QBuf { FLOAT_T qg[]; };
 layout(set = 0, binding = 1) readonly buffer KBuf { FLOAT_T kg[]; };
 layout(set = 0, binding = 2) readonly buffer VBuf { FLOAT_T vg[]; };
 layout(set = 0, binding = 3) readonly buffer MBuf { float mg[]; };
 layout(set = 0, binding = 4) writeonly buffer YBuf { FLOAT_T yg[]; };
+layout(set = 0, binding = 4) writeonly buffer YWords { uint yw[]; };
 
 const uint D4 = (D + 3u) / 4u;   // head size in vec4s (zero-padded)
 const uint DV4 = (DV + 3u) / 4u; // value width in vec4s (zero-padded)
@@ -83,7 +96,9 @@ float reduceAll(float v, bool isMax) {
 
 void main() {
   uint g = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
-  if (g >= B * H) return; // uniform across the workgroup
+  if (g >= B * H * SPLITS) return; // uniform across the workgroup
+  uint split = g % SPLITS;
+  g /= SPLITS;
   uint b = g / H, h = g % H;
   uint t = gl_LocalInvocationID.x;
   float scale = uintBitsToFloat(SCALE_BITS);
@@ -96,13 +111,16 @@ void main() {
   uint vBase = V_OFF + b * V_SB + (h / KV_GROUP) * V_SH;
   uint mBase = b * M_SB + h * M_SH;
   // The row is query 0: a causal mask hides keys past KEY_LIMIT.
-  uint kEnd = KEY_LIMIT == 0xffffffffu ? SK : min(SK, KEY_LIMIT + 1u);
+  uint kAll = KEY_LIMIT == 0xffffffffu ? SK : min(SK, KEY_LIMIT + 1u);
+  uint per = (kAll + SPLITS - 1u) / SPLITS;
+  uint kBegin = min(kAll, split * per);
+  uint kEnd = min(kAll, kBegin + per);
   uint d4 = t % DV4, grp = t / DV4;
   barrier(); // qs
 
   float m = NEG_INF, l = 0.0;
   vec4 acc = vec4(0.0);
-  for (uint kb = 0u; kb < kEnd; kb += WG) {
+  for (uint kb = kBegin; kb < kEnd; kb += WG) {
     uint c = kb + t;
     float s = NEG_INF;
     if (c < kEnd) {
@@ -134,6 +152,16 @@ void main() {
   if (t >= DV4) return;
   vec4 sum = vec4(0.0);
   for (uint j = 0u; j < KG; ++j) sum += vred[j * DV4 + t];
+  if (SPLITS > 1u) {
+    uint p = P_WORD + ((b * H + h) * SPLITS + split) * (DV + 2u);
+    if (t == 0u) {
+      yw[p] = floatBitsToUint(m);
+      yw[p + 1u] = floatBitsToUint(l);
+    }
+    for (uint e = 0u; e < 4u; ++e)
+      if (4u * t + e < DV) yw[p + 2u + 4u * t + e] = floatBitsToUint(sum[e]);
+    return;
+  }
   float inv = 1.0 / l; // l = 0 (every key masked) gives NaN, as softmax does
   uint yBase = Y_OFF + b * Y_SB + h * Y_SH;
   for (uint e = 0u; e < 4u; ++e) {

@@ -88,12 +88,13 @@ TEST(SymbolicAttentionTest, RangePlanRunsOneAttentionDispatch) {
     SCOPED_TRACE(target);
     std::vector<std::string> shaders =
         rangePlanShaders(attentionModel(), {{"S", DimRange{1, 40}}}, target);
-    // The projection, attention (attention_decode for S = 1, the tiled
-    // kernel for S >= 2: one of them runs) and the copy into the graph
-    // output: no Split / Transpose copies, no scores in memory, no softmax.
+    // The projection, attention (the tiled kernel for S >= 2,
+    // attention_decode for S = 1: one of them runs) and the copy into the
+    // graph output: no Split / Transpose copies, no scores in memory, no
+    // softmax.
     ASSERT_EQ(shaders.size(), 4u);
-    EXPECT_EQ(shaders[1], "attention_decode_dyn");
-    EXPECT_EQ(shaders[2], "attention_dyn");
+    EXPECT_EQ(shaders[1], "attention_dyn");
+    EXPECT_EQ(shaders[2], "attention_decode_dyn");
   }
 }
 
@@ -279,7 +280,7 @@ TEST(SymbolicAttentionTest, HostSetCausalOffsetMatchesTheReference) {
   expectCacheAttentionMatchesReference(
       "cpu", 2, 2, 4, 9, 20, 0.5,
       {{1, 1, 0}, {1, 8, 7}, {9, 20, 11}, {4, 10, 6}, {9, 9, 0}, {3, 20, 2}},
-      {"attention_decode_dyn", "attention_dyn"});
+      {"attention_dyn", "attention_decode_dyn"});
 }
 
 TEST(SymbolicAttentionTest, OneQueryRowRunsTheDecodeKernel) {
@@ -288,10 +289,20 @@ TEST(SymbolicAttentionTest, OneQueryRowRunsTheDecodeKernel) {
   // a Llama layer's shape), T past the decode kernel's chunk of keys (256
   // on gpu, 64 on cpu) so that the online softmax rescales across chunks.
   // S = 1 runs attention_decode and S = 3 the tiled kernel in one plan.
-  for (const char *target : {"cpu", "gpu"})
-    expectCacheAttentionMatchesReference(
-        target, 4, 2, 64, 4, 700, 0.125,
-        {{1, 700, 699}, {1, 1, 0}, {3, 600, 597}, {1, 300, 299},
-         {1, 600, 250}},
-        {"attention_decode_dyn", "attention_dyn"});
+  // On gpu the keys are split over 3 workgroups per head (flash-decoding:
+  // ceil(700 / 256)), whose partial results attention_decode_combine
+  // reduces; they live in Y's bytes past its first row (S up to 64).
+  std::vector<CachePoint> points = {{1, 700, 699}, {1, 1, 0}, {3, 600, 597},
+                                    {1, 300, 299}, {1, 600, 250},
+                                    {1, 2, 1}};
+  expectCacheAttentionMatchesReference(
+      "cpu", 4, 2, 64, 64, 700, 0.125, points,
+      {"attention_dyn", "attention_decode_dyn"});
+  expectCacheAttentionMatchesReference(
+      "gpu", 4, 2, 64, 64, 700, 0.125, points,
+      {"attention_dyn", "attention_decode_dyn", "attention_decode_combine_dyn"});
+  // With S up to 4, Y has no room for the partials: no split.
+  expectCacheAttentionMatchesReference(
+      "gpu", 4, 2, 64, 4, 700, 0.125, {{1, 700, 699}, {2, 700, 698}},
+      {"attention_dyn", "attention_decode_dyn"});
 }
