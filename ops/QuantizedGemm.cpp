@@ -32,6 +32,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/GgufQuant.h"
 #include "ops/OpList.h"
+#include "ops/QuantType.h"
 #include "ops/OpUtil.h"
 #include "ops/SymbolicOp.h"
 
@@ -43,9 +44,6 @@ using namespace llvm;
 
 namespace tlc {
 
-namespace {
-
-/// The GGUF type of attribute `quant`, or an error naming the value.
 Expected<GgmlType> quantType(const Node &node) {
   Expected<std::string> q = node.attrs.getString("quant", "");
   if (!q)
@@ -64,10 +62,11 @@ Expected<GgmlType> quantType(const Node &node) {
   return *t;
 }
 
-/// The shader's QTYPE constant for \p t.
 uint32_t shaderQType(GgmlType t) {
   return t == GgmlType::Q8_0 ? 0u : t == GgmlType::Q4_0 ? 1u : 2u;
 }
+
+namespace {
 
 /// Rows of A (M) and of Y computed by one workgroup, at most.
 constexpr uint32_t kMaxTileM = 8;

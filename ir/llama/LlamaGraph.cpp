@@ -106,10 +106,11 @@ public:
 
   /// The weight of GGUF name \p name from \p source (loaded once), checked
   /// against the shape the config implies. A quantized matrix stays
-  /// quantized (a u8 weight of its rows padded to quantizedRowStride, for
-  /// linear()), except the token embedding, which Gather reads as f32
-  /// rows: it is dequantized, and its quantized bytes are kept aside for a
-  /// tied LM head. Anything else quantized is dequantized.
+  /// quantized (a u8 weight of its rows padded to quantizedRowStride, read
+  /// by QuantizedGemm in linear() and, for the token embedding, by
+  /// QuantizedGather, which a tied LM head shares); a token embedding whose
+  /// rows those kernels cannot take is dequantized. Anything else
+  /// quantized is dequantized.
   Expected<ValueId> modelWeight(const LlamaWeightSource &source,
                                 const std::string &name) {
     auto it = loaded.find(name);
@@ -129,44 +130,32 @@ public:
     ValueId id;
     if (!w->quant) {
       id = f32(name, w->shape, w->values);
-    } else if (w->shape.size() == 2 && name != "token_embd.weight") {
+    } else if (w->shape.size() == 2) {
       Expected<ValueId> q = quantizedWeight(name, *w);
-      if (!q)
+      if (q) {
+        id = *q;
+      } else if (name != "token_embd.weight") {
         return q.takeError();
-      id = *q;
+      } else { // rows the kernels cannot take: f32 for Gather and Gemm
+        consumeError(q.takeError());
+        Expected<std::vector<float>> values = dequantized(name, *w);
+        if (!values)
+          return values.takeError();
+        id = f32(name, w->shape, *values);
+      }
     } else {
       Expected<std::vector<float>> values = dequantized(name, *w);
       if (!values)
         return values.takeError();
       id = f32(name, w->shape, *values);
-      if (w->shape.size() == 2)
-        quantizedTwin[id] = std::move(*w);
     }
     loaded[name] = id;
     return id;
   }
 
   /// \p x [rows, in] times weight \p w [out, in] transposed, as node \p out:
-  /// QuantizedGemm for a weight kept quantized (or an f32 weight whose
-  /// quantized bytes modelWeight kept aside: a tied LM head), else Gemm
-  /// with transB.
+  /// QuantizedGemm for a weight kept quantized, else Gemm with transB.
   ValueId linear(const std::string &out, ValueId x, ValueId w) {
-    auto twin = twinValue.find(w);
-    if (twin != twinValue.end()) {
-      w = twin->second;
-    } else if (auto pending = quantizedTwin.find(w);
-               pending != quantizedTwin.end()) {
-      // modelWeight checked its shape; quantizedWeight checks the rest.
-      Expected<ValueId> q = quantizedWeight(g.values[w].name + ".quantized",
-                                            pending->second);
-      quantizedTwin.erase(pending);
-      if (q) {
-        twinValue[w] = *q;
-        w = *q;
-      } else {
-        consumeError(q.takeError()); // unusable bytes: the f32 Gemm
-      }
-    }
     Attributes a;
     auto q = quantOf.find(w);
     if (q == quantOf.end()) {
@@ -176,6 +165,10 @@ public:
     a.values["quant"] = q->second;
     return node("QuantizedGemm", out, {x, w}, std::move(a));
   }
+
+  /// Whether weight \p w is kept quantized, and its `quant` attribute.
+  bool isQuantized(ValueId w) const { return quantOf.count(w) != 0; }
+  std::string quantOfWeight(ValueId w) const { return quantOf.at(w); }
 
   /// The shape of each weight, by GGUF name (llamaWeightShapes).
   std::map<std::string, Shape> shapes;
@@ -228,11 +221,6 @@ private:
   std::map<std::string, ValueId> loaded;
   /// Weights kept quantized, and their `quant` attribute ("q8_0", ...).
   std::map<ValueId, std::string> quantOf;
-  /// Matrices dequantized for f32 readers (the token embedding) whose
-  /// quantized bytes a projection may still read (linear()), and the u8
-  /// weight made from them once it did.
-  std::map<ValueId, LlamaWeight> quantizedTwin;
-  std::map<ValueId, ValueId> twinValue;
 };
 
 Attributes attrs(std::initializer_list<std::pair<const char *, AttrValue>> kv) {
@@ -312,8 +300,12 @@ Expected<Graph> buildLlamaGraph(const LlamaConfig &c,
   Expected<ValueId> embd = b.modelWeight(weights, "token_embd.weight");
   if (!embd)
     return embd.takeError();
-  ValueId x = b.node("Gather", "embeddings", {*embd, ids},
-                     attrs({{"axis", int64_t(0)}}));
+  // A quantized table is read in its blocks (QuantizedGather).
+  ValueId x = b.isQuantized(*embd)
+                  ? b.node("QuantizedGather", "embeddings", {*embd, ids},
+                           attrs({{"quant", b.quantOfWeight(*embd)}}))
+                  : b.node("Gather", "embeddings", {*embd, ids},
+                           attrs({{"axis", int64_t(0)}}));
 
   for (int64_t l = 0; l < c.layers; ++l) {
     std::string p = "blk." + std::to_string(l) + ".";

@@ -389,8 +389,9 @@ TEST(LlamaGraph, PlanCarriesContextLengthAndVocabulary) {
 TEST(LlamaGraph, QuantizedWeightsStayQuantized) {
   // Every projection of the Q8_0 and Q4_0 files is a QuantizedGemm over
   // the u8 bytes of its weight (tiny_q4_0's output.weight is Q8_0; tiny_b's
-  // LM head is tied to token_embd and reads its quantized bytes), while
-  // token_embd stays f32 for the Gather; dequantizeWeights gives the f32
+  // LM head is tied to token_embd and reads its quantized bytes), and the
+  // embedding a QuantizedGather over token_embd's u8 bytes (the tied head
+  // reads the same weight); dequantizeWeights gives the f32 Gather and
   // Gemms of before, with more weight bytes.
   struct Case {
     const char *name;
@@ -409,11 +410,15 @@ TEST(LlamaGraph, QuantizedWeightsStayQuantized) {
       lo.dequantizeWeights = dequantize;
       Expected<Graph> g = importLlamaGguf(kDir + c.name, lo);
       ASSERT_TRUE(bool(g)) << toString(g.takeError());
-      int64_t quantized = 0, gemms = 0;
+      int64_t quantized = 0, gemms = 0, quantGathers = 0;
       std::set<std::string> quants;
       for (const Node &n : g->nodes) {
         if (n.op == "Gemm")
           ++gemms;
+        if (n.op == "QuantizedGather") {
+          ++quantGathers;
+          EXPECT_EQ(g->values[n.inputs[0]].name, "token_embd.weight");
+        }
         if (n.op != "QuantizedGemm")
           continue;
         ++quantized;
@@ -425,9 +430,10 @@ TEST(LlamaGraph, QuantizedWeightsStayQuantized) {
       EXPECT_EQ(gemms, dequantize ? projections : 0);
       if (!dequantize)
         EXPECT_EQ(quants, c.quants);
+      EXPECT_EQ(quantGathers, dequantize ? 0 : 1);
       for (const Value &v : g->values)
         if (v.name == "token_embd.weight")
-          EXPECT_EQ(v.type.dtype, DType::F32);
+          EXPECT_EQ(v.type.dtype, dequantize ? DType::F32 : DType::U8);
       CompileOptions copts;
       copts.target = cantFail(kernelTargetByName("cpu"));
       Expected<Plan> plan = compileGraph(std::move(*g), copts);

@@ -360,3 +360,39 @@ TEST(OpQuantizedGemm, ShapeRuleErrors) {
   EXPECT_EQ(out, std::vector<TensorType>{
                      TensorType::withDims(DType::F32, {DimExpr::symbol(s), 5})});
 }
+
+TEST(OpQuantizedGather, DeviceDecodesTheRowsOfTheReference) {
+  // QuantizedGather (a token embedding kept as GGUF blocks) shares the
+  // block decoders of QuantizedGemm (shaders/ggml_blocks.glsl; the
+  // reference's ir/GgufQuant.h decoders are checked against an independent
+  // dequantization above). Rows 0, 8, -1 (8), 4 and two indices outside
+  // [-9, 9), which give zero rows; the decoded values are exact (one f32
+  // product each), so the device must match bitwise, in f32 and in fp16
+  // storage (a binary16 rounding of each value).
+  uint32_t seed = 500;
+  for (const char *quant : {"q8_0", "q4_0", "q6_k"}) {
+    SCOPED_TRACE(quant);
+    GgmlType type = typeOf(quant);
+    int64_t k = type == GgmlType::Q6_K ? 256 : 96, rows = 9;
+    std::vector<OpOperand> ops = {
+        {weightTensor(type, rows, k, randomBlocks(type, rows, k, seed++)),
+         true},
+        {tt::ints({2, 3}, {0, 8, -1, 4, 9, -10})}};
+    auto ref = tt::runReference("QuantizedGather", quantAttrs(quant), ops);
+    ASSERT_TRUE(bool(ref)) << toString(ref.takeError());
+    ASSERT_EQ((*ref)[0].type.shape, (Shape{2, 3, k}));
+    ArrayRef<float> r = (*ref)[0].f32();
+    for (int64_t i = 0; i < k; ++i) {
+      EXPECT_EQ(r[size_t(k + i)], r[size_t(2 * k + i)]) << "rows 8 and -1";
+      EXPECT_EQ(r[size_t(4 * k + i)], 0.0f) << "index 9";
+      EXPECT_EQ(r[size_t(5 * k + i)], 0.0f) << "index -10";
+    }
+    auto out = tt::runOnDevice("QuantizedGather", quantAttrs(quant), ops);
+    ASSERT_TRUE(bool(out)) << toString(out.takeError());
+    EXPECT_EQ(tt::maxAbsDiff((*out)[0], (*ref)[0]), 0.0);
+    auto half = tt::runOnDeviceF16("QuantizedGather", quantAttrs(quant), ops,
+                                   "cpu");
+    ASSERT_TRUE(bool(half)) << toString(half.takeError());
+    EXPECT_EQ(tt::maxAbsDiff((*half)[0], tt::roundedToF16((*ref)[0])), 0.0);
+  }
+}
