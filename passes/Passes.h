@@ -111,10 +111,11 @@ constexpr uint64_t kMaxBindingBytes = uint64_t(128) << 20;
 
 /// Splits each weight larger than \p maxBytes that a Gather along axis 0,
 /// a Gemm, a MatMul (B [K, N]) or a QuantizedGemm reads as its table or B
-/// (and is read by nothing else) into chunks of at most \p maxBytes, each
-/// its own weight: GatherRowChunks over row chunks; one GEMM per slice of N
-/// (a per-column bias sliced alike) joined by a Concat along the last
-/// axis. Runs on typed values in topological order, after F16Storage (the
+/// into chunks of at most \p maxBytes, each its own weight:
+/// GatherRowChunks over row chunks; one GEMM per slice of N (a per-column
+/// bias sliced alike) joined by a Concat along the last axis. Row chunks
+/// are shared between readers (a tied LM head and the embedding); a
+/// column split is made only for a weight nothing else reads. Runs on typed values in topological order, after F16Storage (the
 /// bytes the plan holds); keeps the order. Returns the number of nodes
 /// split. (passes/SplitLargeWeights.cpp)
 size_t splitLargeWeights(Graph &g, uint64_t maxBytes = kMaxBindingBytes);

@@ -14,8 +14,10 @@
 //   QuantizedGemm(A, W)              -> QuantizedGemm per slice of W's rows
 // The Concat along the last axis joins the slices (in place where the
 // output's rows are single rows, as for the LM head of the last position).
-// Runs after F16Storage, on the bytes the plan will hold. A weight such an
-// op cannot split (another reader, a C of another shape) is left whole:
+// Row chunks are shared by every reader that slices the same rows (a token
+// embedding and its tied LM head). Runs after F16Storage, on the bytes the
+// plan will hold. A weight such an op cannot split (a column split with
+// another reader, a C of another shape) is left whole:
 // the runtime then refuses the plan on a device whose limit it exceeds,
 // naming the tensor and both sizes.
 //
@@ -26,6 +28,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 using namespace llvm;
 
@@ -120,6 +123,21 @@ size_t splitLargeWeights(Graph &g, uint64_t maxBytes) {
   auto onlyReader = [&](ValueId v) {
     return uses[v].size() == 1 && !g.isOutput(v);
   };
+  // Row chunks, made once per (weight, first row): a Gather over a token
+  // embedding and the tied LM head (rows = N) share them, because both
+  // slice rows alike.
+  std::map<std::pair<ValueId, int64_t>, ValueId> rowChunks;
+  auto rowChunk = [&](ValueId v, const std::string &tag, int64_t r0,
+                      int64_t rows, uint64_t bytesPerRow) {
+    auto [it, inserted] = rowChunks.try_emplace({v, r0}, ValueId(0));
+    if (inserted) {
+      Shape shape = g.values[v].type.shape;
+      shape[0] = rows;
+      it->second = addWeight(g, g.values[v], tag, shape,
+                             rowBytes(g.values[v], r0, rows, bytesPerRow));
+    }
+    return it->second;
+  };
   std::vector<Node> nodes;
   nodes.reserve(g.nodes.size());
   size_t split = 0;
@@ -137,14 +155,9 @@ size_t splitLargeWeights(Graph &g, uint64_t maxBytes) {
       chunks.loc = n.loc;
       chunks.inputs = {n.inputs[1]};
       chunks.outputs = n.outputs;
-      for (auto [r0, rows] : slices(table[0], int64_t(maxBytes / row))) {
-        Shape shape = table;
-        shape[0] = rows;
-        chunks.inputs.push_back(addWeight(g, g.values[n.inputs[0]],
-                                          ".rows" + std::to_string(r0), shape,
-                                          rowBytes(g.values[n.inputs[0]], r0,
-                                                   rows, row)));
-      }
+      for (auto [r0, rows] : slices(table[0], int64_t(maxBytes / row)))
+        chunks.inputs.push_back(rowChunk(
+            n.inputs[0], ".rows" + std::to_string(r0), r0, rows, row));
       nodes.push_back(std::move(chunks));
       ++split;
       continue;
@@ -186,7 +199,9 @@ size_t splitLargeWeights(Graph &g, uint64_t maxBytes) {
       }
       c = n.inputs[2];
     }
-    if (!onlyReader(n.inputs[1])) {
+    // Slices of N along B's columns are copies of their own; row slices
+    // are shared with other readers.
+    if (!rowsAreN && !onlyReader(n.inputs[1])) {
       nodes.push_back(std::move(n));
       continue;
     }
@@ -206,8 +221,8 @@ size_t splitLargeWeights(Graph &g, uint64_t maxBytes) {
       std::string tag = ".cols" + std::to_string(n0);
       const Value &bw = g.values[n.inputs[1]];
       ValueId piece =
-          rowsAreN ? addWeight(g, bw, tag, {cols, bw.type.shape[1]},
-                               rowBytes(bw, n0, cols, sliceBytesPerN))
+          rowsAreN ? rowChunk(n.inputs[1], ".rows" + std::to_string(n0), n0,
+                              cols, sliceBytesPerN)
                    : addWeight(g, bw, tag, {bw.type.shape[0], cols},
                                columnBytes(bw, n0, cols, nTotal, elt));
       Node part;

@@ -25,14 +25,15 @@ using llvm::Expected;
 namespace {
 
 /// ids [1, S] -> table [100, 8] rows -> [1, S, 8]; x [S, 8] against
-/// w [130, 8]^T + b and against m [8, 130].
+/// w [130, 8]^T + b, against m [8, 130] and against the table transposed
+/// (a tied LM head).
 std::string model() {
   return R"(tlc: 1
 name: split
 inputs:
   - {name: ids, shape: [1, S], dtype: i64}
   - {name: x, shape: [S, 8], dtype: f32}
-outputs: [e, y, z]
+outputs: [e, y, z, t]
 constants:
   - {name: table, shape: [100, 8], dtype: f32, values: [)" +
          tlc::testing::patternValues(800, 1) + R"(]}
@@ -46,6 +47,7 @@ nodes:
   - {op: Gather, in: [table, ids], out: e, attrs: {axis: 0}}
   - {op: Gemm, in: [x, w, b], out: y, attrs: {transB: 1, alpha: 0.5}}
   - {op: MatMul, in: [x, m], out: z}
+  - {op: Gemm, in: [x, table], out: t, attrs: {transB: 1}}
 )";
 }
 
@@ -80,7 +82,7 @@ std::vector<std::vector<uint8_t>> runPlan(Device &dev, const Plan &plan,
   llvm::Error e = (*lp)->run();
   EXPECT_FALSE(bool(e)) << llvm::toString(std::move(e));
   std::vector<std::vector<uint8_t>> out;
-  for (unsigned i = 0; i < 3; ++i) {
+  for (unsigned i = 0; i < 4; ++i) {
     llvm::ArrayRef<uint8_t> o = (*lp)->output(i);
     out.emplace_back(o.begin(), o.end());
   }
@@ -92,20 +94,26 @@ std::vector<std::vector<uint8_t>> runPlan(Device &dev, const Plan &plan,
 TEST(SplitLargeWeights, SplitPlanMatchesTheWholeOne) {
   Expected<Plan> whole = compile(kMaxBindingBytes);
   ASSERT_TRUE(bool(whole)) << llvm::toString(whole.takeError());
-  // 1000 bytes: the table (3200 bytes) in 4 chunks of 31 rows and one of
-  // 7, w and m (4160 bytes each) in 5 slices of N.
+  // 1000 bytes: the table (3200 bytes) in 4 chunks (3 of 31 rows, one of
+  // 7), w and m (4160 bytes each) in 5 slices of N.
   Expected<Plan> split = compile(1000);
   ASSERT_TRUE(bool(split)) << llvm::toString(split.takeError());
   std::vector<std::string> shaders =
       tlc::testing::dispatchShaders(*split, false);
   EXPECT_EQ(std::count(shaders.begin(), shaders.end(), "gather_dyn"), 4);
-  // The Gemm's slices each with their GEMV for one row, the MatMul's (B
-  // not transposed: no GEMV) alone.
-  EXPECT_EQ(std::count(shaders.begin(), shaders.end(), "gemv_dyn"), 5);
-  EXPECT_EQ(std::count(shaders.begin(), shaders.end(), "gemm_dyn"), 5 + 5);
+  // The Gemms' slices (5 of w, 4 of the table) each with their GEMV for
+  // one row, the MatMul's (B not transposed: no GEMV) alone.
+  EXPECT_EQ(std::count(shaders.begin(), shaders.end(), "gemv_dyn"), 5 + 4);
+  EXPECT_EQ(std::count(shaders.begin(), shaders.end(), "gemm_dyn"),
+            5 + 5 + 4);
+  // The Gather and the tied Gemm share the table's 4 row chunks.
+  int tableChunks = 0;
   for (const PlanTensor &t : split->tensors)
-    if (t.role == TensorRole::Weight)
+    if (t.role == TensorRole::Weight) {
       EXPECT_LE(t.bytes, 1000u) << t.name;
+      tableChunks += llvm::StringRef(t.name).startswith("table.rows");
+    }
+  EXPECT_EQ(tableChunks, 4);
 
   DeviceOptions dopts;
   dopts.validation = true;
@@ -118,9 +126,9 @@ TEST(SplitLargeWeights, SplitPlanMatchesTheWholeOne) {
     SCOPED_TRACE(ids.size());
     std::vector<std::vector<uint8_t>> a = runPlan(**dev, *whole, ids);
     std::vector<std::vector<uint8_t>> b = runPlan(**dev, *split, ids);
-    ASSERT_EQ(a.size(), 3u);
-    ASSERT_EQ(b.size(), 3u);
-    for (unsigned i = 0; i < 3; ++i)
+    ASSERT_EQ(a.size(), 4u);
+    ASSERT_EQ(b.size(), 4u);
+    for (unsigned i = 0; i < 4; ++i)
       EXPECT_EQ(a[i], b[i]) << "output " << i;
   }
   EXPECT_EQ((*dev)->counters().validationMessages, 0u);
