@@ -11,6 +11,7 @@
 
 #include "llvm/Support/Endian.h"
 
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -191,6 +192,24 @@ Expected<std::vector<float>> dequantize(const GgufTensor &t) {
     }
   }
   return out;
+}
+
+void dequantizeQuantizedRow(GgmlType type, const uint8_t *row, int64_t k,
+                            float *out) {
+  assert((type == GgmlType::Q8_0 || type == GgmlType::Q4_0 ||
+          type == GgmlType::Q6_K) &&
+         "not a block-quantized type");
+  const GgmlTypeInfo *info = ggmlTypeInfo(uint32_t(type));
+  for (int64_t b = 0; b < k / int64_t(info->blockElems); ++b) {
+    const uint8_t *block = row + b * info->blockBytes;
+    float *dst = out + b * info->blockElems;
+    if (type == GgmlType::Q8_0)
+      dequantizeQ8_0Block(block, dst);
+    else if (type == GgmlType::Q4_0)
+      dequantizeQ4_0Block(block, dst);
+    else
+      dequantizeQ6_KBlock(block, dst);
+  }
 }
 
 Expected<std::vector<uint8_t>> quantizeQ8_0(ArrayRef<float> x) {

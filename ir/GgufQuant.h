@@ -48,6 +48,10 @@ void dequantizeQ8_0Block(const uint8_t *block, float *out);
 void dequantizeQ4_0Block(const uint8_t *block, float *out);
 /// Decodes one super-block: 256 values from the 210 bytes at \p block.
 void dequantizeQ6_KBlock(const uint8_t *block, float *out);
+/// Decodes the \p k values (a whole number of blocks) of one row at \p row
+/// of block-quantized \p type (Q8_0, Q4_0 or Q6_K; asserts so) into \p out.
+void dequantizeQuantizedRow(GgmlType type, const uint8_t *row, int64_t k,
+                            float *out);
 
 /// Bytes of one row of \p k values of block-quantized \p type (Q8_0, Q4_0,
 /// Q6_K: \p k / blockElems blocks of blockBytes, the GGUF layout of one

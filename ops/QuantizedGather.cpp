@@ -78,7 +78,6 @@ static Error quantizedGatherReference(const Node &node,
                                       ArrayRef<const HostTensor *> in,
                                       MutableArrayRef<HostTensor> out) {
   GgmlType type = cantFail(quantType(node));
-  const GgmlTypeInfo *info = ggmlTypeInfo(uint32_t(type));
   int64_t rows = in[0]->type.shape[0], stride = in[0]->type.shape[1];
   int64_t k = rowValues(type, stride);
   ArrayRef<uint8_t> w = in[0]->bytes();
@@ -89,16 +88,7 @@ static Error quantizedGatherReference(const Node &node,
       r += rows;
     if (r < 0 || r >= rows)
       continue;
-    for (int64_t b = 0; b < k / info->blockElems; ++b) {
-      const uint8_t *block = w.data() + r * stride + b * info->blockBytes;
-      float *dst = y + j * k + b * info->blockElems;
-      if (type == GgmlType::Q8_0)
-        dequantizeQ8_0Block(block, dst);
-      else if (type == GgmlType::Q4_0)
-        dequantizeQ4_0Block(block, dst);
-      else
-        dequantizeQ6_KBlock(block, dst);
-    }
+    dequantizeQuantizedRow(type, w.data() + r * stride, k, y + j * k);
   }
   return Error::success();
 }

@@ -133,7 +133,6 @@ static Error quantizedGemmReference(const Node &node,
                                     ArrayRef<const HostTensor *> in,
                                     MutableArrayRef<HostTensor> out) {
   GgmlType type = cantFail(quantType(node));
-  const GgmlTypeInfo *info = ggmlTypeInfo(uint32_t(type));
   int64_t m = in[0]->type.shape[0], k = in[0]->type.shape[1];
   int64_t n = in[1]->type.shape[0];
   uint64_t stride = *quantizedRowStride(type, k);
@@ -142,17 +141,8 @@ static Error quantizedGemmReference(const Node &node,
   float *y = out[0].f32().data();
   std::vector<float> row(static_cast<size_t>(k));
   for (int64_t c = 0; c < n; ++c) {
-    const uint8_t *p = w.data() + uint64_t(c) * stride;
-    for (int64_t b = 0; b < k / info->blockElems; ++b) {
-      float *dst = row.data() + b * info->blockElems;
-      const uint8_t *block = p + b * info->blockBytes;
-      if (type == GgmlType::Q8_0)
-        dequantizeQ8_0Block(block, dst);
-      else if (type == GgmlType::Q4_0)
-        dequantizeQ4_0Block(block, dst);
-      else
-        dequantizeQ6_KBlock(block, dst);
-    }
+    dequantizeQuantizedRow(type, w.data() + uint64_t(c) * stride, k,
+                           row.data());
     for (int64_t r = 0; r < m; ++r) {
       double s = 0;
       for (int64_t i = 0; i < k; ++i)
