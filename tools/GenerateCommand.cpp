@@ -25,6 +25,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cmath>
 
 using namespace llvm;
 
@@ -367,12 +368,15 @@ int runGenerate() {
                     "{5:f1}\n",
                     weights, kvCache, plan->stats.transientBytes,
                     plan->stats.lowerBound, allocations, hostPerToken);
-  if (Repeat > 1 && rssKiB.front() > 0)
+  if (Repeat > 1 && rssKiB.front() > 0) {
+    double change = 100.0 *
+                    (double(rssKiB.back()) - double(rssKiB.front())) /
+                    double(rssKiB.front());
     outs() << formatv("resident memory after each of {0} generations: first "
-                      "{1} KiB, last {2} KiB ({3:+0.00;-0.00}%)\n",
+                      "{1} KiB, last {2} KiB ({3}{4:f2}%)\n",
                       rssKiB.size(), rssKiB.front(), rssKiB.back(),
-                      100.0 * (double(rssKiB.back()) - double(rssKiB.front())) /
-                          double(rssKiB.front()));
+                      change < 0 ? '-' : '+', std::fabs(change));
+  }
   return 0;
 }
 
