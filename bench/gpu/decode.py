@@ -9,7 +9,8 @@ compiled with --precision=fp16 --target=gpu and a context of 1200. For each
 weight type and context C in (128, 1024): `tlc bench` of one decode step
 (sequence = 1 after C - 1 cached positions). The bound comes from the
 device-to-device copy rate (bytes read + written per second) of a CUDA copy
-of 1 GiB measured by PyTorch in the same run (median of 20, CUDA events;
+of 1 GiB measured by PyTorch in the same run (bench.py's torch_copy:
+median of 20, CUDA events;
 vkCmdCopyBuffer reaches a fraction of it on NVIDIA's driver,
 docs/performance.md, so `tlc bench --copy-baseline` serves only where
 PyTorch is missing):
@@ -25,7 +26,6 @@ Usage (GPU machine, tlc staged as in ../shared/GPU.md):
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -34,43 +34,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
+import bench  # noqa: E402
 import make_llama_testdata as mk  # noqa: E402
 import llama  # noqa: E402
-
-
-def run(cmd):
-    t0 = time.time()
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        print(r.stdout[-3000:], r.stderr[-3000:], flush=True)
-        raise SystemExit("command failed: %s" % " ".join(cmd))
-    print("+ %s (%.1f s)" % (" ".join(cmd[:3]), time.time() - t0), flush=True)
-    return r.stdout
-
-
-def cuda_copy_gbps(nbytes=1 << 30, reps=20):
-    """bytes read + written per second of a CUDA device-to-device copy, in
-    GB/s; None without PyTorch or CUDA."""
-    try:
-        import torch
-        if not torch.cuda.is_available():
-            return None
-    except ImportError:
-        return None
-    x = torch.empty(nbytes // 4, dtype=torch.float32, device="cuda")
-    y = torch.empty_like(x)
-    times = []
-    for i in range(reps + 3):
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record()
-        y.copy_(x)
-        b.record()
-        torch.cuda.synchronize()
-        if i >= 3:
-            times.append(a.elapsed_time(b) / 1e3)
-    del x, y
-    torch.cuda.empty_cache()
-    return 2 * nbytes / float(np.median(times)) / 1e9
 
 
 def main():
@@ -88,16 +54,14 @@ def main():
                     "profiled step (a slice per dispatch)")
     a = ap.parse_args()
 
-    hp = dict(vocab=a.vocab, n_embd=2048, n_head=32, n_head_kv=4, ffn=5632,
-              n_layer=a.layers, ctx=2048, rms_eps=1e-5, rope_base=10000.0,
-              tied=False, out_gain=1.0, hf_dtype="F16", alignment=32,
-              vocab_keys=False)
+    hp = llama.tinyllama_hparams(a.layers, a.vocab)
     os.makedirs(a.work, exist_ok=True)
     folder = os.path.join(a.work, "hf")
     llama.make_model(folder, hp, seed=7)
     weights = None
     rows = []
-    copy_gbps = cuda_copy_gbps()
+    copy = bench.torch_copy(1 << 30, iters=20)  # (us, GB/s) or None
+    copy_gbps = copy[1] if copy else None
     print("CUDA copy: %s GB/s" % ("%.0f" % copy_gbps if copy_gbps else "n/a"),
           flush=True)
     for ty in a.types.split(","):
@@ -114,19 +78,20 @@ def main():
                 print("%s written in %.0f s" % (src, time.time() - t0),
                       flush=True)
         if not os.path.exists(plan):
-            run([a.tlc, "compile", src, "-o", plan, "--max-context", "1200",
-                 "--precision", "fp16", "--target", "gpu"])
-        info = json.loads(run([a.tlc, "inspect", plan, "--format", "json"]))
+            llama.sh([a.tlc, "compile", src, "-o", plan, "--max-context",
+                      "1200", "--precision", "fp16", "--target", "gpu"])
+        info = json.loads(llama.sh([a.tlc, "inspect", plan, "--format",
+                                    "json"]))
         emb = next(t for t in info["tensors"] if t["name"] == "token_embd.weight")
         emb_row = emb["bytes"] // a.vocab
         for ctx in map(int, a.contexts.split(",")):
-            b = json.loads(run([a.tlc, "bench", plan, "--input-shape",
-                                "input_ids=1x1", "--dim", "past=%d" % (ctx - 1),
-                                "--iterations", str(a.iterations),
-                                "--copy-baseline", "--json"] +
-                               (["--profile", os.path.join(
-                                   a.out, "decode_%s_%d.trace.json" %
-                                   (ty.lower(), ctx))] if a.profile else [])))
+            cmd = [a.tlc, "bench", plan, "--input-shape", "input_ids=1x1",
+                   "--dim", "past=%d" % (ctx - 1), "--iterations",
+                   str(a.iterations), "--copy-baseline", "--json"]
+            if a.profile:
+                cmd += ["--profile", os.path.join(
+                    a.out, "decode_%s_%d.trace.json" % (ty.lower(), ctx))]
+            b = json.loads(llama.sh(cmd))
             kv = ctx * a.layers * 2 * 4 * 64 * 2
             read = b["weight_bytes"] - emb["bytes"] + emb_row + kv
             rate = copy_gbps or b["copy"]["gbps"]

@@ -54,6 +54,16 @@ def sh(cmd, **kw):
     return r.stdout
 
 
+def tinyllama_hparams(layers, vocab):
+    """TinyLlama-1.1B's shape (tools/make_llama_testdata.py's hp keys) with
+    \p layers layers and a vocabulary of \p vocab, F16 in the HF folder,
+    untied; alignment and vocab_keys for a GGUF file of the same weights."""
+    return dict(vocab=vocab, n_embd=2048, n_head=32, n_head_kv=4, ffn=5632,
+                n_layer=layers, ctx=2048, rms_eps=1e-5, rope_base=10000.0,
+                tied=False, out_gain=1.0, hf_dtype="F16", alignment=32,
+                vocab_keys=False)
+
+
 def make_model(folder, hp, seed):
     if os.path.exists(os.path.join(folder, "model.safetensors")):
         return
@@ -134,9 +144,7 @@ def main():
                     help="tlc only (no reference, no transformers timing)")
     a = ap.parse_args()
 
-    hp = dict(vocab=a.vocab, n_embd=2048, n_head=32, n_head_kv=4, ffn=5632,
-              n_layer=a.layers, ctx=2048, rms_eps=1e-5, rope_base=10000.0,
-              tied=False, out_gain=1.0, hf_dtype="F16")
+    hp = tinyllama_hparams(a.layers, a.vocab)
     folder = os.path.join(a.work, "hf")
     make_model(folder, hp, seed=7)
     plan = os.path.join(a.work, "tinyllama.tlp")
