@@ -18,6 +18,7 @@
 // refused: the kernel would read their upper bounds.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/GatherKernel.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 #include "ops/SymbolicOp.h"
@@ -158,27 +159,36 @@ static Error gatherReference(const Node &node, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
+DispatchDesc lowerGatherKernel(const DimExpr &total, const DimExpr &axisLen,
+                               const DimExpr &inner, const DimExpr &count,
+                               bool idx64, uint32_t chunkTotal,
+                               uint32_t chunkBegin, unsigned data,
+                               unsigned indices, unsigned out) {
+  // Shape ranges: the element count, the axis length, the inner size and
+  // the index count are run-time values where symbolic.
+  DispatchDesc g;
+  g.shader = "gather";
+  g.specConstants = spec::u32s(
+      {0, 0, 0, 0, idx64 ? 1u : 0u, chunkTotal, chunkBegin});
+  setDim(g, 0, total);
+  setDim(g, 1, axisLen);
+  setDim(g, 2, inner);
+  setDim(g, 3, count);
+  g.operands = {data, indices, out};
+  g.writes = {2};
+  setGrid1D(g, total, 256);
+  return g;
+}
+
 static void gatherLower(const Node &node, ArrayRef<TensorType> in,
                         ArrayRef<TensorType> out,
                         const KernelTarget &target,
                         SmallVectorImpl<DispatchDesc> &d) {
-  // Shape ranges: the element count, the axis length, the inner size and
-  // the index count are run-time values where symbolic.
   GatherView v = verifiedView(node, in[0], in[1]);
-  DispatchDesc g;
-  g.shader = "gather";
-  DimExpr total = out[0].numElementsExpr();
-  g.specConstants =
-      spec::u32s({0, 0, 0, 0, in[1].dtype == DType::I64 ? 1u : 0u,
-                  /*CHUNK_TOTAL: the whole axis*/ 0, /*CHUNK_BEGIN*/ 0});
-  setDim(g, 0, total);
-  setDim(g, 1, v.axisLen);
-  setDim(g, 2, v.inner);
-  setDim(g, 3, v.count);
-  g.operands = {0, 1, 2};
-  g.writes = {2};
-  setGrid1D(g, total, 256);
-  d.push_back(g);
+  d.push_back(lowerGatherKernel(out[0].numElementsExpr(), v.axisLen, v.inner,
+                                v.count, in[1].dtype == DType::I64,
+                                /*chunkTotal: the whole axis*/ 0,
+                                /*chunkBegin*/ 0, 0, 1, 2));
 }
 
 const OpDef kGatherOp = withSymbolicFold(symbolicOp({"Gather",           gatherInferTypes,

@@ -16,6 +16,7 @@
 // may have symbolic dims (token ids [1, S]).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/GatherKernel.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 #include "ops/SymbolicOp.h"
@@ -102,19 +103,10 @@ static void rowChunksLower(const Node &node, ArrayRef<TensorType> in,
   DimExpr elements = out[0].numElementsExpr();
   uint64_t begin = 0;
   for (unsigned c = 1; c < in.size(); ++c) {
-    DispatchDesc g;
-    g.shader = "gather";
-    g.specConstants = spec::u32s({0, 0, 0, 0,
-                                  in[0].dtype == DType::I64 ? 1u : 0u,
-                                  uint32_t(total), uint32_t(begin)});
-    setDim(g, 0, elements);
-    setDim(g, 1, in[c].shape[0]);
-    setDim(g, 2, inner);
-    setDim(g, 3, in[0].numElementsExpr());
-    g.operands = {c, 0, unsigned(in.size())};
-    g.writes = {2};
-    setGrid1D(g, elements, 256);
-    d.push_back(g);
+    d.push_back(lowerGatherKernel(elements, in[c].shape[0], inner,
+                                  in[0].numElementsExpr(),
+                                  in[0].dtype == DType::I64, uint32_t(total),
+                                  uint32_t(begin), c, 0, unsigned(in.size())));
     begin += uint64_t(in[c].shape[0]);
   }
 }
