@@ -9,7 +9,11 @@
 // range of shapes also copies its parameters staging buffer to the
 // parameters buffer at the start, and its dynamic dispatches take their
 // group counts from it (vkCmdDispatchIndirect); a plan of static shapes
-// records exactly as before.
+// records exactly as before. Such a plan has one command buffer per set of
+// dispatches whose group count is zero for a run ("variants"): those
+// dispatches are left out, so a decode step does not pay for the prefill
+// kernels gated out of it (about 2 us each on an H100) nor prefill for the
+// decode kernels.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/LoadedPlanImpl.h"
@@ -151,10 +155,21 @@ static void stamp(VkCommandBuffer cmd, VkQueryPool pool, uint32_t query) {
   vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, pool, query);
 }
 
+/// Whether parameter slice \p s is set in \p mask.
+static bool testBit(const std::vector<uint64_t> &mask, size_t s) {
+  return s / 64 < mask.size() && (mask[s / 64] >> (s % 64) & 1);
+}
+
 /// Records one run's work into \p cmd (begun by the caller): input uploads,
-/// the plan's commands, output readback, with \p ts's timestamps.
-static void recordRunInto(LoadedPlan::Impl &p, VkCommandBuffer cmd,
-                          const TimestampTargets &ts) {
+/// the plan's commands but the dispatches \p skipped leaves out (and the
+/// barriers that makes redundant), output readback, with \p ts's
+/// timestamps. Returns what it recorded; \p dispatched (optional) gets the
+/// recorded Dispatch commands' indices.
+static RecordedCommands recordRunInto(LoadedPlan::Impl &p, VkCommandBuffer cmd,
+                                      const TimestampTargets &ts,
+                                      const std::vector<uint64_t> &skipped,
+                                      std::vector<uint32_t> *dispatched) {
+  RecordedCommands counts;
   const Plan &plan = p.plan;
   if (ts.runPool) {
     vkCmdResetQueryPool(cmd, ts.runPool, 0, kRunTimestamps);
@@ -201,10 +216,33 @@ static void recordRunInto(LoadedPlan::Impl &p, VkCommandBuffer cmd,
     stamp(cmd, ts.profilePool, 0);
 
   uint32_t dispatchIndex = 0;
+  // A plan Barrier orders the dispatches before it against those after it.
+  // It is recorded just before the next recorded dispatch, and only when a
+  // dispatch was recorded since the last one: every plan barrier is the
+  // same compute -> compute memory barrier, so a run of them with skipped
+  // dispatches between is one, and one with none after it orders nothing
+  // (the readback has its own).
+  bool dispatchedSinceBarrier = false, barrierPending = false;
   for (size_t c = 0; c < plan.commands.size(); ++c) {
     const PlanCommand &pc = plan.commands[c];
     switch (pc.kind) {
     case CommandKind::Dispatch:
+      if (pc.dynamic && testBit(skipped, size_t(p.params.sliceOf[c]))) {
+        ++counts.skipped;
+        break;
+      }
+      if (barrierPending) {
+        memoryBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                      VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT,
+                      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                      VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+        ++counts.barriers;
+        barrierPending = false;
+      }
+      ++counts.dispatches;
+      dispatchedSinceBarrier = true;
+      if (dispatched)
+        dispatched->push_back(uint32_t(c));
       vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipelines[c]);
       if (p.sets[c])
         vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
@@ -220,14 +258,14 @@ static void recordRunInto(LoadedPlan::Impl &p, VkCommandBuffer cmd,
         stamp(cmd, ts.profilePool, ++dispatchIndex);
       break;
     case CommandKind::Barrier:
-      memoryBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                    VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT,
-                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                    VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+      barrierPending |= dispatchedSinceBarrier;
+      dispatchedSinceBarrier = false;
       break;
     case CommandKind::Release:
-      if (p.opts.poisonReleased)
+      if (p.opts.poisonReleased) {
         recordPoisonFill(p, cmd, plan.tensors[pc.tensor]);
+        dispatchedSinceBarrier = true; // the fill's writes, to be ordered
+      }
       break;
     }
   }
@@ -256,31 +294,122 @@ static void recordRunInto(LoadedPlan::Impl &p, VkCommandBuffer cmd,
                   VK_ACCESS_HOST_READ_BIT);
   if (ts.runPool)
     stamp(cmd, ts.runPool, 3);
+  return counts;
 }
 
-Error recordCommandBuffer(LoadedPlan::Impl &p) {
-  if (Error e = allocateCommandBuffer(p, p.commandBuffer))
-    return e;
-  if (Error e = begin(p, p.commandBuffer, 0))
+void findSkippedDispatches(const ParamLayout &layout, const uint8_t *params,
+                           std::vector<uint64_t> &skipped) {
+  skipped.assign((layout.slices.size() + 63) / 64, 0); // same size each time
+  for (size_t s = 0; s < layout.slices.size(); ++s) {
+    uint32_t groups[3];
+    std::memcpy(groups, params + layout.slices[s].indirectOffset,
+                sizeof groups);
+    if (groups[0] == 0 || groups[1] == 0 || groups[2] == 0)
+      skipped[s / 64] |= uint64_t(1) << (s % 64);
+  }
+}
+
+/// Records a new variant for p.skipped into \p v (its command buffer
+/// allocated by the caller or reused).
+static Error recordVariant(LoadedPlan::Impl &p,
+                           LoadedPlan::Impl::CommandVariant &v) {
+  if (Error e = begin(p, v.cmd, 0))
     return e;
   TimestampTargets ts;
   ts.runPool = p.queryPool;
-  recordRunInto(p, p.commandBuffer, ts);
-  return checkVk(vkEndCommandBuffer(p.commandBuffer), "vkEndCommandBuffer");
+  v.skipped = p.skipped;
+  v.counts = recordRunInto(p, v.cmd, ts, p.skipped, nullptr);
+  return checkVk(vkEndCommandBuffer(v.cmd), "vkEndCommandBuffer");
+}
+
+Expected<size_t> variantForSkipped(LoadedPlan::Impl &p) {
+  auto &variants = p.variants;
+  for (size_t i = 0; i < variants.size(); ++i)
+    if (variants[i].skipped == p.skipped) {
+      variants[i].lastUse = ++p.variantClock;
+      return i;
+    }
+  size_t slot = variants.size();
+  if (slot == LoadedPlan::Impl::kMaxCommandVariants) {
+    slot = 0;
+    for (size_t i = 1; i < variants.size(); ++i)
+      if (variants[i].lastUse < variants[slot].lastUse)
+        slot = i;
+    // No submission is pending (runs wait for their fence): free it.
+    vkFreeCommandBuffers(p.dev.device, p.commandPool, 1, &variants[slot].cmd);
+    variants[slot].cmd = VK_NULL_HANDLE;
+  } else {
+    variants.emplace_back();
+  }
+  LoadedPlan::Impl::CommandVariant &v = variants[slot];
+  if (Error e = allocateCommandBuffer(p, v.cmd)) {
+    variants.erase(variants.begin() + long(slot));
+    return std::move(e);
+  }
+  if (Error e = recordVariant(p, v)) {
+    vkFreeCommandBuffers(p.dev.device, p.commandPool, 1, &v.cmd);
+    variants.erase(variants.begin() + long(slot));
+    return std::move(e);
+  }
+  v.lastUse = ++p.variantClock;
+  return slot;
+}
+
+Error recordInitialVariants(LoadedPlan::Impl &p) {
+  p.variants.reserve(LoadedPlan::Impl::kMaxCommandVariants);
+  if (p.params.bytes > 0)
+    findSkippedDispatches(
+        p.params, static_cast<const uint8_t *>(p.paramStaging.mapped),
+        p.skipped);
+  Expected<size_t> first = variantForSkipped(p);
+  if (!first)
+    return first.takeError();
+  p.lastVariant = *first;
+  if (p.params.bytes == 0 || p.plan.symbols.empty())
+    return Error::success();
+  // The minima: a decode step's gates (sequence = 1). Evaluated into
+  // scratch memory laid out as the staging buffer, which keeps the maxima.
+  std::vector<int64_t> minima(p.plan.symbols.size());
+  for (size_t k = 0; k < minima.size(); ++k)
+    minima[k] = p.plan.symbols[k].min;
+  std::vector<uint8_t> scratch(p.params.bytes, 0);
+  std::vector<uint64_t> outputBytes(p.plan.outputs.size(), 0);
+  if (Error e = evaluateParameters(p.plan, p.params,
+                                   p.dev.limits.maxComputeWorkGroupCount,
+                                   minima, scratch.data(), outputBytes)) {
+    // checkPlanAgainstDevice evaluated the minima already; a plan whose
+    // requirements exclude them simply gets that variant on first use.
+    consumeError(std::move(e));
+    return Error::success();
+  }
+  std::vector<uint64_t> atMaxima = p.skipped;
+  findSkippedDispatches(p.params, scratch.data(), p.skipped);
+  Expected<size_t> second = variantForSkipped(p);
+  p.skipped = std::move(atMaxima);
+  if (!second)
+    return second.takeError();
+  p.variants[*first].lastUse = ++p.variantClock;
+  return Error::success();
 }
 
 Error recordProfileBuffer(LoadedPlan::Impl &p) {
   uint32_t dispatches = 0;
   for (const PlanCommand &pc : p.plan.commands)
     dispatches += pc.kind == CommandKind::Dispatch;
-  VkQueryPoolCreateInfo qi = {};
-  qi.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
-  qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
-  qi.queryCount = dispatches + 1;
-  if (Error e = checkVk(
-          vkCreateQueryPool(p.dev.device, &qi, nullptr, &p.profileQueryPool),
-          "vkCreateQueryPool"))
-    return e;
+  if (!p.profileQueryPool) {
+    VkQueryPoolCreateInfo qi = {};
+    qi.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+    qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    qi.queryCount = dispatches + 1;
+    if (Error e = checkVk(vkCreateQueryPool(p.dev.device, &qi, nullptr,
+                                            &p.profileQueryPool),
+                          "vkCreateQueryPool"))
+      return e;
+  }
+  if (p.profileBuffer) {
+    vkFreeCommandBuffers(p.dev.device, p.commandPool, 1, &p.profileBuffer);
+    p.profileBuffer = VK_NULL_HANDLE;
+  }
   if (Error e = allocateCommandBuffer(p, p.profileBuffer))
     return e;
   if (Error e = begin(p, p.profileBuffer, 0))
@@ -288,7 +417,9 @@ Error recordProfileBuffer(LoadedPlan::Impl &p) {
   TimestampTargets ts;
   ts.profilePool = p.profileQueryPool;
   ts.profileQueries = dispatches + 1;
-  recordRunInto(p, p.profileBuffer, ts);
+  p.profileDispatches.clear();
+  p.profileSkipped = p.skipped;
+  recordRunInto(p, p.profileBuffer, ts, p.skipped, &p.profileDispatches);
   return checkVk(vkEndCommandBuffer(p.profileBuffer), "vkEndCommandBuffer");
 }
 

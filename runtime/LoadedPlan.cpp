@@ -240,7 +240,7 @@ LoadedPlan::load(Device &device, const Plan &plan, const LoadOptions &opts) {
   savePipelineCache(p);
   if (Error e = createTimestampQueries(p))
     return context(std::move(e));
-  if (Error e = recordCommandBuffer(p))
+  if (Error e = recordInitialVariants(p))
     return context(std::move(e));
   return std::unique_ptr<LoadedPlan>(new LoadedPlan(std::move(impl)));
 }
@@ -337,12 +337,16 @@ Error LoadedPlan::Impl::prepareParameters() {
           static_cast<uint8_t *>(paramStaging.mapped), paramOutputBytes))
     return e;
   ++dev.parameterEvaluations;
+  if (params.bytes > 0)
+    findSkippedDispatches(params,
+                          static_cast<const uint8_t *>(paramStaging.mapped),
+                          skipped);
   std::copy(symbolValues.begin(), symbolValues.end(), paramValues.begin());
   paramsValid = true;
   return Error::success();
 }
 
-Error LoadedPlan::Impl::runCommandBuffer(VkCommandBuffer cmd, StringRef step) {
+Error LoadedPlan::Impl::runCommandBuffer(bool profiled, StringRef step) {
   if (broken)
     return createStringError(inconvertibleErrorCode(),
                              "plan '%s' cannot run: an earlier run failed "
@@ -354,6 +358,19 @@ Error LoadedPlan::Impl::runCommandBuffer(VkCommandBuffer cmd, StringRef step) {
                                "plan '%s' cannot %s: %s",
                                plan.modelName.c_str(), step.str().c_str(),
                                toString(std::move(e)).c_str());
+  VkCommandBuffer cmd = VK_NULL_HANDLE;
+  if (profiled) {
+    if (!profileBuffer || profileSkipped != skipped)
+      if (Error e = recordProfileBuffer(*this))
+        return e;
+    cmd = profileBuffer;
+  } else {
+    Expected<size_t> v = variantForSkipped(*this);
+    if (!v)
+      return v.takeError();
+    lastVariant = *v;
+    cmd = variants[*v].cmd;
+  }
   if (Error e = submitAndWait(cmd, step))
     return e;
   if (shapeRanges) {
@@ -365,7 +382,11 @@ Error LoadedPlan::Impl::runCommandBuffer(VkCommandBuffer cmd, StringRef step) {
 }
 
 Error LoadedPlan::run() {
-  return impl_->runCommandBuffer(impl_->commandBuffer, "run");
+  return impl_->runCommandBuffer(/*profiled=*/false, "run");
+}
+
+RecordedCommands LoadedPlan::lastRunCommands() const {
+  return impl_->variants[impl_->lastVariant].counts;
 }
 
 ArrayRef<uint8_t> LoadedPlan::output(size_t index) const {

@@ -81,7 +81,29 @@ struct LoadedPlan::Impl {
   std::vector<VkDescriptorSet> sets;
 
   VkCommandPool commandPool = VK_NULL_HANDLE;
-  VkCommandBuffer commandBuffer = VK_NULL_HANDLE;
+  /// One recorded command buffer per set of dispatches left out of it. A
+  /// dynamic dispatch whose group count evaluates to zero for a run's
+  /// symbol values (a kernel gated to sequence == 1, or to sequence >= 2:
+  /// ops/OpDef.h runWhenOne) still costs a dispatch and its barrier on the
+  /// GPU; the variant for that run leaves it out, and the barriers it made
+  /// redundant. A plan of static shapes has one variant. Variants are
+  /// recorded at load for the symbols' maxima and minima (a prefill and a
+  /// decode step), and on first use otherwise; at most kMaxCommandVariants
+  /// stay, the least recently used one is freed.
+  struct CommandVariant {
+    std::vector<uint64_t> skipped; // bit s: params.slices[s] left out
+    VkCommandBuffer cmd = VK_NULL_HANDLE;
+    RecordedCommands counts;
+    uint64_t lastUse = 0;
+  };
+  static constexpr size_t kMaxCommandVariants = 8;
+  std::vector<CommandVariant> variants; // capacity kMaxCommandVariants
+  /// The slices whose dispatch has a zero group count in paramStaging
+  /// (bitmask as CommandVariant::skipped; sized at load, updated by every
+  /// evaluation), and the variant the last run submitted.
+  std::vector<uint64_t> skipped;
+  size_t lastVariant = 0;
+  uint64_t variantClock = 0;
 
   /// Timestamps of commandBuffer (kRunTimestamps queries; null without
   /// timestamp support, see timestampsOff).
@@ -96,6 +118,10 @@ struct LoadedPlan::Impl {
   /// timestamps, recorded by the first runProfiled().
   VkCommandBuffer profileBuffer = VK_NULL_HANDLE;
   VkQueryPool profileQueryPool = VK_NULL_HANDLE;
+  /// The skipped mask profileBuffer was recorded for, and the Dispatch
+  /// commands it times, in order (query k + 1 follows profileDispatches[k]).
+  std::vector<uint64_t> profileSkipped;
+  std::vector<uint32_t> profileDispatches;
 
   PipelineCacheReport cacheReport;
   /// The driver data pipelineCache was created with (empty on a miss), to
@@ -121,11 +147,14 @@ struct LoadedPlan::Impl {
   /// fence. \p step names the work in errors ("run", "weight upload").
   llvm::Error submitAndWait(VkCommandBuffer cmd, llvm::StringRef step);
 
-  /// A run of \p cmd (p.commandBuffer or p.profileBuffer): refuses a broken
+  /// A run of the command buffer for these symbol values (the variant that
+  /// leaves out the dispatches they gate out; \p profiled: the profiling
+  /// buffer, re-recorded when the gated-out set changed): refuses a broken
   /// plan, resolves the symbols and refreshes the parameters staging buffer
-  /// when their values changed (prepareParameters), submits and waits, and
-  /// on success records the run's symbol values and output sizes.
-  llvm::Error runCommandBuffer(VkCommandBuffer cmd, llvm::StringRef step);
+  /// when their values changed (prepareParameters), records a variant not
+  /// seen before, submits and waits, and on success records the run's
+  /// symbol values and output sizes.
+  llvm::Error runCommandBuffer(bool profiled, llvm::StringRef step);
   /// For a plan with shape ranges: symbols from the input shapes, then, when
   /// they differ from paramValues or !paramsValid, every expression
   /// evaluated into paramStaging (counted in
@@ -178,17 +207,34 @@ llvm::Error initializeBuffers(LoadedPlan::Impl &p);
 /// uploads, 2 after the plan's commands, 3 after the output readback copies.
 constexpr uint32_t kRunTimestamps = 4;
 
-/// Records p.commandBuffer once: input staging -> input buffers (and, with
-/// a parameters buffer, its staging -> it), the plan's commands (dynamic
-/// dispatches with vkCmdDispatchIndirect), output buffers -> output
-/// staging, with the transfer/compute/indirect/host barriers around them
-/// (see docs/runtime.md); and, when p.queryPool is set, the kRunTimestamps
-/// timestamps.
-llvm::Error recordCommandBuffer(LoadedPlan::Impl &p);
+/// Sets \p skipped (bit s of word s / 64) from the indirect commands in
+/// \p params, memory laid out by \p layout: bit s when slice s's group
+/// count is zero in any dimension. Allocates only when \p skipped is
+/// resized (the first call).
+void findSkippedDispatches(const ParamLayout &layout, const uint8_t *params,
+                           std::vector<uint64_t> &skipped);
 
-/// Records p.profileBuffer: the same work as p.commandBuffer with a
-/// timestamp in p.profileQueryPool before the plan's first command (query 0)
-/// and after each Dispatch (queries 1..dispatches).
+/// Records the variants a plan starts with: the one for the parameters
+/// staging buffer's values (the symbols' maxima at load) and, for a plan
+/// with symbols, the one for their minima when it differs (evaluated into
+/// scratch memory; the staging buffer is left as it was).
+llvm::Error recordInitialVariants(LoadedPlan::Impl &p);
+
+/// Returns the index in p.variants of the variant for p.skipped, recording
+/// it first when there is none (freeing the least recently used one when
+/// kMaxCommandVariants are kept). A variant holds: input staging -> input
+/// buffers (and, with a parameters buffer, its staging -> it), the plan's
+/// commands but the skipped dispatches (dynamic dispatches with
+/// vkCmdDispatchIndirect; a plan Barrier only where a dispatch was recorded
+/// since the last one), output buffers -> output staging, with the
+/// transfer/compute/indirect/host barriers around them (see
+/// docs/runtime.md); and, when p.queryPool is set, the kRunTimestamps
+/// timestamps. Errors: command buffer allocation and recording.
+llvm::Expected<size_t> variantForSkipped(LoadedPlan::Impl &p);
+
+/// Records p.profileBuffer for p.skipped (freeing a previous one): the same
+/// work as the variant with a timestamp in p.profileQueryPool before the
+/// plan's first command (query 0) and after each recorded Dispatch.
 llvm::Error recordProfileBuffer(LoadedPlan::Impl &p);
 
 /// Decides whether the compute queue has timestamps and creates p.queryPool

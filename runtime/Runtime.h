@@ -154,6 +154,16 @@ struct RunTiming {
   double gpuTotalMicros = -1;
 };
 
+/// What the command buffer of a run holds (LoadedPlan::lastRunCommands).
+/// A plan for shape ranges leaves out the dispatches whose group count is
+/// zero for the run's symbol values, and the barriers that leaves
+/// redundant.
+struct RecordedCommands {
+  uint32_t dispatches = 0; // Dispatch commands recorded
+  uint32_t skipped = 0;    // Dispatch commands left out (zero groups)
+  uint32_t barriers = 0;   // plan Barrier commands recorded
+};
+
 /// GPU time of one dispatch in a profiled run (LoadedPlan::runProfiled).
 struct DispatchTiming {
   uint32_t command = 0;   // index into Plan::commands (a Dispatch)
@@ -252,6 +262,10 @@ public:
   /// the same size is host-visible): 0 for a plan without dynamic dispatches,
   /// which then records exactly as a plan of static shapes.
   uint64_t parameterBytes() const;
+  /// The dispatches and barriers of the command buffer the last run
+  /// submitted (before the first run: the one recorded for every symbol at
+  /// its upper bound).
+  RecordedCommands lastRunCommands() const;
 
   /// run(), timed (symbols, parameters and errors as in run()): host time
   /// always, GPU time from the two timestamps the
@@ -266,8 +280,9 @@ public:
   llvm::StringRef timestampsUnavailableReason() const;
 
   /// One run of a second command buffer that writes a timestamp after every
-  /// dispatch (recorded on the first call, so that the command buffer of
-  /// run() stays lean). Dispatch k's slice starts at the timestamp after the
+  /// dispatch it records (recorded on the first call and again when the
+  /// set of dispatches gated out changes, so that the command buffers of
+  /// run() stay lean; gated-out dispatches have no slice). Dispatch k's slice starts at the timestamp after the
   /// previous command's completion and ends when it and everything before it
   /// completed. Inputs, outputs, symbols and parameters behave as in run().
   /// Errors: no timestamp support (names the reason), and those of run().

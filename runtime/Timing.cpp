@@ -4,8 +4,9 @@
 // writes (runtime/CommandRecording.cpp) and converts ticks to microseconds
 // with VkPhysicalDeviceLimits::timestampPeriod, masking to the queue's
 // timestampValidBits (Vulkan 1.3 specification section 18.5 "Timestamp
-// Queries"). runProfiled records, once, a second command buffer with a
-// timestamp after every dispatch, so that the one run() submits stays lean.
+// Queries"). runProfiled records a second command buffer with a
+// timestamp after every dispatch (again when the dispatches a run gates out
+// change), so that the ones run() submits stay lean.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/LoadedPlanImpl.h"
@@ -104,16 +105,10 @@ Expected<std::vector<DispatchTiming>> LoadedPlan::runProfiled() {
                              "plan '%s' cannot run: an earlier run failed "
                              "(timeout or device lost)",
                              p.plan.modelName.c_str());
-  if (!p.profileBuffer)
-    if (Error e = recordProfileBuffer(p))
-      return std::move(e);
-  if (Error e = p.runCommandBuffer(p.profileBuffer, "profiled run"))
+  if (Error e = p.runCommandBuffer(/*profiled=*/true, "profiled run"))
     return std::move(e);
 
-  std::vector<uint32_t> dispatchCommands;
-  for (uint32_t c = 0; c < p.plan.commands.size(); ++c)
-    if (p.plan.commands[c].kind == CommandKind::Dispatch)
-      dispatchCommands.push_back(c);
+  const std::vector<uint32_t> &dispatchCommands = p.profileDispatches;
   SmallVector<uint64_t, 64> ts;
   if (Error e = readTimestamps(p, p.profileQueryPool,
                                uint32_t(dispatchCommands.size() + 1), ts))

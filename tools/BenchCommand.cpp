@@ -386,11 +386,10 @@ int runBench() {
     copyS = summarize(us);
   }
 
-  unsigned dispatches = 0, barriers = 0;
-  for (const PlanCommand &c : plan->commands) {
-    dispatches += c.kind == CommandKind::Dispatch;
-    barriers += c.kind == CommandKind::Barrier;
-  }
+  // What the timed runs submitted: a plan for shape ranges leaves out the
+  // dispatches its gates zero at this shape (runtime/CommandRecording.cpp).
+  RecordedCommands recorded = lp.lastRunCommands();
+  unsigned dispatches = recorded.dispatches, barriers = recorded.barriers;
   const PipelineCacheReport &cache = lp.pipelineCache();
   bool haveGpu = !gpu.empty();
   auto gbps = [](uint64_t bytes, double us) {
@@ -420,6 +419,7 @@ int runBench() {
                                         {"note", cache.note}}},
         {"dispatches", int64_t(dispatches)},
         {"barriers", int64_t(barriers)},
+        {"dispatches_gated_out", int64_t(recorded.skipped)},
         {"transient_bytes", int64_t(plan->stats.transientBytes)},
         {"weight_bytes", int64_t(plan->weights.size())},
         {"traffic_bytes", int64_t(traffic)},
@@ -477,8 +477,13 @@ int runBench() {
   outs() << formatv("host time per inference: median {0:f1} us, p90 {1:f1} "
                     "us (submit + wait)\n",
                     hostS.median, hostS.p90);
-  outs() << formatv("dispatches: {0}, barriers: {1}, transient bytes: {2}\n",
-                    dispatches, barriers, plan->stats.transientBytes);
+  outs() << formatv("dispatches: {0}, barriers: {1}, transient bytes: {2}{3}\n",
+                    dispatches, barriers, plan->stats.transientBytes,
+                    recorded.skipped
+                        ? formatv(" ({0} dispatches gated out at this shape)",
+                                  recorded.skipped)
+                              .str()
+                        : std::string());
   if (haveGpu)
     outs() << formatv("bytes bound by dispatches: {0} ({1:f1} GB/s at the "
                       "median)\n",

@@ -432,6 +432,82 @@ TEST_F(RuntimeShapeRangesTest, TimedAndProfiledRunsTakeTheShape) {
   runChainAt(*lp, 999, 6);
 }
 
+/// kGated dispatches from x [N,3] to outputs y0..y(kGated-1) [N,3]: yk =
+/// (k + 1) * x + N, gated to run only when N > k (its group count times
+/// min(1, max(0, N - k)), the form of ops/OpDef.h's runWhenAboveOne), each
+/// behind a barrier. N = 1..kGated give kGated sets of gated-out
+/// dispatches: more command-buffer variants than the runtime keeps.
+constexpr int64_t kGated = 10;
+Plan gatedPlan() {
+  DynPlanBuilder d("gated");
+  uint32_t x = d.nx3("x", TensorRole::Input);
+  for (int64_t k = 0; k < kGated; ++k) {
+    uint32_t y = d.nx3("y" + std::to_string(k), TensorRole::Output);
+    if (k > 0)
+      d.b.barrier(uint32_t(k));
+    uint32_t c = d.scale(x, y, float(k + 1), uint32_t(k));
+    std::vector<int64_t> g = d.b.plan.exprs[d.groups].code;
+    g.insert(g.end(),
+             {kConst, 1, kConst, 0, kSym, 0, kConst, k, kSub, kMax, kMin, kMul});
+    d.b.plan.commands[c].groupExprs[0] = d.expr(g);
+  }
+  return d.b.plan;
+}
+
+TEST_F(RuntimeShapeRangesTest, GatedOutDispatchesAreLeftOutOfTheRun) {
+  auto lp = load(gatedPlan());
+  ASSERT_NE(lp, nullptr);
+  // Load records the variants of the maxima (all run) and the minima (only
+  // y0 runs).
+  RuntimeCounters atLoad = device->counters();
+  RecordedCommands before = lp->lastRunCommands();
+  EXPECT_EQ(before.dispatches, uint32_t(kGated));
+  EXPECT_EQ(before.skipped, 0u);
+  EXPECT_EQ(before.barriers, uint32_t(kGated - 1));
+  uint64_t recordings = 0;
+  for (int pass = 0; pass < 3; ++pass)
+    for (int64_t n = 1; n <= kGated + 1; ++n) {
+      std::vector<float> x = intValues(size_t(n * kCols), uint32_t(n + pass));
+      ASSERT_FALSE(bool(lp->setInput(0, asBytes(x), nx3Shape(n))));
+      uint64_t r0 = device->counters().commandBufferRecordings;
+      llvm::Error e = lp->run();
+      ASSERT_FALSE(bool(e)) << "N=" << n << ": " << llvm::toString(std::move(e));
+      recordings += device->counters().commandBufferRecordings - r0;
+      int64_t running = std::min(n, kGated);
+      RecordedCommands rc = lp->lastRunCommands();
+      EXPECT_EQ(rc.dispatches, uint32_t(running)) << "N=" << n;
+      EXPECT_EQ(rc.skipped, uint32_t(kGated - running)) << "N=" << n;
+      EXPECT_EQ(rc.barriers, uint32_t(running - 1)) << "N=" << n;
+      // The dispatches that ran wrote this run's values; the others' outputs
+      // are not looked at (they keep an earlier run's).
+      for (int64_t k = 0; k < running; ++k) {
+        std::vector<float> want(x.size());
+        for (size_t i = 0; i < x.size(); ++i)
+          want[i] = float(k + 1) * x[i] + float(n);
+        ASSERT_EQ(asFloats(lp->output(size_t(k))), want)
+            << "N=" << n << " y" << k;
+      }
+      // Running the same shape again records nothing.
+      uint64_t r1 = device->counters().commandBufferRecordings;
+      ASSERT_FALSE(bool(lp->run()));
+      EXPECT_EQ(device->counters().commandBufferRecordings, r1);
+    }
+  // 10 distinct variants (N >= 10 runs all), 8 kept, least recently used
+  // freed first: the first pass records N = 2..9, and N = 10 (the maxima's
+  // variant from load was freed at N = 8; N = 11 then finds it); cycling
+  // through 10 with 8 kept, every later pass records N = 1..10 again.
+  EXPECT_EQ(recordings, 9u + 10u + 10u);
+  EXPECT_EQ(device->counters().memoryAllocations, atLoad.memoryAllocations);
+  if (!lp->hasGpuTimestamps())
+    return;
+  // A profiled run times only the dispatches that run.
+  std::vector<float> x = intValues(size_t(3 * kCols), 1);
+  ASSERT_FALSE(bool(lp->setInput(0, asBytes(x), nx3Shape(3))));
+  auto profile = lp->runProfiled();
+  ASSERT_TRUE(bool(profile)) << llvm::toString(profile.takeError());
+  EXPECT_EQ(profile->size(), 3u);
+}
+
 /// One dynamic dispatch whose dims word or group count, fine at both ends
 /// of N's range, is far too large in the middle: k(N) = min(N-1, 1000-N) is
 /// 0 at N = 1 and N = 1000 and 499 at N = 500.
