@@ -29,6 +29,7 @@
 #include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/RMSNormKernel.h"
 #include "ops/SymbolicOp.h"
 
 #include <cmath>
@@ -178,26 +179,37 @@ static Error rmsNormReference(const Node &node, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
-static void rmsNormLower(const Node &node, ArrayRef<TensorType> in,
-                         ArrayRef<TensorType> out, const KernelTarget &target,
-                         SmallVectorImpl<DispatchDesc> &dispatches) {
-  RMSNormView v = verifiedView(node, in[0], in[1]);
+DispatchDesc lowerRMSNormKernel(const DimExpr &rows, const DimExpr &cols,
+                                const DimExpr &scaleCount,
+                                const DimExpr &scaleInner, float epsilon,
+                                unsigned x, unsigned scale, unsigned y,
+                                const KernelTarget &target) {
   DispatchDesc d;
   // One source, two builds, as for LayerNormalization: subgroup reductions
   // where the target has them, a shared-memory tree elsewhere.
   d.shader = target.subgroupArithmetic ? "rmsnorm_subgroup" : "rmsnorm";
-  d.specConstants = spec::u32s({0, 0, 0, 0, floatBits(verifiedEpsilon(node))});
+  d.specConstants = spec::u32s({0, 0, 0, 0, floatBits(epsilon)});
   // Every size may be symbolic (a symbolic row count, or a symbolic dim
   // among the normalized ones); the shader divides by float(COLS) at run
   // time, so no constant derives from them.
-  setDim(d, 0, v.rows);
-  setDim(d, 1, v.cols);
-  setDim(d, 2, v.scaleCount);
-  setDim(d, 3, v.scaleInner);
-  d.operands = {0, 1, 2};
+  setDim(d, 0, rows);
+  setDim(d, 1, cols);
+  setDim(d, 2, scaleCount);
+  setDim(d, 3, scaleInner);
+  d.operands = {x, scale, y};
   d.writes = {2};
-  setGrid1D(d, v.rows, 1); // one workgroup per row
-  dispatches.push_back(d);
+  setGrid1D(d, rows, 1); // one workgroup per row
+  return d;
+}
+
+static void rmsNormLower(const Node &node, ArrayRef<TensorType> in,
+                         ArrayRef<TensorType> out, const KernelTarget &target,
+                         SmallVectorImpl<DispatchDesc> &dispatches) {
+  RMSNormView v = verifiedView(node, in[0], in[1]);
+  dispatches.push_back(lowerRMSNormKernel(v.rows, v.cols, v.scaleCount,
+                                          v.scaleInner,
+                                          verifiedEpsilon(node), 0, 1, 2,
+                                          target));
 }
 
 const OpDef kRMSNormalizationOp = symbolicOp(

@@ -104,6 +104,16 @@ size_t splitK(Graph &g, const KernelTarget &target);
 /// LayerNormalization nodes folded. (passes/FuseReduceLayerNorm.cpp)
 size_t fuseReduceLayerNorm(Graph &g, const KernelTarget &target);
 
+/// Decode projections: rewrites RMSNormalization (last axis, [K] scale) ->
+/// [one Reshape to [rows, K]] -> 1 to 3 Gemms {transB = 1} of static
+/// weights of at most \p maxWeightBytes (no C, alpha 1), the normalized
+/// tensor read by nothing else, rows possibly 1, into one RMSNormGemm node
+/// (ops/RMSNormGemm.cpp): one dispatch for a decoded token instead of a
+/// normalization and a GEMM each. Needs typed values (f32, before
+/// F16Storage) and a topological order, which it keeps. Returns the number
+/// of nodes created. (passes/FuseNormProjections.cpp)
+size_t fuseNormProjections(Graph &g, uint64_t maxWeightBytes);
+
 /// Largest tensor one storage-buffer binding holds on every device tlc
 /// targets, bytes: 128 MiB, lavapipe's maxStorageBufferRange (NVIDIA's is
 /// 4 GiB).

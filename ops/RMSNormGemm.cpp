@@ -1,0 +1,228 @@
+//===- ops/RMSNormGemm.cpp - RMS normalization and the projections of it -===//
+//
+// tlc-internal op (not ONNX), created by passes/FuseNormProjections.cpp from
+// RMSNormalization -> [view] -> Gemm(., W_j, transB = 1) for j < G (G = 1..3:
+// a Llama block's Q, K and V projections, or its gate and up projections):
+//   H     = RMSNormalization(X, scale) viewed as [rows, K]
+//   Y_j   = H * W_j^T                                [rows, N_j]
+// Inputs X [..., K] (rows: the product of the other dims, possibly
+// symbolic), scale [K], W_0 .. W_{G-1} (each [N_j, K], static); attribute
+// epsilon (as RMSNormalization's, default 1e-5). Outputs Y_0 .. Y_{G-1},
+// then H.
+//
+// Why: a decoded token (rows = 1) otherwise costs one dispatch for the
+// normalization, whose one-workgroup reduction leaves the GPU idle, and
+// one per projection, each with its barrier. At rows = 1 the op is one
+// dispatch of shaders/gemv_norm.comp, which normalizes the row in
+// registers while it streams every weight once (its first workgroup also
+// writes the row of H, 4 bytes an element of K). For
+// rows >= 2 (a prompt) it runs what it replaced: shaders/rmsnorm.comp into
+// H, then one GEMM per weight (ops/GemmKernel.h). With rows symbolic from 1
+// both paths are emitted, gated on rows (runWhenOne / runWhenAboveOne), and
+// each run executes one; the runtime leaves the other out of the command
+// buffer it submits.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/GemmKernel.h"
+#include "ops/OpList.h"
+#include "ops/OpUtil.h"
+#include "ops/RMSNormKernel.h"
+#include "ops/SymbolicOp.h"
+
+#include <cmath>
+
+using namespace llvm;
+
+namespace tlc {
+
+namespace {
+/// The sizes of one RMSNormGemm, in elements.
+struct NormGemmShape {
+  DimExpr rows = 1; // rows of X, H and every Y_j
+  int64_t k = 1;
+  SmallVector<int64_t, 3> n; // N_j, one per weight
+};
+} // namespace
+
+static constexpr unsigned kMaxWeights = 3;
+
+/// Checks the operand types of \p node and returns its sizes. Errors name
+/// the operand and what was expected.
+static Expected<NormGemmShape> normGemmShape(const Node &node,
+                                             ArrayRef<TensorType> in) {
+  if (in.size() < 3 || in.size() > 2 + kMaxWeights)
+    return opError("expected X, scale and 1 to " + Twine(kMaxWeights) +
+                   " weights; got " + Twine(in.size()) + " inputs");
+  const TensorType &x = in[0];
+  if (x.rank() == 0)
+    return opError("input 0 (X) must have rank >= 1, got a scalar");
+  NormGemmShape s;
+  DimExpr k = x.dim(x.rank() - 1);
+  if (!k.isConstant() || k.constant() < 1)
+    return opError("input 0 (X) " + x.str() +
+                   ": its last dim (K) must be static and >= 1");
+  s.k = k.constant();
+  for (size_t d = 0; d + 1 < x.rank(); ++d)
+    s.rows = s.rows * x.dim(d);
+  if (s.rows.lowerBound() < 1)
+    return opError("input 0 (X) " + x.str() + " may have no rows");
+  if (!(in[1].rank() == 1 && in[1].isStatic() && in[1].shape[0] == s.k))
+    return opError("input 1 (scale) is " + in[1].str() + "; expected [" +
+                   Twine(s.k) + "]");
+  for (size_t j = 2; j < in.size(); ++j) {
+    const TensorType &w = in[j];
+    if (!(w.rank() == 2 && w.isStatic() && w.shape[1] == s.k &&
+          w.shape[0] >= 1))
+      return opError("input " + Twine(j) + " (W_" + Twine(j - 2) + ") is " +
+                     w.str() + "; expected [N, " + Twine(s.k) + "]");
+    s.n.push_back(w.shape[0]);
+  }
+  return s;
+}
+
+static Expected<float> epsilonOf(const Node &node) {
+  Expected<double> eps = node.attrs.getFloat("epsilon", 1e-5);
+  if (!eps)
+    return eps.takeError();
+  if (!(*eps >= 0.0) || !std::isfinite(*eps))
+    return opError("attribute 'epsilon' is " + std::to_string(*eps) +
+                   "; expected a finite value >= 0");
+  return float(*eps);
+}
+
+static Error normGemmInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                                SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {"epsilon"}))
+    return e;
+  if (Error e = checkInputCount(in, 3, 2 + kMaxWeights))
+    return e;
+  SmallVector<TensorType, 5> types;
+  for (unsigned i = 0; i < in.size(); ++i) {
+    if (Error e = checkF32(in, i, i == 0 ? "X" : i == 1 ? "scale" : "W"))
+      return e;
+    types.push_back(in[i].type);
+  }
+  if (Error e = checkInputsFit32(in))
+    return e;
+  Expected<float> eps = epsilonOf(node);
+  if (!eps)
+    return eps.takeError();
+  Expected<NormGemmShape> s = normGemmShape(node, types);
+  if (!s)
+    return s.takeError();
+  for (int64_t n : s->n)
+    out.push_back(TensorType::withDims(DType::F32, {s->rows, DimExpr(n)}));
+  out.push_back(TensorType::withDims(DType::F32, {s->rows, DimExpr(s->k)}));
+  for (const TensorType &t : out)
+    if (Error e = checkFits32(t, "output"))
+      return e;
+  return Error::success();
+}
+
+/// Reference: RMSNormalization's arithmetic (sums of squares in double, H
+/// rounded once to f32), then each product accumulated in double.
+static Error normGemmReference(const Node &node,
+                               ArrayRef<const HostTensor *> in,
+                               MutableArrayRef<HostTensor> out) {
+  SmallVector<TensorType, 5> types;
+  for (const HostTensor *t : in)
+    types.push_back(t->type);
+  NormGemmShape s = verifiedValue(normGemmShape(node, types));
+  double eps = double(verifiedValue(epsilonOf(node)));
+  int64_t rows = s.rows.constant(), k = s.k;
+  const float *x = in[0]->f32().data(), *scale = in[1]->f32().data();
+  float *h = out[s.n.size()].f32().data();
+  for (int64_t r = 0; r < rows; ++r) {
+    double sumSq = 0.0;
+    for (int64_t c = 0; c < k; ++c)
+      sumSq += double(x[r * k + c]) * double(x[r * k + c]);
+    double inv = 1.0 / std::sqrt(sumSq / double(k) + eps);
+    for (int64_t c = 0; c < k; ++c)
+      h[r * k + c] = float(double(x[r * k + c]) * inv * double(scale[c]));
+  }
+  for (size_t j = 0; j < s.n.size(); ++j) {
+    const float *w = in[2 + j]->f32().data();
+    float *y = out[j].f32().data();
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t n = 0; n < s.n[j]; ++n) {
+        double acc = 0.0;
+        for (int64_t c = 0; c < k; ++c)
+          acc += double(h[r * k + c]) * double(w[n * k + c]);
+        y[r * s.n[j] + n] = float(acc);
+      }
+  }
+  return Error::success();
+}
+
+/// shaders/gemv_norm.comp for one row: operands X, scale, H, then W_j, Y_j
+/// pairs (W_j = input 2 + j, Y_j = output j).
+static DispatchDesc lowerOneRow(const NormGemmShape &s, float eps,
+                                unsigned numInputs, bool f16Storage) {
+  unsigned g = unsigned(s.n.size());
+  DispatchDesc d;
+  d.shader = g == 1 ? "gemv_norm" : g == 2 ? "gemv_norm_g2" : "gemv_norm_g3";
+  uint32_t vec = f16Storage && s.k % 8 == 0 ? 2 : s.k % 4 == 0 ? 1 : 0;
+  uint64_t total = 0;
+  for (int64_t n : s.n)
+    total += uint64_t(n);
+  d.specConstants = spec::u32s(
+      {uint32_t(s.n[0]), uint32_t(s.k), uint32_t(g > 1 ? s.n[1] : 0),
+       uint32_t(g > 2 ? s.n[2] : 0), floatBits(eps), vec, kGemvRows});
+  d.operands = {0, 1, numInputs + g}; // x, scale, H
+  d.writes = {2};
+  for (unsigned j = 0; j < g; ++j) {
+    d.operands.push_back(2 + j);
+    d.operands.push_back(numInputs + j);
+    d.writes.push_back(4 + 2 * j);
+  }
+  d.groups[0] = uint32_t(std::min<uint64_t>((total + kGemvRows - 1) / kGemvRows,
+                                            kGemmMaxGroups));
+  return d;
+}
+
+static void normGemmLower(const Node &node, ArrayRef<TensorType> in,
+                          ArrayRef<TensorType> out, const KernelTarget &target,
+                          SmallVectorImpl<DispatchDesc> &dispatches) {
+  NormGemmShape s = verifiedValue(normGemmShape(node, in));
+  float eps = verifiedValue(epsilonOf(node));
+  unsigned numInputs = unsigned(in.size()), g = unsigned(s.n.size());
+  unsigned h = numInputs + g; // operand index of output H
+  bool canBeOne = s.rows.lowerBound() == 1;
+  bool alwaysOne = s.rows.isConstant() && s.rows.constant() == 1;
+  if (canBeOne) {
+    DispatchDesc one = lowerOneRow(s, eps, numInputs, target.f16Storage);
+    if (alwaysOne) {
+      dispatches.push_back(std::move(one));
+      return;
+    }
+    runWhenOne(one, s.rows);
+    dispatches.push_back(std::move(one));
+  }
+  DispatchDesc norm = lowerRMSNormKernel(s.rows, DimExpr(s.k), DimExpr(s.k),
+                                         DimExpr(1), eps, 0, 1, h, target);
+  if (canBeOne) {
+    runWhenAboveOne(norm, s.rows);
+    norm.exclusiveWithPrevious = true;
+  }
+  dispatches.push_back(std::move(norm));
+  for (unsigned j = 0; j < g; ++j) {
+    GemmKernelArgs args;
+    args.m = uint32_t(s.rows.isConstant() ? s.rows.constant()
+                                          : s.rows.upperBound());
+    if (!s.rows.isConstant())
+      args.mDim = s.rows;
+    args.n = uint32_t(s.n[j]);
+    args.k = uint32_t(s.k);
+    args.transB = true;
+    DispatchDesc gemm =
+        lowerGemmKernel(args, h, 2 + j, h, numInputs + j, target);
+    if (canBeOne)
+      runWhenAboveOne(gemm, s.rows);
+    dispatches.push_back(std::move(gemm));
+  }
+}
+
+const OpDef kRMSNormGemmOp = symbolicOp(
+    {"RMSNormGemm", normGemmInferTypes, normGemmReference, normGemmLower});
+
+} // namespace tlc

@@ -1,0 +1,166 @@
+//===- passes/FuseNormProjections.cpp - RMSNorm and the GEMMs reading it --===//
+//
+// A Llama-style block normalizes its residual stream and projects the
+// result two or three ways: Q, K and V after the attention norm, gate and
+// up after the FFN norm. For a decoded token (one row) that is four or
+// three dispatches, each behind a barrier, and the normalization's single
+// workgroup leaves the GPU idle. This pass rewrites
+//   RMSNormalization(X, scale) -> [one Reshape to [rows, K]] ->
+//     Gemm(., W_j) {transB = 1} for j < G, G <= 3
+// into one RMSNormGemm node (ops/RMSNormGemm.cpp): one dispatch at one row,
+// the same kernels as before for more.
+//
+// Matched only where it pays and is exact about what it replaces:
+//   - the normalization is over the last axis, with a [K] scale;
+//   - its output (or the view of it) is read by nothing but 1 to 3 such
+//     Gemms, and is no graph output;
+//   - each Gemm has no C, alpha 1, transA 0, and a static weight [N, K] of
+//     at most \p maxWeightBytes at f32 (larger ones are split across
+//     bindings later, passes/SplitLargeWeights.cpp);
+//   - the rows can be 1: a constant 1, or a range starting at 1.
+// The fused node takes the normalization's place (its inputs are defined
+// there, the Gemms' readers come after the Gemms), so a topological order
+// stays topological. Its output H is the view's value (or the
+// normalization's output when there is no view).
+//
+//===----------------------------------------------------------------------===//
+#include "passes/FusionUtil.h"
+#include "passes/Passes.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+using namespace llvm;
+
+namespace tlc {
+
+namespace {
+
+constexpr size_t kMaxProjections = 3;
+
+/// The weight [N, K] of \p gemm when it is a projection RMSNormGemm can
+/// compute: A = \p a, no C, alpha 1, transA 0, transB 1, B a static f32
+/// weight of at most \p maxBytes.
+std::optional<ValueId> projectionWeight(const Graph &g, const Node &gemm,
+                                        ValueId a, int64_t k,
+                                        uint64_t maxBytes) {
+  if (gemm.op != "Gemm" || gemm.inputs.size() != 2 || gemm.inputs[0] != a ||
+      gemm.outputs.size() != 1)
+    return std::nullopt;
+  for (const auto &[name, value] : gemm.attrs.values)
+    if (name != "transA" && name != "transB" && name != "alpha" &&
+        name != "beta")
+      return std::nullopt;
+  Expected<int64_t> transA = gemm.attrs.getInt("transA", 0);
+  Expected<int64_t> transB = gemm.attrs.getInt("transB", 0);
+  Expected<double> alpha = gemm.attrs.getFloat("alpha", 1.0);
+  if (!transA || !transB || !alpha) {
+    consumeError(transA.takeError());
+    consumeError(transB.takeError());
+    consumeError(alpha.takeError());
+    return std::nullopt;
+  }
+  if (*transA != 0 || *transB != 1 || *alpha != 1.0)
+    return std::nullopt;
+  ValueId w = gemm.inputs[1];
+  const Value &wv = g.values[w];
+  if (wv.kind != ValueKind::Weight || !wv.type.isStatic() ||
+      wv.type.dtype != DType::F32 || wv.type.rank() != 2 ||
+      wv.type.shape[1] != k || wv.type.byteSize() > maxBytes)
+    return std::nullopt;
+  return w;
+}
+
+} // namespace
+
+size_t fuseNormProjections(Graph &g, uint64_t maxWeightBytes) {
+  UseList uses = collectUses(g);
+  std::vector<bool> removed(g.nodes.size(), false);
+  std::vector<std::optional<Node>> replacement(g.nodes.size());
+  size_t fused = 0;
+  for (NodeId r = 0; r < g.nodes.size(); ++r) {
+    const Node &norm = g.nodes[r];
+    if (norm.op != "RMSNormalization" || norm.inputs.size() != 2 ||
+        norm.outputs.size() != 1 || removed[r])
+      continue;
+    ValueId x = norm.inputs[0], scale = norm.inputs[1], y = norm.outputs[0];
+    const TensorType &xt = g.values[x].type, &st = g.values[scale].type;
+    Expected<int64_t> axis = norm.attrs.getInt("axis", -1);
+    Expected<int64_t> stash = norm.attrs.getInt("stash_type", 1);
+    if (!axis || !stash) {
+      consumeError(axis.takeError());
+      consumeError(stash.takeError());
+      continue;
+    }
+    int64_t rank = int64_t(xt.rank());
+    if (rank < 1 || !(*axis == -1 || *axis == rank - 1) || *stash != 1 ||
+        xt.dtype != DType::F32 || st.dtype != DType::F32)
+      continue;
+    DimExpr kDim = xt.dim(size_t(rank - 1));
+    if (!kDim.isConstant() || !st.isStatic() || st.rank() != 1 ||
+        st.shape[0] != kDim.constant())
+      continue;
+    int64_t k = kDim.constant();
+    DimExpr rows = 1;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      rows = rows * xt.dim(size_t(d));
+    if (rows.lowerBound() != 1)
+      continue; // never one row: nothing to gain
+    // The value the Gemms read: y itself when it is [rows, K], else the one
+    // Reshape of it to that type.
+    if (g.isOutput(y))
+      continue;
+    ValueId a = y;
+    std::optional<NodeId> view;
+    TensorType rowsType = TensorType::withDims(DType::F32, {rows, kDim});
+    if (g.values[y].type != rowsType) {
+      if (uses[y].size() != 1 || g.nodes[uses[y][0]].op != "Reshape" ||
+          removed[uses[y][0]])
+        continue;
+      view = uses[y][0];
+      a = g.nodes[*view].outputs[0];
+      if (g.values[a].type != rowsType || g.isOutput(a))
+        continue;
+    }
+    const auto &readers = uses[a];
+    if (readers.empty() || readers.size() > kMaxProjections)
+      continue;
+    SmallVector<ValueId, 3> weights;
+    for (NodeId n : readers) {
+      std::optional<ValueId> w =
+          removed[n] ? std::nullopt
+                     : projectionWeight(g, g.nodes[n], a, k, maxWeightBytes);
+      if (!w)
+        break;
+      weights.push_back(*w);
+    }
+    if (weights.size() != readers.size())
+      continue;
+    Expected<double> eps = norm.attrs.getFloat("epsilon", 1e-5);
+    if (!eps) {
+      consumeError(eps.takeError());
+      continue;
+    }
+    Node fusedNode;
+    fusedNode.op = "RMSNormGemm";
+    fusedNode.name = norm.name;
+    fusedNode.loc = norm.loc;
+    fusedNode.inputs = {x, scale};
+    fusedNode.inputs.append(weights.begin(), weights.end());
+    for (NodeId n : readers) {
+      fusedNode.outputs.push_back(g.nodes[n].outputs[0]);
+      removed[n] = true;
+    }
+    fusedNode.outputs.push_back(a);
+    fusedNode.attrs.values["epsilon"] = *eps;
+    if (view)
+      removed[*view] = true;
+    removed[r] = true;
+    replacement[r] = std::move(fusedNode);
+    ++fused;
+  }
+  if (fused)
+    rebuildNodes(g, replacement, removed);
+  return fused;
+}
+
+} // namespace tlc

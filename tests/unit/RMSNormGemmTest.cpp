@@ -1,0 +1,230 @@
+//===- tests/unit/RMSNormGemmTest.cpp - Normalization + projections fused -===//
+//
+// RMSNormGemm (ops/RMSNormGemm.cpp) and the pass that makes it
+// (passes/FuseNormProjections.cpp):
+//   - its CPU reference against RMSNormalization's and Gemm's references
+//     run one after the other;
+//   - the device against that reference, for 1, 2 and 3 weights, one row
+//     (shaders/gemv_norm.comp, every load width: K % 8 == 0, K % 4 == 0,
+//     neither) and several rows (rmsnorm + one GEMM per weight), f32 and
+//     fp16 storage;
+//   - the pass on a Llama-style block over a token range: which kernels
+//     run, and the range plan against plans compiled for each length
+//     (which fuse at one row and not above);
+//   - what the pass leaves alone, and shape-rule errors.
+//
+//===----------------------------------------------------------------------===//
+#include "OpTestUtil.h"
+#include "RangeTestUtil.h"
+
+#include "driver/Pipeline.h"
+#include "ir/ModelParser.h"
+#include "passes/Passes.h"
+
+#include <gtest/gtest.h>
+
+using namespace tlc;
+namespace tt = tlc::testing;
+
+namespace {
+
+Attributes epsAttr(double eps) {
+  Attributes a;
+  a.values["epsilon"] = eps;
+  return a;
+}
+
+/// X [rows, K], scale [K] and weights [N_j, K] (N = 13, 5, 8 as \p g
+/// allows): operands of RMSNormGemm, weights compiled into the plan.
+std::vector<tt::OpOperand> operands(int64_t rows, int64_t k, unsigned g,
+                                    uint32_t seed) {
+  std::vector<tt::OpOperand> ops = {
+      {tt::randomTensor({rows, k}, seed, -2.0f, 2.0f), false},
+      {tt::randomTensor({k}, seed + 1, 0.5f, 1.5f), true}};
+  const int64_t n[3] = {13, 5, 8};
+  for (unsigned j = 0; j < g; ++j)
+    ops.push_back({tt::randomTensor({n[j], k}, seed + 2 + j), true});
+  return ops;
+}
+
+} // namespace
+
+TEST(OpRMSNormGemm, ReferenceIsNormalizationThenGemm) {
+  for (unsigned g : {1u, 3u}) {
+    std::vector<tt::OpOperand> ops = operands(3, 36, g, 5);
+    auto fused = tt::runReference("RMSNormGemm", epsAttr(1e-3), ops);
+    ASSERT_TRUE(bool(fused)) << llvm::toString(fused.takeError());
+    ASSERT_EQ(fused->size(), g + 1);
+    Attributes norm = epsAttr(1e-3);
+    auto h = tt::runReference("RMSNormalization", norm, {ops[0], ops[1]});
+    ASSERT_TRUE(bool(h)) << llvm::toString(h.takeError());
+    EXPECT_EQ((*fused)[g].f32(), (*h)[0].f32()); // H, bit for bit
+    for (unsigned j = 0; j < g; ++j) {
+      auto y = tt::runReference("Gemm", tt::gemmAttrs(1.0, 1.0, 0, 1),
+                                {{(*h)[0], false}, ops[2 + j]});
+      ASSERT_TRUE(bool(y)) << llvm::toString(y.takeError());
+      EXPECT_EQ((*fused)[j].f32(), (*y)[0].f32()) << "Y_" << j;
+    }
+  }
+}
+
+TEST(OpRMSNormGemm, DeviceMatchesReference) {
+  for (unsigned g : {1u, 2u, 3u})
+    for (int64_t k : {72, 36, 30})
+      for (int64_t rows : {1, 3}) {
+        SCOPED_TRACE("G = " + std::to_string(g) + ", K = " + std::to_string(k) +
+                     ", rows = " + std::to_string(rows));
+        std::vector<tt::OpOperand> ops = operands(rows, k, g, uint32_t(k + g));
+        for (const char *target : {"cpu", "gpu"}) {
+          auto plan = tt::compileOneNode("RMSNormGemm", epsAttr(1e-5), ops,
+                                         target, DType::F32);
+          ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
+          std::vector<std::string> shaders = tt::dispatchShaders(*plan, false);
+          std::string gemv = g == 1   ? "gemv_norm"
+                             : g == 2 ? "gemv_norm_g2"
+                                      : "gemv_norm_g3";
+          if (rows == 1)
+            EXPECT_EQ(shaders, std::vector<std::string>{gemv});
+          else
+            EXPECT_EQ(shaders.size(), size_t(1 + g)); // rmsnorm + GEMMs
+        }
+        tt::expectDeviceMatchesReference("RMSNormGemm", epsAttr(1e-5), ops);
+      }
+}
+
+TEST(OpRMSNormGemm, F16StorageMatchesReference) {
+  for (int64_t k : {72, 36})
+    for (int64_t rows : {1, 3}) {
+      SCOPED_TRACE("K = " + std::to_string(k) + ", rows = " +
+                   std::to_string(rows));
+      std::vector<tt::OpOperand> ops = operands(rows, k, 3, 9);
+      for (tt::OpOperand &o : ops)
+        o.tensor = tt::roundedToF16(o.tensor);
+      auto want = tt::runReference("RMSNormGemm", epsAttr(1e-5), ops);
+      ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+      for (const char *target : {"cpu", "gpu"}) {
+        auto got = tt::runOnDeviceF16("RMSNormGemm", epsAttr(1e-5), ops, target);
+        ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+        for (size_t j = 0; j < 4; ++j) // Y_0..Y_2, H
+          EXPECT_LT(tt::relativeL2((*got)[j], (*want)[j]), tt::kToleranceF16)
+              << target << " output " << j;
+      }
+    }
+}
+
+TEST(OpRMSNormGemm, ShapeRuleErrors) {
+  auto rule = [](std::vector<TensorType> in) {
+    return tt::shapeRule("RMSNormGemm", epsAttr(1e-5), std::move(in));
+  };
+  EXPECT_EQ(rule({tt::f32({2, 8}), tt::f32({8}), tt::f32({4, 8})}), "");
+  EXPECT_NE(rule({tt::f32({2, 8}), tt::f32({8})}).find("expected 3 to 5 inputs, got 2"),
+            std::string::npos);
+  EXPECT_NE(rule({tt::f32({2, 8}), tt::f32({7}), tt::f32({4, 8})})
+                .find("input 1 (scale) is 7xf32; expected [8]"),
+            std::string::npos);
+  EXPECT_NE(rule({tt::f32({2, 8}), tt::f32({8}), tt::f32({4, 9})})
+                .find("input 2 (W_0) is 4x9xf32; expected [N, 8]"),
+            std::string::npos);
+  EXPECT_NE(rule({tt::f32({2, 8}), tt::f32({8}), tt::f32({4, 8}),
+                  tt::f32({4, 8}), tt::f32({4, 8}), tt::f32({4, 8})})
+                .find("expected 3 to 5 inputs, got 6"),
+            std::string::npos);
+  std::vector<TensorType> out;
+  EXPECT_EQ(tt::shapeRule("RMSNormGemm", epsAttr(1e-5),
+                          {tt::f32({1, 3, 8}), tt::f32({8}), tt::f32({4, 8}),
+                           tt::f32({6, 8})},
+                          &out),
+            "");
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].str(), "3x4xf32");
+  EXPECT_EQ(out[1].str(), "3x6xf32");
+  EXPECT_EQ(out[2].str(), "3x8xf32"); // H
+}
+
+namespace {
+
+/// A Llama-style attention input over S tokens: x [1, S, K] normalized,
+/// viewed as [S, K] and projected three ways (q, k, v), each then read by a
+/// Sigmoid so that the outputs are the graph's. \p extraReader adds an Add
+/// of the normalized tensor (the pass must then leave it alone).
+std::string block(int64_t k, bool extraReader) {
+  std::string ks = std::to_string(k);
+  std::string yaml = R"(tlc: 1
+name: normproj
+inputs:
+  - {name: x, shape: [1, S, )" + ks + R"(], dtype: f32}
+outputs: [q, k, v)" + std::string(extraReader ? ", e" : "") + R"(]
+constants:
+  - {name: g, shape: [)" + ks + R"(], dtype: f32, values: [)" +
+                     tt::patternValues(k, 3) + R"(]}
+  - {name: rows, shape: [2], dtype: i64, values: [-1, )" + ks + R"(]}
+  - {name: wq, shape: [12, )" + ks + R"(], dtype: f32, values: [)" +
+                     tt::patternValues(12 * k, 1) + R"(]}
+  - {name: wk, shape: [4, )" + ks + R"(], dtype: f32, values: [)" +
+                     tt::patternValues(4 * k, 2) + R"(]}
+  - {name: wv, shape: [4, )" + ks + R"(], dtype: f32, values: [)" +
+                     tt::patternValues(4 * k, 4) + R"(]}
+nodes:
+  - {op: RMSNormalization, in: [x, g], out: n, attrs: {epsilon: 0.00001}}
+  - {op: Reshape, in: [n, rows], out: h}
+  - {op: Gemm, in: [h, wq], out: pq, attrs: {transB: 1}}
+  - {op: Gemm, in: [h, wk], out: pk, attrs: {transB: 1}}
+  - {op: Gemm, in: [h, wv], out: pv, attrs: {transB: 1}}
+  - {op: Sigmoid, in: [pq], out: q}
+  - {op: Sigmoid, in: [pk], out: k}
+  - {op: Sigmoid, in: [pv], out: v}
+)";
+  if (extraReader)
+    yaml += "  - {op: Add, in: [h, h], out: e}\n";
+  return yaml;
+}
+
+} // namespace
+
+TEST(FuseNormProjections, DecodeRunsOneDispatchForNormAndProjections) {
+  std::map<std::string, DimRange> range = {{"S", DimRange{1, 9}}};
+  // One gemv_norm for one row; the normalization and three tiled GEMMs for
+  // more; each run executes one of the two paths.
+  EXPECT_EQ(rangePlanShaders(block(72, false), range, "gpu"),
+            (std::vector<std::string>{"gemv_norm_g3_dyn", "rmsnorm_subgroup_dyn",
+                                      "gemm_tiled_dyn", "gemm_tiled_dyn",
+                                      "gemm_tiled_dyn", "unary_dyn",
+                                      "unary_dyn", "unary_dyn"}));
+  // Another reader of the normalized rows: nothing fused.
+  std::vector<std::string> unfused =
+      rangePlanShaders(block(72, true), range, "cpu");
+  EXPECT_EQ(std::count(unfused.begin(), unfused.end(), "rmsnorm_dyn"), 1);
+  EXPECT_EQ(std::count(unfused.begin(), unfused.end(), "gemv_dyn"), 3);
+  // A range that never has one row: nothing to gain, nothing fused.
+  std::vector<std::string> many =
+      rangePlanShaders(block(72, false), {{"S", DimRange{2, 9}}}, "cpu");
+  EXPECT_EQ(std::count(many.begin(), many.end(), "rmsnorm_dyn"), 1);
+}
+
+TEST(FuseNormProjections, RangePlanMatchesFixedPlans) {
+  // Fixed S = 1 plans fuse (one gemv_norm), fixed S > 1 plans do not; the
+  // range plan runs the fused kernel at S = 1 and the unfused ones above.
+  for (int64_t k : {72, 30}) {
+    SCOPED_TRACE("K = " + std::to_string(k));
+    expectRangePlanMatchesFixed(block(k, false), {{"S", DimRange{1, 9}}},
+                                pointsOf("S", {1, 5, 9, 1}), 1e-5);
+  }
+}
+
+TEST(FuseNormProjections, CountsWhatItFuses) {
+  ModelParseOptions parse;
+  parse.dims = {{"S", DimRange{1, 9}}};
+  for (bool extra : {false, true}) {
+    auto g = parseModelString(block(36, extra), "normproj.yaml", ".", parse);
+    ASSERT_TRUE(bool(g)) << llvm::toString(g.takeError());
+    ASSERT_FALSE(bool(inferShapes(*g)));
+    EXPECT_EQ(fuseNormProjections(*g, kMaxBindingBytes), extra ? 0u : 1u);
+    // Weights over the limit stay as they are.
+    if (!extra) {
+      auto g2 = parseModelString(block(36, false), "normproj.yaml", ".", parse);
+      ASSERT_TRUE(bool(g2));
+      ASSERT_FALSE(bool(inferShapes(*g2)));
+      EXPECT_EQ(fuseNormProjections(*g2, 12 * 36 * 4 - 1), 0u);
+    }
+  }
+}
