@@ -4,8 +4,8 @@
 // bytes along its row, so the dispatch streams W at the memory's rate; A
 // (K values) is read by every workgroup and stays in cache.
 // A workgroup of 128 invocations computes ROWS consecutive outputs: the
-// T = 128 / ROWS invocations of one output stride along its row, two loads
-// in flight each, then sum their partials through a shared-memory tree
+// T = 128 / ROWS invocations of one output stride along its row, four
+// 16-byte loads in flight each (binary16 weights), then sum their partials through a shared-memory tree
 // (a fixed order, so results do not depend on the subgroup size).
 // Workgroups loop over rows beyond the dispatched count.
 // VEC: 0 = scalar loads; 1 = vec4 (K % 4 == 0); 2 = eight binary16 values
@@ -60,9 +60,14 @@ float partialDot(uint row, uint lane, uint T) {
   float s = 0.0;
   if (VEC == 2u) {
     uint n8 = K / 8u, base = row * n8, i = lane;
-    for (; i + T < n8; i += 2u * T)
-      s += dot8(a8[i], w8[base + i]) + dot8(a8[i + T], w8[base + i + T]);
-    if (i < n8)
+    // Four independent 16-byte loads of W in flight per iteration.
+    for (; i + 3u * T < n8; i += 4u * T) {
+      uvec4 w0 = w8[base + i], w1 = w8[base + i + T],
+            w2 = w8[base + i + 2u * T], w3 = w8[base + i + 3u * T];
+      s += (dot8(a8[i], w0) + dot8(a8[i + T], w1)) +
+           (dot8(a8[i + 2u * T], w2) + dot8(a8[i + 3u * T], w3));
+    }
+    for (; i < n8; i += T)
       s += dot8(a8[i], w8[base + i]);
   } else if (VEC == 1u) {
     uint n4 = K / 4u, base = row * n4, i = lane;
