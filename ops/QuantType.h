@@ -9,6 +9,7 @@
 
 #include "ir/GgufQuant.h"
 #include "ir/Graph.h"
+#include "ops/OpDef.h"
 
 #include "llvm/Support/Error.h"
 
@@ -22,6 +23,28 @@ llvm::Expected<GgmlType> quantType(const Node &node);
 /// The QTYPE specialization constant of shaders/ggml_blocks.glsl for \p t:
 /// 0 = q8_0, 1 = q4_0, 2 = q6_k.
 uint32_t shaderQType(GgmlType t);
+
+/// Rows one workgroup of shaders/gemv_quant.comp computes (16 invocations
+/// a row).
+constexpr uint32_t kQuantGemvRows = 8;
+
+/// Whether shaders/gemv_quant.comp computes one row against weights of
+/// type \p t with K = \p k: q8_0 or q4_0, and K floats (plus its
+/// reduction) within \p target's shared memory.
+bool quantGemvApplies(GgmlType t, int64_t k, const KernelTarget &target);
+
+/// One dispatch of shaders/gemv_quant.comp's plain build: Y [1, N] = A
+/// [1, K] * dequant(W)^T (operands \p a, \p w: [N, row stride] bytes, \p y
+/// written), N = \p n rows. quantGemvApplies must hold.
+DispatchDesc lowerQuantGemvPlain(GgmlType t, int64_t n, int64_t k, unsigned a,
+                                 unsigned w, unsigned y);
+
+/// One dispatch of shaders/quant_gemm.comp for M = \p m (possibly symbolic,
+/// planned at its bound) rows of A: the tiled kernel, MR = min(8, M) rows a
+/// workgroup (operands \p a, \p w, \p y as above).
+DispatchDesc lowerQuantGemmTiles(GgmlType t, const DimExpr &m, int64_t n,
+                                 int64_t k, unsigned a, unsigned w, unsigned y,
+                                 const KernelTarget &target);
 
 } // namespace tlc
 

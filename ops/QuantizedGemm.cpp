@@ -153,6 +153,47 @@ static Error quantizedGemmReference(const Node &node,
   return Error::success();
 }
 
+bool quantGemvApplies(GgmlType t, int64_t k, const KernelTarget &target) {
+  return (t == GgmlType::Q8_0 || t == GgmlType::Q4_0) && k % 32 == 0 &&
+         uint64_t(k) * 4 + 128 * 4 <= target.maxSharedMemoryBytes;
+}
+
+DispatchDesc lowerQuantGemvPlain(GgmlType t, int64_t n, int64_t k, unsigned a,
+                                 unsigned w, unsigned y) {
+  DispatchDesc d;
+  d.shader = "gemv_quant_plain";
+  d.specConstants = spec::u32s(
+      {uint32_t(n), uint32_t(k), 0, 0, 0, shaderQType(t), kQuantGemvRows,
+       uint32_t(*quantizedRowStride(t, k))});
+  d.operands = {a, w, y};
+  d.writes = {2};
+  d.groups[0] = uint32_t(std::min<int64_t>(
+      (n + kQuantGemvRows - 1) / kQuantGemvRows, 65535));
+  return d;
+}
+
+DispatchDesc lowerQuantGemmTiles(GgmlType type, const DimExpr &m, int64_t n,
+                                 int64_t k, unsigned a, unsigned w, unsigned y,
+                                 const KernelTarget &target) {
+  // Rows per workgroup: all of a small static M, else kMaxTileM (a
+  // symbolic M is chosen at its bound; the shader skips rows past M).
+  int64_t mBound = m.isConstant() ? m.constant() : m.upperBound();
+  uint32_t tileM = uint32_t(std::min<int64_t>(kMaxTileM, mBound));
+  DispatchDesc d;
+  d.shader = target.subgroupArithmetic ? "quant_gemm_subgroup" : "quant_gemm";
+  d.specConstants = spec::u32s({0, 0, 0, shaderQType(type), tileM, kTileN});
+  setDim(d, 0, m);
+  setDim(d, 1, DimExpr(n));
+  setDim(d, 2, DimExpr(k));
+  d.operands = {a, w, y};
+  d.writes = {2};
+  // The shader loops over tiles beyond the dispatched counts.
+  DimExpr maxGroups = int64_t(65535);
+  setGroups(d, min(ceilDiv(DimExpr(n), kTileN), maxGroups),
+            min(ceilDiv(m, tileM), maxGroups), 1);
+  return d;
+}
+
 static void quantizedGemmLower(const Node &node, ArrayRef<TensorType> in,
                                ArrayRef<TensorType> out,
                                const KernelTarget &target,
@@ -160,28 +201,21 @@ static void quantizedGemmLower(const Node &node, ArrayRef<TensorType> in,
   GgmlType type = cantFail(quantType(node));
   DimExpr m = in[0].dim(0);
   int64_t n = in[1].shape[0], k = in[0].shape[1];
-  // Rows per workgroup: all of a small static M, else kMaxTileM (a
-  // symbolic M is chosen at its bound; the shader skips rows past M).
-  uint32_t tileM =
-      uint32_t(std::min<int64_t>(kMaxTileM, in[0].shape[0]));
-  DispatchDesc d;
-  d.shader = target.subgroupArithmetic ? "quant_gemm_subgroup" : "quant_gemm";
-  d.specConstants = spec::u32s({0, 0, 0, shaderQType(type), tileM, kTileN});
-  setDim(d, 0, m);
-  setDim(d, 1, n);
-  setDim(d, 2, k);
-  d.operands = {0, 1, 2};
-  d.writes = {2};
-  // The shader loops over tiles beyond the dispatched counts.
-  DimExpr maxGroups = int64_t(65535);
-  setGroups(d, min(ceilDiv(DimExpr(n), kTileN), maxGroups),
-            min(ceilDiv(m, tileM), maxGroups), 1);
+  bool gemv = quantGemvApplies(type, k, target);
+  if (m.isConstant() && m.constant() == 1 && gemv) {
+    dispatches.push_back(lowerQuantGemvPlain(type, n, k, 0, 1, 2));
+    return;
+  }
+  DispatchDesc d = lowerQuantGemmTiles(type, m, n, k, 0, 1, 2, target);
   // A token count whose range starts at 1: a decoded token (M = 1) runs
-  // its own dispatch of one row per workgroup, so the tile's other rows
-  // are not walked; the tiled one runs for M >= 2.
-  if (tileM > 1 && !m.isConstant() && m.lowerBound() == 1) {
-    DispatchDesc one = d;
-    one.specConstants[4] = spec::u32(1);
+  // its own dispatch, the GEMV of gemv_quant.comp (or quant_gemm with one
+  // row a workgroup, for q6_k), and the tiled one runs for M >= 2.
+  if (!m.isConstant() && m.lowerBound() == 1) {
+    DispatchDesc one = lowerQuantGemvPlain(type, n, k, 0, 1, 2);
+    if (!gemv) {
+      one = d;
+      one.specConstants[4] = spec::u32(1);
+    }
     runWhenOne(one, m);
     runWhenAboveOne(d, m);
     d.exclusiveWithPrevious = true;

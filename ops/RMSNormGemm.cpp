@@ -8,7 +8,9 @@
 // Inputs X [..., K] (rows: the product of the other dims, possibly
 // symbolic), scale [K], W_0 .. W_{G-1} (each [N_j, K], static); attribute
 // epsilon (as RMSNormalization's, default 1e-5). Outputs Y_0 .. Y_{G-1},
-// then H.
+// then H. With attribute quant ("q8_0", "q4_0" or "q6_k", as QuantizedGemm)
+// every W_j is instead block-quantized bytes [N_j, row stride] in GGUF
+// layout (ops/QuantizedGemm.cpp) and Y_j = H * dequant(W_j)^T.
 //
 // Why: a decoded token (rows = 1) otherwise costs one dispatch for the
 // normalization, whose one-workgroup reduction leaves the GPU idle, and
@@ -17,7 +19,10 @@
 // registers while it streams every weight once (its first workgroup also
 // writes the row of H, 4 bytes an element of K). For
 // rows >= 2 (a prompt) it runs what it replaced: shaders/rmsnorm.comp into
-// H, then one GEMM per weight (ops/GemmKernel.h). With rows symbolic from 1
+// H, then one GEMM per weight (ops/GemmKernel.h; quant_gemm.comp for
+// quantized weights). Quantized weights take shaders/gemv_quant.comp at one
+// row where it applies (q8_0 and q4_0, K floats in shared memory), else the
+// many-row path at every row count. With rows symbolic from 1
 // both paths are emitted, gated on rows (runWhenOne / runWhenAboveOne), and
 // each run executes one; the runtime leaves the other out of the command
 // buffer it submits.
@@ -26,6 +31,7 @@
 #include "ops/GemmKernel.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/QuantType.h"
 #include "ops/RMSNormKernel.h"
 #include "ops/SymbolicOp.h"
 
@@ -41,6 +47,7 @@ struct NormGemmShape {
   DimExpr rows = 1; // rows of X, H and every Y_j
   int64_t k = 1;
   SmallVector<int64_t, 3> n; // N_j, one per weight
+  std::optional<GgmlType> quant; // block-quantized weights
 };
 } // namespace
 
@@ -69,12 +76,29 @@ static Expected<NormGemmShape> normGemmShape(const Node &node,
   if (!(in[1].rank() == 1 && in[1].isStatic() && in[1].shape[0] == s.k))
     return opError("input 1 (scale) is " + in[1].str() + "; expected [" +
                    Twine(s.k) + "]");
+  int64_t rowLen = s.k; // elements, or bytes of a quantized row
+  DType wType = DType::F32;
+  if (node.attrs.has("quant")) {
+    Expected<GgmlType> t = quantType(node);
+    if (!t)
+      return t.takeError();
+    const GgmlTypeInfo *info = ggmlTypeInfo(uint32_t(*t));
+    if (s.k % info->blockElems != 0)
+      return opError("K = " + Twine(s.k) + " is not a multiple of " +
+                     info->name.lower() + "'s block of " +
+                     Twine(info->blockElems) + " values");
+    s.quant = *t;
+    rowLen = int64_t(*quantizedRowStride(*t, s.k));
+    wType = DType::U8;
+  }
   for (size_t j = 2; j < in.size(); ++j) {
     const TensorType &w = in[j];
-    if (!(w.rank() == 2 && w.isStatic() && w.shape[1] == s.k &&
-          w.shape[0] >= 1))
+    if (!(w.rank() == 2 && w.isStatic() && w.shape[1] == rowLen &&
+          w.shape[0] >= 1 && w.dtype == wType))
       return opError("input " + Twine(j) + " (W_" + Twine(j - 2) + ") is " +
-                     w.str() + "; expected [N, " + Twine(s.k) + "]");
+                     w.str() + "; expected [N, " + Twine(rowLen) + "] " +
+                     dtypeName(wType) +
+                     (s.quant ? " (rows of quantized blocks)" : ""));
     s.n.push_back(w.shape[0]);
   }
   return s;
@@ -92,14 +116,15 @@ static Expected<float> epsilonOf(const Node &node) {
 
 static Error normGemmInferTypes(const Node &node, ArrayRef<InputInfo> in,
                                 SmallVectorImpl<TensorType> &out) {
-  if (Error e = checkKnownAttrs(node, {"epsilon"}))
+  if (Error e = checkKnownAttrs(node, {"epsilon", "quant"}))
     return e;
   if (Error e = checkInputCount(in, 3, 2 + kMaxWeights))
     return e;
   SmallVector<TensorType, 5> types;
   for (unsigned i = 0; i < in.size(); ++i) {
-    if (Error e = checkF32(in, i, i == 0 ? "X" : i == 1 ? "scale" : "W"))
-      return e;
+    if (i < 2 || !node.attrs.has("quant"))
+      if (Error e = checkF32(in, i, i == 0 ? "X" : i == 1 ? "scale" : "W"))
+        return e;
     types.push_back(in[i].type);
   }
   if (Error e = checkInputsFit32(in))
@@ -140,8 +165,21 @@ static Error normGemmReference(const Node &node,
     for (int64_t c = 0; c < k; ++c)
       h[r * k + c] = float(double(x[r * k + c]) * inv * double(scale[c]));
   }
+  std::vector<float> dequantized;
   for (size_t j = 0; j < s.n.size(); ++j) {
-    const float *w = in[2 + j]->f32().data();
+    const float *w = nullptr;
+    if (s.quant) {
+      // Each row dequantized by ir/GgufQuant.h (QuantizedGemm's reference).
+      uint64_t stride = *quantizedRowStride(*s.quant, k);
+      dequantized.resize(size_t(s.n[j] * k));
+      for (int64_t n = 0; n < s.n[j]; ++n)
+        dequantizeQuantizedRow(*s.quant,
+                               in[2 + j]->bytes().data() + uint64_t(n) * stride,
+                               k, dequantized.data() + n * k);
+      w = dequantized.data();
+    } else {
+      w = in[2 + j]->f32().data();
+    }
     float *y = out[j].f32().data();
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t n = 0; n < s.n[j]; ++n) {
@@ -160,14 +198,23 @@ static DispatchDesc lowerOneRow(const NormGemmShape &s, float eps,
                                 unsigned numInputs, bool f16Storage) {
   unsigned g = unsigned(s.n.size());
   DispatchDesc d;
-  d.shader = g == 1 ? "gemv_norm" : g == 2 ? "gemv_norm_g2" : "gemv_norm_g3";
-  uint32_t vec = f16Storage && s.k % 8 == 0 ? 2 : s.k % 4 == 0 ? 1 : 0;
+  const char *base = s.quant ? "gemv_quant" : "gemv_norm";
+  d.shader = std::string(base) + (g == 1 ? "" : g == 2 ? "_g2" : "_g3");
+  uint32_t rows = s.quant ? kQuantGemvRows : kGemvRows;
   uint64_t total = 0;
   for (int64_t n : s.n)
     total += uint64_t(n);
-  d.specConstants = spec::u32s(
-      {uint32_t(s.n[0]), uint32_t(s.k), uint32_t(g > 1 ? s.n[1] : 0),
-       uint32_t(g > 2 ? s.n[2] : 0), floatBits(eps), vec, kGemvRows});
+  uint32_t n1 = uint32_t(g > 1 ? s.n[1] : 0), n2 = uint32_t(g > 2 ? s.n[2] : 0);
+  if (s.quant) {
+    d.specConstants = spec::u32s(
+        {uint32_t(s.n[0]), uint32_t(s.k), n1, n2, floatBits(eps),
+         shaderQType(*s.quant), rows,
+         uint32_t(*quantizedRowStride(*s.quant, s.k))});
+  } else {
+    uint32_t vec = f16Storage && s.k % 8 == 0 ? 2 : s.k % 4 == 0 ? 1 : 0;
+    d.specConstants = spec::u32s({uint32_t(s.n[0]), uint32_t(s.k), n1, n2,
+                                  floatBits(eps), vec, rows});
+  }
   d.operands = {0, 1, numInputs + g}; // x, scale, H
   d.writes = {2};
   for (unsigned j = 0; j < g; ++j) {
@@ -175,8 +222,8 @@ static DispatchDesc lowerOneRow(const NormGemmShape &s, float eps,
     d.operands.push_back(numInputs + j);
     d.writes.push_back(4 + 2 * j);
   }
-  d.groups[0] = uint32_t(std::min<uint64_t>((total + kGemvRows - 1) / kGemvRows,
-                                            kGemmMaxGroups));
+  d.groups[0] =
+      uint32_t(std::min<uint64_t>((total + rows - 1) / rows, kGemmMaxGroups));
   return d;
 }
 
@@ -187,7 +234,9 @@ static void normGemmLower(const Node &node, ArrayRef<TensorType> in,
   float eps = verifiedValue(epsilonOf(node));
   unsigned numInputs = unsigned(in.size()), g = unsigned(s.n.size());
   unsigned h = numInputs + g; // operand index of output H
-  bool canBeOne = s.rows.lowerBound() == 1;
+  // The one-row kernel, where it exists for these weights.
+  bool canBeOne = s.rows.lowerBound() == 1 &&
+                  (!s.quant || quantGemvApplies(*s.quant, s.k, target));
   bool alwaysOne = s.rows.isConstant() && s.rows.constant() == 1;
   if (canBeOne) {
     DispatchDesc one = lowerOneRow(s, eps, numInputs, target.f16Storage);
@@ -205,7 +254,14 @@ static void normGemmLower(const Node &node, ArrayRef<TensorType> in,
     norm.exclusiveWithPrevious = true;
   }
   dispatches.push_back(std::move(norm));
-  for (unsigned j = 0; j < g; ++j) {
+  for (unsigned j = 0; j < g && s.quant; ++j) {
+    DispatchDesc gemm = lowerQuantGemmTiles(*s.quant, s.rows, s.n[j], s.k, h,
+                                            2 + j, numInputs + j, target);
+    if (canBeOne)
+      runWhenAboveOne(gemm, s.rows);
+    dispatches.push_back(std::move(gemm));
+  }
+  for (unsigned j = 0; j < g && !s.quant; ++j) {
     GemmKernelArgs args;
     args.m = uint32_t(s.rows.isConstant() ? s.rows.constant()
                                           : s.rows.upperBound());
@@ -222,7 +278,11 @@ static void normGemmLower(const Node &node, ArrayRef<TensorType> in,
   }
 }
 
-const OpDef kRMSNormGemmOp = symbolicOp(
-    {"RMSNormGemm", normGemmInferTypes, normGemmReference, normGemmLower});
+const OpDef kRMSNormGemmOp = [] {
+  OpDef def = symbolicOp(
+      {"RMSNormGemm", normGemmInferTypes, normGemmReference, normGemmLower});
+  def.referenceDTypes = {DType::F32, DType::U8};
+  return def;
+}();
 
 } // namespace tlc

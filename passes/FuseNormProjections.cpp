@@ -6,7 +6,7 @@
 // three dispatches, each behind a barrier, and the normalization's single
 // workgroup leaves the GPU idle. This pass rewrites
 //   RMSNormalization(X, scale) -> [one Reshape to [rows, K]] ->
-//     Gemm(., W_j) {transB = 1} for j < G, G <= 3
+//     Gemm(., W_j) {transB = 1} (or QuantizedGemm(., W_j)) for j < G, G <= 3
 // into one RMSNormGemm node (ops/RMSNormGemm.cpp): one dispatch at one row,
 // the same kernels as before for more.
 //
@@ -16,7 +16,9 @@
 //     Gemms, and is no graph output;
 //   - each Gemm has no C, alpha 1, transA 0, and a static weight [N, K] of
 //     at most \p maxWeightBytes at f32 (larger ones are split across
-//     bindings later, passes/SplitLargeWeights.cpp);
+//     bindings later, passes/SplitLargeWeights.cpp); or all are
+//     QuantizedGemms of one block type (GGUF weights), each weight within
+//     that limit;
 //   - the rows can be 1: a constant 1, or a range starting at 1.
 // The fused node takes the normalization's place (its inputs are defined
 // there, the Gemms' readers come after the Gemms), so a topological order
@@ -37,14 +39,40 @@ namespace {
 
 constexpr size_t kMaxProjections = 3;
 
-/// The weight [N, K] of \p gemm when it is a projection RMSNormGemm can
-/// compute: A = \p a, no C, alpha 1, transA 0, transB 1, B a static f32
-/// weight of at most \p maxBytes.
-std::optional<ValueId> projectionWeight(const Graph &g, const Node &gemm,
-                                        ValueId a, int64_t k,
-                                        uint64_t maxBytes) {
-  if (gemm.op != "Gemm" || gemm.inputs.size() != 2 || gemm.inputs[0] != a ||
+/// One projection of the normalized rows: its weight, and the quant
+/// attribute of a QuantizedGemm ("" for a Gemm).
+struct Projection {
+  ValueId weight = 0;
+  std::string quant;
+};
+
+/// \p gemm as a projection RMSNormGemm can compute, reading A = \p a:
+///   - a Gemm with no C, alpha 1, transA 0, transB 1, B a static f32
+///     weight [N, K];
+///   - a QuantizedGemm of a weight (quant q8_0, q4_0 or q6_k);
+/// either weight of at most \p maxBytes.
+std::optional<Projection> asProjection(const Graph &g, const Node &gemm,
+                                       ValueId a, int64_t k,
+                                       uint64_t maxBytes) {
+  if (gemm.inputs.size() != 2 || gemm.inputs[0] != a ||
       gemm.outputs.size() != 1)
+    return std::nullopt;
+  ValueId w = gemm.inputs[1];
+  const Value &wv = g.values[w];
+  if (wv.kind != ValueKind::Weight || !wv.type.isStatic() ||
+      wv.type.rank() != 2 || wv.type.byteSize() > maxBytes)
+    return std::nullopt;
+  if (gemm.op == "QuantizedGemm") {
+    Expected<std::string> q = gemm.attrs.getString("quant", "");
+    if (!q) {
+      consumeError(q.takeError());
+      return std::nullopt;
+    }
+    if (gemm.attrs.values.size() != 1 || wv.type.dtype != DType::U8)
+      return std::nullopt;
+    return Projection{w, *q};
+  }
+  if (gemm.op != "Gemm")
     return std::nullopt;
   for (const auto &[name, value] : gemm.attrs.values)
     if (name != "transA" && name != "transB" && name != "alpha" &&
@@ -59,15 +87,10 @@ std::optional<ValueId> projectionWeight(const Graph &g, const Node &gemm,
     consumeError(alpha.takeError());
     return std::nullopt;
   }
-  if (*transA != 0 || *transB != 1 || *alpha != 1.0)
+  if (*transA != 0 || *transB != 1 || *alpha != 1.0 ||
+      wv.type.dtype != DType::F32 || wv.type.shape[1] != k)
     return std::nullopt;
-  ValueId w = gemm.inputs[1];
-  const Value &wv = g.values[w];
-  if (wv.kind != ValueKind::Weight || !wv.type.isStatic() ||
-      wv.type.dtype != DType::F32 || wv.type.rank() != 2 ||
-      wv.type.shape[1] != k || wv.type.byteSize() > maxBytes)
-    return std::nullopt;
-  return w;
+  return Projection{w, ""};
 }
 
 } // namespace
@@ -124,14 +147,17 @@ size_t fuseNormProjections(Graph &g, uint64_t maxWeightBytes) {
     const auto &readers = uses[a];
     if (readers.empty() || readers.size() > kMaxProjections)
       continue;
+    // All dense or all quantized alike (one kernel reads them all).
     SmallVector<ValueId, 3> weights;
+    std::string quant;
     for (NodeId n : readers) {
-      std::optional<ValueId> w =
+      std::optional<Projection> p =
           removed[n] ? std::nullopt
-                     : projectionWeight(g, g.nodes[n], a, k, maxWeightBytes);
-      if (!w)
+                     : asProjection(g, g.nodes[n], a, k, maxWeightBytes);
+      if (!p || (!weights.empty() && p->quant != quant))
         break;
-      weights.push_back(*w);
+      quant = p->quant;
+      weights.push_back(p->weight);
     }
     if (weights.size() != readers.size())
       continue;
@@ -152,6 +178,8 @@ size_t fuseNormProjections(Graph &g, uint64_t maxWeightBytes) {
     }
     fusedNode.outputs.push_back(a);
     fusedNode.attrs.values["epsilon"] = *eps;
+    if (!quant.empty())
+      fusedNode.attrs.values["quant"] = quant;
     if (view)
       removed[*view] = true;
     removed[r] = true;

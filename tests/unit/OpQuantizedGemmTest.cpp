@@ -131,6 +131,7 @@ const Case kCases[] = {
     {"q8_0", 1, 3, 2048},  {"q4_0", 1, 6, 32},   {"q4_0", 3, 5, 64},
     {"q4_0", 17, 11, 160}, {"q4_0", 2, 3, 1024}, {"q6_k", 1, 5, 256},
     {"q6_k", 3, 7, 512},   {"q6_k", 17, 4, 256}, {"q6_k", 1, 3, 2560},
+    {"q4_0", 1, 9, 512}, // rows 288 bytes: 16-byte loads in gemv_quant
 };
 
 std::string caseName(const Case &c) {
@@ -208,8 +209,10 @@ TEST(OpQuantizedGemm, DeviceMatchesReference) {
       Expected<Plan> plan = tt::compileOneNode(
           "QuantizedGemm", quantAttrs(c.quant), ops, target, DType::F32);
       ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
+      // One row of q8_0 or q4_0: shaders/gemv_quant.comp's plain build.
+      bool gemv = c.m == 1 && type != GgmlType::Q6_K;
       EXPECT_EQ(tt::dispatchShaders(*plan, false),
-                std::vector<std::string>{shader});
+                std::vector<std::string>{gemv ? "gemv_quant_plain" : shader});
       auto out = tt::runPlanOnDevice(*plan, ops);
       ASSERT_TRUE(bool(out)) << toString(out.takeError());
       ASSERT_EQ((*out)[0].type, (*ref)[0].type);
@@ -278,9 +281,11 @@ TEST(OpQuantizedGemm, SymbolicRowsMatchTheReference) {
       std::string want = std::string(target) == "gpu"
                              ? "quant_gemm_subgroup_dyn"
                              : "quant_gemm_dyn";
-      // M = 1 (a decoded token) has its own dispatch of one-row tiles.
+      // M = 1 (a decoded token) has its own dispatch: the GEMV of
+      // gemv_quant.comp for q8_0 and q4_0, one-row tiles for q6_k.
+      std::string one = type == GgmlType::Q6_K ? want : "gemv_quant_plain_dyn";
       EXPECT_EQ(tt::dispatchShaders(*plan, false),
-                (std::vector<std::string>{want, want}));
+                (std::vector<std::string>{one, want}));
       Expected<std::unique_ptr<LoadedPlan>> lp = LoadedPlan::load(**dev, *plan);
       ASSERT_TRUE(bool(lp)) << toString(lp.takeError());
       for (int64_t m : {1, 3, 17, 40, 8, 1}) {

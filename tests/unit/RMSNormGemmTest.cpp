@@ -7,7 +7,9 @@
 //   - the device against that reference, for 1, 2 and 3 weights, one row
 //     (shaders/gemv_norm.comp, every load width: K % 8 == 0, K % 4 == 0,
 //     neither) and several rows (rmsnorm + one GEMM per weight), f32 and
-//     fp16 storage;
+//     fp16 storage; and with q8_0 and q4_0 weights (shaders/gemv_quant.comp
+//     with rows 16-byte aligned and not, quant_gemm for several rows), the
+//     reference then dequantizing with ir/GgufQuant.h;
 //   - the pass on a Llama-style block over a token range: which kernels
 //     run, and the range plan against plans compiled for each length
 //     (which fuse at one row and not above);
@@ -18,6 +20,7 @@
 #include "RangeTestUtil.h"
 
 #include "driver/Pipeline.h"
+#include "ir/GgufQuant.h"
 #include "ir/ModelParser.h"
 #include "passes/Passes.h"
 
@@ -110,6 +113,58 @@ TEST(OpRMSNormGemm, F16StorageMatchesReference) {
               << target << " output " << j;
       }
     }
+}
+
+TEST(OpRMSNormGemm, QuantizedWeightsMatchReference) {
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0})
+    for (int64_t k : {64, 256, 512})
+      for (int64_t rows : {1, 3}) {
+        const char *quant = type == GgmlType::Q8_0 ? "q8_0" : "q4_0";
+        SCOPED_TRACE(std::string(quant) + " K = " + std::to_string(k) +
+                     ", rows = " + std::to_string(rows));
+        std::vector<tt::OpOperand> ops = {
+            {tt::randomTensor({rows, k}, uint32_t(k), -2.0f, 2.0f), false},
+            {tt::randomTensor({k}, uint32_t(k + 1), 0.5f, 1.5f), true}};
+        for (int64_t n : {13, 5, 8}) {
+          // Weights quantized by ir/GgufQuant.h, rows padded to 4 bytes.
+          HostTensor w = tt::randomTensor({n, k}, uint32_t(n * k));
+          auto blocks = type == GgmlType::Q8_0 ? quantizeQ8_0(w.f32())
+                                               : quantizeQ4_0(w.f32());
+          ASSERT_TRUE(bool(blocks)) << llvm::toString(blocks.takeError());
+          std::vector<uint8_t> padded =
+              llvm::cantFail(padQuantizedRows(type, n, k, *blocks));
+          int64_t stride = int64_t(*quantizedRowStride(type, k));
+          ops.push_back({HostTensor::fromBytes(
+                             TensorType{DType::U8, {n, stride}}, padded),
+                         true});
+        }
+        Attributes attrs = epsAttr(1e-5);
+        attrs.values["quant"] = std::string(quant);
+        for (const char *target : {"cpu", "gpu"}) {
+          auto plan =
+              tt::compileOneNode("RMSNormGemm", attrs, ops, target, DType::F32);
+          ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
+          std::vector<std::string> shaders = tt::dispatchShaders(*plan, false);
+          if (rows == 1)
+            EXPECT_EQ(shaders, std::vector<std::string>{"gemv_quant_g3"});
+          else
+            EXPECT_EQ(shaders.size(), 4u); // rmsnorm + three quant_gemm
+        }
+        tt::expectDeviceMatchesReference("RMSNormGemm", attrs, ops);
+        auto want = tt::runReference("RMSNormGemm", attrs, ops);
+        ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+        std::vector<tt::OpOperand> rounded = ops;
+        rounded[0].tensor = tt::roundedToF16(ops[0].tensor);
+        rounded[1].tensor = tt::roundedToF16(ops[1].tensor);
+        auto want16 = tt::runReference("RMSNormGemm", attrs, rounded);
+        ASSERT_TRUE(bool(want16)) << llvm::toString(want16.takeError());
+        auto got16 = tt::runOnDeviceF16("RMSNormGemm", attrs, rounded, "gpu");
+        ASSERT_TRUE(bool(got16)) << llvm::toString(got16.takeError());
+        for (size_t j = 0; j < 4; ++j)
+          EXPECT_LT(tt::relativeL2((*got16)[j], (*want16)[j]),
+                    tt::kToleranceF16)
+              << "fp16 output " << j;
+      }
 }
 
 TEST(OpRMSNormGemm, ShapeRuleErrors) {
