@@ -13,6 +13,8 @@
 
 #include "llvm/Support/Error.h"
 
+#include <optional>
+
 namespace tlc {
 
 /// The GGUF type of attribute `quant` of \p node: "q8_0", "q4_0" or "q6_k"
@@ -34,10 +36,12 @@ constexpr uint32_t kQuantGemvRows = 8;
 bool quantGemvApplies(GgmlType t, int64_t k, const KernelTarget &target);
 
 /// One dispatch of shaders/gemv_quant.comp's plain build: Y [1, N] = A
-/// [1, K] * dequant(W)^T (operands \p a, \p w: [N, row stride] bytes, \p y
-/// written), N = \p n rows. quantGemvApplies must hold.
+/// [1, K] * dequant(W)^T (+ Z) (operands \p a, \p w: [N, row stride]
+/// bytes, optional residual \p z of N elements, \p y written), N = \p n
+/// rows. quantGemvApplies must hold.
 DispatchDesc lowerQuantGemvPlain(GgmlType t, int64_t n, int64_t k, unsigned a,
-                                 unsigned w, unsigned y);
+                                 unsigned w, std::optional<unsigned> z,
+                                 unsigned y);
 
 /// One dispatch of shaders/quant_gemm.comp for M = \p m (possibly symbolic,
 /// planned at its bound) rows of A: the tiled kernel, MR = min(8, M) rows a

@@ -14,8 +14,11 @@
 //   attribute: quant = "q8_0", "q4_0" or "q6_k" (ggml's GGML_TYPE_Q8_0,
 //            Q4_0, Q6_K; block layouts in docs/gguf.md and ggml's
 //            src/ggml-common.h, element order src/ggml-quants.c);
-//   output:  Y [M, N] f32, Y[m, n] = sum_k A[m, k] * dequant(W)[n, k]
-//            (Gemm with transB = 1 over the dequantized matrix).
+//   optional input Z: a residual of M * N elements (f32), made by
+//            passes/FuseEpilogues.cpp from QuantizedGemm -> [views] -> Add;
+//   output:  Y [M, N] f32 (Z's type with Z), Y[m, n] = sum_k A[m, k] *
+//            dequant(W)[n, k] (+ Z[m * N + n]): Gemm with transB = 1 over
+//            the dequantized matrix.
 //
 // K must be static and a multiple of the block (32 values for q8_0 and
 // q4_0, 256 for q6_k).
@@ -31,6 +34,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/GgufQuant.h"
+#include "ops/Binary.h"
 #include "ops/OpList.h"
 #include "ops/QuantType.h"
 #include "ops/OpUtil.h"
@@ -79,7 +83,7 @@ static Error quantizedGemmInferTypes(const Node &node, ArrayRef<InputInfo> in,
                                      SmallVectorImpl<TensorType> &out) {
   if (Error e = checkKnownAttrs(node, {"quant"}))
     return e;
-  if (Error e = checkInputCount(in, 2, 2))
+  if (Error e = checkInputCount(in, 2, 3))
     return e;
   if (Error e = checkMaxOutputs(node, 1, "it has output Y only"))
     return e;
@@ -123,6 +127,18 @@ static Error quantizedGemmInferTypes(const Node &node, ArrayRef<InputInfo> in,
   TensorType y = TensorType::withDims(DType::F32, {a.dim(0), w.dim(0)});
   if (Error e = checkFits32(y, "output"))
     return e;
+  if (in.size() == 3) {
+    // A residual: Y takes Z's type (compared as expressions, as
+    // GemmResidual does).
+    if (Error e = checkF32(in, 2, "Z"))
+      return e;
+    const TensorType &z = in[2].type;
+    if (z.numElementsExpr() != y.numElementsExpr())
+      return opError("Z " + z.str() + " has " + z.numElementsExpr().str() +
+                     " elements; expected M * N = " +
+                     y.numElementsExpr().str());
+    y = z;
+  }
   out.push_back(y);
   return Error::success();
 }
@@ -147,6 +163,8 @@ static Error quantizedGemmReference(const Node &node,
       double s = 0;
       for (int64_t i = 0; i < k; ++i)
         s += double(a[r * k + i]) * double(row[size_t(i)]);
+      if (in.size() == 3)
+        s += double(in[2]->f32()[size_t(r * n + c)]);
       y[r * n + c] = float(s);
     }
   }
@@ -159,14 +177,17 @@ bool quantGemvApplies(GgmlType t, int64_t k, const KernelTarget &target) {
 }
 
 DispatchDesc lowerQuantGemvPlain(GgmlType t, int64_t n, int64_t k, unsigned a,
-                                 unsigned w, unsigned y) {
+                                 unsigned w, std::optional<unsigned> z,
+                                 unsigned y) {
   DispatchDesc d;
   d.shader = "gemv_quant_plain";
   d.specConstants = spec::u32s(
       {uint32_t(n), uint32_t(k), 0, 0, 0, shaderQType(t), kQuantGemvRows,
-       uint32_t(*quantizedRowStride(t, k))});
-  d.operands = {a, w, y};
-  d.writes = {2};
+       uint32_t(*quantizedRowStride(t, k)), z ? 1u : 0u});
+  d.operands = {a, w, z ? *z : a, y};
+  d.writes = {3};
+  if (!z)
+    d.unread = {2}; // a placeholder
   d.groups[0] = uint32_t(std::min<int64_t>(
       (n + kQuantGemvRows - 1) / kQuantGemvRows, 65535));
   return d;
@@ -202,16 +223,30 @@ static void quantizedGemmLower(const Node &node, ArrayRef<TensorType> in,
   DimExpr m = in[0].dim(0);
   int64_t n = in[1].shape[0], k = in[0].shape[1];
   bool gemv = quantGemvApplies(type, k, target);
+  // Operands: A 0, W 1, then Z 2 (a residual) when present, then Y.
+  std::optional<unsigned> z;
+  if (in.size() == 3)
+    z = 2;
+  unsigned y = unsigned(in.size());
   if (m.isConstant() && m.constant() == 1 && gemv) {
-    dispatches.push_back(lowerQuantGemvPlain(type, n, k, 0, 1, 2));
+    dispatches.push_back(lowerQuantGemvPlain(type, n, k, 0, 1, z, y));
     return;
   }
-  DispatchDesc d = lowerQuantGemmTiles(type, m, n, k, 0, 1, 2, target);
+  DispatchDesc d = lowerQuantGemmTiles(type, m, n, k, 0, 1, y, target);
+  // Y += Z in place after the tiled kernel (which takes no addend): at
+  // each element, binary.comp reads Y and Z and writes Y.
+  std::optional<DispatchDesc> add;
+  if (z) {
+    TensorType flat = TensorType::withDims(DType::F32, {m * DimExpr(n)});
+    add = lowerBinary(BinaryOpCode::Add, flat, flat, flat);
+    add->operands = {y, *z, y};
+  }
   // A token count whose range starts at 1: a decoded token (M = 1) runs
-  // its own dispatch, the GEMV of gemv_quant.comp (or quant_gemm with one
-  // row a workgroup, for q6_k), and the tiled one runs for M >= 2.
+  // its own dispatch, the GEMV of gemv_quant.comp with the residual (or
+  // quant_gemm with one row a workgroup, for q6_k), and the tiled one (and
+  // its residual pass) runs for M >= 2.
   if (!m.isConstant() && m.lowerBound() == 1) {
-    DispatchDesc one = lowerQuantGemvPlain(type, n, k, 0, 1, 2);
+    DispatchDesc one = lowerQuantGemvPlain(type, n, k, 0, 1, z, y);
     if (!gemv) {
       one = d;
       one.specConstants[4] = spec::u32(1);
@@ -219,9 +254,13 @@ static void quantizedGemmLower(const Node &node, ArrayRef<TensorType> in,
     runWhenOne(one, m);
     runWhenAboveOne(d, m);
     d.exclusiveWithPrevious = true;
+    if (add && gemv)
+      runWhenAboveOne(*add, m);
     dispatches.push_back(std::move(one));
   }
   dispatches.push_back(d);
+  if (add)
+    dispatches.push_back(std::move(*add));
 }
 
 const OpDef kQuantizedGemmOp = [] {

@@ -10,7 +10,9 @@
 //   Gemm -> [views (Reshape, ...)] -> Add(., Z)
 // (a transformer's residual connection, e.g. GPT-2's attention and MLP
 // output projections) into one GemmResidual (ops/GemmResidual.cpp), which
-// adds Z before its store; the views disappear and Y takes Z's type.
+// adds Z before its store; the views disappear and Y takes Z's type. A
+// QuantizedGemm -> [views] -> Add(., Z) becomes a QuantizedGemm with input
+// Z (ops/QuantizedGemm.cpp), the same way.
 //
 // A link of the chain is absorbed only when the tensor it consumes has no
 // other reader and is not a graph output, so no intermediate tensor that
@@ -181,14 +183,16 @@ size_t fuseEpilogues(Graph &g) {
   size_t fused = 0;
   for (NodeId ci = 0; ci < g.nodes.size(); ++ci) {
     const Node &conv = g.nodes[ci];
-    if (conv.op == "Gemm" && !claimed[ci]) {
+    bool quantized = conv.op == "QuantizedGemm" && conv.inputs.size() == 2;
+    if ((conv.op == "Gemm" || quantized) && !claimed[ci]) {
       SmallVector<NodeId, 2> absorbed;
       std::optional<ValueId> z = gemmResidual(g, uses, claimed, ci, absorbed);
       if (!z)
         continue;
-      // GemmResidual's inputs: A, B, Z, then the bias C if any.
+      // GemmResidual's inputs: A, B, Z, then the bias C if any; a
+      // QuantizedGemm takes Z as its optional third input.
       Node f;
-      f.op = "GemmResidual";
+      f.op = quantized ? "QuantizedGemm" : "GemmResidual";
       f.name = conv.name;
       f.loc = conv.loc;
       f.attrs = conv.attrs;

@@ -22,7 +22,8 @@
 // 6 = ROWS (1..128, a power of two), 7 = ROW_STRIDE (bytes between rows,
 // a multiple of 4). Bindings: 0 = x, 1 = gamma, 2 = H (written), then W_j
 // (32-bit words), Y_j for each j (3 = W_0, 4 = Y_0, 5 = W_1, 6 = Y_1,
-// 7 = W_2, 8 = Y_2 as G allows); PLAIN: 0 = x, 1 = W_0, 2 = Y_0.
+// 7 = W_2, 8 = Y_2 as G allows); PLAIN: 0 = x, 1 = W_0, 2 = Z (a residual
+// added when HAS_Z, constant 8: QuantizedGemm's input Z), 3 = Y_0.
 // Builds: G = 1 (base), G2, G3, PLAIN; TLC_F16 for binary16 storage of x,
 // gamma, H and Y (sums stay f32).
 // tlc-variant: f16 TLC_F16
@@ -46,7 +47,7 @@ layout(local_size_x = 128) in;
 #define TLC_DIMS_BINDING 7
 #elif defined(PLAIN)
 #define G_COUNT 1
-#define TLC_DIMS_BINDING 3
+#define TLC_DIMS_BINDING 4
 #else
 #define G_COUNT 1
 #define TLC_DIMS_BINDING 5
@@ -61,6 +62,9 @@ layout(constant_id = 4) const uint EPS_BITS = 0x358637bd; // 1e-6
 layout(constant_id = 5) const uint QTYPE = 0;
 layout(constant_id = 6) const uint ROWS = 8;
 layout(constant_id = 7) const uint ROW_STRIDE = 36;
+#ifdef PLAIN
+layout(constant_id = 8) const uint HAS_Z = 0; // add residual z[n]
+#endif
 
 const uint BLOCK_BYTES = QTYPE == 0u ? 34u : 18u;
 const uint ROW_BYTES = K / 32u * BLOCK_BYTES;
@@ -72,7 +76,8 @@ layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
   layout(set = 0, binding = wb) readonly buffer W##j { uint w##j[]; };         \
   layout(set = 0, binding = wb) readonly buffer W4_##j { uvec4 w4_##j[]; };    \
   layout(set = 0, binding = yb) writeonly buffer Y##j { FLOAT_T y##j[]; };
-WEIGHT(0, 1, 2)
+WEIGHT(0, 1, 3)
+layout(set = 0, binding = 2) readonly buffer ZBuf { FLOAT_T z[]; };
 #else
 layout(set = 0, binding = 1) readonly buffer GBuf { FLOAT_T g[]; };
 layout(set = 0, binding = 2) writeonly buffer HBuf { FLOAT_T h[]; };
@@ -226,8 +231,14 @@ void main() {
         red[me] += red[me + hh];
       barrier();
     }
-    if (lane == 0u && row < total)
-      storeRow(j, n, red[me] * inv);
+    if (lane == 0u && row < total) {
+      float v = red[me] * inv;
+#ifdef PLAIN
+      if (HAS_Z != 0u)
+        v += float(z[n]);
+#endif
+      storeRow(j, n, v);
+    }
     barrier(); // red is rewritten by the next rows
   }
 }

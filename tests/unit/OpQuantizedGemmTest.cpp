@@ -221,6 +221,37 @@ TEST(OpQuantizedGemm, DeviceMatchesReference) {
   }
 }
 
+TEST(OpQuantizedGemm, ResidualMatchesReference) {
+  // Input Z (FuseEpilogues' residual) added to the product: the one-row
+  // GEMV adds it before its store, the tiled kernel is followed by an
+  // in-place add; the reference adds it in double.
+  uint32_t seed = 500;
+  for (const char *quant : {"q8_0", "q4_0", "q6_k"})
+    for (int64_t m : {1, 3}) {
+      GgmlType type = typeOf(quant);
+      int64_t k = type == GgmlType::Q6_K ? 256 : 64, n = 6;
+      SCOPED_TRACE(std::string(quant) + " M=" + std::to_string(m));
+      std::vector<OpOperand> ops = {
+          {tt::randomTensor({m, k}, seed++)},
+          {weightTensor(type, n, k, randomBlocks(type, n, k, seed++)), true},
+          {tt::randomTensor({m, n}, seed++)}};
+      auto withZ = tt::runReference("QuantizedGemm", quantAttrs(quant), ops);
+      auto without = tt::runReference("QuantizedGemm", quantAttrs(quant),
+                                      {ops[0], ops[1]});
+      ASSERT_TRUE(bool(withZ) && bool(without));
+      for (int64_t i = 0; i < m * n; ++i)
+        EXPECT_FLOAT_EQ((*withZ)[0].f32()[size_t(i)],
+                        (*without)[0].f32()[size_t(i)] +
+                            ops[2].tensor.f32()[size_t(i)]);
+      tt::expectDeviceMatchesReference("QuantizedGemm", quantAttrs(quant), ops);
+    }
+  EXPECT_NE(tt::shapeRule("QuantizedGemm", quantAttrs("q8_0"),
+                          {tt::f32({2, 32}), TensorType{DType::U8, {3, 36}},
+                           tt::f32({2, 4})})
+                .find("Z 2x4xf32 has 8 elements; expected M * N = 6"),
+            std::string::npos);
+}
+
 TEST(OpQuantizedGemm, ThroughThePlanFile) {
   // The default pipeline with the .tlp round trip: u8 weights in a plan.
   std::vector<OpOperand> ops = {
@@ -340,7 +371,7 @@ TEST(OpQuantizedGemm, ShapeRuleErrors) {
   expectContains(rule(quantAttrs("q8_0"), {f32({2, 64}), u8({272})}),
                  "input 1 (W) must have rank 2");
   expectContains(rule(quantAttrs("q8_0"), {f32({2, 64})}),
-                 "expected 2 inputs, got 1");
+                 "expected 2 or 3 inputs, got 1");
   Attributes extra = quantAttrs("q8_0");
   extra.values["transB"] = int64_t(1);
   expectContains(rule(extra, {f32({2, 64}), u8({4, 68})}),
