@@ -10,7 +10,11 @@
 // epsilon (as RMSNormalization's, default 1e-5). Outputs Y_0 .. Y_{G-1},
 // then H. With attribute quant ("q8_0", "q4_0" or "q6_k", as QuantizedGemm)
 // every W_j is instead block-quantized bytes [N_j, row stride] in GGUF
-// layout (ops/QuantizedGemm.cpp) and Y_j = H * dequant(W_j)^T.
+// layout (ops/QuantizedGemm.cpp) and Y_j = H * dequant(W_j)^T. With
+// attribute activation = "swiglu" (G = 2, N_0 = N_1: a Llama FFN's gate and
+// up projections) a last output A [rows, N_0] = silu(Y_0) * Y_1 follows H
+// (the FusedElementwise program Sigmoid, Mul, Mul that fuse-elementwise
+// makes of it, with the same f32 formulas in the reference).
 //
 // Why: a decoded token (rows = 1) otherwise costs one dispatch for the
 // normalization, whose one-workgroup reduction leaves the GPU idle, and
@@ -28,6 +32,7 @@
 // buffer it submits.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/FusedElementwiseProgram.h"
 #include "ops/GemmKernel.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
@@ -48,10 +53,20 @@ struct NormGemmShape {
   int64_t k = 1;
   SmallVector<int64_t, 3> n; // N_j, one per weight
   std::optional<GgmlType> quant; // block-quantized weights
+  bool swiglu = false;           // output A = silu(Y_0) * Y_1
 };
 } // namespace
 
 static constexpr unsigned kMaxWeights = 3;
+
+static FusedProgram swigluProgram() {
+  FusedProgram p;
+  p.numInputs = 2;
+  p.code.push_back({FusedOpcode::Sigmoid, 0, kFusedImmOperand, 0, 0}); // r2
+  p.code.push_back({FusedOpcode::Mul, 0, 2, 0, 0});                    // r3
+  p.code.push_back({FusedOpcode::Mul, 3, 1, 0, 0});                    // r4
+  return p;
+}
 
 /// Checks the operand types of \p node and returns its sizes. Errors name
 /// the operand and what was expected.
@@ -76,6 +91,15 @@ static Expected<NormGemmShape> normGemmShape(const Node &node,
   if (!(in[1].rank() == 1 && in[1].isStatic() && in[1].shape[0] == s.k))
     return opError("input 1 (scale) is " + in[1].str() + "; expected [" +
                    Twine(s.k) + "]");
+  if (node.attrs.has("activation")) {
+    Expected<std::string> act = node.attrs.getString("activation", "");
+    if (!act)
+      return act.takeError();
+    if (*act != "swiglu")
+      return opError("attribute 'activation' is '" + *act +
+                     "'; expected swiglu");
+    s.swiglu = true;
+  }
   int64_t rowLen = s.k; // elements, or bytes of a quantized row
   DType wType = DType::F32;
   if (node.attrs.has("quant")) {
@@ -101,6 +125,12 @@ static Expected<NormGemmShape> normGemmShape(const Node &node,
                      (s.quant ? " (rows of quantized blocks)" : ""));
     s.n.push_back(w.shape[0]);
   }
+  if (s.swiglu && (s.n.size() != 2 || s.n[0] != s.n[1]))
+    return opError("activation swiglu needs two weights of as many rows (gate "
+                   "and up); got " + Twine(s.n.size()) + " weight(s)" +
+                   (s.n.size() == 2 ? " of " + Twine(s.n[0]) + " and " +
+                                          Twine(s.n[1]) + " rows"
+                                    : Twine("")));
   return s;
 }
 
@@ -116,7 +146,7 @@ static Expected<float> epsilonOf(const Node &node) {
 
 static Error normGemmInferTypes(const Node &node, ArrayRef<InputInfo> in,
                                 SmallVectorImpl<TensorType> &out) {
-  if (Error e = checkKnownAttrs(node, {"epsilon", "quant"}))
+  if (Error e = checkKnownAttrs(node, {"epsilon", "quant", "activation"}))
     return e;
   if (Error e = checkInputCount(in, 3, 2 + kMaxWeights))
     return e;
@@ -138,6 +168,9 @@ static Error normGemmInferTypes(const Node &node, ArrayRef<InputInfo> in,
   for (int64_t n : s->n)
     out.push_back(TensorType::withDims(DType::F32, {s->rows, DimExpr(n)}));
   out.push_back(TensorType::withDims(DType::F32, {s->rows, DimExpr(s->k)}));
+  if (s->swiglu)
+    out.push_back(
+        TensorType::withDims(DType::F32, {s->rows, DimExpr(s->n[0])}));
   for (const TensorType &t : out)
     if (Error e = checkFits32(t, "output"))
       return e;
@@ -189,6 +222,14 @@ static Error normGemmReference(const Node &node,
         y[r * s.n[j] + n] = float(acc);
       }
   }
+  if (s.swiglu) {
+    FusedProgram p = swigluProgram();
+    SmallVector<float, 8> scratch;
+    const float *gate = out[0].f32().data(), *up = out[1].f32().data();
+    float *a = out[3].f32().data();
+    for (int64_t i = 0; i < rows * s.n[0]; ++i)
+      a[i] = evalFusedProgram(p, {gate[i], up[i]}, scratch);
+  }
   return Error::success();
 }
 
@@ -199,7 +240,8 @@ static DispatchDesc lowerOneRow(const NormGemmShape &s, float eps,
   unsigned g = unsigned(s.n.size());
   DispatchDesc d;
   const char *base = s.quant ? "gemv_quant" : "gemv_norm";
-  d.shader = std::string(base) + (g == 1 ? "" : g == 2 ? "_g2" : "_g3");
+  d.shader = std::string(base) +
+             (s.swiglu ? "_swiglu" : g == 1 ? "" : g == 2 ? "_g2" : "_g3");
   uint32_t rows = s.quant ? kQuantGemvRows : kGemvRows;
   uint64_t total = 0;
   for (int64_t n : s.n)
@@ -221,6 +263,10 @@ static DispatchDesc lowerOneRow(const NormGemmShape &s, float eps,
     d.operands.push_back(2 + j);
     d.operands.push_back(numInputs + j);
     d.writes.push_back(4 + 2 * j);
+  }
+  if (s.swiglu) { // binding 7: A, the output after H
+    d.operands.push_back(numInputs + g + 1);
+    d.writes.push_back(7);
   }
   d.groups[0] =
       uint32_t(std::min<uint64_t>((total + rows - 1) / rows, kGemmMaxGroups));
@@ -275,6 +321,25 @@ static void normGemmLower(const Node &node, ArrayRef<TensorType> in,
     if (canBeOne)
       runWhenAboveOne(gemm, s.rows);
     dispatches.push_back(std::move(gemm));
+  }
+  if (s.swiglu) {
+    // A = silu(Y_0) * Y_1 by FusedElementwise's own lowering, its operands
+    // (Y_0, Y_1, A) mapped to this node's.
+    Node act;
+    act.op = "FusedElementwise";
+    act.name = node.name;
+    writeFusedProgram(swigluProgram(), act.attrs);
+    TensorType y = TensorType::withDims(DType::F32, {s.rows, DimExpr(s.n[0])});
+    SmallVector<DispatchDesc, 1> sub;
+    lookupOp("FusedElementwise")->lower(act, {y, y}, {y}, target, sub);
+    const unsigned map[3] = {numInputs, numInputs + 1, numInputs + g + 1};
+    for (DispatchDesc &d : sub) {
+      for (unsigned &op : d.operands)
+        op = map[op];
+      if (canBeOne)
+        runWhenAboveOne(d, s.rows);
+      dispatches.push_back(std::move(d));
+    }
   }
 }
 

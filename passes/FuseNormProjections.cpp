@@ -8,7 +8,10 @@
 //   RMSNormalization(X, scale) -> [one Reshape to [rows, K]] ->
 //     Gemm(., W_j) {transB = 1} (or QuantizedGemm(., W_j)) for j < G, G <= 3
 // into one RMSNormGemm node (ops/RMSNormGemm.cpp): one dispatch at one row,
-// the same kernels as before for more.
+// the same kernels as before for more. Two projections read only by a
+// FusedElementwise computing silu(gate) * up (a Llama FFN, as
+// fuse-elementwise leaves it) take that in too (activation swiglu): the
+// one-row kernel writes the product as well.
 //
 // Matched only where it pays and is exact about what it replaces:
 //   - the normalization is over the last axis, with a [K] scale;
@@ -26,6 +29,7 @@
 // normalization's output when there is no view).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/FusedElementwiseProgram.h"
 #include "passes/FusionUtil.h"
 #include "passes/Passes.h"
 
@@ -91,6 +95,26 @@ std::optional<Projection> asProjection(const Graph &g, const Node &gemm,
       wv.type.dtype != DType::F32 || wv.type.shape[1] != k)
     return std::nullopt;
   return Projection{w, ""};
+}
+
+/// Whether \p e is a FusedElementwise of two inputs computing exactly
+/// silu(input 0) * input 1: Sigmoid(r0), then r0 * r2 and r3 * r1 (either
+/// operand order of each Mul), with no parameters in use.
+bool isSwiglu(const Node &e) {
+  if (e.op != "FusedElementwise" || e.inputs.size() != 2 ||
+      e.outputs.size() != 1)
+    return false;
+  Expected<FusedProgram> p = readFusedProgram(e.attrs, 2);
+  if (!p) {
+    consumeError(p.takeError());
+    return false;
+  }
+  auto is = [](const FusedInstr &in, FusedOpcode op, int64_t a, int64_t b) {
+    return in.op == op && ((in.a == a && in.b == b) || (in.a == b && in.b == a));
+  };
+  return p->code.size() == 3 && p->code[0].op == FusedOpcode::Sigmoid &&
+         p->code[0].a == 0 && is(p->code[1], FusedOpcode::Mul, 0, 2) &&
+         is(p->code[2], FusedOpcode::Mul, 3, 1);
 }
 
 } // namespace
@@ -166,17 +190,40 @@ size_t fuseNormProjections(Graph &g, uint64_t maxWeightBytes) {
       consumeError(eps.takeError());
       continue;
     }
+    // Two projections whose outputs only silu(gate) * up reads (a Llama
+    // FFN): the activation joins the node, gate first.
+    SmallVector<NodeId, 3> projections(readers.begin(), readers.end());
+    std::optional<NodeId> swiglu;
+    if (projections.size() == 2) {
+      ValueId y0 = g.nodes[projections[0]].outputs[0],
+              y1 = g.nodes[projections[1]].outputs[0];
+      if (uses[y0].size() == 1 && uses[y1].size() == 1 &&
+          uses[y0][0] == uses[y1][0] && !g.isOutput(y0) && !g.isOutput(y1) &&
+          !removed[uses[y0][0]] && isSwiglu(g.nodes[uses[y0][0]]) &&
+          g.values[y0].type == g.values[y1].type) {
+        swiglu = uses[y0][0];
+        if (g.nodes[*swiglu].inputs[0] == y1) {
+          std::swap(projections[0], projections[1]);
+          std::swap(weights[0], weights[1]);
+        }
+      }
+    }
     Node fusedNode;
     fusedNode.op = "RMSNormGemm";
     fusedNode.name = norm.name;
     fusedNode.loc = norm.loc;
     fusedNode.inputs = {x, scale};
     fusedNode.inputs.append(weights.begin(), weights.end());
-    for (NodeId n : readers) {
+    for (NodeId n : projections) {
       fusedNode.outputs.push_back(g.nodes[n].outputs[0]);
       removed[n] = true;
     }
     fusedNode.outputs.push_back(a);
+    if (swiglu) {
+      fusedNode.outputs.push_back(g.nodes[*swiglu].outputs[0]);
+      fusedNode.attrs.values["activation"] = std::string("swiglu");
+      removed[*swiglu] = true;
+    }
     fusedNode.attrs.values["epsilon"] = *eps;
     if (!quant.empty())
       fusedNode.attrs.values["quant"] = quant;

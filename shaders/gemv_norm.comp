@@ -20,11 +20,16 @@
 // normalized row, which the op also outputs), then W_j, Y_j for each j
 // (3 = W_0, 4 = Y_0, 5 = W_1, 6 = Y_1, 7 = W_2, 8 = Y_2 as G allows).
 // Builds: G = 1 (base), G2, G3; TLC_F16 for binary16 storage of every
-// operand (sums stay f32).
+// operand (sums stay f32). SWIGLU (with G2, a Llama FFN's gate W_0 and up
+// W_1, N_0 = N_1): rows interleave (row 2n is gate n, 2n + 1 up n) and the
+// gate row's invocation also writes act[n] = silu(gate) * up (binding 7,
+// ops/RMSNormGemm.cpp's output A).
 // tlc-variant: f16 TLC_F16
 // tlc-variant: g2 G2
 // tlc-variant: g2_f16 G2 TLC_F16
 // tlc-variant: g3 G3
+// tlc-variant: swiglu G2 SWIGLU
+// tlc-variant: swiglu_f16 G2 SWIGLU TLC_F16
 // tlc-variant: g3_f16 G3 TLC_F16
 // tlc-variant: dyn TLC_DYN
 #version 450
@@ -35,6 +40,9 @@ layout(local_size_x = 128) in;
 #if defined(G3)
 #define G_COUNT 3
 #define TLC_DIMS_BINDING 9
+#elif defined(G2) && defined(SWIGLU)
+#define G_COUNT 2
+#define TLC_DIMS_BINDING 8
 #elif defined(G2)
 #define G_COUNT 2
 #define TLC_DIMS_BINDING 7
@@ -69,6 +77,9 @@ WEIGHT(1, 5, 6)
 #endif
 #if G_COUNT >= 3
 WEIGHT(2, 7, 8)
+#endif
+#ifdef SWIGLU
+layout(set = 0, binding = 7) writeonly buffer ABuf { FLOAT_T act[]; };
 #endif
 
 shared float red[WG];
@@ -196,6 +207,10 @@ void main() {
   for (uint row0 = gl_WorkGroupID.x * ROWS; row0 < total;
        row0 += gl_NumWorkGroups.x * ROWS) {
     uint row = row0 + r, j = 0u, n = row;
+#ifdef SWIGLU
+    j = row & 1u; // rows interleaved: gate n, up n
+    n = row >> 1u;
+#else
     if (G >= 2u && n >= N0) {
       n -= N0;
       j = 1u;
@@ -204,6 +219,7 @@ void main() {
         j = 2u;
       }
     }
+#endif
     vec2 p = row < total ? partialDots(j, n, lane, T) : vec2(0.0);
     red[me] = p.x;
     redSq[me] = p.y;
@@ -217,6 +233,14 @@ void main() {
     }
     if (lane == 0u && row < total)
       storeRow(j, n, red[me] * inversesqrt(redSq[me] / float(K) + eps));
+#ifdef SWIGLU
+    if (lane == 0u && j == 0u && row + 1u < total) {
+      // The up row is the next one: its sums sit T slots further.
+      float inv = inversesqrt(redSq[me] / float(K) + eps);
+      float gate = red[me] * inv, up = red[me + T] * inv;
+      act[n] = STORE(gate * (1.0 / (1.0 + exp(-gate))) * up);
+    }
+#endif
     if (row0 == 0u) {
       // Workgroup 0, first rows: every row's lanes summed all of x.x.
       float inv = inversesqrt(redSq[0] / float(K) + eps);

@@ -25,11 +25,16 @@
 // 7 = W_2, 8 = Y_2 as G allows); PLAIN: 0 = x, 1 = W_0, 2 = Z (a residual
 // added when HAS_Z, constant 8: QuantizedGemm's input Z), 3 = Y_0.
 // Builds: G = 1 (base), G2, G3, PLAIN; TLC_F16 for binary16 storage of x,
-// gamma, H and Y (sums stay f32).
+// gamma, H and Y (sums stay f32). SWIGLU (with G2: a Llama FFN's gate W_0
+// and up W_1, N_0 = N_1): rows interleave (row 2n is gate n, 2n + 1 up n)
+// and the gate row's invocation also writes act[n] = silu(gate) * up
+// (binding 7, ops/RMSNormGemm.cpp's output A).
 // tlc-variant: f16 TLC_F16
 // tlc-variant: g2 G2
 // tlc-variant: g2_f16 G2 TLC_F16
 // tlc-variant: g3 G3
+// tlc-variant: swiglu G2 SWIGLU
+// tlc-variant: swiglu_f16 G2 SWIGLU TLC_F16
 // tlc-variant: g3_f16 G3 TLC_F16
 // tlc-variant: plain PLAIN
 // tlc-variant: plain_f16 PLAIN TLC_F16
@@ -42,6 +47,9 @@ layout(local_size_x = 128) in;
 #if defined(G3)
 #define G_COUNT 3
 #define TLC_DIMS_BINDING 9
+#elif defined(G2) && defined(SWIGLU)
+#define G_COUNT 2
+#define TLC_DIMS_BINDING 8
 #elif defined(G2)
 #define G_COUNT 2
 #define TLC_DIMS_BINDING 7
@@ -91,6 +99,9 @@ WEIGHT(1, 5, 6)
 #endif
 #if G_COUNT >= 3
 WEIGHT(2, 7, 8)
+#endif
+#ifdef SWIGLU
+layout(set = 0, binding = 7) writeonly buffer ABuf { FLOAT_T act[]; };
 #endif
 #endif
 
@@ -216,6 +227,10 @@ void main() {
   for (uint row0 = gl_WorkGroupID.x * ROWS; row0 < total;
        row0 += gl_NumWorkGroups.x * ROWS) {
     uint row = row0 + r, j = 0u, n = row;
+#ifdef SWIGLU
+    j = row & 1u; // rows interleaved: gate n, up n
+    n = row >> 1u;
+#else
     if (G >= 2u && n >= N0) {
       n -= N0;
       j = 1u;
@@ -224,6 +239,7 @@ void main() {
         j = 2u;
       }
     }
+#endif
     red[me] = row < total ? rowDot(j, n, lane, T) : 0.0;
     barrier();
     for (uint hh = T / 2u; hh > 0u; hh >>= 1u) {
@@ -239,6 +255,13 @@ void main() {
 #endif
       storeRow(j, n, v);
     }
+#ifdef SWIGLU
+    if (lane == 0u && j == 0u && row + 1u < total) {
+      // The up row is the next one: its sum sits T slots further.
+      float gate = red[me] * inv, up = red[me + T] * inv;
+      act[n] = STORE(gate * (1.0 / (1.0 + exp(-gate))) * up);
+    }
+#endif
     barrier(); // red is rewritten by the next rows
   }
 }

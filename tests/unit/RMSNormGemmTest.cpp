@@ -26,6 +26,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace tlc;
 namespace tt = tlc::testing;
 
@@ -167,6 +169,66 @@ TEST(OpRMSNormGemm, QuantizedWeightsMatchReference) {
       }
 }
 
+TEST(OpRMSNormGemm, SwigluMatchesReference) {
+  // activation swiglu: A = silu(Y_0) * Y_1, the gate and up projections
+  // interleaved in the one-row kernels (dense and quantized), and
+  // FusedElementwise after the GEMMs for several rows.
+  for (bool quantized : {false, true})
+    for (int64_t rows : {1, 3}) {
+      SCOPED_TRACE(std::string(quantized ? "q4_0" : "f32") + " rows = " +
+                   std::to_string(rows));
+      int64_t k = 64, n = 10;
+      std::vector<tt::OpOperand> ops = {
+          {tt::randomTensor({rows, k}, 21, -2.0f, 2.0f), false},
+          {tt::randomTensor({k}, 22, 0.5f, 1.5f), true}};
+      Attributes attrs = epsAttr(1e-5);
+      attrs.values["activation"] = std::string("swiglu");
+      for (uint32_t seed : {23u, 24u}) {
+        HostTensor w = tt::randomTensor({n, k}, seed);
+        if (!quantized) {
+          ops.push_back({w, true});
+          continue;
+        }
+        auto blocks = quantizeQ4_0(w.f32());
+        ASSERT_TRUE(bool(blocks));
+        std::vector<uint8_t> padded =
+            llvm::cantFail(padQuantizedRows(GgmlType::Q4_0, n, k, *blocks));
+        int64_t stride = int64_t(*quantizedRowStride(GgmlType::Q4_0, k));
+        ops.push_back(
+            {HostTensor::fromBytes(TensorType{DType::U8, {n, stride}}, padded),
+             true});
+      }
+      if (quantized)
+        attrs.values["quant"] = std::string("q4_0");
+      auto ref = tt::runReference("RMSNormGemm", attrs, ops);
+      ASSERT_TRUE(bool(ref)) << llvm::toString(ref.takeError());
+      ASSERT_EQ(ref->size(), 4u); // Y_0, Y_1, H, A
+      for (size_t i = 0; i < size_t(rows * n); ++i) {
+        double gate = (*ref)[0].f32()[i], up = (*ref)[1].f32()[i];
+        EXPECT_NEAR((*ref)[3].f32()[i], gate / (1 + std::exp(-gate)) * up,
+                    1e-5 * (1 + std::fabs(gate * up)));
+      }
+      auto plan = tt::compileOneNode("RMSNormGemm", attrs, ops, "gpu",
+                                     DType::F32);
+      ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
+      if (rows == 1)
+        EXPECT_EQ(tt::dispatchShaders(*plan, false),
+                  std::vector<std::string>{quantized ? "gemv_quant_swiglu"
+                                                     : "gemv_norm_swiglu"});
+      tt::expectDeviceMatchesReference("RMSNormGemm", attrs, ops);
+    }
+  EXPECT_NE(tt::shapeRule("RMSNormGemm",
+                          [] {
+                            Attributes a = epsAttr(1e-5);
+                            a.values["activation"] = std::string("swiglu");
+                            return a;
+                          }(),
+                          {tt::f32({2, 8}), tt::f32({8}), tt::f32({4, 8}),
+                           tt::f32({5, 8})})
+                .find("activation swiglu needs two weights of as many rows"),
+            std::string::npos);
+}
+
 TEST(OpRMSNormGemm, ShapeRuleErrors) {
   auto rule = [](std::vector<TensorType> in) {
     return tt::shapeRule("RMSNormGemm", epsAttr(1e-5), std::move(in));
@@ -263,6 +325,56 @@ TEST(FuseNormProjections, RangePlanMatchesFixedPlans) {
     SCOPED_TRACE("K = " + std::to_string(k));
     expectRangePlanMatchesFixed(block(k, false), {{"S", DimRange{1, 9}}},
                                 pointsOf("S", {1, 5, 9, 1}), 1e-5);
+  }
+}
+
+namespace {
+
+/// A Llama FFN over S tokens: x [1, S, K] normalized, viewed as [S, K],
+/// gate and up projections, silu(gate) * up (Sigmoid, Mul, Mul: one
+/// FusedElementwise after fuse-elementwise), the down projection.
+std::string ffn(int64_t k) {
+  std::string ks = std::to_string(k);
+  return R"(tlc: 1
+name: ffn
+inputs:
+  - {name: x, shape: [1, S, )" + ks + R"(], dtype: f32}
+outputs: [y]
+constants:
+  - {name: g, shape: [)" + ks + R"(], dtype: f32, values: [)" +
+         tt::patternValues(k, 3) + R"(]}
+  - {name: rows, shape: [2], dtype: i64, values: [-1, )" + ks + R"(]}
+  - {name: wg, shape: [12, )" + ks + R"(], dtype: f32, values: [)" +
+         tt::patternValues(12 * k, 1) + R"(]}
+  - {name: wu, shape: [12, )" + ks + R"(], dtype: f32, values: [)" +
+         tt::patternValues(12 * k, 2) + R"(]}
+  - {name: wd, shape: [)" + ks + R"(, 12], dtype: f32, values: [)" +
+         tt::patternValues(12 * k, 4) + R"(]}
+nodes:
+  - {op: RMSNormalization, in: [x, g], out: n, attrs: {epsilon: 0.00001}}
+  - {op: Reshape, in: [n, rows], out: h}
+  - {op: Gemm, in: [h, wg], out: pg, attrs: {transB: 1}}
+  - {op: Gemm, in: [h, wu], out: pu, attrs: {transB: 1}}
+  - {op: Sigmoid, in: [pg], out: sg}
+  - {op: Mul, in: [pg, sg], out: silu}
+  - {op: Mul, in: [silu, pu], out: act}
+  - {op: Gemm, in: [act, wd], out: y, attrs: {transB: 1}}
+)";
+}
+
+} // namespace
+
+TEST(FuseNormProjections, FfnTakesTheSwigluIn) {
+  std::map<std::string, DimRange> range = {{"S", DimRange{1, 9}}};
+  EXPECT_EQ(rangePlanShaders(ffn(72), range, "gpu"),
+            (std::vector<std::string>{
+                "gemv_norm_swiglu_dyn", "rmsnorm_subgroup_dyn",
+                "gemm_tiled_dyn", "gemm_tiled_dyn", "fused_elementwise_dyn",
+                "gemv_dyn", "gemm_tiled_dyn"}));
+  for (int64_t k : {72, 30}) {
+    SCOPED_TRACE("K = " + std::to_string(k));
+    expectRangePlanMatchesFixed(ffn(k), range, pointsOf("S", {1, 4, 9, 1}),
+                                1e-5);
   }
 }
 
