@@ -61,6 +61,12 @@ layout(constant_id = 42) const uint P_WORD = 0;
 layout(set = 0, binding = 0) readonly buffer QBuf { FLOAT_T qg[]; };
 layout(set = 0, binding = 1) readonly buffer KBuf { FLOAT_T kg[]; };
 layout(set = 0, binding = 2) readonly buffer VBuf { FLOAT_T vg[]; };
+#ifdef TLC_F16
+// The same K and V as eight and four binary16 values a load (fast paths
+// below, taken where rows are contiguous and aligned).
+layout(set = 0, binding = 1) readonly buffer KBuf8 { uvec4 kg8[]; };
+layout(set = 0, binding = 2) readonly buffer VBuf4 { uvec2 vg4[]; };
+#endif
 layout(set = 0, binding = 3) readonly buffer MBuf { float mg[]; };
 layout(set = 0, binding = 4) writeonly buffer YBuf { FLOAT_T yg[]; };
 layout(set = 0, binding = 4) writeonly buffer YWords { uint yw[]; };
@@ -116,6 +122,15 @@ void main() {
   uint kBegin = min(kAll, split * per);
   uint kEnd = min(kAll, kBegin + per);
   uint d4 = t % DV4, grp = t / DV4;
+#ifdef TLC_F16
+  // K rows of contiguous, 16-byte aligned binary16 values: 16-byte loads
+  // (8 per 64-value row instead of 64 scalar ones); V rows likewise with
+  // 8-byte loads of the four values an invocation owns.
+  bool k8 = K_SD == 1u && D % 8u == 0u && kBase % 8u == 0u && K_SS % 8u == 0u;
+  bool v4 = V_SD == 1u && DV % 4u == 0u && vBase % 4u == 0u && V_SS % 4u == 0u;
+#else
+  const bool k8 = false, v4 = false;
+#endif
   barrier(); // qs
 
   float m = NEG_INF, l = 0.0;
@@ -126,6 +141,16 @@ void main() {
     if (c < kEnd) {
       uint kRow = kBase + c * K_SS;
       float dotv = 0.0;
+#ifdef TLC_F16
+      if (k8) {
+        for (uint i = 0u; i < D / 8u; ++i) {
+          uvec4 w = kg8[kRow / 8u + i];
+          dotv += dot(qs[2u * i], vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y))) +
+                  dot(qs[2u * i + 1u],
+                      vec4(unpackHalf2x16(w.z), unpackHalf2x16(w.w)));
+        }
+      } else
+#endif
       for (uint i = 0u; i < D4; ++i)
         dotv += dot(qs[i], ROW4(kg, kRow, K_SD, i, D));
       s = dotv * scale;
@@ -140,9 +165,18 @@ void main() {
     l = l * alpha + reduceAll(p, false); // its barriers publish ps
     acc *= alpha;
     uint nc = min(WG, kEnd - kb);
-    if (grp < KG)
+    if (grp < KG) {
+#ifdef TLC_F16
+      if (v4) {
+        for (uint j = grp; j < nc; j += KG) {
+          uvec2 w = vg4[(vBase + (kb + j) * V_SS) / 4u + d4];
+          acc += ps[j] * vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y));
+        }
+      } else
+#endif
       for (uint j = grp; j < nc; j += KG)
         acc += ps[j] * ROW4(vg, vBase + (kb + j) * V_SS, V_SD, d4, DV);
+    }
     m = mb;
     barrier(); // ps is rewritten by the next chunk
   }
