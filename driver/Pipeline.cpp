@@ -96,7 +96,7 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   dump(opts, g, "split-k");
   fuseReduceLayerNorm(g, opts.target);
   dump(opts, g, "fuse-reduce-layernorm");
-  fuseNormProjections(g, opts.maxBindingBytes);
+  fuseNormProjections(g, opts.target, opts.maxBindingBytes);
   dump(opts, g, "fuse-norm-projections");
   if (opts.floatStorage == DType::F16) {
     useF16Storage(g, opts.target);

@@ -110,9 +110,11 @@ size_t fuseReduceLayerNorm(Graph &g, const KernelTarget &target);
 /// tensor read by nothing else, rows possibly 1, into one RMSNormGemm node
 /// (ops/RMSNormGemm.cpp): one dispatch for a decoded token instead of a
 /// normalization and a GEMM each. Needs typed values (f32, before
-/// F16Storage) and a topological order, which it keeps. Returns the number
-/// of nodes created. (passes/FuseNormProjections.cpp)
-size_t fuseNormProjections(Graph &g, uint64_t maxWeightBytes);
+/// F16Storage) and a topological order, which it keeps. Does nothing for
+/// non-GPU targets (\p target: lavapipe runs the fused kernels slower).
+/// Returns the number of nodes created. (passes/FuseNormProjections.cpp)
+size_t fuseNormProjections(Graph &g, const KernelTarget &target,
+                           uint64_t maxWeightBytes);
 
 /// Largest tensor one storage-buffer binding holds on every device tlc
 /// targets, bytes: 128 MiB, lavapipe's maxStorageBufferRange (NVIDIA's is

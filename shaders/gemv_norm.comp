@@ -107,86 +107,47 @@ float dot8(vec4 lo, vec4 hi, uvec4 w) {
   return dot(lo, wl) + dot(hi, wh);
 }
 
-// Row n of weight j, load i (16 bytes: eight binary16 values).
-uvec4 wLoad8(uint j, uint i) {
-  if (j == 0u) return w8_0[i];
+#define PD_NAME partialDots0
+#define PD_W8(i) w8_0[i]
+#define PD_W4(i) vec4(w4_0[i])
+#define PD_W1(i) float(w0[i])
+#include "gemv_norm_dots.glsl"
+#undef PD_NAME
+#undef PD_W8
+#undef PD_W4
+#undef PD_W1
 #if G_COUNT >= 2
-  if (j == 1u) return w8_1[i];
+#define PD_NAME partialDots1
+#define PD_W8(i) w8_1[i]
+#define PD_W4(i) vec4(w4_1[i])
+#define PD_W1(i) float(w1[i])
+#include "gemv_norm_dots.glsl"
+#undef PD_NAME
+#undef PD_W8
+#undef PD_W4
+#undef PD_W1
 #endif
 #if G_COUNT >= 3
-  return w8_2[i];
-#else
-  return uvec4(0u);
+#define PD_NAME partialDots2
+#define PD_W8(i) w8_2[i]
+#define PD_W4(i) vec4(w4_2[i])
+#define PD_W1(i) float(w2[i])
+#include "gemv_norm_dots.glsl"
+#undef PD_NAME
+#undef PD_W8
+#undef PD_W4
+#undef PD_W1
 #endif
-}
-vec4 wLoad4(uint j, uint i) {
-  if (j == 0u) return vec4(w4_0[i]);
-#if G_COUNT >= 2
-  if (j == 1u) return vec4(w4_1[i]);
-#endif
-#if G_COUNT >= 3
-  return vec4(w4_2[i]);
-#else
-  return vec4(0.0);
-#endif
-}
-float wLoad1(uint j, uint i) {
-  if (j == 0u) return float(w0[i]);
-#if G_COUNT >= 2
-  if (j == 1u) return float(w1[i]);
-#endif
-#if G_COUNT >= 3
-  return float(w2[i]);
-#else
-  return 0.0;
-#endif
-}
 
 // This invocation's parts of (x * gamma) . W_j[n] and of x . x.
 vec2 partialDots(uint j, uint n, uint lane, uint T) {
-  float s = 0.0, sq = 0.0;
-  if (VEC == 2u) {
-    uint n8 = K / 8u, base = n * n8, i = lane;
-    // Four independent loads of W in flight per iteration.
-    for (; i + 3u * T < n8; i += 4u * T) {
-      uvec4 a = wLoad8(j, base + i), b = wLoad8(j, base + i + T),
-            c = wLoad8(j, base + i + 2u * T), d = wLoad8(j, base + i + 3u * T);
-      vec4 lo, hi;
-      scaledX8(i, lo, hi, sq);
-      s += dot8(lo, hi, a);
-      scaledX8(i + T, lo, hi, sq);
-      s += dot8(lo, hi, b);
-      scaledX8(i + 2u * T, lo, hi, sq);
-      s += dot8(lo, hi, c);
-      scaledX8(i + 3u * T, lo, hi, sq);
-      s += dot8(lo, hi, d);
-    }
-    for (; i < n8; i += T) {
-      vec4 lo, hi;
-      scaledX8(i, lo, hi, sq);
-      s += dot8(lo, hi, wLoad8(j, base + i));
-    }
-  } else if (VEC == 1u) {
-    uint n4 = K / 4u, base = n * n4, i = lane;
-    for (; i + T < n4; i += 2u * T) {
-      vec4 a = wLoad4(j, base + i), b = wLoad4(j, base + i + T);
-      vec4 x0 = vec4(x4[i]), x1 = vec4(x4[i + T]);
-      sq += dot(x0, x0) + dot(x1, x1);
-      s += dot(x0 * vec4(g4[i]), a) + dot(x1 * vec4(g4[i + T]), b);
-    }
-    if (i < n4) {
-      vec4 x0 = vec4(x4[i]);
-      sq += dot(x0, x0);
-      s += dot(x0 * vec4(g4[i]), wLoad4(j, base + i));
-    }
-  } else {
-    for (uint i = lane; i < K; i += T) {
-      float v = float(x[i]);
-      sq += v * v;
-      s += v * float(g[i]) * wLoad1(j, n * K + i);
-    }
-  }
-  return vec2(s, sq);
+#if G_COUNT >= 2
+  if (j == 1u) return partialDots1(n, lane, T);
+#endif
+#if G_COUNT >= 3
+  if (j == 2u) return partialDots2(n, lane, T);
+#endif
+  return partialDots0(n, lane, T);
 }
 
 void storeRow(uint j, uint n, float v) {

@@ -108,80 +108,53 @@ layout(set = 0, binding = 7) writeonly buffer ABuf { FLOAT_T act[]; };
 shared float xs[K];
 shared float red[WG];
 
-uint word(uint j, uint i) {
-  if (j == 0u) return w0[i];
+#define QD_NAME rowDot0
+#define QD_CHUNK chunk0
+#define QD_SCALE scaleOf0
+#define QW(i) w0[i]
+#define QW4(i) w4_0[i]
+#include "gemv_quant_row.glsl"
+#undef QD_NAME
+#undef QD_CHUNK
+#undef QD_SCALE
+#undef QW
+#undef QW4
 #if G_COUNT >= 2
-  if (j == 1u) return w1[i];
+#define QD_NAME rowDot1
+#define QD_CHUNK chunk1
+#define QD_SCALE scaleOf1
+#define QW(i) w1[i]
+#define QW4(i) w4_1[i]
+#include "gemv_quant_row.glsl"
+#undef QD_NAME
+#undef QD_CHUNK
+#undef QD_SCALE
+#undef QW
+#undef QW4
 #endif
 #if G_COUNT >= 3
-  return w2[i];
-#else
-  return 0u;
+#define QD_NAME rowDot2
+#define QD_CHUNK chunk2
+#define QD_SCALE scaleOf2
+#define QW(i) w2[i]
+#define QW4(i) w4_2[i]
+#include "gemv_quant_row.glsl"
+#undef QD_NAME
+#undef QD_CHUNK
+#undef QD_SCALE
+#undef QW
+#undef QW4
 #endif
-}
-uvec4 word4(uint j, uint i) {
-  if (j == 0u) return w4_0[i];
-#if G_COUNT >= 2
-  if (j == 1u) return w4_1[i];
-#endif
-#if G_COUNT >= 3
-  return w4_2[i];
-#else
-  return uvec4(0u);
-#endif
-}
-
-// The 16 bytes at byte offset off (a multiple of 16) of row bytes that end
-// at rowEnd; words past the row read as 0 (only where rows are not 16-byte
-// aligned, so the last chunk may pass the row and the buffer).
-uvec4 chunk(uint j, uint off, uint rowEnd) {
-  if (ALIGNED16)
-    return word4(j, off / 16u);
-  uvec4 v = uvec4(0u);
-  for (uint t = 0u; t < 4u; ++t)
-    if (off + 4u * t < rowEnd)
-      v[t] = word(j, off / 4u + t);
-  return v;
-}
-
-// Block b's scale d (f16 at the block's first byte) of the row at rowOff.
-float scaleOf(uint j, uint rowOff, uint b) {
-  uint off = rowOff + b * BLOCK_BYTES; // even
-  return unpackHalf2x16(word(j, off / 4u) >> ((off & 2u) * 8u)).x;
-}
 
 // This invocation's part of xs . dequant(W_j[n]).
 float rowDot(uint j, uint n, uint lane, uint T) {
-  uint rowOff = n * ROW_STRIDE, rowEnd = rowOff + ROW_STRIDE;
-  const uint chunks = (ROW_BYTES + 15u) / 16u;
-  float s = 0.0;
-  for (uint c = lane; c < chunks; c += T) {
-    uvec4 v = chunk(j, rowOff + 16u * c, rowEnd);
-    uint p0 = 16u * c, b = p0 / BLOCK_BYTES, pos = p0 - b * BLOCK_BYTES;
-    float acc = 0.0;
-    for (uint t = 0u; t < 16u; ++t) {
-      if (p0 + t >= ROW_BYTES)
-        break;
-      if (pos == BLOCK_BYTES) { // the chunk's second block starts
-        s += acc * scaleOf(j, rowOff, b);
-        acc = 0.0;
-        ++b;
-        pos = 0u;
-      }
-      uint byte = (v[t >> 2u] >> ((t & 3u) * 8u)) & 0xffu;
-      if (pos >= 2u) {
-        uint i = b * 32u + (pos - 2u);
-        if (QTYPE == 0u)
-          acc += xs[i] * float(int(byte << 24u) >> 24);
-        else
-          acc += xs[i] * (float(byte & 15u) - 8.0) +
-                 xs[i + 16u] * (float(byte >> 4u) - 8.0);
-      }
-      ++pos;
-    }
-    s += acc * scaleOf(j, rowOff, b);
-  }
-  return s;
+#if G_COUNT >= 2
+  if (j == 1u) return rowDot1(n, lane, T);
+#endif
+#if G_COUNT >= 3
+  if (j == 2u) return rowDot2(n, lane, T);
+#endif
+  return rowDot0(n, lane, T);
 }
 
 void storeRow(uint j, uint n, float v) {

@@ -224,9 +224,13 @@ int runGenerate() {
     chosenLogits.reserve(size_t(MaxNewTokens * g.vocab()));
   using Clock = std::chrono::steady_clock;
   double firstMs = 0, restMs = 0;
-  // Host allocations of the decode steps (every step after the first),
-  // counted around the runs only: text streaming allocates as it prints.
-  uint64_t decodeHostAllocations = 0;
+  // Host allocations of the decode steps after the first (the prompt's
+  // step and the first decoded token's are the warm-up: a driver may
+  // compile a kernel on its first use, as lavapipe does for the one-token
+  // kernels the prompt's command buffer leaves out), counted around the
+  // runs only: text streaming allocates as it prints. The first decoded
+  // token's are reported apart.
+  uint64_t decodeHostAllocations = 0, firstDecodeHostAllocations = 0;
   std::vector<uint64_t> rssKiB; // after each generation
   for (int64_t rep = 0; rep < Repeat; ++rep) {
     // Each repetition is the same generation from an empty context; the
@@ -237,7 +241,7 @@ int runGenerate() {
     chosenLogits.clear();
     text.clear();
     firstMs = restMs = 0;
-    decodeHostAllocations = 0;
+    decodeHostAllocations = firstDecodeHostAllocations = 0;
     std::mt19937_64 rng(sampling.seed);
     if (tok)
       stream.emplace(*tok);
@@ -261,7 +265,9 @@ int runGenerate() {
                                          : ArrayRef<int64_t>(generated.back());
       if (Error e = g.append(feed, logits))
         return reportError(error(PlanPath + ": " + toString(std::move(e))));
-      if (step > 0)
+      if (step == 1)
+        firstDecodeHostAllocations = hostAllocations() - allocBefore;
+      else if (step > 1)
         decodeHostAllocations += hostAllocations() - allocBefore;
       double ms =
           std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -303,8 +309,9 @@ int runGenerate() {
       kvCache += b.bytes;
   }
   int64_t decoded = int64_t(generated.size()) - 1;
-  double hostPerToken =
-      decoded > 0 ? double(decodeHostAllocations) / double(decoded) : 0.0;
+  double hostPerToken = decoded > 1 ? double(decodeHostAllocations) /
+                                          double(decoded - 1)
+                                    : 0.0;
   double perToken =
       generated.size() > 1 ? restMs / double(generated.size() - 1) : firstMs;
 
@@ -341,6 +348,8 @@ int runGenerate() {
       j.attribute("device_allocations_during_generation",
                   int64_t(allocations));
       j.attribute("host_allocations_per_decoded_token", hostPerToken);
+      j.attribute("host_allocations_first_decoded_token",
+                  int64_t(firstDecodeHostAllocations));
       j.attributeArray("rss_kib_after_each_generation", [&] {
         for (uint64_t r : rssKiB)
           j.value(int64_t(r));
@@ -364,7 +373,8 @@ int runGenerate() {
                                      "the sequence");
   outs() << formatv("memory: weights {0} bytes, KV cache {1} bytes, transient "
                     "{2} bytes (lower bound {3}), device allocations during "
-                    "generation: {4}, host allocations per decoded token: "
+                    "generation: {4}, host allocations per decoded token "
+                    "after the first: "
                     "{5:f1}\n",
                     weights, kvCache, plan->stats.transientBytes,
                     plan->stats.lowerBound, allocations, hostPerToken);

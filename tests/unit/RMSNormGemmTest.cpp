@@ -22,6 +22,7 @@
 #include "driver/Pipeline.h"
 #include "ir/GgufQuant.h"
 #include "ir/ModelParser.h"
+#include "ops/KernelTarget.h"
 #include "passes/Passes.h"
 
 #include <gtest/gtest.h>
@@ -309,18 +310,25 @@ TEST(FuseNormProjections, DecodeRunsOneDispatchForNormAndProjections) {
                                       "unary_dyn", "unary_dyn"}));
   // Another reader of the normalized rows: nothing fused.
   std::vector<std::string> unfused =
-      rangePlanShaders(block(72, true), range, "cpu");
-  EXPECT_EQ(std::count(unfused.begin(), unfused.end(), "rmsnorm_dyn"), 1);
+      rangePlanShaders(block(72, true), range, "gpu");
+  EXPECT_EQ(std::count(unfused.begin(), unfused.end(), "rmsnorm_subgroup_dyn"),
+            1);
   EXPECT_EQ(std::count(unfused.begin(), unfused.end(), "gemv_dyn"), 3);
   // A range that never has one row: nothing to gain, nothing fused.
   std::vector<std::string> many =
-      rangePlanShaders(block(72, false), {{"S", DimRange{2, 9}}}, "cpu");
-  EXPECT_EQ(std::count(many.begin(), many.end(), "rmsnorm_dyn"), 1);
+      rangePlanShaders(block(72, false), {{"S", DimRange{2, 9}}}, "gpu");
+  EXPECT_EQ(std::count(many.begin(), many.end(), "rmsnorm_subgroup_dyn"), 1);
+  // The cpu target (lavapipe) keeps the unfused kernels.
+  std::vector<std::string> cpu =
+      rangePlanShaders(block(72, false), range, "cpu");
+  EXPECT_EQ(std::count(cpu.begin(), cpu.end(), "rmsnorm_dyn"), 1);
+  EXPECT_EQ(std::count(cpu.begin(), cpu.end(), "gemv_dyn"), 3);
 }
 
 TEST(FuseNormProjections, RangePlanMatchesFixedPlans) {
-  // Fixed S = 1 plans fuse (one gemv_norm), fixed S > 1 plans do not; the
-  // range plan runs the fused kernel at S = 1 and the unfused ones above.
+  // For the gpu target, fixed S = 1 plans fuse (one gemv_norm), fixed
+  // S > 1 plans do not; the range plan runs the fused kernel at S = 1 and
+  // the unfused ones above (the cpu target's plans do not fuse).
   for (int64_t k : {72, 30}) {
     SCOPED_TRACE("K = " + std::to_string(k));
     expectRangePlanMatchesFixed(block(k, false), {{"S", DimRange{1, 9}}},
@@ -385,13 +393,17 @@ TEST(FuseNormProjections, CountsWhatItFuses) {
     auto g = parseModelString(block(36, extra), "normproj.yaml", ".", parse);
     ASSERT_TRUE(bool(g)) << llvm::toString(g.takeError());
     ASSERT_FALSE(bool(inferShapes(*g)));
-    EXPECT_EQ(fuseNormProjections(*g, kMaxBindingBytes), extra ? 0u : 1u);
+    KernelTarget gpu = llvm::cantFail(kernelTargetByName("gpu"));
+    KernelTarget cpu = llvm::cantFail(kernelTargetByName("cpu"));
+    EXPECT_EQ(fuseNormProjections(*g, cpu, kMaxBindingBytes), 0u);
+    EXPECT_EQ(fuseNormProjections(*g, gpu, kMaxBindingBytes),
+              extra ? 0u : 1u);
     // Weights over the limit stay as they are.
     if (!extra) {
       auto g2 = parseModelString(block(36, false), "normproj.yaml", ".", parse);
       ASSERT_TRUE(bool(g2));
       ASSERT_FALSE(bool(inferShapes(*g2)));
-      EXPECT_EQ(fuseNormProjections(*g2, 12 * 36 * 4 - 1), 0u);
+      EXPECT_EQ(fuseNormProjections(*g2, gpu, 12 * 36 * 4 - 1), 0u);
     }
   }
 }
