@@ -96,7 +96,7 @@ struct Loaded {
 /// Builds model \p name (a .gguf file or an HF folder in kDir) for
 /// sequences 1..64 and loads its plan.
 void load(const std::string &name, bool allLogits, Loaded &out,
-          DType floatStorage = DType::F32) {
+          DType floatStorage = DType::F32, const char *target = "cpu") {
   LlamaGraphOptions lo;
   lo.maxLength = 64;
   lo.allLogits = allLogits;
@@ -105,7 +105,7 @@ void load(const std::string &name, bool allLogits, Loaded &out,
                                                   : importLlamaGguf(path, lo);
   ASSERT_TRUE(bool(g)) << toString(g.takeError());
   CompileOptions copts;
-  copts.target = cantFail(kernelTargetByName("cpu"));
+  copts.target = cantFail(kernelTargetByName(target));
   copts.floatStorage = floatStorage;
   Expected<Plan> plan = compileGraph(std::move(*g), copts);
   ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
@@ -195,20 +195,29 @@ TEST(LlamaGraph, PrefixLogitsMatchTheNumpyReference) {
 TEST(LlamaGraph, GreedyGenerationFollowsTheReference) {
   std::vector<int64_t> prompt = readIds(kDir + "prompt_ids.npy");
   // The first case again in fp16 storage (--precision=fp16), at F16's
-  // tolerance, and a quantized one (QuantizedGemm's fp16 builds).
+  // tolerance, and a quantized one (QuantizedGemm's fp16 builds); then
+  // plans for the gpu target, whose decode steps run the fused
+  // norm-projection kernels (RMSNormGemm: dense, HF rotary, q8_0, q4_0
+  // with fp16 storage) and split attention.
   struct Run {
     ModelCase m;
     DType storage;
+    const char *target = "cpu";
   };
   for (const Run &r : {Run{kModels[0], DType::F32}, Run{kModels[2], DType::F32},
                        Run{kModels[4], DType::F32}, Run{kModels[8], DType::F32},
                        Run{kModels[9], DType::F32},
                        Run{{kModels[0].name, 1e-2}, DType::F16},
-                       Run{kModels[9], DType::F16}}) {
+                       Run{kModels[9], DType::F16},
+                       Run{kModels[0], DType::F32, "gpu"},
+                       Run{kModels[4], DType::F32, "gpu"},
+                       Run{kModels[2], DType::F32, "gpu"},
+                       Run{kModels[9], DType::F16, "gpu"}}) {
     const ModelCase &m = r.m;
-    SCOPED_TRACE(std::string(m.name) + " " + dtypeName(r.storage).str());
+    SCOPED_TRACE(std::string(m.name) + " " + dtypeName(r.storage).str() + " " +
+                 r.target);
     Loaded l;
-    load(m.name, /*allLogits=*/false, l, r.storage);
+    load(m.name, /*allLogits=*/false, l, r.storage, r.target);
     if (HasFatalFailure())
       return;
     std::string b = base(m.name);
@@ -428,12 +437,15 @@ TEST(LlamaGraph, QuantizedWeightsStayQuantized) {
       int64_t projections = 7 * c.layers + 1;
       EXPECT_EQ(quantized, dequantize ? 0 : projections);
       EXPECT_EQ(gemms, dequantize ? projections : 0);
-      if (!dequantize)
+      if (!dequantize) {
         EXPECT_EQ(quants, c.quants);
+      }
       EXPECT_EQ(quantGathers, dequantize ? 0 : 1);
-      for (const Value &v : g->values)
-        if (v.name == "token_embd.weight")
+      for (const Value &v : g->values) {
+        if (v.name == "token_embd.weight") {
           EXPECT_EQ(v.type.dtype, dequantize ? DType::F32 : DType::U8);
+        }
+      }
       CompileOptions copts;
       copts.target = cantFail(kernelTargetByName("cpu"));
       Expected<Plan> plan = compileGraph(std::move(*g), copts);
