@@ -3,7 +3,9 @@
 
 #include "llvm/ADT/STLExtras.h"
 
+#include <cmath>
 #include <cstring>
+#include <string>
 
 using namespace llvm;
 
@@ -139,6 +141,16 @@ uint32_t floatBits(float v) {
   uint32_t bits;
   std::memcpy(&bits, &v, sizeof bits);
   return bits;
+}
+
+Expected<double> normEpsilon(const Node &node) {
+  Expected<double> eps = node.attrs.getFloat("epsilon", 1e-5);
+  if (!eps)
+    return eps.takeError();
+  if (!(*eps >= 0.0) || !std::isfinite(*eps))
+    return opError("attribute 'epsilon' is " + std::to_string(*eps) +
+                   "; expected a finite value >= 0");
+  return *eps;
 }
 
 } // namespace tlc

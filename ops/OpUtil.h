@@ -93,6 +93,11 @@ llvm::Error checkFits32(const TensorType &t, llvm::StringRef what);
 /// checkFits32 for every input ("input 2 ...").
 llvm::Error checkInputsFit32(llvm::ArrayRef<InputInfo> in);
 
+/// Attribute `epsilon` of a normalization (LayerNormalization,
+/// RMSNormalization, RMSNormGemm), default 1e-5 (ONNX). Errors: not a
+/// float, or not finite and >= 0 (the value is named).
+llvm::Expected<double> normEpsilon(const Node &node);
+
 /// Largest kernel size, stride, pad or dilation tlc accepts (2^31-1): they
 /// reach the shaders as 32-bit constants, and the bound keeps the window
 /// arithmetic far from 64-bit overflow.

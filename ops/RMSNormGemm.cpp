@@ -135,12 +135,9 @@ static Expected<NormGemmShape> normGemmShape(const Node &node,
 }
 
 static Expected<float> epsilonOf(const Node &node) {
-  Expected<double> eps = node.attrs.getFloat("epsilon", 1e-5);
+  Expected<double> eps = normEpsilon(node);
   if (!eps)
     return eps.takeError();
-  if (!(*eps >= 0.0) || !std::isfinite(*eps))
-    return opError("attribute 'epsilon' is " + std::to_string(*eps) +
-                   "; expected a finite value >= 0");
   return float(*eps);
 }
 

@@ -126,12 +126,9 @@ static Error rmsNormInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputsFit32(in))
     return e;
-  Expected<double> eps = node.attrs.getFloat("epsilon", 1e-5);
+  Expected<double> eps = normEpsilon(node);
   if (!eps)
     return eps.takeError();
-  if (!(*eps >= 0.0) || !std::isfinite(*eps))
-    return opError("attribute 'epsilon' is " + std::to_string(*eps) +
-                   "; expected a finite value >= 0");
   Expected<int64_t> stash = node.attrs.getInt("stash_type", 1);
   if (!stash)
     return stash.takeError();
