@@ -364,7 +364,7 @@ Error recordInitialVariants(LoadedPlan::Impl &p) {
   Expected<size_t> first = variantForSkipped(p);
   if (!first)
     return first.takeError();
-  p.lastVariant = *first;
+  p.lastCommands = p.variants[*first].counts;
   if (p.params.bytes == 0 || p.plan.symbols.empty())
     return Error::success();
   // The minima: a decode step's gates (sequence = 1). Evaluated into
@@ -419,7 +419,8 @@ Error recordProfileBuffer(LoadedPlan::Impl &p) {
   ts.profileQueries = dispatches + 1;
   p.profileDispatches.clear();
   p.profileSkipped = p.skipped;
-  recordRunInto(p, p.profileBuffer, ts, p.skipped, &p.profileDispatches);
+  p.profileCounts =
+      recordRunInto(p, p.profileBuffer, ts, p.skipped, &p.profileDispatches);
   return checkVk(vkEndCommandBuffer(p.profileBuffer), "vkEndCommandBuffer");
 }
 

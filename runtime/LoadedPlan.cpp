@@ -359,20 +359,23 @@ Error LoadedPlan::Impl::runCommandBuffer(bool profiled, StringRef step) {
                                plan.modelName.c_str(), step.str().c_str(),
                                toString(std::move(e)).c_str());
   VkCommandBuffer cmd = VK_NULL_HANDLE;
+  RecordedCommands counts;
   if (profiled) {
     if (!profileBuffer || profileSkipped != skipped)
       if (Error e = recordProfileBuffer(*this))
         return e;
     cmd = profileBuffer;
+    counts = profileCounts;
   } else {
     Expected<size_t> v = variantForSkipped(*this);
     if (!v)
       return v.takeError();
-    lastVariant = *v;
     cmd = variants[*v].cmd;
+    counts = variants[*v].counts;
   }
   if (Error e = submitAndWait(cmd, step))
     return e;
+  lastCommands = counts;
   if (shapeRanges) {
     std::copy(paramValues.begin(), paramValues.end(), runValues.begin());
     std::copy(paramOutputBytes.begin(), paramOutputBytes.end(),
@@ -386,7 +389,7 @@ Error LoadedPlan::run() {
 }
 
 RecordedCommands LoadedPlan::lastRunCommands() const {
-  return impl_->variants[impl_->lastVariant].counts;
+  return impl_->lastCommands;
 }
 
 ArrayRef<uint8_t> LoadedPlan::output(size_t index) const {

@@ -100,9 +100,9 @@ struct LoadedPlan::Impl {
   std::vector<CommandVariant> variants; // capacity kMaxCommandVariants
   /// The slices whose dispatch has a zero group count in paramStaging
   /// (bitmask as CommandVariant::skipped; sized at load, updated by every
-  /// evaluation), and the variant the last run submitted.
+  /// evaluation), and what the last run's variant held.
   std::vector<uint64_t> skipped;
-  size_t lastVariant = 0;
+  RecordedCommands lastCommands;
   uint64_t variantClock = 0;
 
   /// Timestamps of commandBuffer (kRunTimestamps queries; null without
@@ -122,6 +122,7 @@ struct LoadedPlan::Impl {
   /// commands it times, in order (query k + 1 follows profileDispatches[k]).
   std::vector<uint64_t> profileSkipped;
   std::vector<uint32_t> profileDispatches;
+  RecordedCommands profileCounts;
 
   PipelineCacheReport cacheReport;
   /// The driver data pipelineCache was created with (empty on a miss), to
