@@ -56,7 +56,10 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
     return createStringError(inconvertibleErrorCode(),
                              "alignment %u is not a power of two",
                              opts.alignment);
-  // Front end: order, type and prune the graph.
+  // Front end: every op known (all unknown ones named at once), then order,
+  // type and prune the graph.
+  if (Error e = checkOpsSupported(g))
+    return std::move(e);
   if (Error e = scheduleTopological(g))
     return std::move(e);
   dump(opts, g, "schedule");

@@ -57,6 +57,13 @@ size_t removeIdentities(Graph &g);
 /// BatchNormalization nodes rewritten. (passes/FoldBatchNorm.cpp)
 size_t foldBatchNorm(Graph &g);
 
+/// Refuses a graph with ops tlc does not define, naming all of them at
+/// once: the first unknown node's error (location, name, op, a
+/// did-you-mean guess) and, when there are more, one line per unknown op
+/// with its node count and first node ("Pad: 3 nodes, first 'pad_1' at
+/// model.onnx"). (passes/ShapeInference.cpp)
+llvm::Error checkOpsSupported(const Graph &g);
+
 /// Gives every node output its type from the op's shape rule, in node order
 /// (needs a topological order). Errors name the node, its location and what
 /// the shape rule rejected, e.g. an unsupported op or mismatched shapes.

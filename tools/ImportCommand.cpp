@@ -5,15 +5,18 @@
 // Imports an ONNX model (ir/onnx/OnnxImporter.h) and writes it in tlc's model
 // format: MODEL.yaml plus MODEL.safetensors beside it (ir/onnx/ModelWriter.h).
 // The graph is written as imported, before simplification, so the YAML
-// compiles through the same passes, to the same plan, as the .onnx.
+// compiles through the same passes, to the same plan, as the .onnx. Ops tlc
+// does not define are all named in one warning (the files are written).
 //
 //===----------------------------------------------------------------------===//
 #include "ir/onnx/ModelWriter.h"
 #include "ir/onnx/OnnxImporter.h"
+#include "passes/Passes.h"
 #include "tools/Commands.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
 
 using namespace llvm;
 
@@ -75,6 +78,14 @@ int runImport() {
         YamlPath.c_str()));
   if (Error e = writeModel(*g, YamlPath, weights))
     return reportError(std::move(e));
+  // The model is written as imported; ops tlc cannot compile are named now,
+  // all of them, rather than one at a time by later compiles.
+  if (Error e = checkOpsSupported(*g))
+    handleAllErrors(std::move(e), [](const ErrorInfoBase &info) {
+      WithColor::warning(errs(), "tlc")
+          << info.message() << "\n(written anyway; tlc compile refuses "
+                               "the model until these ops are replaced)\n";
+    });
   return 0;
 }
 
