@@ -40,6 +40,19 @@ Attributes epsAttr(double eps) {
   return a;
 }
 
+/// The f32 matrix \p w [N, K] quantized by ir/GgufQuant.h (q8_0 or q4_0),
+/// rows padded to 4 bytes: a u8 weight [N, row stride] as QuantizedGemm
+/// and RMSNormGemm take it.
+HostTensor quantizedWeight(GgmlType type, const HostTensor &w) {
+  int64_t n = w.type.shape[0], k = w.type.shape[1];
+  auto blocks = type == GgmlType::Q8_0 ? quantizeQ8_0(w.f32())
+                                       : quantizeQ4_0(w.f32());
+  std::vector<uint8_t> padded = llvm::cantFail(
+      padQuantizedRows(type, n, k, llvm::cantFail(std::move(blocks))));
+  int64_t stride = int64_t(*quantizedRowStride(type, k));
+  return HostTensor::fromBytes(TensorType{DType::U8, {n, stride}}, padded);
+}
+
 /// X [rows, K], scale [K] and weights [N_j, K] (N = 13, 5, 8 as \p g
 /// allows): operands of RMSNormGemm, weights compiled into the plan.
 std::vector<tt::OpOperand> operands(int64_t rows, int64_t k, unsigned g,
@@ -129,16 +142,8 @@ TEST(OpRMSNormGemm, QuantizedWeightsMatchReference) {
             {tt::randomTensor({rows, k}, uint32_t(k), -2.0f, 2.0f), false},
             {tt::randomTensor({k}, uint32_t(k + 1), 0.5f, 1.5f), true}};
         for (int64_t n : {13, 5, 8}) {
-          // Weights quantized by ir/GgufQuant.h, rows padded to 4 bytes.
-          HostTensor w = tt::randomTensor({n, k}, uint32_t(n * k));
-          auto blocks = type == GgmlType::Q8_0 ? quantizeQ8_0(w.f32())
-                                               : quantizeQ4_0(w.f32());
-          ASSERT_TRUE(bool(blocks)) << llvm::toString(blocks.takeError());
-          std::vector<uint8_t> padded =
-              llvm::cantFail(padQuantizedRows(type, n, k, *blocks));
-          int64_t stride = int64_t(*quantizedRowStride(type, k));
-          ops.push_back({HostTensor::fromBytes(
-                             TensorType{DType::U8, {n, stride}}, padded),
+          ops.push_back({quantizedWeight(
+                             type, tt::randomTensor({n, k}, uint32_t(n * k))),
                          true});
         }
         Attributes attrs = epsAttr(1e-5);
@@ -190,14 +195,7 @@ TEST(OpRMSNormGemm, SwigluMatchesReference) {
           ops.push_back({w, true});
           continue;
         }
-        auto blocks = quantizeQ4_0(w.f32());
-        ASSERT_TRUE(bool(blocks));
-        std::vector<uint8_t> padded =
-            llvm::cantFail(padQuantizedRows(GgmlType::Q4_0, n, k, *blocks));
-        int64_t stride = int64_t(*quantizedRowStride(GgmlType::Q4_0, k));
-        ops.push_back(
-            {HostTensor::fromBytes(TensorType{DType::U8, {n, stride}}, padded),
-             true});
+        ops.push_back({quantizedWeight(GgmlType::Q4_0, w), true});
       }
       if (quantized)
         attrs.values["quant"] = std::string("q4_0");
