@@ -6,11 +6,13 @@
 #              with the small Llama model of models/austen/ (greedy).
 #   make test  installs what is missing, builds everything, and runs the
 #              test suite.
+# After either, the CLI is $(BUILD)/tlc; `make install` puts it, the C API
+# and the Python package under PREFIX (docs/embedding.md).
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps deps-run deps-test build build-demo run test clean test-sanitize bench-planner fuzz
+.PHONY: all deps deps-run deps-test build build-demo run test install clean test-sanitize bench-planner fuzz
 
 all: build
 
@@ -45,6 +47,15 @@ run: build-demo
 test: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The tlc command, libtlc_runtime and libtlc_compiler with tlc/tlc.h, the
+# CMake package and pkg-config files, and the Python package, under PREFIX
+# (staged under DESTDIR when given): docs/embedding.md. Builds only what it
+# installs.
+PREFIX ?= /usr/local
+install: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target tlc_installable
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
 # ASan+UBSan build of everything, all ctest tests (unit, lit, ONNX
 # conformance) under lavapipe; CI runs it after `make test` (.ci/run,
 # docs/hardening.md). Leak checking is off: lavapipe leaks at exit, and the
@@ -63,7 +74,7 @@ test-sanitize: deps-test
 # crashing inputs to FUZZ_BUILD/artifacts/TARGET/ (docs/hardening.md).
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD ?= build-fuzz
-FUZZ_TARGETS ?= model_parser safetensors npy plan gguf
+FUZZ_TARGETS ?= model_parser safetensors npy plan gguf capi_plan
 fuzz: deps-test
 	test -f $(FUZZ_BUILD)/CMakeCache.txt || cmake -S . -B $(FUZZ_BUILD) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \

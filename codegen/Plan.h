@@ -257,6 +257,9 @@ llvm::Error checkPlanMemory(const Plan &plan);
 
 /// Writes \p plan as a .tlp file, atomically (temporary file + rename).
 llvm::Error writePlanFile(const Plan &plan, llvm::StringRef path);
+/// The bytes writePlanFile writes (docs/plan-format.md: header, JSON, blob).
+/// Errors: a plan that fails validatePlanStructure.
+llvm::Expected<std::vector<uint8_t>> writePlanBytes(const Plan &plan);
 
 /// Reads and fully validates a .tlp file (magic, version, checksum, every
 /// field). Errors name the file, the byte offset or JSON path, and what was

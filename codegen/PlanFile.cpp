@@ -132,7 +132,6 @@ Error jsonSyntaxError(Error e, StringRef file, uint64_t base) {
 // Writing
 //===----------------------------------------------------------------------===//
 
-/// Serializes \p plan into the bytes of a .tlp file (docs/plan-format.md).
 static std::vector<uint8_t> encodePlan(const Plan &plan) {
   // Lay out the blob: each shader, then the weights, each 8-byte aligned.
   BlobLayout layout;
@@ -190,6 +189,14 @@ Error writePlanFile(const Plan &plan, StringRef path) {
     return fmtError(path, "refusing to write an invalid plan: " +
                               toString(std::move(e)));
   return writeFileAtomically(path, encodePlan(plan));
+}
+
+Expected<std::vector<uint8_t>> writePlanBytes(const Plan &plan) {
+  if (Error e = validatePlanStructure(plan))
+    return createStringError(inconvertibleErrorCode(),
+                             "refusing to write an invalid plan: %s",
+                             toString(std::move(e)).c_str());
+  return encodePlan(plan);
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,13 +1,8 @@
 //===- tools/CompileCommand.cpp - tlc compile -----------------------------===//
-#include "ir/llama/LlamaGraph.h"
-#include "ir/onnx/OnnxImporter.h"
-#include "driver/Pipeline.h"
-#include "runtime/Runtime.h"
+#include "driver/ModelCompile.h"
 #include "tools/Commands.h"
 #include "tools/PlanReport.h"
 
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <optional>
@@ -113,83 +108,6 @@ static cl::opt<std::string> Precision(
              "storageBuffer16BitAccess (default: fp32)"),
     cl::value_desc("fp32|fp16"), cl::sub(CompileSubcommand));
 
-/// The --target profile; "auto" asks the Vulkan loader whether this machine
-/// has a GPU (no loader or no device: cpu).
-static Expected<KernelTarget> selectTarget() {
-  if (Target != "auto")
-    return kernelTargetByName(Target);
-  Expected<std::vector<DeviceInfo>> devices = listDevices();
-  if (!devices) {
-    consumeError(devices.takeError());
-    return kernelTargetByName("cpu");
-  }
-  for (const DeviceInfo &d : *devices)
-    if (d.type == "discrete-gpu" || d.type == "integrated-gpu") {
-      Expected<KernelTarget> t =
-          kernelTargetByName(d.cooperativeMatrixNV ? "gpu-nv" : "gpu");
-      if (t && d.subgroupSize)
-        t->subgroupSize = d.subgroupSize;
-      return t;
-    }
-  return kernelTargetByName("cpu");
-}
-
-/// Parses the --input-shape ("NAME=1x3x48x32..1280") and --dim
-/// ("W=32..1280") flags into the options.
-static Error parseInputShapeFlags(ModelParseOptions &opts) {
-  for (const std::string &flag : InputShapes) {
-    StringRef name, dims;
-    std::tie(name, dims) = StringRef(flag).split('=');
-    if (name.empty() || dims.empty())
-      return createStringError(inconvertibleErrorCode(),
-                               "--input-shape '%s': expected NAME=DIMS, e.g. "
-                               "image=1x1x28x28 or x=1x3x48x32..1280",
-                               flag.c_str());
-    auto shape = parseShapeSpec(dims);
-    if (!shape)
-      return createStringError(inconvertibleErrorCode(),
-                               "--input-shape '%s': %s", flag.c_str(),
-                               toString(shape.takeError()).c_str());
-    if (!opts.inputShapes.emplace(name.str(), *shape).second)
-      return createStringError(inconvertibleErrorCode(),
-                               "--input-shape names '%s' twice",
-                               name.str().c_str());
-  }
-  return parseDimFlags(DimFlags, opts.dims);
-}
-
-/// MODEL.onnx is imported (ir/onnx/OnnxImporter.h); MODEL.gguf and a
-/// Hugging Face folder (config.json + safetensors) are built as Llama
-/// decoders (ir/llama/LlamaGraph.h: one plan for prompts of 1 to
-/// --max-context tokens); any other model is tlc's model.yaml.
-static Expected<Plan> compileAnyModel(StringRef path,
-                                      const ModelParseOptions &parse,
-                                      const CompileOptions &opts) {
-  bool hfFolder = sys::fs::is_directory(path);
-  if (sys::path::extension(path).equals_insensitive(".gguf") || hfFolder) {
-    if (MaxContext < 0)
-      return createStringError(inconvertibleErrorCode(),
-                               "--max-context %lld: expected a token count "
-                               ">= 1 (0: the model's context length)",
-                               (long long)MaxContext);
-    LlamaGraphOptions lo;
-    lo.maxLength = MaxContext;
-    lo.allLogits = AllLogits;
-    lo.dequantizeWeights = DequantizeWeights;
-    Expected<Graph> g =
-        hfFolder ? importLlamaHf(path, lo) : importLlamaGguf(path, lo);
-    if (!g)
-      return g.takeError();
-    return compileGraph(std::move(*g), opts);
-  }
-  if (!sys::path::extension(path).equals_insensitive(".onnx"))
-    return compileModelFile(path, parse, opts);
-  Expected<Graph> g = importOnnxFile(path, parse);
-  if (!g)
-    return g.takeError();
-  return compileGraph(std::move(*g), opts);
-}
-
 int runCompile() {
   // An unknown dump extension is an error before any work is done.
   std::optional<PlanDumpFormat> dumpFormat;
@@ -201,35 +119,24 @@ int runCompile() {
                                            toString(f.takeError()).c_str()));
     dumpFormat = *f;
   }
-  ModelParseOptions parse;
-  if (Error e = parseInputShapeFlags(parse))
-    return reportError(std::move(e));
-  CompileOptions opts;
-  opts.planner = Planner;
-  opts.planTimeLimit = PlanTimeLimit;
-  opts.schedule = Schedule;
-  opts.maxBufferBytes = MaxBufferBytes;
-  opts.alignment = Alignment;
+  ModelCompileRequest req;
+  req.modelPath = ModelPath;
+  req.inputShapes.assign(InputShapes.begin(), InputShapes.end());
+  req.dims.assign(DimFlags.begin(), DimFlags.end());
+  req.maxContext = MaxContext;
+  req.allLogits = AllLogits;
+  req.dequantizeWeights = DequantizeWeights;
+  req.planner = Planner;
+  req.schedule = Schedule;
+  req.planTimeLimit = PlanTimeLimit;
+  req.maxBufferBytes = MaxBufferBytes;
+  req.alignment = Alignment;
+  req.target = Target;
+  req.precision = Precision;
   if (PrintIR || PrintIRAfterAll)
-    opts.printIR = &outs();
-  opts.printAfterAll = PrintIRAfterAll;
-  Expected<KernelTarget> target = selectTarget();
-  if (!target)
-    return reportError(createStringError(inconvertibleErrorCode(), "--target: %s",
-                                         toString(target.takeError()).c_str()));
-  opts.target = *target;
-  if (Precision == "fp16")
-    opts.floatStorage = DType::F16;
-  else if (Precision != "fp32")
-    return reportError(createStringError(
-        inconvertibleErrorCode(),
-        "--precision=%s: expected fp32 or fp16", Precision.c_str()));
-  if (PlanTimeLimit < 0 || PlanTimeLimit > 3600)
-    return reportError(createStringError(
-        inconvertibleErrorCode(),
-        "--plan-time-limit must be between 0 and 3600 seconds"));
-
-  Expected<Plan> plan = compileAnyModel(ModelPath, parse, opts);
+    req.printIR = &outs();
+  req.printAfterAll = PrintIRAfterAll;
+  Expected<Plan> plan = compileModelRequest(req);
   if (!plan)
     return reportError(plan.takeError());
   if (Error e = writePlanFile(*plan, OutputPath))

@@ -2,7 +2,7 @@
 //
 // Generates tokens with a plan compiled from a Llama model (tlc compile
 // model.gguf / HF folder): prompt ids in, one token per step, greedy or
-// sampled (tools/Generation.h), streamed as they come; then the times and
+// sampled (runtime/Generation.h), streamed as they come; then the times and
 // the memory: weights, KV cache, transient peak against its lower bound,
 // device allocations during generation. --json prints one object instead;
 // --logits writes the logits each generated token was chosen from.
@@ -13,7 +13,7 @@
 #include "ir/Npy.h"
 #include "runtime/Runtime.h"
 #include "tools/Commands.h"
-#include "tools/Generation.h"
+#include "runtime/Generation.h"
 #include "tools/HostAllocations.h"
 #include "tokenizer/LlamaTokenizer.h"
 

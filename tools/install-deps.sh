@@ -5,10 +5,13 @@ set -euo pipefail
 # libgtest-dev and libsentencepiece-dev are for the tests, which every build
 # also builds; libsentencepiece is the tokenizer tests' reference, tlc itself
 # does not link it (docs/tokenizer.md).
+# pybind11-dev, python3-dev and python3-numpy build the Python package
+# (python/, docs/embedding.md).
 BUILD_PKGS="cmake g++ make pkg-config libvulkan-dev glslang-tools glslang-dev spirv-tools
-  libyaml-cpp-dev llvm-dev llvm-14-dev llvm-14-tools libgtest-dev zlib1g-dev libonnx-dev libprotobuf-dev protobuf-compiler libpng-dev libsentencepiece-dev"
+  libyaml-cpp-dev llvm-dev llvm-14-dev llvm-14-tools libgtest-dev zlib1g-dev libonnx-dev libprotobuf-dev protobuf-compiler libpng-dev libsentencepiece-dev
+  pybind11-dev python3-dev python3-numpy"
 RUN_PKGS="mesa-vulkan-drivers dataset-fashion-mnist"
-TEST_PKGS="vulkan-validationlayers python3 python3-numpy libonnx-testdata python3-onnx clang-14 libclang-rt-14-dev"
+TEST_PKGS="vulkan-validationlayers python3 python3-pytest libonnx-testdata python3-onnx clang-14 libclang-rt-14-dev"
 case "${1:-all}" in
   build) want="$BUILD_PKGS" ;;
   run)   want="$BUILD_PKGS $RUN_PKGS" ;;

@@ -1,6 +1,6 @@
 //===- tests/unit/GenerationTest.cpp - Choosing tokens, running a plan ----===//
 //
-// tools/Generation.h: greedy choice (argmax, first on ties, NaN never
+// runtime/Generation.h: greedy choice (argmax, first on ties, NaN never
 // chosen), sampling (reproducible by seed; top-k and top-p restrict the
 // candidates; frequencies follow softmax(logits / T) within a tolerance a
 // correct sampler meets with overwhelming probability), option checks, and
@@ -11,7 +11,7 @@
 #include "driver/Pipeline.h"
 #include "ir/Npy.h"
 #include "ir/llama/LlamaGraph.h"
-#include "tools/Generation.h"
+#include "runtime/Generation.h"
 
 #include <gtest/gtest.h>
 

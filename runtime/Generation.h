@@ -1,4 +1,4 @@
-//===- tools/Generation.h - Token generation from a language-model plan -*- C++ -*-===//
+//===- runtime/Generation.h - Tokens from a language-model plan -*- C++ -*-===//
 //
 // What `tlc generate` does with a plan compiled from a Llama model
 // (ir/llama/LlamaGraph.h): feed token ids, read the logits of the last
@@ -8,8 +8,8 @@
 // a step one token's work.
 //
 //===----------------------------------------------------------------------===//
-#ifndef TLC_TOOLS_GENERATION_H
-#define TLC_TOOLS_GENERATION_H
+#ifndef TLC_RUNTIME_GENERATION_H
+#define TLC_RUNTIME_GENERATION_H
 
 #include "codegen/Plan.h"
 #include "runtime/Runtime.h"
@@ -88,4 +88,4 @@ private:
 
 } // namespace tlc
 
-#endif // TLC_TOOLS_GENERATION_H
+#endif // TLC_RUNTIME_GENERATION_H

@@ -1,5 +1,5 @@
-//===- tools/Generation.cpp - Token generation from a language-model plan -===//
-#include "tools/Generation.h"
+//===- runtime/Generation.cpp - Tokens from a language-model plan ---------===//
+#include "runtime/Generation.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
