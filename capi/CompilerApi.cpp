@@ -11,6 +11,7 @@
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -68,13 +69,17 @@ static tlc_status makeRequest(const char *fn, const char *model,
 }
 
 /// Compiles \p req; option errors are TLC_ERROR_INVALID_ARGUMENT (their
-/// message starts with the flag), the rest TLC_ERROR_MODEL.
+/// message starts with the flag), a model path that does not exist
+/// TLC_ERROR_IO, the rest TLC_ERROR_MODEL.
 static tlc_status compile(const ModelCompileRequest &req, Plan &out) {
   Expected<Plan> plan = compileModelRequest(req);
   if (!plan) {
     std::string msg = toString(plan.takeError());
-    bool flag = StringRef(msg).startswith("--");
-    return fail(flag ? TLC_ERROR_INVALID_ARGUMENT : TLC_ERROR_MODEL, msg);
+    if (StringRef(msg).startswith("--"))
+      return fail(TLC_ERROR_INVALID_ARGUMENT, msg);
+    return fail(sys::fs::exists(req.modelPath) ? TLC_ERROR_MODEL
+                                               : TLC_ERROR_IO,
+                msg);
   }
   out = std::move(*plan);
   return TLC_OK;

@@ -482,6 +482,25 @@ tlc_status tlc_plan_last_timing(tlc_plan *plan, tlc_timing *timing) {
   return TLC_OK;
 }
 
+/// Loads \p plan as a generator on \p dev.
+static tlc_status loadGenerator(std::shared_ptr<DeviceObject> dev,
+                              const Plan &plan, tlc_generator **out) {
+  std::unique_ptr<PlanGenerator> gen;
+  {
+    std::lock_guard<std::mutex> lock(dev->queue);
+    Expected<std::unique_ptr<PlanGenerator>> g =
+        PlanGenerator::load(*dev->device, plan);
+    if (!g)
+      return fail(TLC_ERROR_PLAN, g.takeError());
+    gen = std::move(*g);
+  }
+  auto obj = std::make_shared<GeneratorObject>();
+  obj->device = std::move(dev);
+  obj->generator = std::move(gen);
+  *out = generators.add<tlc_generator>(std::move(obj));
+  return TLC_OK;
+}
+
 tlc_status tlc_generator_load_file(tlc_device *device, const char *path,
                                    tlc_generator **out) {
   return guarded("tlc_generator_load_file", [&] {
@@ -496,20 +515,27 @@ tlc_status tlc_generator_load_file(tlc_device *device, const char *path,
     Plan plan;
     if (tlc_status s = readPlan(path, plan))
       return s;
-    std::unique_ptr<PlanGenerator> gen;
-    {
-      std::lock_guard<std::mutex> lock(dev->queue);
-      Expected<std::unique_ptr<PlanGenerator>> g =
-          PlanGenerator::load(*dev->device, plan);
-      if (!g)
-        return fail(TLC_ERROR_PLAN, g.takeError());
-      gen = std::move(*g);
-    }
-    auto obj = std::make_shared<GeneratorObject>();
-    obj->device = std::move(dev);
-    obj->generator = std::move(gen);
-    *out = generators.add<tlc_generator>(std::move(obj));
-    return TLC_OK;
+    return loadGenerator(std::move(dev), plan, out);
+  });
+}
+
+tlc_status tlc_generator_load_memory(tlc_device *device, const void *data,
+                                     size_t size, const char *name,
+                                     tlc_generator **out) {
+  return guarded("tlc_generator_load_memory", [&] {
+    const char *fn = "tlc_generator_load_memory";
+    auto dev = devices.get(device, fn);
+    if (!dev)
+      return TLC_ERROR_INVALID_HANDLE;
+    if (!data && size)
+      return nullArgument(fn, "data");
+    if (!out)
+      return nullArgument(fn, "generator");
+    ArrayRef<uint8_t> bytes(static_cast<const uint8_t *>(data), size);
+    Expected<Plan> plan = readPlanBytes(bytes, name ? name : "<memory>");
+    if (!plan)
+      return fail(TLC_ERROR_PLAN, plan.takeError());
+    return loadGenerator(std::move(dev), *plan, out);
   });
 }
 

@@ -7,6 +7,7 @@
 #include "ir/onnx/OnnxImporter.h"
 #include "runtime/Runtime.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -112,6 +113,16 @@ Expected<Plan> compileModelRequest(const ModelCompileRequest &req) {
   else if (req.precision != "fp32")
     return flagError("--precision=" + req.precision +
                      ": expected fp32 or fp16");
+  if (!is_contained(ArrayRef<StringRef>{"auto", "pool", "arena", "no-alias"},
+                    StringRef(req.planner)))
+    return flagError("--planner=" + req.planner +
+                     ": expected pool, arena, no-alias or auto");
+  if (req.schedule != "memory" && req.schedule != "given")
+    return flagError("--schedule=" + req.schedule +
+                     ": expected memory or given");
+  if (req.alignment == 0 || (req.alignment & (req.alignment - 1)))
+    return flagError("--alignment=" + Twine(req.alignment) +
+                     ": expected a power of two");
   if (!(req.planTimeLimit >= 0 && req.planTimeLimit <= 3600))
     return flagError("--plan-time-limit must be between 0 and 3600 seconds");
   return compileAnyModel(req, parse, opts);

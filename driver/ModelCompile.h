@@ -41,7 +41,10 @@ struct ModelCompileRequest {
 /// Checks \p req's options, reads the model and compiles it (MODEL.onnx
 /// through the ONNX importer, MODEL.gguf and Hugging Face folders as Llama
 /// decoders, anything else as model.yaml). Errors: an option out of range
-/// (the message names its flag: "--precision=fp8: expected fp32 or fp16"),
+/// (the message names its flag: "--precision=fp8: expected fp32 or fp16";
+/// --planner, --schedule, --target, --precision, --alignment,
+/// --plan-time-limit, --input-shape, --dim, --max-context are checked before
+/// the model is read),
 /// and every error of the model's parser and of compileGraph (file, place,
 /// node).
 llvm::Expected<Plan> compileModelRequest(const ModelCompileRequest &req);

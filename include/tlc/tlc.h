@@ -224,6 +224,12 @@ TLC_API tlc_status tlc_plan_last_timing(tlc_plan *plan, tlc_timing *timing);
 TLC_API tlc_status tlc_generator_load_file(tlc_device *device,
                                            const char *path,
                                            tlc_generator **generator);
+/** Same from \p size bytes at \p data (copied); \p name (may be NULL:
+ *  "<memory>") stands for the file in messages. */
+TLC_API tlc_status tlc_generator_load_memory(tlc_device *device,
+                                             const void *data, size_t size,
+                                             const char *name,
+                                             tlc_generator **generator);
 TLC_API tlc_status tlc_generator_destroy(tlc_generator *generator);
 /** Vocabulary size, the longest context in tokens, and whether the plan
  *  keeps a KV cache (1) or runs the whole context each step (0). Any out
@@ -292,7 +298,8 @@ TLC_API void tlc_compile_options_init(tlc_compile_options *options);
 /** Compiles \p model_path (model.yaml, ONNX, GGUF or a Hugging Face folder)
  *  into the plan file \p plan_path (written atomically). \p options NULL:
  *  the defaults. Errors: TLC_ERROR_MODEL (the model, with file and place),
- *  TLC_ERROR_INVALID_ARGUMENT (an option, named as its flag), TLC_ERROR_IO. */
+ *  TLC_ERROR_INVALID_ARGUMENT (an option; the message starts with its flag),
+ *  TLC_ERROR_IO (no such model file; the plan file cannot be written). */
 TLC_API tlc_status tlc_compile_file(const char *model_path,
                                     const tlc_compile_options *options,
                                     const char *plan_path);

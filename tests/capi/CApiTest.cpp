@@ -342,6 +342,15 @@ TEST(CApiCompile, ErrorsNameTheFlagOrTheModel) {
   EXPECT_EQ(tlc_last_error(), cliError("compile " + bad + " -o " + out));
   EXPECT_NE(std::string(tlc_last_error()).find("unsupported-ops.yaml"),
             std::string::npos);
+  o.planner = "bogus";
+  EXPECT_EQ(tlc_compile_file(model.c_str(), &o, out.c_str()),
+            TLC_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(tlc_last_error(),
+               "--planner=bogus: expected pool, arena, no-alias or auto");
+  std::string absent = kSource + "/models/no_such_model.yaml";
+  EXPECT_EQ(tlc_compile_file(absent.c_str(), nullptr, out.c_str()),
+            TLC_ERROR_IO);
+  EXPECT_EQ(tlc_last_error(), cliError("compile " + absent + " -o " + out));
   EXPECT_EQ(tlc_compile_file(nullptr, nullptr, out.c_str()),
             TLC_ERROR_INVALID_ARGUMENT);
   o.struct_size = 3;
@@ -421,6 +430,27 @@ TEST(CApiGenerate, GreedyTokensMatchTheNumPyReference) {
             TLC_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(tlc_generator_destroy(gen), TLC_OK);
   EXPECT_EQ(tlc_generator_destroy(gen), TLC_ERROR_INVALID_HANDLE);
+
+  // From memory: the same plan's bytes load; a truncated copy does not.
+  std::ifstream f(plan, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
+  tlc_device *again = nullptr;
+  ASSERT_EQ(tlc_device_create(-1, 0, &again), TLC_OK);
+  ASSERT_EQ(tlc_generator_load_memory(again, bytes.data(), bytes.size(),
+                                      "tiny_b", &gen),
+            TLC_OK)
+      << tlc_last_error();
+  ASSERT_EQ(tlc_generator_generate(gen, p, np, 4, nullptr, -1, out.data(),
+                                   &generated),
+            TLC_OK);
+  EXPECT_EQ(std::vector<int64_t>(out.begin(), out.begin() + 4),
+            std::vector<int64_t>(w, w + 4));
+  EXPECT_EQ(tlc_generator_destroy(gen), TLC_OK);
+  EXPECT_EQ(tlc_generator_load_memory(again, bytes.data(), bytes.size() / 2,
+                                      "tiny_b", &gen),
+            TLC_ERROR_PLAN);
+  EXPECT_NE(std::string(tlc_last_error()).find("tiny_b"), std::string::npos);
+  tlc_device_destroy(again);
 }
 
 // Two threads run two plans of one device at once; each gets the results
