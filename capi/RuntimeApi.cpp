@@ -146,6 +146,17 @@ void fillInfo(const LoadedPlan &loaded, uint32_t tensor,
   info.bytes = size_t(elements * dtypeBytes(t.type.dtype));
 }
 
+/// The integer a C caller passed as an enum parameter. A C program (or an
+/// FFI) may pass any int; in C++ loading an enum object whose value lies
+/// outside its enumerators' range is undefined, so the bytes are copied
+/// instead of the value being read as the enum.
+template <typename E> int rawEnum(const E &e) {
+  static_assert(sizeof(E) == sizeof(int), "C enums are int-sized here");
+  int v;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
+
 template <typename F> tlc_status guarded(const char *fn, F &&body) {
   try {
     return body();
@@ -163,7 +174,7 @@ using namespace tlc::capi;
 extern "C" {
 
 const char *tlc_status_name(tlc_status status) {
-  switch (status) {
+  switch (rawEnum(status)) {
   case TLC_OK: return "TLC_OK";
   case TLC_ERROR_INVALID_ARGUMENT: return "TLC_ERROR_INVALID_ARGUMENT";
   case TLC_ERROR_INVALID_HANDLE: return "TLC_ERROR_INVALID_HANDLE";
@@ -184,14 +195,16 @@ int tlc_api_version(void) { return TLC_API_VERSION; }
 const char *tlc_version(void) { return TLC_VERSION; }
 
 size_t tlc_dtype_size(tlc_dtype dtype) {
-  if (unsigned(dtype) > unsigned(TLC_U8))
+  int v = rawEnum(dtype);
+  if (v < 0 || v > int(TLC_U8))
     return 0;
-  return dtypeBytes(DType(dtype));
+  return dtypeBytes(DType(v));
 }
 
 const char *tlc_dtype_name(tlc_dtype dtype) {
   static const char *names[] = {"f32", "f16", "i32", "i64", "bool", "u8"};
-  return unsigned(dtype) <= unsigned(TLC_U8) ? names[dtype] : "?";
+  int v = rawEnum(dtype);
+  return v >= 0 && v <= int(TLC_U8) ? names[v] : "?";
 }
 
 tlc_status tlc_device_create(int index, int validation, tlc_device **out) {
@@ -363,15 +376,16 @@ tlc_status tlc_plan_set_input(tlc_plan *plan, const char *name,
     if (!index)
       return fail(TLC_ERROR_NOT_FOUND, index.takeError());
     const PlanTensor &t = pl.tensors[pl.inputs[*index]];
-    if (tlc_dtype_size(dtype) == 0)
+    int rawDtype = rawEnum(dtype);
+    if (rawDtype < 0 || rawDtype > int(TLC_U8))
       return fail(TLC_ERROR_DTYPE, "input '" + t.name + "': dtype " +
-                                       Twine(int(dtype)) +
+                                       Twine(rawDtype) +
                                        " is not a tlc_dtype");
-    if (DType(dtype) != t.type.dtype)
+    if (DType(rawDtype) != t.type.dtype)
       return fail(TLC_ERROR_DTYPE,
                   "input '" + t.name + "' has dtype " +
                       dtypeName(t.type.dtype) + ", not " +
-                      tlc_dtype_name(dtype));
+                      dtypeName(DType(rawDtype)));
     if (rank > TLC_MAX_RANK)
       return fail(TLC_ERROR_INVALID_ARGUMENT,
                   "input '" + t.name + "': rank " + Twine(uint64_t(rank)) +
