@@ -26,14 +26,19 @@ llvm::Expected<GgmlType> quantType(const Node &node);
 /// 0 = q8_0, 1 = q4_0, 2 = q6_k.
 uint32_t shaderQType(GgmlType t);
 
-/// Rows one workgroup of shaders/gemv_quant.comp computes (16 invocations
-/// a row).
-constexpr uint32_t kQuantGemvRows = 8;
+/// Rows one workgroup of 128 invocations of shaders/gemv_quant.comp
+/// computes for K = \p k: one invocation a unit of the row (8 blocks where
+/// K % 256 == 0, else 2), so 128 / units, rounded down to an even count
+/// when \p evenRows (the interleaved gate and up rows of its swiglu build).
+uint32_t quantGemvRows(int64_t k, bool evenRows = false);
 
 /// Whether shaders/gemv_quant.comp computes one row against weights of
-/// type \p t with K = \p k: q8_0 or q4_0, and K floats (plus its
-/// reduction) within \p target's shared memory.
-bool quantGemvApplies(GgmlType t, int64_t k, const KernelTarget &target);
+/// type \p t with K = \p k: q8_0 or q4_0, at most 128 units a row (64 with
+/// \p evenRows), and its shared memory (xs: K floats rounded up to units,
+/// one vec4 of padding a unit, and two reductions of 128) within \p
+/// target's.
+bool quantGemvApplies(GgmlType t, int64_t k, const KernelTarget &target,
+                      bool evenRows = false);
 
 /// One dispatch of shaders/gemv_quant.comp's plain build: Y [1, N] = A
 /// [1, K] * dequant(W)^T (+ Z) (operands \p a, \p w: [N, row stride]

@@ -43,6 +43,7 @@
 #include "llvm/ADT/StringSwitch.h"
 
 #include <algorithm>
+#include <utility>
 
 using namespace llvm;
 
@@ -171,9 +172,27 @@ static Error quantizedGemmReference(const Node &node,
   return Error::success();
 }
 
-bool quantGemvApplies(GgmlType t, int64_t k, const KernelTarget &target) {
-  return (t == GgmlType::Q8_0 || t == GgmlType::Q4_0) && k % 32 == 0 &&
-         uint64_t(k) * 4 + 128 * 4 <= target.maxSharedMemoryBytes;
+/// Blocks of a unit of shaders/gemv_quant.comp and units of a row of K.
+static std::pair<int64_t, int64_t> quantGemvUnits(int64_t k) {
+  int64_t blocks = k / 32, unit = blocks % 8 == 0 ? 8 : 2;
+  return {unit, (blocks + unit - 1) / unit};
+}
+
+uint32_t quantGemvRows(int64_t k, bool evenRows) {
+  int64_t rows = 128 / std::max<int64_t>(1, quantGemvUnits(k).second);
+  if (evenRows && rows > 1)
+    rows &= ~int64_t(1);
+  return uint32_t(std::max<int64_t>(1, rows));
+}
+
+bool quantGemvApplies(GgmlType t, int64_t k, const KernelTarget &target,
+                      bool evenRows) {
+  if ((t != GgmlType::Q8_0 && t != GgmlType::Q4_0) || k % 32 != 0 || k <= 0)
+    return false;
+  auto [unit, units] = quantGemvUnits(k);
+  return units <= (evenRows ? 64 : 128) &&
+         uint64_t(units) * uint64_t(8 * unit + 1) * 16 + 2 * 128 * 4 <=
+             target.maxSharedMemoryBytes;
 }
 
 DispatchDesc lowerQuantGemvPlain(GgmlType t, int64_t n, int64_t k, unsigned a,
@@ -181,15 +200,15 @@ DispatchDesc lowerQuantGemvPlain(GgmlType t, int64_t n, int64_t k, unsigned a,
                                  unsigned y) {
   DispatchDesc d;
   d.shader = "gemv_quant_plain";
+  uint32_t rows = quantGemvRows(k);
   d.specConstants = spec::u32s(
-      {uint32_t(n), uint32_t(k), 0, 0, 0, shaderQType(t), kQuantGemvRows,
+      {uint32_t(n), uint32_t(k), 0, 0, 0, shaderQType(t), rows,
        uint32_t(*quantizedRowStride(t, k)), z ? 1u : 0u});
   d.operands = {a, w, z ? *z : a, y};
   d.writes = {3};
   if (!z)
     d.unread = {2}; // a placeholder
-  d.groups[0] = uint32_t(std::min<int64_t>(
-      (n + kQuantGemvRows - 1) / kQuantGemvRows, 65535));
+  d.groups[0] = uint32_t(std::min<int64_t>((n + rows - 1) / rows, 65535));
   return d;
 }
 

@@ -239,7 +239,7 @@ static DispatchDesc lowerOneRow(const NormGemmShape &s, float eps,
   const char *base = s.quant ? "gemv_quant" : "gemv_norm";
   d.shader = std::string(base) +
              (s.swiglu ? "_swiglu" : g == 1 ? "" : g == 2 ? "_g2" : "_g3");
-  uint32_t rows = s.quant ? kQuantGemvRows : kGemvRows;
+  uint32_t rows = s.quant ? quantGemvRows(s.k, s.swiglu) : kGemvRows;
   uint64_t total = 0;
   for (int64_t n : s.n)
     total += uint64_t(n);
@@ -279,7 +279,8 @@ static void normGemmLower(const Node &node, ArrayRef<TensorType> in,
   unsigned h = numInputs + g; // operand index of output H
   // The one-row kernel, where it exists for these weights.
   bool canBeOne = s.rows.lowerBound() == 1 &&
-                  (!s.quant || quantGemvApplies(*s.quant, s.k, target));
+                  (!s.quant ||
+                   quantGemvApplies(*s.quant, s.k, target, s.swiglu));
   bool alwaysOne = s.rows.isConstant() && s.rows.constant() == 1;
   if (canBeOne) {
     DispatchDesc one = lowerOneRow(s, eps, numInputs, target.f16Storage);

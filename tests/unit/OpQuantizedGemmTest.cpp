@@ -252,6 +252,48 @@ TEST(OpQuantizedGemm, ResidualMatchesReference) {
             std::string::npos);
 }
 
+TEST(OpQuantizedGemm, OneRowGemvAtEveryRowLayout) {
+  // shaders/gemv_quant.comp's plain build: rows 16-byte aligned (K % 256
+  // == 0: units of 8 blocks, 16-byte loads) and not (4-byte aligned,
+  // padded rows: units of 2 blocks, an odd number of blocks leaving a last
+  // unit of one), 1 to 22 invocations a row (K = 5632: 5 rows a workgroup),
+  // N not a multiple of the workgroup's rows, with and without the residual
+  // Z, f32 and fp16 storage (the reference then reads the rounded A and Z).
+  uint32_t seed = 700;
+  for (const char *quant : {"q8_0", "q4_0"})
+    for (int64_t k : {32, 96, 160, 256, 480, 2048, 5632})
+      for (bool residual : {false, true}) {
+        GgmlType type = typeOf(quant);
+        int64_t n = k >= 2048 ? 37 : 13;
+        SCOPED_TRACE(std::string(quant) + " K=" + std::to_string(k) +
+                     (residual ? " with Z" : ""));
+        std::vector<OpOperand> ops = {
+            {tt::randomTensor({1, k}, seed++)},
+            {weightTensor(type, n, k, randomBlocks(type, n, k, seed++)),
+             true}};
+        if (residual)
+          ops.push_back({tt::randomTensor({1, n}, seed++)});
+        auto plan = tt::compileOneNode("QuantizedGemm", quantAttrs(quant), ops,
+                                       "gpu", DType::F32);
+        ASSERT_TRUE(bool(plan)) << toString(plan.takeError());
+        EXPECT_EQ(tt::dispatchShaders(*plan, false),
+                  std::vector<std::string>{"gemv_quant_plain"});
+        tt::expectDeviceMatchesReference("QuantizedGemm", quantAttrs(quant),
+                                         ops);
+        std::vector<OpOperand> rounded = ops;
+        rounded[0].tensor = tt::roundedToF16(ops[0].tensor);
+        if (residual)
+          rounded[2].tensor = tt::roundedToF16(ops[2].tensor);
+        auto want = tt::runReference("QuantizedGemm", quantAttrs(quant),
+                                     rounded);
+        ASSERT_TRUE(bool(want)) << toString(want.takeError());
+        auto got = tt::runOnDeviceF16("QuantizedGemm", quantAttrs(quant),
+                                      rounded, "gpu");
+        ASSERT_TRUE(bool(got)) << toString(got.takeError());
+        EXPECT_LT(tt::relativeL2((*got)[0], (*want)[0]), tt::kToleranceF16);
+      }
+}
+
 TEST(OpQuantizedGemm, ThroughThePlanFile) {
   // The default pipeline with the .tlp round trip: u8 weights in a plan.
   std::vector<OpOperand> ops = {

@@ -177,13 +177,21 @@ TEST(OpRMSNormGemm, QuantizedWeightsMatchReference) {
 
 TEST(OpRMSNormGemm, SwigluMatchesReference) {
   // activation swiglu: A = silu(Y_0) * Y_1, the gate and up projections
-  // interleaved in the one-row kernels (dense and quantized), and
-  // FusedElementwise after the GEMMs for several rows.
-  for (bool quantized : {false, true})
+  // interleaved in the one-row kernels (dense and quantized: q8_0 and
+  // q4_0, rows 16-byte aligned (K = 256) and not (K = 64, 96), N not a
+  // multiple of the workgroup's rows), and FusedElementwise after the GEMMs
+  // for several rows; the quantized one-row kernel also in fp16 storage.
+  struct Case {
+    const char *quant; // nullptr: f32 weights
+    int64_t k, n;
+  };
+  for (Case c : {Case{nullptr, 64, 10}, Case{"q4_0", 64, 10},
+                 Case{"q4_0", 256, 21}, Case{"q8_0", 96, 10},
+                 Case{"q8_0", 256, 21}})
     for (int64_t rows : {1, 3}) {
-      SCOPED_TRACE(std::string(quantized ? "q4_0" : "f32") + " rows = " +
-                   std::to_string(rows));
-      int64_t k = 64, n = 10;
+      SCOPED_TRACE(std::string(c.quant ? c.quant : "f32") + " K = " +
+                   std::to_string(c.k) + ", rows = " + std::to_string(rows));
+      int64_t k = c.k, n = c.n;
       std::vector<tt::OpOperand> ops = {
           {tt::randomTensor({rows, k}, 21, -2.0f, 2.0f), false},
           {tt::randomTensor({k}, 22, 0.5f, 1.5f), true}};
@@ -191,14 +199,18 @@ TEST(OpRMSNormGemm, SwigluMatchesReference) {
       attrs.values["activation"] = std::string("swiglu");
       for (uint32_t seed : {23u, 24u}) {
         HostTensor w = tt::randomTensor({n, k}, seed);
-        if (!quantized) {
+        if (!c.quant) {
           ops.push_back({w, true});
           continue;
         }
-        ops.push_back({quantizedWeight(GgmlType::Q4_0, w), true});
+        ops.push_back({quantizedWeight(std::string(c.quant) == "q8_0"
+                                           ? GgmlType::Q8_0
+                                           : GgmlType::Q4_0,
+                                       w),
+                       true});
       }
-      if (quantized)
-        attrs.values["quant"] = std::string("q4_0");
+      if (c.quant)
+        attrs.values["quant"] = std::string(c.quant);
       auto ref = tt::runReference("RMSNormGemm", attrs, ops);
       ASSERT_TRUE(bool(ref)) << llvm::toString(ref.takeError());
       ASSERT_EQ(ref->size(), 4u); // Y_0, Y_1, H, A
@@ -212,10 +224,23 @@ TEST(OpRMSNormGemm, SwigluMatchesReference) {
       ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
       if (rows == 1) {
         EXPECT_EQ(tt::dispatchShaders(*plan, false),
-                  std::vector<std::string>{quantized ? "gemv_quant_swiglu"
-                                                     : "gemv_norm_swiglu"});
+                  std::vector<std::string>{c.quant ? "gemv_quant_swiglu"
+                                                   : "gemv_norm_swiglu"});
       }
       tt::expectDeviceMatchesReference("RMSNormGemm", attrs, ops);
+      if (!c.quant || rows != 1)
+        continue;
+      std::vector<tt::OpOperand> rounded = ops;
+      rounded[0].tensor = tt::roundedToF16(ops[0].tensor);
+      rounded[1].tensor = tt::roundedToF16(ops[1].tensor);
+      auto want16 = tt::runReference("RMSNormGemm", attrs, rounded);
+      ASSERT_TRUE(bool(want16)) << llvm::toString(want16.takeError());
+      auto got16 = tt::runOnDeviceF16("RMSNormGemm", attrs, rounded, "gpu");
+      ASSERT_TRUE(bool(got16)) << llvm::toString(got16.takeError());
+      for (size_t j = 0; j < 4; ++j) // Y_0, Y_1, H, A
+        EXPECT_LT(tt::relativeL2((*got16)[j], (*want16)[j]),
+                  tt::kToleranceF16)
+            << "fp16 output " << j;
     }
   EXPECT_NE(tt::shapeRule("RMSNormGemm",
                           [] {
