@@ -14,8 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "tlc/tlc.h"
 
-#include "llvm/Support/Endian.h"
-#include "llvm/Support/xxhash.h"
+#include "fuzz/PlanChecksum.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -35,13 +34,7 @@ static tlc_device *device() {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  std::vector<uint8_t> bytes(data, data + size);
-  constexpr size_t kHeaderBytes = 64, kOffChecksum = 48;
-  if (bytes.size() >= kHeaderBytes) {
-    uint64_t sum =
-        llvm::xxHash64(llvm::makeArrayRef(bytes).drop_front(kHeaderBytes));
-    llvm::support::endian::write64le(bytes.data() + kOffChecksum, sum);
-  }
+  std::vector<uint8_t> bytes = tlc::fuzz::withPlanChecksum(data, size);
   tlc_plan *plan = nullptr;
   if (tlc_plan_load_memory(device(), bytes.data(), bytes.size(), "fuzz.tlp",
                            &plan) != TLC_OK) {

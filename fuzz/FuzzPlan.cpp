@@ -12,22 +12,15 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Plan.h"
+#include "fuzz/PlanChecksum.h"
 
-#include "llvm/Support/Endian.h"
 #include "llvm/Support/Error.h"
-#include "llvm/Support/xxhash.h"
 
 #include <cstdint>
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  std::vector<uint8_t> bytes(data, data + size);
-  constexpr size_t kHeaderBytes = 64, kOffChecksum = 48;
-  if (bytes.size() >= kHeaderBytes) {
-    uint64_t sum =
-        llvm::xxHash64(llvm::makeArrayRef(bytes).drop_front(kHeaderBytes));
-    llvm::support::endian::write64le(bytes.data() + kOffChecksum, sum);
-  }
+  std::vector<uint8_t> bytes = tlc::fuzz::withPlanChecksum(data, size);
   llvm::Expected<tlc::Plan> plan = tlc::readPlanBytes(bytes, "fuzz.tlp");
   if (!plan) {
     llvm::consumeError(plan.takeError());

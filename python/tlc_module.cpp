@@ -148,6 +148,19 @@ public:
   bool closed = false;
 };
 
+/// The bytes of a Python bytes object, valid while it lives (the caller
+/// holds a reference to it across the call that reads them).
+struct BytesView {
+  explicit BytesView(const py::bytes &bytes) {
+    py::ssize_t n = 0;
+    if (PyBytes_AsStringAndSize(bytes.ptr(), &data, &n) != 0)
+      throw py::error_already_set();
+    size = size_t(n);
+  }
+  char *data = nullptr;
+  size_t size = 0;
+};
+
 class PlanHandle {
 public:
   PlanHandle(DeviceHandle &dev, const std::string &path) {
@@ -157,12 +170,9 @@ public:
   PlanHandle(DeviceHandle &dev, const py::bytes &bytes,
              const std::string &name) {
     tlc_device *d = dev.h;
-    char *data = nullptr;
-    py::ssize_t size = 0;
-    if (PyBytes_AsStringAndSize(bytes.ptr(), &data, &size) != 0)
-      throw py::error_already_set();
+    BytesView b(bytes);
     checkNoGil([&] {
-      return tlc_plan_load_memory(d, data, size_t(size), name.c_str(), &h);
+      return tlc_plan_load_memory(d, b.data, b.size, name.c_str(), &h);
     });
   }
   ~PlanHandle() {
@@ -257,13 +267,9 @@ public:
   GeneratorHandle(DeviceHandle &dev, const py::bytes &bytes,
                   const std::string &name) {
     tlc_device *d = dev.h;
-    char *data = nullptr;
-    py::ssize_t size = 0;
-    if (PyBytes_AsStringAndSize(bytes.ptr(), &data, &size) != 0)
-      throw py::error_already_set();
+    BytesView b(bytes);
     checkNoGil([&] {
-      return tlc_generator_load_memory(d, data, size_t(size), name.c_str(),
-                                       &h);
+      return tlc_generator_load_memory(d, b.data, b.size, name.c_str(), &h);
     });
   }
   ~GeneratorHandle() {
