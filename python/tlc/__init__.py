@@ -514,6 +514,51 @@ class Plan(_Handle):
         self._input_dtypes = {i["name"]: _DTYPES.get(i["dtype"])
                               for i in infos}
         self._set = set()
+        self._generator = None
+
+    def close(self):
+        """Releases the plan (``tlc_plan_destroy``) and the generator of
+        :meth:`generate`, if any. Further use raises
+        :class:`InvalidHandleError`; closing again does nothing."""
+        if self._generator is not None:
+            self._generator.close()
+        super().close()
+
+    def generate(self, prompt_ids, max_new_tokens, **sampling):
+        """Generates tokens with a plan of a language model (``tlc compile
+        model.gguf`` or a Hugging Face folder): :meth:`Generator.generate`
+        on a :class:`Generator` of the same plan file or bytes, made on the
+        plan's device by the first call (a second loaded copy of the plan,
+        with its own device memory, until :meth:`close`). The context
+        carries over from call to call; ``plan.generator.reset()`` empties
+        it.
+
+        Args:
+            prompt_ids, max_new_tokens, temperature, top_k, top_p, seed,
+            eos: as :meth:`Generator.generate`.
+
+        Returns:
+            the chosen token ids (a list of ints).
+
+        Raises:
+            InvalidHandleError: the plan was closed.
+            PlanError: a plan without ``input_ids`` and logits.
+            the errors of :meth:`Generator.generate`.
+        """
+        return self.generator.generate(prompt_ids, max_new_tokens, **sampling)
+
+    @property
+    def generator(self):
+        """The :class:`Generator` :meth:`generate` uses (made on first
+        use; see there)."""
+        if self.closed:
+            raise InvalidHandleError(
+                "Plan.generate: the plan handle was destroyed",
+                "TLC_ERROR_INVALID_HANDLE")
+        if self._generator is None:
+            self._generator = self._device.generator(
+                self._path if self._path is not None else self._data)
+        return self._generator
 
     @property
     def device(self):

@@ -506,3 +506,21 @@ def test_plan_symbols(device, repo, tiny_b_plan):
         out = p.run(input_ids=prompt[None, :])["logits"]
         assert out.shape == (1, 1, 72)
         assert rel_l2(out[0, 0], logits[-1]) <= 1e-5
+
+
+def test_plan_generate(device, repo, tiny_b_plan, fashion_bytes):
+    """Plan.generate: the same tokens as a Generator, the context kept."""
+    prompt = np.load(repo / LLAMA / "prompt_ids.npy")
+    want = np.load(repo / LLAMA / "tiny_b_f32_greedy_ids.npy").tolist()
+    plan = device.load(tiny_b_plan)
+    first = plan.generate(prompt, 5)
+    assert first == want[:5]
+    # Going on from the last token continues the same greedy sequence.
+    assert plan.generate([first[-1]], 3) == want[5:8]
+    assert plan.generator.position == len(prompt) + 7
+    plan.close()
+    with pytest.raises(tlc.InvalidHandleError):
+        plan.generate(prompt, 1)
+    with device.load(fashion_bytes) as p:
+        with pytest.raises(tlc.PlanError):
+            p.generate(prompt, 1)
