@@ -601,14 +601,13 @@ static tlc_status appendTokens(GeneratorObject &g, ArrayRef<int64_t> ids,
   PlanGenerator &gen = *g.generator;
   if (ids.empty())
     return fail(TLC_ERROR_INVALID_ARGUMENT, "no tokens to append");
-  if (gen.position() + int64_t(ids.size()) > gen.contextLength())
-    return fail(TLC_ERROR_SHAPE,
-                "a context of " + Twine(gen.position() + int64_t(ids.size())) +
-                    " tokens exceeds the plan's " +
-                    Twine(gen.contextLength()));
+  // PlanGenerator::append checks the context and words the error as
+  // `tlc generate` prints it; only the status is chosen here.
+  bool pastContext =
+      gen.position() + int64_t(ids.size()) > gen.contextLength();
   std::lock_guard<std::mutex> queue(g.device->queue);
   if (Error e = gen.append(ids, logits))
-    return fail(TLC_ERROR_RUN, std::move(e));
+    return fail(pastContext ? TLC_ERROR_SHAPE : TLC_ERROR_RUN, std::move(e));
   return TLC_OK;
 }
 

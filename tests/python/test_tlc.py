@@ -481,7 +481,8 @@ def test_generator_errors(device, repo, tiny_b_plan, fashion_bytes, tmp_path):
         with pytest.raises(tlc.ShapeError) as e:
             g.generate(prompt, 20)
         assert e.value.tokens == want[:8].tolist()
-        assert "exceeds the plan's 24" in str(e.value)
+        assert "a context of 25 tokens (24 + 1); the plan takes 1 to 24" \
+            in str(e.value)
         assert g.position == 24
     # A plan without input_ids and logits.
     with pytest.raises(tlc.PlanError) as e:

@@ -66,6 +66,24 @@ std::vector<tt::OpOperand> operands(int64_t rows, int64_t k, unsigned g,
   return ops;
 }
 
+/// The fp16-storage build of RMSNormGemm on \p ops (x and gamma rounded to
+/// binary16 first, as the plan stores them) against the reference on the
+/// same rounded operands: each of the \p outputs within kToleranceF16.
+void expectF16MatchesReference(const Attributes &attrs,
+                               const std::vector<tt::OpOperand> &ops,
+                               size_t outputs) {
+  std::vector<tt::OpOperand> rounded = ops;
+  rounded[0].tensor = tt::roundedToF16(ops[0].tensor);
+  rounded[1].tensor = tt::roundedToF16(ops[1].tensor);
+  auto want16 = tt::runReference("RMSNormGemm", attrs, rounded);
+  ASSERT_TRUE(bool(want16)) << llvm::toString(want16.takeError());
+  auto got16 = tt::runOnDeviceF16("RMSNormGemm", attrs, rounded, "gpu");
+  ASSERT_TRUE(bool(got16)) << llvm::toString(got16.takeError());
+  for (size_t j = 0; j < outputs; ++j)
+    EXPECT_LT(tt::relativeL2((*got16)[j], (*want16)[j]), tt::kToleranceF16)
+        << "fp16 output " << j;
+}
+
 } // namespace
 
 TEST(OpRMSNormGemm, ReferenceIsNormalizationThenGemm) {
@@ -159,19 +177,7 @@ TEST(OpRMSNormGemm, QuantizedWeightsMatchReference) {
             EXPECT_EQ(shaders.size(), 4u); // rmsnorm + three quant_gemm
         }
         tt::expectDeviceMatchesReference("RMSNormGemm", attrs, ops);
-        auto want = tt::runReference("RMSNormGemm", attrs, ops);
-        ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
-        std::vector<tt::OpOperand> rounded = ops;
-        rounded[0].tensor = tt::roundedToF16(ops[0].tensor);
-        rounded[1].tensor = tt::roundedToF16(ops[1].tensor);
-        auto want16 = tt::runReference("RMSNormGemm", attrs, rounded);
-        ASSERT_TRUE(bool(want16)) << llvm::toString(want16.takeError());
-        auto got16 = tt::runOnDeviceF16("RMSNormGemm", attrs, rounded, "gpu");
-        ASSERT_TRUE(bool(got16)) << llvm::toString(got16.takeError());
-        for (size_t j = 0; j < 4; ++j)
-          EXPECT_LT(tt::relativeL2((*got16)[j], (*want16)[j]),
-                    tt::kToleranceF16)
-              << "fp16 output " << j;
+        expectF16MatchesReference(attrs, ops, 4);
       }
 }
 
@@ -230,17 +236,7 @@ TEST(OpRMSNormGemm, SwigluMatchesReference) {
       tt::expectDeviceMatchesReference("RMSNormGemm", attrs, ops);
       if (!c.quant || rows != 1)
         continue;
-      std::vector<tt::OpOperand> rounded = ops;
-      rounded[0].tensor = tt::roundedToF16(ops[0].tensor);
-      rounded[1].tensor = tt::roundedToF16(ops[1].tensor);
-      auto want16 = tt::runReference("RMSNormGemm", attrs, rounded);
-      ASSERT_TRUE(bool(want16)) << llvm::toString(want16.takeError());
-      auto got16 = tt::runOnDeviceF16("RMSNormGemm", attrs, rounded, "gpu");
-      ASSERT_TRUE(bool(got16)) << llvm::toString(got16.takeError());
-      for (size_t j = 0; j < 4; ++j) // Y_0, Y_1, H, A
-        EXPECT_LT(tt::relativeL2((*got16)[j], (*want16)[j]),
-                  tt::kToleranceF16)
-            << "fp16 output " << j;
+      expectF16MatchesReference(attrs, ops, 4); // Y_0, Y_1, H, A
     }
   EXPECT_NE(tt::shapeRule("RMSNormGemm",
                           [] {
