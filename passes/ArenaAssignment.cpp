@@ -100,7 +100,7 @@ Expected<MemoryPlan> assignArenaOffsets(const Graph &g, const Liveness &live,
       opts.planner == "no-alias"
           ? planNoAlias(ranges, opts.alignment)
           : planArena(ranges, ArenaOptions{opts.alignment, opts.timeLimitSeconds,
-                                           std::nullopt});
+                                           std::nullopt, std::nullopt});
   if (!offsets)
     return offsets.takeError();
   if (Error e = checkOffsets(ranges, offsets->offsets, opts.alignment,

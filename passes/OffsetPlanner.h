@@ -59,6 +59,9 @@ struct OffsetPlan {
   bool provedOptimal = false;
   /// Search nodes visited (0 when no search ran).
   uint64_t searchNodes = 0;
+  /// True when the CPU-time guard (ArenaOptions::cpuDeadlineSeconds) cut the
+  /// planner short: the offsets may then differ from run to run.
+  bool cpuGuardFired = false;
 };
 
 /// Options of planArena.
@@ -75,13 +78,22 @@ struct ArenaOptions {
   /// (bytes) is found and otherwise searches for one until the budget ends;
   /// when unset, it searches for the smallest height it can reach.
   std::optional<uint64_t> capacity;
+  /// The CPU-time guard: the process CPU time (seconds, as
+  /// CLOCK_PROCESS_CPUTIME_ID counts it) by which planArena returns its best
+  /// plan, whatever work is left. Unset: the CPU time at entry plus
+  /// 1.1 x timeLimitSeconds. The first greedy plan is always completed.
+  std::optional<double> cpuDeadlineSeconds;
 };
 
 /// Search work units per second of `timeLimitSeconds` (one unit is about one
 /// buffer or section touched by the search), calibrated in CPU time on one
-/// core of a 2-core x86-64 VM (290-460M units/s measured on the MiniMalloc
-/// suite). On a loaded machine the wall-clock time is longer by the load.
-constexpr double kSearchWorkPerSecond = 300e6;
+/// core of a 2-core x86-64 VM with little else running. On a slower or
+/// loaded machine the CPU-time guard ends the search instead.
+constexpr double kSearchWorkPerSecond = 500e6;
+
+/// This process's CPU time in seconds, all threads (POSIX
+/// CLOCK_PROCESS_CPUTIME_ID); 0 where the clock is missing.
+double processCpuSeconds();
 
 /// Checks that \p ranges can be planned: start < end for each, sizes and the
 /// sum of all aligned sizes at most kMaxPlannerBytes, alignment >= 1 and at

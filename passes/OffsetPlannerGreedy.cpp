@@ -57,6 +57,10 @@ StringRef greedyOrderName(GreedyOrder order) {
     return "greedy-by-area";
   case GreedyOrder::Start:
     return "greedy-by-start";
+  case GreedyOrder::PeakLength:
+    return "greedy-by-peak-length";
+  case GreedyOrder::PeakStart:
+    return "greedy-by-peak-start";
   }
   return "greedy";
 }
@@ -77,6 +81,25 @@ std::vector<uint32_t> greedyOrdering(ArrayRef<LiveRange> ranges,
   auto sizeClass = [&](uint32_t i) {
     return ranges[i].size == 0 ? -1 : int(llvm::Log2_64(ranges[i].size) / 2);
   };
+  // The peak: the first step where the live bytes reach the lower bound.
+  // Stacked first, the buffers live there take exactly the lower bound.
+  int64_t peak = 0;
+  if (order == GreedyOrder::PeakLength || order == GreedyOrder::PeakStart) {
+    std::vector<std::pair<int64_t, int64_t>> events; // (step, +-size)
+    for (const LiveRange &r : ranges) {
+      events.push_back({r.start, int64_t(r.size)});
+      events.push_back({r.end, -int64_t(r.size)});
+    }
+    llvm::sort(events); // ends (negative) before starts at one step
+    int64_t live = 0, best = -1;
+    for (auto [step, delta] : events) {
+      live += delta;
+      if (live > best) {
+        best = live;
+        peak = step;
+      }
+    }
+  }
   auto less = [&](uint32_t a, uint32_t b) {
     const LiveRange &ra = ranges[a], &rb = ranges[b];
     switch (order) {
@@ -124,6 +147,22 @@ std::vector<uint32_t> greedyOrdering(ArrayRef<LiveRange> ranges,
       if (ra.size != rb.size)
         return ra.size > rb.size;
       break;
+    case GreedyOrder::PeakLength:
+    case GreedyOrder::PeakStart: {
+      bool pa = ra.start <= peak && peak < ra.end;
+      bool pb = rb.start <= peak && peak < rb.end;
+      if (pa != pb)
+        return pa;
+      if (pa && order == GreedyOrder::PeakLength && length(a) != length(b))
+        return length(a) > length(b);
+      if (pa && order == GreedyOrder::PeakStart && ra.start != rb.start)
+        return ra.start < rb.start;
+      if (ra.size != rb.size)
+        return ra.size > rb.size;
+      if (ra.start != rb.start)
+        return ra.start < rb.start;
+      break;
+    }
     }
     return a < b;
   };

@@ -40,14 +40,21 @@ enum class GreedyOrder {
   Length,     // decreasing lifetime end - start, then size
   Area,       // decreasing size x lifetime, then size
   Start,      // increasing start, then decreasing size (an offline first-come)
+  PeakStart,  // the buffers live at the peak step (the first step where the
+              // live bytes reach the lower bound) first, by earlier start,
+              // then the others by decreasing size
+  PeakLength, // the same, the peak's buffers by longer lifetime
 };
 /// In the order planArena tries them when its budget allows: the most useful
 /// first (on the real traces, by size class brings iopddl S_1 from 1.0158x
-/// to 1.0005x the lower bound and Y_1 from 1.0042x to 1.0003x; size then
-/// length brings bert_large and pangu_13B to 1.0000x).
+/// to 1.0005x the lower bound and Y_1 from 1.0042x to 1.0003x; peak then
+/// start brings iopddl G_1 and somas pangu_13B to their lower bound at once,
+/// and S_1 too where the budget reaches it; size then length brings
+/// bert_large and pangu_13B to 1.0000x).
 constexpr GreedyOrder kAllGreedyOrders[] = {
-    GreedyOrder::Size,   GreedyOrder::SizeClass, GreedyOrder::SizeLength,
-    GreedyOrder::Length, GreedyOrder::Area,      GreedyOrder::Start};
+    GreedyOrder::Size,       GreedyOrder::SizeClass, GreedyOrder::PeakStart,
+    GreedyOrder::PeakLength, GreedyOrder::SizeLength, GreedyOrder::Length,
+    GreedyOrder::Area,       GreedyOrder::Start};
 
 /// The orders whose best height starts planArena's binary search on the
 /// height (the first four planArena had). The search's probes, and so its
@@ -77,6 +84,24 @@ std::vector<uint64_t> placeBestFit(llvm::ArrayRef<LiveRange> ranges,
                                    llvm::ArrayRef<uint32_t> order,
                                    uint64_t *work = nullptr);
 
+/// The CPU-time guard behind a work budget: work units decide when a search
+/// stops (so plans do not depend on the clock), and the guard stops it anyway
+/// once the process's CPU time passes `deadline` (seconds), e.g. on a loaded
+/// or slow machine. expired() reads the clock once per 256 calls.
+struct CpuGuard {
+  double deadline = 0;
+  bool fired = false;
+  unsigned calls = 0;
+  bool expired() {
+    if (fired)
+      return true;
+    if (++calls % 256 != 0)
+      return false;
+    fired = processCpuSeconds() >= deadline;
+    return fired;
+  }
+};
+
 /// Outcome of one search for a plan within a capacity.
 struct SearchOutcome {
   enum Status { Found, Infeasible, OutOfBudget } status = OutOfBudget;
@@ -89,6 +114,10 @@ struct SearchOutcome {
 /// early once it exceeds \p limit. The search keeps these pairs in memory.
 uint64_t countOverlapPairs(llvm::ArrayRef<LiveRange> ranges, uint64_t limit);
 
+/// The number of (section, live buffer) pairs, sections as in MiniMalloc's
+/// sweep (one per distinct end step), stopping early past \p limit.
+uint64_t countSectionEntries(llvm::ArrayRef<LiveRange> ranges, uint64_t limit);
+
 /// MiniMalloc's search (Moffitt, ASPLOS 2023, sections 4-5): is there a plan
 /// of \p ranges with every offset + size <= \p capacity? Explores canonical
 /// solutions only (buffers placed in non-decreasing offset order, each at the
@@ -99,8 +128,22 @@ uint64_t countOverlapPairs(llvm::ArrayRef<LiveRange> ranges, uint64_t limit);
 /// splits the problem where no unplaced buffer crosses a step. Static
 /// preorderings are tried round-robin with doubling node limits, as
 /// MiniMalloc's solver does. Stops after \p workBudget work units.
+/// Stops early (OutOfBudget) when \p guard expires.
 SearchOutcome searchWithinCapacity(llvm::ArrayRef<LiveRange> ranges,
-                                   uint64_t capacity, uint64_t workBudget);
+                                   uint64_t capacity, uint64_t workBudget,
+                                   CpuGuard &guard);
+
+/// The search by lowest gap (OffsetPlannerSkyline.cpp): is there a plan of
+/// \p ranges with every offset + size <= \p capacity? Branches on the
+/// lowest free byte of a skyline of section tops (bottom-left branching, as
+/// exact strip-packing searches do), with identical buffers in index order,
+/// a table of failed states and MiniMalloc's decomposition. Strongest where
+/// the lower bound binds (perfect packings). Stops after \p workBudget work
+/// units.
+SearchOutcome searchSkylineWithinCapacity(llvm::ArrayRef<LiveRange> ranges,
+                                          uint64_t capacity,
+                                          uint64_t workBudget,
+                                          CpuGuard &guard);
 
 } // namespace planner_detail
 } // namespace tlc

@@ -31,6 +31,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 #include <cassert>
@@ -93,8 +94,9 @@ constexpr Key kPreorders[][3] = {{Key::Width, Key::Area, Key::Total},
 
 class Searcher {
 public:
-  Searcher(ArrayRef<LiveRange> ranges, uint64_t capacity, uint64_t budget)
-      : ranges(ranges), capacity(capacity), budget(budget) {
+  Searcher(ArrayRef<LiveRange> ranges, uint64_t capacity, uint64_t budget,
+           CpuGuard &guard)
+      : ranges(ranges), capacity(capacity), budget(budget), guard(guard) {
     sweep();
   }
 
@@ -116,6 +118,7 @@ private:
   ArrayRef<LiveRange> ranges; // sizes aligned
   uint64_t capacity;
   uint64_t budget;
+  CpuGuard &guard;
   uint64_t work = 0;
   uint64_t nodes = 0;
   int64_t nodesLeft = 0;
@@ -272,7 +275,7 @@ Status Searcher::solvePartition(const Partition &part, const Key *preorder) {
 Status Searcher::dfs(const Partition &part, ArrayRef<uint32_t> preorder,
                      ArrayRef<Candidate> parentOrdering, uint64_t minOffset,
                      uint32_t minPreorderIdx) {
-  if (work >= budget || nodesLeft <= 0)
+  if (work >= budget || nodesLeft <= 0 || guard.expired())
     return Status::Aborted;
   --nodesLeft;
   ++nodes;
@@ -287,6 +290,7 @@ Status Searcher::dfs(const Partition &part, ArrayRef<uint32_t> preorder,
   if (ordering.empty())
     return Status::Found;
   llvm::sort(ordering);
+  work += ordering.size() * llvm::Log2_64_Ceil(ordering.size() + 1);
   uint64_t minHeight = UINT64_MAX;
   for (const Candidate &c : ordering)
     minHeight =
@@ -428,7 +432,7 @@ SearchOutcome Searcher::run() {
   // Round robin over the preorders with doubling node limits, as
   // MiniMalloc's solver does: one of them often finishes quickly.
   int64_t nodeLimit = std::max<int64_t>(16, int64_t(ranges.size()));
-  while (work < budget) {
+  while (work < budget && !guard.fired) {
     nodeLimit *= 2;
     for (const Key *preorder : {kPreorders[0], kPreorders[1], kPreorders[2]}) {
       currentPreorder = preorder;
@@ -451,7 +455,7 @@ SearchOutcome Searcher::run() {
         out.status = SearchOutcome::Infeasible;
         return out;
       }
-      if (work >= budget)
+      if (work >= budget || guard.fired)
         break;
     }
   }
@@ -462,8 +466,9 @@ SearchOutcome Searcher::run() {
 } // namespace
 
 SearchOutcome searchWithinCapacity(ArrayRef<LiveRange> ranges,
-                                   uint64_t capacity, uint64_t workBudget) {
-  Searcher searcher(ranges, capacity, workBudget);
+                                   uint64_t capacity, uint64_t workBudget,
+                                   CpuGuard &guard) {
+  Searcher searcher(ranges, capacity, workBudget, guard);
   return searcher.run();
 }
 

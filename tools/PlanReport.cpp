@@ -245,6 +245,8 @@ void printPlanJson(const Plan &plan, raw_ostream &os, const ShapePoint *at) {
       {"fragmentation", int64_t(st.transientBytes >= st.lowerBound
                                     ? st.transientBytes - st.lowerBound
                                     : 0)},
+      // Proven by the bound: no plan of this schedule needs fewer bytes.
+      {"optimal", st.transientBytes <= st.lowerBound},
       {"no_reuse_bytes", int64_t(st.noReuseBytes)},
       {"schedule", st.schedule},
       {"lower_bound_given_order", int64_t(st.peakGivenOrder)},

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <random>
 
 using namespace tlc;
@@ -84,7 +85,7 @@ TEST(OffsetPlannerGreedy, AgreesWithNaiveBestFit) {
       ++compared;
     }
   }
-  EXPECT_EQ(compared, 300 * 6);
+  EXPECT_EQ(compared, 300 * std::size(kAllGreedyOrders));
 }
 
 TEST(OffsetPlannerGreedy, AgreesWithNaiveOnLargerTraces) {
