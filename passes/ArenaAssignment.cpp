@@ -11,6 +11,8 @@
 #include "passes/OffsetPlanner.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <numeric>
@@ -103,6 +105,11 @@ Expected<MemoryPlan> assignArenaOffsets(const Graph &g, const Liveness &live,
                                            std::nullopt, std::nullopt});
   if (!offsets)
     return offsets.takeError();
+  if (offsets->cpuGuardFired)
+    WithColor::warning(errs(), "tlc")
+        << "the arena planner's budget (--plan-time-limit=" << opts.timeLimitSeconds
+        << ") ran out on this machine's CPU clock before its work did: the "
+           "plan is valid, but a faster machine may give another one\n";
   if (Error e = checkOffsets(ranges, offsets->offsets, opts.alignment,
                              std::nullopt))
     return std::move(e);

@@ -6,6 +6,7 @@
 // (the full table is bench/planner's job). Skips when the folder is absent.
 //
 //===----------------------------------------------------------------------===//
+#include "PlannerTestUtil.h"
 #include "passes/OffsetPlanner.h"
 #include "passes/TraceCsv.h"
 
@@ -33,7 +34,7 @@ std::string messageOf(llvm::Error e) {
 
 TEST(OffsetPlannerBench, MiniMallocCReachesItsLowerBound) {
   LOAD_TRACE(trace, "minimalloc/C.1048576.csv");
-  ArenaOptions options;
+  ArenaOptions options = deterministicOptions();
   options.timeLimitSeconds = 2.0;
   auto plan = planArena(trace->ranges, options);
   ASSERT_TRUE(bool(plan));
@@ -49,7 +50,7 @@ TEST(OffsetPlannerBench, MiniMallocKFitsItsCapacity) {
   auto greedy = planGreedyBySize(trace->ranges, 1);
   ASSERT_TRUE(bool(greedy));
   EXPECT_GT(greedy->height, 1048576u); // the greedy alone does not fit
-  ArenaOptions options;
+  ArenaOptions options = deterministicOptions();
   options.timeLimitSeconds = 5.0;
   options.capacity = 1048576;
   auto plan = planArena(trace->ranges, options);
@@ -68,7 +69,7 @@ TEST(OffsetPlannerBench, RealTracesNearLowerBound) {
     LOAD_TRACE(trace, std::string("real/") + name + ".csv");
     uint64_t lb = computeLowerBound(trace->ranges);
     auto greedy = planGreedyBySize(trace->ranges, 1);
-    auto arena = planArena(trace->ranges, ArenaOptions());
+    auto arena = planArena(trace->ranges, deterministicOptions());
     ASSERT_TRUE(greedy && arena);
     EXPECT_EQ(
         messageOf(checkOffsets(trace->ranges, arena->offsets, 1, std::nullopt)),
@@ -87,7 +88,7 @@ TEST(OffsetPlannerBench, LargeIopddlTracesNearLowerBound) {
     LOAD_TRACE(trace, std::string("real/") + name + ".csv");
     uint64_t lb = computeLowerBound(trace->ranges);
     auto greedy = planGreedyBySize(trace->ranges, 1);
-    auto arena = planArena(trace->ranges, ArenaOptions());
+    auto arena = planArena(trace->ranges, deterministicOptions());
     ASSERT_TRUE(greedy && arena);
     EXPECT_EQ(
         messageOf(checkOffsets(trace->ranges, arena->offsets, 1, std::nullopt)),
@@ -95,7 +96,7 @@ TEST(OffsetPlannerBench, LargeIopddlTracesNearLowerBound) {
         << name;
     EXPECT_LE(arena->height, greedy->height) << name;
     EXPECT_LE(double(arena->height), 1.01 * double(lb)) << name;
-    auto again = planArena(trace->ranges, ArenaOptions());
+    auto again = planArena(trace->ranges, deterministicOptions());
     ASSERT_TRUE(bool(again));
     EXPECT_EQ(again->offsets, arena->offsets) << name;
   }

@@ -10,6 +10,7 @@
 // and never above greedy by size.
 //
 //===----------------------------------------------------------------------===//
+#include "PlannerTestUtil.h"
 #include "passes/OffsetPlanner.h"
 #include "passes/OffsetPlannerInternal.h"
 
@@ -138,7 +139,7 @@ TEST(OffsetPlannerGreedy, ArenaNeverAboveGreedyAndDeterministic) {
   std::mt19937 rng(29);
   for (int iter = 0; iter < 12; ++iter) {
     auto trace = randomTrace(rng, 50 + 40 * iter, 200, iter % 2);
-    ArenaOptions options;
+    ArenaOptions options = deterministicOptions();
     options.timeLimitSeconds = 0.01;
     auto greedy = planGreedyBySize(trace, 1);
     auto a = planArena(trace, options), b = planArena(trace, options);

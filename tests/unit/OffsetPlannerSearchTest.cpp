@@ -6,6 +6,7 @@
 // whose optimum is their height), and the CPU-time guard.
 //
 //===----------------------------------------------------------------------===//
+#include "PlannerTestUtil.h"
 #include "passes/OffsetPlanner.h"
 #include "passes/OffsetPlannerInternal.h"
 
@@ -152,7 +153,7 @@ TEST(OffsetPlannerSearch, ArenaProvesPerfectPackingsOptimal) {
   std::mt19937 rng(55);
   for (int n : {60, 120}) {
     auto trace = perfectPacking(rng, n, 1 << 16);
-    ArenaOptions options;
+    ArenaOptions options = deterministicOptions();
     options.alignment = 16;
     options.timeLimitSeconds = 2;
     auto plan = planArena(trace, options);

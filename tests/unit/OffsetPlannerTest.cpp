@@ -6,6 +6,7 @@
 // optimum on tiny traces; determinism.
 //
 //===----------------------------------------------------------------------===//
+#include "PlannerTestUtil.h"
 #include "passes/OffsetPlanner.h"
 
 #include <gtest/gtest.h>
@@ -193,7 +194,7 @@ TEST(OffsetPlanners, RandomTracesAreValid) {
     uint64_t lb = computeLowerBound(trace);
     auto noAlias = planNoAlias(trace, alignment);
     auto greedy = planGreedyBySize(trace, alignment);
-    ArenaOptions options;
+    ArenaOptions options = deterministicOptions();
     options.alignment = alignment;
     options.timeLimitSeconds = 0.02;
     auto arena = planArena(trace, options);
@@ -216,7 +217,7 @@ TEST(OffsetPlanners, ArenaMatchesBruteForceOnTinyTraces) {
     auto trace = randomTrace(rng, 4 + iter % 4, 6, 8, 1);
     uint64_t optimum = bruteForceOptimum(trace);
     auto greedy = planGreedyBySize(trace, 1);
-    ArenaOptions options;
+    ArenaOptions options = deterministicOptions();
     options.timeLimitSeconds = 0.5;
     auto arena = planArena(trace, options);
     ASSERT_TRUE(greedy && arena);
@@ -237,7 +238,7 @@ TEST(OffsetPlanners, ProvedOptimalIsOptimal) {
   std::mt19937 rng(9);
   for (int iter = 0; iter < 40; ++iter) {
     auto trace = randomTrace(rng, 5 + iter % 3, 5, 6, 1);
-    ArenaOptions options;
+    ArenaOptions options = deterministicOptions();
     options.timeLimitSeconds = 0.2;
     auto arena = planArena(trace, options);
     ASSERT_TRUE(bool(arena));
@@ -250,7 +251,7 @@ TEST(OffsetPlanners, ProvedOptimalIsOptimal) {
 TEST(OffsetPlanners, Deterministic) {
   std::mt19937 rng(13);
   auto trace = randomTrace(rng, 150, 60, 1 << 16, 512);
-  ArenaOptions options;
+  ArenaOptions options = deterministicOptions();
   options.alignment = 512;
   options.timeLimitSeconds = 0.1;
   auto a = planArena(trace, options);
