@@ -15,6 +15,35 @@ enum class UnaryOpCode : uint32_t {
   HardSigmoid = 3, // max(0, min(1, alpha * x + beta)); alpha, beta = P0, P1
   HardSwish = 4,   // x * max(0, min(1, x / 6 + 1 / 2))
   Sqrt = 5,        // sqrt(x); NaN for x < 0 as in IEEE-754
+  // ops/UnaryMath.cpp (P0, P1: the attributes named there)
+  Neg = 6,
+  Abs = 7,
+  Exp = 8,
+  Log = 9,
+  Reciprocal = 10,
+  Floor = 11,
+  Ceil = 12,
+  Round = 13, // halves to even
+  Sign = 14,
+  Sin = 15,
+  Cos = 16,
+  Tan = 17,
+  Asin = 18,
+  Acos = 19,
+  Atan = 20,
+  Sinh = 21,
+  Cosh = 22,
+  Asinh = 23,
+  Acosh = 24,
+  Atanh = 25,
+  Softsign = 26,
+  Softplus = 27,
+  Elu = 28,             // P0 = alpha
+  LeakyRelu = 29,       // P0 = alpha
+  Selu = 30,            // P0 = alpha, P1 = gamma
+  ThresholdedRelu = 31, // P0 = alpha
+  Celu = 32,            // P0 = alpha
+  Shrink = 33,          // P0 = bias, P1 = lambd
 };
 
 /// Shape rule of a one-input elementwise op: one f32 input, output of the

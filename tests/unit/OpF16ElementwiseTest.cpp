@@ -110,6 +110,15 @@ TEST(OpF16Unary, EveryOpVec4AndScalar) {
     expectF16Matches("HardSigmoid",
                      attrs({{"alpha", 0.25}, {"beta", 0.375}}),
                      {{tt::randomTensor(s, 3, -5.0f, 5.0f)}});
+    // ops/UnaryMath.cpp: the same shader's other codes.
+    for (const char *op : {"Neg", "Abs", "Floor", "Sign", "Sin", "Atan",
+                           "Softsign", "Softplus", "Elu", "Selu", "Celu"})
+      expectF16Matches(op, Attributes(), {{tt::randomTensor(s, 4, -3.0f, 3.0f)}});
+    expectF16Matches("Log", Attributes(), {{tt::randomTensor(s, 5, 0.1f, 8.0f)}});
+    expectF16Matches("LeakyRelu", attrs({{"alpha", 0.125}}),
+                     {{tt::randomTensor(s, 6, -3.0f, 3.0f)}});
+    expectF16Matches("Shrink", attrs({{"bias", 0.5}, {"lambd", 1.0}}),
+                     {{tt::randomTensor(s, 7, -3.0f, 3.0f)}});
   }
 }
 
