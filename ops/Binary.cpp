@@ -62,6 +62,12 @@ static float applyBinary(BinaryOpCode code, float x, float y) {
     return x / y;
   case BinaryOpCode::Pow:
     return float(std::pow(double(x), double(y)));
+  case BinaryOpCode::Max:
+    return x > y ? x : y;
+  case BinaryOpCode::Min:
+    return x < y ? x : y;
+  case BinaryOpCode::PRelu:
+    return x < 0 ? y * x : x;
   }
   return 0.0f;
 }
@@ -89,8 +95,15 @@ static Expected<int64_t> applyIntBinary(BinaryOpCode code, int64_t x,
     overflow = x == std::numeric_limits<int64_t>::min() && y == -1;
     v = overflow ? 0 : x / y;
     break;
+  case BinaryOpCode::Max:
+    v = std::max(x, y);
+    break;
+  case BinaryOpCode::Min:
+    v = std::min(x, y);
+    break;
   case BinaryOpCode::Pow:
-    return opError("Pow takes f32");
+  case BinaryOpCode::PRelu:
+    return opError("this op takes f32");
   }
   if (dtype == DType::I32 && (v < std::numeric_limits<int32_t>::min() ||
                               v > std::numeric_limits<int32_t>::max()))

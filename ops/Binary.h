@@ -24,7 +24,10 @@ enum class BinaryOpCode : uint32_t {
   Mul = 1,
   Sub = 2,
   Div = 3,
-  Pow = 4
+  Pow = 4,
+  Max = 5,   // ops/Variadic.cpp
+  Min = 6,   // ops/Variadic.cpp
+  PRelu = 7, // A < 0 ? B * A : A (ops/Variadic.cpp)
 };
 
 /// Shape rule: two f32 inputs whose shapes broadcast to a shape of rank <=

@@ -179,7 +179,10 @@ Error foldBinarySymbolic(BinaryOpCode code, ArrayRef<SymTensor> in,
       }
       break;
     case BinaryOpCode::Pow:
-      return opError("Pow takes f32");
+    case BinaryOpCode::Max:
+    case BinaryOpCode::Min:
+    case BinaryOpCode::PRelu:
+      return opError("not a shape arithmetic op");
     }
   }
   return Error::success();

@@ -44,6 +44,7 @@ enum class UnaryOpCode : uint32_t {
   ThresholdedRelu = 31, // P0 = alpha
   Celu = 32,            // P0 = alpha
   Shrink = 33,          // P0 = bias, P1 = lambd
+  Scale = 34,           // P0 * x (Mean's 1/N, ops/Variadic.cpp)
 };
 
 /// Shape rule of a one-input elementwise op: one f32 input, output of the

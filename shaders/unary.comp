@@ -74,6 +74,7 @@ vec4 f(vec4 v) {
   else if (OP == 33u)
     v = mix(mix(vec4(0.0), v - P0, greaterThan(v, vec4(P1))), v + P0,
             lessThan(v, vec4(-P1)));
+  else if (OP == 34u) v = P0 * v;
   return v;
 }
 
