@@ -26,38 +26,6 @@ std::string messageOf(llvm::Error e) {
   return e ? llvm::toString(std::move(e)) : "";
 }
 
-/// Brute-force optimum: every order, each buffer first-fit above the placed
-/// ones (placing in the order of an optimal plan's offsets puts every buffer
-/// at or below its offset there, so the minimum over orders is optimal).
-uint64_t bruteForceOptimum(ArrayRef<LiveRange> ranges) {
-  std::vector<int> perm(ranges.size());
-  std::iota(perm.begin(), perm.end(), 0);
-  uint64_t best = UINT64_MAX;
-  do {
-    std::vector<uint64_t> off(ranges.size(), 0);
-    uint64_t height = 0;
-    for (size_t k = 0; k < perm.size(); ++k) {
-      const LiveRange &b = ranges[perm[k]];
-      // Lowest offset where b fits among the placed buffers it overlaps.
-      std::vector<std::pair<uint64_t, uint64_t>> busy;
-      for (size_t q = 0; q < k; ++q) {
-        const LiveRange &p = ranges[perm[q]];
-        if (p.start < b.end && b.start < p.end)
-          busy.push_back({off[perm[q]], off[perm[q]] + p.size});
-      }
-      std::sort(busy.begin(), busy.end());
-      uint64_t o = 0;
-      for (auto [lo, hi] : busy)
-        if (o + b.size > lo)
-          o = std::max(o, hi);
-      off[perm[k]] = o;
-      height = std::max(height, o + b.size);
-    }
-    best = std::min(best, height);
-  } while (std::next_permutation(perm.begin(), perm.end()));
-  return best;
-}
-
 std::vector<LiveRange> randomTrace(std::mt19937 &rng, int n) {
   std::vector<LiveRange> out;
   std::uniform_int_distribution<int64_t> start(0, 5), len(1, 3);
