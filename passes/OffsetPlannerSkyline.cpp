@@ -686,7 +686,8 @@ Status SkylineSearcher::wasteAndRecurse(uint32_t lo, uint32_t hi,
 SearchOutcome SkylineSearcher::run() {
   SearchOutcome out;
   solution.assign(ranges.size(), 0);
-  // Round robin over the candidate orders with doubling node limits.
+  // Round robin over the candidate orders, node limits growing by 30% a
+  // round, the orders perturbed from the second round on.
   int64_t nodeLimit = std::max<int64_t>(16, int64_t(ranges.size()));
   for (uint64_t round = 0; work < budget && !guard.fired; ++round) {
     nodeLimit += nodeLimit * 3 / 10;
@@ -694,7 +695,7 @@ SearchOutcome SkylineSearcher::run() {
       order(o, round);
       resetState();
       nodesLeft = nodeLimit;
-          // Independent parts: boundaries no buffer crosses.
+      // Independent parts: boundaries no buffer crosses.
       Status status = Status::Found;
       uint32_t lo = 0;
       for (uint32_t s = 0; s < numSections && status == Status::Found; ++s)
