@@ -132,15 +132,17 @@ private:
   std::vector<uint64_t> slots;
 };
 
-/// Orders of the candidates starting at one section.
-enum class CandidateOrder : uint8_t {
-  LongestFirst, // latest end first (fills the run), then larger size
-  LargestFirst, // larger size first, then latest end
-  AreaFirst,    // larger size x sections first
-};
-constexpr CandidateOrder kCandidateOrders[] = {CandidateOrder::LongestFirst,
-                                               CandidateOrder::LargestFirst,
-                                               CandidateOrder::AreaFirst};
+/// Keys of the candidate orders, all decreasing: lifetime in sections, size,
+/// size x sections.
+enum class CandidateKey : uint8_t { Length, Size, Area };
+/// The candidate orders tried round-robin, two keys each (ties by index):
+/// longest first (fills the run), largest first, largest area first.
+constexpr CandidateKey kCandidateOrders[][2] = {
+    {CandidateKey::Length, CandidateKey::Size},
+    {CandidateKey::Size, CandidateKey::Length},
+    {CandidateKey::Area, CandidateKey::Length}};
+constexpr uint64_t kNumCandidateOrders =
+    sizeof(kCandidateOrders) / sizeof(kCandidateOrders[0]);
 
 class SkylineSearcher {
 public:
@@ -156,7 +158,9 @@ public:
 
 private:
   void sweep();
-  void order(CandidateOrder o, uint64_t round);
+  /// Sorts the candidate lists by kCandidateOrders[o], perturbed in rounds
+  /// after the first.
+  void order(uint64_t o, uint64_t round);
   void resetState();
   uint64_t partitionHash(uint32_t lo, uint32_t hi) const;
   Status solve(uint32_t lo, uint32_t hi);
@@ -190,6 +194,10 @@ private:
   bool viable(const Side &side, uint32_t b) const;
   uint32_t countChoices(const Side &side, uint32_t enough);
   Status placeAndRecurse(uint32_t lo, uint32_t hi, uint32_t b, uint64_t f);
+  /// After a placement over sections [first, last): solves the parts of
+  /// [lo, hi) that no unplaced buffer joins any more apart, or the whole.
+  Status decomposeAndRecurse(uint32_t lo, uint32_t hi, uint32_t first,
+                             uint32_t last);
   Status wasteAndRecurse(uint32_t lo, uint32_t hi, const Side &side);
   /// After the tops of sections [first, last) rose to t: raises the min
   /// offsets of the unplaced buffers live there, recomputes the floors that
@@ -275,34 +283,26 @@ void SkylineSearcher::sweep() {
   work += n;
 }
 
-void SkylineSearcher::order(CandidateOrder o, uint64_t round) {
-  // Keys are the length (sections), size and area; in one start (end) list
-  // equal length means equal sections, so identical buffers stay adjacent
-  // and in index order under every order, as the symmetry rule in dfs needs.
+void SkylineSearcher::order(uint64_t o, uint64_t round) {
+  // Ties by index. (The symmetry rule in dfs does not depend on the order:
+  // identical buffers are linked by sameBefore.)
+  auto key = [&](CandidateKey k, uint32_t b) -> unsigned __int128 {
+    uint64_t length = secLast[b] - secFirst[b];
+    switch (k) {
+    case CandidateKey::Length:
+      return length;
+    case CandidateKey::Size:
+      return ranges[b].size;
+    case CandidateKey::Area:
+      return (unsigned __int128)ranges[b].size * length;
+    }
+    return 0;
+  };
   auto less = [&](uint32_t x, uint32_t y) {
-    uint64_t sx = ranges[x].size, sy = ranges[y].size;
-    uint64_t lx = secLast[x] - secFirst[x], ly = secLast[y] - secFirst[y];
-    unsigned __int128 ax = (unsigned __int128)sx * lx;
-    unsigned __int128 ay = (unsigned __int128)sy * ly;
-    switch (o) {
-    case CandidateOrder::LongestFirst:
-      if (lx != ly)
-        return lx > ly;
-      if (sx != sy)
-        return sx > sy;
-      break;
-    case CandidateOrder::LargestFirst:
-      if (sx != sy)
-        return sx > sy;
-      if (lx != ly)
-        return lx > ly;
-      break;
-    case CandidateOrder::AreaFirst:
-      if (ax != ay)
-        return ax > ay;
-      if (lx != ly)
-        return lx > ly;
-      break;
+    for (CandidateKey k : kCandidateOrders[o]) {
+      unsigned __int128 kx = key(k, x), ky = key(k, y);
+      if (kx != ky)
+        return kx > ky;
     }
     return x < y;
   };
@@ -310,7 +310,7 @@ void SkylineSearcher::order(CandidateOrder o, uint64_t round) {
   // buffer moves past a few neighbours): a search that went wrong at its
   // first choices restarts elsewhere (Gomes, Selman & Kautz, "Boosting
   // combinatorial search through randomization", AAAI 1998).
-  uint64_t state = mix(round * 31 + uint64_t(o));
+  uint64_t state = mix(round * 31 + o);
   auto next = [&]() { return state = mix(state); };
   for (auto *lists : {&startList, &endList})
     for (auto &list : *lists) {
@@ -580,31 +580,8 @@ void SkylineSearcher::undo(size_t minMark, size_t floorMark) {
   }
 }
 
-Status SkylineSearcher::placeAndRecurse(uint32_t lo, uint32_t hi, uint32_t b,
-                                        uint64_t f) {
-  uint64_t size = ranges[b].size;
-  uint32_t first = secFirst[b], last = secLast[b];
-  placed[b] = 1;
-  solution[b] = f;
-  uint64_t savedHash = hash;
-  hash ^= bufferKey[b];
-  for (uint32_t s = first; s < last; ++s) {
-    hash ^= topKey(s, top[s]) ^ topKey(s, f + size);
-    top[s] = f + size;
-    total[s] -= size;
-  }
-  work += last - first;
-  size_t minMark = minOffsetLog.size(), floorMark = floorLog.size();
-  if (!propagate(first, last, f + size)) {
-    undo(minMark, floorMark);
-    for (uint32_t s = first; s < last; ++s) {
-      top[s] = f;
-      total[s] += size;
-    }
-    hash = savedHash;
-    placed[b] = 0;
-      return Status::NotFound;
-  }
+Status SkylineSearcher::decomposeAndRecurse(uint32_t lo, uint32_t hi,
+                                            uint32_t first, uint32_t last) {
   // Decomposition: boundaries no unplaced buffer crosses any more.
   SmallVector<uint32_t, 8> cutpoints;
   for (uint32_t s = first; s + 1 < last; ++s)
@@ -632,6 +609,27 @@ Status SkylineSearcher::placeAndRecurse(uint32_t lo, uint32_t hi, uint32_t b,
   }
   for (uint32_t s = first; s + 1 < last; ++s)
     ++cuts[s];
+  return status;
+}
+
+Status SkylineSearcher::placeAndRecurse(uint32_t lo, uint32_t hi, uint32_t b,
+                                        uint64_t f) {
+  uint64_t size = ranges[b].size;
+  uint32_t first = secFirst[b], last = secLast[b];
+  placed[b] = 1;
+  solution[b] = f;
+  uint64_t savedHash = hash;
+  hash ^= bufferKey[b];
+  for (uint32_t s = first; s < last; ++s) {
+    hash ^= topKey(s, top[s]) ^ topKey(s, f + size);
+    top[s] = f + size;
+    total[s] -= size;
+  }
+  work += last - first;
+  size_t minMark = minOffsetLog.size(), floorMark = floorLog.size();
+  Status status = Status::NotFound;
+  if (propagate(first, last, f + size))
+    status = decomposeAndRecurse(lo, hi, first, last);
   undo(minMark, floorMark);
   for (uint32_t s = first; s < last; ++s) {
     top[s] = f;
@@ -691,7 +689,7 @@ SearchOutcome SkylineSearcher::run() {
   int64_t nodeLimit = std::max<int64_t>(16, int64_t(ranges.size()));
   for (uint64_t round = 0; work < budget && !guard.fired; ++round) {
     nodeLimit += nodeLimit * 3 / 10;
-    for (CandidateOrder o : kCandidateOrders) {
+    for (uint64_t o = 0; o < kNumCandidateOrders; ++o) {
       order(o, round);
       resetState();
       nodesLeft = nodeLimit;
