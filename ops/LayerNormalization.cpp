@@ -6,16 +6,20 @@
 //   Y = (X - mean) / sqrt(var + epsilon) * Scale + B,
 // with the biased variance (divide by cols) and epsilon default 1e-5. Scale
 // and the optional B hold cols elements (the normalized dims, leading 1s
-// allowed). Only output Y is supported (not Mean / InvStdDev), and
-// stash_type must be 1 (f32), the default.
+// allowed). The optional outputs Mean and InvStdDev (1 / sqrt(var +
+// epsilon)) have X's dims with the normalized ones as 1 (X of rank <= 6
+// then); stash_type must be 1 (f32), the default.
 //
 // shaders/layernorm.comp runs one workgroup per row: a shared-memory tree
 // reduction of the sum, then of the squared deviations (two passes over
 // the row, which is more accurate than E[x^2] - E[x]^2), then the write.
+// Mean and InvStdDev, when the node lists them, are one shaders/reduce.comp
+// dispatch each (ops/Reduce.h), reading X again.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/KernelTarget.h"
 #include "ops/OpList.h"
+#include "ops/Reduce.h"
 #include "ops/OpUtil.h"
 #include "ops/SymbolicOp.h"
 
@@ -75,7 +79,7 @@ static Error layerNormInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputCount(in, 2, 3))
     return e;
-  if (Error e = checkMaxOutputs(node, 1, "the Mean and InvStdDev outputs"))
+  if (Error e = checkMaxOutputs(node, 3, "Y, Mean and InvStdDev"))
     return e;
   for (unsigned i = 0; i < in.size(); ++i)
     if (Error e = checkF32(in, i, i == 0 ? "X" : i == 1 ? "Scale" : "B"))
@@ -100,6 +104,20 @@ static Error layerNormInferTypes(const Node &node, ArrayRef<InputInfo> in,
     if (Error e = checkParam(in[2].type, in[0].type, v->cols, 2, "B"))
       return e;
   out.push_back(in[0].type);
+  if (node.outputs.size() > 1) {
+    const TensorType &x = in[0].type;
+    if (x.rank() > kReduceMaxRank)
+      return opError("the Mean and InvStdDev outputs need X of rank <= " +
+                     Twine(kReduceMaxRank) + ", got " + x.str());
+    int64_t axis = verifiedValue(normalizeAxis(
+        verifiedValue(node.attrs.getInt("axis", -1)), int64_t(x.rank()),
+        "axis"));
+    SymShape d = x.dims();
+    for (size_t i = size_t(axis); i < d.size(); ++i)
+      d[i] = 1;
+    for (size_t k = 1; k < node.outputs.size(); ++k)
+      out.push_back(TensorType::withDims(DType::F32, d));
+  }
   return Error::success();
 }
 
@@ -135,6 +153,10 @@ static Error layerNormReference(const Node &node,
       var += (row[c] - mean) * (row[c] - mean);
     var /= double(v.cols);
     double inv = 1.0 / std::sqrt(var + eps);
+    if (out.size() > 1)
+      out[1].f32()[r] = float(mean);
+    if (out.size() > 2)
+      out[2].f32()[r] = float(inv);
     for (int64_t c = 0; c < v.cols; ++c)
       y[r * v.cols + c] = float((row[c] - mean) * inv * scale[c] +
                                 (bias ? double(bias[c]) : 0.0));
@@ -164,6 +186,19 @@ static void layerNormLower(const Node &node, ArrayRef<TensorType> in,
   d.writes = {3};
   setGrid1D(d, v.rows, 1); // one workgroup per row
   dispatches.push_back(d);
+  if (out.size() > 1) {
+    SmallVector<bool, 6> normalized(in[0].rank(), false);
+    int64_t axis = verifiedValue(normalizeAxis(
+        verifiedValue(node.attrs.getInt("axis", -1)), int64_t(in[0].rank()),
+        "axis"));
+    for (size_t i = size_t(axis); i < normalized.size(); ++i)
+      normalized[i] = true;
+    unsigned firstOut = unsigned(in.size());
+    for (unsigned k = 1; k < out.size(); ++k)
+      appendReduceDispatch(k == 1 ? ReduceKind::Mean : ReduceKind::InvStdDev,
+                           in[0].dims(), normalized, 0, firstOut + k,
+                           verifiedEpsilon(node), target, dispatches);
+  }
 }
 
 const OpDef kLayerNormalizationOp =

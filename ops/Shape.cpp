@@ -1,10 +1,12 @@
-//===- ops/Shape.cpp - Shape: a tensor's dims as an i64 tensor ------------===//
+//===- ops/Shape.cpp - Shape and Size: a tensor's dims as i64 -------------===//
 //
 // ONNX Shape (opset 15): the dims start..end-1 of the input's shape (start
 // and end count from the back when negative and are clamped to [0, rank]).
 // tlc's shapes are static, so Shape always folds to a constant: its
 // reference reads only the input's type. Exporters emit it at the head of
-// shape-computation chains (Shape -> Gather -> Concat -> Reshape).
+// shape-computation chains (Shape -> Gather -> Concat -> Reshape). ONNX Size
+// (opset 13): the input's element count, an i64 scalar, folded the same way
+// (a shape value when the input's dims are symbolic).
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
@@ -77,5 +79,37 @@ const OpDef kShapeOp = withSymbolicFold(symbolicOp({"Shape",
                                              DType::I64},
                         /*deviceDTypes=*/{},
                         /*readsTypesOnly=*/true}), shapeFoldSymbolic);
+
+static Error sizeInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                            SmallVectorImpl<TensorType> &out) {
+  if (Error e = checkKnownAttrs(node, {}))
+    return e;
+  if (Error e = checkInputCount(in, 1, 1))
+    return e;
+  out.push_back(TensorType{DType::I64, {}});
+  return Error::success();
+}
+
+static Error sizeReference(const Node &, ArrayRef<const HostTensor *> in,
+                           MutableArrayRef<HostTensor> out) {
+  out[0].setInt(0, in[0]->type.numElements());
+  return Error::success();
+}
+
+static Error sizeFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
+                              MutableArrayRef<SymTensor> out) {
+  out[0].elems[0] = in[0].type.numElementsExpr();
+  return Error::success();
+}
+
+const OpDef kSizeOp = withSymbolicFold(symbolicOp({"Size",
+                       sizeInferTypes,
+                       sizeReference,
+                       /*lower=*/nullptr,
+                       /*memory=*/{},
+                       /*referenceDTypes=*/{DType::F32, DType::F16, DType::I32,
+                                            DType::I64},
+                       /*deviceDTypes=*/{},
+                       /*readsTypesOnly=*/true}), sizeFoldSymbolic);
 
 } // namespace tlc

@@ -1,10 +1,13 @@
-//===- ops/Softmax.cpp - Softmax along one axis ---------------------------===//
+//===- ops/Softmax.cpp - Softmax, LogSoftmax, Hardmax along one axis ------===//
 //
 // ONNX Softmax (opset 13): y = exp(x - max) / sum(exp(x - max)) along the
 // single dim `axis` (default -1, negative counts from the end). Subtracting
-// the row max keeps exp() from overflowing. The tensor is viewed as
-// [outer, L, inner]; each of the outer*inner rows of length L (stride inner)
-// is one workgroup of shaders/softmax.comp.
+// the row max keeps exp() from overflowing. LogSoftmax (opset 13): y = x -
+// max - log(sum(exp(x - max))), computed so rather than as log(Softmax),
+// which underflows to -inf. Hardmax (opset 13): 1 at the first index of the
+// row's max, 0 elsewhere. The tensor is viewed as [outer, L, inner]; each of
+// the outer*inner rows of length L (stride inner) is one workgroup of
+// shaders/softmax.comp (MODE: 0 Softmax, 1 LogSoftmax, 2 Hardmax).
 //
 //===----------------------------------------------------------------------===//
 #include "ops/KernelTarget.h"
@@ -20,6 +23,9 @@ using namespace llvm;
 namespace tlc {
 
 namespace {
+/// What a row becomes, numbered as shaders/softmax.comp's MODE.
+enum class RowMode : uint32_t { Softmax = 0, LogSoftmax = 1, Hardmax = 2 };
+
 /// The [outer, L, inner] view of the input.
 struct SoftmaxView {
   int64_t outer = 1, len = 1, inner = 1;
@@ -38,7 +44,7 @@ static Expected<SoftmaxView> softmaxView(const Node &node,
     return axisAttr.takeError();
   int64_t rank = int64_t(x.shape.size());
   if (rank == 0)
-    return opError("Softmax input must have rank >= 1, got a scalar");
+    return opError("input must have rank >= 1, got a scalar");
   Expected<int64_t> axis = normalizeAxis(*axisAttr, rank, "axis");
   if (!axis)
     return axis.takeError();
@@ -98,6 +104,7 @@ static SoftmaxView verifiedView(const Node &node, const TensorType &x) {
   return *v;
 }
 
+template <RowMode M>
 static Error softmaxReference(const Node &node, ArrayRef<const HostTensor *> in,
                               MutableArrayRef<HostTensor> out) {
   SoftmaxView v = verifiedView(node, in[0]->type);
@@ -107,18 +114,30 @@ static Error softmaxReference(const Node &node, ArrayRef<const HostTensor *> in,
     for (int64_t i = 0; i < v.inner; ++i) {
       int64_t base = o * v.len * v.inner + i;
       float mx = x[base];
+      int64_t at = 0; // first index of the max
       for (int64_t l = 1; l < v.len; ++l)
-        mx = std::max(mx, x[base + l * v.inner]);
+        if (x[base + l * v.inner] > mx) {
+          mx = x[base + l * v.inner];
+          at = l;
+        }
       double sum = 0.0;
       for (int64_t l = 0; l < v.len; ++l)
         sum += std::exp(double(x[base + l * v.inner]) - double(mx));
-      for (int64_t l = 0; l < v.len; ++l)
-        y[base + l * v.inner] =
-            float(std::exp(double(x[base + l * v.inner]) - double(mx)) / sum);
+      for (int64_t l = 0; l < v.len; ++l) {
+        double xl = double(x[base + l * v.inner]);
+        float &yl = y[base + l * v.inner];
+        if (M == RowMode::Hardmax)
+          yl = l == at ? 1.0f : 0.0f;
+        else if (M == RowMode::LogSoftmax)
+          yl = float(xl - double(mx) - std::log(sum));
+        else
+          yl = float(std::exp(xl - double(mx)) / sum);
+      }
     }
   return Error::success();
 }
 
+template <RowMode M>
 static void softmaxLower(const Node &node, ArrayRef<TensorType> in,
                          ArrayRef<TensorType> out,
                          const KernelTarget &target,
@@ -134,13 +153,24 @@ static void softmaxLower(const Node &node, ArrayRef<TensorType> in,
   setDim(d, 0, rows);
   setDim(d, 1, v.len);
   setDim(d, 2, v.inner);
+  d.specConstants.push_back(spec::u32(uint32_t(M))); // constant 3: MODE
   d.operands = {0, 1};
   d.writes = {1};
   setGrid1D(d, rows, 1); // one workgroup per row
   dispatches.push_back(d);
 }
 
-const OpDef kSoftmaxOp = symbolicOp(
-    {"Softmax", softmaxInferTypes, softmaxReference, softmaxLower});
+const OpDef kSoftmaxOp =
+    symbolicOp({"Softmax", softmaxInferTypes,
+                softmaxReference<RowMode::Softmax>,
+                softmaxLower<RowMode::Softmax>});
+const OpDef kLogSoftmaxOp =
+    symbolicOp({"LogSoftmax", softmaxInferTypes,
+                softmaxReference<RowMode::LogSoftmax>,
+                softmaxLower<RowMode::LogSoftmax>});
+const OpDef kHardmaxOp =
+    symbolicOp({"Hardmax", softmaxInferTypes,
+                softmaxReference<RowMode::Hardmax>,
+                softmaxLower<RowMode::Hardmax>});
 
 } // namespace tlc

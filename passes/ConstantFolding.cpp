@@ -15,7 +15,8 @@
 //     report.
 // Nodes that compute a graph output are never folded (tlc's outputs are
 // always written by a dispatch). An Unsqueeze or Squeeze of a non-constant
-// tensor becomes a Reshape with a constant shape (a view).
+// tensor becomes a Reshape with a constant shape (a view), and a reduction's
+// constant axes input (Trilu's k) becomes its attribute.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
@@ -107,6 +108,38 @@ static Error squeezeToReshape(Graph &g, Node &node) {
   node.attrs = {};
   node.inputs = {node.inputs[0], id};
   return Error::success();
+}
+
+/// Moves a constant integer operand that an op's lowering needs into the
+/// attribute of the same meaning: a reduction's axes (ReduceSum since opset
+/// 13, every Reduce* since opset 18; ops/Reduce.cpp) and Trilu's k
+/// (ops/Trilu.cpp). Lowerings see types, not bytes. An empty axes input
+/// leaves the attribute absent, which the op reads the same way
+/// (noop_with_empty_axes decides). Other nodes, and operands that are not a
+/// plain constant, are left for the shape rule to judge.
+static void constantOperandToAttribute(Graph &g, Node &node) {
+  const char *attr = StringRef(node.op).startswith("Reduce") ? "axes"
+                     : node.op == "Trilu"                    ? "k"
+                                                             : nullptr;
+  if (!attr || node.inputs.size() != 2 || node.attrs.has(attr))
+    return;
+  const Value &v = g.values[node.inputs[1]];
+  if (!v.hasType || v.kind != ValueKind::Weight || !v.symData.empty() ||
+      v.type.rank() > 1 ||
+      (v.type.dtype != DType::I64 && v.type.dtype != DType::I32))
+    return;
+  HostTensor h = HostTensor::fromBytes(v.type, v.data);
+  std::vector<int64_t> list;
+  for (int64_t i = 0; i < h.numElements(); ++i)
+    list.push_back(h.intAt(i));
+  if (node.op == "Trilu") {
+    if (list.size() != 1)
+      return; // the shape rule names the mistake
+    node.attrs.values[attr] = list[0];
+  } else if (!list.empty()) {
+    node.attrs.values[attr] = std::move(list);
+  }
+  node.inputs.pop_back();
 }
 
 /// Whether folding \p node means computing expressions: an input is a shape
@@ -228,6 +261,7 @@ Expected<size_t> foldConstants(Graph &g) {
       }
     }
     if (!foldable) {
+      constantOperandToAttribute(g, node);
       if (Error e = squeezeToReshape(g, node))
         return std::move(e);
       typeWithShapeRule(g, node);

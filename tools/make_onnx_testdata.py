@@ -225,7 +225,7 @@ def bad_models(out, good):
         with open(os.path.join(out, name + ".onnx"), "wb") as f:
             f.write(m.SerializeToString())
 
-    save(relu_model("Hardmax"), "bad_unsupported_op")
+    save(relu_model("Det"), "bad_unsupported_op")
     save(relu_model(opset=99), "bad_opset")
     save(relu_model(dims=("batch", 4)), "bad_unbound_dim")
     save(relu_model("MyRelu", domain="com.example"), "bad_custom_domain")

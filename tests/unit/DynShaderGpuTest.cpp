@@ -9,7 +9,7 @@
 // dyn builds, the block filled from the plan's specialization words through
 // dynamicDimIds (member k = the word of the id it replaces), and compares
 // the outputs. The dyn runs also take the dyn builds' float fallbacks where
-// they apply (reduce_mean's INV_BITS = 0, resize's SCALE_*_BITS = 0 when the
+// they apply (reduce's INV_BITS = 0, resize's SCALE_*_BITS = 0 when the
 // scale is OH / IH). Only dispatches are executed, in plan order, with a
 // full memory barrier after each; the validation layers are on with
 // TLC_VALIDATION=1 and any message fails the test. On a device with
@@ -399,9 +399,9 @@ void runPlan(Harness &h, const Plan &plan,
         block[m] = words[ids[m]];
         words[ids[m]] = 0; // as a plan passes an id its module lacks
       }
-      // The float fallbacks (shaders/reduce_mean.comp, resize.comp).
+      // The float fallbacks (shaders/reduce.comp, resize.comp).
       StringRef base(name);
-      if (base.startswith("reduce_mean") && words.size() > 2)
+      if (base.startswith("reduce") && words.size() > 2)
         words[2] = 0; // INV_BITS: divide by COUNT
       if (base.startswith("resize") && words.size() > 11 && words[8] == 0) {
         // SCALE_H_BITS / SCALE_W_BITS = 0 where the scale is OH / IH
@@ -821,7 +821,7 @@ TEST(DynShaderGpu, OpsComputeWhatStaticBuildsCompute) {
   for (const std::string &m : modules)
     ran += m + " ";
   for (const char *m :
-       {"softmax", "reduce_mean", "resize", "slice", "strided_copy",
+       {"softmax", "reduce", "resize", "slice", "strided_copy",
         "batchnorm", "clip", "unary_math", "global_avgpool", "pool2d",
         "conv_transpose2d", "layernorm", "gather", "rmsnorm",
         "rotary_embedding"})

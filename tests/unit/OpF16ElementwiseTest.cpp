@@ -2,7 +2,7 @@
 //
 // The fp16-storage builds (`--precision=fp16`, shaders/storage.glsl) of the
 // elementwise, reduction, layout and attention kernels: unary, unary_math,
-// clip, fused_elementwise, global_avgpool, layernorm, softmax, reduce_mean
+// clip, fused_elementwise, global_avgpool, layernorm, softmax, reduce
 // (and their subgroup builds), pool2d, resize, slice, strided_copy, gather
 // and attention. Each op runs through tt::runOnDeviceF16, which fails when
 // a dispatch of the op's node ran an f32 build, on float inputs already
@@ -219,7 +219,7 @@ TEST(OpF16FusedElementwise, FourInputsSeveralItemsPerInvocation) {
                     {tt::randomTensor({}, 17)}});
 }
 
-//===-- Reductions: global_avgpool, layernorm, softmax, reduce_mean --------===//
+//===-- Reductions: global_avgpool, layernorm, softmax, reduce -------------===//
 
 TEST(OpF16Reduction, GlobalAveragePool) {
   for (Shape s : {Shape{1, 5, 7, 7}, Shape{2, 3, 40, 31}, Shape{1, 2, 1, 1},
@@ -307,7 +307,7 @@ TEST(OpF16Reduction, TargetsPickSubgroupOrSharedMemoryF16Builds) {
     EXPECT_EQ(f16Shaders("GlobalAveragePool", Attributes(), x, target),
               Strings{"global_avgpool" + sg + "_f16"});
     EXPECT_EQ(f16Shaders("ReduceMean", wide, x, target),
-              Strings{"reduce_mean" + sg + "_f16"});
+              Strings{"reduce" + sg + "_f16"});
   }
 }
 
