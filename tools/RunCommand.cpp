@@ -318,7 +318,8 @@ int runRun() {
     }
     SmallString<256> path(OutputDir);
     sys::path::append(path, outputFileName(out.name));
-    if (Error e = writeNpy(path, NpyDType::F32, shape, (*loaded)->output(i)))
+    if (Error e = writeNpy(path, toNpyDType(out.type.dtype), shape,
+                           (*loaded)->output(i)))
       return reportError(std::move(e));
     outs() << "output " << out.name << ": " << type << " -> " << path << "\n";
   }

@@ -234,6 +234,39 @@ TEST(OpReductionGpu, TriluMatchesReference) {
             std::string::npos);
 }
 
+TEST(OpReductionGpu, ArgMaxAndArgMinMatchReference) {
+  // Small integers in f32, so rows hold ties: the first index, or the last
+  // with select_last_index; along an inner and the outer axis.
+  HostTensor x = tt::randomTensor({4, 9, 5}, 31, 0.0f, 3.0f);
+  for (float &v : x.f32())
+    v = std::floor(v);
+  for (const char *op : {"ArgMax", "ArgMin"})
+    for (int64_t axis : {1, 0, -1})
+      for (int64_t last : {0, 1}) {
+        SCOPED_TRACE(std::string(op) + " axis " + std::to_string(axis) +
+                     " last " + std::to_string(last));
+        Attributes a;
+        a.values["axis"] = axis;
+        a.values["select_last_index"] = last;
+        a.values["keepdims"] = int64_t(axis == 0);
+        auto ref = tt::runReference(op, a, {{x}});
+        auto dev = tt::runOnDevice(op, a, {{x}});
+        ASSERT_TRUE(ref && dev);
+        ASSERT_EQ((*dev)[0].type, (*ref)[0].type);
+        EXPECT_EQ((*dev)[0].type.dtype, DType::I64);
+        for (int64_t i = 0; i < (*ref)[0].numElements(); ++i)
+          ASSERT_EQ((*dev)[0].intAt(i), (*ref)[0].intAt(i)) << i;
+      }
+  // By hand: [3, 1, 3, 0] has its max first at 0 and last at 2, its min at 3.
+  HostTensor row(TensorType{DType::F32, {4}});
+  tt::assignF32(row, {3, 1, 3, 0});
+  Attributes first, lastIdx;
+  lastIdx.values["select_last_index"] = int64_t(1);
+  EXPECT_EQ((*tt::runReference("ArgMax", first, {{row}}))[0].intAt(0), 0);
+  EXPECT_EQ((*tt::runReference("ArgMax", lastIdx, {{row}}))[0].intAt(0), 2);
+  EXPECT_EQ((*tt::runReference("ArgMin", first, {{row}}))[0].intAt(0), 3);
+}
+
 TEST(OpReduction, ReferencesMatchHandComputedValues) {
   // x = [[1, 2, 3], [4, 5, 6]] reduced along axis 1.
   HostTensor x(TensorType{DType::F32, {2, 3}});
