@@ -56,7 +56,7 @@ def sh(cmd, **kw):
 
 def tinyllama_hparams(layers, vocab):
     """TinyLlama-1.1B's shape (tools/make_llama_testdata.py's hp keys) with
-    \p layers layers and a vocabulary of \p vocab, F16 in the HF folder,
+    `layers` layers and a vocabulary of `vocab`, F16 in the HF folder,
     untied; alignment and vocab_keys for a GGUF file of the same weights."""
     return dict(vocab=vocab, n_embd=2048, n_head=32, n_head_kv=4, ffn=5632,
                 n_layer=layers, ctx=2048, rms_eps=1e-5, rope_base=10000.0,
