@@ -45,6 +45,7 @@ struct DescrInfo {
 const DescrInfo kDescrs[] = {
     {"<f4", NpyDType::F32}, {"<f2", NpyDType::F16}, {"<i4", NpyDType::I32},
     {"<i8", NpyDType::I64}, {"|u1", NpyDType::U8},  {"|i1", NpyDType::I8},
+    {"|b1", NpyDType::Bool},
     // One-byte types have no byte order; accept '<' for them too.
     {"<u1", NpyDType::U8},  {"<i1", NpyDType::I8},
 };
@@ -298,6 +299,7 @@ unsigned npyDTypeBytes(NpyDType t) {
   case NpyDType::I64: return 8;
   case NpyDType::U8: return 1;
   case NpyDType::I8: return 1;
+  case NpyDType::Bool: return 1;
   }
   llvm_unreachable("bad npy dtype");
 }
@@ -311,6 +313,7 @@ std::string npyConvertHint(NpyDType to) {
   case NpyDType::I64: name = "int64"; break;
   case NpyDType::U8: name = "uint8"; break;
   case NpyDType::I8: name = "int8"; break;
+  case NpyDType::Bool: name = "bool_"; break;
   }
   return ("convert it with numpy: np.save(f, np.load(f).astype(np." + name +
           "))")
@@ -324,7 +327,8 @@ std::optional<DType> toDType(NpyDType t) {
   case NpyDType::I32: return DType::I32;
   case NpyDType::I64: return DType::I64;
   case NpyDType::U8:
-  case NpyDType::I8: return std::nullopt;
+  case NpyDType::I8:
+  case NpyDType::Bool: return std::nullopt;
   }
   llvm_unreachable("bad npy dtype");
 }

@@ -40,6 +40,7 @@ enum class NpyDType : uint8_t {
   I64, // '<i8'
   U8,  // '|u1'
   I8,  // '|i1'
+  Bool, // '|b1' (numpy bool: one byte, 0 or 1)
 };
 
 /// The NumPy type string of \p t: "<f4", "<f2", "<i4", "<i8", "|u1", "|i1".

@@ -2,11 +2,14 @@
 //
 // ONNX comparisons (opset 16): two inputs of one dtype, numpy broadcasting,
 // a boolean out (held as i64 0/1, as tlc holds ONNX booleans). f32 inputs
-// compare as IEEE-754 floats (NaN compares false). Compile time only
-// (folds): GPT-2's causal mask is built from them when its length is fixed.
+// compare as IEEE-754 floats (NaN compares false). They fold when their
+// inputs are constant (GPT-2's causal mask, when its length is fixed) and
+// otherwise run shaders/compare.comp (output rank <= 6), which And, Or, Xor
+// and Not (ops/Logical.cpp) share.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/BooleanBinary.h"
+#include "ops/Binary.h"
 #include "ops/Broadcast.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
@@ -58,8 +61,41 @@ Error inferBooleanBinaryTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<SymShape> s = broadcastShapes(in[0].type.dims(), in[1].type.dims());
   if (!s)
     return s.takeError();
+  if (s->size() > kBinaryMaxRank)
+    return opError("the output has rank " + Twine(s->size()) +
+                   "; at most " + Twine(kBinaryMaxRank) + " supported");
   out.push_back(TensorType::withDims(DType::I64, *s));
   return Error::success();
+}
+
+DispatchDesc lowerBooleanOp(BooleanOpCode code, const TensorType &a,
+                            const TensorType &b, const TensorType &out,
+                            unsigned y) {
+  SymShape od = out.dims();
+  BinaryLayout l = coalesceBinary(od, broadcastStrides(a.dims(), od),
+                                  broadcastStrides(b.dims(), od));
+  assert(l.dims.size() <= kBinaryMaxRank && "rank checked by the shape rule");
+  size_t pad = kBinaryMaxRank - l.dims.size();
+  SymShape os(pad, DimExpr(1)), pa(pad, DimExpr(0)), pb(pad, DimExpr(0));
+  os.append(l.dims.begin(), l.dims.end());
+  pa.append(l.sa.begin(), l.sa.end());
+  pb.append(l.sb.begin(), l.sb.end());
+  DispatchDesc d;
+  d.shader = "compare";
+  DimExpr n = out.numElementsExpr();
+  d.specConstants = spec::u32s({0, uint32_t(code)});
+  setDim(d, 0, n);
+  for (unsigned i = 0; i < kBinaryMaxRank; ++i) {
+    setDim(d, 2 + i, os[i]);
+    setDim(d, 8 + i, pa[i]);
+    setDim(d, 14 + i, pb[i]);
+  }
+  uint32_t dtype = a.dtype == DType::F32 ? 0u : a.dtype == DType::I32 ? 1u : 2u;
+  d.specConstants.push_back(spec::u32(dtype)); // 20: DTYPE
+  d.operands = {0, code == BooleanOpCode::Not ? 0u : 1u, y};
+  d.writes = {2};
+  setGrid1D(d, n, 256);
+  return d;
 }
 
 static Error compareInferTypes(const Node &node, ArrayRef<InputInfo> in,
@@ -114,11 +150,19 @@ static Error compareFoldSymbolic(const Node &node, ArrayRef<SymTensor> in,
   return Error::success();
 }
 
+template <BooleanOpCode Code>
+static void compareLower(const Node &, ArrayRef<TensorType> in,
+                         ArrayRef<TensorType> out, const KernelTarget &,
+                         SmallVectorImpl<DispatchDesc> &d) {
+  d.push_back(lowerBooleanOp(Code, in[0], in[1], out[0], 2));
+}
+
 #define TLC_COMPARISON(NAME)                                                   \
   const OpDef k##NAME##Op = withSymbolicFold(                                  \
       symbolicOp({#NAME, compareInferTypes, compareReference,                  \
-                  /*lower=*/nullptr, /*memory=*/{},                            \
-                  /*referenceDTypes=*/kDataDTypes, /*deviceDTypes=*/{}}),      \
+                  compareLower<BooleanOpCode::NAME>, /*memory=*/{},            \
+                  /*referenceDTypes=*/kDataDTypes,                             \
+                  /*deviceDTypes=*/{DType::I64}}),                             \
       compareFoldSymbolic);
 TLC_COMPARISON(Equal)
 TLC_COMPARISON(Less)

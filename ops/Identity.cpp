@@ -4,11 +4,17 @@
 // Y = X and, when requested, a mask of ones (a boolean, held as i64); a
 // constant training_mode must be false. Both fold when their input is
 // constant and are otherwise removed before lowering
-// (passes/RemoveIdentities.cpp), so they have no kernel.
+// (passes/RemoveIdentities.cpp). What stays is a graph output copied from a
+// graph input or a weight (a folded constant, passes/ConstantFolding.cpp),
+// or a Dropout whose mask is read: their lowering copies X's 32-bit words
+// (shaders/unary.comp, Copy; an i64 element is two) and fills the mask
+// (shaders/fill.comp).
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/SymbolicOp.h"
+#include "ops/Unary.h"
 
 using namespace llvm;
 
@@ -36,7 +42,12 @@ static Error dropoutInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputCount(in, 1, 3))
     return e;
-  if (in.size() == 3 && !in[2].data.empty() &&
+  // training_mode decides the whole computation: it must be known, and
+  // false, at compile time.
+  if (in.size() == 3 && in[2].data.empty())
+    return opError("input 2 (training_mode) must be a compile-time constant "
+                   "(false): tlc runs inference only");
+  if (in.size() == 3 &&
       llvm::any_of(in[2].data, [](uint8_t b) { return b != 0; }))
     return opError("training_mode is true; tlc runs inference only");
   out.push_back(in[0].type);
@@ -54,17 +65,53 @@ static Error dropoutReference(const Node &, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
+/// Appends the copy of operand 0's 32-bit words into operand \p y, of type
+/// \p t.
+static void appendWordCopy(const TensorType &t, unsigned y,
+                           SmallVectorImpl<DispatchDesc> &d) {
+  DimExpr words = t.numElementsExpr() * int64_t(dtypeBytes(t.dtype) / 4);
+  DispatchDesc copy = lowerUnary(UnaryOpCode::Copy, words);
+  copy.operands = {0, y};
+  d.push_back(copy);
+}
+
+static void identityLower(const Node &, ArrayRef<TensorType> in,
+                          ArrayRef<TensorType> out, const KernelTarget &,
+                          SmallVectorImpl<DispatchDesc> &d) {
+  appendWordCopy(out[0], unsigned(in.size()), d);
+}
+
+static void dropoutLower(const Node &, ArrayRef<TensorType> in,
+                         ArrayRef<TensorType> out, const KernelTarget &,
+                         SmallVectorImpl<DispatchDesc> &d) {
+  unsigned y = unsigned(in.size());
+  appendWordCopy(out[0], y, d);
+  if (out.size() < 2)
+    return;
+  // The mask: an i64 1 (words 1, 0) per element.
+  DispatchDesc fill;
+  fill.shader = "fill";
+  DimExpr words = out[1].numElementsExpr() * 2;
+  fill.specConstants = spec::u32s({0, 1u, 0u});
+  setDim(fill, 0, words);
+  fill.operands = {y + 1};
+  fill.writes = {0};
+  setGrid1D(fill, words, 256);
+  d.push_back(fill);
+}
+
 static constexpr DTypeSet kAnyDType = {DType::F32, DType::F16, DType::I32,
                                        DType::I64};
 
-const OpDef kIdentityOp = withSymbolicFold({"Identity",         identityInferTypes,
-                           identityReference,  /*lower=*/nullptr,
-                           /*memory=*/{},      /*referenceDTypes=*/kAnyDType,
-                           /*deviceDTypes=*/{}}, foldByElementIndex);
+const OpDef kIdentityOp = withSymbolicFold(symbolicOp({"Identity",
+                           identityInferTypes, identityReference,
+                           identityLower, /*memory=*/{},
+                           /*referenceDTypes=*/kAnyDType,
+                           /*deviceDTypes=*/kDataDTypes}), foldByElementIndex);
 
 const OpDef kDropoutOp = {"Dropout",        dropoutInferTypes,
-                          dropoutReference, /*lower=*/nullptr,
+                          dropoutReference, dropoutLower,
                           /*memory=*/{},    /*referenceDTypes=*/kAnyDType,
-                          /*deviceDTypes=*/{}};
+                          /*deviceDTypes=*/kDataDTypes};
 
 } // namespace tlc

@@ -1,11 +1,13 @@
 //===- ops/Logical.cpp - And, Or, Xor, Not on booleans --------------------===//
 //
 // ONNX And, Or, Xor (opset 7, numpy broadcasting) and Not (opset 1) on
-// booleans, which tlc holds as i64 0/1: an input holding another value is
-// refused. Compile time only (folds).
+// booleans, which tlc holds as i64 0/1: a constant input holding another
+// value is refused; on the device (shaders/compare.comp) any nonzero value
+// is true.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/BooleanBinary.h"
+#include "ops/Binary.h"
 #include "ops/Broadcast.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
@@ -55,6 +57,9 @@ static Error notInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkDType(in, 0, "X", {DType::I64}))
     return e;
+  if (in[0].type.rank() > kBinaryMaxRank)
+    return opError("X has rank " + Twine(in[0].type.rank()) + "; at most " +
+                   Twine(kBinaryMaxRank) + " supported");
   out.push_back(in[0].type);
   return Error::success();
 }
@@ -93,10 +98,19 @@ static Error notReference(const Node &, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
+template <BooleanOpCode Code>
+static void logicalLower(const Node &, ArrayRef<TensorType> in,
+                         ArrayRef<TensorType> out, const KernelTarget &,
+                         SmallVectorImpl<DispatchDesc> &d) {
+  const TensorType &b = in.size() > 1 ? in[1] : in[0];
+  d.push_back(lowerBooleanOp(Code, in[0], b, out[0], unsigned(in.size())));
+}
+
 #define TLC_LOGICAL(NAME, INFER, REFERENCE)                                    \
   const OpDef k##NAME##Op = withSymbolicFold(                                  \
-      symbolicOp({#NAME, INFER, REFERENCE, /*lower=*/nullptr, /*memory=*/{},   \
-                  /*referenceDTypes=*/{DType::I64}, /*deviceDTypes=*/{}}),     \
+      symbolicOp({#NAME, INFER, REFERENCE, logicalLower<BooleanOpCode::NAME>,  \
+                  /*memory=*/{}, /*referenceDTypes=*/{DType::I64},             \
+                  /*deviceDTypes=*/{DType::I64}}),                             \
       logicalFoldSymbolic);
 TLC_LOGICAL(And, logicalInferTypes, logicalReference)
 TLC_LOGICAL(Or, logicalInferTypes, logicalReference)

@@ -1,9 +1,12 @@
 //===- ops/Where.cpp - Where: choose elements by a condition --------------===//
 //
 // ONNX Where (opset 16): X where the condition (a boolean, held as i64) is
-// true, else Y; all three broadcast (numpy rules). Compile time only (folds).
+// true, else Y; all three broadcast (numpy rules). Folds when its inputs are
+// constant; otherwise one shaders/where.comp dispatch (output rank <= 6,
+// values of any dtype moved as 32-bit words).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/Binary.h"
 #include "ops/Broadcast.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
@@ -33,6 +36,9 @@ static Error whereInferTypes(const Node &node, ArrayRef<InputInfo> in,
   Expected<SymShape> s = broadcastShapes(*s1, in[2].type.dims());
   if (!s)
     return s.takeError();
+  if (s->size() > kBinaryMaxRank)
+    return opError("the output has rank " + Twine(s->size()) +
+                   "; at most " + Twine(kBinaryMaxRank) + " supported");
   out.push_back(TensorType::withDims(in[1].type.dtype, *s));
   return Error::success();
 }
@@ -73,10 +79,38 @@ static Error whereReference(const Node &, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
+static void whereLower(const Node &, ArrayRef<TensorType> in,
+                       ArrayRef<TensorType> out, const KernelTarget &,
+                       SmallVectorImpl<DispatchDesc> &d) {
+  SymShape od = out[0].dims();
+  SmallVector<SymShape, 3> strides;
+  for (unsigned i = 0; i < 3; ++i)
+    strides.push_back(broadcastStrides(in[i].dims(), od));
+  MergedDims m = mergeBroadcastDims(od, strides);
+  assert(m.dims.size() <= kBinaryMaxRank && "rank checked by the shape rule");
+  size_t pad = kBinaryMaxRank - m.dims.size();
+  DispatchDesc c;
+  c.shader = "where";
+  DimExpr n = out[0].numElementsExpr();
+  c.specConstants = spec::u32s(
+      {0, dtypeBytes(in[0].dtype) / 4, dtypeBytes(out[0].dtype) / 4});
+  setDim(c, 0, n);
+  for (unsigned k = 0; k < kBinaryMaxRank; ++k) {
+    bool padded = k < pad;
+    setDim(c, 3 + k, padded ? DimExpr(1) : m.dims[k - pad]);
+    for (unsigned i = 0; i < 3; ++i)
+      setDim(c, 9 + 6 * i + k, padded ? DimExpr(0) : m.strides[i][k - pad]);
+  }
+  c.operands = {0, 1, 2, 3};
+  c.writes = {3};
+  setGrid1D(c, n, 256);
+  d.push_back(c);
+}
+
 const OpDef kWhereOp = withSymbolicFold(
-    symbolicOp({"Where", whereInferTypes, whereReference, /*lower=*/nullptr,
+    symbolicOp({"Where", whereInferTypes, whereReference, whereLower,
                 /*memory=*/{}, /*referenceDTypes=*/kDataDTypes,
-                /*deviceDTypes=*/{}}),
+                /*deviceDTypes=*/kDataDTypes}),
     whereFoldSymbolic);
 
 } // namespace tlc

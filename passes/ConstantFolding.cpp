@@ -13,8 +13,8 @@
 //   - otherwise the op's shape rule types its outputs, so that later nodes
 //     can fold; a node the rule rejects is left untyped for inferShapes to
 //     report.
-// Nodes that compute a graph output are never folded (tlc's outputs are
-// always written by a dispatch). An Unsqueeze or Squeeze of a non-constant
+// A folded graph output becomes a weight copied into the output by an
+// Identity (tlc's outputs are always written by a dispatch). An Unsqueeze or Squeeze of a non-constant
 // tensor becomes a Reshape with a constant shape (a view), and a reduction's
 // constant axes input (Trilu's k) becomes its attribute.
 //
@@ -213,13 +213,24 @@ static bool foldSymbolically(Graph &g, const Node &node, const OpDef &def) {
   return true;
 }
 
+/// Whether \p node is a graph output's copy of a constant, the form
+/// foldConstants leaves a folded graph output in: folding it again would
+/// only make another.
+static bool isConstantOutputCopy(const Graph &g, const Node &node) {
+  return node.op == "Identity" && node.inputs.size() == 1 &&
+         node.outputs.size() == 1 && g.isOutput(node.outputs[0]) &&
+         g.values[node.inputs[0]].kind == ValueKind::Weight;
+}
+
 Expected<size_t> foldConstants(Graph &g) {
   std::vector<bool> folded(g.nodes.size(), false);
+  std::vector<Node> outputCopies; // appended after the walk
   size_t count = 0;
   for (size_t n = 0; n < g.nodes.size(); ++n) {
     Node &node = g.nodes[n];
-    bool foldable = llvm::none_of(
+    bool writesOutput = llvm::any_of(
         node.outputs, [&](ValueId o) { return g.isOutput(o); });
+    bool foldable = !isConstantOutputCopy(g, node);
     const OpDef *def = lookupOp(node.op);
     bool typesOnly = def && def->readsTypesOnly;
     std::vector<HostTensor> in;
@@ -234,12 +245,16 @@ Expected<size_t> foldConstants(Graph &g) {
                              : HostTensor::fromBytes(v.type, v.data));
     }
     if (foldable && needsSymbolicFold(g, node, *def)) {
-      if (foldSymbolically(g, node, *def)) {
+      // A graph output holds values, not expressions: it runs on the device.
+      if (writesOutput) {
+        foldable = false;
+      } else if (foldSymbolically(g, node, *def)) {
         folded[n] = true;
         ++count;
         continue;
+      } else {
+        foldable = false;
       }
-      foldable = false;
     }
     std::vector<HostTensor> out;
     if (foldable) {
@@ -268,7 +283,28 @@ Expected<size_t> foldConstants(Graph &g) {
       continue;
     }
     for (size_t i = 0; i < out.size(); ++i) {
-      Value &v = g.values[node.outputs[i]];
+      ValueId id = node.outputs[i];
+      if (g.isOutput(id)) {
+        // tlc's outputs are written by a dispatch: the value becomes a new
+        // weight, and an Identity copies it into the graph output.
+        Value &o = g.values[id];
+        o.type = out[i].type;
+        o.hasType = true;
+        Value w;
+        w.name = o.name + ".value";
+        for (unsigned k = 1; g.lookup(w.name); ++k)
+          w.name = o.name + ".value_" + std::to_string(k);
+        w.loc = node.loc;
+        id = cantFail(g.addValue(std::move(w)));
+        Node copy;
+        copy.op = "Identity";
+        copy.name = node.name + ".copy";
+        copy.inputs = {id};
+        copy.outputs = {node.outputs[i]};
+        copy.loc = node.loc;
+        outputCopies.push_back(std::move(copy));
+      }
+      Value &v = g.values[id];
       v.kind = ValueKind::Weight;
       v.type = out[i].type;
       ArrayRef<uint8_t> bytes = out[i].bytes();
@@ -283,6 +319,8 @@ Expected<size_t> foldConstants(Graph &g) {
   for (size_t n = 0; n < g.nodes.size(); ++n)
     if (!folded[n])
       kept.push_back(std::move(g.nodes[n]));
+  for (Node &copy : outputCopies)
+    kept.push_back(std::move(copy));
   g.nodes = std::move(kept);
   g.reindex();
   return count;

@@ -146,6 +146,14 @@ static Expected<std::vector<InputFile>> readInputs(const Plan &plan) {
     Expected<NpyArray> arr = readNpy(it->second);
     if (!arr)
       return arr.takeError();
+    if (arr->dtype == NpyDType::Bool && in.type.dtype == DType::I64) {
+      // tlc holds booleans as i64 0/1 (an ONNX BOOL input is i64).
+      std::vector<uint8_t> wide(arr->bytes.size() * 8, 0);
+      for (size_t i = 0; i < arr->bytes.size(); ++i)
+        wide[i * 8] = arr->bytes[i] != 0;
+      arr->bytes = std::move(wide);
+      arr->dtype = NpyDType::I64;
+    }
     std::optional<DType> dt = toDType(arr->dtype);
     if (!dt || *dt != in.type.dtype)
       return error(it->second + ": dtype " + npyDescr(arr->dtype) +

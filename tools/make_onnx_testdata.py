@@ -12,6 +12,9 @@ computed here with plain numpy, independent of tlc):
                     Range/ConstantOfShape/Where/Equal and arithmetic on shapes
   opset13_mlp       opset 13 (needs the version converter): Conv, BN, Relu,
                     Flatten, Gemm, Softmax; initializers also listed as inputs
+  bool_mask         a BOOL graph input (tlc holds booleans as i64 0/1):
+                    Greater, And, Neg, Where; outputs y (f32) and m (bool);
+                    bool_mask.cond.npy (int64), .x.npy, .y.npy, .m.npy
 Bad models (each must give a clear error, never a crash):
   bad_unsupported_op, bad_opset, bad_unbound_dim, bad_truncated,
   bad_checker, bad_custom_domain, bad_external_data
@@ -210,6 +213,30 @@ def opset13_mlp(out):
     np.save(os.path.join(out, "opset13_mlp.expected.npy"), y.astype(np.float32))
 
 
+def bool_mask(out):
+    zero = numpy_helper.from_array(np.zeros((), np.float32), "zero")
+    nodes = [
+        helper.make_node("Greater", ["x", "zero"], ["g"], name="greater"),
+        helper.make_node("And", ["cond", "g"], ["m"], name="and"),
+        helper.make_node("Neg", ["x"], ["nx"], name="neg"),
+        helper.make_node("Where", ["m", "x", "nx"], ["y"], name="where"),
+    ]
+    ins = [helper.make_tensor_value_info("cond", TensorProto.BOOL, [2, 3]),
+           helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])]
+    outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3]),
+            helper.make_tensor_value_info("m", TensorProto.BOOL, [2, 3])]
+    m = model(nodes, ins, outs, [zero], name="bool_mask")
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(out, "bool_mask.onnx"))
+    cond = np.array([[1, 0, 1], [1, 1, 0]], np.int64)
+    x = np.array([[0.5, 2.0, -1.0], [3.0, -0.25, 4.0]], np.float32)
+    mask = cond.astype(bool) & (x > 0)
+    np.save(os.path.join(out, "bool_mask.cond.npy"), cond)
+    np.save(os.path.join(out, "bool_mask.x.npy"), x)
+    np.save(os.path.join(out, "bool_mask.y.npy"), np.where(mask, x, -x))
+    np.save(os.path.join(out, "bool_mask.m.npy"), mask.astype(np.int64))
+
+
 def relu_model(op="Relu", dims=(1, 4), opset=17, domain=""):
     node = helper.make_node(op, ["x"], ["y"], name="node_0", domain=domain)
     x_info = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(dims))
@@ -255,6 +282,7 @@ def main():
     shape_chain(out)
     opset13_mlp(out)
     bad_models(out, good)
+    bool_mask(out)
 
 
 if __name__ == "__main__":

@@ -238,12 +238,15 @@ Error OnnxImporter::importInputs() {
     Expected<DType> dtype = dtypeFromOnnx(tt.elem_type());
     if (!dtype)
       return err(what + ": " + toString(dtype.takeError()));
-    // Integer inputs (token ids) feed ops that accept them (Gather).
-    if (*dtype == DType::F16 || tt.elem_type() == onnx::TensorProto::BOOL)
+    // Integer inputs (token ids) feed ops that accept them (Gather); a
+    // BOOL input is held as i64 0/1, as tlc holds every ONNX boolean, and
+    // is fed as int64.
+    if (*dtype == DType::F16)
       return err(what + " has dtype " +
                  onnx::TensorProto::DataType_Name(
                      onnx::TensorProto::DataType(tt.elem_type())) +
-                 "; only FLOAT (f32), INT32 and INT64 inputs are supported");
+                 "; only FLOAT (f32), INT32, INT64 and BOOL (held as i64) "
+                 "inputs are supported");
     if (!tt.has_shape())
       return err(what + " has no shape; tlc needs static shapes");
     const onnx::TensorShapeProto &shape = tt.shape();

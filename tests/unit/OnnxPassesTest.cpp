@@ -394,11 +394,25 @@ TEST(OnnxPasses, SqueezeAndUnsqueezeOfActivationsBecomeReshapes) {
       << msg2;
 }
 
-TEST(OnnxPasses, GraphOutputsAreNotFolded) {
+TEST(OnnxPasses, FoldedGraphOutputsAreCopiedFromAWeight) {
+  // tlc's outputs are written by a dispatch: a graph output that folds
+  // becomes a weight holding the value and an Identity copying it, which a
+  // second fold leaves as it is.
   Builder b;
   b.input("x", {2});
   ValueId y = b.node("Relu", {b.weight("w", {2}, {-1.f, 2.f})}, "y");
   b.g.outputs = {y};
+  EXPECT_EQ(cantFail(foldConstants(b.g)), 1u);
+  ASSERT_EQ(b.g.nodes.size(), 1u);
+  const Node &copy = b.g.nodes[0];
+  EXPECT_EQ(copy.op, "Identity");
+  ASSERT_EQ(copy.outputs.size(), 1u);
+  EXPECT_EQ(copy.outputs[0], y);
+  const Value &w = b.g.values[copy.inputs[0]];
+  EXPECT_EQ(w.kind, ValueKind::Weight);
+  EXPECT_EQ(w.name, "y.value");
+  HostTensor value = HostTensor::fromBytes(w.type, w.data);
+  EXPECT_EQ(value.f32().vec(), (std::vector<float>{0.f, 2.f}));
   EXPECT_EQ(cantFail(foldConstants(b.g)), 0u);
   EXPECT_EQ(b.g.nodes.size(), 1u);
 }

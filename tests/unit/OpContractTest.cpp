@@ -171,25 +171,26 @@ Value typed(const std::string &name, ValueKind kind, TensorType t) {
 }
 
 TEST(OpContract, VerifierRefusesWhatCannotRunOnTheDevice) {
-  // Equal of two run-time inputs: Equal has no device kernel.
+  // Cast of a run-time input: Cast has no device kernel.
   {
     Graph g;
-    TensorType t{DType::I64, {3}};
-    ValueId a = cantFail(g.addValue(typed("a", ValueKind::Input, t)));
-    ValueId b = cantFail(g.addValue(typed("b", ValueKind::Input, t)));
-    ValueId y = cantFail(g.addValue(typed("y", ValueKind::Intermediate, t)));
-    g.inputs = {a, b};
+    ValueId a = cantFail(
+        g.addValue(typed("a", ValueKind::Input, TensorType{DType::I64, {3}})));
+    ValueId y = cantFail(g.addValue(
+        typed("y", ValueKind::Intermediate, TensorType{DType::F32, {3}})));
+    g.inputs = {a};
     g.outputs = {y};
     Node n;
-    n.op = "Equal";
-    n.name = "eq";
-    n.inputs = {a, b};
+    n.op = "Cast";
+    n.name = "cast";
+    n.attrs.values["to"] = int64_t(1);
+    n.inputs = {a};
     n.outputs = {y};
     g.addNode(std::move(n));
     Error e = verifyGraph(g);
     ASSERT_TRUE(bool(e));
     EXPECT_NE(toString(std::move(e)).find(
-                  "op 'Equal' runs only at compile time, and its inputs are "
+                  "op 'Cast' runs only at compile time, and its inputs are "
                   "not all constants"),
               std::string::npos);
   }
