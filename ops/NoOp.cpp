@@ -47,6 +47,19 @@ bool isNoOp(const Graph &g, const Node &node) {
                                                  : -1;
     return in.hasType && node.inputs.size() == 1 && *to == same;
   }
+  if (node.op == "Pad") {
+    // Pads of 0 everywhere (after constant folding moved them into the
+    // attribute): exporters put such Pads around AveragePool.
+    if (!node.attrs.has("pads"))
+      return false;
+    auto pads = node.attrs.getInts("pads", {});
+    if (!pads) {
+      consumeError(pads.takeError());
+      return false;
+    }
+    return !pads->empty() &&
+           llvm::all_of(*pads, [](int64_t p) { return p == 0; });
+  }
   return false;
 }
 

@@ -16,7 +16,7 @@
 // A folded graph output becomes a weight copied into the output by an
 // Identity (tlc's outputs are always written by a dispatch). An Unsqueeze or Squeeze of a non-constant
 // tensor becomes a Reshape with a constant shape (a view), and a reduction's
-// constant axes input (Trilu's k) becomes its attribute.
+// constant axes input (Trilu's k, Pad's pads) becomes its attribute.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
@@ -112,16 +112,20 @@ static Error squeezeToReshape(Graph &g, Node &node) {
 
 /// Moves a constant integer operand that an op's lowering needs into the
 /// attribute of the same meaning: a reduction's axes (ReduceSum since opset
-/// 13, every Reduce* since opset 18; ops/Reduce.cpp) and Trilu's k
-/// (ops/Trilu.cpp). Lowerings see types, not bytes. An empty axes input
+/// 13, every Reduce* since opset 18; ops/Reduce.cpp), Trilu's k
+/// (ops/Trilu.cpp) and Pad's pads (ops/Pad.cpp). Lowerings see types, not bytes. An empty axes input
 /// leaves the attribute absent, which the op reads the same way
 /// (noop_with_empty_axes decides). Other nodes, and operands that are not a
 /// plain constant, are left for the shape rule to judge.
 static void constantOperandToAttribute(Graph &g, Node &node) {
   const char *attr = StringRef(node.op).startswith("Reduce") ? "axes"
                      : node.op == "Trilu"                    ? "k"
+                     : node.op == "Pad"                      ? "pads"
                                                              : nullptr;
-  if (!attr || node.inputs.size() != 2 || node.attrs.has(attr))
+  // Pad's constant_value (input 2) stays an input: its shader reads it.
+  size_t inputs = node.op == "Pad" ? node.inputs.size() : 2;
+  if (!attr || node.inputs.size() < 2 || node.inputs.size() != inputs ||
+      inputs > 3 || node.attrs.has(attr))
     return;
   const Value &v = g.values[node.inputs[1]];
   if (!v.hasType || v.kind != ValueKind::Weight || !v.symData.empty() ||
@@ -139,7 +143,7 @@ static void constantOperandToAttribute(Graph &g, Node &node) {
   } else if (!list.empty()) {
     node.attrs.values[attr] = std::move(list);
   }
-  node.inputs.pop_back();
+  node.inputs.erase(node.inputs.begin() + 1);
 }
 
 /// Whether folding \p node means computing expressions: an input is a shape
