@@ -22,7 +22,13 @@ namespace tlc {
 
 Error inferBinaryTypes(const Node &node, ArrayRef<InputInfo> in,
                        SmallVectorImpl<TensorType> &out) {
-  if (Error e = checkKnownAttrs(node, {}))
+  return inferBinaryTypesWithAttrs(node, in, out, {});
+}
+
+Error inferBinaryTypesWithAttrs(const Node &node, ArrayRef<InputInfo> in,
+                                SmallVectorImpl<TensorType> &out,
+                                ArrayRef<StringRef> attrs) {
+  if (Error e = checkKnownAttrs(node, attrs))
     return e;
   if (Error e = checkInputCount(in, 2, 2))
     return e;
@@ -68,6 +74,10 @@ static float applyBinary(BinaryOpCode code, float x, float y) {
     return x < y ? x : y;
   case BinaryOpCode::PRelu:
     return x < 0 ? y * x : x;
+  case BinaryOpCode::Fmod:
+    return std::fmod(x, y);
+  case BinaryOpCode::Mod: // f32 Mod needs fmod = 1 (the shape rule)
+    return std::fmod(x, y);
   }
   return 0.0f;
 }
@@ -100,6 +110,14 @@ static Expected<int64_t> applyIntBinary(BinaryOpCode code, int64_t x,
     break;
   case BinaryOpCode::Min:
     v = std::min(x, y);
+    break;
+  case BinaryOpCode::Fmod:
+  case BinaryOpCode::Mod:
+    if (y == 0)
+      return opError("integer division by zero");
+    v = y == -1 ? 0 : x % y; // INT64_MIN % -1 overflows in C++
+    if (code == BinaryOpCode::Mod && v != 0 && (v < 0) != (y < 0))
+      v += y;
     break;
   case BinaryOpCode::Pow:
   case BinaryOpCode::PRelu:

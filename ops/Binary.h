@@ -28,6 +28,8 @@ enum class BinaryOpCode : uint32_t {
   Max = 5,   // ops/Variadic.cpp
   Min = 6,   // ops/Variadic.cpp
   PRelu = 7, // A < 0 ? B * A : A (ops/Variadic.cpp)
+  Fmod = 8,  // A - B * trunc(A / B): the sign of A (ops/Mod.cpp, fmod = 1)
+  Mod = 9,   // integers only, the sign of B (ops/Mod.cpp, fmod = 0)
 };
 
 /// Shape rule: two f32 inputs whose shapes broadcast to a shape of rank <=
@@ -36,6 +38,11 @@ enum class BinaryOpCode : uint32_t {
 /// Errors name both shapes.
 llvm::Error inferBinaryTypes(const Node &node, llvm::ArrayRef<InputInfo> in,
                              llvm::SmallVectorImpl<TensorType> &out);
+/// The same for an op that takes the attributes \p attrs (sorted names).
+llvm::Error inferBinaryTypesWithAttrs(const Node &node,
+                                      llvm::ArrayRef<InputInfo> in,
+                                      llvm::SmallVectorImpl<TensorType> &out,
+                                      llvm::ArrayRef<llvm::StringRef> attrs);
 
 /// Naive CPU reference: out[idx] = a[bcast(idx)] op b[bcast(idx)].
 /// The reference of \p code: f32, or (Add, Sub, Mul, Div) i32 and i64 with

@@ -43,13 +43,21 @@ static Error dropoutInferTypes(const Node &node, ArrayRef<InputInfo> in,
   if (Error e = checkInputCount(in, 1, 3))
     return e;
   // training_mode decides the whole computation: it must be known, and
-  // false, at compile time.
-  if (in.size() == 3 && in[2].data.empty())
-    return opError("input 2 (training_mode) must be a compile-time constant "
-                   "(false): tlc runs inference only");
-  if (in.size() == 3 &&
-      llvm::any_of(in[2].data, [](uint8_t b) { return b != 0; }))
-    return opError("training_mode is true; tlc runs inference only");
+  // false, at compile time, unless the ratio is a constant 0 (training with
+  // nothing dropped is the identity too: exporters emit it for a
+  // Dropout(p = 0) called with training=True, as torchvision's swin_t).
+  bool zeroRatio = in.size() >= 2 && in[1].type.dtype == DType::F32 &&
+                   in[1].data.size() == 4 &&
+                   llvm::all_of(in[1].data.take_front(3),
+                                [](uint8_t b) { return b == 0; }) &&
+                   (in[1].data[3] & 0x7f) == 0;
+  if (in.size() == 3 && !zeroRatio) {
+    if (in[2].data.empty())
+      return opError("input 2 (training_mode) must be a compile-time "
+                     "constant (false): tlc runs inference only");
+    if (llvm::any_of(in[2].data, [](uint8_t b) { return b != 0; }))
+      return opError("training_mode is true; tlc runs inference only");
+  }
   out.push_back(in[0].type);
   if (node.outputs.size() > 1)
     out.push_back(TensorType{DType::I64, in[0].type.shape});

@@ -28,6 +28,12 @@ bool isNoOp(const Graph &g, const Node &node) {
     }
     if (node.inputs.size() < 3)
       return true;
+    // A constant ratio of 0 (+0 or -0) drops nothing, training or not.
+    const Value &ratio = g.values[node.inputs[1]];
+    if (ratio.kind == ValueKind::Weight && ratio.type.dtype == DType::F32 &&
+        ratio.data.size() == 4 && ratio.data[0] == 0 && ratio.data[1] == 0 &&
+        ratio.data[2] == 0 && (ratio.data[3] & 0x7f) == 0)
+      return true;
     const Value &mode = g.values[node.inputs[2]];
     if (mode.kind != ValueKind::Weight || mode.data.empty())
       return false;

@@ -182,6 +182,8 @@ Error foldBinarySymbolic(BinaryOpCode code, ArrayRef<SymTensor> in,
     case BinaryOpCode::Max:
     case BinaryOpCode::Min:
     case BinaryOpCode::PRelu:
+    case BinaryOpCode::Fmod:
+    case BinaryOpCode::Mod:
       return opError("not a shape arithmetic op");
     }
   }

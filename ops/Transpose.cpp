@@ -49,7 +49,7 @@ static Error transposeInferTypes(const Node &node, ArrayRef<InputInfo> in,
     return e;
   if (Error e = checkInputCount(in, 1, 1))
     return e;
-  if (Error e = checkF32(in, 0, "data"))
+  if (Error e = checkDType(in, 0, "data", kDataDTypes))
     return e;
   if (Error e = checkFits32(in[0].type, "input 0 (data)"))
     return e;
@@ -67,7 +67,7 @@ static Error transposeInferTypes(const Node &node, ArrayRef<InputInfo> in,
   SymShape o;
   for (int64_t p : *perm)
     o.push_back(s[p]);
-  out.push_back(TensorType::withDims(DType::F32, o));
+  out.push_back(TensorType::withDims(in[0].type.dtype, o));
   return Error::success();
 }
 
@@ -84,7 +84,7 @@ static Error transposeReference(const Node &node,
     int64_t src = 0;
     for (size_t d = 0; d < os.size(); ++d)
       src += idx[d] * is[perm[d]];
-    out[0].f32()[i] = in[0]->f32()[src];
+    out[0].copyElement(*in[0], src, i);
     for (size_t d = os.size(); d-- > 0;) {
       if (++idx[d] < os[d])
         break;
@@ -109,7 +109,10 @@ static void transposeLower(const Node &node, ArrayRef<TensorType> in,
                                DimExpr(0), 0, 1));
 }
 
+// i32 and i64 fold (index tensors exporters build from constants); the
+// device moves f32.
 const OpDef kTransposeOp = symbolicOp(
-    {"Transpose", transposeInferTypes, transposeReference, transposeLower});
+    {"Transpose", transposeInferTypes, transposeReference, transposeLower,
+     /*memory=*/{}, /*referenceDTypes=*/kDataDTypes});
 
 } // namespace tlc

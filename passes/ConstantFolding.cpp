@@ -16,7 +16,8 @@
 // A folded graph output becomes a weight copied into the output by an
 // Identity (tlc's outputs are always written by a dispatch). An Unsqueeze or Squeeze of a non-constant
 // tensor becomes a Reshape with a constant shape (a view), and a reduction's
-// constant axes input (Trilu's k, Pad's pads) becomes its attribute.
+// constant axes input (Trilu's k, Pad's pads, CumSum's axis) becomes its
+// attribute.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
@@ -113,7 +114,8 @@ static Error squeezeToReshape(Graph &g, Node &node) {
 /// Moves a constant integer operand that an op's lowering needs into the
 /// attribute of the same meaning: a reduction's axes (ReduceSum since opset
 /// 13, every Reduce* since opset 18; ops/Reduce.cpp), Trilu's k
-/// (ops/Trilu.cpp) and Pad's pads (ops/Pad.cpp). Lowerings see types, not bytes. An empty axes input
+/// (ops/Trilu.cpp), Pad's pads (ops/Pad.cpp) and CumSum's axis
+/// (ops/CumSum.cpp). Lowerings see types, not bytes. An empty axes input
 /// leaves the attribute absent, which the op reads the same way
 /// (noop_with_empty_axes decides). Other nodes, and operands that are not a
 /// plain constant, are left for the shape rule to judge.
@@ -121,6 +123,7 @@ static void constantOperandToAttribute(Graph &g, Node &node) {
   const char *attr = StringRef(node.op).startswith("Reduce") ? "axes"
                      : node.op == "Trilu"                    ? "k"
                      : node.op == "Pad"                      ? "pads"
+                     : node.op == "CumSum"                   ? "axis"
                                                              : nullptr;
   // Pad's constant_value (input 2) stays an input: its shader reads it.
   size_t inputs = node.op == "Pad" ? node.inputs.size() : 2;
@@ -136,7 +139,7 @@ static void constantOperandToAttribute(Graph &g, Node &node) {
   std::vector<int64_t> list;
   for (int64_t i = 0; i < h.numElements(); ++i)
     list.push_back(h.intAt(i));
-  if (node.op == "Trilu") {
+  if (node.op == "Trilu" || node.op == "CumSum") {
     if (list.size() != 1)
       return; // the shape rule names the mistake
     node.attrs.values[attr] = list[0];

@@ -4,7 +4,8 @@
 // merges dims first, so a same-shape operation is one dim of stride 1.
 // OP: 0 = add, 1 = mul, 2 = sub, 3 = div, 4 = pow (GLSL pow is undefined for
 // x < 0: negative bases with an integral exponent are computed as |x|^y with
-// the sign of an odd y), 5 = max, 6 = min, 7 = prelu (ops/Variadic.cpp).
+// the sign of an odd y), 5 = max, 6 = min, 7 = prelu (ops/Variadic.cpp),
+// 8 = fmod (x - y * trunc(x / y), the sign of x; ops/Mod.cpp).
 // VEC4 = 1 (constant 20) when D5 is a multiple of 4 and each input's
 // innermost stride is 1 (read as a vec4) or 0 (one element, splat): each
 // unit of work is then 4 consecutive outputs, stored as one vec4. ITEMS
@@ -42,6 +43,7 @@ vec4 apply(vec4 va, vec4 vb) {
   if (OP == 5u) return mix(vb, va, greaterThan(va, vb));             // Max
   if (OP == 6u) return mix(vb, va, lessThan(va, vb));                // Min
   if (OP == 7u) return mix(va, vb * va, lessThan(va, vec4(0.0)));    // PRelu
+  if (OP == 8u) return va - vb * trunc(va / vb);                     // Fmod
   vec4 res;
   for (int c = 0; c < 4; ++c) {
     float x = va[c], e = vb[c], r;
