@@ -12,7 +12,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps deps-run deps-test build build-demo run test install clean test-sanitize bench-planner fuzz
+.PHONY: all deps deps-run deps-test build build-demo run test install clean test-sanitize bench-planner fuzz test-zoo
 
 all: build
 
@@ -74,7 +74,7 @@ test-sanitize: deps-test
 # crashing inputs to FUZZ_BUILD/artifacts/TARGET/ (docs/hardening.md).
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD ?= build-fuzz
-FUZZ_TARGETS ?= model_parser safetensors npy plan gguf capi_plan
+FUZZ_TARGETS ?= model_parser safetensors npy plan gguf onnx capi_plan
 fuzz: deps-test
 	test -f $(FUZZ_BUILD)/CMakeCache.txt || cmake -S . -B $(FUZZ_BUILD) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
@@ -87,6 +87,15 @@ fuzz: deps-test
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
 	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz-corpus/$$t; \
 	done
+
+# The model-zoo check (tools/zoo/zoo.py, docs/zoo.md): torchvision models
+# exported at opset 17, compiled and run by tlc, compared with PyTorch.
+# Not part of `make test` (an hour on 2 cores for every model); ZOO_MODELS
+# picks some.
+ZOO_MODELS ?=
+test-zoo: build
+	tools/install-deps.sh zoo
+	python3 tools/zoo/zoo.py --tlc $(BUILD)/tlc --work $(BUILD)/zoo $(ZOO_MODELS)
 
 # Every memory planner over ../shared/planner-bench, as one table.
 bench-planner: build

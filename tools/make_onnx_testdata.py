@@ -17,7 +17,7 @@ computed here with plain numpy, independent of tlc):
                     bool_mask.cond.npy (int64), .x.npy, .y.npy, .m.npy
 Bad models (each must give a clear error, never a crash):
   bad_unsupported_op, bad_opset, bad_unbound_dim, bad_truncated,
-  bad_checker, bad_custom_domain, bad_external_data
+  bad_checker, bad_custom_domain, bad_external_data, bad_undefined_output
 """
 import os
 import sys
@@ -273,6 +273,12 @@ def bad_models(out, good):
     e.key, e.value = "location", "weights.bin"
     m.graph.initializer.append(t)
     save(m, "bad_external_data")
+    # A graph output nothing defines, at an opset that needs the version
+    # converter: the checker lets it through, and ONNX 1.12's converter
+    # crashed on it (found by fuzz_onnx).
+    m = relu_model(opset=13)
+    m.graph.output[0].name = "Y"
+    save(m, "bad_undefined_output")
 
 
 def main():

@@ -54,6 +54,9 @@ private:
   }
 
   Error parseAndConvert(ArrayRef<uint8_t> bytes);
+  /// Errors for what the version converter cannot take: a node input or
+  /// graph output that nothing defines, a subgraph attribute.
+  Error checkBeforeConversion() const;
   Error addWeight(StringRef name, OnnxConstant c);
   Error importInitializers();
   Error importConstantNode(const onnx::NodeProto &n);
@@ -117,6 +120,12 @@ Error OnnxImporter::parseAndConvert(ArrayRef<uint8_t> bytes) {
   if (opset < 0)
     return err("opset_import has no entry for the default ONNX domain");
   if (opset != kOnnxTargetOpset) {
+    // ONNX 1.12's converter dereferences what a name refers to without
+    // checking it (a graph output or node input that nothing defines, as the
+    // checker lets through, crashed it in fuzzing), and it walks subgraphs,
+    // which tlc refuses anyway: both are refused before it runs.
+    if (Error e = checkBeforeConversion())
+      return e;
     // The converter cannot adapt Softmax-1..12 without the input's rank.
     makeLegacySoftmaxExplicit(model, opset);
     try {
@@ -132,6 +141,36 @@ Error OnnxImporter::parseAndConvert(ArrayRef<uint8_t> bytes) {
   rewriteScalarConstantOfShape(model);
   if (Error e = resolveOptionalInputs(model, kOnnxTargetOpset))
     return err(toString(std::move(e)));
+  return Error::success();
+}
+
+Error OnnxImporter::checkBeforeConversion() const {
+  const onnx::GraphProto &graph = model.graph();
+  StringSet<> defined;
+  for (const onnx::ValueInfoProto &in : graph.input())
+    defined.insert(in.name());
+  for (const onnx::TensorProto &t : graph.initializer())
+    defined.insert(t.name());
+  for (const onnx::NodeProto &n : graph.node())
+    for (const std::string &o : n.output())
+      defined.insert(o);
+  for (const onnx::NodeProto &n : graph.node()) {
+    for (const onnx::AttributeProto &a : n.attribute())
+      if (a.type() == onnx::AttributeProto::GRAPH ||
+          a.type() == onnx::AttributeProto::GRAPHS || a.has_g() ||
+          a.graphs_size() > 0)
+        return nodeErr(n, "attribute '" + a.name() +
+                              "' holds a subgraph; tlc attributes are INT, "
+                              "FLOAT, STRING, INTS and FLOATS");
+    for (const std::string &in : n.input())
+      if (!in.empty() && !defined.count(in))
+        return nodeErr(n, "input '" + in +
+                              "' is not defined: it is no graph input, "
+                              "initializer or node output");
+  }
+  for (const onnx::ValueInfoProto &out : graph.output())
+    if (!defined.count(out.name()))
+      return err("output '" + out.name() + "' is not defined by any node");
   return Error::success();
 }
 
