@@ -47,8 +47,11 @@ def export(name, path, size):
         y = y[0]
     if isinstance(y, dict):
         y = y["out"]
-    torch.onnx.export(m, x, path, opset_version=17, input_names=["x"],
-                      output_names=["y"])
+    kwargs = dict(opset_version=17, input_names=["x"], output_names=["y"])
+    try:  # the TorchScript exporter (newer torch defaults to dynamo)
+        torch.onnx.export(m, x, path, dynamo=False, **kwargs)
+    except TypeError:
+        torch.onnx.export(m, x, path, **kwargs)
     return x.numpy(), y.numpy()
 
 
