@@ -177,13 +177,6 @@ DispatchDesc lowerBinary(BinaryOpCode code, const TensorType &a,
   SymShape od = out.dims();
   BinaryLayout l = coalesceBinary(od, broadcastStrides(a.dims(), od),
                                   broadcastStrides(b.dims(), od));
-  assert(l.dims.size() <= kBinaryMaxRank && "rank checked by the shape rule");
-  // Pad to kBinaryMaxRank with leading dims of size 1 (stride 0).
-  size_t pad = kBinaryMaxRank - l.dims.size();
-  SymShape os(pad, DimExpr(1)), pa(pad, DimExpr(0)), pb(pad, DimExpr(0));
-  os.append(l.dims.begin(), l.dims.end());
-  pa.append(l.sa.begin(), l.sa.end());
-  pb.append(l.sb.begin(), l.sb.end());
   DispatchDesc d;
   d.shader = "binary";
   DimExpr n = out.numElementsExpr();
@@ -191,11 +184,7 @@ DispatchDesc lowerBinary(BinaryOpCode code, const TensorType &a,
   // dims: run-time values of binary_dyn when symbolic), 20 VEC4, 21 ITEMS.
   d.specConstants = spec::u32s({0, uint32_t(code)});
   setDim(d, 0, n);
-  for (unsigned i = 0; i < kBinaryMaxRank; ++i) {
-    setDim(d, 2 + i, os[i]);
-    setDim(d, 8 + i, pa[i]);
-    setDim(d, 14 + i, pb[i]);
-  }
+  setBroadcastConstants(d, l.dims, {l.sa, l.sb}, 2, {8, 14});
   DimExpr units = l.vec4 ? *exactDiv(n, 4) : n;
   uint32_t items = elementwiseItemsPerInvocation(uint64_t(units.upperBound()));
   d.specConstants.push_back(spec::u32(l.vec4 ? 1u : 0u));

@@ -10,12 +10,14 @@
 #ifndef TLC_OPS_BINARY_H
 #define TLC_OPS_BINARY_H
 
+#include "ops/Broadcast.h"
 #include "ops/OpDef.h"
 
 namespace tlc {
 
-/// Highest output rank shaders/binary.comp handles.
-constexpr unsigned kBinaryMaxRank = 6;
+/// Highest output rank shaders/binary.comp handles (its index space,
+/// ops/Broadcast.h).
+constexpr unsigned kBinaryMaxRank = kBroadcastKernelRank;
 
 /// Operation codes of shaders/binary.comp (specialization constant 1). Keep
 /// in sync with that shader.

@@ -149,4 +149,18 @@ std::vector<int64_t> broadcastIndices(ArrayRef<int64_t> in,
   return idx;
 }
 
+void setBroadcastConstants(DispatchDesc &d, ArrayRef<DimExpr> dims,
+                           ArrayRef<SymShape> strides, unsigned dimsId,
+                           ArrayRef<unsigned> stridesIds) {
+  assert(dims.size() <= kBroadcastKernelRank &&
+         strides.size() == stridesIds.size() && "checked by the shape rule");
+  size_t pad = kBroadcastKernelRank - dims.size();
+  for (unsigned k = 0; k < kBroadcastKernelRank; ++k) {
+    setDim(d, dimsId + k, k < pad ? DimExpr(1) : dims[k - pad]);
+    for (size_t i = 0; i < strides.size(); ++i)
+      setDim(d, stridesIds[i] + k,
+             k < pad ? DimExpr(0) : strides[i][k - pad]);
+  }
+}
+
 } // namespace tlc

@@ -15,6 +15,7 @@
 #define TLC_OPS_BROADCAST_H
 
 #include "ir/Types.h"
+#include "ops/OpDef.h"
 
 #include <vector>
 
@@ -63,6 +64,20 @@ struct MergedDims {
 /// most out.size() dims (at least 1).
 MergedDims mergeBroadcastDims(llvm::ArrayRef<DimExpr> out,
                               llvm::ArrayRef<SymShape> strides);
+
+/// Rank of the index space of the broadcast kernels (shaders/binary.comp,
+/// compare.comp, where.comp): six coordinates, outermost first.
+inline constexpr unsigned kBroadcastKernelRank = 6;
+
+/// Sets a broadcast kernel's index-space constants in \p d: the merged
+/// dims \p dims (at most kBroadcastKernelRank; mergeBroadcastDims) padded in
+/// front with dims of 1, as constants dimsId .. dimsId + 5, and input k's
+/// strides \p strides[k] (elements; 0 on the padded dims) as constants
+/// stridesIds[k] .. stridesIds[k] + 5. Symbolic values become run-time
+/// values of the dyn build (setDim).
+void setBroadcastConstants(DispatchDesc &d, llvm::ArrayRef<DimExpr> dims,
+                           llvm::ArrayRef<SymShape> strides, unsigned dimsId,
+                           llvm::ArrayRef<unsigned> stridesIds);
 
 /// For every element of a row-major tensor of shape \p out, in order, the
 /// linear index of the element of \p in (which broadcasts to \p out) that

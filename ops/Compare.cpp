@@ -74,22 +74,12 @@ DispatchDesc lowerBooleanOp(BooleanOpCode code, const TensorType &a,
   SymShape od = out.dims();
   BinaryLayout l = coalesceBinary(od, broadcastStrides(a.dims(), od),
                                   broadcastStrides(b.dims(), od));
-  assert(l.dims.size() <= kBinaryMaxRank && "rank checked by the shape rule");
-  size_t pad = kBinaryMaxRank - l.dims.size();
-  SymShape os(pad, DimExpr(1)), pa(pad, DimExpr(0)), pb(pad, DimExpr(0));
-  os.append(l.dims.begin(), l.dims.end());
-  pa.append(l.sa.begin(), l.sa.end());
-  pb.append(l.sb.begin(), l.sb.end());
   DispatchDesc d;
   d.shader = "compare";
   DimExpr n = out.numElementsExpr();
   d.specConstants = spec::u32s({0, uint32_t(code)});
   setDim(d, 0, n);
-  for (unsigned i = 0; i < kBinaryMaxRank; ++i) {
-    setDim(d, 2 + i, os[i]);
-    setDim(d, 8 + i, pa[i]);
-    setDim(d, 14 + i, pb[i]);
-  }
+  setBroadcastConstants(d, l.dims, {l.sa, l.sb}, 2, {8, 14});
   uint32_t dtype = a.dtype == DType::F32 ? 0u : a.dtype == DType::I32 ? 1u : 2u;
   d.specConstants.push_back(spec::u32(dtype)); // 20: DTYPE
   d.operands = {0, code == BooleanOpCode::Not ? 0u : 1u, y};

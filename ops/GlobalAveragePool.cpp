@@ -1,21 +1,29 @@
-//===- ops/GlobalAveragePool.cpp - Mean over all spatial dims -------------===//
+//===- ops/GlobalAveragePool.cpp - Mean or max over all spatial dims ------===//
 //
 // ONNX GlobalAveragePool (opset 1, unchanged in 17): X [N, C, D1, ..., Dk]
 // (k >= 1) -> Y [N, C, 1, ..., 1], Y[n, c] = mean of X[n, c, ...].
 // Shader: shaders/global_avgpool.comp, one workgroup per (n, c).
+// ONNX GlobalMaxPool (opset 1, unchanged in 17): the same with the max, X of
+// rank <= 6: one shaders/reduce.comp dispatch (ops/Reduce.h, Max over the
+// spatial dims).
 //
 //===----------------------------------------------------------------------===//
 #include "ops/KernelTarget.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
+#include "ops/Reduce.h"
 #include "ops/SymbolicOp.h"
+
+#include <algorithm>
 
 using namespace llvm;
 
 namespace tlc {
 
-static Error gapInferTypes(const Node &node, ArrayRef<InputInfo> in,
-                           SmallVectorImpl<TensorType> &out) {
+/// The shape rule of both: X [N, C, D1, ..., Dk] of rank 3 to \p maxRank.
+static Error globalPoolTypes(const Node &node, ArrayRef<InputInfo> in,
+                             SmallVectorImpl<TensorType> &out,
+                             size_t maxRank) {
   if (Error e = checkKnownAttrs(node, {}))
     return e;
   if (Error e = checkInputCount(in, 1, 1))
@@ -26,6 +34,9 @@ static Error gapInferTypes(const Node &node, ArrayRef<InputInfo> in,
   if (x.shape.size() < 3)
     return opError("X must have rank >= 3 (N, C, spatial dims), got " +
                    x.str());
+  if (x.shape.size() > maxRank)
+    return opError("X must have rank <= " + Twine(maxRank) + ", got " +
+                   x.str());
   if (Error e = checkFits32(x, "input"))
     return e;
   SymShape dims = x.dims();
@@ -33,6 +44,11 @@ static Error gapInferTypes(const Node &node, ArrayRef<InputInfo> in,
     dims[i] = 1;
   out.push_back(TensorType::withDims(x.dtype, dims));
   return Error::success();
+}
+
+static Error gapInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                           SmallVectorImpl<TensorType> &out) {
+  return globalPoolTypes(node, in, out, SIZE_MAX);
 }
 
 /// Elements per (n, c) plane of \p x.
@@ -86,5 +102,35 @@ static void gapLower(const Node &, ArrayRef<TensorType> in,
 
 const OpDef kGlobalAveragePoolOp = symbolicOp(
     {"GlobalAveragePool", gapInferTypes, gapReference, gapLower});
+
+static Error gmpInferTypes(const Node &node, ArrayRef<InputInfo> in,
+                           SmallVectorImpl<TensorType> &out) {
+  return globalPoolTypes(node, in, out, kReduceMaxRank);
+}
+
+static Error gmpReference(const Node &, ArrayRef<const HostTensor *> in,
+                          MutableArrayRef<HostTensor> out) {
+  const Shape &s = in[0]->type.shape;
+  int64_t plane = 1;
+  for (size_t i = 2; i < s.size(); ++i)
+    plane *= s[i];
+  for (int64_t p = 0; p < s[0] * s[1]; ++p) {
+    const float *x = in[0]->f32().data() + p * plane;
+    out[0].f32()[p] = *std::max_element(x, x + plane);
+  }
+  return Error::success();
+}
+
+static void gmpLower(const Node &, ArrayRef<TensorType> in,
+                     ArrayRef<TensorType>, const KernelTarget &target,
+                     SmallVectorImpl<DispatchDesc> &d) {
+  SmallVector<bool, 6> spatial(in[0].rank(), true);
+  spatial[0] = spatial[1] = false;
+  appendReduceDispatch(ReduceKind::Max, in[0].dims(), spatial, 0, 1, 0.0f,
+                       target, d);
+}
+
+const OpDef kGlobalMaxPoolOp = symbolicOp(
+    {"GlobalMaxPool", gmpInferTypes, gmpReference, gmpLower});
 
 } // namespace tlc

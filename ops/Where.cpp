@@ -87,20 +87,13 @@ static void whereLower(const Node &, ArrayRef<TensorType> in,
   for (unsigned i = 0; i < 3; ++i)
     strides.push_back(broadcastStrides(in[i].dims(), od));
   MergedDims m = mergeBroadcastDims(od, strides);
-  assert(m.dims.size() <= kBinaryMaxRank && "rank checked by the shape rule");
-  size_t pad = kBinaryMaxRank - m.dims.size();
   DispatchDesc c;
   c.shader = "where";
   DimExpr n = out[0].numElementsExpr();
   c.specConstants = spec::u32s(
       {0, dtypeBytes(in[0].dtype) / 4, dtypeBytes(out[0].dtype) / 4});
   setDim(c, 0, n);
-  for (unsigned k = 0; k < kBinaryMaxRank; ++k) {
-    bool padded = k < pad;
-    setDim(c, 3 + k, padded ? DimExpr(1) : m.dims[k - pad]);
-    for (unsigned i = 0; i < 3; ++i)
-      setDim(c, 9 + 6 * i + k, padded ? DimExpr(0) : m.strides[i][k - pad]);
-  }
+  setBroadcastConstants(c, m.dims, m.strides, 3, {9, 15, 21});
   c.operands = {0, 1, 2, 3};
   c.writes = {3};
   setGrid1D(c, n, 256);
