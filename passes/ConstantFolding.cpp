@@ -16,8 +16,8 @@
 // A folded graph output becomes a weight copied into the output by an
 // Identity (tlc's outputs are always written by a dispatch). An Unsqueeze or Squeeze of a non-constant
 // tensor becomes a Reshape with a constant shape (a view), and a reduction's
-// constant axes input (Trilu's k, Pad's pads, CumSum's axis) becomes its
-// attribute.
+// constant axes input (Trilu's k, Pad's pads, CumSum's axis, Tile's
+// repeats) becomes its attribute.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpDef.h"
@@ -114,8 +114,8 @@ static Error squeezeToReshape(Graph &g, Node &node) {
 /// Moves a constant integer operand that an op's lowering needs into the
 /// attribute of the same meaning: a reduction's axes (ReduceSum since opset
 /// 13, every Reduce* since opset 18; ops/Reduce.cpp), Trilu's k
-/// (ops/Trilu.cpp), Pad's pads (ops/Pad.cpp) and CumSum's axis
-/// (ops/CumSum.cpp). Lowerings see types, not bytes. An empty axes input
+/// (ops/Trilu.cpp), Pad's pads (ops/Pad.cpp), CumSum's axis
+/// (ops/CumSum.cpp) and Tile's repeats (ops/Tile.cpp). Lowerings see types, not bytes. An empty axes input
 /// leaves the attribute absent, which the op reads the same way
 /// (noop_with_empty_axes decides). Other nodes, and operands that are not a
 /// plain constant, are left for the shape rule to judge.
@@ -124,6 +124,7 @@ static void constantOperandToAttribute(Graph &g, Node &node) {
                      : node.op == "Trilu"                    ? "k"
                      : node.op == "Pad"                      ? "pads"
                      : node.op == "CumSum"                   ? "axis"
+                     : node.op == "Tile"                     ? "repeats"
                                                              : nullptr;
   // Pad's constant_value (input 2) stays an input: its shader reads it.
   size_t inputs = node.op == "Pad" ? node.inputs.size() : 2;

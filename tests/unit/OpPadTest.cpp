@@ -1,9 +1,10 @@
-//===- tests/unit/OpPadTest.cpp - ops/Pad.cpp -----------------------------===//
+//===- tests/unit/OpPadTest.cpp - ops/Pad.cpp, ops/Tile.cpp ---------------===//
 //
 // Pad: the reference against cases worked by hand (constant, reflect,
 // edge, a crop), the device against the reference in every mode for f32
 // and i32 (with a run-time constant_value), the shape rule's errors, and
-// the removal of all-zero pads.
+// the removal of all-zero pads. Tile (the other copy that maps output
+// coordinates back by a rule): by hand, and on the device for f32 and i32.
 //
 //===----------------------------------------------------------------------===//
 #include "OpTestUtil.h"
@@ -101,6 +102,33 @@ TEST(OpPad, ZeroPadsAreRemoved) {
   EXPECT_TRUE(isNoOp(*g, g->nodes[0]));
   g->nodes[0].attrs.values["pads"] = std::vector<int64_t>{0, 0, 0, 1, 0, 0, 0, 0};
   EXPECT_FALSE(isNoOp(*g, g->nodes[0]));
+}
+
+TEST(OpTile, ByHandAndOnTheDevice) {
+  // [[1, 2], [3, 4]] repeated (2, 3): numpy.tile.
+  auto r = tt::runReference("Tile", Attributes(),
+                            {{tt::tensor({2, 2}, {1, 2, 3, 4})},
+                             {tt::ints({2}, {2, 3}), true}});
+  ASSERT_TRUE(bool(r)) << toString(r.takeError());
+  EXPECT_EQ((*r)[0].type.shape, (Shape{4, 6}));
+  EXPECT_EQ((*r)[0].f32().vec(),
+            (std::vector<float>{1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4,
+                                1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4}));
+  tt::expectDeviceMatchesReference(
+      "Tile", Attributes(),
+      {{tt::randomTensor({2, 3, 4, 5}, 72)}, {tt::ints({4}, {2, 1, 3, 2}), true}});
+  HostTensor xi(TensorType{DType::I32, {3, 1}});
+  for (int64_t i = 0; i < 3; ++i)
+    xi.setInt(i, -7 * i - 1);
+  auto ref = tt::runReference("Tile", Attributes(),
+                              {{xi}, {tt::ints({2}, {2, 4}), true}});
+  auto dev = tt::runOnDevice("Tile", Attributes(),
+                             {{xi}, {tt::ints({2}, {2, 4}), true}});
+  ASSERT_TRUE(ref && dev);
+  EXPECT_EQ((*dev)[0].bytes().vec(), (*ref)[0].bytes().vec());
+  EXPECT_NE(tt::shapeRule("Tile", Attributes(), {tt::f32({2}), tt::f32({1})})
+                .find("repeats"),
+            std::string::npos);
 }
 
 } // namespace
