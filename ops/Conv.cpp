@@ -5,7 +5,7 @@
 //   Y[n, m, oh, ow] = B[m] + sum_{c, kh, kw} X[n, g*C/group + c, ih, iw] *
 //                     W[m, c, kh, kw],  g = m / (M/group),
 //   ih = oh*strideH - padTop + kh*dilationH (zero outside the input), same
-//   for w. auto_pad other than NOTSET is rejected.
+//   for w. auto_pad: NOTSET, VALID, SAME_UPPER, SAME_LOWER (ops/Window2D.h).
 // Parameters, reference and kernel choice live in ops/ConvKernel.h, shared
 // with FusedConv (Conv with an epilogue); Conv is FusedConv with none.
 //

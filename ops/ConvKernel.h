@@ -42,7 +42,7 @@ struct ConvParams {
 TensorType convOutputType(const ConvParams &p);
 
 /// Checks a Conv's inputs \p in (X, W and optionally B, all f32) and the
-/// attributes auto_pad (NOTSET only), dilations, group, kernel_shape, pads,
+/// attributes auto_pad (ops/Window2D.h), dilations, group, kernel_shape, pads,
 /// strides against ONNX Conv (opset 11..17). Does not check for unknown
 /// attributes (the caller knows its own set). Errors say which input,
 /// attribute or dim is wrong and what was expected.

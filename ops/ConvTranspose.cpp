@@ -4,7 +4,7 @@
 // W], W [C, M/group, kH, kW], optional B [M]. Attributes strides, pads
 // ([top, left, bottom, right]), dilations, group, kernel_shape (checked
 // against W), output_padding (each >= 0 and < max(stride, dilation)) and
-// auto_pad = NOTSET; output_shape is an error (give pads instead). Output
+// auto_pad NOTSET or VALID; output_shape is an error (give pads instead). Output
 // size per the ONNX formula:
 //   out = stride * (in - 1) + output_padding + (k - 1) * dilation + 1
 //         - padBegin - padEnd
@@ -78,6 +78,11 @@ static Expected<ConvTParams> parseConvT(const Node &node,
   if (!win)
     return win.takeError();
   p.win = *win;
+  // ConvTranspose's auto_pad derives pads from output_shape, which tlc does
+  // not take either.
+  if (p.win.autoPad != AutoPad::NotSet && p.win.autoPad != AutoPad::Valid)
+    return opError("attribute 'auto_pad' is SAME_UPPER or SAME_LOWER; only "
+                   "NOTSET and VALID are supported (give explicit 'pads')");
   auto op = getIntList(node.attrs, "output_padding", 2, {0, 0}, 0);
   if (!op)
     return op.takeError();

@@ -31,14 +31,6 @@ Expected<Pool2DParams> parsePool2D(const Node &node, PoolMode mode,
   if (!win)
     return win.takeError();
   p.win = *win;
-  for (int d = 0; d < 2; ++d)
-    if (p.win.padBegin[d] >= p.win.kernel[d] ||
-        p.win.padEnd[d] >= p.win.kernel[d])
-      return opError("attribute 'pads' [" + Twine(p.win.padBegin[0]) + ", " +
-                     Twine(p.win.padBegin[1]) + ", " + Twine(p.win.padEnd[0]) +
-                     ", " + Twine(p.win.padEnd[1]) +
-                     "]: each pad must be smaller than the kernel " +
-                     Twine(p.win.kernel[0]) + "x" + Twine(p.win.kernel[1]));
   Expected<bool> ceilMode = getFlagAttr(node, "ceil_mode", false);
   if (!ceilMode)
     return ceilMode.takeError();
@@ -61,6 +53,15 @@ Expected<Pool2DParams> parsePool2D(const Node &node, PoolMode mode,
   }
   if (Error e = computeWindowOutput(p.win, p.x[2], p.x[3], p.ceilMode))
     return e;
+  // After computeWindowOutput, which sets auto_pad SAME's pads.
+  for (int d = 0; d < 2; ++d)
+    if (p.win.padBegin[d] >= p.win.kernel[d] ||
+        p.win.padEnd[d] >= p.win.kernel[d])
+      return opError("pads [" + Twine(p.win.padBegin[0]) + ", " +
+                     Twine(p.win.padBegin[1]) + ", " + Twine(p.win.padEnd[0]) +
+                     ", " + Twine(p.win.padEnd[1]) +
+                     "]: each pad must be smaller than the kernel " +
+                     Twine(p.win.kernel[0]) + "x" + Twine(p.win.kernel[1]));
   return p;
 }
 

@@ -2,6 +2,8 @@
 #include "ops/Window2D.h"
 #include "ops/OpUtil.h"
 
+#include <algorithm>
+
 using namespace llvm;
 
 namespace tlc {
@@ -14,9 +16,19 @@ Expected<Window2D> parseWindow2D(const Attributes &attrs, int64_t kh,
   Expected<std::string> autoPad = attrs.getString("auto_pad", "NOTSET");
   if (!autoPad)
     return autoPad.takeError();
-  if (*autoPad != "NOTSET")
+  if (*autoPad == "VALID")
+    w.autoPad = AutoPad::Valid;
+  else if (*autoPad == "SAME_UPPER")
+    w.autoPad = AutoPad::SameUpper;
+  else if (*autoPad == "SAME_LOWER")
+    w.autoPad = AutoPad::SameLower;
+  else if (*autoPad != "NOTSET")
     return opError("attribute 'auto_pad' is '" + *autoPad +
-                   "'; only NOTSET is supported (give explicit 'pads')");
+                   "'; expected NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+  if (w.autoPad != AutoPad::NotSet && attrs.has("pads"))
+    return opError("attributes 'auto_pad' (" + *autoPad +
+                   ") and 'pads' are both given; ONNX allows pads only with "
+                   "auto_pad NOTSET");
   auto strides = getIntList(attrs, "strides", 2, {1, 1}, 1);
   if (!strides)
     return strides.takeError();
@@ -54,6 +66,14 @@ Error computeWindowOutput(Window2D &w, int64_t inH, int64_t inW,
   int64_t in[2] = {inH, inW};
   static const char *dimName[2] = {"height", "width"};
   for (int d = 0; d < 2; ++d) {
+    if (w.autoPad == AutoPad::SameUpper || w.autoPad == AutoPad::SameLower) {
+      int64_t out = (in[d] + w.stride[d] - 1) / w.stride[d];
+      int64_t total =
+          std::max<int64_t>(0, (out - 1) * w.stride[d] + w.extent(d) - in[d]);
+      int64_t small = total / 2;
+      w.padBegin[d] = w.autoPad == AutoPad::SameUpper ? small : total - small;
+      w.padEnd[d] = total - w.padBegin[d];
+    }
     int64_t padded = in[d] + w.padBegin[d] + w.padEnd[d];
     if (w.extent(d) > padded)
       return opError(Twine("kernel ") + dimName[d] + " " + Twine(w.kernel[d]) +
@@ -76,6 +96,10 @@ Error computeWindowOutput(Window2D &w, const DimExpr &inH, const DimExpr &inW,
                           bool ceilMode) {
   if (inH.isConstant() && inW.isConstant())
     return computeWindowOutput(w, inH.constant(), inW.constant(), ceilMode);
+  if (w.autoPad == AutoPad::SameUpper || w.autoPad == AutoPad::SameLower)
+    return opError("auto_pad SAME_UPPER / SAME_LOWER needs static spatial "
+                   "dims (its pads depend on them), got " + inH.str() + "x" +
+                   inW.str());
   const DimExpr in[2] = {inH, inW};
   static const char *dimName[2] = {"height", "width"};
   for (int d = 0; d < 2; ++d) {

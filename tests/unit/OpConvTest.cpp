@@ -73,8 +73,11 @@ TEST(OpConv, ShapeRuleErrors) {
   a.values["stride"] = std::vector<int64_t>{2, 2}; // misspelt "strides"
   bad(a, {x, w}, "unknown attribute 'stride'; supported: auto_pad, dilations");
   a = Attributes();
+  a.values["auto_pad"] = std::string("SAME");
+  bad(a, {x, w}, "expected NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+  a = convAttrs({1, 1}, {0, 0, 0, 0}, {1, 1}, 1);
   a.values["auto_pad"] = std::string("SAME_UPPER");
-  bad(a, {x, w}, "only NOTSET");
+  bad(a, {x, w}, "'auto_pad' (SAME_UPPER) and 'pads' are both given");
   a = Attributes();
   a.values["kernel_shape"] = std::vector<int64_t>{3, 2};
   bad(a, {x, w}, "does not match W's kernel");

@@ -106,7 +106,7 @@ TEST(OpPool, ShapeRuleErrors) {
   expectContains(shapeRule("MaxPool", a, {x}), "'ceil_mode' is 2");
   a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0});
   a.values["auto_pad"] = std::string("VALID");
-  expectContains(shapeRule("AveragePool", a, {x}), "only NOTSET");
+  expectContains(shapeRule("AveragePool", a, {x}), "'pads' are both given");
   a = poolAttrs({2, 2}, {1, 1}, {0, 0, 0, 0});
   a.values["dilations"] = std::vector<int64_t>{2, 2};
   expectContains(shapeRule("AveragePool", a, {x}), "'dilations'");
@@ -129,6 +129,34 @@ TEST(OpPool, ShapeRuleErrors) {
   Error e = def->inferTypes(node, {InputInfo{x, {}}}, outs);
   ASSERT_TRUE(bool(e));
   expectContains(toString(std::move(e)), "Indices");
+}
+
+TEST(OpPool, AutoPadSameByHand) {
+  // Kernel 3, stride 2: on 5 columns, ceil(5/2) = 3 outputs need 2 pad
+  // columns, one each side; on 6 columns, 3 outputs need 1, at the end
+  // (SAME_UPPER) or the start (SAME_LOWER). VALID pads nothing.
+  auto same = [](const char *mode, int64_t width) {
+    Attributes a;
+    a.values["kernel_shape"] = std::vector<int64_t>{1, 3};
+    a.values["strides"] = std::vector<int64_t>{1, 2};
+    a.values["auto_pad"] = std::string(mode);
+    auto r = tt::runReference("MaxPool", a, {{ramp(1, width)}});
+    EXPECT_TRUE(bool(r)) << toString(r.takeError());
+    return r ? (*r)[0].f32().vec() : std::vector<float>{};
+  };
+  // ramp holds 1, 2, 3, ...: each window's max is its last real column.
+  EXPECT_EQ(same("SAME_UPPER", 5), (std::vector<float>{2, 4, 5}));
+  EXPECT_EQ(same("SAME_UPPER", 6), (std::vector<float>{3, 5, 6}));
+  EXPECT_EQ(same("SAME_LOWER", 6), (std::vector<float>{2, 4, 6}));
+  EXPECT_EQ(same("VALID", 6), (std::vector<float>{3, 5}));
+  Attributes a;
+  a.values["kernel_shape"] = std::vector<int64_t>{3, 3};
+  a.values["strides"] = std::vector<int64_t>{2, 2};
+  a.values["auto_pad"] = std::string("SAME_LOWER");
+  tt::expectDeviceMatchesReference(
+      "MaxPool", a, {{tt::randomTensor({1, 3, 10, 9}, 14)}});
+  tt::expectDeviceMatchesReference(
+      "AveragePool", a, {{tt::randomTensor({1, 3, 10, 9}, 15)}});
 }
 
 TEST(OpPool, ReferenceMatchesHandComputed) {
