@@ -11,6 +11,7 @@
 // (shaders/fill.comp).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/NoOp.h"
 #include "ops/OpList.h"
 #include "ops/OpUtil.h"
 #include "ops/SymbolicOp.h"
@@ -46,11 +47,8 @@ static Error dropoutInferTypes(const Node &node, ArrayRef<InputInfo> in,
   // false, at compile time, unless the ratio is a constant 0 (training with
   // nothing dropped is the identity too: exporters emit it for a
   // Dropout(p = 0) called with training=True, as torchvision's swin_t).
-  bool zeroRatio = in.size() >= 2 && in[1].type.dtype == DType::F32 &&
-                   in[1].data.size() == 4 &&
-                   llvm::all_of(in[1].data.take_front(3),
-                                [](uint8_t b) { return b == 0; }) &&
-                   (in[1].data[3] & 0x7f) == 0;
+  bool zeroRatio =
+      in.size() >= 2 && isZeroDropoutRatio(in[1].type, in[1].data);
   if (in.size() == 3 && !zeroRatio) {
     if (in[2].data.empty())
       return opError("input 2 (training_mode) must be a compile-time "

@@ -28,11 +28,9 @@ bool isNoOp(const Graph &g, const Node &node) {
     }
     if (node.inputs.size() < 3)
       return true;
-    // A constant ratio of 0 (+0 or -0) drops nothing, training or not.
     const Value &ratio = g.values[node.inputs[1]];
-    if (ratio.kind == ValueKind::Weight && ratio.type.dtype == DType::F32 &&
-        ratio.data.size() == 4 && ratio.data[0] == 0 && ratio.data[1] == 0 &&
-        ratio.data[2] == 0 && (ratio.data[3] & 0x7f) == 0)
+    if (ratio.kind == ValueKind::Weight &&
+        isZeroDropoutRatio(ratio.type, ratio.data))
       return true;
     const Value &mode = g.values[node.inputs[2]];
     if (mode.kind != ValueKind::Weight || mode.data.empty())
@@ -67,6 +65,12 @@ bool isNoOp(const Graph &g, const Node &node) {
            llvm::all_of(*pads, [](int64_t p) { return p == 0; });
   }
   return false;
+}
+
+bool isZeroDropoutRatio(const TensorType &t, ArrayRef<uint8_t> data) {
+  // Little-endian f32: all bits but the sign (bit 7 of byte 3) are 0.
+  return t.dtype == DType::F32 && data.size() == 4 && data[0] == 0 &&
+         data[1] == 0 && data[2] == 0 && (data[3] & 0x7f) == 0;
 }
 
 } // namespace tlc

@@ -12,6 +12,11 @@ namespace tlc {
 /// drop it.
 bool isNoOp(const Graph &g, const Node &node);
 
+/// Whether \p data, the bytes of a tensor of type \p t, is Dropout's ratio
+/// as a constant 0 (+0 or -0, f32): such a Dropout drops nothing, in
+/// training mode too. Empty \p data (not a constant) is not.
+bool isZeroDropoutRatio(const TensorType &t, llvm::ArrayRef<uint8_t> data);
+
 } // namespace tlc
 
 #endif // TLC_OPS_NOOP_H
