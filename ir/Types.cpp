@@ -43,9 +43,17 @@ unsigned dtypeBytes(DType t) {
   llvm_unreachable("bad dtype");
 }
 
-Expected<int64_t> checkedNumElements(ArrayRef<int64_t> dims) {
+Expected<int64_t> checkedNumElements(ArrayRef<int64_t> dims, bool allowEmpty) {
   int64_t n = 1;
   for (size_t i = 0; i < dims.size(); ++i) {
+    if (allowEmpty && dims[i] == 0) {
+      for (size_t j = i + 1; j < dims.size(); ++j)
+        if (dims[j] < 0 || dims[j] > kMaxTensorElements)
+          return createStringError(inconvertibleErrorCode(),
+                                   "dimension %zu is %lld; expected a size",
+                                   j, (long long)dims[j]);
+      return 0;
+    }
     if (dims[i] < 1)
       return createStringError(inconvertibleErrorCode(),
                                "dimension %zu is %lld; expected a positive size",

@@ -44,10 +44,12 @@ using Shape = llvm::SmallVector<int64_t, 4>;
 /// size and index computation far from 64-bit overflow.
 constexpr int64_t kMaxTensorElements = int64_t(1) << 40;
 
-/// Element count of \p dims, checked: every dim must be >= 1 and the product
-/// at most kMaxTensorElements. Errors say which dim is bad or that the product
-/// overflows.
-llvm::Expected<int64_t> checkedNumElements(llvm::ArrayRef<int64_t> dims);
+/// Element count of \p dims, checked: every dim must be >= 1 (>= 0 with
+/// \p allowEmpty: empty shape pieces that fold, ops/Slice.cpp) and the
+/// product at most kMaxTensorElements. Errors say which dim is bad or that
+/// the product overflows.
+llvm::Expected<int64_t> checkedNumElements(llvm::ArrayRef<int64_t> dims,
+                                           bool allowEmpty = false);
 
 /// A tensor type: dtype plus shape. A rank-0 shape is a scalar.
 ///

@@ -107,7 +107,7 @@ Expected<std::vector<int64_t>> getIntList(const Attributes &attrs,
 }
 
 Error checkFits32(const TensorType &t, StringRef what) {
-  Expected<int64_t> n = checkedNumElements(t.shape);
+  Expected<int64_t> n = checkedNumElements(t.shape, /*allowEmpty=*/true);
   if (!n)
     return opError(what + " " + t.str() + ": " + toString(n.takeError()));
   if (uint64_t(*n) <= 0xffffffffull)

@@ -90,6 +90,13 @@ Error checkRunsOnDevice(const OpDef &def, const Node &node,
               " computes " + def.deviceDTypes.str() +
               " (integer shape arithmetic runs only at compile time, on "
               "constant inputs)");
+  for (const TensorType &t : outputs)
+    if (t.isStatic() && t.numElements() == 0)
+      return createStringError(
+          inconvertibleErrorCode(),
+          "node '" + node.name + "' (" + node.op + "): the output " +
+              t.str() + " has no elements; tlc folds empty shape pieces "
+              "but runs no empty tensors on the device");
   return Error::success();
 }
 

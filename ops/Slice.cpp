@@ -6,7 +6,9 @@
 // starts/ends count from the end of the dim, then are clamped to [0, dim]
 // for a positive step and to [0, dim-1] / [-1, dim-1] for a negative one;
 // axes default to 0..n-1 and steps to 1 (0 is an error). An empty result is
-// an error: tlc has no empty tensors.
+// an error (tlc runs no empty tensors), except for a piece of a shape value:
+// a constant 1-D integer input may slice to [0], which folds (exporters
+// concatenate such pieces, e.g. x.shape[2:] of a rank-2 tensor).
 //
 // Shape ranges (docs/shape-ranges.md): data dims may be symbolic, and ends
 // may be symbolic shape values (InputInfo::symData); bounds are then
@@ -45,9 +47,11 @@ struct SliceDim {
 };
 
 /// Applies the ONNX normalization to a dim of size \p dim. Errors on step 0
-/// and on an empty result; \p at names the entry for the message.
+/// and, unless \p emptyOk, on an empty result; \p at names the entry for the
+/// message.
 static Expected<SliceDim> normalizeSlice(int64_t dim, int64_t start,
-                                         int64_t end, int64_t step, size_t at) {
+                                         int64_t end, int64_t step, size_t at,
+                                         bool emptyOk) {
   if (step == 0)
     return opError("steps[" + Twine(at) + "] is 0");
   if (start < 0)
@@ -70,7 +74,7 @@ static Expected<SliceDim> normalizeSlice(int64_t dim, int64_t start,
   }
   r.start = start;
   r.length = int64_t((span + stride - 1) / stride);
-  if (r.length.constant() == 0)
+  if (r.length.constant() == 0 && !emptyOk)
     return opError("entry " + Twine(at) + " selects no element (start " +
                    Twine(start) + ", end " + Twine(end) + ", step " +
                    Twine(step) + " after clamping to the dim of size " +
@@ -150,11 +154,12 @@ static Expected<SliceDim> normalizeSliceExpr(const DimExpr &dim, DimExpr start,
 
 /// The slice of every dim of \p shape (dims not named in \p axes keep
 /// start 0, step 1 and their full length). Errors on mismatched lengths,
-/// bad or repeated axes, step 0 and empty results.
+/// bad or repeated axes, step 0 and empty results (unless \p emptyOk and
+/// the bounds are constants).
 static Expected<SmallVector<SliceDim, 6>>
 computeSlice(ArrayRef<DimExpr> shape, ArrayRef<DimExpr> starts,
              ArrayRef<DimExpr> ends, std::optional<ArrayRef<int64_t>> axes,
-             std::optional<ArrayRef<int64_t>> steps) {
+             std::optional<ArrayRef<int64_t>> steps, bool emptyOk = false) {
   int64_t rank = int64_t(shape.size());
   size_t n = starts.size();
   if (ends.size() != n || (axes && axes->size() != n) ||
@@ -187,7 +192,7 @@ computeSlice(ArrayRef<DimExpr> shape, ArrayRef<DimExpr> starts,
     Expected<SliceDim> s =
         dim.isConstant() && starts[i].isConstant() && ends[i].isConstant()
             ? normalizeSlice(dim.constant(), starts[i].constant(),
-                             ends[i].constant(), step, i)
+                             ends[i].constant(), step, i, emptyOk)
             : normalizeSliceExpr(dim, starts[i], ends[i], step, i,
                                  "dim " + Twine(axis));
     if (!s)
@@ -259,8 +264,11 @@ static Error sliceInferTypes(const Node &node, ArrayRef<InputInfo> in,
     axes = ArrayRef<int64_t>(v[3]);
   if (in.size() > 4)
     steps = ArrayRef<int64_t>(v[4]);
+  // A piece of a constant shape value may be empty: it folds.
+  bool emptyOk = s.size() == 1 && in[0].type.dtype != DType::F32 &&
+                 !in[0].data.empty();
   Expected<SmallVector<SliceDim, 6>> dims =
-      computeSlice(s, bounds[1], bounds[2], axes, steps);
+      computeSlice(s, bounds[1], bounds[2], axes, steps, emptyOk);
   if (!dims)
     return dims.takeError();
   SymShape o;
@@ -289,8 +297,10 @@ static Error sliceReference(const Node &, ArrayRef<const HostTensor *> in,
   if (in.size() > 4)
     steps = ArrayRef<int64_t>(v[4]);
   const Shape &s = in[0]->type.shape;
+  // The shape rule accepted these bounds; an empty result is one it allowed.
   SmallVector<SliceDim, 6> dims = cantFail(computeSlice(
-      constants(s), constants(v[1]), constants(v[2]), axes, steps));
+      constants(s), constants(v[1]), constants(v[2]), axes, steps,
+      /*emptyOk=*/true));
   Shape is = rowMajorStrides(s);
   const Shape &os = out[0].type.shape;
   Shape idx(os.size(), 0);

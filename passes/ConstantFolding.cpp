@@ -52,7 +52,8 @@ static void typeWithShapeRule(Graph &g, const Node &node) {
   if (types.size() != node.outputs.size())
     return;
   for (size_t i = 0; i < types.size(); ++i) {
-    if (Error e = checkedNumElements(types[i].shape).takeError()) {
+    if (Error e = checkedNumElements(types[i].shape, /*allowEmpty=*/true)
+                      .takeError()) {
       consumeError(std::move(e)); // inferShapes reports it
       return;
     }

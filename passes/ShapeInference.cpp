@@ -92,7 +92,10 @@ Error inferShapes(Graph &g) {
                                    " outputs, the model lists " +
                                    Twine(node.outputs.size()));
     for (size_t i = 0; i < outputs.size(); ++i) {
-      if (Error e = checkedNumElements(outputs[i].shape).takeError())
+      // Empty shape pieces fold away (ops/Slice.cpp); the device refuses
+      // any that is left (checkRunsOnDevice).
+      if (Error e = checkedNumElements(outputs[i].shape, /*allowEmpty=*/true)
+                        .takeError())
         return errorAt(node.loc, "node '" + node.name + "': output '" +
                                      g.values[node.outputs[i]].name + "': " +
                                      toString(std::move(e)));
