@@ -110,7 +110,7 @@ Expected<std::vector<RunTiming>> timeDeviceCopy(Device &device, uint64_t bytes,
       return std::move(e);
     pending = true;
     if (Error e = checkVk(
-            vkWaitForFences(d.device, 1, &fence, VK_TRUE, kFenceTimeoutNs),
+            vkWaitForFences(d.device, 1, &fence, VK_TRUE, d.fenceTimeoutNs),
             "vkWaitForFences"))
       return std::move(e);
     pending = false;

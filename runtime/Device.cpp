@@ -159,6 +159,10 @@ Expected<std::unique_ptr<Device>> Device::create(DeviceOptions opts) {
   if (!validation)
     return validation.takeError();
   d.validation = *validation;
+  if (opts.waitTimeoutSeconds == 0)
+    return createStringError(inconvertibleErrorCode(),
+                             "the wait timeout is 0 s; expected at least 1");
+  d.fenceTimeoutNs = uint64_t(opts.waitTimeoutSeconds) * 1000000000ull;
 
   VkDebugUtilsMessengerCreateInfoEXT messengerInfo;
   fillMessengerCreateInfo(messengerInfo, &d.validationMessages);
@@ -242,7 +246,7 @@ Error Device::Impl::submit(VkCommandBuffer cmd, VkFence fence) {
 }
 
 void Device::Impl::drainBeforeDestroy(VkFence fence) {
-  if (vkWaitForFences(device, 1, &fence, VK_TRUE, kFenceTimeoutNs) !=
+  if (vkWaitForFences(device, 1, &fence, VK_TRUE, fenceTimeoutNs) !=
       VK_TIMEOUT)
     return;
   std::lock_guard<std::mutex> lock(queueMutex);

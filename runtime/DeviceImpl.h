@@ -50,11 +50,14 @@ struct BufferAllocation {
   void *mapped = nullptr;      // host pointer for Upload/Readback, else null
 };
 
-/// How long run() and load wait for the device before giving up, in
-/// nanoseconds (60 s).
+/// How long run() and load wait for the device before giving up, by
+/// default, in nanoseconds (60 s; DeviceOptions::waitTimeoutSeconds).
 constexpr uint64_t kFenceTimeoutNs = 60ull * 1000 * 1000 * 1000;
 
 struct Device::Impl {
+  /// How long fence waits last before they give up, in nanoseconds
+  /// (DeviceOptions::waitTimeoutSeconds).
+  uint64_t fenceTimeoutNs = kFenceTimeoutNs;
   VkInstance instance = VK_NULL_HANDLE;
   VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
   VkPhysicalDevice physical = VK_NULL_HANDLE;
@@ -122,7 +125,7 @@ struct Device::Impl {
   llvm::Error submit(VkCommandBuffer cmd, VkFence fence);
 
   /// Before destroying objects a submission guarded by \p fence uses: waits
-  /// for the fence (bounded by kFenceTimeoutNs); if the device is still
+  /// for the fence (bounded by fenceTimeoutNs); if the device is still
   /// running the work after that (an overloaded CPU implementation), waits
   /// for the whole queue without a bound, since destroying objects in use is
   /// undefined behavior (Vulkan 1.3 spec, section 3.3.1 "Object Lifetime").

@@ -31,7 +31,8 @@ Error LoadedPlan::Impl::submitAndWait(VkCommandBuffer cmd, StringRef step) {
     return createStringError(inconvertibleErrorCode(), "%s: %s",
                              where().c_str(), toString(std::move(e)).c_str());
   pending = true;
-  VkResult r = vkWaitForFences(dev.device, 1, &fence, VK_TRUE, kFenceTimeoutNs);
+  VkResult r =
+      vkWaitForFences(dev.device, 1, &fence, VK_TRUE, dev.fenceTimeoutNs);
   if (dev.injectedWaitResult.load() != VK_SUCCESS && r == VK_SUCCESS)
     r = dev.injectedWaitResult.exchange(VK_SUCCESS);
   if (r == VK_TIMEOUT) {
@@ -39,8 +40,9 @@ Error LoadedPlan::Impl::submitAndWait(VkCommandBuffer cmd, StringRef step) {
     return createStringError(
         inconvertibleErrorCode(),
         "%s: vkWaitForFences timed out after %llu s; the "
-        "device did not finish the submitted work",
-        where().c_str(), (unsigned long long)(kFenceTimeoutNs / 1000000000));
+        "device did not finish the submitted work (a slow device may need "
+        "a longer --wait-timeout)",
+        where().c_str(), (unsigned long long)(dev.fenceTimeoutNs / 1000000000));
   }
   if (Error e = checkVk(r, "vkWaitForFences")) {
     broken = true; // e.g. VK_ERROR_DEVICE_LOST

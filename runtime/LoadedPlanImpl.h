@@ -144,7 +144,7 @@ struct LoadedPlan::Impl {
   /// reverse creation order. Safe on a partially loaded plan.
   ~Impl();
 
-  /// Submits \p cmd with `fence`, waits up to kFenceTimeoutNs, resets the
+  /// Submits \p cmd with `fence`, waits up to the device's fenceTimeoutNs, resets the
   /// fence. \p step names the work in errors ("run", "weight upload").
   llvm::Error submitAndWait(VkCommandBuffer cmd, llvm::StringRef step);
 

@@ -86,6 +86,10 @@ struct DeviceOptions {
   /// Enables VK_LAYER_KHRONOS_validation and counts its messages. Also
   /// enabled by env TLC_VALIDATION=1.
   bool validation = false;
+  /// How long a run (and a load's uploads) waits for the device before it
+  /// gives up with an error, in seconds (>= 1). A large model on a CPU
+  /// implementation such as lavapipe can need more than the default.
+  unsigned waitTimeoutSeconds = 60;
 };
 
 /// Counters the runtime keeps, to show that nothing is allocated, created,

@@ -69,6 +69,11 @@ static cl::opt<std::string>
                 cl::desc("Write a Chrome trace of one profiled run (one slice "
                          "per dispatch) to FILE"),
                 cl::value_desc("FILE.json"), cl::sub(BenchSubcommand));
+static cl::opt<unsigned> WaitTimeout(
+    "wait-timeout", cl::init(60),
+    cl::desc("Seconds to wait for the device before giving up (default: "
+             "60)"),
+    cl::value_desc("SECONDS"), cl::sub(BenchSubcommand));
 static cl::opt<int> DeviceIndex("device", cl::init(-1),
                                 cl::desc("Vulkan device index (tlc devices); "
                                          "default: env TLC_DEVICE, else the "
@@ -316,6 +321,7 @@ int runBench() {
 
   DeviceOptions dopts;
   dopts.index = DeviceIndex;
+  dopts.waitTimeoutSeconds = WaitTimeout;
   auto device = Device::create(dopts);
   if (!device)
     return reportError(device.takeError());

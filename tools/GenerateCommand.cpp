@@ -76,6 +76,11 @@ static cl::opt<std::string>
                cl::desc("Write the logits each token was chosen from, f32 "
                         "[generated tokens, vocab]"),
                cl::value_desc("FILE.npy"), cl::sub(GenerateSubcommand));
+static cl::opt<unsigned> WaitTimeout(
+    "wait-timeout", cl::init(60),
+    cl::desc("Seconds to wait for the device before giving up (default: "
+             "60)"),
+    cl::value_desc("SECONDS"), cl::sub(GenerateSubcommand));
 static cl::opt<int> DeviceIndex("device", cl::init(-1),
                                 cl::desc("Vulkan device index (tlc devices); "
                                          "default: env TLC_DEVICE, else the "
@@ -178,6 +183,7 @@ int runGenerate() {
                              noTokenizer + "; use --prompt-ids"));
   DeviceOptions dopts;
   dopts.index = DeviceIndex;
+  dopts.waitTimeoutSeconds = WaitTimeout;
   dopts.validation = Validation;
   Expected<std::unique_ptr<Device>> dev = Device::create(dopts);
   if (!dev)

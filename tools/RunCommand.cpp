@@ -42,6 +42,11 @@ static cl::opt<std::string>
     OutputDir("output-dir",
               cl::desc("Write each output as DIR/<output name>.npy"),
               cl::value_desc("DIR"), cl::sub(RunSubcommand));
+static cl::opt<unsigned> WaitTimeout(
+    "wait-timeout", cl::init(60),
+    cl::desc("Seconds to wait for the device before giving up (default: "
+             "60)"),
+    cl::value_desc("SECONDS"), cl::sub(RunSubcommand));
 static cl::opt<int> DeviceIndex("device", cl::init(-1),
                                 cl::desc("Vulkan device index (tlc devices); "
                                          "default: env TLC_DEVICE, else the "
@@ -269,6 +274,7 @@ int runRun() {
 
   DeviceOptions dopts;
   dopts.index = DeviceIndex;
+  dopts.waitTimeoutSeconds = WaitTimeout;
   dopts.validation = Validation;
   auto device = Device::create(dopts);
   if (!device)
