@@ -3,8 +3,11 @@
 // ONNX Cast (opset 13) between the dtypes tlc holds: FLOAT (1), INT32 (6),
 // INT64 (7) and BOOL (9, held as i64 0/1). Float-to-integer casts truncate
 // toward zero (as C and numpy); a float outside the target's range is
-// refused, since ONNX leaves it undefined. Compile time only (folds); a Cast
-// to the input's own dtype is removed (passes/RemoveIdentities.cpp).
+// refused when it folds, since ONNX leaves it undefined. On the device
+// (shaders/cast.comp, over 32-bit words) such a value gives an undefined
+// result, and an i64 converts to the float nearest its magnitude's words'
+// sum. A Cast to the input's own dtype is removed
+// (passes/RemoveIdentities.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "ops/OpList.h"
@@ -92,6 +95,26 @@ static Error castReference(const Node &node, ArrayRef<const HostTensor *> in,
   return Error::success();
 }
 
+/// Code of \p t for shaders/cast.comp's SRC and DST.
+static uint32_t castCode(DType t) {
+  return t == DType::F32 ? 0 : t == DType::I32 ? 1 : 2;
+}
+
+static void castLower(const Node &node, ArrayRef<TensorType> in,
+                      ArrayRef<TensorType> out, const KernelTarget &,
+                      SmallVectorImpl<DispatchDesc> &d) {
+  bool toBool = verifiedValue(node.attrs.getInt("to", -1)) == 9;
+  DispatchDesc c;
+  c.shader = "cast";
+  uint64_t n = uint64_t(out[0].numElements());
+  c.specConstants = {spec::u32(uint32_t(n)), spec::u32(castCode(in[0].dtype)),
+                     spec::u32(toBool ? 3 : castCode(out[0].dtype))};
+  c.operands = {0, 1};
+  c.writes = {1};
+  setGrid1D(c, n, 256);
+  d.push_back(c);
+}
+
 /// Integer to integer: the same expressions, when every value they take
 /// fits the target dtype.
 static Error castFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
@@ -111,8 +134,8 @@ static Error castFoldSymbolic(const Node &, ArrayRef<SymTensor> in,
 }
 
 const OpDef kCastOp = withSymbolicFold(symbolicOp({"Cast",          castInferTypes,
-                       castReference,   /*lower=*/nullptr,
+                       castReference,   castLower,
                        /*memory=*/{},   /*referenceDTypes=*/kDataDTypes,
-                       /*deviceDTypes=*/{}}), castFoldSymbolic);
+                       /*deviceDTypes=*/kDataDTypes}), castFoldSymbolic);
 
 } // namespace tlc

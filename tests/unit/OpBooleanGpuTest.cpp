@@ -165,3 +165,36 @@ TEST(OpBooleanGpu, ExpandMatchesReference) {
 }
 
 } // namespace
+
+namespace {
+
+Attributes castTo(int64_t to) {
+  Attributes a;
+  a.values["to"] = to;
+  return a;
+}
+
+TEST(OpCastGpu, EveryDTypePairMatchesReference) {
+  // ONNX codes: FLOAT 1, INT32 6, INT64 7, BOOL 9 (held as i64 0/1).
+  HostTensor f = tt::tensor({2, 5}, {-3.7f, -1.0f, -0.5f, 0.0f, 0.25f, 1.0f,
+                                     2.9f, 1e3f, -2.5e9f, 6.0e12f});
+  HostTensor small(TensorType{DType::I64, {7}});
+  for (int64_t i = 0; i < 7; ++i)
+    small.setInt(i, (i - 3) * 1000003);
+  HostTensor i32(TensorType{DType::I32, {6}});
+  for (int64_t i = 0; i < 6; ++i)
+    i32.setInt(i, (i - 2) * 700001);
+  HostTensor fSmall = tt::tensor({4}, {-7.9f, -0.1f, 3.5f, 2e9f});
+  for (int64_t to : {1, 7, 9})
+    expectExact("Cast", castTo(to), {{f}});
+  expectExact("Cast", castTo(6), {{fSmall}});
+  for (int64_t to : {1, 6, 9})
+    expectExact("Cast", castTo(to), {{small}});
+  // i64 across both words to float (rounding the magnitude) and to bool.
+  expectExact("Cast", castTo(1), {{wideInts({3, 8}, 5)}});
+  expectExact("Cast", castTo(9), {{wideInts({3, 8}, 6)}});
+  for (int64_t to : {1, 7, 9})
+    expectExact("Cast", castTo(to), {{i32}});
+}
+
+} // namespace
