@@ -1,6 +1,6 @@
 //===- ops/Add.cpp - Add: elementwise C = A + B, numpy broadcasting -------===//
 //
-// ONNX Add (opset 14) on f32 with multidirectional broadcasting (rank <= 6).
+// ONNX Add (opset 14) on f32, i32 and i64 with multidirectional broadcasting (rank <= 6).
 // Shared logic: ops/Binary.h. Shader: shaders/binary.comp.
 //
 //===----------------------------------------------------------------------===//
@@ -35,6 +35,7 @@ const OpDef kAddOp = withSymbolicFold(symbolicOp({"Add",
                       addReference,
                       addLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes}), addFoldSymbolic);
+                      /*referenceDTypes=*/kDataDTypes,
+                      /*deviceDTypes=*/kDataDTypes}), addFoldSymbolic);
 
 } // namespace tlc

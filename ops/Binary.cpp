@@ -178,7 +178,12 @@ DispatchDesc lowerBinary(BinaryOpCode code, const TensorType &a,
   BinaryLayout l = coalesceBinary(od, broadcastStrides(a.dims(), od),
                                   broadcastStrides(b.dims(), od));
   DispatchDesc d;
-  d.shader = "binary";
+  // Integers (Add, Sub, Mul of i32 or i64): shaders/binary_int.comp, the
+  // same index space and constants with WIDE (i64) in VEC4's place.
+  bool isInt = out.dtype == DType::I32 || out.dtype == DType::I64;
+  if (isInt)
+    l.vec4 = false;
+  d.shader = isInt ? "binary_int" : "binary";
   DimExpr n = out.numElementsExpr();
   // Constants 0 TOTAL, 1 OP, 2-7 dims, 8-13 A's strides, 14-19 B's (all
   // dims: run-time values of binary_dyn when symbolic), 20 VEC4, 21 ITEMS.
@@ -187,7 +192,8 @@ DispatchDesc lowerBinary(BinaryOpCode code, const TensorType &a,
   setBroadcastConstants(d, l.dims, {l.sa, l.sb}, 2, {8, 14});
   DimExpr units = l.vec4 ? *exactDiv(n, 4) : n;
   uint32_t items = elementwiseItemsPerInvocation(uint64_t(units.upperBound()));
-  d.specConstants.push_back(spec::u32(l.vec4 ? 1u : 0u));
+  d.specConstants.push_back(
+      spec::u32(isInt ? out.dtype == DType::I64 : l.vec4 ? 1u : 0u));
   d.specConstants.push_back(spec::u32(items));
   d.operands = {0, 1, 2};
   d.writes = {2};

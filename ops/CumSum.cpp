@@ -4,9 +4,10 @@
 // scalar, negative counts from the end; moved into the attribute `axis` by
 // passes/ConstantFolding.cpp, since the lowering sees types only).
 // Attributes exclusive (0: element i's sum includes it; 1: only those before
-// it) and reverse (1: sums run from the end). f32 on the device
-// (shaders/cumsum.comp, one invocation per line, summing in f32 in order);
-// i32 and i64 fold (two's complement wrap, as NumPy).
+// it) and reverse (1: sums run from the end). On the device
+// (shaders/cumsum.comp, one invocation per line, in order): f32 sums in
+// f32, i32 and i64 in two's complement with wrap (as NumPy and the
+// reference); RoBERTa's position ids are a CumSum of the padding mask.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/IntInput.h"
@@ -132,6 +133,9 @@ void cumsumLower(const Node &node, ArrayRef<TensorType> in,
       verifiedValue(getFlagAttr(node, "exclusive", false)) ? 1u : 0u));
   c.specConstants.push_back(
       spec::u32(verifiedValue(getFlagAttr(node, "reverse", false)) ? 1u : 0u));
+  DType t = in[0].dtype;
+  c.specConstants.push_back(
+      spec::u32(t == DType::I32 ? 1u : t == DType::I64 ? 2u : 0u));
   c.operands = {0, 1};
   c.writes = {1};
   setGrid1D(c, lines, 64);
@@ -143,6 +147,7 @@ void cumsumLower(const Node &node, ArrayRef<TensorType> in,
 const OpDef kCumSumOp = symbolicOp({"CumSum", cumsumInferTypes,
                                     cumsumReference, cumsumLower,
                                     /*memory=*/{},
-                                    /*referenceDTypes=*/kDataDTypes});
+                                    /*referenceDTypes=*/kDataDTypes,
+                                    /*deviceDTypes=*/kDataDTypes});
 
 } // namespace tlc

@@ -1,6 +1,6 @@
 //===- ops/Mul.cpp - Mul: elementwise C = A * B, numpy broadcasting -------===//
 //
-// ONNX Mul (opset 14) on f32 with multidirectional broadcasting (rank <= 6).
+// ONNX Mul (opset 14) on f32, i32 and i64 with multidirectional broadcasting (rank <= 6).
 // Shared logic: ops/Binary.h. Shader: shaders/binary.comp.
 //
 //===----------------------------------------------------------------------===//
@@ -35,6 +35,7 @@ const OpDef kMulOp = withSymbolicFold(symbolicOp({"Mul",
                       mulReference,
                       mulLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes}), mulFoldSymbolic);
+                      /*referenceDTypes=*/kDataDTypes,
+                      /*deviceDTypes=*/kDataDTypes}), mulFoldSymbolic);
 
 } // namespace tlc

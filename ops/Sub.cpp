@@ -1,6 +1,6 @@
 //===- ops/Sub.cpp - Sub: elementwise C = A - B, numpy broadcasting -------===//
 //
-// ONNX Sub (opset 14) on f32 with multidirectional broadcasting (rank <= 6).
+// ONNX Sub (opset 14) on f32, i32 and i64 with multidirectional broadcasting (rank <= 6).
 // Shared logic: ops/Binary.h. Shader: shaders/binary.comp.
 //
 //===----------------------------------------------------------------------===//
@@ -35,6 +35,7 @@ const OpDef kSubOp = withSymbolicFold(symbolicOp({"Sub",
                       subReference,
                       subLower,
                       {/*isView=*/false, /*inPlaceInputs=*/{0, 1}},
-                      /*referenceDTypes=*/kDataDTypes}), subFoldSymbolic);
+                      /*referenceDTypes=*/kDataDTypes,
+                      /*deviceDTypes=*/kDataDTypes}), subFoldSymbolic);
 
 } // namespace tlc

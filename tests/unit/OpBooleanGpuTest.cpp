@@ -198,3 +198,51 @@ TEST(OpCastGpu, EveryDTypePairMatchesReference) {
 }
 
 } // namespace
+
+namespace {
+
+/// i32 values of both signs, some large enough that products wrap.
+HostTensor someI32(Shape shape, uint32_t seed) {
+  HostTensor t(TensorType{DType::I32, shape});
+  uint32_t s = seed;
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    s = s * 1103515245u + 12345u;
+    t.setInt(i, int32_t((s >> 8) % 20001) - 10000);
+  }
+  return t;
+}
+
+TEST(OpIntArithmeticGpu, AddSubMulAndCumSumMatchReference) {
+  // i64 across both words (carries and borrows between them), broadcast
+  // against a row; i32 likewise. Values stay where the reference does not
+  // refuse overflow.
+  HostTensor row(TensorType{DType::I64, {6}});
+  for (int64_t i = 0; i < 6; ++i)
+    row.setInt(i, 3 * i - 7);
+  for (const char *op : {"Add", "Sub", "Mul"}) {
+    expectExact(op, Attributes(),
+                {{wideInts({4, 6}, 21)},
+                 {std::string(op) == "Mul" ? row : wideInts({6}, 22)}});
+    expectExact(op, Attributes(), {{someI32({3, 1, 5}, 23)}, {someI32({4, 5}, 24)}});
+  }
+  // A product that needs the high word of lo * lo.
+  HostTensor big(TensorType{DType::I64, {2}});
+  big.setInt(0, 3000000000ll);
+  big.setInt(1, -3000000001ll);
+  expectExact("Mul", Attributes(), {{big}, {big}});
+  // CumSum of i32 and i64 along each axis, inclusive and exclusive, forward
+  // and reverse (RoBERTa's position ids are a CumSum of an int mask).
+  for (int64_t axis : {0, 1})
+    for (int64_t ex : {0, 1})
+      for (int64_t rev : {0, 1}) {
+        Attributes a;
+        a.values["exclusive"] = ex;
+        a.values["reverse"] = rev;
+        expectExact("CumSum", a,
+                    {{wideInts({5, 7}, 30)}, {tt::ints({}, {axis}), true}});
+        expectExact("CumSum", a,
+                    {{someI32({5, 7}, 31)}, {tt::ints({}, {axis}), true}});
+      }
+}
+
+} // namespace
