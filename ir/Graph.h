@@ -150,8 +150,21 @@ private:
   llvm::StringMap<ValueId> byName;
 };
 
-/// Prints the IR in a stable, readable text form (tlc compile --print-ir).
-void printGraph(const Graph &g, llvm::raw_ostream &os);
+/// Weights of at most this many elements print their values when
+/// PrintOptions::inlineConstants is set.
+constexpr int64_t kMaxInlineElements = 16;
+
+struct PrintOptions {
+  /// Print the values of weights of at most kMaxInlineElements elements
+  /// ("weight %c : 2xi64 = [1, 2]"), as `tlc opt` does, so that a pass's
+  /// golden test can read constants back (ir/TextParser.h).
+  bool inlineConstants = false;
+};
+
+/// Prints the IR in a stable, readable text form (tlc compile --print-ir),
+/// which parseGraphText (ir/TextParser.h) reads back.
+void printGraph(const Graph &g, llvm::raw_ostream &os,
+                const PrintOptions &opts = {});
 
 } // namespace tlc
 

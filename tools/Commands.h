@@ -23,6 +23,7 @@ extern llvm::cl::SubCommand PlanSubcommand;    // tools/PlanCommand.cpp
 extern llvm::cl::SubCommand ImportSubcommand;  // tools/ImportCommand.cpp
 extern llvm::cl::SubCommand BenchSubcommand;   // tools/BenchCommand.cpp
 extern llvm::cl::SubCommand GenerateSubcommand; // tools/GenerateCommand.cpp
+extern llvm::cl::SubCommand OptSubcommand;      // tools/OptCommand.cpp
 
 int runCompile();
 int runRun();
@@ -32,6 +33,7 @@ int runPlan();
 int runImport();
 int runBench();
 int runGenerate();
+int runOpt();
 
 /// Prints "tlc: error: <message>" to stderr and returns 1.
 int reportError(llvm::Error e);

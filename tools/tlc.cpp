@@ -56,7 +56,7 @@ struct CommandUsage {
 };
 
 /// The commands in the order `tlc --help` lists them.
-SmallVector<CommandUsage, 8> commandList() {
+SmallVector<CommandUsage, 9> commandList() {
   return {
       {&tlc::CompileSubcommand, "compile MODEL.yaml -o MODEL.tlp",
        "build a compiled plan"},
@@ -69,6 +69,7 @@ SmallVector<CommandUsage, 8> commandList() {
       {&tlc::BenchSubcommand, "bench MODEL.tlp --json", "measure its latency"},
       {&tlc::GenerateSubcommand, "generate LLM.tlp --prompt-ids 1,2",
        "generate tokens (Llama models)"},
+      {&tlc::OptSubcommand, "opt IR.tlir --passes=a,b", "run compiler passes"},
   };
 }
 
@@ -133,6 +134,8 @@ int main(int argc, char **argv) {
     return tlc::runBench();
   if (tlc::GenerateSubcommand)
     return tlc::runGenerate();
+  if (tlc::OptSubcommand)
+    return tlc::runOpt();
   errs() << "tlc: no command given; try 'tlc --help'\n";
   return 2;
 }

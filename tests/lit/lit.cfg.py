@@ -4,7 +4,7 @@ import lit.formats
 
 config.name = "tlc"
 config.test_format = lit.formats.ShTest(execute_external=True)
-config.suffixes = [".test", ".yaml"]
+config.suffixes = [".test", ".yaml", ".tlir"]
 config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py.in"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tlc_bin_dir, "tests", "lit")
