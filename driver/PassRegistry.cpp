@@ -50,6 +50,8 @@ Error memorySchedule(Graph &g, const PassContext &) {
 
 const GraphPassInfo kPasses[] = {
     {"schedule", "order nodes topologically", schedulePass},
+    {"windows-1d-as-2d", "1-D Conv/ConvTranspose/pools as 2-D over views",
+     counted<rewriteWindows1DAs2D>},
     {"constant-folding", "evaluate nodes of constant inputs, typing as it goes",
      constantFolding},
     {"fold-at-bound", "compute symbol-only tensors at the bound, slice them",

@@ -63,6 +63,9 @@ Expected<Plan> compileGraph(Graph g, const CompileOptions &opts) {
   if (Error e = scheduleTopological(g))
     return std::move(e);
   dump(opts, g, "schedule");
+  // 1-D convolutions and pools run as 2-D ones over views.
+  rewriteWindows1DAs2D(g);
+  dump(opts, g, "windows-1d-as-2d");
   // Simplification (what ONNX exporters emit): fold constants (typing as it
   // goes, see passes/ConstantFolding.cpp), drop no-ops, fold
   // BatchNormalization.

@@ -44,6 +44,13 @@ llvm::Expected<size_t> foldConstants(Graph &g);
 /// removed. (passes/FoldAtBound.cpp)
 llvm::Expected<size_t> foldAtBound(Graph &g);
 
+/// Rewrites Conv and ConvTranspose with a rank-3 weight, and MaxPool and
+/// AveragePool with one kernel_shape entry (1-D ops over [N, C, L]), into
+/// Unsqueeze -> the 2-D op with a 1 x k window -> Squeeze, which constant
+/// folding makes views. Needs no types (run before foldConstants). Returns
+/// the number of nodes rewritten. (passes/Windows1DAs2D.cpp)
+size_t rewriteWindows1DAs2D(Graph &g);
+
 /// Removes Identity, inference-mode Dropout and Cast to the same dtype:
 /// readers of the output read the input. Returns the number of nodes
 /// removed. (passes/RemoveIdentities.cpp)

@@ -32,7 +32,7 @@ static cl::opt<std::string> InputPath(cl::Positional, cl::Required,
 static cl::list<std::string> PassNames(
     "passes", cl::CommaSeparated,
     cl::desc("Passes to run, in order (comma-separated): schedule, "
-             "constant-folding, fold-at-bound, remove-identities, "
+             "windows-1d-as-2d, constant-folding, fold-at-bound, remove-identities, "
              "fold-batchnorm, shape-inference, dead-code-elimination, "
              "fuse-attention, fuse-epilogues, fuse-elementwise, split-k, "
              "fuse-reduce-layernorm, fuse-norm-projections, f16-storage, "

@@ -74,6 +74,7 @@ static std::string opKey(const NodeTestCase &test) {
 static Error frontEnd(Graph g) {
   if (Error e = scheduleTopological(g))
     return e;
+  rewriteWindows1DAs2D(g);
   if (Error e = foldConstants(g).takeError())
     return e;
   removeIdentities(g);

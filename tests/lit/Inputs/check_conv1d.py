@@ -1,0 +1,58 @@
+"""1-D convolutions and pools through tlc against PyTorch.
+
+usage: check_conv1d.py TLC WORK_DIR
+A Whisper-style front end (Conv1d k3 p1, GELU, Conv1d k3 s2 p1), a grouped
+dilated Conv1d, MaxPool1d, AvgPool1d (count_include_pad) and a
+ConvTranspose1d, seeded random weights, exported by torch.onnx at opset 17;
+tlc compiles and runs it and its output must match PyTorch's at relative L2
+<= 1e-4. Prints "rel L2 <value>".
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+tlc, work = sys.argv[1:3]
+os.makedirs(work, exist_ok=True)
+torch.manual_seed(0)
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = torch.nn.Conv1d(8, 16, 3, padding=1)
+        self.c2 = torch.nn.Conv1d(16, 16, 3, stride=2, padding=1)
+        self.c3 = torch.nn.Conv1d(16, 16, 3, padding=2, dilation=2, groups=4)
+        self.mp = torch.nn.MaxPool1d(2)
+        self.ap = torch.nn.AvgPool1d(3, stride=1, padding=1)
+        self.ct = torch.nn.ConvTranspose1d(16, 4, 4, stride=2, padding=1)
+
+    def forward(self, x):
+        h = torch.nn.functional.gelu(self.c1(x))
+        h = self.c3(self.c2(h))
+        return self.ct(self.ap(self.mp(h)))
+
+
+m = Net().eval()
+x = torch.randn(1, 8, 40)
+with torch.no_grad():
+    y = m(x).numpy()
+path = os.path.join(work, "conv1d.onnx")
+kw = dict(opset_version=17, input_names=["x"], output_names=["y"])
+try:
+    torch.onnx.export(m, x, path, dynamo=False, **kw)
+except TypeError:
+    torch.onnx.export(m, x, path, **kw)
+np.save(os.path.join(work, "x.npy"), x.numpy())
+plan = os.path.join(work, "conv1d.tlp")
+subprocess.run([tlc, "compile", path, "-o", plan], check=True)
+out = os.path.join(work, "out")
+subprocess.run([tlc, "run", plan, "--input", "x=" + os.path.join(work, "x.npy"),
+                "--output-dir", out], check=True, stdout=subprocess.DEVNULL)
+got = np.load(os.path.join(out, "y.npy"))
+assert got.shape == y.shape, (got.shape, y.shape)
+rel = float(np.linalg.norm(got - y) / np.linalg.norm(y))
+print("rel L2 %.1e" % rel)
+sys.exit(0 if rel <= 1e-4 else 1)
