@@ -1,5 +1,8 @@
 //===- driver/ModelCompile.cpp - A model file to a plan, as flags say -----===//
 #include "driver/ModelCompile.h"
+#include "ir/TextParser.h"
+
+#include "llvm/Support/MemoryBuffer.h"
 
 #include "driver/Pipeline.h"
 #include "ir/ShapeSpec.h"
@@ -60,6 +63,7 @@ static Error parseShapeFlags(const ModelCompileRequest &req,
   return parseDimFlags(req.dims, opts.dims);
 }
 
+/// MODEL.tlir is the IR's text form (ir/TextParser.h);
 /// MODEL.onnx is imported (ir/onnx/OnnxImporter.h); MODEL.gguf and a
 /// Hugging Face folder (config.json + safetensors) are built as Llama
 /// decoders (ir/llama/LlamaGraph.h: one plan for prompts of 1 to
@@ -80,6 +84,19 @@ static Expected<Plan> compileAnyModel(const ModelCompileRequest &req,
     lo.dequantizeWeights = req.dequantizeWeights;
     Expected<Graph> g =
         hfFolder ? importLlamaHf(path, lo) : importLlamaGguf(path, lo);
+    if (!g)
+      return g.takeError();
+    return compileGraph(std::move(*g), opts);
+  }
+  if (sys::path::extension(path).equals_insensitive(".tlir")) {
+    // The IR's text form (ir/TextParser.h): golden tests of the memory
+    // passes compile it and read the plan dump.
+    ErrorOr<std::unique_ptr<MemoryBuffer>> buf = MemoryBuffer::getFile(path);
+    if (!buf)
+      return createStringError(inconvertibleErrorCode(),
+                               "%s: cannot read: %s", path.str().c_str(),
+                               buf.getError().message().c_str());
+    Expected<Graph> g = parseGraphText((*buf)->getBuffer(), path);
     if (!g)
       return g.takeError();
     return compileGraph(std::move(*g), opts);
