@@ -15,6 +15,7 @@
 #include "codegen/Plan.h"
 #include "codegen/PlanFileJson.h"
 #include "ir/AtomicFile.h"
+#include "ir/JsonCheck.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Endian.h"
@@ -80,50 +81,6 @@ std::string hex64(uint64_t v) {
 /// True when [off, off + size) lies inside [0, limit), without overflow.
 bool rangeInside(uint64_t off, uint64_t size, uint64_t limit) {
   return off <= limit && size <= limit - off;
-}
-
-/// Offset of the first '[' or '{' of \p text nested deeper than \p limit
-/// (strings skipped), or StringRef::npos. llvm::json::parse recurses once
-/// per level, so metadata of a million '[' would overflow the stack: this
-/// scan runs first.
-size_t findTooDeepNesting(StringRef text, unsigned limit) {
-  unsigned depth = 0;
-  bool inString = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (inString) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        inString = false;
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit)
-        return i;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return StringRef::npos;
-}
-
-/// Turns a json::ParseError into "<file>: byte offset N (JSON line L,
-/// column C): <message>", N counted from the start of the file.
-Error jsonSyntaxError(Error e, StringRef file, uint64_t base) {
-  std::string text = toString(std::move(e)); // "[L:C, byte=N]: msg"
-  unsigned line = 0, col = 0, byte = 0;
-  int consumed = 0;
-  if (sscanf(text.c_str(), "[%u:%u, byte=%u]: %n", &line, &col, &byte,
-             &consumed) == 3 &&
-      consumed > 0)
-    // The parser stops just past the offending character: report that one.
-    return fmtError(file, "byte offset " + Twine(base + (byte ? byte - 1 : 0)) +
-                              " (JSON metadata line " + Twine(line) +
-                              ", column " + Twine(col) +
-                              "): invalid JSON: " + text.substr(consumed));
-  return fmtError(file, "invalid JSON metadata at byte offset " + Twine(base) +
-                            ": " + text);
 }
 
 } // namespace
@@ -344,7 +301,7 @@ Expected<Plan> readPlanBytes(ArrayRef<uint8_t> bytes, StringRef name) {
                               Twine(kMaxJsonNesting) + " levels");
   Expected<json::Value> root = json::parse(jsonText);
   if (!root)
-    return jsonSyntaxError(root.takeError(), name, s->jsonOffset);
+    return jsonSyntaxError(root.takeError(), name, s->jsonOffset, "metadata");
   Plan plan;
   Expected<BlobLayout> layout = readPlanJson(*root, name, plan);
   if (!layout)

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Safetensors.h"
 #include "ir/AtomicFile.h"
+#include "ir/JsonCheck.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -28,50 +29,6 @@ namespace {
 Error stError(StringRef file, const Twine &msg) {
   return createStringError(inconvertibleErrorCode(),
                            (file + ": " + msg).str());
-}
-
-/// Turns a json::ParseError ("[L:C, byte=N]: msg") into an error naming the
-/// file byte offset (N + \p base).
-Error jsonSyntaxError(Error e, StringRef file, uint64_t base) {
-  std::string text = toString(std::move(e));
-  unsigned line = 0, col = 0, byte = 0;
-  int consumed = 0;
-  if (sscanf(text.c_str(), "[%u:%u, byte=%u]: %n", &line, &col, &byte,
-             &consumed) == 3 &&
-      consumed > 0)
-    // The parser stops just past the offending character: report that one.
-    return stError(file, "byte offset " + Twine(base + (byte ? byte - 1 : 0)) +
-                             " (JSON header line " + Twine(line) +
-                             ", column " + Twine(col) + "): invalid JSON: " +
-                             text.substr(consumed));
-  return stError(file, "invalid JSON header at byte offset " + Twine(base) +
-                           ": " + text);
-}
-
-/// Offset of the first '[' or '{' of \p text nested deeper than \p limit
-/// (strings skipped), or StringRef::npos. llvm::json::parse recurses once
-/// per level, so a header of a million '[' would overflow the stack: this
-/// scan runs first.
-size_t findTooDeepNesting(StringRef text, unsigned limit) {
-  unsigned depth = 0;
-  bool inString = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (inString) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        inString = false;
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit)
-        return i;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return StringRef::npos;
 }
 
 std::string describe(const json::Value &v) {
@@ -253,7 +210,7 @@ Expected<SafetensorsFile> readSafetensorsBytes(ArrayRef<uint8_t> bytes,
                              Twine(kMaxJsonNesting) + " levels");
   Expected<json::Value> root = json::parse(text);
   if (!root)
-    return jsonSyntaxError(root.takeError(), name, 8);
+    return jsonSyntaxError(root.takeError(), name, 8, "header");
   const json::Object *header = root->getAsObject();
   if (!header)
     return stError(name, "byte offset 8: the JSON header must be an object "
