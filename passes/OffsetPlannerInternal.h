@@ -114,6 +114,17 @@ struct SearchOutcome {
 /// early once it exceeds \p limit. The search keeps these pairs in memory.
 uint64_t countOverlapPairs(llvm::ArrayRef<LiveRange> ranges, uint64_t limit);
 
+/// MiniMalloc's sections (Moffitt, ASPLOS 2023, sec. 4): one per distinct
+/// end step E, holding the buffers live just before E (start < E <= end).
+/// They are the maximal sets of buffers live together, and two buffers
+/// overlap in time exactly when they share a section. Per buffer, the
+/// sections it is in are [first, last).
+struct SectionSpans {
+  uint32_t count = 0;
+  std::vector<uint32_t> first, last;
+};
+SectionSpans computeSectionSpans(llvm::ArrayRef<LiveRange> ranges);
+
 /// The number of (section, live buffer) pairs, sections as in MiniMalloc's
 /// sweep (one per distinct end step), stopping early past \p limit.
 uint64_t countSectionEntries(llvm::ArrayRef<LiveRange> ranges, uint64_t limit);

@@ -145,26 +145,13 @@ private:
 
 void Searcher::sweep() {
   size_t n = ranges.size();
-  // Sections as in MiniMalloc's sweep: one per distinct end step E, holding
-  // the buffers live just before E (start < E <= end). These are the
-  // maximal sets of buffers live together, and two buffers overlap in time
-  // exactly when they share a section.
-  SmallVector<int64_t, 0> ends;
-  for (const LiveRange &r : ranges)
-    ends.push_back(r.end);
-  llvm::sort(ends);
-  ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
-  numSections = uint32_t(ends.size());
-  secFirst.resize(n);
-  secLast.resize(n);
+  // Sections as in MiniMalloc's sweep (computeSectionSpans).
+  SectionSpans spans = computeSectionSpans(ranges);
+  numSections = spans.count;
+  secFirst = std::move(spans.first);
+  secLast = std::move(spans.last);
   sectionBuffers.resize(numSections);
   for (size_t i = 0; i < n; ++i) {
-    secFirst[i] =
-        uint32_t(std::upper_bound(ends.begin(), ends.end(), ranges[i].start) -
-                 ends.begin());
-    secLast[i] =
-        uint32_t(std::upper_bound(ends.begin(), ends.end(), ranges[i].end) -
-                 ends.begin());
     for (uint32_t s = secFirst[i]; s < secLast[i]; ++s)
       sectionBuffers[s].push_back(uint32_t(i));
   }

@@ -67,12 +67,35 @@ using namespace llvm;
 namespace tlc {
 namespace planner_detail {
 
-uint64_t countSectionEntries(ArrayRef<LiveRange> ranges, uint64_t limit) {
+/// The distinct end steps of \p ranges, sorted: the sections' ends.
+static SmallVector<int64_t, 0> sectionEnds(ArrayRef<LiveRange> ranges) {
   SmallVector<int64_t, 0> ends;
   for (const LiveRange &r : ranges)
     ends.push_back(r.end);
   llvm::sort(ends);
   ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+  return ends;
+}
+
+SectionSpans computeSectionSpans(ArrayRef<LiveRange> ranges) {
+  SmallVector<int64_t, 0> ends = sectionEnds(ranges);
+  SectionSpans s;
+  s.count = uint32_t(ends.size());
+  s.first.resize(ranges.size());
+  s.last.resize(ranges.size());
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    s.first[i] = uint32_t(
+        std::upper_bound(ends.begin(), ends.end(), ranges[i].start) -
+        ends.begin());
+    s.last[i] = uint32_t(
+        std::upper_bound(ends.begin(), ends.end(), ranges[i].end) -
+        ends.begin());
+  }
+  return s;
+}
+
+uint64_t countSectionEntries(ArrayRef<LiveRange> ranges, uint64_t limit) {
+  SmallVector<int64_t, 0> ends = sectionEnds(ranges);
   uint64_t entries = 0;
   for (const LiveRange &r : ranges) {
     entries += uint64_t(std::upper_bound(ends.begin(), ends.end(), r.end) -
@@ -240,25 +263,15 @@ private:
 
 void SkylineSearcher::sweep() {
   size_t n = ranges.size();
-  SmallVector<int64_t, 0> ends;
-  for (const LiveRange &r : ranges)
-    ends.push_back(r.end);
-  llvm::sort(ends);
-  ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
-  numSections = uint32_t(ends.size());
-  secFirst.resize(n);
-  secLast.resize(n);
+  SectionSpans spans = computeSectionSpans(ranges);
+  numSections = spans.count;
+  secFirst = std::move(spans.first);
+  secLast = std::move(spans.last);
   startList.resize(numSections);
   endList.resize(numSections);
   sectionBuffers.resize(numSections);
   bufferKey.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    secFirst[i] =
-        uint32_t(std::upper_bound(ends.begin(), ends.end(), ranges[i].start) -
-                 ends.begin());
-    secLast[i] =
-        uint32_t(std::upper_bound(ends.begin(), ends.end(), ranges[i].end) -
-                 ends.begin());
     startList[secFirst[i]].push_back(uint32_t(i));
     endList[secLast[i] - 1].push_back(uint32_t(i));
     for (uint32_t s = secFirst[i]; s < secLast[i]; ++s)
