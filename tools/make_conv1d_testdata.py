@@ -1,20 +1,20 @@
-"""1-D convolutions and pools through tlc against PyTorch.
+"""Makes the 1-D convolution test model and PyTorch's output for it.
 
-usage: check_conv1d.py TLC WORK_DIR
+usage: make_conv1d_testdata.py OUT_DIR
 A Whisper-style front end (Conv1d k3 p1, GELU, Conv1d k3 s2 p1), a grouped
 dilated Conv1d, MaxPool1d, AvgPool1d (count_include_pad) and a
-ConvTranspose1d, seeded random weights, exported by torch.onnx at opset 17;
-tlc compiles and runs it and its output must match PyTorch's at relative L2
-<= 1e-4. Prints "rel L2 <value>".
+ConvTranspose1d, seeded random weights, exported by torch.onnx at opset 17:
+OUT_DIR/conv1d.onnx, conv1d.x.npy (input [1, 8, 40]) and conv1d.y.npy
+(PyTorch's output), committed under tests/data/onnx/ (tests/lit/
+conv1d-torch.test checks tlc against them). Needs python3-torch.
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
 import torch
 
-tlc, work = sys.argv[1:3]
+work = sys.argv[1]
 os.makedirs(work, exist_ok=True)
 torch.manual_seed(0)
 
@@ -45,14 +45,5 @@ try:
     torch.onnx.export(m, x, path, dynamo=False, **kw)
 except TypeError:
     torch.onnx.export(m, x, path, **kw)
-np.save(os.path.join(work, "x.npy"), x.numpy())
-plan = os.path.join(work, "conv1d.tlp")
-subprocess.run([tlc, "compile", path, "-o", plan], check=True)
-out = os.path.join(work, "out")
-subprocess.run([tlc, "run", plan, "--input", "x=" + os.path.join(work, "x.npy"),
-                "--output-dir", out], check=True, stdout=subprocess.DEVNULL)
-got = np.load(os.path.join(out, "y.npy"))
-assert got.shape == y.shape, (got.shape, y.shape)
-rel = float(np.linalg.norm(got - y) / np.linalg.norm(y))
-print("rel L2 %.1e" % rel)
-sys.exit(0 if rel <= 1e-4 else 1)
+np.save(os.path.join(work, "conv1d.x.npy"), x.numpy())
+np.save(os.path.join(work, "conv1d.y.npy"), y)
