@@ -12,7 +12,8 @@ wall time of `tlc bench` (host side: submit + wait), and the verdict.
 
 Usage (Debian's python3-torch and python3-torchvision):
     tools/zoo/zoo.py --tlc build/tlc --work /tmp/zoo [MODEL ...]
-Without models: every classification model of the installed torchvision.
+Without models: every classification and semantic-segmentation model of the
+installed torchvision (segmentation outputs: the "out" map).
 Exit status 1 when a model that exported does not match.
 """
 import argparse
@@ -28,13 +29,31 @@ import numpy as np
 SIZES = {"inception_v3": 299}
 
 
+def segmentation_models():
+    import torchvision
+    if not hasattr(torchvision.models, "list_models"):
+        return []
+    return sorted(torchvision.models.list_models(
+        torchvision.models.segmentation))
+
+
 def export(name, path, size):
     import torch
     import torchvision
     torch.manual_seed(0)
-    m = torchvision.models.get_model(name, weights=None) \
+    kw = dict(weights=None)
+    if name in segmentation_models():  # no download of backbone weights
+        kw["weights_backbone"] = None
+    m = torchvision.models.get_model(name, **kw) \
         if hasattr(torchvision.models, "get_model") \
-        else getattr(torchvision.models, name)(weights=None)
+        else getattr(torchvision.models, name)(**kw)
+    # torchvision zero-initializes some output layers (the ViT head):
+    # their output would be all zeros, which any kernel matches. Such
+    # matrices get seeded N(0, 0.02) values instead.
+    with torch.no_grad():
+        for p in m.parameters():
+            if p.dim() >= 2 and not p.any():
+                p.normal_(0.0, 0.02)
     m.train()
     with torch.no_grad():
         for _ in range(3):
@@ -67,7 +86,7 @@ def first_error(text):
     return text.strip()[-160:]
 
 
-def check(tlc, work, name):
+def check(tlc, work, name, bench_iterations=5):
     import onnx
     size = SIZES.get(name, 224)
     base = os.path.join(work, name)
@@ -88,15 +107,22 @@ def check(tlc, work, name):
         info = json.loads(out)
         row["transient"] = info["transient_bytes"]
         row["lower_bound"] = info["lower_bound"]
-    rc, out = run([tlc, "run", base + ".tlp", "--input", "x=" + base + ".x.npy",
+    rc, out = run([tlc, "run", base + ".tlp", "--wait-timeout=900",
+                   "--input", "x=" + base + ".x.npy",
                    "--output-dir", base + ".out"])
     if rc:
         row["verdict"] = "run: " + first_error(out)
         return row
     got = np.load(os.path.join(base + ".out", "y.npy"))
-    rel = float(np.linalg.norm(got - y) / np.linalg.norm(y))
+    ref = float(np.linalg.norm(y))
+    if ref == 0.0:
+        row["verdict"] = "PyTorch's output is all zeros: nothing to compare"
+        return row
+    rel = float(np.linalg.norm(got - y) / ref)
     row["rel_l2"] = rel
-    rc, out = run([tlc, "bench", base + ".tlp", "--iterations", "5"])
+    rc, out = run([tlc, "bench", base + ".tlp", "--warmup=1", "--iterations",
+                   str(bench_iterations),
+                   "--wait-timeout=900"])
     for line in out.splitlines():
         if "gpu time per inference: median" in line:
             us = float(line.split("median")[1].split("us")[0])
@@ -110,6 +136,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tlc", default="build/tlc")
     ap.add_argument("--work", default="/tmp/tlc-zoo")
+    ap.add_argument("--bench-iterations", type=int, default=5,
+                    help="tlc bench iterations per model (default 5)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep each model's .onnx and .tlp (large)")
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -118,13 +148,14 @@ def main():
         import torchvision
         models = sorted(torchvision.models.list_models(torchvision.models)) \
             if hasattr(torchvision.models, "list_models") else []
+        models += segmentation_models()
     print("| model | verdict | rel. L2 | transient / lower bound (MiB) | "
           "time (median, device) | ops |")
     print("|---|---|---:|---:|---|---|")
     failed = 0
     for name in models:
         t0 = time.time()
-        r = check(args.tlc, args.work, name)
+        r = check(args.tlc, args.work, name, args.bench_iterations)
         mib = lambda b: "%.1f" % (b / 2**20)
         mem = "%s / %s" % (mib(r["transient"]), mib(r["lower_bound"])) \
             if "transient" in r else ""
@@ -133,6 +164,11 @@ def main():
             name, r["verdict"], rel, mem, r.get("bench", ""),
             ", ".join(r.get("ops", []))), flush=True)
         failed += r["verdict"] == "MISMATCH"
+        if not args.keep:
+            for ext in (".onnx", ".tlp"):
+                path = os.path.join(args.work, name + ext)
+                if os.path.exists(path):
+                    os.remove(path)
         sys.stderr.write("%s: %.0f s\n" % (name, time.time() - t0))
     return 1 if failed else 0
 
