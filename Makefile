@@ -74,7 +74,7 @@ test-sanitize: deps-test
 # crashing inputs to FUZZ_BUILD/artifacts/TARGET/ (docs/hardening.md).
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD ?= build-fuzz
-FUZZ_TARGETS ?= model_parser safetensors npy plan gguf onnx capi_plan
+FUZZ_TARGETS ?= model_parser safetensors npy plan gguf onnx capi_plan tlir
 fuzz: deps-test
 	test -f $(FUZZ_BUILD)/CMakeCache.txt || cmake -S . -B $(FUZZ_BUILD) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \

@@ -250,14 +250,18 @@ Expected<DimExpr> Parser::factor() {
       return std::move(err);
     return fn == "min(" ? min(*a, *b) : max(*a, *b);
   }
-  // The longest declared symbol that starts here (a type joins a symbol
-  // and the next dim with 'x', which a symbol name may also contain).
+  // The longest declared symbol that starts here and ends where a name
+  // can: a type joins a symbol and the next dim with 'x', which a symbol
+  // name may also contain ("Sx4" is S then 4 when only S is declared).
   StringRef rest = text.substr(pos);
   const DimSymbol *best = nullptr;
-  for (const auto &kv : symbols)
-    if (rest.startswith(kv.getKey()) &&
-        (!best || kv.getKey().size() > best->name.size()))
+  for (const auto &kv : symbols) {
+    StringRef s = kv.getKey();
+    char after = rest.size() > s.size() ? rest[s.size()] : '\0';
+    if (rest.startswith(s) && (after == 'x' || !isIdentChar(after)) &&
+        (!best || s.size() > best->name.size()))
       best = &kv.getValue();
+  }
   if (!best)
     return fail("expected a dimension (an integer, a declared symbol, "
                 "floor/min/max or '('), found " + found());
@@ -601,6 +605,11 @@ Error Parser::statement() {
       return fail("expected a symbol name, found " + found());
     if (symbols.count(name))
       return errorAt(loc, "symbol '" + name + "' is declared twice");
+    if (parseDType(name) || name == "floor" || name == "min" ||
+        name == "max" || isDigit(name[0]) || name.contains('.'))
+      return errorAt(loc, "symbol '" + name + "' is a dtype or function "
+                          "name, or not a name; expected letters, digits "
+                          "and '_', starting with a letter or '_'");
     if (Error e = expect(":", "after the symbol's name"))
       return e;
     Expected<int64_t> lo = integer();
