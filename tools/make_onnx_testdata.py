@@ -15,9 +15,14 @@ computed here with plain numpy, independent of tlc):
   bool_mask         a BOOL graph input (tlc holds booleans as i64 0/1):
                     Greater, And, Neg, Where; outputs y (f32) and m (bool);
                     bool_mask.cond.npy (int64), .x.npy, .y.npy, .m.npy
+  external/mlp      MatMul + Add whose weights are ONNX external data
+                    (external/mlp.weights, with offsets and lengths);
+                    external/mlp.input.npy and .expected.npy
 Bad models (each must give a clear error, never a crash):
   bad_unsupported_op, bad_opset, bad_unbound_dim, bad_truncated,
-  bad_checker, bad_custom_domain, bad_external_data, bad_undefined_output
+  bad_checker, bad_custom_domain, bad_external_data, bad_undefined_output,
+  external/bad_escape (a location with ".."), external/bad_length (past the
+  end of the file)
 """
 import os
 import sys
@@ -281,6 +286,36 @@ def bad_models(out, good):
     save(m, "bad_undefined_output")
 
 
+def external_data(out):
+    d = os.path.join(out, "external")
+    os.makedirs(d, exist_ok=True)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
+    w = RNG.standard_normal((4, 3)).astype(np.float32)
+    b = RNG.standard_normal(3).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m"]),
+             helper.make_node("Add", ["m", "b"], ["y"])]
+    inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")]
+    m = model(nodes, [x], [y], inits)
+    onnx.save_model(m, os.path.join(d, "mlp.onnx"), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="mlp.weights",
+                    size_threshold=0)
+    xin = RNG.standard_normal((2, 4)).astype(np.float32)
+    np.save(os.path.join(d, "mlp.input.npy"), xin)
+    np.save(os.path.join(d, "mlp.expected.npy"), xin @ w + b)
+
+    def bad(name, key, value):
+        m = onnx.load(os.path.join(d, "mlp.onnx"), load_external_data=False)
+        for e in m.graph.initializer[0].external_data:
+            if e.key == key:
+                e.value = value
+        with open(os.path.join(d, name + ".onnx"), "wb") as f:
+            f.write(m.SerializeToString())
+
+    bad("bad_escape", "location", "../mlp.weights")
+    bad("bad_length", "length", "4096")
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "tests/data/onnx"
     os.makedirs(out, exist_ok=True)
@@ -289,6 +324,7 @@ def main():
     opset13_mlp(out)
     bad_models(out, good)
     bool_mask(out)
+    external_data(out)
 
 
 if __name__ == "__main__":

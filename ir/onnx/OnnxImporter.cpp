@@ -19,6 +19,7 @@
 #include "ir/onnx/OnnxNodeLabel.h"
 #include "ir/onnx/OnnxOptionalInputs.h"
 #include "ir/onnx/OnnxScalarFill.h"
+#include "ir/onnx/OnnxExternalData.h"
 #include "ir/onnx/OnnxTensor.h"
 
 #include "llvm/ADT/StringSet.h"
@@ -40,8 +41,12 @@ namespace {
 
 class OnnxImporter {
 public:
-  OnnxImporter(StringRef fileName, const ModelParseOptions &opts)
-      : fileName(fileName.str()), opts(opts) {
+  /// \p readExternalData: \p fileName is the model's path, and tensors
+  /// stored in files beside it are read (OnnxExternalData.h).
+  OnnxImporter(StringRef fileName, const ModelParseOptions &opts,
+               bool readExternalData = false)
+      : fileName(fileName.str()), opts(opts),
+        readExternalData(readExternalData) {
     loc.file = this->fileName;
   }
 
@@ -71,6 +76,7 @@ private:
 
   std::string fileName;
   const ModelParseOptions &opts;
+  bool readExternalData = false;
   SourceLoc loc;
   onnx::ModelProto model;
   Graph g;
@@ -102,6 +108,11 @@ Error OnnxImporter::parseAndConvert(ArrayRef<uint8_t> bytes) {
   if (!model.has_graph())
     return err("not a valid ONNX model: the ModelProto has no graph (" +
                Twine(bytes.size()) + " bytes; truncated or not an .onnx file)");
+  // Data stored beside the model (models over protobuf's 2 GiB): read from
+  // files next to a model read from a file; refused for one from memory.
+  if (readExternalData)
+    if (Error e = loadExternalData(model, fileName).takeError())
+      return e;
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception &e) {
@@ -569,6 +580,7 @@ Expected<Graph> importOnnxBytes(ArrayRef<uint8_t> bytes, StringRef fileName,
 }
 
 Expected<Graph> importOnnxFile(StringRef path, const ModelParseOptions &opts) {
+
   ErrorOr<std::unique_ptr<MemoryBuffer>> buf =
       MemoryBuffer::getFile(path, /*IsText=*/false,
                             /*RequiresNullTerminator=*/false);
@@ -579,7 +591,8 @@ Expected<Graph> importOnnxFile(StringRef path, const ModelParseOptions &opts) {
   ArrayRef<uint8_t> bytes(
       reinterpret_cast<const uint8_t *>((*buf)->getBufferStart()),
       (*buf)->getBufferSize());
-  return importOnnxBytes(bytes, path, opts);
+  OnnxImporter importer(path, opts, /*readExternalData=*/true);
+  return importer.run(bytes);
 }
 
 } // namespace tlc

@@ -32,8 +32,10 @@ constexpr int kOnnxTargetOpset = 17;
 ///  - a model the ONNX checker rejects (its message is quoted);
 ///  - a default-domain opset the version converter cannot bring to 17, or a
 ///    node of another domain ("node 'n' (com.microsoft.Foo): ...");
-///  - initializers with external data, f16/f64/string/... dtypes, or sizes
-///    that disagree with their dims;
+///  - external data (tensors stored in files beside the model, which this
+///    reads: OnnxExternalData.h) with a bad location, offset or length;
+///  - initializers with f16/f64/string/... dtypes, or sizes that disagree
+///    with their dims;
 ///  - a dynamic input dimension (dim_param or no dim_value) that
 ///    --input-shape does not bind, naming the input and the dimension;
 ///  - --input-shape naming no input, or disagreeing with a static dim;
@@ -50,7 +52,7 @@ llvm::Expected<Graph> importOnnxFile(llvm::StringRef path,
                                      const ModelParseOptions &opts = {});
 
 /// Same, from the serialized ModelProto in \p bytes; \p fileName is used in
-/// messages.
+/// messages. External data is refused here (no directory to read it from).
 llvm::Expected<Graph> importOnnxBytes(llvm::ArrayRef<uint8_t> bytes,
                                       llvm::StringRef fileName,
                                       const ModelParseOptions &opts = {});
