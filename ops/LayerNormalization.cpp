@@ -178,7 +178,7 @@ static void layerNormLower(const Node &node, ArrayRef<TensorType> in,
   // ROWS and COLS are run-time values of the dyn build when symbolic; the
   // shader divides by float(COLS), so no constant derives from them.
   d.specConstants = spec::u32s(
-      {0, 0, floatBits(verifiedEpsilon(node)), hasBias ? 1u : 0u});
+      {0, 0, floatBits(verifiedEpsilon(node)), hasBias ? 1u : 0u, 0});
   setDim(d, 0, v.rows);
   setDim(d, 1, v.cols);
   // Without B, binding 2 is bound to Scale again and never read.

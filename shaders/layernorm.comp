@@ -12,8 +12,10 @@
 // Both sum in a fixed order for a given subgroup size, so results do not
 // vary from run to run.
 // Specialization constants: 0 = ROWS, 1 = COLS, 2 = epsilon (f32 bits),
-// 3 = HAS_BIAS. Bindings: 0 = X, 1 = Scale, 2 = B (Scale again when
-// HAS_BIAS = 0, unread), 3 = Y.
+// 3 = HAS_BIAS, 4 = CHANNELS (0: Scale and B are indexed by column, as in
+// LayerNormalization; C > 0: by row % C, one value per channel, as in
+// InstanceNormalization over [N*C, H*W] rows). Bindings: 0 = X, 1 = Scale,
+// 2 = B (Scale again when HAS_BIAS = 0, unread), 3 = Y.
 // layernorm_f16 and layernorm_subgroup_f16 (TLC_F16): fp16 storage
 // (shaders/storage.glsl), f32 arithmetic and shared memory.
 // tlc-variant: subgroup SUBGROUP
@@ -34,6 +36,7 @@ layout(local_size_x = 128) in;
 #include "dims.glsl"
 layout(constant_id = 2) const uint EPS_BITS = 0;
 layout(constant_id = 3) const uint HAS_BIAS = 0;
+layout(constant_id = 4) const uint CHANNELS = 0;
 layout(set = 0, binding = 0) readonly buffer XBuf { FLOAT_T x[]; };
 layout(set = 0, binding = 1) readonly buffer SBuf { FLOAT_T scale[]; };
 layout(set = 0, binding = 2) readonly buffer BBuf { FLOAT_T bias[]; };
@@ -80,9 +83,11 @@ void main() {
   }
   float inv = inversesqrt(groupSum(q) / float(COLS) + uintBitsToFloat(EPS_BITS));
 
+  uint channel = CHANNELS > 0u ? row % CHANNELS : 0u;
   for (uint c = lid; c < COLS; c += WG) {
-    float v = (float(x[base + c]) - mean) * inv * float(scale[c]);
-    if (HAS_BIAS == 1u) v += float(bias[c]);
+    uint a = CHANNELS > 0u ? channel : c;
+    float v = (float(x[base + c]) - mean) * inv * float(scale[a]);
+    if (HAS_BIAS == 1u) v += float(bias[a]);
     y[base + c] = STORE(v);
   }
 }
