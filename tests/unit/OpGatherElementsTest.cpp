@@ -1,6 +1,6 @@
 //===- tests/unit/OpGatherElementsTest.cpp - ops/GatherElements.cpp -------===//
 //
-// GatherElements (and InstanceNormalization and LRN, at the end): the ONNX specification's examples by hand, the device
+// GatherElements: the ONNX specification's examples by hand, the device
 // against the reference (f32 and i32 data, i64 and i32 indices, negative
 // indices, each axis, indices smaller than data off the axis), and the
 // shape rule's errors.
@@ -9,8 +9,6 @@
 #include "OpTestUtil.h"
 
 #include <gtest/gtest.h>
-
-#include <cmath>
 
 using namespace llvm;
 using namespace tlc;
@@ -86,62 +84,6 @@ TEST(OpGatherElements, ShapeRuleErrors) {
   auto r = tt::runReference("GatherElements", axisAttr(0), bad);
   ASSERT_FALSE(bool(r));
   EXPECT_NE(toString(r.takeError()).find("expected a value in [-2, 1]"),
-            std::string::npos);
-}
-
-} // namespace
-
-namespace {
-
-TEST(OpInstanceNormalization, ReferenceByHandAndDevice) {
-  // One plane [1, 2, 3] of channel 0 (scale 2, B 1): mean 2, var 2/3,
-  // so y = (x - 2) / sqrt(2/3 + eps) * 2 + 1.
-  Attributes eps;
-  eps.values["epsilon"] = 0.0;
-  auto r = tt::runReference(
-      "InstanceNormalization", eps,
-      {{tt::tensor({1, 1, 3}, {1, 2, 3})}, {tt::tensor({1}, {2}), true},
-       {tt::tensor({1}, {1}), true}});
-  ASSERT_TRUE(bool(r)) << toString(r.takeError());
-  double k = 2.0 / std::sqrt(2.0 / 3.0);
-  EXPECT_NEAR((*r)[0].f32()[0], 1 - k, 1e-5);
-  EXPECT_NEAR((*r)[0].f32()[1], 1, 1e-6);
-  EXPECT_NEAR((*r)[0].f32()[2], 1 + k, 1e-5);
-  // Several channels and batches (scale and B per channel) on the device.
-  tt::expectDeviceMatchesReference(
-      "InstanceNormalization", Attributes(),
-      {{tt::randomTensor({2, 3, 5, 7}, 80)}, {tt::randomTensor({3}, 81), true},
-       {tt::randomTensor({3}, 82), true}});
-  EXPECT_NE(tt::shapeRule("InstanceNormalization", Attributes(),
-                          {tt::f32({2, 3, 4}), tt::f32({2}), tt::f32({3})})
-                .find("one value per channel"),
-            std::string::npos);
-}
-
-} // namespace
-
-namespace {
-
-TEST(OpLRN, ReferenceByHandAndDevice) {
-  // Channels [1, 2, 3] at one position, size 3, alpha 3, beta 1, bias 1:
-  // channel 1 sums 1 + 4 + 9 = 14 -> 2 / (1 + 14) ; channel 0 sums 1 + 4
-  // (channel -1 does not exist) -> 1 / 6; channel 2 sums 4 + 9 -> 3 / 14.
-  Attributes a;
-  a.values["size"] = int64_t(3);
-  a.values["alpha"] = 3.0;
-  a.values["beta"] = 1.0;
-  a.values["bias"] = 1.0;
-  auto r = tt::runReference("LRN", a, {{tt::tensor({1, 3, 1}, {1, 2, 3})}});
-  ASSERT_TRUE(bool(r)) << toString(r.takeError());
-  EXPECT_NEAR((*r)[0].f32()[0], 1.0 / 6, 1e-6);
-  EXPECT_NEAR((*r)[0].f32()[1], 2.0 / 15, 1e-6);
-  EXPECT_NEAR((*r)[0].f32()[2], 3.0 / 14, 1e-6);
-  Attributes b;
-  b.values["size"] = int64_t(4); // even: one more channel above than below
-  tt::expectDeviceMatchesReference("LRN", b,
-                                   {{tt::randomTensor({2, 7, 3, 5}, 90)}});
-  EXPECT_NE(tt::shapeRule("LRN", Attributes(), {tt::f32({1, 3, 4})})
-                .find("'size' is required"),
             std::string::npos);
 }
 
