@@ -117,6 +117,13 @@ std::optional<ValueId> Graph::lookup(StringRef name) const {
   return it->second;
 }
 
+std::string Graph::freshName(StringRef base) const {
+  std::string name = base.str();
+  for (unsigned i = 1; lookup(name); ++i)
+    name = base.str() + "_" + std::to_string(i);
+  return name;
+}
+
 void Graph::reindex() {
   byName.clear();
   for (ValueId i = 0; i < values.size(); ++i) {

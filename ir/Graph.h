@@ -139,6 +139,9 @@ public:
   NodeId addNode(Node n);
   /// The value named \p name, if any.
   std::optional<ValueId> lookup(llvm::StringRef name) const;
+  /// \p base, or else base_1, base_2, ...: the first name no value has (for
+  /// values a pass creates).
+  std::string freshName(llvm::StringRef base) const;
   /// Rebuilds the name index and producers after nodes/values were edited.
   void reindex();
 

@@ -123,14 +123,6 @@ std::optional<ConvEpilogue> asActivation(const Graph &g, const Node &n) {
   return e;
 }
 
-/// A name not yet taken in \p g, starting from \p base.
-std::string freshName(const Graph &g, const std::string &base) {
-  std::string name = base;
-  for (unsigned i = 1; g.lookup(name); ++i)
-    name = base + "_" + std::to_string(i);
-  return name;
-}
-
 /// The residual Add that ends the chain Gemm -> views -> Add(., Z) starting
 /// at Gemm node \p gi, if it can fuse: every link the sole reader of its
 /// input, Z of the viewed output's type and not sharing storage with any
@@ -263,7 +255,7 @@ size_t fuseEpilogues(Graph &g) {
       if (f.inputs.size() == 2) {
         // Z is input 3: give the Conv an explicit zero bias.
         Value b;
-        b.name = freshName(g, conv.name + ".zero_bias");
+        b.name = g.freshName(conv.name + ".zero_bias");
         b.kind = ValueKind::Weight;
         b.type =
             TensorType{DType::F32, {g.values[conv.inputs[1]].type.shape[0]}};

@@ -26,14 +26,6 @@ using namespace llvm;
 
 namespace tlc {
 
-/// A value name not yet taken in \p g, starting from \p base.
-static std::string freshValueName(const Graph &g, const std::string &base) {
-  std::string name = base;
-  for (unsigned i = 1; g.lookup(name); ++i)
-    name = base + "_" + std::to_string(i);
-  return name;
-}
-
 /// The GEMM operands of \p n (A, B and C when present): Gemm takes A, B,
 /// [C]; GemmResidual A, B, Z, [C]. Empty for other ops.
 static SmallVector<ValueId, 3> gemmOperands(const Node &n) {
@@ -52,7 +44,7 @@ static SmallVector<ValueId, 3> gemmOperands(const Node &n) {
 static ValueId shapeWeight(Graph &g, const std::string &base,
                            ArrayRef<int64_t> dims, const SourceLoc &loc) {
   Value w;
-  w.name = freshValueName(g, base);
+  w.name = g.freshName(base);
   w.kind = ValueKind::Weight;
   w.type = TensorType{DType::I64, {int64_t(dims.size())}};
   w.hasType = true;
@@ -140,7 +132,7 @@ size_t splitK(Graph &g, const KernelTarget &target) {
     int64_t slices = int64_t(ceilDiv(uint64_t(p->k), slice));
 
     Value pv;
-    pv.name = freshValueName(g, n.name + "/splitk_partials");
+    pv.name = g.freshName(n.name + "/splitk_partials");
     pv.type = TensorType::withDims(DType::F32, {slices, p->mDim, p->n});
     pv.hasType = true;
     pv.kind = ValueKind::Intermediate;
@@ -151,7 +143,7 @@ size_t splitK(Graph &g, const KernelTarget &target) {
     ValueId a = abc[0];
     if (g.values[a].type.shape.size() != 2) {
       Value flat;
-      flat.name = freshValueName(g, n.name + "/splitk_rows");
+      flat.name = g.freshName(n.name + "/splitk_rows");
       flat.type = TensorType::withDims(DType::F32, {p->mDim, p->k});
       flat.hasType = true;
       flat.loc = n.loc;

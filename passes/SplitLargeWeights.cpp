@@ -36,18 +36,10 @@ namespace tlc {
 
 namespace {
 
-/// Name not yet taken in \p g, from \p base.
-std::string freshName(const Graph &g, const std::string &base) {
-  std::string name = base;
-  for (unsigned i = 1; g.lookup(name); ++i)
-    name = base + "_" + std::to_string(i);
-  return name;
-}
-
 ValueId addWeight(Graph &g, const Value &from, const std::string &suffix,
                   Shape shape, std::vector<uint8_t> bytes) {
   Value w;
-  w.name = freshName(g, from.name + suffix);
+  w.name = g.freshName(from.name + suffix);
   w.kind = ValueKind::Weight;
   w.type = TensorType{from.type.dtype, std::move(shape)};
   w.hasType = true;
@@ -59,7 +51,7 @@ ValueId addWeight(Graph &g, const Value &from, const std::string &suffix,
 ValueId addIntermediate(Graph &g, const Value &like, const std::string &name,
                         const DimExpr &lastDim) {
   Value v;
-  v.name = freshName(g, name);
+  v.name = g.freshName(name);
   SymShape dims = like.type.dims();
   dims.back() = lastDim;
   v.type = TensorType::withDims(like.type.dtype, dims);

@@ -23,16 +23,9 @@ using namespace llvm;
 namespace tlc {
 namespace {
 
-std::string freshName(const Graph &g, const std::string &base) {
-  std::string name = base;
-  for (unsigned i = 1; g.lookup(name); ++i)
-    name = base + "_" + std::to_string(i);
-  return name;
-}
-
 ValueId addAxesWeight(Graph &g, const std::string &base, const SourceLoc &loc) {
   Value w;
-  w.name = freshName(g, base);
+  w.name = g.freshName(base);
   w.kind = ValueKind::Weight;
   w.type = TensorType{DType::I64, {1}};
   w.hasType = true;
@@ -46,7 +39,7 @@ ValueId addAxesWeight(Graph &g, const std::string &base, const SourceLoc &loc) {
 ValueId addIntermediate(Graph &g, const std::string &base,
                         const SourceLoc &loc) {
   Value v;
-  v.name = freshName(g, base);
+  v.name = g.freshName(base);
   v.loc = loc;
   return cantFail(g.addValue(std::move(v)));
 }
@@ -126,7 +119,7 @@ size_t rewriteWindows1DAs2D(Graph &g) {
       Value &w = g.values[n.inputs[1]];
       if (w.kind == ValueKind::Weight && w.hasType) {
         Value w4 = w;
-        w4.name = freshName(g, w.name + ".2d");
+        w4.name = g.freshName(w.name + ".2d");
         Shape s = w.type.shape;
         w4.type = TensorType{w.type.dtype, {s[0], s[1], 1, s[2]}};
         op.inputs[1] = cantFail(g.addValue(std::move(w4)));
