@@ -31,6 +31,10 @@ import time
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "bench", "gpu"))
+from export_models import strip  # noqa: E402  (the peer models' stripping)
+
 SEQ = {"tiny": 16, "base": 128}
 
 
@@ -216,17 +220,6 @@ def export(model, inputs, path):
             torch.onnx.export(model, args, path, dynamo=False, **kw)
         except TypeError:
             torch.onnx.export(model, args, path, **kw)
-
-
-def strip(path, out):
-    import onnx
-    m = onnx.load(path)
-    for t in m.graph.initializer:
-        t.ClearField("raw_data")
-        for f in ("float_data", "int32_data", "int64_data", "double_data"):
-            t.ClearField(f)
-        t.doc_string = "data stripped"
-    onnx.save(m, out)
 
 
 def first_error(text):
