@@ -182,6 +182,29 @@ void printPlanText(const Plan &plan, raw_ostream &os, const ShapePoint *at) {
       os << formatv(" (at: {0,10})", liveAt[s]);
     os << (live[s] == peak ? "  <- peak" : "") << "\n";
   }
+
+  // The command list in recording order: where codegen's barrier pass
+  // (codegen/Barriers.cpp) put each barrier, and each release point.
+  os << "\ncommands:\n";
+  for (const PlanCommand &cmd : plan.commands) {
+    switch (cmd.kind) {
+    case CommandKind::Dispatch:
+      os << formatv("  step {0,-4} dispatch {1} ({2})\n", cmd.step, cmd.label,
+                    cmd.shader < plan.shaders.size()
+                        ? plan.shaders[cmd.shader].name
+                        : std::string("?"));
+      break;
+    case CommandKind::Barrier:
+      os << formatv("  step {0,-4} barrier\n", cmd.step);
+      break;
+    case CommandKind::Release:
+      os << formatv("  step {0,-4} release {1}\n", cmd.step,
+                    cmd.tensor < plan.tensors.size()
+                        ? plan.tensors[cmd.tensor].name
+                        : std::string("?"));
+      break;
+    }
+  }
 }
 
 void printPlanJson(const Plan &plan, raw_ostream &os, const ShapePoint *at) {

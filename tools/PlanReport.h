@@ -17,7 +17,9 @@
 
 namespace tlc {
 
-/// Stats header, one row per tensor, totals, live bytes per step. A plan for
+/// Stats header, one row per tensor, totals, live bytes per step, then the
+/// command list (each dispatch with its shader, barrier and release, in
+/// recording order). A plan for
 /// a range of shapes adds a line of symbol ranges and one on the worst shape
 /// in the range (worstShapeInRange: its lower bound, and what the plan
 /// reserves beyond it), and its tensors' shapes are symbolic (planShapeStr)
