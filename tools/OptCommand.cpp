@@ -29,15 +29,22 @@ cl::SubCommand OptSubcommand("opt",
 static cl::opt<std::string> InputPath(cl::Positional, cl::Required,
                                       cl::desc("<FILE.tlir | ->"),
                                       cl::sub(OptSubcommand));
+/// --passes' help, listing the registry's names (driver/PassRegistry.cpp),
+/// so that the list cannot drift from what lookupGraphPass accepts. The
+/// registry is a constant-initialized array, ready before static
+/// constructors run.
+static const std::string &passesHelp() {
+  static const std::string help = [] {
+    std::string s = "Passes to run, in order (comma-separated): ";
+    for (const GraphPassInfo &p : graphPasses())
+      s += std::string(&p == graphPasses().data() ? "" : ", ") + p.name;
+    return s + " (default: none; the file is printed back)";
+  }();
+  return help;
+}
+
 static cl::list<std::string> PassNames(
-    "passes", cl::CommaSeparated,
-    cl::desc("Passes to run, in order (comma-separated): schedule, "
-             "windows-1d-as-2d, constant-folding, fold-at-bound, remove-identities, "
-             "fold-batchnorm, shape-inference, dead-code-elimination, "
-             "fuse-attention, fuse-epilogues, fuse-elementwise, split-k, "
-             "fuse-reduce-layernorm, fuse-norm-projections, f16-storage, "
-             "split-large-weights, memory-aware-schedule (default: none; "
-             "the file is printed back)"),
+    "passes", cl::CommaSeparated, cl::desc(passesHelp()),
     cl::value_desc("PASS,..."), cl::sub(OptSubcommand));
 static cl::opt<bool>
     VerifyEach("verify-each",
